@@ -1,0 +1,92 @@
+"""``netemu check FILE...``: validate zone and topology files; exit 1 on any error.
+
+A file is a zone file when it is a BIND master file (``.zone``/``.db``) or its top level has
+``HostedZone``/``ResourceRecordSets``; a topology file when its top level has ``vpcs``. A folder
+is checked file by file (``*.yaml``, ``*.yml``, ``*.json``, ``*.zone``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+from netemu.errors import LoadError, Problem
+
+ZONE_SUFFIXES = (".zone", ".db")
+DATA_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("check", help="validate zone and topology files (exit 1 on errors)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=run)
+
+
+def expand(paths: list[str]) -> list[Path]:
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out.extend(
+                sorted(p for p in path.iterdir() if p.suffix in DATA_SUFFIXES + ZONE_SUFFIXES)
+            )
+        else:
+            out.append(path)
+    return out
+
+
+def kind_of(path: Path) -> str:
+    """``zone`` or ``topology``; raises LoadError when the file is neither."""
+    if path.suffix in ZONE_SUFFIXES:
+        return "zone"
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise LoadError([Problem(str(path), "", "FileError", exc.strerror or str(exc))]) from exc
+    except yaml.YAMLError as exc:
+        raise LoadError([Problem(str(path), "", "SyntaxError", str(exc).replace("\n", " "))]) from exc
+    if isinstance(data, dict) and ("HostedZone" in data or "ResourceRecordSets" in data):
+        return "zone"
+    if isinstance(data, dict) and "vpcs" in data:
+        return "topology"
+    raise LoadError(
+        [Problem(str(path), "", "UnknownFile",
+                 "neither a zone file (HostedZone, ResourceRecordSets) nor a topology (vpcs)")]
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Zone files are checked together, as ``netemu serve`` loads them (a record may name a
+    health check or CIDR collection of another file); each topology is checked on its own."""
+    problems: list[Problem] = []
+    zones: list[Path] = []
+    topologies: list[Path] = []
+    for path in expand(args.files):
+        try:
+            (zones if kind_of(path) == "zone" else topologies).append(path)
+        except LoadError as exc:
+            problems.extend(exc.problems)
+    if zones:
+        from netemu.route53.load import load_zone_files
+
+        try:
+            load_zone_files(zones)
+        except LoadError as exc:
+            problems.extend(exc.problems)
+    for path in topologies:
+        from netemu.vpc.load import load_topology_file
+
+        try:
+            load_topology_file(path)
+        except LoadError as exc:
+            problems.extend(exc.problems)
+    bad = {p.file for p in problems}
+    for path in zones + topologies:
+        if str(path) not in bad:
+            print(f"{path}: ok")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0

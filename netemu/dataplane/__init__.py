@@ -1,0 +1,1 @@
+"""netemu.dataplane"""

@@ -1,0 +1,283 @@
+"""VPC domain values: frozen, hashable, produced by ``vpc.load`` from a topology file.
+
+This is the contract between the loader, the evaluators (routing, security groups, NACLs),
+``vpc.trace`` and the data plane, which realises exactly this model. Conventions:
+
+- Objects are named by the topology file's names; references are names (``Subnet.route_table``
+  names a RouteTable of the same VPC). Names are unique per kind within a VPC (VPC names, peering
+  names, internet-host names and transit-gateway names are unique in the topology).
+- CIDRs are canonical strings (host bits cleared, V2), IPv4 or IPv6. Addresses are strings.
+- Protocol is an IANA number, -1 for "all". ``ports`` is None for "all ports" (and for protocols
+  without ports); otherwise an inclusive PortRange. ICMP type/code live in ``icmp``.
+- Everything AWS creates implicitly is explicit here after loading: the ``local`` routes of every
+  route table, the main route table, the default NACL (``default: True``) and the default SG,
+  each subnet's route table and NACL association, allocated instance addresses, and the final
+  ``*`` deny rule of NACLs is *not* stored (it is the evaluator's implicit deny).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PROTOCOL_ALL = -1
+PROTOCOL_NUMBERS = {"all": -1, "icmp": 1, "tcp": 6, "udp": 17, "icmpv6": 58}
+
+
+@dataclass(frozen=True, slots=True)
+class PortRange:
+    first: int
+    last: int
+
+    def __contains__(self, port: object) -> bool:
+        return isinstance(port, int) and self.first <= port <= self.last
+
+    def __str__(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
+
+
+@dataclass(frozen=True, slots=True)
+class IcmpMatch:
+    """ICMP type and code (-1 = any)."""
+
+    type: int = -1
+    code: int = -1
+
+
+# --- network ACLs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NaclRule:
+    number: int  # 1..32766 (V31)
+    protocol: int
+    cidr: str
+    action: str  # "allow" | "deny"
+    ports: PortRange | None = None
+    icmp: IcmpMatch | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkAcl:
+    """Rules sorted by number. ``default``: the VPC's default NACL (allow all, V32); a NACL
+    named in the file is custom and denies what its rules do not allow (V33)."""
+
+    name: str
+    vpc: str
+    inbound: tuple[NaclRule, ...]
+    outbound: tuple[NaclRule, ...]
+    default: bool = False
+
+
+# --- security groups ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRef:
+    """A security group referenced by a rule: ``vpc`` is the group's VPC (the rule's own VPC or a
+    peered VPC in the same Region, V44)."""
+
+    vpc: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SgRule:
+    """Exactly one of ``cidr`` and ``group`` is set (the peer of the rule)."""
+
+    protocol: int
+    ports: PortRange | None = None
+    cidr: str | None = None
+    group: GroupRef | None = None
+    icmp: IcmpMatch | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityGroup:
+    """``default``: the VPC's default SG (in: all from itself; out: all, V42). A group declared
+    without ``egress`` allows all outbound (V41)."""
+
+    name: str
+    vpc: str
+    ingress: tuple[SgRule, ...]
+    egress: tuple[SgRule, ...]
+    default: bool = False
+
+
+# --- routing -----------------------------------------------------------------------------------
+
+TARGET_KINDS = (
+    "local",
+    "internet_gateway",
+    "egress_only_internet_gateway",
+    "nat_gateway",
+    "peering",
+    "instance",
+    "transit_gateway",
+    "blackhole",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTarget:
+    """``kind`` one of TARGET_KINDS; ``name`` the NAT gateway, peering, instance or transit
+    gateway named (None for local, internet_gateway, egress_only_internet_gateway, blackhole)."""
+
+    kind: str
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return self.kind if self.name is None else f"{self.kind}:{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """``origin``: ``CreateRouteTable`` for local routes, ``CreateRoute`` for the file's routes
+    (AWS's ``Route.Origin``)."""
+
+    destination: str
+    target: RouteTarget
+    origin: str = "CreateRoute"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTable:
+    name: str
+    vpc: str
+    routes: tuple[Route, ...]  # local routes first, then the file's routes in file order
+    main: bool = False
+
+
+# --- VPC parts ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Subnet:
+    name: str
+    vpc: str
+    cidr: str
+    az: str
+    route_table: str  # resolved: explicit association or the main route table (V18)
+    network_acl: str  # resolved: explicit association or the default NACL (V30)
+    ipv6_cidr: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NatGateway:
+    """``connectivity`` public (needs ``public_ip``, V67) or private."""
+
+    name: str
+    vpc: str
+    subnet: str
+    private_ip: str
+    public_ip: str | None = None
+    connectivity: str = "public"
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """One instance with one ENI. ``private_ip`` is allocated from the free addresses when the
+    file omits it (V14)."""
+
+    name: str
+    vpc: str
+    subnet: str
+    private_ip: str
+    security_groups: tuple[str, ...]  # names in the same VPC; [default] when omitted (V42)
+    public_ip: str | None = None
+    ipv6_address: str | None = None
+    source_dest_check: bool = True
+    eni_id: str = ""  # deterministic eni-... id for flow logs
+
+
+@dataclass(frozen=True, slots=True)
+class Vpc:
+    name: str
+    region: str
+    cidr_blocks: tuple[str, ...]  # primary first (V1-V5)
+    subnets: tuple[Subnet, ...] = ()
+    route_tables: tuple[RouteTable, ...] = ()
+    network_acls: tuple[NetworkAcl, ...] = ()
+    security_groups: tuple[SecurityGroup, ...] = ()
+    nat_gateways: tuple[NatGateway, ...] = ()
+    instances: tuple[Instance, ...] = ()
+    ipv6_cidr_blocks: tuple[str, ...] = ()
+    internet_gateway: bool = False
+    egress_only_internet_gateway: bool = False
+    enable_dns_support: bool = True
+    enable_dns_hostnames: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Peering:
+    name: str
+    requester: str
+    accepter: str
+    status: str = "active"
+
+
+@dataclass(frozen=True, slots=True)
+class InternetHost:
+    name: str
+    ip: str
+
+
+# --- transit gateways (V74-V79) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TgwRoute:
+    """``attachment`` None with ``blackhole`` True for a blackhole route; ``origin`` static or
+    propagated (V76)."""
+
+    destination: str
+    attachment: str | None
+    blackhole: bool = False
+    origin: str = "static"
+
+
+@dataclass(frozen=True, slots=True)
+class TgwRouteTable:
+    name: str
+    routes: tuple[TgwRoute, ...]  # static routes and the propagated routes, resolved at load
+
+
+@dataclass(frozen=True, slots=True)
+class TgwAttachment:
+    """A VPC attachment: its subnets (one per AZ), the route table it is associated with, and
+    the route tables it propagates to."""
+
+    name: str
+    vpc: str
+    subnets: tuple[str, ...]
+    association: str | None
+    propagations: tuple[str, ...] = ()
+    appliance_mode: bool = False
+    security_group_referencing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TransitGateway:
+    name: str
+    route_tables: tuple[TgwRouteTable, ...] = ()
+    attachments: tuple[TgwAttachment, ...] = ()
+
+
+# --- the whole topology ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Topology:
+    region: str
+    vpcs: tuple[Vpc, ...] = ()
+    peerings: tuple[Peering, ...] = ()
+    internet_hosts: tuple[InternetHost, ...] = ()
+    transit_gateways: tuple[TransitGateway, ...] = ()
+    account_id: str = "123456789012"
+    source: str | None = None
+
+    def vpc(self, name: str) -> Vpc:
+        for v in self.vpcs:
+            if v.name == name:
+                return v
+        raise KeyError(name)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sets up everything netemu and its tests need on a fresh Debian machine.
+# - Debian packages (only when run as root and something is missing): dig (dnsutils), nft
+#   (nftables), ip (iproute2), ping (iputils-ping), tcpdump, conntrack, dnsperf.
+# - .venv with netemu installed in editable mode plus the test and fast extras.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v dig >/dev/null || need+=(dnsutils)
+command -v nft >/dev/null || need+=(nftables)
+command -v ip >/dev/null || need+=(iproute2)
+command -v ping >/dev/null || need+=(iputils-ping)
+command -v tcpdump >/dev/null || need+=(tcpdump)
+command -v conntrack >/dev/null || need+=(conntrack)
+command -v dnsperf >/dev/null || need+=(dnsperf)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing Debian packages: ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "setup: missing ${need[*]} (not root or no apt-get): tests that need them will skip" >&2
+  fi
+fi
+
+PY=${PY:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+.venv/bin/python -m pip install -q -e '.[test,fast]'
