@@ -10,7 +10,11 @@ import logging
 import sys
 
 COMMAND_MODULES: tuple[str, ...] = (
+    "netemu.cli.serve",
     "netemu.cli.check",
+    "netemu.cli.trace",
+    "netemu.cli.dataplane",
+    "netemu.cli.health",
 )
 
 

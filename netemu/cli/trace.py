@@ -1,0 +1,9 @@
+"""Commands of the vpc work (filled in by it)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Adds this module's commands (none yet)."""
