@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from netemu.route53.model import HealthCheck
+
 
 @dataclass(frozen=True, slots=True)
 class HealthSnapshot:
@@ -21,3 +23,10 @@ class HealthSnapshot:
 
 
 ALL_HEALTHY = HealthSnapshot()
+
+
+def validate_health_check(check: HealthCheck) -> list[tuple[str, str]]:
+    """Problems of one health check's configuration as ``(code, message)`` pairs, in Route 53's
+    words (R73-R83). Called by the zone loader for every ``HealthChecks`` entry. The health-check
+    work fills in the rules."""
+    return []
