@@ -44,6 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"DNS address for UDP and TCP (default {DEFAULT_LISTEN})")
     p.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto",
                    help="event loop: uvloop when installed (auto), or plain asyncio")
+    p.add_argument("--no-query-log", dest="query_log", action="store_false",
+                   help="do not log one line per query (logger netemu.query, INFO)")
 
 
 def build_serving(args: argparse.Namespace) -> Any:
@@ -90,6 +92,8 @@ def _event_loop_runner(choice: str) -> Callable[[Any], Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not getattr(args, "query_log", True):
+        logging.getLogger("netemu.query").setLevel(logging.WARNING)
     try:
         serving = build_serving(args)
     except LoadError as exc:

@@ -202,6 +202,7 @@ class WireData:
     the serving snapshot keeps alive alongside)."""
 
     rdata: Mapping[int, tuple[bytes, ...]]
+    tails: Mapping[int, tuple[bytes, ...]]   # TYPE CLASS TTL RDLENGTH RDATA at the record's TTL
 
 
 def pack_rdata(rtype: str, value: str) -> bytes:
@@ -219,11 +220,18 @@ def pack_rdata(rtype: str, value: str) -> bytes:
 
 def compile(zoneset: ZoneSet) -> WireData:  # noqa: A001 - the codec's verb
     packed: dict[int, tuple[bytes, ...]] = {}
+    tails: dict[int, tuple[bytes, ...]] = {}
     for zone in zoneset.zones:
         for rec in zone.record_sets:
-            if rec.alias_target is None:
-                packed[id(rec)] = tuple(pack_rdata(rec.type, v) for v in rec.values)
-    return WireData(MappingProxyType(packed))
+            if rec.alias_target is None and rec.ttl is not None:
+                rds = tuple(pack_rdata(rec.type, v) for v in rec.values)
+                packed[id(rec)] = rds
+                tails[id(rec)] = _tails(TYPE_CODES[rec.type], rec.ttl, rds)
+    return WireData(MappingProxyType(packed), MappingProxyType(tails))
+
+
+def _tails(tcode: int, ttl: int, rds: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    return tuple(_RR_FIXED.pack(tcode, CLASS_IN, ttl, len(rd)) + rd for rd in rds)
 
 
 # --- encode ------------------------------------------------------------------------------------
@@ -244,12 +252,13 @@ def _rrs(refs: tuple[RRsetRef, ...], qname: Labels, wire: WireData) -> tuple[byt
     count = 0
     for ref in refs:
         owner = _owner_wire(ref.owner, qname)
-        tcode = TYPE_CODES[ref.type]
-        for rd in wire.rdata[id(ref.record)]:
-            parts.append(owner)
-            parts.append(_RR_FIXED.pack(tcode, CLASS_IN, ref.ttl, len(rd)))
-            parts.append(rd)
-            count += 1
+        rec = ref.record
+        if ref.ttl == rec.ttl and ref.type == rec.type:
+            tails = wire.tails[id(rec)]
+        else:   # e.g. the SOA at the negative-caching TTL
+            tails = _tails(TYPE_CODES[ref.type], ref.ttl, wire.rdata[id(rec)])
+        parts.append(owner + owner.join(tails))
+        count += len(tails)
     return b"".join(parts), count
 
 
