@@ -207,8 +207,12 @@ class WireData:
 
 def pack_rdata(rtype: str, value: str) -> bytes:
     """One value's RDATA, from its presentation form (raises ValueError)."""
+    if rtype in ("TXT", "SPF"):   # dnslib misreads \DDD escapes: pack these ourselves
+        return b"".join(bytes((len(s),)) + s for s in rdata.character_strings(value))
     parse_type = _PARSE_AS.get(rtype, rtype)
     text = rdata.zone_text(rtype, value)
+    if parse_type == "HTTPS":
+        text = _svcb_text(text)
     try:
         rr = dnslib.RR.fromZone(f". 0 IN {parse_type} {text}")[0]
         buf = _PlainBuffer()
@@ -216,6 +220,24 @@ def pack_rdata(rtype: str, value: str) -> bytes:
     except Exception as exc:  # dnslib raises many types for bad input
         raise ValueError(f"cannot pack {rtype} '{value}': {exc}") from exc
     return bytes(buf.data)
+
+
+_SVC_KEYS = {"mandatory": 0, "alpn": 1, "no-default-alpn": 2, "port": 3, "ipv4hint": 4,
+             "ech": 5, "ipv6hint": 6}
+
+
+def _svcb_text(text: str) -> str:
+    """RFC 9460: parameters go on the wire in ascending key order; dnslib packs them as given
+    and knows "ech" by its draft name."""
+    priority, target, *params = text.split()
+
+    def number(param: str) -> int:
+        key = param.split("=", 1)[0]
+        return _SVC_KEYS.get(key) if key in _SVC_KEYS else int(key[3:])  # type: ignore[return-value]
+
+    ordered = sorted(params, key=number)
+    ordered = ["echconfig=" + p[4:] if p.startswith("ech=") else p for p in ordered]
+    return " ".join([priority, target, *ordered])
 
 
 def compile(zoneset: ZoneSet) -> WireData:  # noqa: A001 - the codec's verb
