@@ -195,7 +195,7 @@ def _from_mapping(data: dict[str, Any], source: str, problems: list[Problem]) ->
     for key in data:
         if key not in ZONE_KEYS:
             problems.append(Problem(source, str(key), "InvalidInput", f"unknown field '{key}'"))
-    raw_records = data.get("ResourceRecordSets") or []
+    raw_records = _list(data, "ResourceRecordSets", source, problems)
     hz = data.get("HostedZone")
     if hz is None and raw_records:
         soa = [r for r in raw_records if isinstance(r, dict) and r.get("Type") == "SOA"]
@@ -224,7 +224,7 @@ def _from_mapping(data: dict[str, Any], source: str, problems: list[Problem]) ->
     except _Bad as bad:
         problems.append(Problem(source, "HostedZone", bad.code, bad.message))
         return None
-    for index, raw in enumerate(_list(data, "ResourceRecordSets", source, problems)):
+    for index, raw in enumerate(raw_records):
         try:
             out.records.append((_record(raw), index))
         except _Bad as bad:

@@ -40,7 +40,8 @@ documents = st.fixed_dictionaries({}, optional={
 })
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
 def test_loader_only_raises_load_error(doc) -> None:
     try:
