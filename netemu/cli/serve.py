@@ -38,14 +38,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-query-log", dest="query_log", action="store_false",
+                   help="do not log one line per query (logger netemu.query, INFO)")
     p.add_argument("--zones", nargs="+", action="extend", metavar="PATH",
                    help="zone files or folders (default: the shipped zones/ folder)")
     p.add_argument("--listen", default=DEFAULT_LISTEN, metavar="HOST:PORT",
                    help=f"DNS address for UDP and TCP (default {DEFAULT_LISTEN})")
     p.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto",
                    help="event loop: uvloop when installed (auto), or plain asyncio")
-    p.add_argument("--no-query-log", dest="query_log", action="store_false",
-                   help="do not log one line per query (logger netemu.query, INFO)")
 
 
 def build_serving(args: argparse.Namespace) -> Any:
