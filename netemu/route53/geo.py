@@ -15,9 +15,10 @@ this order:
    policies (latency, geoproximity) place the client at ``UNMAPPED_REGION``'s coordinates, the
    Region of Route 53's default resolver (R98).
 
-Country -> continent and country coordinates (an approximate centroid, one decimal) come from
-``data/countries.csv``; US state coordinates from ``data/us_subdivisions.csv``. The database
-knows countries only: a US state (R61, R62) comes from an override (``subdivision: WA``).
+Country -> continent and country coordinates come from ``data/countries.csv`` (a representative
+point, one decimal: the geographic centre, moved towards the main population centre where they
+differ much); US state coordinates from ``data/us_subdivisions.csv``. The database knows
+countries only: a US state (R61, R62) comes from an override (``subdivision: WA``).
 
 Pure: no sockets, no clock, no randomness. The data files are read once, on first use.
 """

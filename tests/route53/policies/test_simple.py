@@ -1,0 +1,42 @@
+"""Simple routing: one record set, all values, random order (DG routing-policy-simple)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from netemu.route53.model import RecordSet
+from netemu.route53.policies import compile_group, validate_group
+from tests.route53.policies.cases import NO_ZONES, all_down, client, codes, rec
+
+MANY = RecordSet("www.example.com.", "A", 300, tuple(f"192.0.2.{i}" for i in range(1, 6)))
+
+
+def test_all_values_in_random_order() -> None:
+    group = compile_group([MANY], NO_ZONES)
+    rng = random.Random(0)
+    orders = set()
+    for _ in range(30):
+        sel = group.select(client(), all_down, rng)  # health plays no part
+        (r,) = sel.records
+        assert sorted(r.values) == sorted(MANY.values)
+        orders.add(r.values)
+    assert len(orders) > 1
+    assert MANY.values == tuple(f"192.0.2.{i}" for i in range(1, 6))  # never mutated
+    assert sel.explain == "simple: www.example.com. A, 5 value(s) in random order"
+    assert sel.scope_prefix is None
+
+
+@pytest.mark.parametrize(
+    ("case", "records", "expect"),
+    [
+        ("SetIdentifier needs a routing policy", [rec("a")], [("a", "InvalidInput")]),
+        ("R24 one simple record set per name and type", [rec(None), rec(None, "192.0.2.2")],
+         [(None, "InvalidChangeBatch")]),
+        ("a valid record", [MANY], []),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_validation(case, records, expect) -> None:
+    assert codes(validate_group(records, NO_ZONES)) == expect, case
