@@ -167,11 +167,13 @@ class Locator:
 
     def locate(self, address: str, prefix: int | None = None) -> Location:
         """Where the client network ``address/prefix`` is (prefix None: the single address)."""
-        net = _network(address, prefix)
-        for cidr, o in self.overrides:
-            if cidr.version == net.version and net.subnet_of(cidr):  # type: ignore[arg-type]
-                return _from_override(o, str(cidr))
-        code = self.country_of(str(net.network_address))
+        if self.overrides:
+            net = _network(address, prefix)
+            for cidr, o in self.overrides:
+                if cidr.version == net.version and net.subnet_of(cidr):  # type: ignore[arg-type]
+                    return _from_override(o, str(cidr))
+            address = str(net.network_address)
+        code = self.country_of(address)
         if code is None:
             return Location(source="not in the geo database")
         c = countries()[code]
