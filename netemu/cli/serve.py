@@ -48,6 +48,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--geo", metavar="FILE",
                    help="client location overrides, applied before the embedded geo database: "
                         "a YAML list of {cidr, country, subdivision?, latitude?, longitude?}")
+    p.add_argument("--no-query-log", dest="query_log", action="store_false",
+                   help="do not log one line per query (logger netemu.query, INFO)")
 
 
 def build_serving(args: argparse.Namespace) -> Any:
@@ -101,6 +103,8 @@ def _event_loop_runner(choice: str) -> Callable[[Any], Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not getattr(args, "query_log", True):
+        logging.getLogger("netemu.query").setLevel(logging.WARNING)
     try:
         serving = build_serving(args)
     except LoadError as exc:

@@ -35,7 +35,7 @@ ResourceRecordSets:
   - {Name: "*.deep.example.com", Type: TXT, TTL: 30, ResourceRecords: [{Value: '"deep"'}]}
   - {Name: x.ent.example.com, Type: A, TTL: 30, ResourceRecords: [{Value: 192.0.2.7}]}
   - {Name: sub.example.com, Type: NS, TTL: 3600, ResourceRecords: [{Value: ns1.sub.example.com}]}
-  - {Name: sub.example.com, Type: DS, TTL: 3600, ResourceRecords: [{Value: 12345 13 2 ABCDEF0123}]}
+  - {Name: sub.example.com, Type: DS, TTL: 3600, ResourceRecords: [{Value: 12345 13 2 ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCD}]}
   - {Name: ns1.sub.example.com, Type: A, TTL: 3600, ResourceRecords: [{Value: 192.0.2.53}]}
   - {Name: example.com, Type: MX, TTL: 300, ResourceRecords: [{Value: 10 mail.example.com}]}
   - {Name: mail.example.com, Type: A, TTL: 300, ResourceRecords: [{Value: 192.0.2.25}]}
@@ -92,7 +92,7 @@ CASES = [
     ("referral below a cut", "host.sub.example.com", "A", Rcode.NOERROR, False, []),
     ("referral at the cut", "sub.example.com", "A", Rcode.NOERROR, False, []),
     ("DS at the cut is the parent's", "sub.example.com", "DS", Rcode.NOERROR, True,
-     [("sub.example.com.", "DS", 3600, ("12345 13 2 ABCDEF0123",))]),
+     [("sub.example.com.", "DS", 3600, ("12345 13 2 ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCD",))]),
     ("outside every zone: REFUSED", "www.example.net", "A", Rcode.REFUSED, False, []),
     ("R20 apex never NXDOMAIN", "example.com", "TXT", Rcode.NOERROR, True, []),
 ]

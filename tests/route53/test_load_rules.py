@@ -53,10 +53,13 @@ RDATA_OK = [
     ("A", "192.0.2.1"), ("AAAA", "2001:db8::1"), ("CNAME", "www.example.com"),
     ("MX", "10 mail.example.com."), ("TXT", '"a" "b c"'), ("SPF", '"v=spf1 -all"'),
     ("SRV", "1 2 443 svc.example.com."), ("CAA", '0 issue "amazon.com"'),
-    ("DS", "12345 13 2 ABCDEF01"), ("TLSA", "3 1 1 abcdef01"), ("SSHFP", "1 1 abcdef01"),
+    ("DS", "12345 13 2 " + "AB" * 32), ("TLSA", "3 1 1 " + "cd" * 32),
+    ("SSHFP", "1 2 " + "ef" * 32), ("TLSA", "3 1 0 30820122"), ("DS", "1 8 1 " + "AB CD " * 10),
     ("NAPTR", '100 10 "U" "E2U+sip" "!^.*$!sip:info@example.com!" .'),
     ("SOA", "ns.example.com. h.example.com. 1 7200 900 1209600 86400"),
     ("SVCB", "1 svc.example.com. port=8443"), ("HTTPS", "1 . alpn=h2,h3"),
+    ("HTTPS", "1 . port=443 ipv6hint=2001:db8::1 alpn=h2 no-default-alpn"),
+    ("TXT", r'"quote \" inside" "\065"'), ("SRV", "0 0 0 ."),
     ("PTR", "host.example.com."), ("NS", "ns-1.awsdns-01.org."),
 ]
 RDATA_BAD = [
@@ -65,8 +68,10 @@ RDATA_BAD = [
     ("TXT", "hello", "InvalidCharacterString"), ("TXT", '"' + "x" * 256 + '"', "TooLong"),
     ("MX", "mail.example.com.", "MXRRDATA"), ("MX", "70000 mail.", "MXRRDATAIllegalPriority"),
     ("SRV", "1 2 svc.example.com.", "SRVRRDATA"), ("CAA", "0 issue amazon.com", "Invalid"),
-    ("DS", "1 13 2 XYZ", "DSRRDATAIllegalDigest"), ("SOA", "ns. h. 1 2 3", "SOARRDATA"),
+    ("DS", "1 13 2 XYZ", "DSRRDATAIllegalDigest"), ("DS", "1 13 2 ABCD", "64 hexadecimal"), ("SOA", "ns. h. 1 2 3", "SOARRDATA"),
     ("HTTPS", "1 . bogus=1", "HTTPSRRDATAIllegalParameter"), ("CNAME", "a..b", "CNAMERRDATA"),
+    ("HTTPS", "1 . port=99999", "port must be"), ("SVCB", "1 . ipv4hint=1.2.3", "ipv4hint"),
+    ("HTTPS", "1 . alpn", "needs a value"), ("HTTPS", "1 . port=1 port=2", "repeated"),
 ]
 
 
