@@ -191,6 +191,18 @@ def _from_override(o: GeoOverride, cidr: str) -> Location:
     return Location(o.country, o.subdivision, c.continent, coords, f"--geo {cidr}")
 
 
+@lru_cache(maxsize=64)
+def region_location(region: str) -> Location:
+    """Where a VPC in ``region`` is (R58, R64: for private zones the querying VPC's Region
+    stands in for the client): the Region's city, country and US state."""
+    for r in _rows("aws_regions.csv"):
+        if r["region"] == region:
+            country = r["country"]
+            return Location(country, r["subdivision"] or None, countries()[country].continent,
+                            (float(r["latitude"]), float(r["longitude"])), f"VPC Region {region}")
+    return Location(source=f"unknown VPC Region {region}")
+
+
 @lru_cache(maxsize=1)
 def default_locator() -> Locator:
     """The embedded database without overrides (what ``netemu serve`` uses without --geo)."""

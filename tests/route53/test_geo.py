@@ -120,3 +120,22 @@ def test_geo_file_errors_name_the_entry(tmp_path, text, item, code) -> None:
     with pytest.raises(LoadError) as err:
         geo.load_overrides(f)
     assert [(p.file, p.item, p.code) for p in err.value.problems][:1] == [(str(f), item, code)]
+
+
+@pytest.mark.parametrize(
+    ("region", "country", "sub", "continent"),
+    [("us-east-1", "US", "VA", "NA"), ("eu-west-3", "FR", None, "EU"),
+     ("ap-southeast-6", "NZ", None, "OC"), ("il-central-1", "IL", None, "AS")],
+)
+def test_vpc_region_stands_in_for_the_client_R58_R64(region, country, sub, continent) -> None:
+    c = ClientContext("10.0.1.5", ("90.0.0.0", 16), "app", LOC, vpc_region=region)
+    loc = c.location()
+    assert (loc.country, loc.subdivision, loc.continent) == (country, sub, continent)
+    assert loc.source == f"VPC Region {region}"
+
+
+def test_ecs_ignored_for_vpc_clients_R72() -> None:
+    c = ClientContext("10.200.0.1", ("10.1.2.0", 24), "app", LOC)
+    assert c.network() == ("10.200.0.1", None)
+    assert c.location().country == "DE"  # the source address, not the ECS subnet (FR)
+    assert c.scope() == 0  # the option is echoed with scope 0: the answer ignores it

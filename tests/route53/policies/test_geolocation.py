@@ -92,3 +92,15 @@ def test_no_default_no_answer_R61(who) -> None:
 )
 def test_validation(case, records, expect) -> None:
     assert codes(validate_group(records, NO_ZONES)) == expect, case
+
+
+def test_private_zone_client_is_its_vpc_region_R64() -> None:
+    from netemu.route53.client import ClientContext
+    from tests.route53.policies.cases import LOCATOR
+
+    who = ClientContext("10.0.1.5", None, "app", LOCATOR, "eu-west-3")
+    sel = compile_group(FULL, NO_ZONES).select(who, all_up, random.Random(0))
+    assert [r.set_identifier for r in sel.records] == ["fr"]
+    who = ClientContext("10.0.1.5", None, "app", LOCATOR, "us-east-1")  # Virginia: no VA record
+    sel = compile_group(FULL, NO_ZONES).select(who, all_up, random.Random(0))
+    assert [r.set_identifier for r in sel.records] == ["us"]

@@ -55,3 +55,15 @@ def test_selection(case, who, healthy, winner) -> None:
 )
 def test_validation(case, records, expect) -> None:
     assert codes(validate_group(records, NO_ZONES)) == expect, case
+
+
+def test_private_zone_client_is_its_vpc_region_R58() -> None:
+    from netemu.route53.client import ClientContext
+    from tests.route53.policies.cases import LOCATOR
+
+    # an ECS subnet in Tokyo is ignored (R72): the VPC in eu-central-1 decides
+    who = ClientContext("10.0.1.5", ("198.51.100.128", 28), "app", LOCATOR, "eu-central-1")
+    sel = compile_group(GROUP, NO_ZONES).select(who, all_up, random.Random(0))
+    assert [r.region for r in sel.records] == ["eu-central-1"]
+    assert "VPC Region eu-central-1" in sel.explain
+    assert sel.scope_prefix == 0
