@@ -254,7 +254,7 @@ def parse_overrides(data: object, source: str) -> tuple[GeoOverride, ...]:
             continue
         if lat is not None:
             try:
-                lat, lon = float(lat), float(lon)
+                lat, lon = float(lat), float(lon)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 lat = lon = math.nan
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):
