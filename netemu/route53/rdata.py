@@ -1,0 +1,253 @@
+"""RDATA of ``ResourceRecords[].Value`` per record type (R27, R34), pure.
+
+``check(type, value)`` returns None or Route 53's complaint, worded as Route 53 words it:
+``Invalid Resource Record: 'FATAL problem: ARRDATAIllegalIPv4Address (Value is not a valid IPv4
+address) encountered with '192.0.2.300''``. The first word in brackets is Route 53's error name
+where it is known (A, AAAA, TXT); for the other types netemu names the problem in the same style.
+
+``zone_text(type, value)`` is the value with every domain name made absolute (R4: the trailing
+dot is optional in the API) so the wire codec can pack it; ``target_names(type, value)`` the
+names whose addresses belong in the ADDITIONAL section (R11).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from netemu.route53 import names
+
+TYPES = (
+    "A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV", "TXT",
+    "TLSA", "SSHFP", "SVCB", "HTTPS",
+)
+
+_HEX = re.compile(r"^[0-9A-Fa-f]+$")
+_CAA_TAG = re.compile(r"^[A-Za-z0-9]+$")
+_SVC_KEY = re.compile(r"^(mandatory|alpn|no-default-alpn|port|ipv4hint|ech|ipv6hint|key\d{1,5})$")
+MAX_STRING = 255
+
+
+class _Bad(Exception):
+    def __init__(self, code: str, why: str) -> None:
+        super().__init__(code, why)
+        self.code, self.why = code, why
+
+
+def tokens(value: str) -> list[tuple[str, bool]]:
+    """Split a presentation value into (token, was_quoted); raises _Bad on an open quote."""
+    out: list[tuple[str, bool]] = []
+    i, n = 0, len(value)
+    while i < n:
+        ch = value[i]
+        if ch.isspace():
+            i += 1
+            continue
+        if ch == '"':
+            j = i + 1
+            buf = []
+            while j < n and value[j] != '"':
+                if value[j] == "\\" and j + 1 < n:
+                    buf.append(value[j:j + 2])
+                    j += 2
+                    continue
+                buf.append(value[j])
+                j += 1
+            if j >= n:
+                raise _Bad("InvalidCharacterString", "Value is missing a closing quotation mark")
+            out.append(("".join(buf), True))
+            i = j + 1
+            continue
+        j = i
+        while j < n and not value[j].isspace():
+            j += 1
+        out.append((value[i:j], False))
+        i = j
+    return out
+
+
+def _string_length(escaped: str) -> int:
+    """Octets of a character-string written with ``\\X`` / ``\\DDD`` escapes."""
+    length, i = 0, 0
+    while i < len(escaped):
+        if escaped[i] == "\\" and escaped[i + 1:i + 4].isdigit() and len(escaped[i + 1:i + 4]) == 3:
+            i += 4
+        elif escaped[i] == "\\":
+            i += 2
+        else:
+            i += 1
+        length += 1
+    return length
+
+
+def _int(tok: str, lo: int, hi: int, code: str, what: str) -> int:
+    if not tok.isdigit() or not lo <= int(tok) <= hi:
+        raise _Bad(code, f"{what} must be an integer from {lo} to {hi}")
+    return int(tok)
+
+
+def _name(tok: str, code: str) -> None:
+    try:
+        names.parse(tok)
+    except names.BadName as exc:
+        raise _Bad(code, f"Value is not a valid domain name: {exc}") from None
+
+
+def _fields(value: str, rtype: str, count: int | None) -> list[str]:
+    toks = [t for t, _ in tokens(value)]
+    if count is not None and len(toks) != count:
+        raise _Bad(f"{rtype}RRDATAIllegalFieldCount",
+                   f"Value must have {count} fields, it has {len(toks)}")
+    return toks
+
+
+def _strings(value: str, rtype: str) -> None:
+    toks = tokens(value)
+    if not toks or any(not quoted for _, quoted in toks):
+        raise _Bad("InvalidCharacterString", "Value should be enclosed in quotation marks")
+    for text, _ in toks:
+        if _string_length(text) > MAX_STRING:
+            raise _Bad("CharacterStringTooLong", "Value is too long")
+
+
+def _check(rtype: str, value: str) -> None:
+    if rtype == "A":
+        try:
+            ipaddress.IPv4Address(value)
+        except ValueError:
+            raise _Bad("ARRDATAIllegalIPv4Address", "Value is not a valid IPv4 address") from None
+    elif rtype == "AAAA":
+        try:
+            ipaddress.IPv6Address(value)
+        except ValueError:
+            raise _Bad("AAAARRDATAIllegalIPv6Address",
+                       "Value is not a valid IPv6 address") from None
+    elif rtype in ("CNAME", "NS", "PTR"):
+        (target,) = _fields(value, rtype, 1)
+        _name(target, f"{rtype}RRDATAIllegalDomainName")
+    elif rtype in ("TXT", "SPF"):
+        _strings(value, rtype)
+    elif rtype == "MX":
+        pref, host = _fields(value, rtype, 2)
+        _int(pref, 0, 65535, "MXRRDATAIllegalPriority", "Priority")
+        _name(host, "MXRRDATAIllegalDomainName")
+    elif rtype == "SRV":
+        prio, weight, port, host = _fields(value, rtype, 4)
+        _int(prio, 0, 65535, "SRVRRDATAIllegalPriority", "Priority")
+        _int(weight, 0, 65535, "SRVRRDATAIllegalWeight", "Weight")
+        _int(port, 0, 65535, "SRVRRDATAIllegalPort", "Port")
+        _name(host, "SRVRRDATAIllegalDomainName")
+    elif rtype == "SOA":
+        mname, rname, *nums = _fields(value, rtype, 7)
+        _name(mname, "SOARRDATAIllegalDomainName")
+        _name(rname, "SOARRDATAIllegalDomainName")
+        for num in nums:
+            _int(num, 0, 2**32 - 1, "SOARRDATAIllegalNumber", "Each SOA number")
+    elif rtype == "CAA":
+        toks = tokens(value)
+        if len(toks) != 3:
+            raise _Bad("CAARRDATAIllegalFieldCount", "Value must be: flags tag \"value\"")
+        _int(toks[0][0], 0, 255, "CAARRDATAIllegalFlags", "Flags")
+        if not _CAA_TAG.match(toks[1][0]) or len(toks[1][0]) > 15:
+            raise _Bad("CAARRDATAIllegalTag", "Tag must be 1-15 letters or digits")
+        if not toks[2][1]:
+            raise _Bad("InvalidCharacterString", "Value should be enclosed in quotation marks")
+    elif rtype == "DS":
+        tag, alg, dtype, *digest = _fields(value, rtype, None)
+        _int(tag, 0, 65535, "DSRRDATAIllegalKeyTag", "Key tag")
+        _int(alg, 0, 255, "DSRRDATAIllegalAlgorithm", "Algorithm")
+        _int(dtype, 0, 255, "DSRRDATAIllegalDigestType", "Digest type")
+        _hex("".join(digest), "DSRRDATAIllegalDigest")
+    elif rtype == "TLSA":
+        usage, sel, mtype, *data = _fields(value, rtype, None)
+        for num, what in ((usage, "Usage"), (sel, "Selector"), (mtype, "Matching type")):
+            _int(num, 0, 255, "TLSARRDATAIllegalField", what)
+        _hex("".join(data), "TLSARRDATAIllegalData")
+    elif rtype == "SSHFP":
+        alg, ftype, *data = _fields(value, rtype, None)
+        _int(alg, 0, 255, "SSHFPRRDATAIllegalAlgorithm", "Algorithm")
+        _int(ftype, 0, 255, "SSHFPRRDATAIllegalFingerprintType", "Fingerprint type")
+        _hex("".join(data), "SSHFPRRDATAIllegalFingerprint")
+    elif rtype == "NAPTR":
+        toks = tokens(value)
+        if len(toks) != 6:
+            raise _Bad("NAPTRRRDATAIllegalFieldCount",
+                       "Value must be: order preference \"flags\" \"services\" \"regexp\" replacement")
+        _int(toks[0][0], 0, 65535, "NAPTRRRDATAIllegalOrder", "Order")
+        _int(toks[1][0], 0, 65535, "NAPTRRRDATAIllegalPreference", "Preference")
+        if not all(quoted for _, quoted in toks[2:5]):
+            raise _Bad("InvalidCharacterString",
+                       "Flags, services and regexp should be enclosed in quotation marks")
+        _name(toks[5][0], "NAPTRRRDATAIllegalDomainName")
+    elif rtype in ("SVCB", "HTTPS"):
+        toks = _fields(value, rtype, None)
+        if len(toks) < 2:
+            raise _Bad(f"{rtype}RRDATAIllegalFieldCount", "Value must be: priority target [params]")
+        _int(toks[0], 0, 65535, f"{rtype}RRDATAIllegalPriority", "Priority")
+        _name(toks[1], f"{rtype}RRDATAIllegalDomainName")
+        for param in toks[2:]:
+            key = param.split("=", 1)[0]
+            if not _SVC_KEY.match(key):
+                raise _Bad(f"{rtype}RRDATAIllegalParameter", f"Unknown service parameter '{key}'")
+
+
+def _hex(data: str, code: str) -> None:
+    if not data or not _HEX.match(data) or len(data) % 2:
+        raise _Bad(code, "Value must be an even number of hexadecimal digits")
+
+
+def check(rtype: str, value: object) -> str | None:
+    """None when ``value`` is valid RDATA of ``rtype``, else Route 53's message (R27)."""
+    if not isinstance(value, str) or not value.strip():
+        shown = "" if value is None else str(value)
+        return (f"Invalid Resource Record: 'FATAL problem: RRDATAEmpty (Value is empty) "
+                f"encountered with '{shown}''")
+    try:
+        _check(rtype, value.strip())
+    except _Bad as bad:
+        return (f"Invalid Resource Record: 'FATAL problem: {bad.code} ({bad.why}) "
+                f"encountered with '{value}''")
+    except ValueError as exc:  # unpacking a wrong field count
+        return (f"Invalid Resource Record: 'FATAL problem: {rtype}RRDATAIllegalFieldCount "
+                f"({exc}) encountered with '{value}''")
+    return None
+
+
+# Positions of domain-name fields in each type's tokens (for zone_text and target_names).
+_NAME_FIELDS: dict[str, tuple[int, ...]] = {
+    "CNAME": (0,), "NS": (0,), "PTR": (0,), "MX": (1,), "SRV": (3,), "SOA": (0, 1),
+    "NAPTR": (5,), "SVCB": (1,), "HTTPS": (1,),
+}
+_TARGETS: dict[str, int] = {"CNAME": 0, "NS": 0, "MX": 1, "SRV": 3}
+
+
+def _absolute(name: str) -> str:
+    return name if name.endswith(".") else name + "."
+
+
+def zone_text(rtype: str, value: str) -> str:
+    """``value`` with its domain names absolute (R4), ready for a master-file parser."""
+    fields = _NAME_FIELDS.get(rtype)
+    if not fields:
+        return value.strip()
+    parts: list[str] = []
+    for index, (tok, quoted) in enumerate(tokens(value)):
+        if quoted:
+            parts.append(f'"{tok}"')
+        elif index in fields:
+            parts.append(_absolute(tok))
+        else:
+            parts.append(tok)
+    return " ".join(parts)
+
+
+def target_names(rtype: str, value: str) -> tuple[names.Labels, ...]:
+    """Names whose A/AAAA records may go in ADDITIONAL (R11): CNAME, NS, MX, SRV targets."""
+    index = _TARGETS.get(rtype)
+    if index is None:
+        return ()
+    toks = tokens(value)
+    try:
+        return (names.parse(toks[index][0]),) if toks[index][0] != "." else ()
+    except (IndexError, names.BadName):
+        return ()
