@@ -1,0 +1,322 @@
+"""Bytes <-> values for the DNS wire (RFC 1035, EDNS0 RFC 6891, client subnet RFC 7871).
+
+The only module that imports dnslib, and it does so at load only: ``compile(zoneset)`` packs the
+RDATA of every record set once. The per-query path is hand-written and minimal:
+
+- ``decode(wire) -> Query``: header, the one question, and the OPT record (payload size, DO,
+  version, client subnet) of the additional section; other records are skipped. Raises
+  ``FormErr`` (with the query id when known) for anything malformed, ``NotAQuery`` for
+  responses (never answered).
+- ``encode(query, answer, wire, max_size) -> bytes``: header, the question as the client sent
+  it, then RRs from the packed RDATA. Owner names that are the query name (or a suffix of it)
+  are compression pointers into the question; RDATA is never compressed. When the reply does not
+  fit ``max_size`` the ADDITIONAL and then the AUTHORITY section are dropped; if the ANSWER still
+  does not fit, the reply carries no records and the TC bit (R12).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import dnslib
+
+from netemu.route53 import rdata
+from netemu.route53.engine import Answer, Rcode, RRsetRef
+from netemu.route53.model import RecordSet, ZoneSet
+from netemu.route53.names import Labels, to_wire
+
+TYPE_CODES: Mapping[str, int] = MappingProxyType({
+    "A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28,
+    "SRV": 33, "NAPTR": 35, "OPT": 41, "DS": 43, "SSHFP": 44, "RRSIG": 46, "NSEC": 47,
+    "DNSKEY": 48, "TLSA": 52, "SVCB": 64, "HTTPS": 65, "SPF": 99, "IXFR": 251, "AXFR": 252,
+    "ANY": 255, "CAA": 257,
+})
+TYPE_NAMES: Mapping[int, str] = MappingProxyType({v: k for k, v in TYPE_CODES.items()})
+CLASS_IN, CLASS_ANY = 1, 255
+OPT, ECS_OPTION = 41, 8
+MAX_UDP = 4096                 # R12: Route 53 answers up to 4096 bytes with EDNS0
+PLAIN_UDP = 512
+MAX_TCP = 65535
+SERVER_PAYLOAD = 4096
+_HEADER = struct.Struct("!HHHHHH")
+_RR_FIXED = struct.Struct("!HHIH")
+_QFIXED = struct.Struct("!HH")
+
+# dnslib has no SVCB or SPF class; they share the RDATA format of HTTPS and TXT.
+_PARSE_AS = {"SVCB": "HTTPS", "SPF": "TXT"}
+
+
+class FormErr(Exception):
+    """A malformed query; ``query_id`` is set when the header could be read."""
+
+    def __init__(self, why: str, query_id: int | None = None, flags: int = 0) -> None:
+        super().__init__(why)
+        self.query_id, self.flags = query_id, flags
+
+
+class NotAQuery(Exception):
+    """A response or a datagram too short to answer: dropped without reply."""
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    id: int
+    flags: int
+    opcode: int
+    qname: Labels            # lower case
+    qtype: int
+    qclass: int
+    question: bytes          # the question section as received (case kept)
+    edns: bool = False
+    payload: int = PLAIN_UDP
+    dnssec_ok: bool = False
+    edns_version: int = 0
+    ecs: tuple[int, int, bytes] | None = None   # (family, source prefix, address bytes)
+
+    @property
+    def type_name(self) -> str:
+        return TYPE_NAMES.get(self.qtype) or f"TYPE{self.qtype}"
+
+    def ecs_subnet(self) -> tuple[str, int] | None:
+        """The client subnet as (address text, source prefix), for ClientContext."""
+        if self.ecs is None:
+            return None
+        family, prefix, addr = self.ecs
+        size = 4 if family == 1 else 16
+        packed = addr.ljust(size, b"\0")[:size]
+        return (str(ipaddress.ip_address(packed)), prefix)
+
+
+# --- decode ------------------------------------------------------------------------------------
+
+
+def decode(wire: bytes) -> Query:
+    if len(wire) < 12:
+        raise NotAQuery("shorter than a DNS header")
+    qid, flags, qdcount, ancount, nscount, arcount = _HEADER.unpack_from(wire)
+    if flags & 0x8000:
+        raise NotAQuery("a response")
+    opcode = (flags >> 11) & 0xF
+    if qdcount != 1:
+        raise FormErr(f"QDCOUNT is {qdcount}, not 1", qid, flags)
+    labels: list[bytes] = []
+    pos, end, total = 12, len(wire), 1
+    while True:
+        if pos >= end:
+            raise FormErr("question name runs past the end", qid, flags)
+        length = wire[pos]
+        if length == 0:
+            pos += 1
+            break
+        if length & 0xC0:
+            raise FormErr("compression or extended label in the question", qid, flags)
+        total += length + 1
+        if total > 255 or pos + 1 + length > end:
+            raise FormErr("question name too long or truncated", qid, flags)
+        labels.append(wire[pos + 1:pos + 1 + length].lower())
+        pos += 1 + length
+    if pos + 4 > end:
+        raise FormErr("question type and class missing", qid, flags)
+    qtype, qclass = _QFIXED.unpack_from(wire, pos)
+    pos += 4
+    question = wire[12:pos]
+    edns, payload, dok, version, ecs = False, PLAIN_UDP, False, 0, None
+    for index in range(ancount + nscount + arcount):
+        pos = _skip_name(wire, pos, qid, flags)
+        if pos + 10 > end:
+            raise FormErr("record header truncated", qid, flags)
+        rtype, rclass, ttl, rdlen = _RR_FIXED.unpack_from(wire, pos)
+        pos += 10
+        if pos + rdlen > end:
+            raise FormErr("record data truncated", qid, flags)
+        if rtype == OPT:
+            if edns or index < ancount + nscount:
+                raise FormErr("more than one OPT record, or OPT outside ADDITIONAL", qid, flags)
+            edns, payload = True, max(rclass, PLAIN_UDP)
+            version, dok = (ttl >> 16) & 0xFF, bool(ttl & 0x8000)
+            ecs = _ecs(wire, pos, pos + rdlen, qid, flags)
+        pos += rdlen
+    if pos != end:
+        raise FormErr("trailing bytes after the message", qid, flags)
+    return Query(qid, flags, opcode, tuple(labels), qtype, qclass, question, edns, payload,
+                 dok, version, ecs)
+
+
+def _skip_name(wire: bytes, pos: int, qid: int, flags: int) -> int:
+    end = len(wire)
+    while True:
+        if pos >= end:
+            raise FormErr("name runs past the end", qid, flags)
+        length = wire[pos]
+        if length == 0:
+            return pos + 1
+        if length & 0xC0 == 0xC0:
+            if pos + 2 > end:
+                raise FormErr("compression pointer truncated", qid, flags)
+            return pos + 2   # the pointer ends this name; we never follow it
+        if length & 0xC0:
+            raise FormErr("extended label type", qid, flags)
+        pos += 1 + length
+
+
+def _ecs(wire: bytes, pos: int, end: int, qid: int, flags: int) -> tuple[int, int, bytes] | None:
+    found = None
+    while pos < end:
+        if pos + 4 > end:
+            raise FormErr("EDNS option truncated", qid, flags)
+        code, length = struct.unpack_from("!HH", wire, pos)
+        pos += 4
+        if pos + length > end:
+            raise FormErr("EDNS option truncated", qid, flags)
+        if code == ECS_OPTION:
+            if length < 4:
+                raise FormErr("client subnet option too short", qid, flags)
+            family, source, scope = struct.unpack_from("!HBB", wire, pos)
+            addr = wire[pos + 4:pos + length]
+            size = {1: 4, 2: 16}.get(family)
+            if size is None or source > size * 8 or scope != 0 \
+                    or len(addr) != (source + 7) // 8:
+                raise FormErr("bad client subnet option (RFC 7871 section 7.1)", qid, flags)
+            found = (family, source, addr)
+        pos += length
+    return found
+
+
+# --- compile (load time) -----------------------------------------------------------------------
+
+
+class _PlainBuffer(dnslib.DNSBuffer):  # type: ignore[misc]
+    """RDATA packed on its own: names are never compressed."""
+
+    def encode_name(self, name: object) -> None:
+        self.encode_name_nocompress(name)
+
+
+@dataclass(frozen=True, slots=True)
+class WireData:
+    """Packed RDATA of every record set, keyed by ``id(record)`` of the loaded ZoneSet (which
+    the serving snapshot keeps alive alongside)."""
+
+    rdata: Mapping[int, tuple[bytes, ...]]
+
+
+def pack_rdata(rtype: str, value: str) -> bytes:
+    """One value's RDATA, from its presentation form (raises ValueError)."""
+    parse_type = _PARSE_AS.get(rtype, rtype)
+    text = rdata.zone_text(rtype, value)
+    try:
+        rr = dnslib.RR.fromZone(f". 0 IN {parse_type} {text}")[0]
+        buf = _PlainBuffer()
+        rr.rdata.pack(buf)
+    except Exception as exc:  # dnslib raises many types for bad input
+        raise ValueError(f"cannot pack {rtype} '{value}': {exc}") from exc
+    return bytes(buf.data)
+
+
+def compile(zoneset: ZoneSet) -> WireData:  # noqa: A001 - the codec's verb
+    packed: dict[int, tuple[bytes, ...]] = {}
+    for zone in zoneset.zones:
+        for rec in zone.record_sets:
+            if rec.alias_target is None:
+                packed[id(rec)] = tuple(pack_rdata(rec.type, v) for v in rec.values)
+    return WireData(MappingProxyType(packed))
+
+
+# --- encode ------------------------------------------------------------------------------------
+
+
+def _owner_wire(owner: Labels, qname: Labels) -> bytes:
+    if owner == qname:
+        return b"\xc0\x0c"
+    n = len(owner)
+    if n and n < len(qname) and qname[len(qname) - n:] == owner:
+        offset = 12 + sum(len(label) + 1 for label in qname[:len(qname) - n])
+        return struct.pack("!H", 0xC000 | offset)
+    return to_wire(owner)
+
+
+def _rrs(refs: tuple[RRsetRef, ...], qname: Labels, wire: WireData) -> tuple[bytes, int]:
+    parts: list[bytes] = []
+    count = 0
+    for ref in refs:
+        owner = _owner_wire(ref.owner, qname)
+        tcode = TYPE_CODES[ref.type]
+        for rd in wire.rdata[id(ref.record)]:
+            parts.append(owner)
+            parts.append(_RR_FIXED.pack(tcode, CLASS_IN, ref.ttl, len(rd)))
+            parts.append(rd)
+            count += 1
+    return b"".join(parts), count
+
+
+def _opt(query: Query, answer: Answer | None, badvers: bool = False) -> bytes:
+    options = b""
+    if query.ecs is not None:
+        family, source, addr = query.ecs
+        scope = (answer.ecs_scope or 0) if answer is not None else 0
+        body = struct.pack("!HBB", family, source, scope) + addr
+        options = struct.pack("!HH", ECS_OPTION, len(body)) + body
+    ttl = (1 << 24 if badvers else 0) | (0x8000 if query.dnssec_ok else 0)
+    return b"\x00" + _RR_FIXED.pack(OPT, SERVER_PAYLOAD, ttl, len(options)) + options
+
+
+def max_size(query: Query, tcp: bool) -> int:
+    if tcp:
+        return MAX_TCP
+    return min(query.payload, MAX_UDP) if query.edns else PLAIN_UDP
+
+
+def _header(query_id: int, query_flags: int, aa: bool, tc: bool, rcode: int,
+            counts: tuple[int, int, int, int]) -> bytes:
+    flags = 0x8000 | (query_flags & 0x7900) | (query_flags & 0x0010)  # QR, opcode, RD, CD
+    if aa:
+        flags |= 0x0400
+    if tc:
+        flags |= 0x0200
+    flags |= rcode & 0xF
+    return _HEADER.pack(query_id, flags, *counts)
+
+
+def encode(query: Query, answer: Answer, wire: WireData, limit: int) -> bytes:
+    qname = query.qname
+    opt = _opt(query, answer) if query.edns else b""
+    extra = 1 if opt else 0
+    an, an_count = _rrs(answer.answer, qname, wire)
+    ns, ns_count = _rrs(answer.authority, qname, wire)
+    ad, ad_count = _rrs(answer.additional, qname, wire)
+    base = 12 + len(query.question) + len(opt)
+    tc = False
+    if base + len(an) + len(ns) + len(ad) > limit:
+        ad, ad_count = b"", 0
+        if base + len(an) + len(ns) > limit:
+            if an_count:
+                ns, ns_count = b"", 0
+            if base + len(an) + len(ns) > limit:
+                an, an_count, ns, ns_count, tc = b"", 0, b"", 0, True
+    head = _header(query.id, query.flags, answer.aa, tc, int(answer.rcode),
+                   (1, an_count, ns_count, ad_count + extra))
+    return b"".join((head, query.question, an, ns, ad, opt))
+
+
+def encode_error(query_id: int, query_flags: int, rcode: Rcode,
+                 query: Query | None = None) -> bytes:
+    """FORMERR / NOTIMP / REFUSED / BADVERS replies: the question echoed when it was read."""
+    if query is None:
+        return _header(query_id, query_flags, False, False, int(rcode), (0, 0, 0, 0))
+    badvers = query.edns and query.edns_version > 0
+    opt = _opt(query, None, badvers) if query.edns else b""
+    head = _header(query_id, query_flags, False, False, 0 if badvers else int(rcode),
+                   (1, 0, 0, 1 if opt else 0))
+    return head + query.question + opt
+
+
+def type_name(code: int) -> str:
+    return TYPE_NAMES.get(code) or f"TYPE{code}"
+
+
+__all__ = ["Query", "FormErr", "NotAQuery", "WireData", "decode", "encode", "encode_error",
+           "compile", "pack_rdata", "max_size", "type_name", "RecordSet"]

@@ -1,0 +1,103 @@
+"""``handle(wire, peer, serving) -> bytes | None``: one query in, at most one reply out.
+
+Pure glue, no I/O: decode (``codec``), build the ClientContext (source address, EDNS client
+subnet), ask the engine, encode. Every query ends in a reply or a deliberate silence (responses
+and runts are dropped); no input raises. What the server serves is one immutable ``Serving``
+snapshot, replaced whole (``dataclasses.replace``) when zones or health change.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, replace
+
+from netemu.dns import codec
+from netemu.errors import LoadError, Problem
+from netemu.route53 import engine
+from netemu.route53.client import ClientContext
+from netemu.route53.engine import Answer, Question, Rcode
+from netemu.route53.health import ALL_HEALTHY, HealthSnapshot
+from netemu.route53.lookup import CompiledZones, compile_zones
+from netemu.route53.model import ZoneSet
+
+QUERY_LOG = logging.getLogger("netemu.query")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Serving:
+    """What the server answers from: compiled zones, their packed RDATA, and health."""
+
+    zoneset: ZoneSet
+    zones: CompiledZones
+    wire: codec.WireData
+    health: HealthSnapshot = ALL_HEALTHY
+
+    def with_health(self, health: HealthSnapshot) -> Serving:
+        return replace(self, health=health)
+
+
+def build_serving(zoneset: ZoneSet, health: HealthSnapshot = ALL_HEALTHY) -> Serving:
+    """Compile once (raises LoadError if a value cannot be put on the wire)."""
+    problems: list[Problem] = []
+    for zone in zoneset.zones:
+        for rec in zone.record_sets:
+            for value in () if rec.alias_target else rec.values:
+                try:
+                    codec.pack_rdata(rec.type, value)
+                except ValueError as exc:
+                    problems.append(Problem(zone.source or zone.name, rec.label(),
+                                            "InvalidChangeBatch", str(exc)))
+    if problems:
+        raise LoadError(problems)
+    return Serving(zoneset, compile_zones(zoneset), codec.compile(zoneset), health)
+
+
+_DEFAULT_RNG = random.Random()
+
+
+def handle(wire: bytes, peer: tuple[str, int] | tuple[object, ...], serving: Serving,
+           rng: random.Random = _DEFAULT_RNG, tcp: bool = False) -> bytes | None:
+    try:
+        query = codec.decode(wire)
+    except codec.NotAQuery:
+        return None
+    except codec.FormErr as exc:
+        if exc.query_id is None:
+            return None
+        _log(peer, "-", "-", "FORMERR", (str(exc),))
+        return codec.encode_error(exc.query_id, exc.flags, Rcode.FORMERR)
+    qtype = query.type_name
+    if query.opcode != 0:
+        _log(peer, query.qname, qtype, "NOTIMP", (f"opcode {query.opcode}",))
+        return codec.encode_error(query.id, query.flags, Rcode.NOTIMP, query)
+    if query.edns and query.edns_version > 0:
+        _log(peer, query.qname, qtype, "BADVERS", (f"EDNS version {query.edns_version}",))
+        return codec.encode_error(query.id, query.flags, Rcode.NOERROR, query)
+    if query.qclass not in (codec.CLASS_IN, codec.CLASS_ANY) or qtype in ("AXFR", "IXFR"):
+        answer: Answer = engine.REFUSED
+    else:
+        client = ClientContext(str(peer[0]), query.ecs_subnet())
+        try:
+            answer = engine.answer(Question(query.qname, qtype), client, serving.zones,
+                                   serving.health, rng)
+        except Exception:  # a bug must not stop the server answering
+            log.exception("engine failed on %s %s", query.qname, qtype)
+            answer = Answer(Rcode.SERVFAIL, explain=("internal error",))
+    if QUERY_LOG.isEnabledFor(logging.INFO):
+        _log(peer, query.qname, qtype, answer.rcode.name, answer.explain)
+    try:
+        return codec.encode(query, answer, serving.wire, codec.max_size(query, tcp))
+    except Exception:  # same: answer SERVFAIL rather than go silent
+        log.exception("encoding failed on %s %s", query.qname, qtype)
+        return codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
+
+
+def _log(peer: object, qname: object, qtype: str, rcode: str, explain: tuple[str, ...]) -> None:
+    if not QUERY_LOG.isEnabledFor(logging.INFO):
+        return
+    if isinstance(qname, tuple):
+        qname = b".".join(qname).decode("ascii", "backslashreplace") + "."
+    client = f"{peer[0]}#{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else str(peer)
+    QUERY_LOG.info("%s %s %s %s %s", client, qname, qtype, rcode, " | ".join(explain))

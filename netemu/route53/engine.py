@@ -1,0 +1,228 @@
+"""``answer(question, client, zones, health, rng) -> Answer``: what Route 53's name servers say,
+pure.
+
+Theory of operation, per query: pick the most specific hosted zone (private zones of the
+querying VPC first, R88-R90; none -> REFUSED, never an open resolver); find where the name lands
+(``lookup.find``); let the routing policy of the (name, type) group choose record sets
+(``group.select(client, healthy, rng)``); replace alias records by their targets' record sets
+with the target's TTL (R35-R37); shape the sections the way Route 53 does (R9-R13):
+
+- positive answer: AA, the records, the zone's NS in AUTHORITY, addresses of in-zone CNAME / MX /
+  NS / SRV targets in ADDITIONAL (R11, R13: an in-zone CNAME is not chased into ANSWER);
+- NXDOMAIN and NODATA: AA, the SOA in AUTHORITY with the negative TTL min(SOA TTL, minimum) (R9);
+- referral (NS below the apex): no AA, the child's NS in AUTHORITY, glue in ADDITIONAL.
+
+Section entries are ``RRsetRef``s pointing at loaded record sets: the wire codec packed every
+record's RDATA once at load, so nothing here parses or validates.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
+
+from netemu.route53 import lookup
+from netemu.route53.client import ClientContext
+from netemu.route53.health import HealthSnapshot
+from netemu.route53.lookup import CompiledZone, CompiledZones, Node
+from netemu.route53.model import RecordSet
+from netemu.route53.names import Labels, to_text
+
+MAX_ALIAS_DEPTH = 8
+ADDRESS_TYPES = ("A", "AAAA")
+
+
+class Rcode(IntEnum):
+    NOERROR = 0
+    FORMERR = 1
+    SERVFAIL = 2
+    NXDOMAIN = 3
+    NOTIMP = 4
+    REFUSED = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    name: Labels
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class RRsetRef:
+    """One RRset of a reply: ``owner`` (may differ from ``record.name``: wildcards, aliases),
+    the type and TTL to show, and the loaded record set whose values form the RDATA."""
+
+    owner: Labels
+    type: str
+    ttl: int
+    record: RecordSet
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    rcode: Rcode
+    aa: bool = False
+    answer: tuple[RRsetRef, ...] = ()
+    authority: tuple[RRsetRef, ...] = ()
+    additional: tuple[RRsetRef, ...] = ()
+    explain: tuple[str, ...] = ()
+    ecs_scope: int | None = None
+
+
+REFUSED = Answer(Rcode.REFUSED, explain=("no hosted zone holds this name",))
+
+Healthy = Callable[[RecordSet], bool]
+
+
+def make_healthy(zones: CompiledZones, health: HealthSnapshot) -> Healthy:
+    """``healthy(record)`` as the routing policies see it (R38, R42, R44).
+
+    False when the record's own health check is unhealthy; for an alias with
+    EvaluateTargetHealth, also False unless the group it points at has a healthy member.
+    """
+
+    def healthy(record: RecordSet, depth: int = 0) -> bool:
+        if record.health_check_id is not None and not health.is_healthy(record.health_check_id):
+            return False
+        target = record.alias_target
+        if target is not None and target.evaluate_target_health and depth < MAX_ALIAS_DEPTH:
+            found = zones.alias_groups.get(id(record))
+            if found is None:
+                return False
+            return any(healthy(member, depth + 1) for member in _members(found[1]))
+        return True
+
+    return healthy
+
+
+def _members(group: object) -> tuple[RecordSet, ...]:
+    records = getattr(group, "records", ())
+    return tuple(records)
+
+
+def answer(question: Question, client: ClientContext, zones: CompiledZones,
+           health: HealthSnapshot, rng: random.Random) -> Answer:
+    zone = zones.find_zone(question.name, client.vpc)
+    if zone is None:
+        return REFUSED
+    landing = lookup.find(zone, question.name, question.type)
+    kind = landing.kind
+    if kind == lookup.DELEGATION:
+        return _referral(zone, zones, landing)
+    if kind != lookup.FOUND:
+        return _negative(zone, Rcode.NXDOMAIN if kind == lookup.NXDOMAIN else Rcode.NOERROR,
+                         f"{kind.lower()} in zone {zone.zone.name}"
+                         + (" (wildcard)" if landing.wildcard else ""))
+    node = landing.node
+    assert node is not None
+    qtype = question.type
+    healthy = make_healthy(zones, health)
+    if qtype == "ANY":
+        types = tuple(node.groups)
+    elif qtype in node.groups:
+        types = (qtype,)
+    elif "CNAME" in node.groups:
+        types = ("CNAME",)
+    else:
+        return _negative(zone, Rcode.NOERROR, f"nodata: {node.name} has no {qtype} in zone "
+                         f"{zone.zone.name}")
+    out: list[RRsetRef] = []
+    explain: list[str] = []
+    scope: int | None = None
+    for rtype in types:
+        selection = node.groups[rtype].select(client, healthy, rng)
+        explain.append(selection.explain)
+        if selection.scope_prefix is not None:
+            scope = max(scope or 0, selection.scope_prefix)
+        for rec in selection.records:
+            if rec.alias_target is None:
+                assert rec.ttl is not None
+                out.append(RRsetRef(landing.owner, rtype, rec.ttl, rec))
+            else:
+                _follow_alias(rec, rtype, landing.owner, zones, client, healthy, rng, out,
+                              explain, 0)
+    if landing.wildcard:
+        explain.append(f"wildcard {node.name}")
+    if not out:
+        return _negative(zone, Rcode.NOERROR, "; ".join(explain) + ": no record selected",
+                         scope)
+    authority = () if (qtype == "NS" and node.labels == zone.apex) else (
+        RRsetRef(zone.apex, "NS", _ttl(zone.ns), zone.ns),)
+    return Answer(Rcode.NOERROR, True, tuple(out), authority,
+                  _additional(zone, zones, out, client, healthy, rng), tuple(explain), scope)
+
+
+def _ttl(rec: RecordSet) -> int:
+    return rec.ttl if rec.ttl is not None else 0
+
+
+def _follow_alias(rec: RecordSet, rtype: str, owner: Labels, zones: CompiledZones,
+                  client: ClientContext, healthy: Healthy, rng: random.Random,
+                  out: list[RRsetRef], explain: list[str], depth: int) -> None:
+    """R36, R37: the alias shows the target's records, under the alias's name and type, with
+    the target's TTL."""
+    found = zones.alias_groups.get(id(rec))
+    if found is None or depth >= MAX_ALIAS_DEPTH:
+        explain.append(f"alias {rec.label()}: target missing")
+        return
+    selection = found[1].select(client, healthy, rng)
+    explain.append(f"alias -> {selection.explain}")
+    for target in selection.records:
+        if target.alias_target is None:
+            assert target.ttl is not None
+            out.append(RRsetRef(owner, rtype, target.ttl, target))
+        else:
+            _follow_alias(target, rtype, owner, zones, client, healthy, rng, out, explain,
+                          depth + 1)
+
+
+def _additional(zone: CompiledZone, zones: CompiledZones, records: list[RRsetRef],
+                client: ClientContext, healthy: Healthy,
+                rng: random.Random) -> tuple[RRsetRef, ...]:
+    """R11, R13: A/AAAA of in-zone targets of CNAME, MX, NS and SRV records."""
+    out: list[RRsetRef] = []
+    for ref in records:
+        for target in zones.targets.get(id(ref.record), ()):
+            node = zone.nodes.get(target)
+            if node is not None:
+                _addresses(node, client, healthy, rng, zones, out)
+    return tuple(out)
+
+
+def _addresses(node: Node, client: ClientContext, healthy: Healthy, rng: random.Random,
+               zones: CompiledZones, out: list[RRsetRef]) -> None:
+    for rtype in ADDRESS_TYPES:
+        group = node.groups.get(rtype)
+        if group is None:
+            continue
+        for rec in group.select(client, healthy, rng).records:
+            if rec.alias_target is None:
+                assert rec.ttl is not None
+                out.append(RRsetRef(node.labels, rtype, rec.ttl, rec))
+            else:
+                _follow_alias(rec, rtype, node.labels, zones, client, healthy, rng, out, [], 0)
+
+
+def _negative(zone: CompiledZone, rcode: Rcode, why: str, scope: int | None = None) -> Answer:
+    """R9, R10: NXDOMAIN / NODATA with the SOA in AUTHORITY at the negative-caching TTL."""
+    soa = RRsetRef(zone.apex, "SOA", zone.negative_ttl, zone.soa)
+    return Answer(rcode, True, (), (soa,), (), (why,), scope)
+
+
+def _referral(zone: CompiledZone, zones: CompiledZones, landing: lookup.Landing) -> Answer:
+    node = landing.node
+    assert node is not None
+    ns = node.records["NS"][0]
+    glue: list[RRsetRef] = []
+    for target in zones.targets.get(id(ns), ()):
+        held = zone.nodes.get(target)
+        if held is None:
+            continue
+        for rtype in ADDRESS_TYPES:
+            for rec in held.records.get(rtype, ()):
+                if rec.alias_target is None and rec.ttl is not None:
+                    glue.append(RRsetRef(target, rtype, rec.ttl, rec))
+    return Answer(Rcode.NOERROR, False, (), (RRsetRef(node.labels, "NS", _ttl(ns), ns),),
+                  tuple(glue), (f"referral to {to_text(node.labels)}",))

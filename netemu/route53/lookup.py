@@ -1,0 +1,178 @@
+"""Where a name lands in a hosted zone, pure: built once per ZoneSet, asked once per query.
+
+``compile_zones(zoneset)`` indexes every hosted zone by its labels (public zones, and private
+zones per associated VPC), and every zone by its names: the nodes that own record sets, every
+existing name including empty non-terminals (R10), and the delegation points (NS below the apex).
+Each (name, type) group is compiled by the routing policies (``policies.compile_group``) here,
+once, so the per-query path never validates or parses.
+
+``find(zone, qname, qtype)`` answers where a query lands (RFC 1034 4.3.2 with RFC 4592
+wildcards, R17-R20): ``FOUND`` (a node; ``owner`` is the query name, also for a wildcard match),
+``NODATA`` (the name exists with no records, e.g. an empty non-terminal), ``NXDOMAIN``, or
+``DELEGATION`` (a zone cut at or above the name; DS at the cut is answered by the parent).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from netemu.route53 import names, policies, rdata
+from netemu.route53.model import HostedZone, RecordSet, ZoneSet
+from netemu.route53.names import Labels
+
+FOUND, NODATA, NXDOMAIN, DELEGATION = "FOUND", "NODATA", "NXDOMAIN", "DELEGATION"
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One owner name with record sets: its compiled groups, by type."""
+
+    labels: Labels
+    name: str
+    groups: Mapping[str, policies.CompiledGroup]
+    records: Mapping[str, tuple[RecordSet, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledZone:
+    zone: HostedZone
+    apex: Labels
+    nodes: Mapping[Labels, Node]
+    existing: frozenset[Labels]     # every name that exists, empty non-terminals included (R10)
+    cuts: frozenset[Labels]         # delegation points: NS record sets below the apex
+    soa: RecordSet
+    ns: RecordSet
+    negative_ttl: int               # R9: min(SOA TTL, SOA minimum)
+
+
+@dataclass(frozen=True, slots=True)
+class Landing:
+    kind: str
+    node: Node | None = None
+    owner: Labels = ()
+    wildcard: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledZones:
+    """Everything the engine needs, built once per ZoneSet. ``alias_groups`` maps an alias
+    record (by ``id``) to the zone and group it points at; ``targets`` maps a record (by ``id``)
+    to the names whose addresses go in ADDITIONAL (R11)."""
+
+    zoneset: ZoneSet
+    public: Mapping[Labels, CompiledZone]
+    private: Mapping[str, Mapping[Labels, CompiledZone]]
+    alias_groups: Mapping[int, tuple[CompiledZone, policies.CompiledGroup]]
+    targets: Mapping[int, tuple[Labels, ...]]
+
+    def find_zone(self, qname: Labels, vpc: str | None = None) -> CompiledZone | None:
+        """The most specific hosted zone for ``qname`` (R90): a private zone of ``vpc`` first,
+        then public zones; None when no zone holds the name (the server answers REFUSED)."""
+        if vpc is not None:
+            table = self.private.get(vpc)
+            if table:
+                for i in range(len(qname) - 1):
+                    zone = table.get(qname[i:])
+                    if zone is not None:
+                        return zone
+        table = self.public
+        for i in range(len(qname) - 1):
+            zone = table.get(qname[i:])
+            if zone is not None:
+                return zone
+        return None
+
+
+def compile_zone(zone: HostedZone, zoneset: ZoneSet) -> CompiledZone:
+    apex = names.parse(zone.name)
+    grouped: dict[Labels, dict[str, list[RecordSet]]] = defaultdict(lambda: defaultdict(list))
+    for rec in zone.record_sets:
+        grouped[names.parse(rec.name)][rec.type].append(rec)
+    nodes: dict[Labels, Node] = {}
+    existing: set[Labels] = {apex}
+    cuts: set[Labels] = set()
+    for labels, types in grouped.items():
+        groups = {t: policies.compile_group(recs, zoneset) for t, recs in types.items()}
+        nodes[labels] = Node(labels, names.to_text(labels), MappingProxyType(groups),
+                             MappingProxyType({t: tuple(r) for t, r in types.items()}))
+        for i in range(len(labels) - len(apex) + 1):
+            existing.add(labels[i:])
+        if "NS" in types and labels != apex:
+            cuts.add(labels)
+    soa = nodes[apex].records["SOA"][0]
+    ns = nodes[apex].records["NS"][0]
+    assert soa.ttl is not None
+    minimum = int(soa.values[0].split()[-1])
+    return CompiledZone(zone, apex, MappingProxyType(nodes), frozenset(existing),
+                        frozenset(cuts), soa, ns, min(soa.ttl, minimum))
+
+
+def compile_zones(zoneset: ZoneSet) -> CompiledZones:
+    public: dict[Labels, CompiledZone] = {}
+    private: dict[str, dict[Labels, CompiledZone]] = defaultdict(dict)
+    by_id: dict[str, CompiledZone] = {}
+    for zone in zoneset.zones:
+        compiled = compile_zone(zone, zoneset)
+        by_id[zone.id] = compiled
+        if zone.private:
+            for vpc in zone.vpcs:
+                private[vpc.vpc_id][compiled.apex] = compiled
+        else:
+            public[compiled.apex] = compiled
+    alias_groups: dict[int, tuple[CompiledZone, policies.CompiledGroup]] = {}
+    targets: dict[int, tuple[Labels, ...]] = {}
+    for compiled in by_id.values():
+        for node in compiled.nodes.values():
+            for rtype, recs in node.records.items():
+                for rec in recs:
+                    found = rdata_targets(rec)
+                    if found:
+                        targets[id(rec)] = found
+                    at = rec.alias_target
+                    if at is None:
+                        continue
+                    target_zone = by_id.get(at.hosted_zone_id or compiled.zone.id, compiled)
+                    target = target_zone.nodes.get(names.parse(at.dns_name))
+                    if target is not None and rtype in target.groups:
+                        alias_groups[id(rec)] = (target_zone, target.groups[rtype])
+    return CompiledZones(zoneset, MappingProxyType(public),
+                         MappingProxyType({k: MappingProxyType(v) for k, v in private.items()}),
+                         MappingProxyType(alias_groups), MappingProxyType(targets))
+
+
+def rdata_targets(rec: RecordSet) -> tuple[Labels, ...]:
+    out: list[Labels] = []
+    for value in rec.values:
+        out.extend(rdata.target_names(rec.type, value))
+    return tuple(out)
+
+
+def find(zone: CompiledZone, qname: Labels, qtype: str) -> Landing:
+    """Where ``qname`` lands in ``zone`` (which holds it)."""
+    depth = len(zone.apex)
+    if zone.cuts:
+        for k in range(depth + 1, len(qname) + 1):
+            cut = qname[len(qname) - k:]
+            if cut in zone.cuts:
+                if cut == qname and qtype == "DS":
+                    break
+                return Landing(DELEGATION, zone.nodes[cut], cut)
+    node = zone.nodes.get(qname)
+    if node is not None:
+        return Landing(FOUND, node, qname)
+    if qname in zone.existing:
+        return Landing(NODATA, None, qname)          # empty non-terminal (R10)
+    for i in range(1, len(qname) - depth + 1):       # closest encloser (RFC 4592, R19)
+        encloser = qname[i:]
+        if encloser in zone.existing:
+            source = (names.WILDCARD,) + encloser
+            wild = zone.nodes.get(source)
+            if wild is not None:
+                return Landing(FOUND, wild, qname, wildcard=True)
+            if source in zone.existing:
+                return Landing(NODATA, None, qname, wildcard=True)
+            break
+    return Landing(NXDOMAIN, None, qname)
