@@ -5,8 +5,11 @@ into its immutable serving state by assignment; nothing here touches the DNS pat
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from netemu.errors import LoadError, Problem
 from netemu.health.checker import HealthChecker
@@ -60,3 +63,20 @@ class HealthService:
     async def stop(self) -> None:
         await self.control.stop()
         await self.checker.stop()
+
+
+async def serve_health(args: argparse.Namespace, server: Any) -> None:
+    """``netemu serve``'s background job: run until cancelled. Each new snapshot is swapped
+    into ``server.serving`` by assignment (the DNS path reads it without locks)."""
+
+    def publish(snapshot: HealthSnapshot) -> None:
+        server.serving = server.serving.with_health(snapshot)
+
+    service = HealthService(server.serving.zoneset, publish,
+                            time_scale=getattr(args, "time_scale", 1.0),
+                            api=getattr(args, "api", DEFAULT_API))
+    await service.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await service.stop()

@@ -75,7 +75,8 @@ class Server:
             "dig", "@127.0.0.1", "-p", str(self.dns), name, "A", "+short", "+time=1",
             "+tries=1", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
         out, _ = await p.communicate()
-        return sorted(line for line in out.decode().split() if line and ";" not in line)
+        return sorted(line.strip() for line in out.decode().splitlines()
+                      if line.strip() and not line.startswith(";"))
 
     async def until(self, name: str, want: list[str], within: float) -> float:
         loop = asyncio.get_running_loop()
