@@ -36,7 +36,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path
     with log.open("w") as sink:
         proc = subprocess.Popen(
             [sys.executable, "-m", "netemu", "serve", "--zones", *ZONES, "--geo", GEO,
-             "--listen", f"127.0.0.1:{port}"],
+             "--listen", f"127.0.0.1:{port}", "--api", f"127.0.0.1:{free_port()}",
+             # health checks of the example zones probe closed loopback ports; at 100x their
+             # intervals no check reaches FailureThreshold during this module (healthy, R80)
+             "--time-scale", "100"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sink, text=True)
     try:
         deadline = time.monotonic() + 20

@@ -53,6 +53,8 @@ class Simple:
 
     def select(self, client: ClientContext, healthy: Healthy, rng: random.Random) -> Selection:
         r = self.record
+        if r.alias_target is not None:
+            return Selection((r,), f"simple: {r.label()} alias to {r.alias_target.dns_name}")
         return Selection((r,), f"simple: {r.label()}, {len(r.values)} value(s)")
 
 
