@@ -21,6 +21,7 @@ import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 import dnslib
 
@@ -62,8 +63,9 @@ class NotAQuery(Exception):
     """A response or a datagram too short to answer: dropped without reply."""
 
 
-@dataclass(frozen=True, slots=True)
-class Query:
+class Query(NamedTuple):
+    """A decoded query (a NamedTuple: immutable and cheap to build on the per-query path)."""
+
     id: int
     flags: int
     opcode: int

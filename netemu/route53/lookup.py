@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from netemu.route53 import names, policies, rdata
+from netemu.route53.answer import Answer, Rcode, RRsetRef
 from netemu.route53.model import HostedZone, RecordSet, ZoneSet
 from netemu.route53.names import Labels
 
@@ -46,6 +47,9 @@ class CompiledZone:
     soa: RecordSet
     ns: RecordSet
     negative_ttl: int               # R9: min(SOA TTL, SOA minimum)
+    ns_authority: tuple[RRsetRef, ...] = ()   # R11: the apex NS, for positive answers
+    nxdomain: Answer | None = None            # R9, R10: prebuilt negative answers
+    nodata: Answer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,7 @@ class CompiledZones:
     private: Mapping[str, Mapping[Labels, CompiledZone]]
     alias_groups: Mapping[int, tuple[CompiledZone, policies.CompiledGroup]]
     targets: Mapping[int, tuple[Labels, ...]]
+    refs: Mapping[int, RRsetRef] = field(default_factory=dict)  # record -> ref at its own name
 
     def find_zone(self, qname: Labels, vpc: str | None = None) -> CompiledZone | None:
         """The most specific hosted zone for ``qname`` (R90): a private zone of ``vpc`` first,
@@ -106,8 +111,15 @@ def compile_zone(zone: HostedZone, zoneset: ZoneSet) -> CompiledZone:
     ns = nodes[apex].records["NS"][0]
     assert soa.ttl is not None
     minimum = int(soa.values[0].split()[-1])
-    return CompiledZone(zone, apex, MappingProxyType(nodes), frozenset(existing),
-                        frozenset(cuts), soa, ns, min(soa.ttl, minimum))
+    negative_ttl = min(soa.ttl, minimum)
+    assert ns.ttl is not None
+    negative = (RRsetRef(apex, "SOA", negative_ttl, soa),)
+    return CompiledZone(
+        zone, apex, MappingProxyType(nodes), frozenset(existing), frozenset(cuts), soa, ns,
+        negative_ttl, (RRsetRef(apex, "NS", ns.ttl, ns),),
+        Answer(Rcode.NXDOMAIN, True, (), negative, (), (f"nxdomain in zone {zone.name}",)),
+        Answer(Rcode.NOERROR, True, (), negative, (), (f"nodata in zone {zone.name}",)),
+    )
 
 
 def compile_zones(zoneset: ZoneSet) -> CompiledZones:
@@ -124,10 +136,13 @@ def compile_zones(zoneset: ZoneSet) -> CompiledZones:
             public[compiled.apex] = compiled
     alias_groups: dict[int, tuple[CompiledZone, policies.CompiledGroup]] = {}
     targets: dict[int, tuple[Labels, ...]] = {}
+    refs: dict[int, RRsetRef] = {}
     for compiled in by_id.values():
         for node in compiled.nodes.values():
             for rtype, recs in node.records.items():
                 for rec in recs:
+                    if rec.alias_target is None and rec.ttl is not None:
+                        refs[id(rec)] = RRsetRef(node.labels, rtype, rec.ttl, rec)
                     found = rdata_targets(rec)
                     if found:
                         targets[id(rec)] = found
@@ -140,7 +155,8 @@ def compile_zones(zoneset: ZoneSet) -> CompiledZones:
                         alias_groups[id(rec)] = (target_zone, target.groups[rtype])
     return CompiledZones(zoneset, MappingProxyType(public),
                          MappingProxyType({k: MappingProxyType(v) for k, v in private.items()}),
-                         MappingProxyType(alias_groups), MappingProxyType(targets))
+                         MappingProxyType(alias_groups), MappingProxyType(targets),
+                         MappingProxyType(refs))
 
 
 def rdata_targets(rec: RecordSet) -> tuple[Labels, ...]:

@@ -44,3 +44,18 @@ def test_serve_refuses_a_bad_set(tmp_path: Path) -> None:
     result = run_netemu("serve", "--zones", str(tmp_path), "--listen", "127.0.0.1:0", timeout=30)
     assert result.returncode == 1
     assert "example.com. CNAME: InvalidChangeBatch" in result.stderr
+
+
+def test_health_checks_may_live_in_their_own_file(tmp_path: Path) -> None:
+    """A record may name a health check defined in another file of the same set."""
+    (tmp_path / "checks.yaml").write_text(
+        "HealthChecks:\n  - {Id: web, HealthCheckConfig: {Type: TCP, IPAddress: 127.0.0.1, Port: 80}}\n")
+    (tmp_path / "zone.yaml").write_text(
+        "HostedZone: {Name: example.com}\nResourceRecordSets:\n"
+        "  - {Name: www.example.com, Type: A, TTL: 60, HealthCheckId: web, "
+        "ResourceRecords: [{Value: 192.0.2.1}]}\n")
+    result = run_netemu("check", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    (tmp_path / "checks.yaml").unlink()
+    result = run_netemu("check", str(tmp_path))
+    assert result.returncode == 1 and "NoSuchHealthCheck" in result.stderr

@@ -3,13 +3,9 @@ with dig and dnspython (the issue's "Must show" list)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import dns.edns
 import dns.flags
@@ -18,7 +14,8 @@ import dns.query
 import dns.rcode
 import pytest
 
-from tests.helpers import ROOT, free_port
+from tests.dns_live import Server, serve_process
+from tests.helpers import ROOT
 
 needs_dig = pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig (dnsutils)")
 
@@ -27,66 +24,12 @@ BIG = "HostedZone: {Name: big.test}\nResourceRecordSets:\n  - {Name: big.big.tes
           "{Value: '\"" + str(i) * 150 + "\"'}" for i in range(8)) + "]}\n"
 
 
-class Server:
-    def __init__(self, port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
-        self.port, self.proc, self.log = port, proc, log
-
-    def query(self, qname: str, qtype: str = "A", tcp: bool = False, **kw) -> dns.message.Message:
-        q = dns.message.make_query(qname, qtype, **kw)
-        send = dns.query.tcp if tcp else dns.query.udp
-        return send(q, "127.0.0.1", port=self.port, timeout=3)
-
-    def dig(self, *args: str) -> tuple[str, set[str], list[str], list[str], list[str]]:
-        """status, flags and the answer / authority / additional lines (single-spaced)."""
-        out = subprocess.run(["dig", "@127.0.0.1", "-p", str(self.port), "+norec", "+time=2",
-                              "+tries=1", *args], capture_output=True, text=True, timeout=10).stdout
-        status, flags, sections, current = "", set(), {"ANSWER": [], "AUTHORITY": [],
-                                                        "ADDITIONAL": []}, None
-        for line in out.splitlines():
-            if "status:" in line:
-                status = line.split("status:")[1].split(",")[0].strip()
-            elif line.startswith(";; flags:"):
-                flags = set(line.split(":")[1].split(";")[0].split())
-            elif line.startswith(";; ") and " SECTION:" in line:
-                current = line[3:].split()[0]
-            elif not line.strip() or line.startswith(";"):
-                current = None if not line.strip() else current
-            elif current in sections:
-                sections[current].append(" ".join(line.split()))
-        return status, flags, sections["ANSWER"], sections["AUTHORITY"], sections["ADDITIONAL"]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("live")
     (tmp / "big.yaml").write_text(BIG)
-    port = free_port()
-    log = tmp / "serve.log"
-    with open(log, "wb") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "netemu", "serve", "--zones", str(ROOT / "zones"),
-             str(tmp / "big.yaml"), "--listen", f"127.0.0.1:{port}"],
-            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=sink, stderr=sink)
-    srv = Server(port, proc, log)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                srv.query("www.example.com")
-                break
-            except (OSError, dns.exception.Timeout):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+    with serve_process([ROOT / "zones", tmp / "big.yaml"], tmp) as srv:
         yield srv
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 @needs_dig
