@@ -1,9 +1,11 @@
 """The health checker: runs every check on its schedule and publishes immutable snapshots.
 
-One asyncio task per endpoint check probes it every ``RequestInterval x time_scale`` seconds
-(starts staggered over the first interval so that many checks do not probe at once), folds each
-result through ``route53.health.observe`` and re-evaluates the whole set (calculated checks follow
-their children, metric checks their emulated alarms). The DNS path never waits for any of this:
+Every endpoint check is probed every ``RequestInterval x time_scale`` seconds (starts staggered
+over the first interval so that many checks do not probe at once), either by tasks in this event
+loop (``prober="inline"``) or by a separate worker process (``prober="process"``, what
+``netemu serve`` uses, so that probing takes no CPU from the DNS loop; ``health/worker.py``).
+Each result is folded through ``route53.health.observe``; a status change re-evaluates the whole
+set (calculated checks follow their children, metric checks their emulated alarms). The DNS path never waits for any of this:
 it reads the last ``HealthSnapshot`` handed to ``publish``, a new immutable value each time a
 status changes. A probe whose result leaves the check's status as it was costs one small
 table step and nothing else; ``report()`` builds a fresh snapshot with every last observation
@@ -23,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
-from netemu.health.probes import probe
+from netemu.health.worker import WorkerProber, schedule
 from netemu.route53 import health as rules
 from netemu.route53.health import CheckState, HealthSnapshot, Observation
 from netemu.route53.model import HealthCheck
@@ -44,6 +46,7 @@ class HealthChecker:
         publish: Callable[[HealthSnapshot], None] = lambda s: None,
         time_scale: float = 1.0,
         clock: Callable[[], float] = time.time,
+        prober: str = "inline",
     ) -> None:
         self.checks = tuple(checks)
         self.publish = publish
@@ -57,39 +60,35 @@ class HealthChecker:
                 self.alarms.setdefault(c.config.alarm_identifier.name, "INSUFFICIENT_DATA")
         self.snapshot: HealthSnapshot = rules.evaluate(self.checks, self.states, self.alarms,
                                                        now=self.clock())
-        self._tasks: list[asyncio.Task[None]] = []
+        self.prober = prober
+        self._task: asyncio.Task[None] | None = None
+        self._worker: WorkerProber | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Publish the first snapshot and start one probe task per endpoint check (inside a
-        running event loop)."""
+    async def start(self) -> None:
+        """Publish the first snapshot and start probing (inside a running event loop)."""
         self.publish(self.snapshot)
         probed = [c for c in self.checks
                   if c.config.type in rules.ENDPOINT_TYPES and not c.config.disabled]
-        for i, check in enumerate(probed):
-            offset = check.config.request_interval * self.time_scale * i / max(len(probed), 1)
-            self._tasks.append(asyncio.get_running_loop().create_task(
-                self._run(check, offset), name=f"health-check {check.id}"))
+        if not probed:
+            return
+        if self.prober == "process":
+            self._worker = WorkerProber(probed, self.time_scale, self.record)
+            await self._worker.start()
+        else:
+            self._task = asyncio.get_running_loop().create_task(schedule(
+                [(c.id, c.config) for c in probed], self.time_scale, self.record))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
+        if self._worker is not None:
+            await self._worker.stop()
+            self._worker = None
+        if self._task is not None:
+            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
-
-    async def _run(self, check: HealthCheck, offset: float) -> None:
-        interval = check.config.request_interval * self.time_scale
-        await asyncio.sleep(offset)
-        loop = asyncio.get_running_loop()
-        next_at = loop.time()
-        while True:
-            observation = await probe(check.config, self.time_scale)
-            self.record(check.id, observation)
-            next_at += interval
-            await asyncio.sleep(max(0.0, next_at - loop.time()))
+                await self._task
+            self._task = None
 
     # --- inputs ------------------------------------------------------------------------------
 

@@ -90,9 +90,9 @@ async def _connect(ip: str, port: int, config: HealthCheckConfig, timeout: float
                   "ssl_handshake_timeout": timeout}
     where = _where(ip, port)
     try:
-        return await asyncio.wait_for(
-            asyncio.open_connection(ip, port, **kwargs), timeout)  # type: ignore[arg-type]
-    except asyncio.TimeoutError:
+        async with asyncio.timeout(timeout):
+            return await asyncio.open_connection(ip, port, **kwargs)  # type: ignore[arg-type]
+    except TimeoutError:
         raise ProbeFailure(f"no connection to {where} within {_secs(timeout)}") from None
     except ConnectionRefusedError:
         raise ProbeFailure(f"connection refused by {where}") from None
@@ -102,12 +102,9 @@ async def _connect(ip: str, port: int, config: HealthCheckConfig, timeout: float
         raise ProbeFailure(f"no connection to {where} ({e.strerror or e})") from None
 
 
-async def _close(writer: asyncio.StreamWriter) -> None:
+def _close(writer: asyncio.StreamWriter) -> None:
+    """Close without waiting: the transport finishes closing on its own."""
     writer.close()
-    try:
-        await asyncio.wait_for(writer.wait_closed(), 1.0)
-    except (OSError, asyncio.TimeoutError, ssl.SSLError):
-        pass
 
 
 async def _read_body(reader: asyncio.StreamReader, headers: dict[bytes, bytes],
@@ -147,8 +144,9 @@ async def _http(ip: str, port: int, config: HealthCheckConfig, scale: float) -> 
         )
         writer.write(request.encode("latin-1"))
         try:
-            line = await asyncio.wait_for(reader.readline(), answer_within)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(answer_within):
+                line = await reader.readline()
+        except TimeoutError:
             raise ProbeFailure(
                 f"no HTTP status from {where} within {_secs(answer_within)}") from None
         match = _STATUS_LINE.match(line)
@@ -160,9 +158,9 @@ async def _http(ip: str, port: int, config: HealthCheckConfig, scale: float) -> 
         if config.type not in STRING_MATCH_TYPES:
             return Observation(True, f"HTTP {code} from {where}", time.time())
         try:
-            body = await asyncio.wait_for(
-                _headers_and_body(reader, where), answer_within)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(answer_within):
+                body = await _headers_and_body(reader, where)
+        except TimeoutError:
             raise ProbeFailure(f"HTTP {code} from {where}, body not received within "
                                f"{_secs(answer_within)}") from None
         needle = (config.search_string or "").encode("utf-8")
@@ -172,7 +170,7 @@ async def _http(ip: str, port: int, config: HealthCheckConfig, scale: float) -> 
         return Observation(False, f"HTTP {code} from {where}, search string not in the "
                                   f"first {SEARCH_WINDOW_BYTES} bytes", time.time())
     finally:
-        await _close(writer)
+        _close(writer)
 
 
 async def _headers_and_body(reader: asyncio.StreamReader, where: str) -> bytes:
@@ -190,7 +188,7 @@ async def _headers_and_body(reader: asyncio.StreamReader, where: str) -> bytes:
 
 async def _tcp(ip: str, port: int, config: HealthCheckConfig, scale: float) -> Observation:
     _, writer = await _connect(ip, port, config, TCP_CONNECT_TIMEOUT * scale)
-    await _close(writer)
+    _close(writer)
     return Observation(True, f"TCP connection to {_where(ip, port)}", time.time())
 
 

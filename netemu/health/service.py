@@ -47,13 +47,13 @@ class HealthService:
 
     def __init__(self, zones: ZoneSet, publish: Callable[[HealthSnapshot], None],
                  time_scale: float = 1.0, api: str | None = DEFAULT_API,
-                 extra_routes: Sequence[Handler] = ()) -> None:
-        self.checker = HealthChecker(zones.health_checks, publish, time_scale)
+                 extra_routes: Sequence[Handler] = (), prober: str = "process") -> None:
+        self.checker = HealthChecker(zones.health_checks, publish, time_scale, prober=prober)
         self.api = api
         self.control = ControlServer([health_routes(self.checker), *extra_routes])
 
     async def start(self) -> None:
-        self.checker.start()
+        await self.checker.start()
         if self.api:
             host, port = parse_address(self.api)
             await self.control.start(host, port)

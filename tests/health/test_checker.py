@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -33,9 +33,10 @@ def endpoint_check(id: str, port: int, type: str = "HTTP", path: str | None = "/
 class Running:
     """A started checker and every snapshot it published."""
 
-    def __init__(self, checks: list[HealthCheck]) -> None:
+    def __init__(self, checks: list[HealthCheck], prober: str = "inline") -> None:
         self.published: list[HealthSnapshot] = []
-        self.checker = HealthChecker(checks, self.published.append, time_scale=SCALE)
+        self.checker = HealthChecker(checks, self.published.append, time_scale=SCALE,
+                                     prober=prober)
 
     @property
     def now(self) -> HealthSnapshot:
@@ -61,12 +62,12 @@ async def web() -> AsyncIterator[Endpoint]:
 
 
 @pytest.fixture
-async def running() -> AsyncIterator[Callable[[list[HealthCheck]], Running]]:
+async def running() -> AsyncIterator[Callable[..., Awaitable[Running]]]:
     started: list[Running] = []
 
-    def make(checks: list[HealthCheck]) -> Running:
-        r = Running(checks)
-        r.checker.start()
+    async def make(checks: list[HealthCheck], prober: str = "inline") -> Running:
+        r = Running(checks, prober)
+        await r.checker.start()
         started.append(r)
         return r
 
@@ -86,7 +87,7 @@ async def test_each_check_type_and_failure_R74_R75(web: Endpoint, running) -> No
         endpoint_check("tcp-open", web.port, "TCP", path=None),
         endpoint_check("tcp-closed", closed, "TCP", path=None),
     ]
-    r = running(checks)
+    r = await running(checks)
     bad = {"http-5xx", "http-slow", "str-missing", "tcp-closed"}
     await r.until(lambda s: all(s.is_healthy(c.id) == (c.id not in bad) for c in checks),
                   within=3 * INTERVAL + 2)
@@ -98,9 +99,11 @@ async def test_each_check_type_and_failure_R74_R75(web: Endpoint, running) -> No
     assert reports["http-ok"].healthy and reports["http-ok"].checked_at is not None
 
 
-async def test_endpoint_dies_and_returns_logged_once_R76(web: Endpoint, running, caplog) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("prober", ["inline", "process"])
+async def test_endpoint_dies_and_returns_logged_once_R76(web: Endpoint, running, caplog,  # type: ignore[no-untyped-def]
+                                                         prober: str) -> None:
     caplog.set_level(logging.INFO, logger="netemu.health")
-    r = running([endpoint_check("web", web.port, threshold=2)])
+    r = await running([endpoint_check("web", web.port, threshold=2)], prober)
     await asyncio.sleep(2 * INTERVAL)
     assert r.now.is_healthy("web")
     port = web.port
@@ -121,7 +124,7 @@ async def test_calculated_and_or_R82(web: Endpoint, running) -> None:  # type: i
     def calc(id: str, threshold: int) -> HealthCheck:
         return HealthCheck(id, HealthCheckConfig(type="CALCULATED", health_threshold=threshold,
                                                  child_health_checks=("up", "down")))
-    r = running([endpoint_check("up", web.port), endpoint_check("down", web.port, path="/fail"),
+    r = await running([endpoint_check("up", web.port), endpoint_check("down", web.port, path="/fail"),
                  calc("all", 2), calc("any", 1), calc("none-needed", 0)])
     await r.until(lambda s: not s.is_healthy("down"), within=INTERVAL + 2)
     assert dict(r.now.statuses) == {"up": True, "down": False, "all": False, "any": True,
@@ -129,7 +132,7 @@ async def test_calculated_and_or_R82(web: Endpoint, running) -> None:  # type: i
 
 
 async def test_inverted_R80_R81(web: Endpoint, running) -> None:  # type: ignore[no-untyped-def]
-    r = running([endpoint_check("inv-failing", web.port, path="/fail", inverted=True),
+    r = await running([endpoint_check("inv-failing", web.port, path="/fail", inverted=True),
                  endpoint_check("inv-ok", web.port, inverted=True)])
     assert not r.now.is_healthy("inv-failing")      # new inverted check: unhealthy (R80)
     await r.until(lambda s: s.is_healthy("inv-failing"), within=INTERVAL + 2)
@@ -138,7 +141,7 @@ async def test_inverted_R80_R81(web: Endpoint, running) -> None:  # type: ignore
 
 
 async def test_disabled_is_healthy_and_not_probed_R81(web: Endpoint, running) -> None:  # type: ignore[no-untyped-def]
-    r = running([endpoint_check("off", web.port, path="/fail", disabled=True),
+    r = await running([endpoint_check("off", web.port, path="/fail", disabled=True),
                  endpoint_check("on", web.port, path="/fail")])
     await r.until(lambda s: not s.is_healthy("on"), within=INTERVAL + 2)
     await asyncio.sleep(INTERVAL)
@@ -154,7 +157,7 @@ async def test_alarms_R83(running, caplog) -> None:  # type: ignore[no-untyped-d
         return HealthCheck(id, HealthCheckConfig(
             type="CLOUDWATCH_METRIC", alarm_identifier=AlarmIdentifier("us-east-1", "cpu-high"),
             insufficient_data_health_status=policy))
-    r = running([metric("last", "LastKnownStatus"), metric("pessimist", "Unhealthy")])
+    r = await running([metric("last", "LastKnownStatus"), metric("pessimist", "Unhealthy")])
     assert r.now.statuses == {"last": True, "pessimist": False}
     assert r.checker.set_alarm("cpu-high", "ALARM") == ["last", "pessimist"]
     assert r.now.statuses == {"last": False, "pessimist": False}
@@ -170,3 +173,19 @@ async def test_alarms_R83(running, caplog) -> None:  # type: ignore[no-untyped-d
         "health-check last: Unhealthy -> Healthy (alarm cpu-high is OK)",
         "health-check pessimist: Unhealthy -> Healthy (alarm cpu-high is OK)",
     ]
+
+
+async def test_worker_process_stops_with_the_checker(web: Endpoint) -> None:
+    published: list[HealthSnapshot] = []
+    checker = HealthChecker([endpoint_check("w", web.port, path="/fail")], published.append,
+                            time_scale=SCALE, prober="process")
+    await checker.start()
+    worker = checker._worker
+    assert worker is not None and worker.proc is not None and worker.proc.returncode is None
+    for _ in range(100):
+        if not published[-1].is_healthy("w"):
+            break
+        await asyncio.sleep(0.05)
+    assert checker.report().reports["w"].observation == f"HTTP 500 from 127.0.0.1:{web.port}"
+    await checker.stop()
+    assert worker.proc.returncode == 0     # exited on its own when its stdin closed

@@ -29,7 +29,7 @@ async def served() -> AsyncIterator[tuple[str, HealthChecker, list[HealthSnapsho
     ]
     published: list[HealthSnapshot] = []
     checker = HealthChecker(checks, published.append, time_scale=0.05)
-    checker.start()
+    await checker.start()
     control = ControlServer([health_routes(checker)])
     port = free_port()
     await control.start("127.0.0.1", port)
