@@ -48,6 +48,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-query-log", dest="query_log", action="store_false",
+                   help="do not log one line per query (logger netemu.query, INFO)")
     p.add_argument("--zones", nargs="+", action="extend", metavar="PATH",
                    help="zone files or folders (default: the shipped zones/ folder)")
     p.add_argument("--listen", default=DEFAULT_LISTEN, metavar="HOST:PORT",
@@ -57,8 +59,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--geo", metavar="FILE",
                    help="client location overrides, applied before the embedded geo database: "
                         "a YAML list of {cidr, country, subdivision?, latitude?, longitude?}")
-    p.add_argument("--no-query-log", dest="query_log", action="store_false",
-                   help="do not log one line per query (logger netemu.query, INFO)")
     p.add_argument("--api", default="127.0.0.1:4580", metavar="HOST:PORT",
                    help="control channel for `netemu health` and `netemu alarm set` "
                         "(default 127.0.0.1:4580)")

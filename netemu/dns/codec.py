@@ -36,7 +36,7 @@ TYPE_CODES: Mapping[str, int] = MappingProxyType({
     "DNSKEY": 48, "TLSA": 52, "SVCB": 64, "HTTPS": 65, "SPF": 99, "IXFR": 251, "AXFR": 252,
     "ANY": 255, "CAA": 257,
 })
-TYPE_NAMES: Mapping[int, str] = MappingProxyType({v: k for k, v in TYPE_CODES.items()})
+TYPE_NAMES: Mapping[int, str] = {v: k for k, v in TYPE_CODES.items()}
 CLASS_IN, CLASS_ANY = 1, 255
 OPT, ECS_OPTION = 41, 8
 MAX_UDP = 4096                 # R12: Route 53 answers up to 4096 bytes with EDNS0
@@ -251,7 +251,7 @@ def compile(zoneset: ZoneSet) -> WireData:  # noqa: A001 - the codec's verb
                 rds = tuple(pack_rdata(rec.type, v) for v in rec.values)
                 packed[id(rec)] = rds
                 tails[id(rec)] = _tails(TYPE_CODES[rec.type], rec.ttl, rds)
-    return WireData(MappingProxyType(packed), MappingProxyType(tails))
+    return WireData(packed, tails)   # plain dicts: never mutated after this
 
 
 def _tails(tcode: int, ttl: int, rds: tuple[bytes, ...]) -> tuple[bytes, ...]:

@@ -217,3 +217,31 @@ def test_packed_rdata_matches_dnspython() -> None:
                                      zone_text(rtype, value), origin=dns.name.root
                                      ).to_wire(origin=dns.name.root)
         assert ours == theirs, (rtype, value)
+
+
+def test_truncation_drops_additional_then_authority_then_sets_tc() -> None:
+    """R12: what does not fit goes in this order; TC only when the ANSWER itself does not fit."""
+    from netemu.route53 import engine
+    from netemu.route53.client import ClientContext
+    from netemu.route53.names import parse
+    query = codec.decode(dns.message.make_query("docs.cname.test", "A").to_wire())
+    answer = engine.answer(engine.Question(parse("docs.cname.test"), "A"),
+                           ClientContext("127.0.0.1"), SERVING.zones, SERVING.health,
+                           random.Random(0))
+    assert answer.answer and answer.authority and answer.additional
+    full = codec.encode(query, answer, SERVING.wire, 65535)
+    sizes = {}
+    for limit in (len(full), len(full) - 1):
+        reply = dns.message.from_wire(codec.encode(query, answer, SERVING.wire, limit))
+        sizes[limit] = (bool(reply.flags & dns.flags.TC), len(reply.answer),
+                        len(reply.authority), len(reply.additional))
+    assert sizes[len(full)] == (False, 1, 1, 1)
+    assert sizes[len(full) - 1] == (False, 1, 1, 0)          # ADDITIONAL dropped first
+    no_additional = codec.encode(query, engine.Answer(answer.rcode, True, answer.answer,
+                                                      answer.authority), SERVING.wire, 65535)
+    reply = dns.message.from_wire(codec.encode(query, answer, SERVING.wire,
+                                               len(no_additional) - 1))
+    assert (bool(reply.flags & dns.flags.TC), len(reply.answer), len(reply.authority)) == (
+        False, 1, 0)                                           # then AUTHORITY
+    reply = dns.message.from_wire(codec.encode(query, answer, SERVING.wire, 40))
+    assert reply.flags & dns.flags.TC and not reply.answer    # the answer itself: TC
