@@ -1,7 +1,7 @@
 """``netemu check FILE...``: validate zone and topology files; exit 1 on any error.
 
 A file is a zone file when it is a BIND master file (``.zone``/``.db``) or its top level has
-``HostedZone``/``ResourceRecordSets``; a topology file when its top level has ``vpcs``. A folder
+``HostedZone``/``ResourceRecordSets`` (or only account-level ``HealthChecks``/``CidrCollections``); a topology file when its top level has ``vpcs``. A folder
 is checked file by file (``*.yaml``, ``*.yml``, ``*.json``, ``*.zone``).
 """
 
@@ -48,7 +48,8 @@ def kind_of(path: Path) -> str:
         raise LoadError([Problem(str(path), "", "FileError", exc.strerror or str(exc))]) from exc
     except yaml.YAMLError as exc:
         raise LoadError([Problem(str(path), "", "SyntaxError", str(exc).replace("\n", " "))]) from exc
-    if isinstance(data, dict) and ("HostedZone" in data or "ResourceRecordSets" in data):
+    zone_keys = ("HostedZone", "ResourceRecordSets", "HealthChecks", "CidrCollections")
+    if isinstance(data, dict) and any(key in data for key in zone_keys):
         return "zone"
     if isinstance(data, dict) and "vpcs" in data:
         return "topology"

@@ -48,6 +48,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-query-log", dest="query_log", action="store_false",
+                   help="do not log one line per query (logger netemu.query, INFO)")
     p.add_argument("--zones", nargs="+", action="extend", metavar="PATH",
                    help="zone files or folders (default: the shipped zones/ folder)")
     p.add_argument("--listen", default=DEFAULT_LISTEN, metavar="HOST:PORT",
@@ -120,6 +122,8 @@ def _event_loop_runner(choice: str) -> Callable[[Any], Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not getattr(args, "query_log", True):
+        logging.getLogger("netemu.query").setLevel(logging.WARNING)
     try:
         serving = build_serving(args)
     except LoadError as exc:

@@ -21,6 +21,7 @@ import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 import dnslib
 
@@ -35,7 +36,7 @@ TYPE_CODES: Mapping[str, int] = MappingProxyType({
     "DNSKEY": 48, "TLSA": 52, "SVCB": 64, "HTTPS": 65, "SPF": 99, "IXFR": 251, "AXFR": 252,
     "ANY": 255, "CAA": 257,
 })
-TYPE_NAMES: Mapping[int, str] = MappingProxyType({v: k for k, v in TYPE_CODES.items()})
+TYPE_NAMES: Mapping[int, str] = {v: k for k, v in TYPE_CODES.items()}
 CLASS_IN, CLASS_ANY = 1, 255
 OPT, ECS_OPTION = 41, 8
 MAX_UDP = 4096                 # R12: Route 53 answers up to 4096 bytes with EDNS0
@@ -62,8 +63,9 @@ class NotAQuery(Exception):
     """A response or a datagram too short to answer: dropped without reply."""
 
 
-@dataclass(frozen=True, slots=True)
-class Query:
+class Query(NamedTuple):
+    """A decoded query (a NamedTuple: immutable and cheap to build on the per-query path)."""
+
     id: int
     flags: int
     opcode: int
@@ -202,12 +204,17 @@ class WireData:
     the serving snapshot keeps alive alongside)."""
 
     rdata: Mapping[int, tuple[bytes, ...]]
+    tails: Mapping[int, tuple[bytes, ...]]   # TYPE CLASS TTL RDLENGTH RDATA at the record's TTL
 
 
 def pack_rdata(rtype: str, value: str) -> bytes:
     """One value's RDATA, from its presentation form (raises ValueError)."""
+    if rtype in ("TXT", "SPF"):   # dnslib misreads \DDD escapes: pack these ourselves
+        return b"".join(bytes((len(s),)) + s for s in rdata.character_strings(value))
     parse_type = _PARSE_AS.get(rtype, rtype)
     text = rdata.zone_text(rtype, value)
+    if parse_type == "HTTPS":
+        text = _svcb_text(text)
     try:
         rr = dnslib.RR.fromZone(f". 0 IN {parse_type} {text}")[0]
         buf = _PlainBuffer()
@@ -217,13 +224,38 @@ def pack_rdata(rtype: str, value: str) -> bytes:
     return bytes(buf.data)
 
 
+_SVC_KEYS = {"mandatory": 0, "alpn": 1, "no-default-alpn": 2, "port": 3, "ipv4hint": 4,
+             "ech": 5, "ipv6hint": 6}
+
+
+def _svcb_text(text: str) -> str:
+    """RFC 9460: parameters go on the wire in ascending key order; dnslib packs them as given
+    and knows "ech" by its draft name."""
+    priority, target, *params = text.split()
+
+    def number(param: str) -> int:
+        key = param.split("=", 1)[0]
+        return _SVC_KEYS.get(key) if key in _SVC_KEYS else int(key[3:])  # type: ignore[return-value]
+
+    ordered = sorted(params, key=number)
+    ordered = ["echconfig=" + p[4:] if p.startswith("ech=") else p for p in ordered]
+    return " ".join([priority, target, *ordered])
+
+
 def compile(zoneset: ZoneSet) -> WireData:  # noqa: A001 - the codec's verb
     packed: dict[int, tuple[bytes, ...]] = {}
+    tails: dict[int, tuple[bytes, ...]] = {}
     for zone in zoneset.zones:
         for rec in zone.record_sets:
-            if rec.alias_target is None:
-                packed[id(rec)] = tuple(pack_rdata(rec.type, v) for v in rec.values)
-    return WireData(MappingProxyType(packed))
+            if rec.alias_target is None and rec.ttl is not None:
+                rds = tuple(pack_rdata(rec.type, v) for v in rec.values)
+                packed[id(rec)] = rds
+                tails[id(rec)] = _tails(TYPE_CODES[rec.type], rec.ttl, rds)
+    return WireData(packed, tails)   # plain dicts: never mutated after this
+
+
+def _tails(tcode: int, ttl: int, rds: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    return tuple(_RR_FIXED.pack(tcode, CLASS_IN, ttl, len(rd)) + rd for rd in rds)
 
 
 # --- encode ------------------------------------------------------------------------------------
@@ -244,12 +276,13 @@ def _rrs(refs: tuple[RRsetRef, ...], qname: Labels, wire: WireData) -> tuple[byt
     count = 0
     for ref in refs:
         owner = _owner_wire(ref.owner, qname)
-        tcode = TYPE_CODES[ref.type]
-        for rd in wire.rdata[id(ref.record)]:
-            parts.append(owner)
-            parts.append(_RR_FIXED.pack(tcode, CLASS_IN, ref.ttl, len(rd)))
-            parts.append(rd)
-            count += 1
+        rec = ref.record
+        if ref.ttl == rec.ttl and ref.type == rec.type:
+            tails = wire.tails[id(rec)]
+        else:   # e.g. the SOA at the negative-caching TTL
+            tails = _tails(TYPE_CODES[ref.type], ref.ttl, wire.rdata[id(rec)])
+        parts.append(owner + owner.join(tails))
+        count += len(tails)
     return b"".join(parts), count
 
 

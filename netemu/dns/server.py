@@ -51,6 +51,8 @@ class DnsServer:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         udp = socket.socket(family, socket.SOCK_DGRAM)
         udp.setblocking(False)
+        with suppress(OSError):   # bursts: a deeper queue (clamped to net.core.rmem_max)
+            udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
         udp.bind((host, port))
         self._udp = udp
         self.address = udp.getsockname()[:2]

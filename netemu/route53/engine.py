@@ -20,55 +20,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import IntEnum
-
 from netemu.route53 import lookup
+from netemu.route53.answer import Answer, Question, Rcode, RRsetRef
 from netemu.route53.client import ClientContext
 from netemu.route53.health import HealthSnapshot
 from netemu.route53.lookup import CompiledZone, CompiledZones, Node
 from netemu.route53.model import RecordSet
-from netemu.route53.names import Labels, to_text
+from netemu.route53.names import Labels
 
 MAX_ALIAS_DEPTH = 8
 ADDRESS_TYPES = ("A", "AAAA")
-
-
-class Rcode(IntEnum):
-    NOERROR = 0
-    FORMERR = 1
-    SERVFAIL = 2
-    NXDOMAIN = 3
-    NOTIMP = 4
-    REFUSED = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    name: Labels
-    type: str
-
-
-@dataclass(frozen=True, slots=True)
-class RRsetRef:
-    """One RRset of a reply: ``owner`` (may differ from ``record.name``: wildcards, aliases),
-    the type and TTL to show, and the loaded record set whose values form the RDATA."""
-
-    owner: Labels
-    type: str
-    ttl: int
-    record: RecordSet
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    rcode: Rcode
-    aa: bool = False
-    answer: tuple[RRsetRef, ...] = ()
-    authority: tuple[RRsetRef, ...] = ()
-    additional: tuple[RRsetRef, ...] = ()
-    explain: tuple[str, ...] = ()
-    ecs_scope: int | None = None
 
 
 REFUSED = Answer(Rcode.REFUSED, explain=("no hosted zone holds this name",))
@@ -112,9 +73,9 @@ def answer(question: Question, client: ClientContext, zones: CompiledZones,
     if kind == lookup.DELEGATION:
         return _referral(zone, zones, landing)
     if kind != lookup.FOUND:
-        return _negative(zone, Rcode.NXDOMAIN if kind == lookup.NXDOMAIN else Rcode.NOERROR,
-                         f"{kind.lower()} in zone {zone.zone.name}"
-                         + (" (wildcard)" if landing.wildcard else ""))
+        prebuilt = zone.nxdomain if kind == lookup.NXDOMAIN else zone.nodata
+        assert prebuilt is not None
+        return prebuilt
     node = landing.node
     assert node is not None
     qtype = question.type
@@ -126,11 +87,13 @@ def answer(question: Question, client: ClientContext, zones: CompiledZones,
     elif "CNAME" in node.groups:
         types = ("CNAME",)
     else:
-        return _negative(zone, Rcode.NOERROR, f"nodata: {node.name} has no {qtype} in zone "
-                         f"{zone.zone.name}")
+        assert zone.nodata is not None
+        return zone.nodata
     out: list[RRsetRef] = []
     explain: list[str] = []
     scope: int | None = None
+    refs = zones.refs
+    exact = not landing.wildcard
     for rtype in types:
         selection = node.groups[rtype].select(client, healthy, rng)
         explain.append(selection.explain)
@@ -138,8 +101,11 @@ def answer(question: Question, client: ClientContext, zones: CompiledZones,
             scope = max(scope or 0, selection.scope_prefix)
         for rec in selection.records:
             if rec.alias_target is None:
-                assert rec.ttl is not None
-                out.append(RRsetRef(landing.owner, rtype, rec.ttl, rec))
+                ref = refs.get(id(rec)) if exact else None
+                if ref is None:
+                    assert rec.ttl is not None
+                    ref = RRsetRef(landing.owner, rtype, rec.ttl, rec)
+                out.append(ref)
             else:
                 _follow_alias(rec, rtype, landing.owner, zones, client, healthy, rng, out,
                               explain, 0)
@@ -148,8 +114,7 @@ def answer(question: Question, client: ClientContext, zones: CompiledZones,
     if not out:
         return _negative(zone, Rcode.NOERROR, "; ".join(explain) + ": no record selected",
                          scope)
-    authority = () if (qtype == "NS" and node.labels == zone.apex) else (
-        RRsetRef(zone.apex, "NS", _ttl(zone.ns), zone.ns),)
+    authority = () if (qtype == "NS" and node.labels == zone.apex) else zone.ns_authority
     return Answer(Rcode.NOERROR, True, tuple(out), authority,
                   _additional(zone, zones, out, client, healthy, rng), tuple(explain), scope)
 
@@ -199,8 +164,9 @@ def _addresses(node: Node, client: ClientContext, healthy: Healthy, rng: random.
             continue
         for rec in group.select(client, healthy, rng).records:
             if rec.alias_target is None:
-                assert rec.ttl is not None
-                out.append(RRsetRef(node.labels, rtype, rec.ttl, rec))
+                ref = zones.refs.get(id(rec))
+                out.append(ref if ref is not None else
+                           RRsetRef(node.labels, rtype, rec.ttl or 0, rec))
             else:
                 _follow_alias(rec, rtype, node.labels, zones, client, healthy, rng, out, [], 0)
 
@@ -222,7 +188,8 @@ def _referral(zone: CompiledZone, zones: CompiledZones, landing: lookup.Landing)
             continue
         for rtype in ADDRESS_TYPES:
             for rec in held.records.get(rtype, ()):
-                if rec.alias_target is None and rec.ttl is not None:
-                    glue.append(RRsetRef(target, rtype, rec.ttl, rec))
-    return Answer(Rcode.NOERROR, False, (), (RRsetRef(node.labels, "NS", _ttl(ns), ns),),
-                  tuple(glue), (f"referral to {to_text(node.labels)}",))
+                ref = zones.refs.get(id(rec))
+                if ref is not None:
+                    glue.append(ref)
+    return Answer(Rcode.NOERROR, False, (), (zones.refs[id(ns)],), tuple(glue),
+                  (f"referral to {node.name}",))

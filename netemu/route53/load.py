@@ -107,10 +107,14 @@ def load_zone_files(paths: Iterable[str | Path]) -> ZoneSet:
     problems: list[Problem] = []
     files: list[_File] = []
     for path in expand(paths):
-        parsed = _read(path, problems)
+        try:
+            parsed = _read(path, problems)
+        except Exception as exc:  # a loader bug must still name the file, never a traceback
+            problems.append(Problem(str(path), "", "InternalError", f"{type(exc).__name__}: {exc}"))
+            continue
         if parsed is not None:
             files.append(parsed)
-    zoneset = build_zoneset(files, problems)
+    zoneset = _build_safely(files, problems)
     if problems:
         raise LoadError(problems)
     return zoneset
@@ -122,13 +126,26 @@ def load_zone_text(text: str, source: str = "<zone>") -> ZoneSet:
     files: list[_File] = []
     data = _parse_data(text, source, problems)
     if data is not None:
-        parsed = _from_mapping(data, source, problems)
+        try:
+            parsed = _from_mapping(data, source, problems)
+        except Exception as exc:  # same safety net as load_zone_files
+            problems.append(Problem(source, "", "InternalError", f"{type(exc).__name__}: {exc}"))
+            parsed = None
         if parsed is not None:
             files.append(parsed)
-    zoneset = build_zoneset(files, problems)
+    zoneset = _build_safely(files, problems)
     if problems:
         raise LoadError(problems)
     return zoneset
+
+
+def _build_safely(files: Sequence[_File], problems: list[Problem]) -> ZoneSet:
+    try:
+        return build_zoneset(files, problems)
+    except Exception as exc:  # a bug in a rule (or a policy's rule) must not become a traceback
+        where = ", ".join(f.source for f in files) or "<zones>"
+        problems.append(Problem(where, "", "InternalError", f"{type(exc).__name__}: {exc}"))
+        return ZoneSet()
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -178,7 +195,7 @@ def _from_mapping(data: dict[str, Any], source: str, problems: list[Problem]) ->
     for key in data:
         if key not in ZONE_KEYS:
             problems.append(Problem(source, str(key), "InvalidInput", f"unknown field '{key}'"))
-    raw_records = data.get("ResourceRecordSets") or []
+    raw_records = _list(data, "ResourceRecordSets", source, problems)
     hz = data.get("HostedZone")
     if hz is None and raw_records:
         soa = [r for r in raw_records if isinstance(r, dict) and r.get("Type") == "SOA"]
@@ -207,7 +224,7 @@ def _from_mapping(data: dict[str, Any], source: str, problems: list[Problem]) ->
     except _Bad as bad:
         problems.append(Problem(source, "HostedZone", bad.code, bad.message))
         return None
-    for index, raw in enumerate(_list(data, "ResourceRecordSets", source, problems)):
+    for index, raw in enumerate(raw_records):
         try:
             out.records.append((_record(raw), index))
         except _Bad as bad:
@@ -304,6 +321,8 @@ def _hosted_zone(raw: Any, vpcs_raw: Any, source: str) -> HostedZone:
                       {"PrivateZone", "Comment"})
     private = _bool(config.get("PrivateZone", False), "PrivateZone")
     vpcs: list[VpcAssociation] = []
+    if vpcs_raw is not None and not isinstance(vpcs_raw, list):
+        raise _Bad("InvalidInput", "VPCs must be a list of {VPCRegion, VPCId}")
     for item in vpcs_raw or []:
         vpc = _mapping(item, "VPCs[]", {"VPCRegion", "VPCId"})
         if not vpc.get("VPCId"):
@@ -447,11 +466,15 @@ def _cidr_collection(raw: Any) -> CidrCollection:
     if ident is None:
         raise _Bad("InvalidInput", "CidrCollections[].Id (or Name) is required")
     locations = []
+    if not isinstance(item.get("Locations") or [], list):
+        raise _Bad("InvalidInput", "Locations must be a list")
     for loc_raw in item.get("Locations") or []:
         loc = _mapping(loc_raw, "Locations[]", {"LocationName", "CidrList"})
         if not isinstance(loc.get("LocationName"), str):
             raise _Bad("InvalidInput", "Locations[].LocationName is required")
         cidrs = []
+        if not isinstance(loc.get("CidrList") or [], list):
+            raise _Bad("InvalidInput", "Locations[].CidrList must be a list of CIDR blocks")
         for block in loc.get("CidrList") or []:
             try:
                 cidrs.append(str(ipaddress.ip_network(str(block), strict=True)))

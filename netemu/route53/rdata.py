@@ -12,6 +12,8 @@ names whose addresses belong in the ADDITIONAL section (R11).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import re
 
@@ -66,18 +68,30 @@ def tokens(value: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _string_length(escaped: str) -> int:
-    """Octets of a character-string written with ``\\X`` / ``\\DDD`` escapes."""
-    length, i = 0, 0
+def unescape(escaped: str) -> bytes:
+    """A character-string's octets: ``\\DDD`` is a decimal octet, ``\\X`` is X (RFC 1035 5.1)."""
+    out = bytearray()
+    i = 0
     while i < len(escaped):
-        if escaped[i] == "\\" and escaped[i + 1:i + 4].isdigit() and len(escaped[i + 1:i + 4]) == 3:
+        ch = escaped[i]
+        if ch == "\\" and escaped[i + 1:i + 4].isdigit() and len(escaped[i + 1:i + 4]) == 3:
+            number = int(escaped[i + 1:i + 4])
+            if number > 255:
+                raise ValueError(f"escape \\{escaped[i + 1:i + 4]} is not an octet")
+            out.append(number)
             i += 4
-        elif escaped[i] == "\\":
+        elif ch == "\\" and i + 1 < len(escaped):
+            out.extend(escaped[i + 1].encode("utf-8"))
             i += 2
         else:
+            out.extend(ch.encode("utf-8"))
             i += 1
-        length += 1
-    return length
+    return bytes(out)
+
+
+def character_strings(value: str) -> list[bytes]:
+    """The strings of a TXT/SPF value, unescaped (valid values only)."""
+    return [unescape(text) for text, _ in tokens(value)]
 
 
 def _int(tok: str, lo: int, hi: int, code: str, what: str) -> int:
@@ -106,7 +120,11 @@ def _strings(value: str, rtype: str) -> None:
     if not toks or any(not quoted for _, quoted in toks):
         raise _Bad("InvalidCharacterString", "Value should be enclosed in quotation marks")
     for text, _ in toks:
-        if _string_length(text) > MAX_STRING:
+        try:
+            octets = unescape(text)
+        except ValueError as exc:
+            raise _Bad("InvalidCharacterString", str(exc)) from None
+        if len(octets) > MAX_STRING:
             raise _Bad("CharacterStringTooLong", "Value is too long")
 
 
@@ -157,17 +175,17 @@ def _check(rtype: str, value: str) -> None:
         _int(tag, 0, 65535, "DSRRDATAIllegalKeyTag", "Key tag")
         _int(alg, 0, 255, "DSRRDATAIllegalAlgorithm", "Algorithm")
         _int(dtype, 0, 255, "DSRRDATAIllegalDigestType", "Digest type")
-        _hex("".join(digest), "DSRRDATAIllegalDigest")
+        _hex("".join(digest), "DSRRDATAIllegalDigest", _DIGEST_HEX.get(int(dtype)))
     elif rtype == "TLSA":
         usage, sel, mtype, *data = _fields(value, rtype, None)
         for num, what in ((usage, "Usage"), (sel, "Selector"), (mtype, "Matching type")):
             _int(num, 0, 255, "TLSARRDATAIllegalField", what)
-        _hex("".join(data), "TLSARRDATAIllegalData")
+        _hex("".join(data), "TLSARRDATAIllegalData", _TLSA_HEX.get(int(mtype)))
     elif rtype == "SSHFP":
         alg, ftype, *data = _fields(value, rtype, None)
         _int(alg, 0, 255, "SSHFPRRDATAIllegalAlgorithm", "Algorithm")
         _int(ftype, 0, 255, "SSHFPRRDATAIllegalFingerprintType", "Fingerprint type")
-        _hex("".join(data), "SSHFPRRDATAIllegalFingerprint")
+        _hex("".join(data), "SSHFPRRDATAIllegalFingerprint", _SSHFP_HEX.get(int(ftype)))
     elif rtype == "NAPTR":
         toks = tokens(value)
         if len(toks) != 6:
@@ -185,15 +203,55 @@ def _check(rtype: str, value: str) -> None:
             raise _Bad(f"{rtype}RRDATAIllegalFieldCount", "Value must be: priority target [params]")
         _int(toks[0], 0, 65535, f"{rtype}RRDATAIllegalPriority", "Priority")
         _name(toks[1], f"{rtype}RRDATAIllegalDomainName")
+        keys = [param.split("=", 1)[0] for param in toks[2:]]
+        if len(set(keys)) != len(keys):
+            raise _Bad(f"{rtype}RRDATAIllegalParameter", "A service parameter is repeated")
         for param in toks[2:]:
-            key = param.split("=", 1)[0]
-            if not _SVC_KEY.match(key):
-                raise _Bad(f"{rtype}RRDATAIllegalParameter", f"Unknown service parameter '{key}'")
+            _svc_param(rtype, param)
 
 
-def _hex(data: str, code: str) -> None:
+def _svc_param(rtype: str, param: str) -> None:
+    """RFC 9460 section 7 parameters: known keys with well-formed values."""
+    key, has_value, value = param.partition("=")
+    value = value.strip('"')
+    code = f"{rtype}RRDATAIllegalParameter"
+    if not _SVC_KEY.match(key):
+        raise _Bad(code, f"Unknown service parameter '{key}'")
+    if key == "no-default-alpn":
+        if has_value:
+            raise _Bad(code, "no-default-alpn takes no value")
+        return
+    if not value and not key.startswith("key"):
+        raise _Bad(code, f"Service parameter '{key}' needs a value")
+    try:
+        if key == "port":
+            _int(value, 0, 65535, code, "port")
+        elif key == "ipv4hint":
+            for addr in value.split(","):
+                ipaddress.IPv4Address(addr)
+        elif key == "ipv6hint":
+            for addr in value.split(","):
+                ipaddress.IPv6Address(addr)
+        elif key == "mandatory":
+            if not all(_SVC_KEY.match(k) for k in value.split(",")):
+                raise _Bad(code, f"mandatory lists an unknown key in '{value}'")
+        elif key == "ech":
+            base64.b64decode(value, validate=True)
+    except (ValueError, binascii.Error):
+        raise _Bad(code, f"Bad value for service parameter '{key}': '{value}'") from None
+
+
+# Digest lengths in hex digits: DS (RFC 4509, 6605), TLSA matching types, SSHFP types.
+_DIGEST_HEX = {1: 40, 2: 64, 3: 64, 4: 96}
+_TLSA_HEX = {1: 64, 2: 128}
+_SSHFP_HEX = {1: 40, 2: 64}
+
+
+def _hex(data: str, code: str, length: int | None = None) -> None:
     if not data or not _HEX.match(data) or len(data) % 2:
         raise _Bad(code, "Value must be an even number of hexadecimal digits")
+    if length is not None and len(data) != length:
+        raise _Bad(code, f"The digest must be {length} hexadecimal digits for its type")
 
 
 def check(rtype: str, value: object) -> str | None:
