@@ -1,5 +1,5 @@
 """``netemu serve [--zones PATH ...] [--listen 127.0.0.1:1053] [--loop auto|asyncio|uvloop]
-[--api 127.0.0.1:4580] [--time-scale F] [--strict-aws]``.
+[--api 127.0.0.1:4580] [--time-scale F] [--strict-aws] [--geo FILE]``.
 
 Loads and validates the zone files (a bad set is refused with every problem, exit 1), compiles
 them once into a ``Serving`` snapshot and answers DNS on UDP and TCP until interrupted. Without
@@ -56,6 +56,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"DNS address for UDP and TCP (default {DEFAULT_LISTEN})")
     p.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto",
                    help="event loop: uvloop when installed (auto), or plain asyncio")
+    p.add_argument("--geo", metavar="FILE",
+                   help="client location overrides, applied before the embedded geo database: "
+                        "a YAML list of {cidr, country, subdivision?, latitude?, longitude?}")
     p.add_argument("--api", default="127.0.0.1:4580", metavar="HOST:PORT",
                    help="control channel for `netemu health` and `netemu alarm set` "
                         "(default 127.0.0.1:4580)")
@@ -83,7 +86,14 @@ def build_serving(args: argparse.Namespace) -> Any:
     zoneset = load_zone_files(paths)
     check_health_config(zoneset, ", ".join(map(str, paths)),
                         strict_aws=getattr(args, "strict_aws", False))
-    return compile_serving(zoneset)
+    serving = compile_serving(zoneset)
+    if getattr(args, "geo", None):
+        from dataclasses import replace
+
+        from netemu.route53.geo import Locator, load_overrides
+
+        serving = replace(serving, locator=Locator.build(load_overrides(args.geo)))
+    return serving
 
 
 async def run_server(args: argparse.Namespace, serving: Any,

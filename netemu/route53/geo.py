@@ -15,9 +15,10 @@ this order:
    policies (latency, geoproximity) place the client at ``UNMAPPED_REGION``'s coordinates, the
    Region of Route 53's default resolver (R98).
 
-Country -> continent and country coordinates (an approximate centroid, one decimal) come from
-``data/countries.csv``; US state coordinates from ``data/us_subdivisions.csv``. The database
-knows countries only: a US state (R61, R62) comes from an override (``subdivision: WA``).
+Country -> continent and country coordinates come from ``data/countries.csv`` (a representative
+point, one decimal: the geographic centre, moved towards the main population centre where they
+differ much); US state coordinates from ``data/us_subdivisions.csv``. The database knows
+countries only: a US state (R61, R62) comes from an override (``subdivision: WA``).
 
 Pure: no sockets, no clock, no randomness. The data files are read once, on first use.
 """
@@ -166,11 +167,13 @@ class Locator:
 
     def locate(self, address: str, prefix: int | None = None) -> Location:
         """Where the client network ``address/prefix`` is (prefix None: the single address)."""
-        net = _network(address, prefix)
-        for cidr, o in self.overrides:
-            if cidr.version == net.version and net.subnet_of(cidr):  # type: ignore[arg-type]
-                return _from_override(o, str(cidr))
-        code = self.country_of(str(net.network_address))
+        if self.overrides:
+            net = _network(address, prefix)
+            for cidr, o in self.overrides:
+                if cidr.version == net.version and net.subnet_of(cidr):  # type: ignore[arg-type]
+                    return _from_override(o, str(cidr))
+            address = str(net.network_address)
+        code = self.country_of(address)
         if code is None:
             return Location(source="not in the geo database")
         c = countries()[code]
@@ -186,6 +189,18 @@ def _from_override(o: GeoOverride, cidr: str) -> Location:
     else:
         coords = (c.latitude, c.longitude)
     return Location(o.country, o.subdivision, c.continent, coords, f"--geo {cidr}")
+
+
+@lru_cache(maxsize=64)
+def region_location(region: str) -> Location:
+    """Where a VPC in ``region`` is (R58, R64: for private zones the querying VPC's Region
+    stands in for the client): the Region's city, country and US state."""
+    for r in _rows("aws_regions.csv"):
+        if r["region"] == region:
+            country = r["country"]
+            return Location(country, r["subdivision"] or None, countries()[country].continent,
+                            (float(r["latitude"]), float(r["longitude"])), f"VPC Region {region}")
+    return Location(source=f"unknown VPC Region {region}")
 
 
 @lru_cache(maxsize=1)
@@ -239,7 +254,7 @@ def parse_overrides(data: object, source: str) -> tuple[GeoOverride, ...]:
             continue
         if lat is not None:
             try:
-                lat, lon = float(lat), float(lon)
+                lat, lon = float(lat), float(lon)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 lat = lon = math.nan
             if not (-90 <= lat <= 90 and -180 <= lon <= 180):

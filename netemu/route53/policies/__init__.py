@@ -130,4 +130,6 @@ def validate_group(records: Sequence[RecordSet], zones: ZoneSet) -> list[tuple[R
     mixed = _mixing(records)
     if mixed:
         return mixed
-    return POLICIES[policy_of(records[0])].validate(records, zones)
+    issues: list[tuple[RecordSet, str, str]] = POLICIES[policy_of(records[0])].validate(
+        records, zones)
+    return issues

@@ -44,7 +44,7 @@ def health_note(record: RecordSet, healthy: Healthy) -> str:
 def first_healthy(chain: Sequence[RecordSet], healthy: Healthy) -> tuple[RecordSet, str]:
     """The first healthy record of a preference chain (R41), else the first one (R43: when no
     record is healthy Route 53 treats them all as healthy), with a note for ``explain``."""
-    skipped = []
+    skipped: list[str] = []
     for record in chain:
         if healthy(record):
             note = f"; skipped unhealthy {', '.join(skipped)}" if skipped else ""

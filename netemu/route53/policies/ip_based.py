@@ -19,7 +19,7 @@ none healthy -> the longest match (R41, R43).
 Examples::
 
     CidrCollections:
-      - {Id: offices, Name: offices, Locations: [{LocationName: paris, CidrList: [198.51.100.0/24]}]}
+      - {Id: offices, Locations: [{LocationName: paris, CidrList: [198.51.100.0/24]}]}
     ResourceRecordSets:
       - {Name: ip.example.com., Type: A, SetIdentifier: paris, TTL: 60,
          CidrRoutingConfig: {CollectionId: offices, LocationName: paris},

@@ -40,7 +40,7 @@ def validate(records: Sequence[RecordSet], zones: ZoneSet) -> list[Issue]:
     out = common_checks(records, "latency")
     seen: dict[str, RecordSet] = {}
     for r in records:
-        if r.region not in latency.regions():
+        if r.region is None or r.region not in latency.regions():
             out.append((r, "InvalidInput", validation_error(
                 r.region, "region",
                 f"Member must satisfy enum value set: [{', '.join(sorted(latency.regions()))}]")))

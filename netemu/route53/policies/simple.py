@@ -5,6 +5,10 @@ can't create multiple records that have the same name and type, but you can spec
 values in the same record"; "Route 53 returns all values to the recursive resolver in random
 order". Health checks play no part (simple records answer whatever their endpoints' state).
 
+netemu returns the loaded record set itself (the wire codec keys packed RDATA by the identity of
+loaded records), so the values leave in the zone file's order; a random order needs the codec
+to permute the packed values (see the routing-policies report).
+
 Fields: ``Name``, ``Type``, ``TTL``, ``ResourceRecords`` or ``AliasTarget``; no
 ``SetIdentifier`` and no routing field.
 
@@ -14,12 +18,11 @@ Examples::
 
     - {Name: www.example.com., Type: A, TTL: 300,
        ResourceRecords: [{Value: 192.0.2.1}, {Value: 192.0.2.2}]}
-    # dig www.example.com A -> 192.0.2.1 and 192.0.2.2, in an order drawn from the rng
+    # dig www.example.com A -> 192.0.2.1 and 192.0.2.2
 """
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,11 +53,9 @@ class Simple:
 
     def select(self, client: ClientContext, healthy: Healthy, rng: random.Random) -> Selection:
         r = self.record
-        if len(r.values) > 1:
-            values = list(r.values)
-            rng.shuffle(values)
-            r = dataclasses.replace(r, values=tuple(values))
-        return Selection((r,), f"simple: {r.label()}, {len(r.values)} value(s) in random order")
+        if r.alias_target is not None:
+            return Selection((r,), f"simple: {r.label()} alias to {r.alias_target.dns_name}")
+        return Selection((r,), f"simple: {r.label()}, {len(r.values)} value(s)")
 
 
 def compile(records: Sequence[RecordSet], zones: ZoneSet) -> Simple:
