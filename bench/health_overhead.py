@@ -8,8 +8,9 @@ records queried are the same in both runs. Query throughput is measured with dns
 figures, the ratio and the commands. Target: the ratio stays >= 0.95.
 
 Queries/s on a shared machine are noisy, so a steadier figure is printed as well: the idle
-server's CPU share with the checks running (what probing costs whatever the query load; a
-saturated single-threaded server loses about that share of its throughput).
+server's CPU share with the checks running (what folding probe results costs the DNS process
+whatever the query load; a saturated single-threaded server loses about that share of its
+throughput), and the probe worker's own CPU share (another process: it competes only for cores).
 
     .venv/bin/python bench/health_overhead.py [--seconds 8] [--rounds 3] [--checks 100]
 """
@@ -102,11 +103,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def idle_cpu_share(proc: subprocess.Popen[bytes], seconds: float = 4.0) -> float:
-    """Share of one core the idle server uses (no queries): the checker's own cost."""
-    before, start = cpu_seconds(proc.pid), time.monotonic()
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(x) for x in path.read_text().split()] if path.exists() else []
+
+
+def idle_cpu_share(proc: subprocess.Popen[bytes], seconds: float = 4.0) -> tuple[float, float]:
+    """Shares of one core used with no queries by the server and by its probe worker(s)."""
+    kids = children(proc.pid)
+    before = cpu_seconds(proc.pid), sum(cpu_seconds(k) for k in kids)
+    start = time.monotonic()
     time.sleep(seconds)
-    return (cpu_seconds(proc.pid) - before) / (time.monotonic() - start)
+    took = time.monotonic() - start
+    after = cpu_seconds(proc.pid), sum(cpu_seconds(k) for k in kids)
+    return (after[0] - before[0]) / took, (after[1] - before[1]) / took
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -147,6 +157,7 @@ def main() -> int:
 
     rates: dict[str, list[float]] = {"with": [], "without": []}
     idle: dict[str, list[float]] = {"with": [], "without": []}
+    worker: list[float] = []
     command = ""
     try:
         for _ in range(args.rounds):
@@ -155,7 +166,10 @@ def main() -> int:
                 proc = serve(configs[label], dns_port, api_port, tmp / f"{label}.log")
                 try:
                     time.sleep(1.5)   # let every check start probing (staggered over 1 s)
-                    idle[label].append(idle_cpu_share(proc))
+                    server_share, worker_share = idle_cpu_share(proc)
+                    idle[label].append(server_share)
+                    if label == "with":
+                        worker.append(worker_share)
                     rate, _, command = dnsperf(dns_port, queries, args.seconds)
                     rates[label].append(rate)
                 finally:
@@ -179,6 +193,8 @@ def main() -> int:
           f"1 - {statistics.median(idle['with']) - statistics.median(idle['without']):.3f} = "
           f"{1 - statistics.median(idle['with']) + statistics.median(idle['without']):.3f} of its "
           f"throughput (steadier than queries/s on a shared machine)")
+    print(f"probe worker process CPU with {args.checks} checks: {statistics.median(worker):.1%} "
+          f"of one core (outside the DNS process)")
     print(f"dnsperf: {command}")
     print(f"server: python -m netemu serve --zones DIR --listen 127.0.0.1:PORT --api 127.0.0.1:PORT "
           f"--time-scale 0.1   (zone files and logs in {tmp})")

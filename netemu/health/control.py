@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
@@ -21,7 +22,23 @@ from netemu.health.checker import HealthChecker
 
 log = logging.getLogger("netemu.api")
 
-Handler = Callable[[str, str, bytes], Awaitable[tuple[int, Any] | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One HTTP request as handlers see it (header names lower-cased)."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+# A handler answers (status, JSON-able payload) or (status, bytes, content type), or None when
+# the path is not its own.
+Answer = tuple[int, Any] | tuple[int, bytes, str]
+Handler = Callable[[Request], Awaitable[Answer | None]]
 REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
            413: "Payload Too Large"}
 MAX_BODY = 64 * 1024
@@ -30,7 +47,8 @@ MAX_BODY = 64 * 1024
 def health_routes(checker: HealthChecker) -> Handler:
     """The health and alarm paths, over a running checker."""
 
-    async def handle(method: str, path: str, body: bytes) -> tuple[int, Any] | None:
+    async def handle(req: Request) -> Answer | None:
+        method, path, body = req.method, req.path, req.body
         if path == "/_netemu/health-checks":
             if method != "GET":
                 return 405, {"error": "use GET"}
@@ -74,12 +92,16 @@ class ControlServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            status, payload = await asyncio.wait_for(self._request(reader), 10)
+            answer = await asyncio.wait_for(self._request(reader), 10)
         except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError, ValueError):
-            status, payload = 400, {"error": "bad request"}
-        data = json.dumps(payload).encode() + b"\n"
+            answer = (400, {"error": "bad request"})
+        if len(answer) == 3:
+            status, data, ctype = answer  # type: ignore[misc]
+        else:
+            status, payload = answer  # type: ignore[misc]
+            data, ctype = json.dumps(payload).encode() + b"\n", "application/json"
         head = (f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+                f"Content-Type: {ctype}\r\nContent-Length: {len(data)}\r\n"
                 f"Connection: close\r\n\r\n")
         try:
             writer.write(head.encode() + data)
@@ -89,22 +111,23 @@ class ControlServer:
         finally:
             writer.close()
 
-    async def _request(self, reader: asyncio.StreamReader) -> tuple[int, Any]:
+    async def _request(self, reader: asyncio.StreamReader) -> Answer:
         method, target, _ = (await reader.readline()).decode("latin-1").split(" ", 2)
-        length = 0
+        headers: dict[str, str] = {}
         while True:
             line = await reader.readline()
             if line in (b"\r\n", b"\n", b""):
                 break
             name, _, value = line.decode("latin-1").partition(":")
-            if name.strip().lower() == "content-length":
-                length = int(value.strip())
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length", "0"))
         if length > MAX_BODY:
             return 413, {"error": "body too large"}
         body = await reader.readexactly(length) if length else b""
-        path = target.split("?", 1)[0]
+        path, _, query = target.partition("?")
+        request = Request(method, path, query, headers, body)
         for handler in self.handlers:
-            answer = await handler(method, path, body)
+            answer = await handler(request)
             if answer is not None:
                 return answer
         return 404, {"error": f"no such path: {path}"}

@@ -87,3 +87,25 @@ async def test_control_errors_and_unreachable_server(served) -> None:  # type: i
     writer.close()
     rc, out, err = await cli("health", "--api", f"127.0.0.1:{free_port()}")
     assert rc == 1 and "no netemu server answers" in err and "Traceback" not in err
+
+
+async def test_other_handlers_share_the_port() -> None:
+    """The Route 53 REST API will live on the same port: handlers are tried in order."""
+    from netemu.health.control import Request
+
+    async def xml(req: Request):  # type: ignore[no-untyped-def]
+        if req.path == "/2013-04-01/hostedzone":
+            return 200, f"<q>{req.query}</q>".encode(), "text/xml"
+        return None
+
+    control = ControlServer([xml])
+    port = free_port()
+    await control.start("127.0.0.1", port)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /2013-04-01/hostedzone?maxitems=1 HTTP/1.1\r\n\r\n")
+        reply = await reader.read()
+        writer.close()
+    finally:
+        await control.stop()
+    assert b"Content-Type: text/xml" in reply and reply.endswith(b"<q>maxitems=1</q>")
