@@ -1,4 +1,5 @@
-"""``netemu serve [--zones PATH ...] [--listen 127.0.0.1:1053] [--loop auto|asyncio|uvloop]``.
+"""``netemu serve [--zones PATH ...] [--listen 127.0.0.1:1053] [--loop auto|asyncio|uvloop]
+[--api 127.0.0.1:4580] [--time-scale F] [--strict-aws] [--geo FILE]``.
 
 Loads and validates the zone files (a bad set is refused with every problem, exit 1), compiles
 them once into a ``Serving`` snapshot and answers DNS on UDP and TCP until interrupted. Without
@@ -28,7 +29,16 @@ DEFAULT_LISTEN = "127.0.0.1:1053"
 log = logging.getLogger("netemu.serve")
 
 Background = Callable[[argparse.Namespace, Any], Awaitable[None]]
-BACKGROUND: list[Background] = []
+
+
+async def _health(args: argparse.Namespace, server: Any) -> None:
+    """Health checker and control channel (--api) in this process; see netemu/health/service.py."""
+    from netemu.health.service import serve_health
+
+    await serve_health(args, server)
+
+
+BACKGROUND: list[Background] = [_health]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,14 +56,44 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"DNS address for UDP and TCP (default {DEFAULT_LISTEN})")
     p.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto",
                    help="event loop: uvloop when installed (auto), or plain asyncio")
+    p.add_argument("--geo", metavar="FILE",
+                   help="client location overrides, applied before the embedded geo database: "
+                        "a YAML list of {cidr, country, subdivision?, latitude?, longitude?}")
+    p.add_argument("--api", default="127.0.0.1:4580", metavar="HOST:PORT",
+                   help="control channel for `netemu health` and `netemu alarm set` "
+                        "(default 127.0.0.1:4580)")
+    p.add_argument("--time-scale", type=_positive, default=1.0, metavar="F",
+                   help="multiply every health-check interval and timeout by F "
+                        "(0.1: a 10 s interval becomes 1 s)")
+    p.add_argument("--strict-aws", action="store_true",
+                   help="refuse health checks on private and loopback addresses, as AWS does")
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
 
 
 def build_serving(args: argparse.Namespace) -> Any:
     from netemu.dns.handler import build_serving as compile_serving
     from netemu.route53.load import load_zone_files
 
-    zoneset = load_zone_files(args.zones or [DEFAULT_ZONES])
-    return compile_serving(zoneset)
+    from netemu.health.service import check_health_config
+
+    paths = args.zones or [DEFAULT_ZONES]
+    zoneset = load_zone_files(paths)
+    check_health_config(zoneset, ", ".join(map(str, paths)),
+                        strict_aws=getattr(args, "strict_aws", False))
+    serving = compile_serving(zoneset)
+    if getattr(args, "geo", None):
+        from dataclasses import replace
+
+        from netemu.route53.geo import Locator, load_overrides
+
+        serving = replace(serving, locator=Locator.build(load_overrides(args.geo)))
+    return serving
 
 
 async def run_server(args: argparse.Namespace, serving: Any,

@@ -16,6 +16,7 @@ from netemu.dns import codec
 from netemu.errors import LoadError, Problem
 from netemu.route53 import engine
 from netemu.route53.client import ClientContext
+from netemu.route53.geo import Locator
 from netemu.route53.engine import Answer, Question, Rcode
 from netemu.route53.health import ALL_HEALTHY, HealthSnapshot
 from netemu.route53.lookup import CompiledZones, compile_zones
@@ -33,6 +34,7 @@ class Serving:
     zones: CompiledZones
     wire: codec.WireData
     health: HealthSnapshot = ALL_HEALTHY
+    locator: Locator | None = None  # client location (--geo overrides); None: the embedded database
 
     def with_health(self, health: HealthSnapshot) -> Serving:
         return replace(self, health=health)
@@ -78,7 +80,7 @@ def handle(wire: bytes, peer: tuple[str, int] | tuple[object, ...], serving: Ser
     if query.qclass not in (codec.CLASS_IN, codec.CLASS_ANY) or qtype in ("AXFR", "IXFR"):
         answer: Answer = engine.REFUSED
     else:
-        client = ClientContext(str(peer[0]), query.ecs_subnet())
+        client = ClientContext(str(peer[0]), query.ecs_subnet(), None, serving.locator)
         try:
             answer = engine.answer(Question(query.qname, qtype), client, serving.zones,
                                    serving.health, rng)

@@ -7,33 +7,52 @@ The seam with the engine (``route53.engine``), which never knows a policy's rule
   ``CompiledGroup`` built once (tables, prefix tries, sorted weights...);
 - per query, ``group.select(client, healthy, rng)`` returns a ``Selection``. ``healthy(record)``
   is supplied by the engine (it knows health snapshots and alias targets); ``rng`` is a
-  ``random.Random``-like object passed in.
+  ``random.Random``-like object passed in. ``Selection.records`` empty means "no answer"
+  (NOERROR, NODATA: geolocation or IP-based with no match and no default).
 
-Policy modules (one per policy, same signature) are registered in ``POLICIES``. This file starts
-with the simple policy only; the routing-policies issue adds the others.
+One module per policy, each exporting ``validate(records, zones)`` and ``compile(records,
+zones)`` (an object with ``.select``), registered in ``POLICIES``; each opens with its Name /
+Behaviour / Fields / Health / Examples docstring.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType, ModuleType
 
 from netemu.route53.client import ClientContext
 from netemu.route53.model import RecordSet, ZoneSet
+from netemu.route53.policies import (
+    failover, geolocation, geoproximity, ip_based, latency, multivalue, simple, weighted,
+)
+from netemu.route53.policies._base import Compiled, Healthy, Selection
 
-Healthy = Callable[[RecordSet], bool]
+__all__ = ["POLICIES", "CompiledGroup", "Healthy", "Selection", "compile_group", "policy_of",
+           "validate_group"]
 
+POLICIES: Mapping[str, ModuleType] = MappingProxyType({
+    "simple": simple,
+    "weighted": weighted,
+    "failover": failover,
+    "multivalue": multivalue,
+    "latency": latency,
+    "geolocation": geolocation,
+    "geoproximity": geoproximity,
+    "ip_based": ip_based,
+})
 
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """What a policy chose: the record sets whose values (or alias targets) form the answer,
-    why (for the query log), and the ECS scope prefix to echo (None: the answer does not depend
-    on the client's location, scope 0)."""
-
-    records: tuple[RecordSet, ...]
-    explain: str
-    scope_prefix: int | None = None
+# the routing field of each policy, as the zone file spells it
+FIELDS: Mapping[str, Callable[[RecordSet], object]] = MappingProxyType({
+    "Weight": lambda r: r.weight,
+    "Failover": lambda r: r.failover,
+    "Region": lambda r: r.region,
+    "GeoLocation": lambda r: r.geo_location,
+    "GeoProximityLocation": lambda r: r.geo_proximity_location,
+    "CidrRoutingConfig": lambda r: r.cidr_routing_config,
+    "MultiValueAnswer": lambda r: r.multi_value_answer or None,
+})
 
 
 def policy_of(record: RecordSet) -> str:
@@ -57,18 +76,60 @@ def policy_of(record: RecordSet) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CompiledGroup:
-    """A (name, type) group ready to answer. Simple routing: the one record set, all values."""
+    """A (name, type) group ready to answer: its records, its policy and the policy's compiled
+    form (built once at load)."""
 
     records: tuple[RecordSet, ...]
     policy: str
+    compiled: Compiled | None = None
 
     def select(self, client: ClientContext, healthy: Healthy, rng: random.Random) -> Selection:
-        return Selection(self.records, f"{self.policy}: {self.records[0].label()}")
+        impl = self.compiled
+        if impl is None:
+            impl = POLICIES[self.policy].compile(self.records, ZoneSet())
+        return impl.select(client, healthy, rng)
 
 
 def compile_group(records: Sequence[RecordSet], zones: ZoneSet) -> CompiledGroup:
-    return CompiledGroup(tuple(records), policy_of(records[0]))
+    policy = policy_of(records[0])
+    return CompiledGroup(tuple(records), policy, POLICIES[policy].compile(records, zones))
+
+
+def _mixing(records: Sequence[RecordSet]) -> list[tuple[RecordSet, str, str]]:
+    """R32: one routing policy per name and type; one routing field per record."""
+    out = []
+    for r in records:
+        given = [f for f, get in FIELDS.items() if get(r) is not None]
+        if len(given) > 1:
+            out.append((r, "InvalidInput",
+                        f"Invalid request: a record set has one routing policy; {r.label()} "
+                        f"sets {' and '.join(given)}"))
+    first = policy_of(records[0])
+    for r in records[1:]:
+        p = policy_of(r)
+        if p == first:
+            continue
+        if p == "simple":
+            out.append((r, "InvalidChangeBatch",
+                        f"RRSet with DNS name {r.name}, type {r.type} cannot be created as "
+                        f"other RRSets exist with the same name and type."))
+        else:
+            name = p.replace("_", "-")
+            out.append((r, "InvalidChangeBatch",
+                        f"RRSet with DNS name {r.name}, type {r.type}, SetIdentifier "
+                        f"{r.set_identifier} cannot be created as a non-{name} set exists "
+                        f"with the same name and type."))
+    return out
 
 
 def validate_group(records: Sequence[RecordSet], zones: ZoneSet) -> list[tuple[RecordSet, str, str]]:
-    return []
+    """Every problem of one (name, type) group, in Route 53's words. Mixed policies (R32) are
+    reported alone: the per-policy rules assume one policy."""
+    if not records:
+        return []
+    mixed = _mixing(records)
+    if mixed:
+        return mixed
+    issues: list[tuple[RecordSet, str, str]] = POLICIES[policy_of(records[0])].validate(
+        records, zones)
+    return issues

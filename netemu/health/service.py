@@ -1,0 +1,82 @@
+"""What ``netemu serve`` starts for health: the checker and the control channel, in the serving
+process's event loop. ``serve`` hands over a ``publish`` callback that swaps the new snapshot
+into its immutable serving state by assignment; nothing here touches the DNS path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from netemu.errors import LoadError, Problem
+from netemu.health.checker import HealthChecker
+from netemu.health.control import ControlServer, Handler, health_routes
+from netemu.route53.health import HealthSnapshot, validate_health_checks
+from netemu.route53.model import ZoneSet
+
+log = logging.getLogger("netemu.health")
+
+DEFAULT_API = "127.0.0.1:4580"
+
+
+def check_health_config(zones: ZoneSet, source: str, strict_aws: bool = False) -> None:
+    """Set-level health-check rules (children exist, no calculated child, R82) and, with
+    ``strict_aws``, AWS's refusal of private and loopback endpoints (R84). Raises LoadError."""
+    problems = [Problem(source, f"HealthChecks[{cid}]", code, message)
+                for cid, code, message in validate_health_checks(zones.health_checks, strict_aws)]
+    if problems:
+        raise LoadError(problems)
+
+
+def parse_address(text: str, default_port: int = 4580) -> tuple[str, int]:
+    """``HOST:PORT`` (``[v6]:PORT``), ``HOST`` or ``:PORT``."""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        return host, int(rest.lstrip(":") or default_port)
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        return text, default_port
+    return host or "127.0.0.1", int(port)
+
+
+class HealthService:
+    """The checker plus the control server; ``start`` inside the running loop, ``stop`` at exit."""
+
+    def __init__(self, zones: ZoneSet, publish: Callable[[HealthSnapshot], None],
+                 time_scale: float = 1.0, api: str | None = DEFAULT_API,
+                 extra_routes: Sequence[Handler] = (), prober: str = "process") -> None:
+        self.checker = HealthChecker(zones.health_checks, publish, time_scale, prober=prober)
+        self.api = api
+        self.control = ControlServer([health_routes(self.checker), *extra_routes])
+
+    async def start(self) -> None:
+        await self.checker.start()
+        if self.api:
+            host, port = parse_address(self.api)
+            await self.control.start(host, port)
+            log.info("control channel on http://%s:%d/_netemu/ (%d health checks, time scale %g)",
+                     host, port, len(self.checker.checks), self.checker.time_scale)
+
+    async def stop(self) -> None:
+        await self.control.stop()
+        await self.checker.stop()
+
+
+async def serve_health(args: argparse.Namespace, server: Any) -> None:
+    """``netemu serve``'s background job: run until cancelled. Each new snapshot is swapped
+    into ``server.serving`` by assignment (the DNS path reads it without locks)."""
+
+    def publish(snapshot: HealthSnapshot) -> None:
+        server.serving = server.serving.with_health(snapshot)
+
+    service = HealthService(server.serving.zoneset, publish,
+                            time_scale=getattr(args, "time_scale", 1.0),
+                            api=getattr(args, "api", DEFAULT_API))
+    await service.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await service.stop()

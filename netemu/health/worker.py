@@ -1,0 +1,162 @@
+"""Probe worker: runs the endpoint probes in a separate process, so that connecting, TLS and
+HTTP parsing never take CPU from the DNS server's event loop.
+
+Protocol (JSON lines): the parent writes one line ``{"time_scale": F, "checks": [{"id": ID,
+"config": {...HealthCheckConfig fields...}}, ...]}`` on the worker's stdin and keeps stdin open;
+the worker prints one line per probe ``{"id": ID, "passed": true, "detail": "...", "at": T}``
+(sent in small batches, at most 20 ms late).
+The worker exits when its stdin closes (the parent stopped or died). The schedule is the
+checker's: each check every RequestInterval x time_scale, starts staggered over one interval.
+
+The parent side is ``WorkerProber`` (used by ``HealthChecker(prober="process")``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from netemu.health.probes import probe
+from netemu.route53.health import Observation
+from netemu.route53.model import HealthCheck, HealthCheckConfig
+
+log = logging.getLogger("netemu.health")
+FLUSH_DELAY = 0.02   # seconds a result may wait to be sent with others
+
+
+def encode_check(check: HealthCheck) -> dict[str, Any]:
+    return {"id": check.id, "config": dataclasses.asdict(check.config)}
+
+
+def decode_config(data: dict[str, Any]) -> HealthCheckConfig:
+    fields = {f.name for f in dataclasses.fields(HealthCheckConfig)}
+    kw = {k: v for k, v in data.items() if k in fields and k != "alarm_identifier"}
+    kw["child_health_checks"] = tuple(kw.get("child_health_checks") or ())
+    kw["regions"] = tuple(kw.get("regions") or ())
+    return HealthCheckConfig(**kw)
+
+
+async def schedule(checks: Sequence[tuple[str, HealthCheckConfig]], time_scale: float,
+                   report: Callable[[str, Observation], None]) -> None:
+    """Probe every check on its interval forever, handing each result to ``report``."""
+
+    async def run(check_id: str, config: HealthCheckConfig, offset: float) -> None:
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(offset)
+        next_at = loop.time()
+        while True:
+            report(check_id, await probe(config, time_scale))
+            next_at += config.request_interval * time_scale
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+
+    n = max(len(checks), 1)
+    tasks = [asyncio.create_task(run(cid, cfg, cfg.request_interval * time_scale * i / n))
+             for i, (cid, cfg) in enumerate(checks)]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for t in tasks:
+            t.cancel()
+
+
+# --- the worker process ----------------------------------------------------------------------
+
+
+async def _worker_main() -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    setup = json.loads(await reader.readline())
+    checks = [(c["id"], decode_config(c["config"])) for c in setup["checks"]]
+    out = sys.stdout
+    pending: list[str] = []
+
+    def flush() -> None:
+        out.write("".join(pending))
+        out.flush()
+        pending.clear()
+
+    def report(check_id: str, obs: Observation) -> None:
+        # Results are sent in batches (at most FLUSH_DELAY late) so the parent wakes up rarely.
+        if not pending:
+            loop.call_later(FLUSH_DELAY, flush)
+        pending.append(json.dumps({"id": check_id, "passed": obs.passed, "detail": obs.detail,
+                                   "at": obs.at}) + "\n")
+
+    probing = asyncio.create_task(schedule(checks, float(setup["time_scale"]), report))
+    await reader.read()          # until the parent closes our stdin
+    probing.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await probing
+
+
+def main() -> None:
+    try:
+        import uvloop
+        uvloop.run(_worker_main())
+    except ImportError:
+        asyncio.run(_worker_main())
+    except (KeyboardInterrupt, BrokenPipeError):
+        pass
+
+
+# --- the parent side ---------------------------------------------------------------------------
+
+
+class WorkerProber:
+    """Starts the worker (``python -m netemu.health.worker``) and feeds its results to
+    ``record``. Stopped by closing its stdin, then by its PID if it does not exit."""
+
+    def __init__(self, checks: Sequence[HealthCheck], time_scale: float,
+                 record: Callable[[str, Observation], None]) -> None:
+        self.checks = checks
+        self.time_scale = time_scale
+        self.record = record
+        self.proc: asyncio.subprocess.Process | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "netemu.health.worker",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        assert self.proc.stdin is not None
+        setup = {"time_scale": self.time_scale, "checks": [encode_check(c) for c in self.checks]}
+        self.proc.stdin.write(json.dumps(setup).encode() + b"\n")
+        await self.proc.stdin.drain()
+        self.task = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        rest = b""
+        while chunk := await self.proc.stdout.read(1 << 16):
+            *lines, rest = (rest + chunk).split(b"\n")
+            for line in lines:
+                data = json.loads(line)
+                self.record(data["id"], Observation(data["passed"], data["detail"], data["at"]))
+        if self.proc.returncode not in (None, 0):
+            log.error("probe worker (pid %s) exited with %s", self.proc.pid, self.proc.returncode)
+
+    async def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 5)
+        except asyncio.TimeoutError:
+            self.proc.kill()     # by the PID we started
+            await self.proc.wait()
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""What every policy module shares: the Selection value, the health callback type, and the
+record-set checks common to all non-simple policies (SetIdentifier, quotas, record types).
+
+Private to ``route53.policies``; the package re-exports ``Selection`` and ``Healthy``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from netemu.route53.client import ClientContext
+from netemu.route53.model import HostedZone, RecordSet, ZoneSet
+
+Healthy = Callable[[RecordSet], bool]
+Issue = tuple[RecordSet, str, str]
+
+MAX_RECORDS_PER_GROUP = 100  # R31
+NOT_ROUTABLE_TYPES = frozenset({"NS", "SOA", "DS"})  # R34
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What a policy chose: the record sets whose values (or alias targets) form the answer,
+    why (for the query log), and the ECS scope prefix to echo (None: the answer does not depend
+    on the client's location, scope 0). ``records`` empty = no answer (NOERROR, NODATA)."""
+
+    records: tuple[RecordSet, ...]
+    explain: str
+    scope_prefix: int | None = None
+
+
+class Compiled(Protocol):
+    def select(self, client: ClientContext, healthy: Healthy,
+               rng: random.Random) -> Selection: ...
+
+
+def health_note(record: RecordSet, healthy: Healthy) -> str:
+    return "healthy" if healthy(record) else "unhealthy"
+
+
+def first_healthy(chain: Sequence[RecordSet], healthy: Healthy) -> tuple[RecordSet, str]:
+    """The first healthy record of a preference chain (R41), else the first one (R43: when no
+    record is healthy Route 53 treats them all as healthy), with a note for ``explain``."""
+    skipped: list[str] = []
+    for record in chain:
+        if healthy(record):
+            note = f"; skipped unhealthy {', '.join(skipped)}" if skipped else ""
+            return record, note
+        skipped.append(f"[{record.set_identifier}]")
+    return chain[0], "; every candidate unhealthy, all treated as healthy (R43)"
+
+
+def zone_of(record: RecordSet, zones: ZoneSet) -> HostedZone | None:
+    for zone in zones.zones:
+        if any(r is record for r in zone.record_sets) or record in zone.record_sets:
+            return zone
+    return None
+
+
+def ident(record: RecordSet) -> str:
+    return "null" if record.set_identifier is None else record.set_identifier
+
+
+def validation_error(value: object, field: str, constraint: str) -> str:
+    """The AWS request-validation wording (a ``ValidationError`` sent as ``InvalidInput``)."""
+    return (f"1 validation error detected: Value '{value}' at "
+            f"'changeBatch.changes.member.resourceRecordSet.{field}' failed to satisfy "
+            f"constraint: {constraint}")
+
+
+def common_checks(records: Sequence[RecordSet], policy: str) -> list[Issue]:
+    """SetIdentifier required (R28) and unique (R24), at most 100 records per name and type
+    (R31), record types the policy may route (R34)."""
+    out: list[Issue] = []
+    seen: set[str] = set()
+    for r in records:
+        if r.set_identifier is None:
+            out.append((r, "InvalidInput",
+                        f"Invalid request: Missing field 'SetIdentifier' in Change with "
+                        f"[Action=CREATE, Name={r.name}, Type={r.type}, SetIdentifier=null]"))
+        elif r.set_identifier in seen:
+            out.append((r, "InvalidChangeBatch",
+                        f"Tried to create resource record set [name='{r.name}', "
+                        f"type='{r.type}', set-identifier='{r.set_identifier}'] but it "
+                        f"already exists"))
+        else:
+            seen.add(r.set_identifier)
+        if r.type in NOT_ROUTABLE_TYPES:
+            out.append((r, "InvalidInput",
+                        f"Invalid request: {policy} routing does not support records of type "
+                        f"{r.type} (NS, SOA and DS use simple routing only)"))
+    if len(records) > MAX_RECORDS_PER_GROUP:
+        r = records[MAX_RECORDS_PER_GROUP]
+        out.append((r, "InvalidChangeBatch",
+                    f"RRSet with DNS name {r.name}, type {r.type}: more than "
+                    f"{MAX_RECORDS_PER_GROUP} {policy} records with the same name and type"))
+    return out
