@@ -278,7 +278,7 @@ class _Reader:
         blocks = [DCidr(c, f"{path}.cidr_blocks[{i}]")
                   for i, raw_c in enumerate(self.seq(m["cidr_blocks"], f"{path}.cidr_blocks"))
                   if (c := self.cidr(raw_c, f"{path}.cidr_blocks[{i}]", "InvalidVpc.Range"))]
-        if not self.seq(m["cidr_blocks"], "") and isinstance(m["cidr_blocks"], list):
+        if m["cidr_blocks"] == []:
             self.r.add(f"{path}.cidr_blocks", "MissingParameter",
                        "a VPC needs a primary IPv4 CIDR block (V1)")
         v6 = [DCidr(c, f"{path}.ipv6_cidr_blocks[{i}]")
