@@ -105,6 +105,8 @@ from netemu.vpc.model import (
 
 __all__ = ["load_topology", "load_topology_file"]
 
+DEFAULT_VPC_CIDR = "172.31.0.0/16"  # V17
+DEFAULT_AZS = ("a", "b", "c")  # netemu: three default subnets (AWS: one per AZ of the Region)
 BAD = object()  # a value that failed its shape check (already reported)
 NAMED_TARGETS = ("nat_gateway", "peering", "instance", "transit_gateway")
 PORT_PROTOCOLS = (6, 17)
@@ -211,6 +213,11 @@ class _Reader:
                 return addressing.canonical(value)
             except ValueError:
                 pass
+            if value.startswith("pl-"):  # V28
+                self.r.add(path, code, f"{value}: prefix-list destinations are not supported; "
+                           "gateway-endpoint routes (pl-... -> vpce-...) are added by AWS and "
+                           "can't be edited (V28)")
+                return None
         self.r.add(path, code, f"The CIDR '{value}' is invalid.")
         return None
 
@@ -267,14 +274,20 @@ class _Reader:
         return DTopology(region, str(account), vpcs, peerings, hosts, tgws)
 
     def vpc(self, raw: Any, path: str, region: str) -> DVpc | None:
-        m = self.mapping(raw, path, ("name", "cidr_blocks"), (
-            "region", "ipv6_cidr_blocks", "enable_dns_support", "enable_dns_hostnames",
+        is_default = isinstance(raw, Mapping) and raw.get("default") is True
+        m = self.mapping(raw, path, ("name",) if is_default else ("name", "cidr_blocks"), (
+            "default", "cidr_blocks", "region", "ipv6_cidr_blocks", "enable_dns_support", "enable_dns_hostnames",
             "internet_gateway", "egress_only_internet_gateway", "subnets", "route_tables",
             "nat_gateways", "network_acls", "security_groups", "instances"))
         if m is None:
             return None
         name = self.name_of(m, path)
         vregion = self.text(m.get("region", region), f"{path}.region")
+        default = self.boolean(m.get("default", False), f"{path}.default")
+        if default is True:  # V17: what AWS gives the default VPC, unless the file says otherwise
+            m.setdefault("cidr_blocks", [DEFAULT_VPC_CIDR])
+            m.setdefault("internet_gateway", True)
+            m.setdefault("enable_dns_hostnames", True)
         blocks = [DCidr(c, f"{path}.cidr_blocks[{i}]")
                   for i, raw_c in enumerate(self.seq(m["cidr_blocks"], f"{path}.cidr_blocks"))
                   if (c := self.cidr(raw_c, f"{path}.cidr_blocks[{i}]", "InvalidVpc.Range"))]
@@ -290,10 +303,14 @@ class _Reader:
                              ("attached", "detached"))
         eigws = self.gateways(m.get("egress_only_internet_gateway", False),
                               f"{path}.egress_only_internet_gateway", ("attached", "deleted"))
-        if BAD in (name, vregion, dns_support, dns_hostnames):
+        if BAD in (name, vregion, dns_support, dns_hostnames, default):
             return None
         az_default = f"{vregion}a"
-        v = DVpc(name, path, vregion, blocks, v6, dns_support, dns_hostnames, igws, eigws)
+        v = DVpc(name, path, vregion, blocks, v6, dns_support, dns_hostnames, igws, eigws,
+                 default=default)
+        if default and m.get("subnets") is None:  # V17: a /20 default subnet per AZ
+            m["subnets"] = [{"name": f"default-{vregion}{az}", "cidr": f"172.31.{16 * k}.0/20",
+                             "az": f"{vregion}{az}"} for k, az in enumerate(DEFAULT_AZS)]
         v.subnets = self.named_items(m.get("subnets"), f"{path}.subnets", "subnet",
                                      lambda s, p: self.subnet(s, p, az_default))
         v.route_tables = self.named_items(m.get("route_tables"), f"{path}.route_tables", "rt",
@@ -306,6 +323,10 @@ class _Reader:
                                              f"{path}.security_groups", "sg", self.sg)
         v.instances = self.named_items(m.get("instances"), f"{path}.instances", "instance",
                                        self.instance)
+        if default and not any(rt.main for rt in v.route_tables):  # V17: main RT 0/0 -> IGW
+            v.route_tables.insert(0, DRouteTable("main", f"{path}.route_tables[main]", True, [
+                DRoute(f"{path}.route_tables[main].routes[0]", "0.0.0.0/0",
+                       RouteTarget("internet_gateway"))]))
         return v
 
     def gateways(self, value: Any, path: str, states: tuple[str, ...]) -> list[DGateway]:
@@ -354,14 +375,21 @@ class _Reader:
         return self.text(m[key], f"{path}.{key}")
 
     def route_table(self, raw: Any, path: str) -> DRouteTable | None:
-        m = self.mapping(raw, path, ("name",), ("main", "routes"))
+        m = self.mapping(raw, path, ("name",), ("main", "routes", "edge_associations"))
         if m is None:
             return None
         name = self.name_of(m, path)
         main = self.boolean(m.get("main", False), f"{path}.main")
+        edges = []
+        for i, e in enumerate(self.seq(m.get("edge_associations"), f"{path}.edge_associations")):
+            if e != "internet_gateway":
+                self.r.add(f"{path}.edge_associations[{i}]", "InvalidParameterValue",
+                           f"a gateway route table is associated with internet_gateway, got {e!r}")
+            else:
+                edges.append(e)
         if BAD in (name, main):
             return None
-        rt = DRouteTable(name, path, main)
+        rt = DRouteTable(name, path, main, edge_associations=edges)
         for i, r in enumerate(self.seq(m.get("routes"), f"{path}.routes")):
             route = self.route(r, f"{path}.routes[{i}]")
             if route is not None:
@@ -711,7 +739,8 @@ def _route_tables(v: DVpc, topo: DTopology) -> tuple[RouteTable, ...]:
                                    unavailable_target=r.target))
             else:
                 extra.append(Route(r.destination, r.target))
-        out.append(RouteTable(rt.name, v.name, tuple(local.values()) + tuple(extra), rt.main))
+        out.append(RouteTable(rt.name, v.name, tuple(local.values()) + tuple(extra), rt.main,
+                              tuple(rt.edge_associations)))
     return tuple(out)
 
 
@@ -740,7 +769,7 @@ def _all_out(v: DVpc) -> tuple[SgRule, ...]:
 
 
 def _security_groups(v: DVpc, topo: DTopology) -> tuple[SecurityGroup, ...]:
-    from netemu.vpc.validate import peering_between
+    from netemu.vpc.validate import peering_between, tgw_sg_referencing
 
     def rule(r: DSgRule) -> SgRule:
         group = None
@@ -750,7 +779,9 @@ def _security_groups(v: DVpc, topo: DTopology) -> tuple[SecurityGroup, ...]:
             group = GroupRef(gvpc, r.group[1])
             if gvpc != v.name:
                 p = peering_between(topo, v.name, gvpc)
-                stale = p is None or p.status != "active"  # V45: a deleted peering -> stale
+                # V45: referenced across a peering that was deleted -> the rule is stale
+                stale = (p is not None and p.status == "deleted"
+                         and not tgw_sg_referencing(topo, v.name, gvpc))
         return SgRule(r.protocol, r.ports, r.cidr, group, r.icmp, r.description,  # type: ignore[arg-type]
                       stale=stale)
 
@@ -796,7 +827,8 @@ def build(topo: DTopology, source: str) -> Topology:
                                s.network_acl or "default", s.ipv6_cidr) for s in v.subnets)
         ips = _addresses(v)
         nats = tuple(NatGateway(n.name, v.name, n.subnet, ips[("nat", n.name)], n.public_ip,
-                                n.connectivity, eni_id=addressing.eni_id(v.name, n.name))
+                                n.connectivity,
+                                eni_id=addressing.eni_id(v.name, f"nat-gateway/{n.name}"))
                      for n in v.nat_gateways if n.state != "deleted")
         instances = tuple(
             Instance(i.name, v.name, i.subnet, ips[("instance", i.name)],
@@ -806,7 +838,8 @@ def build(topo: DTopology, source: str) -> Topology:
         vpcs.append(Vpc(
             v.name, v.region, tuple(c.cidr for c in v.cidr_blocks), subnets, tables, _nacls(v),
             _security_groups(v, topo), nats, instances, tuple(c.cidr for c in v.ipv6_cidr_blocks),
-            v.igw_attached(), v.eigw_attached(), v.enable_dns_support, v.enable_dns_hostnames))
+            v.igw_attached(), v.eigw_attached(), v.enable_dns_support, v.enable_dns_hostnames,
+            v.default))
     by_name = {v.name: v for v in topo.vpcs}
     tgws = []
     for t in topo.transit_gateways:
