@@ -105,6 +105,38 @@ from netemu.vpc.model import (
 
 __all__ = ["load_topology", "load_topology_file"]
 
+# The keys of each item of a topology file: (required, optional). topologies/schema.json
+# describes the same (a test keeps the two in step).
+KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "topology": (("vpcs",), ("region", "account_id", "peerings", "internet", "transit_gateways")),
+    "internet": ((), ("hosts",)),
+    "host": (("name", "ip"), ()),
+    "vpc": (("name", "cidr_blocks"), (
+        "default", "region", "ipv6_cidr_blocks", "enable_dns_support", "enable_dns_hostnames",
+        "internet_gateway", "egress_only_internet_gateway", "subnets", "route_tables",
+        "nat_gateways", "network_acls", "security_groups", "instances")),
+    "gateway": ((), ("name", "state")),
+    "subnet": (("name", "cidr"), ("az", "ipv6_cidr", "route_table", "network_acl")),
+    "route_table": (("name",), ("main", "routes", "edge_associations")),
+    "route": (("destination", "target"), ()),
+    "network_acl": (("name",), ("inbound", "outbound")),
+    "nacl_rule": (("rule", "protocol", "cidr", "action"), ("ports", "icmp")),
+    "icmp": ((), ("type", "code")),
+    "security_group": (("name",), ("description", "ingress", "egress")),
+    "source_rule": (("protocol",), ("ports", "cidr", "source_group", "icmp", "description")),
+    "destination_rule": (("protocol",), ("ports", "cidr", "destination_group", "icmp",
+                                         "description")),
+    "group_ref": (("vpc", "name"), ()),
+    "nat_gateway": (("name", "subnet"), ("private_ip", "public_ip", "connectivity", "state")),
+    "instance": (("name", "subnet"), ("private_ip", "public_ip", "ipv6_address",
+                                      "security_groups", "source_dest_check", "state")),
+    "peering": (("name", "requester", "accepter"), ("status",)),
+    "transit_gateway": (("name",), ("route_tables", "attachments")),
+    "tgw_route_table": (("name",), ("routes",)),
+    "tgw_route": (("destination",), ("attachment", "blackhole")),
+    "tgw_attachment": (("name", "vpc", "subnets"), ("association", "propagations",
+                                                    "appliance_mode", "security_group_referencing")),
+}
 DEFAULT_VPC_CIDR = "172.31.0.0/16"  # V17
 DEFAULT_AZS = ("a", "b", "c")  # netemu: three default subnets (AWS: one per AZ of the Region)
 BAD = object()  # a value that failed its shape check (already reported)
@@ -253,8 +285,7 @@ class _Reader:
 
     # the topology
     def topology(self, data: Any) -> DTopology | None:
-        m = self.mapping(data, "", ("vpcs",),
-                         ("region", "account_id", "peerings", "internet", "transit_gateways"))
+        m = self.mapping(data, "", *KEYS["topology"])
         if m is None:
             return None
         region = self.text(m.get("region", "us-east-1"), "region")
@@ -267,7 +298,7 @@ class _Reader:
         peerings = self.named_items(m.get("peerings"), "peerings", "peering", self.peering)
         hosts: list[DHost] = []
         if "internet" in m and m["internet"] is not None:
-            inet = self.mapping(m["internet"], "internet", (), ("hosts",))
+            inet = self.mapping(m["internet"], "internet", *KEYS["internet"])
             if inet is not None:
                 hosts = self.named_items(inet.get("hosts"), "internet.hosts", "host", self.host)
         tgws = self.named_items(m.get("transit_gateways"), "transit_gateways", "tgw", self.tgw)
@@ -275,10 +306,10 @@ class _Reader:
 
     def vpc(self, raw: Any, path: str, region: str) -> DVpc | None:
         is_default = isinstance(raw, Mapping) and raw.get("default") is True
-        m = self.mapping(raw, path, ("name",) if is_default else ("name", "cidr_blocks"), (
-            "default", "cidr_blocks", "region", "ipv6_cidr_blocks", "enable_dns_support", "enable_dns_hostnames",
-            "internet_gateway", "egress_only_internet_gateway", "subnets", "route_tables",
-            "nat_gateways", "network_acls", "security_groups", "instances"))
+        required, optional = KEYS["vpc"]
+        if is_default:  # V17: the default VPC's blocks default to 172.31.0.0/16
+            required, optional = ("name",), optional + ("cidr_blocks",)
+        m = self.mapping(raw, path, required, optional)
         if m is None:
             return None
         name = self.name_of(m, path)
@@ -339,7 +370,7 @@ class _Reader:
             if raw is True:
                 out.append(DGateway("attached", p))
                 continue
-            m = self.mapping(raw, p, (), ("name", "state"))
+            m = self.mapping(raw, p, *KEYS["gateway"])
             if m is None:
                 continue
             state = m.get("state", "attached")
@@ -351,8 +382,7 @@ class _Reader:
         return out
 
     def subnet(self, raw: Any, path: str, az_default: str) -> DSubnet | None:
-        m = self.mapping(raw, path, ("name", "cidr"),
-                         ("az", "ipv6_cidr", "route_table", "network_acl"))
+        m = self.mapping(raw, path, *KEYS["subnet"])
         if m is None:
             return None
         name = self.name_of(m, path)
@@ -375,7 +405,7 @@ class _Reader:
         return self.text(m[key], f"{path}.{key}")
 
     def route_table(self, raw: Any, path: str) -> DRouteTable | None:
-        m = self.mapping(raw, path, ("name",), ("main", "routes", "edge_associations"))
+        m = self.mapping(raw, path, *KEYS["route_table"])
         if m is None:
             return None
         name = self.name_of(m, path)
@@ -400,7 +430,7 @@ class _Reader:
         if not isinstance(raw, Mapping) or "target" not in raw:
             m = self.mapping(raw, path, ("destination", "target"), ())
             return None
-        m = self.mapping(raw, path, ("destination",), ("target",))
+        m = self.mapping(raw, path, ("destination",), ("target",))  # target: null is a value
         if m is None:
             return None
         dest = self.cidr(m["destination"], f"{path}.destination")
@@ -471,7 +501,7 @@ class _Reader:
         if protocol not in ICMP_PROTOCOLS:
             self.r.add(path, "InvalidParameterValue", "icmp type/code apply to icmp and icmpv6 only")
             return BAD
-        m = self.mapping(value, path, (), ("type", "code"))
+        m = self.mapping(value, path, *KEYS["icmp"])
         if m is None:
             return BAD
         t = self.integer(m.get("type", -1), f"{path}.type")
@@ -484,7 +514,7 @@ class _Reader:
         return IcmpMatch(t, c)
 
     def nacl(self, raw: Any, path: str) -> DNacl | None:
-        m = self.mapping(raw, path, ("name",), ("inbound", "outbound"))
+        m = self.mapping(raw, path, *KEYS["network_acl"])
         if m is None:
             return None
         name = self.name_of(m, path)
@@ -499,7 +529,7 @@ class _Reader:
         return DNacl(name, path, rules["inbound"], rules["outbound"])
 
     def nacl_rule(self, raw: Any, path: str) -> DNaclRule | None:
-        m = self.mapping(raw, path, ("rule", "protocol", "cidr", "action"), ("ports", "icmp"))
+        m = self.mapping(raw, path, *KEYS["nacl_rule"])
         if m is None:
             return None
         number = self.integer(m["rule"], f"{path}.rule")
@@ -517,7 +547,7 @@ class _Reader:
         return DNaclRule(path, number, protocol, cidr, action, ports, icmp)
 
     def sg(self, raw: Any, path: str) -> DSecurityGroup | None:
-        m = self.mapping(raw, path, ("name",), ("description", "ingress", "egress"))
+        m = self.mapping(raw, path, *KEYS["security_group"])
         if m is None:
             return None
         name = self.name_of(m, path)
@@ -533,7 +563,7 @@ class _Reader:
         return DSecurityGroup(name.rstrip(" "), path, ingress, egress)  # V43: trailing spaces trimmed
 
     def sg_rule(self, raw: Any, path: str, group_key: str) -> DSgRule | None:
-        m = self.mapping(raw, path, ("protocol",), ("ports", "cidr", group_key, "icmp", "description"))
+        m = self.mapping(raw, path, *KEYS[group_key.split("_")[0] + "_rule"])
         if m is None:
             return None
         protocol = self.protocol(m["protocol"], f"{path}.protocol")
@@ -551,7 +581,7 @@ class _Reader:
             if isinstance(g, str) and g.strip():
                 group = (None, g.rstrip(" "))
             else:
-                gm = self.mapping(g, f"{path}.{group_key}", ("vpc", "name"), ())
+                gm = self.mapping(g, f"{path}.{group_key}", *KEYS["group_ref"])
                 if gm is None or not all(isinstance(gm[k], str) for k in ("vpc", "name")):
                     if gm is not None:
                         self.r.add(f"{path}.{group_key}", "InvalidParameterValue",
@@ -567,8 +597,7 @@ class _Reader:
         return DSgRule(path, protocol, ports, cidr, group, icmp, description)
 
     def nat(self, raw: Any, path: str) -> DNat | None:
-        m = self.mapping(raw, path, ("name", "subnet"),
-                         ("private_ip", "public_ip", "connectivity", "state"))
+        m = self.mapping(raw, path, *KEYS["nat_gateway"])
         if m is None:
             return None
         name, subnet = self.name_of(m, path), self.text(m["subnet"], f"{path}.subnet")
@@ -590,9 +619,7 @@ class _Reader:
         return DNat(name, path, subnet, priv, pub, conn, state)
 
     def instance(self, raw: Any, path: str) -> DInstance | None:
-        m = self.mapping(raw, path, ("name", "subnet"), (
-            "private_ip", "public_ip", "ipv6_address", "security_groups", "source_dest_check",
-            "state"))
+        m = self.mapping(raw, path, *KEYS["instance"])
         if m is None:
             return None
         name, subnet = self.name_of(m, path), self.text(m["subnet"], f"{path}.subnet")
@@ -620,7 +647,7 @@ class _Reader:
                          ips["ipv6_address"], sgs, sdc, state)
 
     def peering(self, raw: Any, path: str) -> DPeering | None:
-        m = self.mapping(raw, path, ("name", "requester", "accepter"), ("status",))
+        m = self.mapping(raw, path, *KEYS["peering"])
         if m is None:
             return None
         name = self.name_of(m, path)
@@ -631,7 +658,7 @@ class _Reader:
         return DPeering(name, path, req, acc, status)
 
     def host(self, raw: Any, path: str) -> DHost | None:
-        m = self.mapping(raw, path, ("name", "ip"), ())
+        m = self.mapping(raw, path, *KEYS["host"])
         if m is None:
             return None
         name = self.name_of(m, path)
@@ -641,7 +668,7 @@ class _Reader:
         return DHost(name, path, ip)
 
     def tgw(self, raw: Any, path: str) -> DTgw | None:
-        m = self.mapping(raw, path, ("name",), ("route_tables", "attachments"))
+        m = self.mapping(raw, path, *KEYS["transit_gateway"])
         if m is None:
             return None
         name = self.name_of(m, path)
@@ -652,14 +679,14 @@ class _Reader:
         return DTgw(name, path, rts, atts)
 
     def tgw_rt(self, raw: Any, path: str) -> DTgwRouteTable | None:
-        m = self.mapping(raw, path, ("name",), ("routes",))
+        m = self.mapping(raw, path, *KEYS["tgw_route_table"])
         if m is None:
             return None
         name = self.name_of(m, path)
         routes = []
         for i, raw_r in enumerate(self.seq(m.get("routes"), f"{path}.routes")):
             rp = f"{path}.routes[{i}]"
-            rm = self.mapping(raw_r, rp, ("destination",), ("attachment", "blackhole"))
+            rm = self.mapping(raw_r, rp, *KEYS["tgw_route"])
             if rm is None:
                 continue
             dest = self.cidr(rm["destination"], f"{rp}.destination")
@@ -680,8 +707,7 @@ class _Reader:
         return DTgwRouteTable(name, path, routes)
 
     def tgw_att(self, raw: Any, path: str) -> DTgwAttachment | None:
-        m = self.mapping(raw, path, ("name", "vpc", "subnets"), (
-            "association", "propagations", "appliance_mode", "security_group_referencing"))
+        m = self.mapping(raw, path, *KEYS["tgw_attachment"])
         if m is None:
             return None
         name, vpc = self.name_of(m, path), self.text(m["vpc"], f"{path}.vpc")
