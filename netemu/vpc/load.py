@@ -13,14 +13,18 @@ Behaviour: a topology file is refused whole when anything is wrong, and every pr
        associations, allocated addresses, ENI ids, propagated transit-gateway routes.
 Fields (file shape, beyond ARCHITECTURE.md's example):
   top level: region, account_id?, vpcs, peerings?, internet: {hosts}?, transit_gateways?
-  vpc: name, region? (defaults to the file's), cidr_blocks, ipv6_cidr_blocks?,
+  vpc: name, default? (false; true = the Region's default VPC, V17: cidr_blocks default to
+    [172.31.0.0/16], internet_gateway and enable_dns_hostnames to true, subnets to three /20
+    default subnets ``default-<az>`` in zones a-c, the main route table to 0.0.0.0/0 -> IGW),
+    region? (defaults to the file's), cidr_blocks, ipv6_cidr_blocks?,
     enable_dns_support? (true), enable_dns_hostnames? (false, V81), internet_gateway?,
     egress_only_internet_gateway?, subnets?, route_tables?, nat_gateways?, network_acls?,
     security_groups?, instances?
   internet_gateway / egress_only_internet_gateway: true | false | {state: attached|detached}
     (EIGW: attached|deleted) | a list of those (more than one attached is V63's error).
   subnet: name, cidr, az? (region + "a"), ipv6_cidr?, route_table?, network_acl?
-  route table: name, main? (false), routes: [{destination, target}]; target is
+  route table: name, main? (false), edge_associations? ([internet_gateway]: a gateway route
+    table, V27), routes: [{destination, target}]; target is
     ``internet_gateway`` | ``egress_only_internet_gateway`` | ``local`` |
     {nat_gateway|peering|instance|transit_gateway: NAME}.
   Blackhole routes (V26): AWS has no "blackhole" target one can create; a route becomes a
