@@ -106,16 +106,15 @@ def allocate(subnet_cidr: str, taken: Iterable[str], count: int) -> list[str]:
     """``count`` free addresses of the subnet, ascending, skipping reserved and ``taken`` ones.
     Returns fewer when the subnet is full."""
     n = network(subnet_cidr)
-    used = {str(address(a)) for a in taken} | set(reserved_addresses(subnet_cidr))
+    used = {int(address(a)) for a in taken}
     out: list[str] = []
-    first = int(n.network_address) + 4
-    last = int(n.broadcast_address) - 1
+    first = int(n.network_address) + 4  # skips base, +1, +2, +3 (V14)
+    last = int(n.broadcast_address) - 1  # and the last address
     cls = type(n.network_address)
     i = first
     while len(out) < count and i <= last:
-        a = str(cls(i))
-        if a not in used:
-            out.append(a)
+        if i not in used:
+            out.append(str(cls(i)))
         i += 1
     return out
 

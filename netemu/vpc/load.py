@@ -840,11 +840,13 @@ def _addresses(v: DVpc) -> dict[tuple[str, str], str]:
             out[(kind, p.name)] = p.private_ip
             taken.setdefault(p.subnet, set()).add(p.private_ip)
     cidr_of = {s.name: s.cidr for s in v.subnets}
+    waiting: dict[str, list[tuple[str, str]]] = {}
     for kind, p in parts:
         if p.private_ip is None:
-            got = addressing.allocate(cidr_of[p.subnet], taken[p.subnet], 1)  # type: ignore[arg-type]
-            out[(kind, p.name)] = got[0]
-            taken[p.subnet].add(got[0])
+            waiting.setdefault(p.subnet, []).append((kind, p.name))
+    for subnet, keys in waiting.items():  # validation made sure there is room
+        got = addressing.allocate(cidr_of[subnet], taken[subnet], len(keys))  # type: ignore[arg-type]
+        out.update(zip(keys, got))
     return out
 
 
