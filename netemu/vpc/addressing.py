@@ -146,7 +146,8 @@ def _range_of(n: Network) -> str:
 
 def association_restricted(existing: Iterable[str], new: str) -> bool:
     """V5: may ``new`` be added as a secondary IPv4 block to a VPC whose blocks are
-    ``existing`` (primary first)? True when AWS restricts the association."""
+    ``existing`` (primary first)? True when AWS restricts the association. The restrictions
+    depend on the range of the *primary* block (checked against the VPC-UG table)."""
     blocks = [network(b) for b in existing]
     n = network(new)
     if n.version != 4 or not blocks:
@@ -167,7 +168,9 @@ def association_restricted(existing: Iterable[str], new: str) -> bool:
     if kind == "10.0.0.0/8":
         ten15 = ipaddress.ip_network("10.0.0.0/15")
         ten16 = ipaddress.ip_network("10.0.0.0/16")
-        if any(b.subnet_of(ten15) for b in blocks) and n.overlaps(ten16):  # type: ignore[arg-type]
+        # "If your primary CIDR falls within the 10.0.0.0/15 range, you cannot add a CIDR block
+        # from the 10.0.0.0/16 range" (VPC-UG, IPv4 CIDR block association restrictions)
+        if blocks[0].subnet_of(ten15) and n.overlaps(ten16):  # type: ignore[arg-type]
             return True
     return False
 

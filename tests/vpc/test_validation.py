@@ -60,7 +60,7 @@ CASES: list[tuple[str, str, str, str]] = [
      "vpcs[a].cidr_blocks[1]", "InvalidVpc.Range"),
     ("V5 RFC1918 on a public VPC", "vpcs:\n" + vpc("", cidrs="[100.68.0.0/16, 10.0.0.0/16]"),
      "vpcs[a].cidr_blocks[1]", "InvalidVpc.Range"),
-    ("V5 10.0/16 when a block is in 10.0.0.0/15", "vpcs:\n" + vpc("", cidrs="[10.1.0.0/16, 10.0.0.0/16]"),
+    ("V5 10.0/16 when the primary is in 10.0.0.0/15", "vpcs:\n" + vpc("", cidrs="[10.1.0.0/16, 10.0.0.0/16]"),
      "vpcs[a].cidr_blocks[1]", "InvalidVpc.Range"),
     ("V5 169.254/16 never", "vpcs:\n" + vpc("", cidrs="[169.254.0.0/16]"),
      "vpcs[a].cidr_blocks[0]", "InvalidVpc.Range"),
