@@ -54,7 +54,7 @@ def canonical(text: str) -> str:
 
 def address(text: str) -> Address:
     if not isinstance(text, str):
-        raise ValueError(f"not an address: {text!r}")
+        raise ValueError(f"not an address: {text!r}")  # noqa: TRY004 - callers catch ValueError
     return ipaddress.ip_address(text.strip())
 
 

@@ -875,7 +875,7 @@ def build(topo: DTopology, source: str) -> Topology:
     by_name = {v.name: v for v in topo.vpcs}
     tgws = []
     for t in topo.transit_gateways:
-        tables = []
+        tgw_tables: list[TgwRouteTable] = []
         for rt in t.route_tables:
             routes = [TgwRoute(r.destination, r.attachment, r.blackhole)  # type: ignore[arg-type]
                       for r in rt.routes]
@@ -883,11 +883,11 @@ def build(topo: DTopology, source: str) -> Topology:
                 if rt.name in a.propagations:
                     routes.extend(TgwRoute(c, a.name, origin="propagated")
                                   for c in by_name[a.vpc].cidrs())
-            tables.append(TgwRouteTable(rt.name, tuple(routes)))
+            tgw_tables.append(TgwRouteTable(rt.name, tuple(routes)))
         atts = tuple(TgwAttachment(a.name, a.vpc, tuple(a.subnets), a.association,
                                    tuple(a.propagations), a.appliance_mode,
                                    a.security_group_referencing) for a in t.attachments)
-        tgws.append(TransitGateway(t.name, tuple(tables), atts))
+        tgws.append(TransitGateway(t.name, tuple(tgw_tables), atts))
     return Topology(
         topo.region, tuple(vpcs),
         tuple(Peering(p.name, p.requester, p.accepter, p.status) for p in topo.peerings),

@@ -26,7 +26,17 @@ from collections import Counter
 from collections.abc import Iterable
 
 from netemu.vpc import addressing
-from netemu.vpc.draft import DInstance, DNat, DPeering, DRouteTable, DTopology, DVpc, Report
+from netemu.vpc.draft import (
+    DInstance,
+    DNat,
+    DPeering,
+    DRouteTable,
+    DSubnet,
+    DTopology,
+    DVpc,
+    Report,
+)
+from netemu.vpc.model import RouteTarget
 
 MAX_CIDRS = 5  # V4 (per family)
 MAX_ROUTE_TABLES = 200  # V29
@@ -195,17 +205,18 @@ def subnets(v: DVpc, r: Report) -> None:
                   f"({v.region}a, {v.region}b, ...).")
 
 
-def _subnet(v: DVpc, name: str):  # type: ignore[no-untyped-def]
+def _subnet(v: DVpc, name: str) -> DSubnet | None:
     return next((s for s in v.subnets if s.name == name), None)
 
 
 def _owner(topo: DTopology, kind: str, name: str) -> str | None:
     """The VPC that declares a NAT gateway / instance / route table / subnet named ``name``."""
     for v in topo.vpcs:
-        items: Iterable[object] = {"nat_gateway": v.nat_gateways, "instance": v.instances,
-                                   "route_table": v.route_tables, "subnet": v.subnets,
-                                   "network_acl": v.network_acls,
-                                   "security_group": v.security_groups}[kind]
+        kinds: dict[str, Iterable[object]] = {
+            "nat_gateway": v.nat_gateways, "instance": v.instances, "route_table": v.route_tables,
+            "subnet": v.subnets, "network_acl": v.network_acls,
+            "security_group": v.security_groups}
+        items = kinds[kind]
         if any(getattr(i, "name", None) == name for i in items):
             return v.name
     return None
@@ -272,9 +283,9 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
                   "without a private_ip.")
     public: dict[str, str] = {}
     for vv in topo.vpcs:
-        for p in [*vv.nat_gateways, *vv.instances]:
-            if p.public_ip is not None:
-                public.setdefault(p.public_ip, p.path)
+        for holder in _public_holders(vv):
+            if holder.public_ip is not None:
+                public.setdefault(holder.public_ip, holder.path)
     for p in parts:
         if p.public_ip is None:
             continue
@@ -286,12 +297,11 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
             r.add(f"{p.path}.public_ip", "Resource.AlreadyAssociated",
                   f"the public IP {p.public_ip} is already associated with "
                   f"{public[p.public_ip]}")
-    if isinstance(parts, list):
-        for i in v.instances:
-            if i.security_groups and len(i.security_groups) > MAX_SGS_PER_ENI:  # V51
-                r.add(f"{i.path}.security_groups", "SecurityGroupsPerInterfaceLimitExceeded",
-                      f"The maximum number of security groups per interface has been reached "
-                      f"({MAX_SGS_PER_ENI}).")
+    for i in v.instances:
+        if i.security_groups and len(i.security_groups) > MAX_SGS_PER_ENI:  # V51
+            r.add(f"{i.path}.security_groups", "SecurityGroupsPerInterfaceLimitExceeded",
+                  f"The maximum number of security groups per interface has been reached "
+                  f"({MAX_SGS_PER_ENI}).")
 
 
 # --- V18-V29: route tables --------------------------------------------------------------------------
@@ -388,13 +398,13 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
                   "(V24).")
             continue
         inside = [b for b in v.cidrs() if addressing.within(dest, b)]
-        if inside:  # V21 (and V6: the block must not contain an existing route)
-            if dest not in subnet_cidrs or target.kind not in ("nat_gateway", "instance"):
-                r.add(dpath, "InvalidParameterValue",
-                      f"The destination CIDR block {dest} is more specific than the local route "
-                      f"{inside[0]}: such a route must match a subnet's CIDR exactly and target a "
-                      "NAT gateway or a network interface (V21, V6).")
-                continue
+        middlebox = dest in subnet_cidrs and target.kind in ("nat_gateway", "instance")
+        if inside and not middlebox:  # V21 (and V6: the block must not contain an existing route)
+            r.add(dpath, "InvalidParameterValue",
+                  f"The destination CIDR block {dest} is more specific than the local route "
+                  f"{inside[0]}: such a route must match a subnet's CIDR exactly and target a "
+                  "NAT gateway or a network interface (V21, V6).")
+            continue
         if target.kind == "egress_only_internet_gateway" and net.version != 6:  # V73
             r.add(tpath, "InvalidParameterValue",
                   "an egress-only internet gateway can only be the target of IPv6 routes")
@@ -407,7 +417,7 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
                   f"family) has been reached (IPv{family}: {count}).")
 
 
-def _target_exists(v: DVpc, rt: DRouteTable, path: str, target, dest: str,  # type: ignore[no-untyped-def]
+def _target_exists(v: DVpc, rt: DRouteTable, path: str, target: RouteTarget, dest: str,
                    topo: DTopology, r: Report) -> None:
     tpath = f"{path}.target"
     differ = (f"route table {rt.name} and network gateway {target} belong to different networks")
@@ -423,7 +433,7 @@ def _target_exists(v: DVpc, rt: DRouteTable, path: str, target, dest: str,  # ty
     elif target.kind in ("nat_gateway", "instance"):
         items = v.nat_gateways if target.kind == "nat_gateway" else v.instances
         if not any(i.name == target.name for i in items):
-            if _owner(topo, target.kind, target.name):
+            if _owner(topo, target.kind, target.name or ""):
                 r.add(tpath, "InvalidParameterValue", differ)
             else:
                 code = ("InvalidNatGatewayID.NotFound" if target.kind == "nat_gateway"
@@ -661,9 +671,12 @@ def peerings(topo: DTopology, r: Report, vpc_names: set[str]) -> None:
                   f"{MAX_ACTIVE_PEERINGS} (V62)")
 
 
+def _public_holders(v: DVpc) -> list[DNat | DInstance]:
+    return [*v.nat_gateways, *v.instances]
+
+
 def internet_hosts(topo: DTopology, r: Report) -> None:
-    public = {p.public_ip: p.path for v in topo.vpcs for p in [*v.nat_gateways, *v.instances]
-              if p.public_ip}
+    public = {p.public_ip: p.path for v in topo.vpcs for p in _public_holders(v) if p.public_ip}
     for h in topo.hosts:
         if h.ip in public:
             r.add(f"{h.path}.ip", "InvalidIPAddress.InUse",
