@@ -282,6 +282,8 @@ class _Reader:
             parsed = parse(raw, item_path)
             if parsed is not None:
                 out.append(parsed)
+            elif isinstance(name, str) and name:
+                self.r.broken.add(name)
         return out
 
     def name_of(self, m: dict[str, Any], path: str) -> Any:

@@ -240,7 +240,7 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
                       f"subnet {p.subnet} belongs to VPC {elsewhere}, not {v.name}")
             else:
                 r.add(f"{p.path}.subnet", "InvalidSubnetID.NotFound",
-                      f"The subnet ID '{p.subnet}' does not exist")
+                      f"The subnet ID '{p.subnet}' does not exist", ref=p.subnet)
             continue
         if s.cidr is None:
             continue
@@ -439,19 +439,19 @@ def _target_exists(v: DVpc, rt: DRouteTable, path: str, target: RouteTarget, des
                 code = ("InvalidNatGatewayID.NotFound" if target.kind == "nat_gateway"
                         else "InvalidInstanceID.NotFound")
                 what = "natGateway" if target.kind == "nat_gateway" else "instance"
-                r.add(tpath, code, f"The {what} ID '{target.name}' does not exist")
+                r.add(tpath, code, f"The {what} ID '{target.name}' does not exist", ref=target.name)
     elif target.kind == "peering":
         p = next((p for p in topo.peerings if p.name == target.name), None)
         if p is None:
             r.add(tpath, "InvalidVpcPeeringConnectionID.NotFound",
-                  f"The vpcPeeringConnection ID '{target.name}' does not exist")
+                  f"The vpcPeeringConnection ID '{target.name}' does not exist", ref=target.name)
         elif v.name not in (p.requester, p.accepter):
             r.add(tpath, "InvalidParameterValue", differ)
     elif target.kind == "transit_gateway":
         t = next((t for t in topo.transit_gateways if t.name == target.name), None)
         if t is None:
             r.add(tpath, "InvalidTransitGatewayID.NotFound",
-                  f"The transitGateway ID '{target.name}' does not exist.")
+                  f"The transitGateway ID '{target.name}' does not exist.", ref=target.name)
         elif not any(a.vpc == v.name for a in t.attachments):
             r.add(tpath, "InvalidParameterValue",
                   f"transit gateway {target.name} has no attachment in VPC {v.name}")
@@ -468,10 +468,11 @@ def associations(v: DVpc, r: Report) -> None:
         if s.route_table is not None and s.route_table not in tables:  # V18, Part M 33
             r.add(f"{s.path}.route_table", "InvalidRouteTableID.NotFound",
                   f"The routeTable ID '{s.route_table}' does not exist in VPC {v.name} (a route "
-                  "table serves subnets of its own VPC only)")
+                  "table serves subnets of its own VPC only)", ref=s.route_table)
         if s.network_acl is not None and s.network_acl not in acls:  # V30
             r.add(f"{s.path}.network_acl", "InvalidNetworkAclID.NotFound",
-                  f"The network ACL ID '{s.network_acl}' does not exist in VPC {v.name}")
+                  f"The network ACL ID '{s.network_acl}' does not exist in VPC {v.name}",
+                  ref=s.network_acl)
 
 
 # --- V30-V33: network ACLs ------------------------------------------------------------------------
@@ -537,7 +538,8 @@ def security_group_rules(v: DVpc, topo: DTopology, r: Report) -> None:
                 elsewhere = _owner(topo, "security_group", name)
                 extra = f" (it belongs to VPC {elsewhere})" if elsewhere else ""
                 r.add(f"{i.path}.security_groups[{k}]", "InvalidGroup.NotFound",
-                      f"The security group '{name}' does not exist in VPC '{v.name}'{extra}")
+                      f"The security group '{name}' does not exist in VPC '{v.name}'{extra}",
+                      ref=name)
 
 
 def _group_ref(v: DVpc, topo: DTopology, path: str, group: tuple[str | None, str],
@@ -546,15 +548,15 @@ def _group_ref(v: DVpc, topo: DTopology, path: str, group: tuple[str | None, str
     if gvpc is None or gvpc == v.name:
         if name not in own:
             r.add(path, "InvalidGroup.NotFound",
-                  f"The security group '{name}' does not exist in VPC '{v.name}'")
+                  f"The security group '{name}' does not exist in VPC '{v.name}'", ref=name)
         return
     other = topo.vpc(gvpc)
     if other is None:
-        r.add(path, "InvalidVpcID.NotFound", f"The vpc ID '{gvpc}' does not exist")
+        r.add(path, "InvalidVpcID.NotFound", f"The vpc ID '{gvpc}' does not exist", ref=gvpc)
         return
     if name not in {sg.name for sg in other.security_groups} | {"default"}:
         r.add(path, "InvalidGroup.NotFound",
-              f"The security group '{name}' does not exist in VPC '{gvpc}'")
+              f"The security group '{name}' does not exist in VPC '{gvpc}'", ref=name)
         return
     if other.region == v.region and tgw_sg_referencing(topo, v.name, gvpc):
         return  # V79: referencing across a transit gateway with the support enabled
@@ -631,7 +633,7 @@ def peerings(topo: DTopology, r: Report, vpc_names: set[str]) -> None:
             name = getattr(p, role)
             if name not in vpc_names:
                 r.add(f"{p.path}.{role}", "InvalidVpcID.NotFound",
-                      f"The vpc ID '{name}' does not exist")
+                      f"The vpc ID '{name}' does not exist", ref=name)
                 bad = True
         if p.status not in PEERING_STATUSES:  # V59
             r.add(f"{p.path}.status", "InvalidParameterValue",
@@ -694,7 +696,8 @@ def transit_gateways(topo: DTopology, r: Report) -> None:
         for a in t.attachments:
             v = topo.vpc(a.vpc)
             if v is None:
-                r.add(f"{a.path}.vpc", "InvalidVpcID.NotFound", f"The vpc ID '{a.vpc}' does not exist")
+                r.add(f"{a.path}.vpc", "InvalidVpcID.NotFound",
+                      f"The vpc ID '{a.vpc}' does not exist", ref=a.vpc)
                 continue
             if a.vpc in attached:
                 r.add(f"{a.path}.vpc", "DuplicateTransitGatewayAttachment",
@@ -705,7 +708,7 @@ def transit_gateways(topo: DTopology, r: Report) -> None:
                 s = _subnet(v, sn)
                 if s is None:
                     r.add(f"{a.path}.subnets[{k}]", "InvalidSubnetID.NotFound",
-                          f"The subnet ID '{sn}' does not exist in VPC {a.vpc}")
+                          f"The subnet ID '{sn}' does not exist in VPC {a.vpc}", ref=sn)
                 elif s.az in azs:  # V78: one subnet per AZ
                     r.add(f"{a.path}.subnets[{k}]", "DuplicateSubnetsInSameZone",
                           f"subnets {azs[s.az]} and {sn} are in the same Availability Zone "
@@ -716,11 +719,12 @@ def transit_gateways(topo: DTopology, r: Report) -> None:
                 r.add(f"{a.path}.subnets", "MissingParameter", "an attachment needs subnets")
             if a.association is not None and a.association not in tables:  # V74
                 r.add(f"{a.path}.association", "InvalidRouteTableID.NotFound",
-                      f"The transitGatewayRouteTable ID '{a.association}' does not exist")
+                      f"The transitGatewayRouteTable ID '{a.association}' does not exist",
+                      ref=a.association)
             for k, pr in enumerate(a.propagations):
                 if pr not in tables:
                     r.add(f"{a.path}.propagations[{k}]", "InvalidRouteTableID.NotFound",
-                          f"The transitGatewayRouteTable ID '{pr}' does not exist")
+                          f"The transitGatewayRouteTable ID '{pr}' does not exist", ref=pr)
         for rt in t.route_tables:
             seen: dict[str, str] = {}
             for route in rt.routes:
@@ -731,4 +735,5 @@ def transit_gateways(topo: DTopology, r: Report) -> None:
                 seen[route.destination] = route.path
                 if route.attachment is not None and route.attachment not in atts:
                     r.add(f"{route.path}.attachment", "InvalidTransitGatewayAttachmentID.NotFound",
-                          f"The transitGatewayAttachment ID '{route.attachment}' does not exist")
+                          f"The transitGatewayAttachment ID '{route.attachment}' does not exist",
+                          ref=route.attachment)

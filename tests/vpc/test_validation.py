@@ -597,3 +597,13 @@ def test_v79_sg_reference_over_tgw_with_referencing_support() -> None:
               " {name: tb, vpc: b, subnets: [t], security_group_referencing: true}]}]\n")
     rule = load(text).vpc("a").security_groups[1].ingress[0]
     assert rule.group is not None and rule.group.vpc == "b" and not rule.stale
+
+
+def test_no_follow_on_not_found_for_an_item_refused_for_its_shape() -> None:
+    """A subnet refused for its shape is not reported again as 'not found' by its instances."""
+    found = [(p.item, p.code) for p in problems("vpcs:\n" + vpc(
+        "    subnets: [{name: s, cidr: 10.0.1.0/24, az: [x, y]}]\n"
+        "    instances: [{name: i, subnet: s}]\n"))]
+    assert found == [("vpcs[a].subnets[s].az", "InvalidParameterValue")]
+    found = [(p.item, p.code) for p in problems("vpcs:\n" + vpc("    instances: [{name: i, subnet: s}]\n"))]
+    assert found == [("vpcs[a].instances[i].subnet", "InvalidSubnetID.NotFound")]
