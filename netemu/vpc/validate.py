@@ -11,7 +11,8 @@ Behaviour: each function checks one group of AWS-SEMANTICS items (cited by numbe
   InvalidTransitGatewayID.NotFound, InvalidTransitGatewayAttachmentID.NotFound,
   InvalidRouteTableID.NotFound, InvalidVpcID.NotFound, NetworkAclEntryAlreadyExists,
   InvalidGroup.Duplicate, InvalidGroup.NotFound, InvalidGroup.Reserved, InvalidPermission.Duplicate,
-  SecurityGroupsPerInterfaceLimitExceeded, InvalidIPAddress.InUse,
+  SecurityGroupsPerInterfaceLimitExceeded, RulesPerSecurityGroupLimitExceeded,
+  DefaultVpcAlreadyExists, InvalidIPAddress.InUse,
   InsufficientFreeAddressesInSubnet, Resource.AlreadyAssociated, Gateway.NotAttached,
   VpcPeeringConnectionAlreadyExists, ActiveVpcPeeringConnectionPerVpcLimitExceeded,
   DuplicateSubnetsInSameZone, DuplicateTransitGatewayAttachment.
@@ -43,6 +44,7 @@ MAX_ROUTE_TABLES = 200  # V29
 MAX_ROUTES_PER_FAMILY = 50  # V29
 MAX_ACTIVE_PEERINGS = 50  # V62
 MAX_SGS_PER_ENI = 5  # V51
+MAX_SG_RULES_PER_FAMILY = 60  # V51: per direction
 PEERING_STATUSES = ("initiating-request", "pending-acceptance", "active", "deleted", "rejected",
                     "failed", "expired", "provisioning", "deleting")
 LIVE_PEERING = ("initiating-request", "pending-acceptance", "active", "provisioning")
@@ -521,6 +523,13 @@ def security_group_rules(v: DVpc, topo: DTopology, r: Report) -> None:
     own = {sg.name for sg in v.security_groups} | {"default"}
     for sg in v.security_groups:
         for direction, rules in (("ingress", sg.ingress), ("egress", sg.egress or [])):
+            families = Counter(addressing.network(x.cidr).version if x.cidr else 4 for x in rules)
+            for family, count in sorted(families.items()):
+                if count > MAX_SG_RULES_PER_FAMILY:  # V51
+                    r.add(f"{sg.path}.{direction}", "RulesPerSecurityGroupLimitExceeded",
+                          f"The maximum number of rules per security group has been reached "
+                          f"({MAX_SG_RULES_PER_FAMILY} {direction} rules per IP family; "
+                          f"IPv{family}: {count}).")
             seen: dict[tuple[object, ...], str] = {}
             for rule in rules:
                 key = (rule.protocol, rule.ports, rule.cidr,

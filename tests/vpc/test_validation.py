@@ -255,6 +255,14 @@ CASES: list[tuple[str, str, str, str]] = [
     ("V41 cidr and group together", "vpcs:\n" + vpc(
         "    security_groups: [{name: w, ingress: [{protocol: tcp, cidr: 0.0.0.0/0, source_group: w}]}]\n"),
      "vpcs[a].security_groups[w].ingress[0]", "InvalidParameterCombination"),
+    ("V51 61 inbound IPv4 rules", "vpcs:\n" + vpc(
+        "    security_groups: [{name: w, ingress: ["
+        + ", ".join(f"{{protocol: tcp, ports: {1000 + k}, cidr: 0.0.0.0/0}}" for k in range(61)) + "]}]\n"),
+     "vpcs[a].security_groups[w].ingress", "RulesPerSecurityGroupLimitExceeded"),
+    ("V51 six SGs on one instance", "vpcs:\n" + vpc(
+        ONE_SUBNET + "    security_groups: [" + ", ".join(f"{{name: g{k}}}" for k in range(6)) + "]\n"
+        "    instances: [{name: i, subnet: s, security_groups: [" + ", ".join(f"g{k}" for k in range(6)) + "]}]\n"),
+     "vpcs[a].instances[i].security_groups", "SecurityGroupsPerInterfaceLimitExceeded"),
     ("V43 name sg-*", "vpcs:\n" + vpc("    security_groups: [{name: sg-bad}]\n"),
      "vpcs[a].security_groups[sg-bad].name", "InvalidParameterValue"),
     ("V43 name too long", "vpcs:\n" + vpc("    security_groups: [{name: " + "x" * 256 + "}]\n"),
