@@ -1,8 +1,10 @@
 """``netemu check FILE...``: validate zone and topology files; exit 1 on any error.
 
 A file is a zone file when it is a BIND master file (``.zone``/``.db``) or its top level has
-``HostedZone``/``ResourceRecordSets`` (or only account-level ``HealthChecks``/``CidrCollections``); a topology file when its top level has ``vpcs``. A folder
-is checked file by file (``*.yaml``, ``*.yml``, ``*.json``, ``*.zone``).
+``HostedZone``/``ResourceRecordSets`` (or only account-level ``HealthChecks``/``CidrCollections``);
+a topology file when its top level has ``vpcs``. A folder is checked file by file (``*.yaml``,
+``*.yml``, ``*.json``, ``*.zone``; not ``*schema.json``, the editors' JSON Schemas such as
+``topologies/schema.json``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ def expand(paths: list[str]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             out.extend(
-                sorted(p for p in path.iterdir() if p.suffix in DATA_SUFFIXES + ZONE_SUFFIXES)
+                sorted(p for p in path.iterdir() if p.suffix in DATA_SUFFIXES + ZONE_SUFFIXES
+                       and not p.name.endswith("schema.json"))  # editors' JSON Schemas
             )
         else:
             out.append(path)
@@ -46,6 +49,8 @@ def kind_of(path: Path) -> str:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
         raise LoadError([Problem(str(path), "", "FileError", exc.strerror or str(exc))]) from exc
+    except UnicodeDecodeError as exc:
+        raise LoadError([Problem(str(path), "", "FileError", f"not UTF-8 text: {exc}")]) from exc
     except yaml.YAMLError as exc:
         raise LoadError([Problem(str(path), "", "SyntaxError", str(exc).replace("\n", " "))]) from exc
     zone_keys = ("HostedZone", "ResourceRecordSets", "HealthChecks", "CidrCollections")

@@ -90,6 +90,9 @@ class SgRule:
     group: GroupRef | None = None
     icmp: IcmpMatch | None = None
     description: str | None = None
+    # V45: the rule references a group across a peering that is no longer active (deleted):
+    # AWS keeps the rule but it is stale and matches nothing.
+    stale: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,9 @@ class Route:
     destination: str
     target: RouteTarget
     origin: str = "CreateRoute"
+    # For a blackhole route (target kind "blackhole", V26): the target the file named, which is
+    # unavailable (NAT gateway deleted, instance terminated, IGW detached, peering not active).
+    unavailable_target: RouteTarget | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +152,9 @@ class RouteTable:
     vpc: str
     routes: tuple[Route, ...]  # local routes first, then the file's routes in file order
     main: bool = False
+    # Gateway route table (V27): the gateways whose *incoming* traffic this table routes (edge
+    # association); only "internet_gateway" for now. Such a table is never main (V19).
+    edge_associations: tuple[str, ...] = ()
 
 
 # --- VPC parts ---------------------------------------------------------------------------------
@@ -172,6 +181,7 @@ class NatGateway:
     private_ip: str
     public_ip: str | None = None
     connectivity: str = "public"
+    eni_id: str = ""  # deterministic eni-... id of the NAT gateway's interface (flow logs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +216,7 @@ class Vpc:
     egress_only_internet_gateway: bool = False
     enable_dns_support: bool = True
     enable_dns_hostnames: bool = False
+    default: bool = False  # the Region's default VPC (V17)
 
 
 @dataclass(frozen=True, slots=True)
