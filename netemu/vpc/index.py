@@ -153,7 +153,7 @@ def build(topology: Topology) -> Index:
             ix.nat_gateways[(v.name, n.name)] = n
             eni = Eni(
                 "nat_gateway", n.name, v.name, n.subnet, canonical(n.private_ip),
-                eni_id_for("nat_gateway", v.name, n.name),
+                n.eni_id or eni_id_for("nat_gateway", v.name, n.name),
                 public_ip=canonical(n.public_ip) if n.public_ip else None,
             )
             ix.enis_by_name[(v.name, n.name)] = eni

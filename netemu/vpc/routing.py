@@ -70,9 +70,13 @@ def lookup(
     assert isinstance(route, Route)
     text = f"{route.destination} -> {route.target}"
     if route.target.kind == "blackhole":
+        gone = getattr(route, "unavailable_target", None)
+        why = (f"its target {gone} is not available (V26)" if gone is not None
+               else "the packet is dropped")
+        if gone is not None:
+            text = f"{route.destination} -> {gone} (blackhole)"
         return Decision(
-            DENY, text, f"route {text} is a blackhole route: the packet is dropped",
-            "BAD_STATE_ROUTE", route,
+            DENY, text, f"route {text} is in state blackhole: {why}", "BAD_STATE_ROUTE", route,
         )
     if not available(route.target):
         return Decision(

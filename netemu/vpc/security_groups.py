@@ -68,6 +68,8 @@ def evaluate(
         rules = group.ingress if direction == "ingress" else group.egress
         for rule in rules:
             any_rule = True
+            if rule.stale:  # V45: references a group across a deleted peering; matches nothing
+                continue
             if not matches_protocol(rule.protocol, rule.ports, rule.icmp, packet):
                 continue
             if _peer_matches(rule, peer, members):

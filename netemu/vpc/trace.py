@@ -206,7 +206,8 @@ def _pick_address(eni: Eni, family: int, public: bool) -> str | None:
     return eni.public_ip if public else eni.private_ip
 
 
-def _family(flow: Flow) -> int:
+def _family(ix: Index, flow: Flow) -> int:
+    """4 or 6: given, or that of an address or internet host at either end, else 4."""
     if flow.ip_version is not None:
         if flow.ip_version not in (4, 6):
             raise TraceError("ip_version is 4 or 6")
@@ -214,6 +215,10 @@ def _family(flow: Flow) -> int:
     for end in (flow.src, flow.dst):
         if is_address(end):
             return address(end).version
+    for end in (flow.src, flow.dst):
+        host = ix.hosts_by_name.get(end)
+        if host is not None and end not in ix.instances:
+            return address(host.ip).version
     return 4
 
 
@@ -651,7 +656,7 @@ class _Walk:
             self.drop("peering-connection", name,
                       f"{p.dst} is not in a CIDR of VPC {other}: a peering connection carries only"
                       f" traffic to the peer VPC's own addresses (not transitive, no edge-to-edge"
-                      " routing, V54-V56)", p, "PCX_REQUIRES_ADDRESS_IN_VPC_CIDR")
+                      " routing: V54, V55, V56)", p, "PCX_REQUIRES_ADDRESS_IN_VPC_CIDR")
         self.note("peering-connection", name, f"crosses to VPC {other}", p)
         dest = self.ix.eni_in_vpc(other, p.dst)
         if dest is None:
@@ -792,7 +797,7 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
     Raises TraceError for a flow that cannot be traced (unknown names, missing port...).
     """
     ix = index_of(topology)
-    family = _family(flow)
+    family = _family(ix, flow)
     src = _resolve_source(ix, flow.src, family)
     dst = _resolve_destination(ix, flow.dst, family, src)
     placeholder = dst.address or ("0.0.0.0" if family == 4 else "::")

@@ -1,0 +1,415 @@
+"""The path explainer, end to end on small topologies loaded by the real loader.
+
+Each case names the AWS-SEMANTICS items it checks. Topologies are YAML in the file shape of
+ARCHITECTURE.md, so a case reads like the example a user would write.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+import yaml
+
+from netemu.vpc.load import load_topology
+from netemu.vpc.model import Topology
+from netemu.vpc.trace import Flow, Trace, TraceError, trace
+
+THREE_TIER = """
+region: us-east-1
+vpcs:
+  - name: app
+    cidr_blocks: [10.0.0.0/16]
+    internet_gateway: true
+    subnets:
+      - {name: public, cidr: 10.0.1.0/24, az: us-east-1a, route_table: public}
+      - {name: private, cidr: 10.0.2.0/24, az: us-east-1a, route_table: private,
+         network_acl: private}
+      - {name: isolated, cidr: 10.0.3.0/24, az: us-east-1a}
+    route_tables:
+      - name: public
+        routes: [{destination: 0.0.0.0/0, target: internet_gateway}]
+      - name: private
+        routes:
+          - {destination: 0.0.0.0/0, target: {nat_gateway: nat-a}}
+          - {destination: 192.0.2.0/24, target: {nat_gateway: nat-old}}
+    nat_gateways:
+      - {name: nat-a, subnet: public, private_ip: 10.0.1.5, public_ip: 198.51.100.5}
+      - {name: nat-old, subnet: public, public_ip: 198.51.100.6, state: deleted}
+    network_acls:
+      - name: private
+        inbound:
+          - {rule: 100, protocol: tcp, ports: 8080, cidr: 10.0.1.0/24, action: allow}
+          - {rule: 110, protocol: tcp, ports: 1024-65535, cidr: 0.0.0.0/0, action: allow}
+        outbound:
+          - {rule: 100, protocol: tcp, ports: 443, cidr: 0.0.0.0/0, action: allow}
+          - {rule: 110, protocol: tcp, ports: 1024-65535, cidr: 10.0.1.0/24, action: allow}
+    security_groups:
+      - name: web
+        ingress: [{protocol: tcp, ports: 443, cidr: 0.0.0.0/0},
+                  {protocol: icmp, cidr: 0.0.0.0/0, icmp: {type: 8, code: -1}}]
+      - name: app
+        ingress: [{protocol: tcp, ports: 8080, source_group: web},
+                  {protocol: tcp, ports: 8080, cidr: 10.0.3.0/24}]
+    instances:
+      - {name: web1, subnet: public, private_ip: 10.0.1.10, public_ip: 198.51.100.10,
+         security_groups: [web]}
+      - {name: web2, subnet: public, private_ip: 10.0.1.11, security_groups: [web]}
+      - {name: app1, subnet: private, private_ip: 10.0.2.10, security_groups: [app]}
+      - {name: app2, subnet: private, private_ip: 10.0.2.11, security_groups: [app]}
+      - {name: vault, subnet: isolated, private_ip: 10.0.3.10}
+internet:
+  hosts: [{name: client, ip: 203.0.113.50}]
+"""
+
+PEERING = """
+region: us-east-1
+vpcs:
+  - name: hub
+    cidr_blocks: [10.0.0.0/16]
+    internet_gateway: true
+    subnets: [{name: h1, cidr: 10.0.1.0/24, route_table: hub}]
+    route_tables:
+      - name: hub
+        routes:
+          - {destination: 10.1.0.0/16, target: {peering: hub-a}}
+          - {destination: 10.2.0.0/16, target: {peering: hub-b}}
+          - {destination: 0.0.0.0/0, target: internet_gateway}
+    security_groups:
+      - name: open
+        ingress: [{protocol: all, cidr: 10.0.0.0/8}]
+    instances: [{name: h, subnet: h1, private_ip: 10.0.1.10, security_groups: [open],
+                 public_ip: 198.51.100.10}]
+  - name: a
+    cidr_blocks: [10.1.0.0/16]
+    subnets: [{name: a1, cidr: 10.1.1.0/24, route_table: a}]
+    route_tables:
+      - name: a
+        routes:
+          - {destination: 10.0.0.0/16, target: {peering: hub-a}}
+          - {destination: 10.2.0.0/16, target: {peering: hub-a}}
+          - {destination: 0.0.0.0/0, target: {peering: hub-a}}
+    security_groups:
+      - name: client
+      - name: open
+        ingress: [{protocol: all, cidr: 10.0.0.0/8}]
+    instances: [{name: a, subnet: a1, private_ip: 10.1.1.10, security_groups: [open, client]}]
+  - name: b
+    cidr_blocks: [10.2.0.0/16]
+    subnets: [{name: b1, cidr: 10.2.1.0/24}]
+    security_groups:
+      - name: open
+        ingress: [{protocol: all, cidr: 10.0.0.0/8}]
+    instances: [{name: b, subnet: b1, private_ip: 10.2.1.10, security_groups: [open]}]
+peerings:
+  - {name: hub-a, requester: hub, accepter: a}
+  - {name: hub-b, requester: hub, accepter: b}
+internet:
+  hosts: [{name: client, ip: 203.0.113.50}]
+"""
+
+TGW = """
+region: us-east-1
+vpcs:
+  - name: spoke1
+    cidr_blocks: [10.1.0.0/16]
+    subnets:
+      - {name: s1, cidr: 10.1.1.0/24, az: us-east-1a, route_table: spoke}
+      - {name: s1b, cidr: 10.1.2.0/24, az: us-east-1b, route_table: spoke}
+    route_tables:
+      - name: spoke
+        routes: [{destination: 0.0.0.0/0, target: {transit_gateway: tgw}}]
+    security_groups:
+      - name: open
+        ingress: [{protocol: all, cidr: 10.0.0.0/8}]
+    instances:
+      - {name: one, subnet: s1, private_ip: 10.1.1.10, security_groups: [open]}
+      - {name: oneb, subnet: s1b, private_ip: 10.1.2.10, security_groups: [open]}
+  - name: spoke2
+    cidr_blocks: [10.2.0.0/16]
+    subnets: [{name: s2, cidr: 10.2.1.0/24, az: us-east-1a, route_table: spoke}]
+    route_tables:
+      - name: spoke
+        routes: [{destination: 0.0.0.0/0, target: {transit_gateway: tgw}}]
+    security_groups:
+      - name: open
+        ingress: [{protocol: all, cidr: 10.0.0.0/8}]
+    instances: [{name: two, subnet: s2, private_ip: 10.2.1.10, security_groups: [open]}]
+  - name: spoke3
+    cidr_blocks: [10.3.0.0/16]
+    subnets: [{name: s3, cidr: 10.3.1.0/24, az: us-east-1a, route_table: spoke}]
+    route_tables:
+      - name: spoke
+        routes: [{destination: 0.0.0.0/0, target: {transit_gateway: tgw}}]
+    security_groups:
+      - name: open
+        ingress: [{protocol: all, cidr: 10.0.0.0/8}]
+    instances: [{name: three, subnet: s3, private_ip: 10.3.1.10, security_groups: [open]}]
+transit_gateways:
+  - name: tgw
+    route_tables:
+      - name: spokes
+        routes: [{destination: 10.3.0.0/16, blackhole: true}]
+    attachments:
+      - {name: att1, vpc: spoke1, subnets: [s1], association: spokes, propagations: [spokes]}
+      - {name: att2, vpc: spoke2, subnets: [s2], association: spokes, propagations: [spokes]}
+      - {name: att3, vpc: spoke3, subnets: [s3], association: spokes, propagations: [spokes]}
+"""
+
+IPV6 = """
+region: us-east-1
+vpcs:
+  - name: v6
+    cidr_blocks: [10.0.0.0/16]
+    ipv6_cidr_blocks: [2600:1f18:aa00:100::/56]
+    egress_only_internet_gateway: true
+    subnets:
+      - {name: s, cidr: 10.0.1.0/24, ipv6_cidr: 2600:1f18:aa00:101::/64, route_table: out}
+    route_tables:
+      - name: out
+        routes: [{destination: "::/0", target: egress_only_internet_gateway}]
+    security_groups:
+      - name: open
+        ingress: [{protocol: all, cidr: "::/0"}]
+    instances:
+      - {name: six, subnet: s, private_ip: 10.0.1.10, ipv6_address: "2600:1f18:aa00:101::10",
+         security_groups: [open]}
+internet:
+  hosts: [{name: v6host, ip: "2001:db8::50"}]
+"""
+
+
+@cache
+def topo(text: str) -> Topology:
+    return load_topology(yaml.safe_load(text), "test")
+
+
+def run(text: str, src: str, dst: str, proto: str = "tcp", port: int | None = 443,
+        **kw: object) -> Trace:
+    return trace(topo(text), Flow(src, dst, proto, port), **kw)  # type: ignore[arg-type]
+
+
+def path(hops: object) -> list[tuple[str, str]]:
+    return [(h.component, h.decision) for h in hops]  # type: ignore[attr-defined]
+
+
+def last(t: Trace) -> tuple[str, str, str | None]:
+    hops = t.return_path if t.return_path and t.hops[-1].decision == "allow" else t.hops
+    h = hops[-1]
+    return h.component, h.name, h.code
+
+
+# --- verdict table -----------------------------------------------------------------------------
+
+CASES = [
+    # (topology, from, to, protocol, port, reachable, where it stops (component, code) or None)
+    # V64/V65: internet -> public instance through the IGW, return by the instance's route table
+    (THREE_TIER, "client", "web1", "tcp", 443, True, None),
+    # V64: an instance without a public IP cannot be reached from the internet
+    (THREE_TIER, "client", "web2", "tcp", 443, False,
+     ("instance", "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS")),
+    # V66: an instance without a public IP cannot use the IGW
+    (THREE_TIER, "web2", "client", "tcp", 443, False,
+     ("internet-gateway", "IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS")),
+    # V67-V68: private instance out through the NAT gateway, the reply comes back through it
+    (THREE_TIER, "app1", "client", "tcp", 443, True, None),
+    # V68: no connection can be initiated towards a NAT gateway
+    (THREE_TIER, "client", "198.51.100.5", "tcp", 443, False, ("nat-gateway", None)),
+    # V26: a route whose NAT gateway was deleted is a blackhole
+    (THREE_TIER, "app1", "192.0.2.7", "tcp", 443, False, ("route-table", "BAD_STATE_ROUTE")),
+    # no route at all
+    (THREE_TIER, "vault", "client", "tcp", 443, False,
+     ("route-table", "NO_ROUTE_TO_DESTINATION")),
+    # V44: SG reference by private-IP membership: web1 (group web) may reach app1 on 8080
+    (THREE_TIER, "web1", "app1", "tcp", 8080, True, None),
+    # V34 vs V46: vault -> app1:8080 is let in (NACL 110, SG by CIDR) but the stateless NACL
+    # does not let the reply out to 10.0.3.0/24, whatever the stateful SG says
+    (THREE_TIER, "vault", "app1", "tcp", 8080, False, ("network-acl", "SUBNET_ACL_RESTRICTION")),
+    # V31/V33: private NACL allows 8080 only from the public subnet
+    (THREE_TIER, "vault", "app1", "tcp", 22, False, ("network-acl", "SUBNET_ACL_RESTRICTION")),
+    # V35: same subnet: no NACL (the private NACL would deny port 8080 from 10.0.2.0/24)
+    (THREE_TIER, "app2", "app1", "tcp", 8080, False, ("security-group", "ENI_SG_RULES_MISMATCH")),
+    # V54: peering is not transitive: a -> b through hub is refused at the hub side
+    (PEERING, "a", "b", "tcp", 443, False,
+     ("peering-connection", "PCX_REQUIRES_ADDRESS_IN_VPC_CIDR")),
+    # V55: no edge-to-edge routing: a cannot use hub's internet gateway
+    (PEERING, "a", "client", "tcp", 443, False,
+     ("peering-connection", "PCX_REQUIRES_ADDRESS_IN_VPC_CIDR")),
+    # V57: hub <-> a works with routes on both sides
+    (PEERING, "h", "a", "tcp", 443, True, None),
+    # V58: b has no route back to hub: the request arrives, the reply has no route
+    (PEERING, "h", "b", "tcp", 443, False, ("route-table", "NO_ROUTE_TO_DESTINATION")),
+    # V75: transit gateway routing is transitive between spokes
+    (TGW, "one", "two", "tcp", 443, True, None),
+    # V77: a blackhole route in the TGW route table
+    (TGW, "one", "three", "tcp", 443, False, ("transit-gateway-route-table", "BAD_STATE_ROUTE")),
+    # V78: no attachment subnet in the source's AZ
+    (TGW, "oneb", "two", "tcp", 443, False,
+     ("transit-gateway-attachment", "TGW_ROUTE_AZ_RESTRICTION")),
+    # V73: egress-only IGW: IPv6 out and its reply in ...
+    (IPV6, "six", "v6host", "tcp", 443, True, None),
+    # ... but nothing initiated from the internet
+    (IPV6, "v6host", "six", "tcp", 443, False, ("egress-only-internet-gateway", None)),
+]
+
+
+@pytest.mark.parametrize(
+    "text, src, dst, proto, port, reachable, stop", CASES,
+    ids=[f"{c[1]}->{c[2]}:{c[4]}" for c in CASES],
+)
+def test_verdicts(text: str, src: str, dst: str, proto: str, port: int, reachable: bool,
+                  stop: tuple[str, str | None] | None) -> None:
+    t = run(text, src, dst, proto, port)
+    assert t.reachable is reachable, [(h.component, h.name, h.decision, h.reason) for h in
+                                      t.hops + t.return_path]
+    if stop is None:
+        assert not t.blockers
+        assert t.hops[-1].decision == "allow" and t.return_path[-1].decision == "allow"
+    else:
+        assert len(t.blockers) == 1
+        blocked = (t.hops + t.return_path)[-1]
+        assert blocked.decision == "deny"
+        assert (blocked.component, blocked.code) == stop
+        assert (t.blockers[0].component, t.blockers[0].code) == stop
+
+
+# --- what the hops say -------------------------------------------------------------------------
+
+
+def test_nat_gateway_path_and_translation() -> None:
+    """V67-V70: SG -> NACL out -> route -> NAT subnet NACL in -> NAT (SNAT, port remapped) ->
+    NACL out -> route -> IGW (1:1 NAT to the NAT's EIP) -> internet; the reply is translated
+    back at the IGW and the NAT gateway and checked by the NACLs again (V34)."""
+    t = run(THREE_TIER, "app1", "client")
+    assert [h.component for h in t.hops] == [
+        "security-group", "network-acl", "route-table", "network-acl", "nat-gateway",
+        "network-acl", "route-table", "internet-gateway", "internet",
+    ]
+    nat = t.hops[4]
+    after = t.hops[5].packet
+    assert after is not None and after.src == "10.0.1.5"
+    assert after.sport is not None and 1024 <= after.sport <= 65535  # V68 remap
+    assert nat.code == "NGW_SOURCE_ADDRESS_REASSIGN"
+    internet = t.hops[-1].packet
+    assert internet is not None and internet.src == "198.51.100.5"  # the NAT's EIP
+    assert [h.component for h in t.return_path] == [
+        "internet", "internet-gateway", "route-table", "network-acl", "nat-gateway",
+        "network-acl", "route-table", "network-acl", "security-group", "instance",
+    ]
+    # the NAT subnet's inbound NACL sees the reply to the remapped port (V70)
+    assert t.return_path[3].packet is not None
+    assert t.return_path[3].packet.dport == after.sport
+    # ... and the private subnet's NACL sees it back on the client's ephemeral port
+    assert t.return_path[7].packet is not None and t.return_path[7].packet.dport == 40000
+    assert t.return_path[8].rule == "tracked connection"  # V46
+
+
+def test_sg_vs_nacl_return_traffic() -> None:
+    """V34 vs V46: the SG lets the reply out statefully, the stateless NACL does not: the
+    private NACL allows ephemeral ports outbound only to the public subnet."""
+    t = run(THREE_TIER, "vault", "app1", "tcp", 8080)
+    assert not t.reachable
+    assert t.hops[-1].component == "instance" and t.hops[-1].decision == "allow"
+    assert [(h.component, h.decision) for h in t.return_path] == [
+        ("security-group", "allow"), ("network-acl", "deny")]
+    assert t.return_path[0].rule == "tracked connection"
+    assert t.return_path[1].rule == "*" and t.return_path[1].packet is not None
+    assert t.return_path[1].packet.dport == 40000  # the client's ephemeral port (V36)
+    t = run(THREE_TIER, "web1", "app1", "tcp", 8080)
+    assert t.reachable
+    reply_nacl = [h for h in t.return_path if h.component == "network-acl"][0]
+    assert (reply_nacl.name, reply_nacl.rule) == ("private", "110")
+
+
+def test_same_subnet_skips_nacl_and_route_table() -> None:
+    """V35: within a subnet there is no NACL and no route table hop."""
+    t = run(THREE_TIER, "web2", "web1", "icmp", None)
+    assert t.reachable
+    assert [h.component for h in t.hops] == ["security-group", "subnet", "security-group",
+                                             "instance"]
+    assert t.return_path[-1].packet is not None and t.return_path[-1].packet.icmp_type == 0
+
+
+def test_sg_reference_does_not_match_public_ip() -> None:
+    """V44: traffic addressed to the public IP goes through the IGW; the source is then a public
+    address, which is not a member of the referenced group."""
+    t = run(THREE_TIER, "web1", "198.51.100.10", "icmp", None)  # hairpin through the IGW
+    assert t.reachable  # web allows ICMP echo from 0.0.0.0/0
+    t = run(THREE_TIER, "app1", "web1", "tcp", 8080)
+    assert not t.reachable
+
+
+def test_edge_to_edge_reason_names_the_peer_vpc() -> None:
+    t = run(PEERING, "a", "client")
+    hop = t.hops[-1]
+    assert hop.name == "hub-a" and "10" not in hop.name
+    assert "not in a CIDR of VPC hub" in hop.reason and "V55" in hop.reason
+
+
+def test_replies_follow_the_repliers_route_table() -> None:
+    """V58: the reply is routed by b's own table (main: local only) - it has no route to hub."""
+    t = run(PEERING, "h", "b")
+    assert t.hops[-1].component == "instance" and t.hops[-1].decision == "allow"
+    assert t.return_path[-1].code == "NO_ROUTE_TO_DESTINATION"
+    assert t.return_path[-1].name == "main"
+
+
+def test_transit_gateway_hops() -> None:
+    t = run(TGW, "one", "two")
+    comps = [h.component for h in t.hops]
+    assert comps == ["security-group", "network-acl", "route-table", "transit-gateway-attachment",
+                     "transit-gateway-route-table", "transit-gateway-attachment", "subnet",
+                     "security-group", "instance"]
+    assert "propagated" in (t.hops[4].rule or "")
+
+
+def test_all_blockers_lists_every_setting() -> None:
+    """V95: past the first blocker, every setting that would have to change."""
+    t = run(THREE_TIER, "vault", "app1", "tcp", 22, all_blockers=True)
+    assert not t.reachable
+    kinds = [(b.path, b.component, b.code) for b in t.blockers]
+    assert kinds == [
+        ("forward", "network-acl", "SUBNET_ACL_RESTRICTION"),      # private NACL in: port 22
+        ("forward", "security-group", "ENI_SG_RULES_MISMATCH"),    # app SG: 8080 from web only
+        ("return", "network-acl", "SUBNET_ACL_RESTRICTION"),       # private NACL out: 10.0.3/24
+    ]
+    assert all(b.change for b in t.blockers)
+    first = run(THREE_TIER, "vault", "app1", "tcp", 22)
+    assert len(first.blockers) == 1  # without the flag: the first blocker only
+
+
+def test_all_blockers_assumes_a_missing_route() -> None:
+    t = run(PEERING, "h", "b", all_blockers=True)
+    assert [(b.path, b.code) for b in t.blockers] == [("return", "NO_ROUTE_TO_DESTINATION")]
+    assert "-> peering:hub-b" in t.blockers[0].change
+    assert t.return_path[-1].component == "instance"
+
+
+def test_json_shape() -> None:
+    t = run(THREE_TIER, "client", "web1")
+    data = t.to_json()
+    assert set(data) >= {"reachable", "hops", "return_path", "blockers", "flow"}
+    for hop in data["hops"] + data["return_path"]:
+        assert set(hop) >= {"component", "name", "decision", "reason", "code", "rule"}
+    assert data["flow"]["packet"] == {"protocol": "tcp", "src": "203.0.113.50",
+                                      "dst": "198.51.100.10", "src_port": 40000, "dst_port": 443}
+
+
+@pytest.mark.parametrize("flow, message", [
+    (Flow("nobody", "web1", "tcp", 443), "unknown source"),
+    (Flow("web1", "nowhere", "tcp", 443), "unknown destination"),
+    (Flow("web1", "client", "tcp"), "needs a destination port"),
+    (Flow("web1", "client", "bogus", 1), "unknown protocol"),
+    (Flow("10.0.2.99", "client", "tcp", 443), "no instance has the address"),
+    (Flow("web1", "client", "tcp", 70000), "outside 0-65535"),
+])
+def test_untraceable_flows(flow: Flow, message: str) -> None:
+    with pytest.raises(TraceError, match=message):
+        trace(topo(THREE_TIER), flow)
+
+
+def test_source_port_is_the_flows() -> None:
+    """V36/V96: the client's ephemeral port is the flow's; the NACL sees it on the reply."""
+    t = trace(topo(THREE_TIER), Flow("web1", "app1", "tcp", 8080, src_port=33333))
+    assert t.hops[0].packet is not None and t.hops[0].packet.sport == 33333
+    assert t.return_path[1].packet is not None and t.return_path[1].packet.dport == 33333
