@@ -387,7 +387,7 @@ class _Walk:
         nd = nacls.evaluate(acl, "outbound", p)
         if origin or eni.kind == "nat_gateway":
             self.log(eni, p, nd.allowed)
-        if not self.check("network-acl", acl.name, nd, p, _nacl_change(acl.name, "outbound", p, nd)):
+        if not self.check("network-acl", acl.name, nd, p, _nacl_change(acl.name, "outbound", p, nd, self.path)):
             raise _Stop
         route = rd.matched if isinstance(rd.matched, Route) else None
         if not rd.allowed:
@@ -463,7 +463,7 @@ class _Walk:
             if not nd.allowed:
                 self.log(eni, p, False)
             if not self.check("network-acl", acl.name, nd, p,
-                              _nacl_change(acl.name, "inbound", p, nd)):
+                              _nacl_change(acl.name, "inbound", p, nd, self.path)):
                 raise _Stop
         if eni.kind == "instance":
             self.arrive_instance(eni, p)
@@ -682,7 +682,7 @@ class _Walk:
             acl = ix.nacls[(vpc, s.network_acl)]
             nd = nacls.evaluate(acl, "inbound", p)
             if not self.check("network-acl", acl.name, nd, p,
-                              _nacl_change(acl.name, "inbound", p, nd)):
+                              _nacl_change(acl.name, "inbound", p, nd, self.path)):
                 raise _Stop
         self.note("transit-gateway-attachment", att.name,
                   f"enters transit gateway {name} through subnet {att_subnet}", p)
@@ -734,10 +734,15 @@ def _sg_change(eni: Eni, direction: str, p: Packet) -> str:
             f" group of {eni.name} ({', '.join(eni.security_groups)})")
 
 
-def _nacl_change(acl: str, direction: str, p: Packet, d: Decision) -> str:
+def _nacl_change(acl: str, direction: str, p: Packet, d: Decision, path: str) -> str:
     peer = p.src if direction == "inbound" else p.dst
     word = "from" if direction == "inbound" else "to"
-    allow = f"an {direction} rule allowing {_what(p)} {word} {_host_cidr(peer)}"
+    what = _what(p)
+    if path == "return" and p.protocol in PORT_PROTOCOLS:
+        # the reply goes to the client's ephemeral port: open the range, not one port (V36)
+        what = (f"{protocol_name(p.protocol)} ports 1024-65535 (the reply's ephemeral port,"
+                f" here {p.dport}, V36)")
+    allow = f"an {direction} rule allowing {what} {word} {_host_cidr(peer)}"
     if d.rule and d.rule != "*":
         return f"network ACL {acl}: rule {d.rule} denies it; add {allow} numbered below {d.rule}"
     return f"network ACL {acl}: add {allow}"
