@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from netemu.vpc.load import load_topology_file
-    from netemu.vpc.trace import DEFAULT_SOURCE_PORT, Flow, TraceError, trace
+    from netemu.vpc.trace import TraceError, trace
 
     try:
         topology = load_topology_file(args.topology)
@@ -62,11 +62,7 @@ def run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_ERROR
-    flow = Flow(
-        args.src, args.dst, args.protocol, args.port,
-        DEFAULT_SOURCE_PORT if args.source_port is None else args.source_port,
-        args.icmp_type, args.icmp_code, 6 if args.ipv6 else None,
-    )
+    flow = flow_from_args(args)
     try:
         result = trace(topology, flow, all_blockers=args.all_blockers)
     except TraceError as exc:
@@ -90,6 +86,17 @@ def run(args: argparse.Namespace) -> int:
         color = args.color if args.color is not None else _isatty(sys.stdout)
         print_human(result, logs if args.flow_log else None, sys.stdout, color)
     return EXIT_REACHABLE if result.reachable else EXIT_UNREACHABLE
+
+
+def flow_from_args(args: argparse.Namespace) -> Any:
+    """The Flow the command line asks for (also used by the golden tests)."""
+    from netemu.vpc.trace import DEFAULT_SOURCE_PORT, Flow
+
+    return Flow(
+        args.src, args.dst, args.protocol, args.port,
+        DEFAULT_SOURCE_PORT if args.source_port is None else args.source_port,
+        args.icmp_type, args.icmp_code, 6 if args.ipv6 else None,
+    )
 
 
 def _isatty(stream: TextIO) -> bool:
