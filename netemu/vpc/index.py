@@ -21,9 +21,9 @@ from netemu.vpc.model import (
     RouteTarget,
     SecurityGroup,
     Subnet,
+    TgwAttachment,
     Topology,
     TransitGateway,
-    TgwAttachment,
     Vpc,
 )
 from netemu.vpc.packets import canonical, contains

@@ -38,6 +38,7 @@ goes on, so ``blockers`` lists every setting that would have to change (V95).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -213,7 +214,7 @@ def _family(ix: Index, flow: Flow) -> int:
             raise TraceError("ip_version is 4 or 6")
         return flow.ip_version
     for end in (flow.src, flow.dst):
-        if is_address(end):
+        if end not in ix.instances and end not in ix.hosts_by_name and is_address(end):
             return address(end).version
     for end in (flow.src, flow.dst):
         host = ix.hosts_by_name.get(end)
@@ -237,7 +238,9 @@ def _resolve_source(ix: Index, name: str, family: int) -> _End:
             raise TraceError(f"internet host {name} has no IPv{family} address")
         return _End("internet", f"{name} ({addr})", addr)
     if not is_address(name):
-        raise TraceError(f"unknown source {name!r}: not an instance, an internet host or an address")
+        raise TraceError(
+            f"unknown source {name!r}: not an instance, an internet host or an address"
+        )
     addr = canonical(name)
     eni = ix.by_private.get(addr)
     if eni is not None and eni.kind == "instance":
@@ -325,12 +328,15 @@ class _Walk:
              rule: str | None = None, code: str | None = None) -> None:
         self.hops.append(Hop(component, name, ALLOW, reason, code, rule, packet))
 
-    def check(self, component: str, name: str, d: Decision, packet: Packet, change: str) -> bool:
-        """Records the hop; True when the walk goes on (allowed, or assumed so)."""
+    def check(self, component: str, name: str, d: Decision, packet: Packet,
+              change: str | Callable[[], str]) -> bool:
+        """Records the hop; True when the walk goes on (allowed, or assumed so). ``change``
+        (text, or a function giving it) says what would let the packet pass."""
         self.hops.append(Hop(component, name, d.verdict, d.reason, d.code, d.rule, packet))
         if d.allowed:
             return True
-        self.blockers.append(Blocker(self.path, component, name, d.code, d.reason, change))
+        text = change if isinstance(change, str) else change()
+        self.blockers.append(Blocker(self.path, component, name, d.code, d.reason, text))
         return self.all_blockers
 
     def drop(self, component: str, name: str, reason: str, packet: Packet,
@@ -356,7 +362,7 @@ class _Walk:
         if not d.allowed:
             self.log(eni, p, False)
         if not self.check("security-group", ", ".join(eni.security_groups), d, p,
-                          _sg_change(eni, "egress", p)):
+                          lambda: _sg_change(eni, "egress", p)):
             raise _Stop
         self.send(eni, p, origin=True)
 
@@ -387,7 +393,8 @@ class _Walk:
         nd = nacls.evaluate(acl, "outbound", p)
         if origin or eni.kind == "nat_gateway":
             self.log(eni, p, nd.allowed)
-        if not self.check("network-acl", acl.name, nd, p, _nacl_change(acl.name, "outbound", p, nd, self.path)):
+        if not self.check("network-acl", acl.name, nd, p,
+                          lambda: _nacl_change(acl.name, "outbound", p, nd, self.path)):
             raise _Stop
         route = rd.matched if isinstance(rd.matched, Route) else None
         if not rd.allowed:
@@ -463,7 +470,7 @@ class _Walk:
             if not nd.allowed:
                 self.log(eni, p, False)
             if not self.check("network-acl", acl.name, nd, p,
-                              _nacl_change(acl.name, "inbound", p, nd, self.path)):
+                              lambda: _nacl_change(acl.name, "inbound", p, nd, self.path)):
                 raise _Stop
         if eni.kind == "instance":
             self.arrive_instance(eni, p)
@@ -489,7 +496,7 @@ class _Walk:
             d = security_groups.tracked_reply(groups, "ingress")
         self.log(eni, p, d.allowed)
         if not self.check("security-group", ", ".join(eni.security_groups), d, p,
-                          _sg_change(eni, "ingress", p)):
+                          lambda: _sg_change(eni, "ingress", p)):
             raise _Stop
         if mine:
             self.note("instance", eni.name, f"delivered to {eni.name} ({p.dst})", p)
@@ -503,7 +510,7 @@ class _Walk:
         else:
             d = security_groups.tracked_reply(groups, "egress")
         if not self.check("security-group", ", ".join(eni.security_groups), d, p,
-                          _sg_change(eni, "egress", p)):
+                          lambda: _sg_change(eni, "egress", p)):
             raise _Stop
         self.send(eni, p)
 
@@ -682,7 +689,7 @@ class _Walk:
             acl = ix.nacls[(vpc, s.network_acl)]
             nd = nacls.evaluate(acl, "inbound", p)
             if not self.check("network-acl", acl.name, nd, p,
-                              _nacl_change(acl.name, "inbound", p, nd, self.path)):
+                              lambda: _nacl_change(acl.name, "inbound", p, nd, self.path)):
                 raise _Stop
         self.note("transit-gateway-attachment", att.name,
                   f"enters transit gateway {name} through subnet {att_subnet}", p)
