@@ -46,6 +46,8 @@ def kind_of(path: Path) -> str:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
         raise LoadError([Problem(str(path), "", "FileError", exc.strerror or str(exc))]) from exc
+    except UnicodeDecodeError as exc:
+        raise LoadError([Problem(str(path), "", "FileError", f"not UTF-8 text: {exc}")]) from exc
     except yaml.YAMLError as exc:
         raise LoadError([Problem(str(path), "", "SyntaxError", str(exc).replace("\n", " "))]) from exc
     if isinstance(data, dict) and ("HostedZone" in data or "ResourceRecordSets" in data):

@@ -61,6 +61,7 @@ class DRouteTable:
     path: str
     main: bool
     routes: list[DRoute] = field(default_factory=list)
+    edge_associations: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -142,6 +143,7 @@ class DVpc:
     network_acls: list[DNacl] = field(default_factory=list)
     security_groups: list[DSecurityGroup] = field(default_factory=list)
     instances: list[DInstance] = field(default_factory=list)
+    default: bool = False
 
     def cidrs(self) -> list[str]:
         return [c.cidr for c in self.cidr_blocks] + [c.cidr for c in self.ipv6_cidr_blocks]

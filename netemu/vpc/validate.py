@@ -52,6 +52,7 @@ def validate(topo: DTopology, r: Report) -> None:
         addresses(v, topo, r)
         nat_gateways(v, r)
         security_group_rules(v, topo, r)
+    default_vpcs(topo, r)
     peerings(topo, r, set(names))
     internet_hosts(topo, r)
     transit_gateways(topo, r)
@@ -106,6 +107,26 @@ def vpc_blocks(v: DVpc, r: Report) -> None:
                   f"The CIDR '{b.cidr}' conflicts with another CIDR block of the VPC.")
         else:
             seen6.append(b.cidr)
+
+
+# --- V17: default VPC ------------------------------------------------------------------------------
+
+
+def default_vpcs(topo: DTopology, r: Report) -> None:
+    regions: dict[str, str] = {}
+    for v in topo.vpcs:
+        if not v.default:
+            continue
+        if v.cidr_blocks and v.cidr_blocks[0].cidr != "172.31.0.0/16":  # V17
+            r.add(v.cidr_blocks[0].path, "InvalidParameterValue",
+                  f"a default VPC's primary CIDR block is 172.31.0.0/16, not {v.cidr_blocks[0].cidr}"
+                  " (V17)")
+        if v.region in regions:
+            r.add(f"{v.path}.default", "DefaultVpcAlreadyExists",
+                  f"A Default VPC already exists for this account in this region ({v.region}: "
+                  f"{regions[v.region]}).")
+        else:
+            regions[v.region] = v.name
 
 
 # --- V63: gateways --------------------------------------------------------------------------------
@@ -295,6 +316,35 @@ def route_tables(v: DVpc, topo: DTopology, r: Report) -> None:
               f"The maximum number of route tables per VPC has been reached ({MAX_ROUTE_TABLES}).")
     for rt in v.route_tables:
         _routes(v, rt, topo, r)
+        if rt.edge_associations:
+            _gateway_route_table(v, rt, r)
+    edged = [rt for rt in v.route_tables if rt.edge_associations]
+    for extra in edged[1:]:
+        r.add(f"{extra.path}.edge_associations", "Resource.AlreadyAssociated",
+              f"the internet gateway of {v.name} is already associated with route table "
+              f"{edged[0].name}")
+
+
+def _gateway_route_table(v: DVpc, rt: DRouteTable, r: Report) -> None:
+    """V19, V27: a gateway route table (edge association with the IGW)."""
+    if rt.main:  # V19
+        r.add(f"{rt.path}.main", "InvalidParameterValue",
+              "a gateway route table (edge association) can't be the main route table (V19)")
+    if not v.internet_gateways:
+        r.add(f"{rt.path}.edge_associations", "InvalidGatewayID.NotFound",
+              f"VPC {v.name} has no internet gateway to associate")
+    subnet_cidrs = {s.cidr for s in v.subnets} | {s.ipv6_cidr for s in v.subnets}
+    for route in rt.routes:
+        if route.target is None or route.destination is None or route.target.kind == "none":
+            continue
+        if route.target.kind not in ("local", "instance"):  # V27
+            r.add(f"{route.path}.target", "InvalidParameterValue",
+                  f"a gateway route table accepts only local and network-interface targets, not "
+                  f"{route.target} (V27)")
+        elif route.destination not in subnet_cidrs and not _is_local_block(v, route.destination):
+            r.add(f"{route.path}.destination", "InvalidParameterValue",
+                  f"a gateway route table can't steer traffic outside the VPC: the destination "
+                  f"{route.destination} must be the VPC's CIDR or a subnet's CIDR (V27)")
 
 
 def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
@@ -496,6 +546,8 @@ def _group_ref(v: DVpc, topo: DTopology, path: str, group: tuple[str | None, str
         r.add(path, "InvalidGroup.NotFound",
               f"The security group '{name}' does not exist in VPC '{gvpc}'")
         return
+    if other.region == v.region and tgw_sg_referencing(topo, v.name, gvpc):
+        return  # V79: referencing across a transit gateway with the support enabled
     p = peering_between(topo, v.name, gvpc)
     if p is not None and p.status == "deleted":
         return  # V45: allowed but stale (the model marks the rule)
@@ -508,6 +560,15 @@ def _group_ref(v: DVpc, topo: DTopology, path: str, group: tuple[str | None, str
         r.add(path, "InvalidGroup.NotFound",
               f"security group {gvpc}/{name} is in Region {other.region}: a security group in a "
               "cross-Region peer VPC can't be referenced; use its CIDR (V44).")
+
+
+def tgw_sg_referencing(topo: DTopology, a: str, b: str) -> bool:
+    """Both VPCs attached to one transit gateway with security group referencing support (V79)."""
+    for t in topo.transit_gateways:
+        on = {x.vpc for x in t.attachments if x.security_group_referencing}
+        if a in on and b in on:
+            return True
+    return False
 
 
 # --- V67: NAT gateways ------------------------------------------------------------------------------

@@ -106,3 +106,44 @@ def test_load_topology_in_memory_and_problems_raise() -> None:
     assert str(exc.value.problems[0]) == (
         "mem: vpcs[a].cidr_blocks: MissingParameter: The request must contain the parameter "
         "cidr_blocks")
+
+
+def _leaves(node: object, path: tuple[object, ...] = ()):  # type: ignore[no-untyped-def]
+    yield path
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _leaves(v, path + (i,))
+
+
+def _replace(node: object, path: tuple[object, ...], value: object) -> object:
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(node, dict):
+        return {k: (_replace(v, rest, value) if k == head else v) for k, v in node.items()}
+    assert isinstance(node, list)
+    return [(_replace(v, rest, value) if i == head else v) for i, v in enumerate(node)]
+
+
+BAD_VALUES = (None, 7, True, "x", [], {"k": 1})
+
+
+def test_no_value_anywhere_makes_the_loader_crash() -> None:
+    """Every node of the example replaced by every kind of wrong value: the loader either loads
+    or raises LoadError with problems naming the file -- never another exception."""
+    import yaml
+
+    data = yaml.safe_load((DATA / "architecture-example.yaml").read_text())
+    tried = 0
+    for path in _leaves(data):
+        for bad in BAD_VALUES:
+            mutated = _replace(data, path, bad)
+            try:
+                load_topology(mutated, "m.yaml")
+            except LoadError as exc:
+                assert exc.problems and all(p.file == "m.yaml" for p in exc.problems)
+            tried += 1
+    assert tried > 500
