@@ -317,6 +317,7 @@ class _Walk:
         self.logs: list[LogEvent] = []
         self.delivered: Packet | None = None
         self.via_tgw = False
+        self.tgw_sg_referencing = True  # both attachments crossed support SG references (V79)
         self.steps = 0
 
     @property
@@ -351,6 +352,18 @@ class _Walk:
         if eni.kind == "tgw_attachment":
             return
         self.logs.append(LogEvent(eni.eni_id, eni.name, packet, "ACCEPT" if accepted else "REJECT"))
+
+    def members_at(self, eni: Eni) -> Callable[[Any], frozenset[str]]:
+        """Group membership as seen at ``eni``: references to another VPC's groups match only
+        when the packet did not cross a transit gateway without referencing support (V79)."""
+        if not self.via_tgw or self.tgw_sg_referencing:
+            return self.ix.member_ips
+        ix = self.ix
+
+        def members(ref: Any) -> frozenset[str]:
+            return ix.member_ips(ref) if ref.vpc == eni.vpc else frozenset()
+
+        return members
 
     # sending -----------------------------------------------------------------------------------
     def start_at_instance(self, eni: Eni, p: Packet) -> None:
@@ -491,7 +504,13 @@ class _Walk:
                 change=f"disable the source/destination check of {eni.name}",
             )
         if self.forward:
-            d = security_groups.evaluate(groups, "ingress", p, self.ix.member_ips)
+            d = security_groups.evaluate(groups, "ingress", p, self.members_at(eni))
+            if not d.allowed and self.via_tgw and not self.tgw_sg_referencing and any(
+                r.group is not None and r.group.vpc != eni.vpc for g in groups for r in g.ingress
+            ):
+                d = replace(d, code="SG_REFERENCING_SUPPORT", reason=d.reason + "; references to"
+                            " groups of other VPCs do not match across a transit gateway"
+                            " attachment without security group referencing support (V79)")
         else:
             d = security_groups.tracked_reply(groups, "ingress")
         self.log(eni, p, d.allowed)
@@ -650,11 +669,34 @@ class _Walk:
                 self.drop("internet-gateway", f"{vpc.name}-igw",
                           f"VPC {vpc.name} has no internet gateway attached (V64)", p,
                           change=f"attach an internet gateway to VPC {vpc.name}")
-        # Ingress from a gateway follows the VPC's local route (no gateway route table, V27).
-        self.note("route-table", f"{vpc.name} (gateway ingress)",
-                  f"traffic entering from the gateway is delivered by the local route to {q.dst}",
-                  q, rule="local")
-        self.arrive(eni, q, from_subnet=None)
+        self.gateway_ingress(vpc.name, eni, q, name)
+
+    def gateway_ingress(self, vpc: str, eni: Eni, p: Packet, gateway: str) -> None:
+        """Traffic entering from the internet gateway: routed by the gateway route table
+        edge-associated with it (V27: local or an appliance ENI), else by the local route."""
+        ix = self.ix
+        table = None
+        if gateway.endswith("-igw"):
+            table = next((t for t in ix.vpcs[vpc].route_tables
+                          if "internet_gateway" in getattr(t, "edge_associations", ())), None)
+        if table is None:
+            self.note("route-table", f"{vpc} (gateway ingress)",
+                      f"no gateway route table: traffic from {gateway} is delivered by"
+                      f" the local route to {p.dst}", p, rule="local")
+            self.arrive(eni, p, from_subnet=None)
+            return
+        d = routing.lookup(table, p.dst, lambda t: ix.target_available(vpc, t))
+        if not self.check("route-table", table.name, d, p,
+                          f"gateway route table {table.name}: route {p.dst} to local or to an"
+                          " appliance"):
+            raise _Stop
+        route = d.matched
+        assert isinstance(route, Route)
+        if route.target.kind == "instance":
+            box = ix.enis_by_name[(vpc, route.target.name or "")]
+            self.arrive(box, p, from_subnet=None)
+        else:
+            self.arrive(eni, p, from_subnet=None)
 
     def peering(self, vpc: str, name: str, p: Packet) -> None:
         pcx = self.ix.peerings[name]
@@ -710,6 +752,8 @@ class _Walk:
             (s for s in out.subnets if ix.subnets[(out.vpc, s)].az == want_az), out.subnets[0]
         )
         self.via_tgw = True
+        self.tgw_sg_referencing = (self.tgw_sg_referencing and att.security_group_referencing
+                                   and out.security_group_referencing)
         self.note("transit-gateway-attachment", out.name,
                   f"leaves transit gateway {name} into VPC {out.vpc} through subnet {out_subnet}",
                   p)
@@ -791,6 +835,43 @@ def _first_packet(flow: Flow, src: str, dst: str, family: int) -> Packet:
     return Packet(proto, src, dst)
 
 
+RESOLVER_ADDRESSES = ("169.254.169.253", "fd00:ec2::253")  # V80
+
+
+def _is_resolver(ix: Index, vpc: str, ip: str) -> bool:
+    v = ix.vpcs[vpc]
+    if ip in RESOLVER_ADDRESSES:
+        return True
+    primary = v.cidr_blocks[0] if v.cidr_blocks else None
+    return primary is not None and ip == str(address(primary.split("/")[0]) + 2)
+
+
+def _resolver_trace(ix: Index, flow: Flow, src: _End, dst: _End, p: Packet,
+                    all_blockers: bool) -> Trace:
+    """The Route 53 Resolver of the source's VPC (V80): never filtered by SGs or NACLs (V37,
+    V50) and not logged (V85, V91); it needs DNS support on the VPC and answers port 53."""
+    assert src.eni is not None
+    vpc = ix.vpcs[src.eni.vpc]
+    name = f"{vpc.name} Route 53 Resolver"
+    if not vpc.enable_dns_support:
+        reason, code = f"enableDnsSupport is false on VPC {vpc.name}: no resolver (V81)", None
+    elif p.protocol not in PORT_PROTOCOLS or p.dport != 53:
+        reason, code = "the Route 53 Resolver answers DNS on port 53 (UDP and TCP) only", None
+    else:
+        reason = (f"{p.dst} is the Route 53 Resolver (V80): security groups and network ACLs"
+                  " cannot filter it (V37, V50)")
+        hop = Hop("resolver", name, ALLOW, reason, None, None, p)
+        back = Hop("resolver", name, ALLOW, "the resolver's answer, unfiltered (V37, V50)", None,
+                   None, p.reply())
+        return Trace(flow, src.label, f"{name} ({p.dst})", p, True, (hop,), (back,), (),
+                     all_blockers)
+    hop = Hop("resolver", name, DENY, reason, code, None, p)
+    blocker = Blocker("forward", "resolver", name, code, reason,
+                      f"enable DNS support on VPC {vpc.name} and query port 53")
+    return Trace(flow, src.label, f"{name} ({p.dst})", p, False, (hop,), (), (blocker,),
+                 all_blockers)
+
+
 def _walk(w: _Walk, start: _End, p: Packet) -> None:
     try:
         if start.kind == "eni":
@@ -825,6 +906,8 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
                                     f"associate a public address with {flow.dst}"))
         return Trace(flow, src.label, dst.label, p, False, tuple(fwd.hops), (),
                      tuple(fwd.blockers), all_blockers)
+    if src.kind == "eni" and src.eni is not None and _is_resolver(ix, src.eni.vpc, p.dst):
+        return _resolver_trace(ix, flow, src, dst, p, all_blockers)
     _walk(fwd, src, p)
     ret = _Walk(ix, "return", all_blockers, conn, src)
     delivered = fwd.delivered

@@ -11,6 +11,7 @@ from functools import cache
 import pytest
 import yaml
 
+from netemu.errors import LoadError
 from netemu.vpc.load import load_topology
 from netemu.vpc.model import Topology
 from netemu.vpc.trace import Flow, Trace, TraceError, trace
@@ -413,3 +414,94 @@ def test_source_port_is_the_flows() -> None:
     t = trace(topo(THREE_TIER), Flow("web1", "app1", "tcp", 8080, src_port=33333))
     assert t.hops[0].packet is not None and t.hops[0].packet.sport == 33333
     assert t.return_path[1].packet is not None and t.return_path[1].packet.dport == 33333
+
+
+INSPECTION = """
+region: us-east-1
+vpcs:
+  - name: inspected
+    cidr_blocks: [10.70.0.0/16]
+    internet_gateway: true
+    subnets:
+      - {name: fw, cidr: 10.70.0.0/24, route_table: fw}
+      - {name: web, cidr: 10.70.1.0/24, route_table: web}
+    route_tables:
+      - name: ingress
+        edge_associations: [internet_gateway]
+        routes: [{destination: 10.70.1.0/24, target: {instance: fw1}}]
+      - name: fw
+        routes: [{destination: 0.0.0.0/0, target: internet_gateway}]
+      - name: web
+        routes: [{destination: 0.0.0.0/0, target: {instance: FWBOX}}]
+    security_groups:
+      - name: fw
+        ingress: [{protocol: all, cidr: 0.0.0.0/0}]
+      - name: web
+        ingress: [{protocol: tcp, ports: 443, cidr: 0.0.0.0/0}]
+    instances:
+      - {name: fw1, subnet: fw, private_ip: 10.70.0.10, security_groups: [fw],
+         source_dest_check: SDC}
+      - {name: web1, subnet: web, private_ip: 10.70.1.10, public_ip: 198.51.100.70,
+         security_groups: [web]}
+internet:
+  hosts: [{name: client, ip: 203.0.113.50}]
+"""
+
+
+def test_gateway_route_table_sends_ingress_through_an_appliance() -> None:
+    """V27: a gateway route table steers traffic from the IGW to an appliance ENI; the appliance
+    forwards only with its source/destination check disabled (ENI_SOURCE_DEST_CHECK_RESTRICTION
+    otherwise); the reply goes back through it by the web subnet's route table."""
+    text = INSPECTION.replace("SDC", "false").replace("FWBOX", "fw1")
+    t = run(text, "client", "web1")
+    assert t.reachable, [(h.component, h.name, h.reason) for h in t.hops + t.return_path]
+    names = [(h.component, h.name) for h in t.hops]
+    assert ("route-table", "ingress") in names
+    assert names.index(("instance", "fw1")) < names.index(("instance", "web1"))
+    assert ("instance", "fw1") in [(h.component, h.name) for h in t.return_path]
+    closed = INSPECTION.replace("SDC", "true").replace("FWBOX", "fw1")
+    t = run(closed, "client", "web1")
+    assert not t.reachable
+    assert (t.hops[-1].component, t.hops[-1].code) == ("instance",
+                                                        "ENI_SOURCE_DEST_CHECK_RESTRICTION")
+
+
+@pytest.mark.parametrize("dst, proto, port, reachable", [
+    ("10.0.0.2", "udp", 53, True),          # V15/V80: primary CIDR base + 2
+    ("169.254.169.253", "tcp", 53, True),   # V80
+    ("10.0.0.2", "tcp", 443, False),        # DNS only
+])
+def test_resolver_is_never_filtered(dst: str, proto: str, port: int, reachable: bool) -> None:
+    """V37, V50: vault's subnet has a NACL and an SG; the resolver is reached anyway, and
+    nothing is logged (V85)."""
+    t = run(THREE_TIER, "app1", dst, proto, port)  # app1's NACL denies udp 53 outbound
+    assert t.reachable is reachable
+    assert [h.component for h in t.hops] == ["resolver"]
+    assert t.log_events == ()
+
+
+TGW_SGREF = TGW.replace(
+    "      - name: open\n        ingress: [{protocol: all, cidr: 10.0.0.0/8}]\n"
+    "    instances: [{name: two,",
+    "      - name: open\n        ingress: [{protocol: tcp, ports: 443, source_group:"
+    " {vpc: spoke1, name: open}}]\n    instances: [{name: two,",
+)
+
+
+def test_sg_reference_across_transit_gateway() -> None:
+    """V79: a reference to a group of another VPC matches across a TGW only when referencing
+    support is on for the attachments. Without it the loader refuses the reference unless the
+    VPCs are also peered (V44); then traffic over the TGW still does not match it."""
+    with_support = TGW_SGREF.replace(
+        "propagations: [spokes]}", "propagations: [spokes], security_group_referencing: true}")
+    assert with_support != TGW_SGREF
+    assert run(with_support, "one", "two").reachable
+    with pytest.raises(LoadError, match="V44"):
+        topo(TGW_SGREF)
+    peered = TGW_SGREF.replace(
+        "transit_gateways:", "peerings: [{name: p12, requester: spoke1, accepter: spoke2}]\n"
+        "transit_gateways:")
+    t = run(peered, "one", "two")  # routes go to the TGW, not to the peering
+    assert not t.reachable
+    assert (t.hops[-1].component, t.hops[-1].code) == ("security-group", "SG_REFERENCING_SUPPORT")
+    assert "V79" in t.hops[-1].reason
