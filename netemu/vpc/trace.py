@@ -741,10 +741,18 @@ class _Walk:
                       "TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION")
         table = next(r for r in t.route_tables if r.name == att.association)
         d = routing.lookup_tgw(table, p.dst)
-        if not self.check("transit-gateway-route-table", table.name, d, p,
-                          f"add a route to {p.dst} in transit gateway route table {table.name}"):
+        out_name = getattr(d.matched, "attachment", None) if d.allowed else next(
+            (a.name for a in t.attachments if ix.in_vpc(a.vpc, p.dst)), None)
+        change = f"transit gateway route table {table.name}: " + (
+            f"replace the blackhole route {d.rule}" if d.code == "BAD_STATE_ROUTE"
+            else f"add a route covering {p.dst}") + (f" -> {out_name}" if out_name else "")
+        if not self.check("transit-gateway-route-table", table.name, d, p, change):
             raise _Stop
-        out_name = getattr(d.matched, "attachment", None)
+        if out_name is None:
+            raise _Stop
+        if not d.allowed:
+            self.note("transit-gateway-route-table", table.name,
+                      f"(assumed) a route to {p.dst} -> {out_name}", p, rule=f"-> {out_name}")
         out = next(a for a in t.attachments if a.name == out_name)
         dest = ix.eni_in_vpc(out.vpc, p.dst)
         want_az = ix.subnets[(out.vpc, dest.subnet)].az if dest is not None else az
@@ -898,11 +906,11 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
     conn = _Conn()
     fwd = _Walk(ix, "forward", all_blockers, conn, dst)
     if not dst.address:
-        fwd.hops.append(Hop("instance", flow.dst, DENY,
-                            f"{dst.label}: it cannot be reached from {src.label} (V64)",
+        why = f"{dst.label}: it cannot be reached from {src.label} (V64)"
+        fwd.hops.append(Hop("instance", flow.dst, DENY, why,
                             "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", None, p))
         fwd.blockers.append(Blocker("forward", "instance", flow.dst,
-                                    "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", dst.label,
+                                    "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", why,
                                     f"associate a public address with {flow.dst}"))
         return Trace(flow, src.label, dst.label, p, False, tuple(fwd.hops), (),
                      tuple(fwd.blockers), all_blockers)
