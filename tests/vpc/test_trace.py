@@ -505,3 +505,97 @@ def test_sg_reference_across_transit_gateway() -> None:
     assert not t.reachable
     assert (t.hops[-1].component, t.hops[-1].code) == ("security-group", "SG_REFERENCING_SUPPORT")
     assert "V79" in t.hops[-1].reason
+
+
+ODDITIES = """
+region: us-east-1
+vpcs:
+  - name: odd
+    cidr_blocks: [10.80.0.0/16]
+    enable_dns_support: false
+    internet_gateway: true
+    subnets:
+      - {name: a, cidr: 10.80.1.0/24, route_table: to-private-nat}
+      - {name: natnet, cidr: 10.80.2.0/24, route_table: public}
+      - {name: loopy, cidr: 10.80.3.0/24, route_table: loop}
+      - {name: loopnat, cidr: 10.80.4.0/24, route_table: loop}
+      - {name: t, cidr: 10.80.5.0/24, route_table: tgw}
+    route_tables:
+      - name: to-private-nat
+        routes:
+          - {destination: 0.0.0.0/0, target: {nat_gateway: pnat}}
+          - {destination: 10.81.0.0/16, target: {peering: odd-peer}}
+      - name: public
+        routes: [{destination: 0.0.0.0/0, target: internet_gateway}]
+      - name: loop
+        routes: [{destination: 0.0.0.0/0, target: {nat_gateway: lnat}}]
+      - name: tgw
+        routes: [{destination: 10.99.0.0/16, target: {transit_gateway: tg}}]
+    nat_gateways:
+      - {name: pnat, subnet: natnet, private_ip: 10.80.2.5, connectivity: private}
+      - {name: lnat, subnet: loopnat, private_ip: 10.80.4.5, connectivity: private}
+    instances:
+      - {name: a1, subnet: a, private_ip: 10.80.1.10}
+      - {name: l1, subnet: loopy, private_ip: 10.80.3.10}
+      - {name: t1, subnet: t, private_ip: 10.80.5.10, public_ip: 198.51.100.86}
+  - name: peer
+    cidr_blocks: [10.81.0.0/16]
+    subnets: [{name: p, cidr: 10.81.1.0/24}]
+  - name: far
+    cidr_blocks: [10.99.0.0/16]
+    subnets: [{name: f, cidr: 10.99.1.0/24}]
+peerings: [{name: odd-peer, requester: odd, accepter: peer}]
+transit_gateways:
+  - name: tg
+    route_tables: [{name: rt, routes: []}]
+    attachments:
+      - {name: odd-att, vpc: odd, subnets: [t]}
+      - {name: far-att, vpc: far, subnets: [f], association: rt}
+internet:
+  hosts: [{name: client, ip: 203.0.113.50}]
+"""
+
+ODD_CASES = [
+    # V67: a private NAT gateway's traffic to an internet gateway is dropped
+    ("a1", "client", "tcp", 443, "internet-gateway", None, "private NAT gateway"),
+    # a route table that sends the NAT gateway's own traffic back to it: a loop, stopped
+    ("l1", "client", "tcp", 443, "route-table", None, "routing loop"),
+    # within a subnet, to an address nobody has
+    ("a1", "10.80.1.99", "tcp", 443, "subnet", None, "no network interface"),
+    # local route, to an address nobody has
+    ("a1", "10.80.3.99", "tcp", 443, "vpc", None, "no network interface in VPC odd"),
+    # across a peering, to an address nobody has in the peer VPC
+    ("a1", "10.81.1.99", "tcp", 443, "vpc", None, "no network interface in VPC peer"),
+    # the internet cannot address a private IP
+    ("client", "10.80.1.10", "tcp", 443, "internet", None, "private address"),
+    # V74: an attachment associated with no TGW route table
+    ("t1", "10.99.1.9", "tcp", 443, "transit-gateway-attachment",
+     "TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION", "no route table"),
+    # V81: no DNS support, no resolver
+    ("a1", "10.80.0.2", "udp", 53, "resolver", None, "enableDnsSupport is false"),
+]
+
+
+@pytest.mark.parametrize("src, dst, proto, port, component, code, words", ODD_CASES,
+                         ids=[f"{c[0]}->{c[1]}" for c in ODD_CASES])
+def test_oddities(src: str, dst: str, proto: str, port: int, component: str,
+                  code: str | None, words: str) -> None:
+    t = run(ODDITIES, src, dst, proto, port)
+    assert not t.reachable
+    h = t.hops[-1]
+    assert (h.component, h.decision, h.code) == (component, "deny", code)
+    assert words in h.reason
+
+
+def test_protocol_all_is_not_a_flow() -> None:
+    with pytest.raises(TraceError, match="one protocol at a time"):
+        run(ODDITIES, "a1", "client", "all", None)
+
+
+def test_ipv6_flag_and_icmpv6() -> None:
+    """ICMP between IPv6 ends is ICMPv6 (58), echo request 128 -> reply 129."""
+    t = trace(topo(IPV6), Flow("six", "v6host", "icmp", ip_version=6))
+    assert t.packet.protocol == 58 and t.packet.icmp_type == 128
+    assert t.reachable  # out through the egress-only gateway, the reply back in (V73)
+    back = t.return_path[-1].packet
+    assert back is not None and (back.protocol, back.icmp_type) == (58, 129)
