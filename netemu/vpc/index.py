@@ -171,12 +171,12 @@ def build(topology: Topology) -> Index:
                 source_dest_check=i.source_dest_check,
             )
             ix.enis_by_name[(v.name, i.name)] = eni
-            for a in eni.addresses():
-                ix.by_private[a] = eni
+            for ip in eni.addresses():
+                ix.by_private[ip] = eni
             if eni.public_ip:
                 ix.by_public[eni.public_ip] = eni
-            for g in i.security_groups:
-                members.setdefault((v.name, g), set()).update(eni.addresses())
+            for group in i.security_groups:
+                members.setdefault((v.name, group), set()).update(eni.addresses())
     ix.members = {k: frozenset(s) for k, s in members.items()}
     for p in topology.peerings:
         ix.peerings[p.name] = p

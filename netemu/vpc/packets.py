@@ -167,8 +167,8 @@ def matches_protocol(rule_protocol: int, rule_ports: object, rule_icmp: object, 
     if rule_protocol != -1 and rule_protocol != p.protocol:
         return False
     if rule_protocol in PORT_PROTOCOLS and rule_ports is not None:
-        return p.dport in rule_ports  # type: ignore[operator]
+        return bool(p.dport in rule_ports)  # type: ignore[operator]
     if rule_protocol in ICMP_PROTOCOLS and rule_icmp is not None:
         t, c = rule_icmp.type, rule_icmp.code  # type: ignore[attr-defined]
-        return (t == -1 or t == p.icmp_type) and (c == -1 or c == p.icmp_code)
+        return bool((t == -1 or t == p.icmp_type) and (c == -1 or c == p.icmp_code))
     return True

@@ -46,7 +46,8 @@ def _always(_: RouteTarget) -> bool:
 def _compile(routes: tuple[Route, ...] | tuple[TgwRoute, ...]) -> tuple[Any, ...]:
     """Routes in preference order: longest prefix first, then origin rank, then table order."""
     entries = []
-    for n, route in enumerate(routes):
+    seq: tuple[Route | TgwRoute, ...] = routes
+    for n, route in enumerate(seq):
         version, net, mask = network_int(route.destination)
         entries.append((-mask.bit_count(), ORIGIN_RANK.get(route.origin, 0), n, version, net,
                         mask, route))

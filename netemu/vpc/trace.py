@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NoReturn
 
 from netemu.vpc import nacls, routing, security_groups
 from netemu.vpc.decision import ALLOW, DENY, Decision
@@ -242,11 +242,14 @@ def _resolve_source(ix: Index, name: str, family: int) -> _End:
             f"unknown source {name!r}: not an instance, an internet host or an address"
         )
     addr = canonical(name)
-    eni = ix.by_private.get(addr)
-    if eni is not None and eni.kind == "instance":
-        return _End("eni", eni.label(), addr, eni)
-    if eni is not None or addr in ix.by_public:
-        owner = eni or ix.by_public[addr]
+    found = ix.by_private.get(addr)
+    if found is not None and found.kind == "instance":
+        return _End("eni", found.label(), addr, found)
+    if found is not None or addr in ix.by_public:
+        owner = found or ix.by_public[addr]
+        if owner.kind == "instance":
+            raise TraceError(f"{addr} is the public address of instance {owner.name}: trace from"
+                             f" {owner.name} (or its private address)")
         raise TraceError(
             f"{addr} belongs to {owner.kind.replace('_', ' ')} {owner.name}: "
             "trace from an instance or an internet address"
@@ -281,9 +284,9 @@ def _resolve_destination(ix: Index, name: str, family: int, src: _End) -> _End:
             f"unknown destination {name!r}: not an instance, an internet host or an address"
         )
     addr = canonical(name)
-    eni = ix.by_private.get(addr) or ix.by_public.get(addr)
-    if eni is not None:
-        return _End("eni", f"{eni.name} ({addr})", addr, eni)
+    found = ix.by_private.get(addr) or ix.by_public.get(addr)
+    if found is not None:
+        return _End("eni", f"{found.name} ({addr})", addr, found)
     host = ix.hosts_by_ip.get(addr)
     if host is not None:
         return _End("internet", f"{host.name} ({addr})", addr)
@@ -341,7 +344,7 @@ class _Walk:
         return self.all_blockers
 
     def drop(self, component: str, name: str, reason: str, packet: Packet,
-             code: str | None = None, rule: str | None = None, change: str = "") -> None:
+             code: str | None = None, rule: str | None = None, change: str = "") -> NoReturn:
         self.hops.append(Hop(component, name, DENY, reason, code, rule, packet))
         self.blockers.append(
             Blocker(self.path, component, name, code, reason, change or "no path: " + reason)
