@@ -2,7 +2,8 @@
 
 A file is a zone file when it is a BIND master file (``.zone``/``.db``) or its top level has
 ``HostedZone``/``ResourceRecordSets``; a topology file when its top level has ``vpcs``. A folder
-is checked file by file (``*.yaml``, ``*.yml``, ``*.json``, ``*.zone``).
+is checked file by file (``*.yaml``, ``*.yml``, ``*.json``, ``*.zone``; not ``*schema.json``, the
+editors' JSON Schemas such as ``topologies/schema.json``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def expand(paths: list[str]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             out.extend(
-                sorted(p for p in path.iterdir() if p.suffix in DATA_SUFFIXES + ZONE_SUFFIXES)
+                sorted(p for p in path.iterdir() if p.suffix in DATA_SUFFIXES + ZONE_SUFFIXES
+                       and not p.name.endswith("schema.json"))  # editors' JSON Schemas
             )
         else:
             out.append(path)

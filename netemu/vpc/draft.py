@@ -18,8 +18,13 @@ class Report:
     def __init__(self, source: str) -> None:
         self.source = source
         self.problems: list[Problem] = []
+        self.broken: set[str] = set()  # names of items refused at the shape pass
 
-    def add(self, item: str, code: str, message: str) -> None:
+    def add(self, item: str, code: str, message: str, ref: str | None = None) -> None:
+        """``ref``: the name a "not found" problem is about; when an item of that name was
+        already refused for its shape, the follow-on problem is not reported."""
+        if ref is not None and ref in self.broken:
+            return
         self.problems.append(Problem(self.source, item, code, message))
 
 

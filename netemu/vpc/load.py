@@ -282,6 +282,8 @@ class _Reader:
             parsed = parse(raw, item_path)
             if parsed is not None:
                 out.append(parsed)
+            elif isinstance(name, str) and name:
+                self.r.broken.add(name)
         return out
 
     def name_of(self, m: dict[str, Any], path: str) -> Any:
@@ -840,11 +842,13 @@ def _addresses(v: DVpc) -> dict[tuple[str, str], str]:
             out[(kind, p.name)] = p.private_ip
             taken.setdefault(p.subnet, set()).add(p.private_ip)
     cidr_of = {s.name: s.cidr for s in v.subnets}
+    waiting: dict[str, list[tuple[str, str]]] = {}
     for kind, p in parts:
         if p.private_ip is None:
-            got = addressing.allocate(cidr_of[p.subnet], taken[p.subnet], 1)  # type: ignore[arg-type]
-            out[(kind, p.name)] = got[0]
-            taken[p.subnet].add(got[0])
+            waiting.setdefault(p.subnet, []).append((kind, p.name))
+    for subnet, keys in waiting.items():  # validation made sure there is room
+        got = addressing.allocate(cidr_of[subnet], taken[subnet], len(keys))  # type: ignore[arg-type]
+        out.update(zip(keys, got))
     return out
 
 
@@ -873,7 +877,7 @@ def build(topo: DTopology, source: str) -> Topology:
     by_name = {v.name: v for v in topo.vpcs}
     tgws = []
     for t in topo.transit_gateways:
-        tables = []
+        tgw_tables: list[TgwRouteTable] = []
         for rt in t.route_tables:
             routes = [TgwRoute(r.destination, r.attachment, r.blackhole)  # type: ignore[arg-type]
                       for r in rt.routes]
@@ -881,11 +885,11 @@ def build(topo: DTopology, source: str) -> Topology:
                 if rt.name in a.propagations:
                     routes.extend(TgwRoute(c, a.name, origin="propagated")
                                   for c in by_name[a.vpc].cidrs())
-            tables.append(TgwRouteTable(rt.name, tuple(routes)))
+            tgw_tables.append(TgwRouteTable(rt.name, tuple(routes)))
         atts = tuple(TgwAttachment(a.name, a.vpc, tuple(a.subnets), a.association,
                                    tuple(a.propagations), a.appliance_mode,
                                    a.security_group_referencing) for a in t.attachments)
-        tgws.append(TransitGateway(t.name, tuple(tables), atts))
+        tgws.append(TransitGateway(t.name, tuple(tgw_tables), atts))
     return Topology(
         topo.region, tuple(vpcs),
         tuple(Peering(p.name, p.requester, p.accepter, p.status) for p in topo.peerings),

@@ -70,3 +70,11 @@ def test_check_bad_files_without_traceback(tmp_path: Path, content: str | None, 
     assert "Traceback" not in out.stdout + out.stderr
     assert any(line.startswith(f"{path}: ") and f" {code}: " in f" {line}" or
                line.startswith(f"{path}: {code}:") for line in out.stderr.splitlines()), out.stderr
+
+
+def test_check_a_folder_skips_the_editors_schema(tmp_path: Path) -> None:
+    (tmp_path / "schema.json").write_text('{"$defs": {}}')
+    (tmp_path / "good.yaml").write_text(GOOD.read_text())
+    out = run_netemu("check", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"{tmp_path / 'good.yaml'}: ok"

@@ -60,7 +60,7 @@ CASES: list[tuple[str, str, str, str]] = [
      "vpcs[a].cidr_blocks[1]", "InvalidVpc.Range"),
     ("V5 RFC1918 on a public VPC", "vpcs:\n" + vpc("", cidrs="[100.68.0.0/16, 10.0.0.0/16]"),
      "vpcs[a].cidr_blocks[1]", "InvalidVpc.Range"),
-    ("V5 10.0/16 when a block is in 10.0.0.0/15", "vpcs:\n" + vpc("", cidrs="[10.1.0.0/16, 10.0.0.0/16]"),
+    ("V5 10.0/16 when the primary is in 10.0.0.0/15", "vpcs:\n" + vpc("", cidrs="[10.1.0.0/16, 10.0.0.0/16]"),
      "vpcs[a].cidr_blocks[1]", "InvalidVpc.Range"),
     ("V5 169.254/16 never", "vpcs:\n" + vpc("", cidrs="[169.254.0.0/16]"),
      "vpcs[a].cidr_blocks[0]", "InvalidVpc.Range"),
@@ -255,6 +255,14 @@ CASES: list[tuple[str, str, str, str]] = [
     ("V41 cidr and group together", "vpcs:\n" + vpc(
         "    security_groups: [{name: w, ingress: [{protocol: tcp, cidr: 0.0.0.0/0, source_group: w}]}]\n"),
      "vpcs[a].security_groups[w].ingress[0]", "InvalidParameterCombination"),
+    ("V51 61 inbound IPv4 rules", "vpcs:\n" + vpc(
+        "    security_groups: [{name: w, ingress: ["
+        + ", ".join(f"{{protocol: tcp, ports: {1000 + k}, cidr: 0.0.0.0/0}}" for k in range(61)) + "]}]\n"),
+     "vpcs[a].security_groups[w].ingress", "RulesPerSecurityGroupLimitExceeded"),
+    ("V51 six SGs on one instance", "vpcs:\n" + vpc(
+        ONE_SUBNET + "    security_groups: [" + ", ".join(f"{{name: g{k}}}" for k in range(6)) + "]\n"
+        "    instances: [{name: i, subnet: s, security_groups: [" + ", ".join(f"g{k}" for k in range(6)) + "]}]\n"),
+     "vpcs[a].instances[i].security_groups", "SecurityGroupsPerInterfaceLimitExceeded"),
     ("V43 name sg-*", "vpcs:\n" + vpc("    security_groups: [{name: sg-bad}]\n"),
      "vpcs[a].security_groups[sg-bad].name", "InvalidParameterValue"),
     ("V43 name too long", "vpcs:\n" + vpc("    security_groups: [{name: " + "x" * 256 + "}]\n"),
@@ -597,3 +605,13 @@ def test_v79_sg_reference_over_tgw_with_referencing_support() -> None:
               " {name: tb, vpc: b, subnets: [t], security_group_referencing: true}]}]\n")
     rule = load(text).vpc("a").security_groups[1].ingress[0]
     assert rule.group is not None and rule.group.vpc == "b" and not rule.stale
+
+
+def test_no_follow_on_not_found_for_an_item_refused_for_its_shape() -> None:
+    """A subnet refused for its shape is not reported again as 'not found' by its instances."""
+    found = [(p.item, p.code) for p in problems("vpcs:\n" + vpc(
+        "    subnets: [{name: s, cidr: 10.0.1.0/24, az: [x, y]}]\n"
+        "    instances: [{name: i, subnet: s}]\n"))]
+    assert found == [("vpcs[a].subnets[s].az", "InvalidParameterValue")]
+    found = [(p.item, p.code) for p in problems("vpcs:\n" + vpc("    instances: [{name: i, subnet: s}]\n"))]
+    assert found == [("vpcs[a].instances[i].subnet", "InvalidSubnetID.NotFound")]
