@@ -19,8 +19,10 @@ gateway, peering connection, transit gateway). One walk follows one direction:
   transitive, no edge-to-edge routing, V54-V57); an egress-only internet gateway (IPv6, outbound
   only, V73); a transit gateway (association, longest prefix, static before propagated, AZ rule,
   transitive, V74-V78) that hands the packet to an attachment ENI in the destination VPC, which
-  sends from the attachment subnet; an instance (a middlebox, which needs source/destination
-  check off);
+  sends from the attachment subnet (NACLs as TGW tgw-nacls.html says: towards the TGW the
+  attachment subnet's inbound rules apply, even from that same subnet; from the TGW only its
+  outbound rules, when the packet leaves it); an instance (a middlebox, which needs
+  source/destination check off);
 - the packet enters a subnet from outside: the NACL inbound rules, then the destination ENI's
   security groups' ingress rules (stateful on the return path).
 
@@ -729,13 +731,15 @@ class _Walk:
                       " Availability Zone (V78)", p, "TGW_ROUTE_AZ_RESTRICTION",
                       change=f"add a subnet in {az} to attachment {att.name}")
         assert att_subnet is not None
-        if att_subnet != subnet_name:
-            s = ix.subnets[(vpc, att_subnet)]
-            acl = ix.nacls[(vpc, s.network_acl)]
-            nd = nacls.evaluate(acl, "inbound", p)
-            if not self.check("network-acl", acl.name, nd, p,
-                              lambda: _nacl_change(acl.name, "inbound", p, nd, self.path)):
-                raise _Stop
+        # Towards the TGW, the attachment subnet's inbound rules apply, even when the sender is in
+        # that same subnet; from the TGW, only its outbound rules do, and only when the packet
+        # leaves the subnet (TGW tgw-nacls.html, "How network ACLs work with transit gateways").
+        s = ix.subnets[(vpc, att_subnet)]
+        acl = ix.nacls[(vpc, s.network_acl)]
+        nd = nacls.evaluate(acl, "inbound", p)
+        if not self.check("network-acl", acl.name, nd, p,
+                          lambda: _nacl_change(acl.name, "inbound", p, nd, self.path)):
+            raise _Stop
         self.note("transit-gateway-attachment", att.name,
                   f"enters transit gateway {name} through subnet {att_subnet}", p)
         if att.association is None:

@@ -358,10 +358,41 @@ def test_replies_follow_the_repliers_route_table() -> None:
 def test_transit_gateway_hops() -> None:
     t = run(TGW, "one", "two")
     comps = [h.component for h in t.hops]
-    assert comps == ["security-group", "network-acl", "route-table", "transit-gateway-attachment",
-                     "transit-gateway-route-table", "transit-gateway-attachment", "subnet",
-                     "security-group", "instance"]
-    assert "propagated" in (t.hops[4].rule or "")
+    # TGW tgw-nacls.html: instance -> TGW in the same subnet: that subnet's NACL outbound *and*
+    # inbound rules; TGW -> instance in the same subnet: no NACL
+    assert comps == ["security-group", "network-acl", "route-table", "network-acl",
+                     "transit-gateway-attachment", "transit-gateway-route-table",
+                     "transit-gateway-attachment", "subnet", "security-group", "instance"]
+    assert "propagated" in (t.hops[5].rule or "")
+
+
+def test_tgw_attachment_subnet_inbound_rules_apply_from_the_same_subnet() -> None:
+    """TGW tgw-nacls.html: traffic from an instance to the TGW is checked by the attachment
+    subnet's inbound rules (source address) even when the instance is in that subnet."""
+    text = TGW.replace(
+        "      - {name: s1, cidr: 10.1.1.0/24, az: us-east-1a, route_table: spoke}",
+        "      - {name: s1, cidr: 10.1.1.0/24, az: us-east-1a, route_table: spoke,"
+        " network_acl: from-two}",
+    ).replace(
+        "  - name: spoke2\n",
+        "    network_acls:\n"
+        "      - name: from-two\n"
+        "        inbound: [{rule: 100, protocol: all, cidr: 10.2.0.0/16, action: allow}]\n"
+        "        outbound: [{rule: 100, protocol: all, cidr: 0.0.0.0/0, action: allow}]\n"
+        "  - name: spoke2\n",
+    )
+    assert text.count("from-two") == 2
+    t = run(text, "one", "two")
+    assert not t.reachable
+    assert [(h.component, h.name, h.decision) for h in t.hops[1:4]] == [
+        ("network-acl", "from-two", "allow"), ("route-table", "spoke", "allow"),
+        ("network-acl", "from-two", "deny")]
+    # the other way round the request enters s1 from the TGW with no NACL check (same subnet),
+    # but the reply towards the TGW is refused by s1's inbound rules
+    t = run(text, "two", "one")
+    assert t.forward_reachable
+    assert [h.component for h in t.hops].count("network-acl") == 1  # spoke2's outbound only
+    assert not t.reachable and t.return_path[-1].component == "network-acl"
 
 
 def test_all_blockers_lists_every_setting() -> None:
