@@ -908,7 +908,9 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
     family = _family(ix, flow)
     src = _resolve_source(ix, flow.src, family)
     dst = _resolve_destination(ix, flow.dst, family, src)
-    placeholder = dst.address or ("0.0.0.0" if family == 4 else "::")
+    # an instance the source cannot address: show the packet to its private address
+    placeholder = dst.address or (dst.eni.private_ip if dst.eni and family == 4 else None) or (
+        "0.0.0.0" if family == 4 else "::")
     p = _first_packet(flow, src.address, placeholder, family)
     conn = _Conn()
     fwd = _Walk(ix, "forward", all_blockers, conn, dst)
