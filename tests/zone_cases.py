@@ -76,11 +76,11 @@ INVALID = [
     ("R31 more than 100 weighted records",
      zone(*[f"{{Name: w.example.com., Type: A, SetIdentifier: s{i}, Weight: 1, {A1}}}"
             for i in range(101)]),
-     "w.example.com. A [s0]", "InvalidChangeBatch", "limit is 100"),
+     "w.example.com. A [s100]", "InvalidChangeBatch", "more than 100 weighted records"),
     ("R32 weighted mixed with simple", zone(f"{{Name: p.example.com., Type: A, {A1}}}",
                                             "{Name: p.example.com., Type: A, SetIdentifier: "
                                             f"blue, Weight: 1, {A1}}}"),
-     "p.example.com. A", "InvalidChangeBatch", "mixes routing policies"),
+     "p.example.com. A [blue]", "InvalidChangeBatch", "cannot be created as a non-weighted set"),
     ("R34 unknown type", zone(f"{{Name: u.example.com., Type: WKS, {A1}}}"),
      "u.example.com. WKS", "InvalidInput", "Member must satisfy enum value set"),
     ("R34 weighted NS", zone("{Name: n.example.com., Type: NS, SetIdentifier: a, Weight: 1, "

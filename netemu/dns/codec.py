@@ -281,6 +281,8 @@ def _rrs(refs: tuple[RRsetRef, ...], qname: Labels, wire: WireData) -> tuple[byt
             tails = wire.tails[id(rec)]
         else:   # e.g. the SOA at the negative-caching TTL
             tails = _tails(TYPE_CODES[ref.type], ref.ttl, wire.rdata[id(rec)])
+        if ref.order is not None:
+            tails = tuple(tails[i] for i in ref.order)
         parts.append(owner + owner.join(tails))
         count += len(tails)
     return b"".join(parts), count

@@ -28,12 +28,15 @@ class Question:
 @dataclass(frozen=True, slots=True)
 class RRsetRef:
     """One RRset of a reply: ``owner`` (may differ from ``record.name``: wildcards, aliases),
-    the type and TTL to show, and the loaded record set whose values form the RDATA."""
+    the type and TTL to show, and the loaded record set whose values form the RDATA.
+    ``order``, when set, is the permutation of the record's values to send (Route 53 returns a
+    record set's values in random order); None keeps the loaded order."""
 
     owner: Labels
     type: str
     ttl: int
     record: RecordSet
+    order: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

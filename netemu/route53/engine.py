@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import replace
+
 from netemu.route53 import lookup
 from netemu.route53.answer import Answer, Question, Rcode, RRsetRef
 from netemu.route53.client import ClientContext
@@ -115,8 +117,22 @@ def answer(question: Question, client: ClientContext, zones: CompiledZones,
         return _negative(zone, Rcode.NOERROR, "; ".join(explain) + ": no record selected",
                          scope)
     authority = () if (qtype == "NS" and node.labels == zone.apex) else zone.ns_authority
-    return Answer(Rcode.NOERROR, True, tuple(out), authority,
+    return Answer(Rcode.NOERROR, True, _shuffled(out, rng), authority,
                   _additional(zone, zones, out, client, healthy, rng), tuple(explain), scope)
+
+
+def _shuffled(refs: list[RRsetRef], rng: random.Random) -> tuple[RRsetRef, ...]:
+    """Route 53 returns all values of a record set in random order (DG
+    ``routing-policy-simple.md``): each multi-valued RRset gets a fresh permutation."""
+    out = []
+    for ref in refs:
+        n = len(ref.record.values)
+        if n > 1:
+            order = list(range(n))
+            rng.shuffle(order)
+            ref = replace(ref, order=tuple(order))
+        out.append(ref)
+    return tuple(out)
 
 
 def _follow_alias(rec: RecordSet, rtype: str, owner: Labels, zones: CompiledZones,

@@ -6,7 +6,7 @@ found (a bad file is refused whole: nothing is served from a set with a problem)
 the record as ``NAME TYPE [SetIdentifier]``.
 
 Order of work: parse each file into values (shape errors), then per zone check each record set on
-its own (R1-R4, R21, R22, R26-R28, R31, R34, R39, R40), then groups of one name (R23, R24, R32),
+its own (R1-R4, R21, R22, R26-R28, R31, R34, R39, R40), then groups of one name (R23, R24; the routing rules R31/R32 of a group are the policies' own, through ``policies.validate_group``),
 then what needs the whole set (alias targets R35-R37, health-check ids, the routing policies'
 ``validate_group``). Default SOA and NS records (R5-R8) are added to zones that lack them.
 """
@@ -44,7 +44,6 @@ NS_TLDS = ("com", "net", "org", "co.uk")                               # R7
 MAX_TTL = 2147483647
 MAX_VALUES = 400                 # R31
 MAX_RECORD_SETS = 10000          # R31
-MAX_POLICY_GROUP = 100           # R31
 NO_POLICY_TYPES = {"NS", "SOA", "DS"}                     # R34: weighted/latency/geo/failover...
 NO_MULTIVALUE_TYPES = {"CNAME", "NS", "SOA", "DS"}        # R34
 NO_ALIAS_TYPES = {"NS", "SOA"}                            # R34
@@ -688,20 +687,6 @@ def _check_zone(f: _File, checks: dict[str, HealthCheck],
                     f"RRSet of type {rtype} with DNS name {name} is not permitted because a "
                     f"conflicting RRSet of type CNAME with the same DNS name already exists in "
                     f"zone {zone.name}"))
-        for rtype, group in types.items():
-            used = {policies.policy_of(r) for r in group}
-            if len(used) > 1:  # R32
-                problems.append(Problem(
-                    f.source, group[0].label(), "InvalidChangeBatch",
-                    f"RRSet with DNS name {name}, type {rtype} mixes routing policies "
-                    f"({', '.join(sorted(used))}): you can't create "
-                    f"{sorted(used)[0]} records that have the same values for Name and Type as "
-                    f"{sorted(used)[1]} records"))
-            elif len(group) > MAX_POLICY_GROUP:  # R31
-                problems.append(Problem(
-                    f.source, group[0].label(), "InvalidChangeBatch",
-                    f"{len(group)} {used.pop()} records for {name} {rtype}; the limit is "
-                    f"{MAX_POLICY_GROUP} per name and type"))
     return _with_defaults(zone, kept, f.name_servers)
 
 

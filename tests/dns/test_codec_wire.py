@@ -245,3 +245,30 @@ def test_truncation_drops_additional_then_authority_then_sets_tc() -> None:
         False, 1, 0)                                           # then AUTHORITY
     reply = dns.message.from_wire(codec.encode(query, answer, SERVING.wire, 40))
     assert reply.flags & dns.flags.TC and not reply.answer    # the answer itself: TC
+
+
+def test_values_leave_in_random_order_each_query() -> None:
+    """Simple routing: "Route 53 returns all values ... in random order" (DG
+    routing-policy-simple.md; R11 answer shaping). Every reply carries all four values; across
+    seeded queries more than one order is seen, and the order comes from the rng passed in."""
+    from netemu.route53.load import load_zone_text
+
+    zone = load_zone_text(
+        "HostedZone: {Name: order.test.}\n"
+        "ResourceRecordSets:\n"
+        "  - {Name: www.order.test., Type: A, TTL: 60, ResourceRecords: "
+        "[{Value: 192.0.2.1}, {Value: 192.0.2.2}, {Value: 192.0.2.3}, {Value: 192.0.2.4}]}\n"
+    )
+    serving = build_serving(zone)
+    query = dns.message.make_query("www.order.test.", "A")
+
+    def order(seed: int) -> tuple[str, ...]:
+        reply = handle(query.to_wire(), ("127.0.0.1", 5300), serving, rng=random.Random(seed))
+        assert reply is not None
+        msg = dns.message.from_wire(reply)
+        return tuple(rd.address for rd in msg.answer[0])
+
+    seen = {order(seed) for seed in range(40)}
+    assert all(sorted(o) == ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"] for o in seen)
+    assert len(seen) > 5
+    assert order(7) == order(7)

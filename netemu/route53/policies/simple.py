@@ -5,9 +5,9 @@ can't create multiple records that have the same name and type, but you can spec
 values in the same record"; "Route 53 returns all values to the recursive resolver in random
 order". Health checks play no part (simple records answer whatever their endpoints' state).
 
-netemu returns the loaded record set itself (the wire codec keys packed RDATA by the identity of
-loaded records), so the values leave in the zone file's order; a random order needs the codec
-to permute the packed values (see the routing-policies report).
+netemu returns the loaded record set itself; the engine gives every multi-valued RRset of an
+answer a fresh random permutation (``RRsetRef.order``, drawn from the rng passed in), which the
+wire codec applies to the values it packed at load.
 
 Fields: ``Name``, ``Type``, ``TTL``, ``ResourceRecords`` or ``AliasTarget``; no
 ``SetIdentifier`` and no routing field.
