@@ -1,6 +1,6 @@
 """The checker with real probes against loopback endpoints started by the test (R74-R83).
 
-Time scale 0.05: a 10 s RequestInterval is 0.5 s, so FailureThreshold x interval stays short.
+Time scale 0.1: a 10 s RequestInterval is 1 s, so FailureThreshold x interval stays short.
 Waits poll the published snapshots with a deadline; the deadline is generous (a slack for a
 loaded machine) and is not a timing assertion.
 """
@@ -19,7 +19,7 @@ from netemu.route53.model import AlarmIdentifier, HealthCheck, HealthCheckConfig
 from tests.health.endpoints import Endpoint
 from tests.helpers import free_port
 
-SCALE = 0.05
+SCALE = 0.1
 INTERVAL = 10 * SCALE
 
 
