@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -189,3 +190,27 @@ async def test_worker_process_stops_with_the_checker(web: Endpoint) -> None:
     assert checker.report().reports["w"].observation == f"HTTP 500 from 127.0.0.1:{web.port}"
     await checker.stop()
     assert worker.proc.returncode == 0     # exited on its own when its stdin closed
+
+
+async def test_a_dead_worker_is_replaced(web: Endpoint, caplog) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.INFO, logger="netemu.health")
+    checker = HealthChecker([endpoint_check("w", web.port)], time_scale=SCALE, prober="process")
+    await checker.start()
+    try:
+        worker = checker._worker
+        assert worker is not None and worker.proc is not None
+        first = worker.proc
+        await asyncio.sleep(INTERVAL)
+        first.kill()                      # the worker this checker started, by its PID
+        await first.wait()
+        loop = asyncio.get_running_loop()
+        killed_at = loop.time()
+        while worker.proc is first or not web.requests or loop.time() - killed_at < 2.5:
+            if loop.time() - killed_at > 10:
+                pytest.fail("no new worker within 10 s")
+            await asyncio.sleep(0.1)
+        checked = checker.report().reports["w"].checked_at
+        assert checked is not None and checked > time.time() - 1.5 * INTERVAL - 0.5
+        assert any("starting a new one" in r.getMessage() for r in caplog.records)
+    finally:
+        await checker.stop()
