@@ -27,7 +27,7 @@ import dnslib
 
 from netemu.route53 import rdata
 from netemu.route53.engine import Answer, Rcode, RRsetRef
-from netemu.route53.model import RecordSet, ZoneSet
+from netemu.route53.model import ZoneSet
 from netemu.route53.names import Labels, to_wire
 
 TYPE_CODES: Mapping[str, int] = MappingProxyType({
@@ -352,4 +352,4 @@ def type_name(code: int) -> str:
 
 
 __all__ = ["Query", "FormErr", "NotAQuery", "WireData", "decode", "encode", "encode_error",
-           "compile", "pack_rdata", "max_size", "type_name", "RecordSet"]
+           "compile", "pack_rdata", "max_size", "type_name"]

@@ -47,4 +47,4 @@ class Answer:
     ecs_scope: int | None = None
 
 
-__all__ = ["Answer", "Question", "Rcode", "RRsetRef", "RecordSet"]
+__all__ = ["Answer", "Question", "Rcode", "RRsetRef"]

@@ -119,10 +119,6 @@ def answer(question: Question, client: ClientContext, zones: CompiledZones,
                   _additional(zone, zones, out, client, healthy, rng), tuple(explain), scope)
 
 
-def _ttl(rec: RecordSet) -> int:
-    return rec.ttl if rec.ttl is not None else 0
-
-
 def _follow_alias(rec: RecordSet, rtype: str, owner: Labels, zones: CompiledZones,
                   client: ClientContext, healthy: Healthy, rng: random.Random,
                   out: list[RRsetRef], explain: list[str], depth: int) -> None:

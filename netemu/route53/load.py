@@ -557,9 +557,11 @@ def _check_record(rec: RecordSet, zone: HostedZone, apex: names.Labels,
                  f"1 validation error detected: Value '{rec.type}' at 'type' failed to satisfy "
                  f"constraint: Member must satisfy enum value set: [{', '.join(rdata.TYPES)}]")]
     alias = rec.alias_target
-    has_rr = bool(rec.values) or rec.ttl is not None
-    if (alias is None) == (not has_rr) or (alias is None and (rec.ttl is None or not rec.values)):
-        found = "more than one" if alias is not None and has_rr else "none"
+    # Exactly one of: AliasTarget, or TTL together with ResourceRecords.
+    plain = rec.ttl is not None and bool(rec.values)
+    some_plain = rec.ttl is not None or bool(rec.values)
+    if (alias is not None and some_plain) or (alias is None and not plain):
+        found = "more than one" if alias is not None else "none"
         out.append(("InvalidInput",
                     "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and "
                     f"ResourceRecords], or TrafficPolicyInstanceId], but found {found} "
