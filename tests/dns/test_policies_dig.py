@@ -132,6 +132,9 @@ def status(text: str) -> tuple[str, int]:
         ("R68 no block -> '*'", "www.ip-based.test", "192.0.2.0/24", "192.0.2.59"),
         ("R68 IPv6 client in no block -> '*'", "www.ip-based.test", "2001:db8:ffff::/48",
          "192.0.2.59"),
+        # RFC 7871 7.1.2: source prefix 0, the client opts out: nothing to locate -> defaults
+        ("ECS /0 -> the geolocation default", "www.geolocation.test", "0.0.0.0/0", "192.0.2.99"),
+        ("ECS /0 -> the IP-based default", "www.ip-based.test", "0.0.0.0/0", "192.0.2.59"),
     ],
     ids=lambda v: v if isinstance(v, str) and " " in v else None,
 )
@@ -166,6 +169,7 @@ def test_no_match_and_no_default_is_nodata_R61_R71(server, name, subnet) -> None
         ("www.ip-based.test", "10.1.2.0/24", "10.1.2.0/24/24"),
         ("www.ip-based.test", "10.1.2.128/25", "10.1.2.128/25/24"),   # scope = the block
         ("www.ip-based.test", "2001:db8:abcd:1::/64", "2001:db8:abcd:1::/64/48"),
+        ("www.geolocation.test", "0.0.0.0/0", "0.0.0.0/0/0"),
         ("www.simple.test", "198.51.100.0/24", "198.51.100.0/24/0"),  # not location dependent
         ("www.weighted.test", "198.51.100.0/24", "198.51.100.0/24/0"),
     ],
