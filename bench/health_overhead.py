@@ -181,6 +181,7 @@ def main() -> int:
     worker: list[float] = []
     cost: dict[str, list[float]] = {"with": [], "without": []}   # server CPU s per query
     web_share: list[float] = []
+    busy: dict[str, list[float]] = {"with": [], "without": []}    # server CPU share under load
     command = ""
     try:
         for _ in range(args.rounds):
@@ -197,6 +198,7 @@ def main() -> int:
                     rate, completed, command = dnsperf(dns_port, queries, args.seconds)
                     rates[label].append(rate)
                     cost[label].append((cpu_seconds(proc.pid) - cpu0) / max(completed, 1))
+                    busy[label].append((cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0))
                     if label == "with":
                         web_share.append((cpu_seconds(web.pid) - web0) / (time.monotonic() - t0))
                 finally:
@@ -224,6 +226,9 @@ def main() -> int:
     print(f"DNS server CPU per answered query during dnsperf: without {cpq_without * 1e6:.1f} us, "
           f"with {cpq_with * 1e6:.1f} us -> the DNS process can answer {cpq_without / cpq_with:.3f}"
           f" as many queries per CPU second with the checks (pessimistic: includes folding results)")
+    print(f"DNS server CPU share during dnsperf: not probing {statistics.median(busy['without']):.0%}"
+          f", probing {statistics.median(busy['with']):.0%} (below ~95%: the load generator, not "
+          f"the server, was the limit)")
     print(f"probe endpoint (python -m http.server, same machine) CPU during 'with' runs: "
           f"{statistics.median(web_share):.1%} of one core; on {os.cpu_count()} cores it competes "
           f"with dnsperf and the server")
