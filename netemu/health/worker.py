@@ -120,6 +120,7 @@ class WorkerProber:
         self.record = record
         self.proc: asyncio.subprocess.Process | None = None
         self.task: asyncio.Task[None] | None = None
+        self.stopping = False
 
     async def start(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
@@ -139,10 +140,16 @@ class WorkerProber:
             for line in lines:
                 data = json.loads(line)
                 self.record(data["id"], Observation(data["passed"], data["detail"], data["at"]))
-        if self.proc.returncode not in (None, 0):
-            log.error("probe worker (pid %s) exited with %s", self.proc.pid, self.proc.returncode)
+        if not self.stopping:     # the worker died on its own: say so and start another
+            await self.proc.wait()
+            log.error("probe worker (pid %s) exited with %s; starting a new one",
+                      self.proc.pid, self.proc.returncode)
+            await asyncio.sleep(1.0)
+            if not self.stopping:
+                await self.start()
 
     async def stop(self) -> None:
+        self.stopping = True
         if self.proc is None:
             return
         if self.proc.stdin is not None:

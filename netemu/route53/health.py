@@ -50,6 +50,9 @@ class CheckReport:
 
 @dataclass(frozen=True, slots=True)
 class HealthSnapshot:
+    """Every check's status as routing uses it (``statuses``) and, for ``netemu health``, a
+    report per check as of when the snapshot was built (``reports``, additive)."""
+
     statuses: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
     reports: Mapping[str, CheckReport] = field(default_factory=lambda: MappingProxyType({}))
 

@@ -1,6 +1,6 @@
 """The checker with real probes against loopback endpoints started by the test (R74-R83).
 
-Time scale 0.05: a 10 s RequestInterval is 0.5 s, so FailureThreshold x interval stays short.
+Time scale 0.1: a 10 s RequestInterval is 1 s, so FailureThreshold x interval stays short.
 Waits poll the published snapshots with a deadline; the deadline is generous (a slack for a
 loaded machine) and is not a timing assertion.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -19,7 +20,7 @@ from netemu.route53.model import AlarmIdentifier, HealthCheck, HealthCheckConfig
 from tests.health.endpoints import Endpoint
 from tests.helpers import free_port
 
-SCALE = 0.05
+SCALE = 0.1
 INTERVAL = 10 * SCALE
 
 
@@ -141,13 +142,13 @@ async def test_inverted_R80_R81(web: Endpoint, running) -> None:  # type: ignore
 
 
 async def test_disabled_is_healthy_and_not_probed_R81(web: Endpoint, running) -> None:  # type: ignore[no-untyped-def]
-    r = await running([endpoint_check("off", web.port, path="/fail", disabled=True),
+    r = await running([endpoint_check("off", web.port, path="/notfound", disabled=True),
                  endpoint_check("on", web.port, path="/fail")])
     await r.until(lambda s: not s.is_healthy("on"), within=INTERVAL + 2)
     await asyncio.sleep(INTERVAL)
     assert r.now.is_healthy("off")
-    assert all(line == "GET /fail HTTP/1.1" for line, _ in web.requests)
-    assert len(web.requests) <= 4   # only "on" is probed: about one request per interval
+    assert web.requests and all(line == "GET /fail HTTP/1.1" for line, _ in web.requests)
+    assert r.checker.report().reports["off"].observation == "disabled"
 
 
 async def test_alarms_R83(running, caplog) -> None:  # type: ignore[no-untyped-def]
@@ -189,3 +190,27 @@ async def test_worker_process_stops_with_the_checker(web: Endpoint) -> None:
     assert checker.report().reports["w"].observation == f"HTTP 500 from 127.0.0.1:{web.port}"
     await checker.stop()
     assert worker.proc.returncode == 0     # exited on its own when its stdin closed
+
+
+async def test_a_dead_worker_is_replaced(web: Endpoint, caplog) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.INFO, logger="netemu.health")
+    checker = HealthChecker([endpoint_check("w", web.port)], time_scale=SCALE, prober="process")
+    await checker.start()
+    try:
+        worker = checker._worker
+        assert worker is not None and worker.proc is not None
+        first = worker.proc
+        await asyncio.sleep(INTERVAL)
+        first.kill()                      # the worker this checker started, by its PID
+        await first.wait()
+        loop = asyncio.get_running_loop()
+        killed_at = loop.time()
+        while worker.proc is first or not web.requests or loop.time() - killed_at < 2.5:
+            if loop.time() - killed_at > 10:
+                pytest.fail("no new worker within 10 s")
+            await asyncio.sleep(0.1)
+        checked = checker.report().reports["w"].checked_at
+        assert checked is not None and checked > time.time() - 1.5 * INTERVAL - 0.5
+        assert any("starting a new one" in r.getMessage() for r in caplog.records)
+    finally:
+        await checker.stop()
