@@ -490,6 +490,7 @@ def _cidr_collection(raw: Any) -> CidrCollection:
 
 def build_zoneset(files: Sequence[_File], problems: list[Problem]) -> ZoneSet:
     checks: dict[str, HealthCheck] = {}
+    sources: dict[str, str] = {}
     collections: dict[str, CidrCollection] = {}
     for f in files:
         for hc in f.health_checks:
@@ -499,8 +500,7 @@ def build_zoneset(files: Sequence[_File], problems: list[Problem]) -> ZoneSet:
                                         f"A health check with id {hc.id} is already defined"))
                 continue
             checks[hc.id] = hc
-            for code, message in health.validate_health_check(hc):
-                problems.append(Problem(f.source, f"HealthChecks[{hc.id}]", code, message))
+            sources[hc.id] = f.source
         for cc in f.cidr_collections:
             if cc.id in collections:
                 problems.append(Problem(f.source, f"CidrCollections[{cc.id}]",
@@ -508,6 +508,9 @@ def build_zoneset(files: Sequence[_File], problems: list[Problem]) -> ZoneSet:
                                         f"A CIDR collection with id {cc.id} already exists"))
                 continue
             collections[cc.id] = cc
+    # each check's own rules and the rules across checks (children exist, no calculated child)
+    for cid, code, message in health.validate_health_checks(checks.values()):
+        problems.append(Problem(sources[cid], f"HealthChecks[{cid}]", code, message))
     zones: list[HostedZone] = []
     seen: dict[tuple[str, bool], list[HostedZone]] = defaultdict(list)
     for f in files:

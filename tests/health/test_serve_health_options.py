@@ -55,3 +55,15 @@ def test_time_scale_must_be_positive(tmp_path: Path) -> None:
 def test_shipped_zones_include_health_examples() -> None:
     assert (ROOT / "zones" / "health-failover.yaml").exists()
     assert (ROOT / "zones" / "health-weighted.yaml").exists()
+
+
+def test_check_refuses_calculated_children_like_serve_R82(tmp_path: Path) -> None:
+    """`netemu check` applies the rules across checks too, so a set it accepts serves."""
+    zone = tmp_path / "opts.yaml"
+    zone.write_text(ZONE % """  - Id: both
+    HealthCheckConfig: {Type: CALCULATED, HealthThreshold: 1, ChildHealthChecks: [local, ghost]}""")
+    done = run_netemu("check", str(zone))
+    assert done.returncode == 1
+    assert f"{zone}: HealthChecks[both]: NoSuchHealthCheck: No health check exists with the " \
+           "specified ID ghost." in done.stderr
+    assert done.stderr.count("NoSuchHealthCheck") == 1 and "Traceback" not in done.stderr
