@@ -225,6 +225,17 @@ def _family(ix: Index, flow: Flow) -> int:
     return 4
 
 
+def _named_host(ix: Index, name: str, family: int) -> _End | None:
+    """The internet host called ``name``, at its address of the flow's family."""
+    host = ix.hosts_by_name.get(name)
+    if host is None:
+        return None
+    addr = canonical(host.ip)
+    if address(addr).version != family:
+        raise TraceError(f"internet host {name} has no IPv{family} address")
+    return _End("internet", f"{name} ({addr})", addr)
+
+
 def _resolve_source(ix: Index, name: str, family: int) -> _End:
     inst = ix.instances.get(name)
     if inst is not None:
@@ -233,12 +244,9 @@ def _resolve_source(ix: Index, name: str, family: int) -> _End:
         if addr is None:
             raise TraceError(f"instance {name} has no IPv{family} address")
         return _End("eni", f"{name} ({addr})", addr, eni)
-    host = ix.hosts_by_name.get(name)
-    if host is not None:
-        addr = canonical(host.ip)
-        if address(addr).version != family:
-            raise TraceError(f"internet host {name} has no IPv{family} address")
-        return _End("internet", f"{name} ({addr})", addr)
+    host_end = _named_host(ix, name, family)
+    if host_end is not None:
+        return host_end
     if not is_address(name):
         raise TraceError(
             f"unknown source {name!r}: not an instance, an internet host or an address"
@@ -275,12 +283,9 @@ def _resolve_destination(ix: Index, name: str, family: int, src: _End) -> _End:
             # An unreachable destination rather than an error: the trace explains it.
             return _End("eni", f"{name} (no {what} address)", "", eni)
         return _End("eni", f"{name} ({addr})", addr, eni)
-    host = ix.hosts_by_name.get(name)
-    if host is not None:
-        addr = canonical(host.ip)
-        if address(addr).version != family:
-            raise TraceError(f"internet host {name} has no IPv{family} address")
-        return _End("internet", f"{name} ({addr})", addr)
+    host_end = _named_host(ix, name, family)
+    if host_end is not None:
+        return host_end
     if not is_address(name):
         raise TraceError(
             f"unknown destination {name!r}: not an instance, an internet host or an address"
