@@ -1,0 +1,424 @@
+"""The desired data plane for a topology: which namespaces, bridges, veth pairs, addresses,
+routes, policy rules, sysctls and nftables rulesets realise it. PURE: model in, sorted value out.
+
+Realisation (one fact per line; the AWS item it reproduces in brackets):
+
+- Each VPC has a *router* namespace holding one Linux bridge per subnet. The router owns the
+  subnet's base+1 address on that bridge (the VPC router, V14) and the primary CIDR's base+2 on
+  ``lo`` (the resolver address, V15/V80; served by the VPC DNS work).
+- Each instance, NAT gateway and internet host is a namespace. Instances and NAT gateways hang
+  off their subnet's bridge with a veth (``eth0``), hold only their private address (V65) and a
+  default route via base+1.
+- One kernel table per route table in the router namespace, chosen by ``ip rule iif <subnet
+  bridge>`` (V18). Longest-prefix match is the kernel's (V22). A ``local`` route becomes the
+  connected routes of the VPC's subnets plus a blackhole for the rest of the CIDR; blackhole
+  routes and routes to absent targets are kernel blackholes (V26); a table with no default route
+  drops silently, as AWS does.
+- Traffic entering the router from the IGW or a peering is looked up in an *edge* table that
+  only reaches the VPC's own subnets: peering is not transitive and there is no edge-to-edge
+  routing (V54-V56, V69).
+- NACLs: nftables in the router namespace on the forward hook, outbound chain of the source
+  subnet keyed on the ingress bridge, inbound chain of the destination subnet keyed on the egress
+  bridge, stateless (V31-V34). Same-subnet traffic is bridged and never reaches them (V35;
+  ``bridge-nf-call-iptables=0`` there).
+- Security groups: nftables in each instance namespace, conntrack-stateful (V40-V48).
+- IGW: a namespace between the router and the shared internet namespace doing 1:1 NAT of public
+  addresses and the V66 checks. NAT gateway: SNAT to its private address with ports remapped
+  into 1024-65535, forward only for sources in its VPC, nothing initiated from outside (V68-V70);
+  its public address is then the IGW's 1:1 NAT like any ENI's.
+- IPv6, egress-only IGWs and transit gateways are not realised (their routes are blackholes and
+  the plan says so in ``Desired.notes``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+from dataclasses import asdict, dataclass, field
+
+from netemu.dataplane import names, nft
+from netemu.vpc.model import Instance, NatGateway, Route, RouteTable, Subnet, Topology, Vpc
+
+EDGE_TABLE = 999
+FIRST_TABLE = 1000
+RULE_PRIORITY = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    ifname: str
+    cidr: str  # "10.0.1.1/24"
+
+
+@dataclass(frozen=True, slots=True)
+class KernelRoute:
+    dst: str
+    table: int = 254  # main
+    kind: str = "unicast"  # unicast | blackhole
+    via: str | None = None
+    dev: str | None = None
+    src: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class KernelRule:
+    priority: int
+    iif: str
+    table: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Bridge:
+    ifname: str
+    subnet: str
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    """One namespace and everything configured inside it. ``node`` is the name users give to
+    ``netemu exec`` (``vpc/instance``, a host name, ``router:vpc``...)."""
+
+    name: str
+    role: str  # router | instance | nat | igw | internet | host
+    node: str
+    bridges: tuple[Bridge, ...] = ()
+    addresses: tuple[Address, ...] = ()
+    routes: tuple[KernelRoute, ...] = ()
+    rules: tuple[KernelRule, ...] = ()
+    sysctls: tuple[tuple[str, str], ...] = ()
+    nft: str = ""
+    resolver: str | None = None
+    up: tuple[str, ...] = ()  # interfaces to bring up (besides link ends, which are always up)
+
+    def structure(self) -> str:
+        """Fingerprint of what needs the namespace recreated when it changes (role, bridges)."""
+        return _fingerprint([self.role, [asdict(b) for b in self.bridges]])
+
+    def config(self) -> str:
+        """Fingerprint of what is reconciled in place (addresses, routes, rules, nft, sysctls)."""
+        return _fingerprint(
+            [
+                [asdict(a) for a in self.addresses],
+                [asdict(r) for r in self.routes],
+                [asdict(r) for r in self.rules],
+                list(self.sysctls),
+                self.nft,
+                self.resolver,
+            ]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A veth pair: end ``a`` in namespace ``a_ns`` (optionally enslaved to bridge ``a_master``),
+    end ``b`` in ``b_ns``."""
+
+    id: str
+    a_ns: str
+    a_if: str
+    b_ns: str
+    b_if: str
+    a_master: str | None = None
+    b_master: str | None = None
+
+    def fingerprint(self) -> str:
+        return _fingerprint(asdict(self))
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    topology: str
+    prefix: str
+    namespaces: tuple[Namespace, ...]
+    links: tuple[Link, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def namespace(self, name: str) -> Namespace:
+        for n in self.namespaces:
+            if n.name == name:
+                return n
+        raise KeyError(name)
+
+
+def _fingerprint(obj: object) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _v4(cidr: str) -> bool:
+    return ":" not in cidr
+
+
+def _host(net: str, n: int) -> str:
+    return str(ipaddress.IPv4Network(net)[n])
+
+
+def _plen(net: str) -> int:
+    return ipaddress.IPv4Network(net).prefixlen
+
+
+def resolver_address(vpc: Vpc) -> str:
+    """Primary CIDR base + 2 (V15, V80)."""
+    return _host(vpc.cidr_blocks[0], 2)
+
+
+INSTANCE_SYSCTLS = (
+    ("net.ipv6.conf.all.disable_ipv6", "1"),
+    ("net.ipv6.conf.default.disable_ipv6", "1"),
+    ("net.ipv4.conf.all.accept_redirects", "0"),
+    ("net.ipv4.conf.default.accept_redirects", "0"),
+)
+FORWARDER_SYSCTLS = INSTANCE_SYSCTLS + (
+    ("net.ipv4.ip_forward", "1"),
+    ("net.ipv4.conf.all.send_redirects", "0"),
+    ("net.ipv4.conf.default.send_redirects", "0"),
+)
+ROUTER_SYSCTLS = FORWARDER_SYSCTLS + (
+    # V35: same-subnet (bridged) traffic must not reach the NACL chains.
+    ("net.bridge.bridge-nf-call-iptables", "0"),
+    ("net.bridge.bridge-nf-call-ip6tables", "0"),
+    ("net.bridge.bridge-nf-call-arptables", "0"),
+)
+
+
+def build(topology: Topology, prefix: str = names.PREFIX) -> Desired:
+    """The desired data plane for ``topology`` (IPv4)."""
+    names.check_prefix(prefix)
+    b = _Builder(topology, prefix)
+    return b.build()
+
+
+class _Builder:
+    def __init__(self, topology: Topology, prefix: str) -> None:
+        self.t = topology
+        self.p = prefix
+        self.notes: list[str] = []
+        self.links: list[Link] = []
+        active = [pc for pc in topology.peerings if pc.status == "active"]
+        vpc_names = {v.name for v in topology.vpcs}
+        self.peerings = [pc for pc in active if pc.requester in vpc_names and pc.accepter in vpc_names]
+        link_ids = [f"igw:{v.name}" for v in topology.vpcs if v.internet_gateway]
+        link_ids += [f"inet:{v.name}" for v in topology.vpcs if v.internet_gateway]
+        link_ids += [f"pcx:{pc.name}" for pc in self.peerings]
+        link_ids += [f"host:{h.name}" for h in topology.internet_hosts]
+        self.transit = names.transit_slots(link_ids)
+
+    def t_addr(self, link: str, n: int) -> str:
+        return str(self.transit[link][n])
+
+    def build(self) -> Desired:
+        spaces: list[Namespace] = []
+        for vpc in self.t.vpcs:
+            spaces.append(self.router(vpc))
+            for inst in vpc.instances:
+                spaces.append(self.instance(vpc, inst))
+            for nat in vpc.nat_gateways:
+                spaces.append(self.nat(vpc, nat))
+            if vpc.internet_gateway:
+                spaces.append(self.igw(vpc))
+            if vpc.egress_only_internet_gateway:
+                self.notes.append(f"vpc {vpc.name}: egress-only internet gateway not realised (IPv6)")
+            if vpc.ipv6_cidr_blocks:
+                self.notes.append(f"vpc {vpc.name}: IPv6 not realised")
+        if self.t.transit_gateways:
+            self.notes.append("transit gateways not realised: their routes are blackholes")
+        if any(v.internet_gateway for v in self.t.vpcs) or self.t.internet_hosts:
+            spaces.append(self.internet())
+            for h in self.t.internet_hosts:
+                spaces.append(self.host(h.name, h.ip))
+        return Desired(
+            topology=self.t.source or "",
+            prefix=self.p,
+            namespaces=tuple(sorted(spaces, key=lambda n: n.name)),
+            links=tuple(sorted(self.links, key=lambda link: link.id)),
+            notes=tuple(self.notes),
+        )
+
+    # --- VPC router ------------------------------------------------------------------------
+
+    def bridge(self, vpc: str, subnet: str) -> str:
+        return names.ifname("b", vpc, subnet)
+
+    def subnet(self, vpc: Vpc, name: str) -> Subnet:
+        for s in vpc.subnets:
+            if s.name == name:
+                return s
+        raise KeyError(f"vpc {vpc.name}: no subnet {name}")
+
+    def router(self, vpc: Vpc) -> Namespace:
+        ns = names.ns_router(self.p, vpc.name)
+        bridges = tuple(Bridge(self.bridge(vpc.name, s.name), s.name) for s in vpc.subnets if _v4(s.cidr))
+        addresses = [Address(self.bridge(vpc.name, s.name), f"{_host(s.cidr, 1)}/{_plen(s.cidr)}")
+                     for s in vpc.subnets if _v4(s.cidr)]
+        addresses.append(Address("lo", f"{resolver_address(vpc)}/32"))
+        routes: list[KernelRoute] = []
+        rules: list[KernelRule] = []
+        tables = {rt.name: FIRST_TABLE + i for i, rt in enumerate(sorted(vpc.route_tables, key=lambda r: r.name))}
+        for rt in vpc.route_tables:
+            routes += self.route_table(vpc, rt, tables[rt.name])
+        for i, s in enumerate(sorted(vpc.subnets, key=lambda s: s.name)):
+            if _v4(s.cidr):
+                rules.append(KernelRule(RULE_PRIORITY + i, self.bridge(vpc.name, s.name), tables[s.route_table],
+                                        f"subnet {s.name} uses route table {s.route_table} (V18)"))
+        edge_ifs: list[str] = []
+        if vpc.internet_gateway:
+            edge_ifs.append("igw0")
+            addresses.append(Address("igw0", f"{self.t_addr(f'igw:{vpc.name}', 1)}/30"))
+            self.links.append(Link(f"igw:{vpc.name}", ns, "igw0", names.ns_igw(self.p, vpc.name), "vpc0"))
+        for pc in self.peerings:
+            if vpc.name not in (pc.requester, pc.accepter):
+                continue
+            ifn = names.ifname("x", pc.name)
+            edge_ifs.append(ifn)
+            mine = 1 if vpc.name == pc.requester else 2
+            addresses.append(Address(ifn, f"{self.t_addr(f'pcx:{pc.name}', mine)}/30"))
+            if vpc.name == pc.requester:
+                self.links.append(Link(f"pcx:{pc.name}", ns, ifn, names.ns_router(self.p, pc.accepter), ifn))
+        # Edge table: from the IGW or a peering only the VPC's own subnets are reachable.
+        routes.append(KernelRoute("0.0.0.0/0", EDGE_TABLE, "blackhole",
+                                  reason="edge: no transit through this VPC (V54, V55)"))
+        for s in vpc.subnets:
+            if _v4(s.cidr):
+                routes.append(KernelRoute(s.cidr, EDGE_TABLE, dev=self.bridge(vpc.name, s.name),
+                                          reason=f"edge: deliver to subnet {s.name}"))
+        for j, ifn in enumerate(sorted(edge_ifs)):
+            rules.append(KernelRule(RULE_PRIORITY + 500 + j, ifn, EDGE_TABLE,
+                                    "traffic from a gateway or peering reaches local subnets only (V54-V56)"))
+        return Namespace(
+            name=ns, role="router", node=f"router:{vpc.name}", bridges=bridges,
+            addresses=tuple(sorted(addresses, key=lambda a: (a.ifname, a.cidr))),
+            routes=tuple(sorted(routes, key=lambda r: (r.table, r.dst))),
+            rules=tuple(sorted(rules, key=lambda r: r.priority)),
+            sysctls=ROUTER_SYSCTLS, nft=nft.nacl_ruleset(vpc, {s.name: self.bridge(vpc.name, s.name) for s in vpc.subnets}),
+        )
+
+    def route_table(self, vpc: Vpc, rt: RouteTable, table: int) -> list[KernelRoute]:
+        entries: dict[str, KernelRoute] = {
+            "0.0.0.0/0": KernelRoute("0.0.0.0/0", table, "blackhole", reason=f"{rt.name}: no route matches")
+        }
+        for r in rt.routes:
+            if r.target.kind != "local" or not _v4(r.destination):
+                continue
+            entries[r.destination] = KernelRoute(r.destination, table, "blackhole",
+                                                 reason=f"{rt.name}: local {r.destination}, no subnet")
+            net = ipaddress.IPv4Network(r.destination)
+            for s in vpc.subnets:
+                if _v4(s.cidr) and ipaddress.IPv4Network(s.cidr).subnet_of(net):
+                    entries[s.cidr] = KernelRoute(s.cidr, table, dev=self.bridge(vpc.name, s.name),
+                                                  reason=f"{rt.name}: local -> subnet {s.name}")
+        for r in rt.routes:
+            if r.target.kind == "local" or not _v4(r.destination):
+                continue
+            entries[r.destination] = self.route(vpc, rt, r, table)
+        return list(entries.values())
+
+    def route(self, vpc: Vpc, rt: RouteTable, r: Route, table: int) -> KernelRoute:
+        why = f"{rt.name}: {r.destination} -> {r.target}"
+        kind, name = r.target.kind, r.target.name
+        if kind == "internet_gateway" and vpc.internet_gateway:
+            return KernelRoute(r.destination, table, via=self.t_addr(f"igw:{vpc.name}", 2), dev="igw0", reason=why)
+        if kind == "nat_gateway":
+            nat = next((n for n in vpc.nat_gateways if n.name == name), None)
+            if nat is not None:
+                return KernelRoute(r.destination, table, via=nat.private_ip,
+                                   dev=self.bridge(vpc.name, nat.subnet), reason=why)
+        if kind == "instance":
+            inst = next((i for i in vpc.instances if i.name == name), None)
+            if inst is not None:
+                return KernelRoute(r.destination, table, via=inst.private_ip,
+                                   dev=self.bridge(vpc.name, inst.subnet), reason=why)
+        if kind == "peering":
+            pc = next((p for p in self.peerings if p.name == name), None)
+            if pc is not None and vpc.name in (pc.requester, pc.accepter):
+                other = 2 if vpc.name == pc.requester else 1
+                return KernelRoute(r.destination, table, via=self.t_addr(f"pcx:{pc.name}", other),
+                                   dev=names.ifname("x", pc.name), reason=why)
+        if kind == "transit_gateway":
+            self.notes.append(f"{vpc.name}/{rt.name}: {r.destination} -> {r.target} is a blackhole (TGW not realised)")
+        return KernelRoute(r.destination, table, "blackhole", reason=f"{why}: blackhole (V26)")
+
+    # --- nodes -----------------------------------------------------------------------------
+
+    def attach(self, vpc: Vpc, subnet: str, ns: str, ip: str, what: str) -> tuple[Address, KernelRoute]:
+        s = self.subnet(vpc, subnet)
+        port = names.ifname("v", vpc.name, what)
+        self.links.append(Link(f"eni:{vpc.name}/{what}", names.ns_router(self.p, vpc.name), port, ns, "eth0",
+                               a_master=self.bridge(vpc.name, subnet)))
+        return (Address("eth0", f"{ip}/{_plen(s.cidr)}"),
+                KernelRoute("0.0.0.0/0", via=_host(s.cidr, 1), dev="eth0", reason="default via the VPC router (V14)"))
+
+    def instance(self, vpc: Vpc, inst: Instance) -> Namespace:
+        ns = names.ns_instance(self.p, vpc.name, inst.name)
+        addr, default = self.attach(vpc, inst.subnet, ns, inst.private_ip, f"i:{inst.name}")
+        sysctls = INSTANCE_SYSCTLS if inst.source_dest_check else FORWARDER_SYSCTLS
+        return Namespace(
+            name=ns, role="instance", node=f"{vpc.name}/{inst.name}", addresses=(addr,), routes=(default,),
+            sysctls=sysctls, nft=nft.sg_ruleset(self.t, vpc, inst, resolver_address(vpc)),
+            resolver=resolver_address(vpc) if vpc.enable_dns_support else None,
+        )
+
+    def nat(self, vpc: Vpc, nat_gw: NatGateway) -> Namespace:
+        ns = names.ns_nat(self.p, vpc.name, nat_gw.name)
+        addr, default = self.attach(vpc, nat_gw.subnet, ns, nat_gw.private_ip, f"n:{nat_gw.name}")
+        return Namespace(
+            name=ns, role="nat", node=f"{vpc.name}/{nat_gw.name}", addresses=(addr,), routes=(default,),
+            sysctls=FORWARDER_SYSCTLS, nft=nft.natgw_ruleset(vpc, nat_gw),
+            resolver=resolver_address(vpc) if vpc.enable_dns_support else None,
+        )
+
+    def public_map(self, vpc: Vpc) -> dict[str, str]:
+        """public -> private for every ENI with a public address (instances, public NAT GWs)."""
+        out = {i.public_ip: i.private_ip for i in vpc.instances if i.public_ip and _v4(i.public_ip)}
+        out.update({n.public_ip: n.private_ip for n in vpc.nat_gateways
+                    if n.public_ip and n.connectivity == "public"})
+        return out
+
+    def igw(self, vpc: Vpc) -> Namespace:
+        ns = names.ns_igw(self.p, vpc.name)
+        up, down = f"igw:{vpc.name}", f"inet:{vpc.name}"
+        routes = [KernelRoute(c, via=self.t_addr(up, 1), dev="vpc0", reason=f"VPC CIDR {c}")
+                  for c in vpc.cidr_blocks if _v4(c)]
+        routes.append(KernelRoute("0.0.0.0/0", via=self.t_addr(down, 1), dev="inet0", reason="the internet"))
+        return Namespace(
+            name=ns, role="igw", node=f"igw:{vpc.name}",
+            addresses=(Address("inet0", f"{self.t_addr(down, 2)}/30"), Address("vpc0", f"{self.t_addr(up, 2)}/30")),
+            routes=tuple(sorted(routes, key=lambda r: (r.table, r.dst))), sysctls=FORWARDER_SYSCTLS,
+            nft=nft.igw_ruleset(self.public_map(vpc)),
+        )
+
+    def internet(self) -> Namespace:
+        ns = names.ns_internet(self.p)
+        addresses: list[Address] = []
+        routes = [KernelRoute("0.0.0.0/0", kind="blackhole", reason="no route on the emulated internet")]
+        for vpc in self.t.vpcs:
+            if not vpc.internet_gateway:
+                continue
+            ifn = names.ifname("g", vpc.name)
+            link = f"inet:{vpc.name}"
+            addresses.append(Address(ifn, f"{self.t_addr(link, 1)}/30"))
+            self.links.append(Link(link, ns, ifn, names.ns_igw(self.p, vpc.name), "inet0"))
+            for pub in sorted(self.public_map(vpc)):
+                routes.append(KernelRoute(f"{pub}/32", via=self.t_addr(link, 2), dev=ifn,
+                                          reason=f"public address of VPC {vpc.name}"))
+        for h in self.t.internet_hosts:
+            ifn = names.ifname("h", h.name)
+            link = f"host:{h.name}"
+            addresses.append(Address(ifn, f"{self.t_addr(link, 1)}/30"))
+            self.links.append(Link(link, ns, ifn, names.ns_host(self.p, h.name), "eth0"))
+            routes.append(KernelRoute(f"{h.ip}/32", via=self.t_addr(link, 2), dev=ifn, reason=f"internet host {h.name}"))
+        return Namespace(
+            name=ns, role="internet", node="internet",
+            addresses=tuple(sorted(addresses, key=lambda a: (a.ifname, a.cidr))),
+            routes=tuple(sorted(routes, key=lambda r: (r.table, r.dst))), sysctls=FORWARDER_SYSCTLS,
+        )
+
+    def host(self, name: str, ip: str) -> Namespace:
+        link = f"host:{name}"
+        return Namespace(
+            name=names.ns_host(self.p, name), role="host", node=name,
+            addresses=(Address("eth0", f"{ip}/32"), Address("eth0", f"{self.t_addr(link, 2)}/30")),
+            routes=(KernelRoute("0.0.0.0/0", via=self.t_addr(link, 1), dev="eth0", src=ip, reason="default via the internet"),),
+            sysctls=INSTANCE_SYSCTLS,
+        )
