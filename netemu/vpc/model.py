@@ -90,6 +90,9 @@ class SgRule:
     group: GroupRef | None = None
     icmp: IcmpMatch | None = None
     description: str | None = None
+    # V45: the rule references a group across a peering that is no longer active (deleted):
+    # AWS keeps the rule but it is stale and matches nothing.
+    stale: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,9 @@ class Route:
     destination: str
     target: RouteTarget
     origin: str = "CreateRoute"
+    # For a blackhole route (target kind "blackhole", V26): the target the file named, which is
+    # unavailable (NAT gateway deleted, instance terminated, IGW detached, peering not active).
+    unavailable_target: RouteTarget | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +178,7 @@ class NatGateway:
     private_ip: str
     public_ip: str | None = None
     connectivity: str = "public"
+    eni_id: str = ""  # deterministic eni-... id of the NAT gateway's interface (flow logs)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,183 @@
+"""CIDR and address arithmetic for VPCs (pure).
+
+Name: addressing
+Behaviour (VPC-UG vpc-cidr-blocks.html, subnet-sizing.html; AWS-SEMANTICS V2, V5, V14, V15):
+  - a CIDR written with host bits set is canonicalised, not rejected (V2);
+  - in every subnet the first four addresses and the last one are reserved: network, +1 VPC
+    router, +2 DNS, +3 reserved, broadcast (V14; the same positions for IPv6 subnets);
+  - the Amazon DNS server is the primary VPC CIDR's base + 2 (V15);
+  - secondary IPv4 blocks are restricted by the range of the primary block (V5);
+  - omitted addresses are allocated from the free ones in ascending order (deterministic).
+Examples:
+  canonical("100.68.0.18/18") == "100.68.0.0/18"
+  reserved_addresses("10.0.1.0/24") == ("10.0.1.0", "10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.255")
+  available_ip_count("10.0.1.0/24") == 251
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from collections.abc import Iterable
+from ipaddress import IPv4Network, IPv6Network
+
+Network = IPv4Network | IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+RFC6598 = ipaddress.ip_network("100.64.0.0/10")
+BENCHMARK = ipaddress.ip_network("198.19.0.0/16")
+LINK_LOCAL = ipaddress.ip_network("169.254.0.0/16")
+# Not usable as VPC space (netemu decision for Part M row 4, AWS-SEMANTICS V5): "this network",
+# loopback, link-local (V5), multicast and the reserved class E range.
+NEVER_VPC = tuple(
+    ipaddress.ip_network(n)
+    for n in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4")
+)
+# V24: no route may target these (IMDS and friends).
+ROUTE_FORBIDDEN = (ipaddress.ip_network("169.254.168.0/22"), ipaddress.ip_network("fd00:ec2::/32"))
+# Addresses that can never be a public IPv4 (EIP / auto-assigned public address).
+NOT_PUBLIC = RFC1918 + (RFC6598,) + NEVER_VPC
+
+
+def network(text: str) -> Network:
+    """Parse a CIDR leniently (host bits allowed, V2); raises ValueError when it is not one."""
+    if not isinstance(text, str) or "/" not in text:
+        raise ValueError(f"not a CIDR: {text!r}")
+    return ipaddress.ip_network(text.strip(), strict=False)
+
+
+def canonical(text: str) -> str:
+    """``100.68.0.18/18`` -> ``100.68.0.0/18`` (V2)."""
+    return str(network(text))
+
+
+def address(text: str) -> Address:
+    if not isinstance(text, str):
+        raise ValueError(f"not an address: {text!r}")
+    return ipaddress.ip_address(text.strip())
+
+
+def overlaps(a: str, b: str) -> bool:
+    na, nb = network(a), network(b)
+    return na.version == nb.version and na.overlaps(nb)
+
+
+def within(inner: str, outer: str) -> bool:
+    """``inner`` equal to or inside ``outer`` (same family)."""
+    ni, no = network(inner), network(outer)
+    return ni.version == no.version and ni.subnet_of(no)  # type: ignore[arg-type]
+
+
+def contains(cidr: str, addr: str) -> bool:
+    n, a = network(cidr), address(addr)
+    return n.version == a.version and a in n
+
+
+def reserved_addresses(subnet_cidr: str) -> tuple[str, ...]:
+    """The five addresses AWS reserves in a subnet (V14): base, +1, +2, +3 and the last."""
+    n = network(subnet_cidr)
+    base, last = int(n.network_address), int(n.broadcast_address)
+    cls = type(n.network_address)
+    return tuple(str(cls(i)) for i in (base, base + 1, base + 2, base + 3, last))
+
+
+def is_reserved(addr: str, subnet_cidr: str) -> bool:
+    return str(address(addr)) in reserved_addresses(subnet_cidr)
+
+
+def available_ip_count(subnet_cidr: str) -> int:
+    """AWS's ``AvailableIpAddressCount`` of an empty subnet: 2^(32-len) - 5 (V14)."""
+    return network(subnet_cidr).num_addresses - 5
+
+
+def dns_server(primary_cidr: str) -> str:
+    """The Amazon DNS server of a VPC: primary CIDR base + 2 (V15, V80)."""
+    n = network(primary_cidr)
+    return str(n.network_address + 2)
+
+
+def vpc_router(subnet_cidr: str) -> str:
+    """The subnet's VPC router address: base + 1 (V14)."""
+    return str(network(subnet_cidr).network_address + 1)
+
+
+def allocate(subnet_cidr: str, taken: Iterable[str], count: int) -> list[str]:
+    """``count`` free addresses of the subnet, ascending, skipping reserved and ``taken`` ones.
+    Returns fewer when the subnet is full."""
+    n = network(subnet_cidr)
+    used = {str(address(a)) for a in taken} | set(reserved_addresses(subnet_cidr))
+    out: list[str] = []
+    first = int(n.network_address) + 4
+    last = int(n.broadcast_address) - 1
+    cls = type(n.network_address)
+    i = first
+    while len(out) < count and i <= last:
+        a = str(cls(i))
+        if a not in used:
+            out.append(a)
+        i += 1
+    return out
+
+
+def in_any(cidr: str, ranges: Iterable[Network]) -> bool:
+    """``cidr`` overlaps one of ``ranges``."""
+    n = network(cidr)
+    return any(n.version == r.version and n.overlaps(r) for r in ranges)
+
+
+def is_public_ipv4(addr: str) -> bool:
+    a = address(addr)
+    return a.version == 4 and not any(a in r for r in NOT_PUBLIC)
+
+
+def vpc_range_forbidden(cidr: str) -> bool:
+    """A range no VPC may use (V5: 169.254.0.0/16; netemu: loopback, multicast, class E, 0/8)."""
+    return in_any(cidr, NEVER_VPC)
+
+
+def _range_of(n: Network) -> str:
+    for r in RFC1918:
+        if n.subnet_of(r):  # type: ignore[arg-type]
+            return str(r)
+    if n.subnet_of(BENCHMARK):  # type: ignore[arg-type]
+        return str(BENCHMARK)
+    return "public"
+
+
+def association_restricted(existing: Iterable[str], new: str) -> bool:
+    """V5: may ``new`` be added as a secondary IPv4 block to a VPC whose blocks are
+    ``existing`` (primary first)? True when AWS restricts the association."""
+    blocks = [network(b) for b in existing]
+    n = network(new)
+    if n.version != 4 or not blocks:
+        return False
+    if n.overlaps(LINK_LOCAL):
+        return True
+    kind = _range_of(blocks[0])
+    ten, one72, one92 = RFC1918
+    rules: dict[str, tuple[Network, ...]] = {
+        "10.0.0.0/8": (one72, one92, BENCHMARK),
+        "172.16.0.0/12": (ten, one92, ipaddress.ip_network("172.31.0.0/16"), BENCHMARK),
+        "192.168.0.0/16": (ten, one72, BENCHMARK),
+        "198.19.0.0/16": RFC1918,
+        "public": RFC1918 + (BENCHMARK,),
+    }
+    if any(n.overlaps(r) for r in rules[kind]):
+        return True
+    if kind == "10.0.0.0/8":
+        ten15 = ipaddress.ip_network("10.0.0.0/15")
+        ten16 = ipaddress.ip_network("10.0.0.0/16")
+        if any(b.subnet_of(ten15) for b in blocks) and n.overlaps(ten16):  # type: ignore[arg-type]
+            return True
+    return False
+
+
+def eni_id(vpc: str, name: str) -> str:
+    """A deterministic ENI id (``eni-`` + 17 hex digits) for an instance or NAT gateway."""
+    return "eni-" + hashlib.sha256(f"{vpc}/{name}".encode()).hexdigest()[:17]
+
+
+def resource_id(prefix: str, *parts: str) -> str:
+    """A deterministic AWS-looking id (``rtb-...``, ``pcx-...``) for messages."""
+    return f"{prefix}-" + hashlib.sha256("/".join(parts).encode()).hexdigest()[:17]

@@ -1,0 +1,660 @@
+"""The AWS rules a topology must satisfy, checked on the drafts of ``load.py`` (pure).
+
+Name: validate
+Behaviour: each function checks one group of AWS-SEMANTICS items (cited by number) and reports
+  every violation with AWS's error code and, where known, AWS's wording. Codes AWS has:
+  InvalidVpc.Range, CidrLimitExceeded, InvalidSubnet.Range, InvalidSubnet.Conflict,
+  InvalidParameterValue, InvalidParameterCombination, MissingParameter, RouteAlreadyExists,
+  RouteLimitExceeded, RouteTableLimitExceeded, InvalidRouteTableID.NotFound,
+  InvalidNetworkAclID.NotFound, InvalidSubnetID.NotFound, InvalidNatGatewayID.NotFound,
+  InvalidInstanceID.NotFound, InvalidGatewayID.NotFound, InvalidVpcPeeringConnectionID.NotFound,
+  InvalidTransitGatewayID.NotFound, InvalidTransitGatewayAttachmentID.NotFound,
+  InvalidRouteTableID.NotFound, InvalidVpcID.NotFound, NetworkAclEntryAlreadyExists,
+  InvalidGroup.Duplicate, InvalidGroup.NotFound, InvalidGroup.Reserved, InvalidPermission.Duplicate,
+  SecurityGroupsPerInterfaceLimitExceeded, InvalidIPAddress.InUse,
+  InsufficientFreeAddressesInSubnet, Resource.AlreadyAssociated, Gateway.NotAttached,
+  VpcPeeringConnectionAlreadyExists, ActiveVpcPeeringConnectionPerVpcLimitExceeded,
+  DuplicateSubnetsInSameZone, DuplicateTransitGatewayAttachment.
+  netemu's own codes (no AWS API call matches the situation): DuplicateName (two items of one
+  kind with one name), NatGatewayNotInPublicSubnet (V67), OverlappingCidrs (V52: AWS lets the
+  request fail), UnknownParameter, FileError, SyntaxError.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from netemu.vpc import addressing
+from netemu.vpc.draft import DInstance, DNat, DPeering, DRouteTable, DTopology, DVpc, Report
+
+MAX_CIDRS = 5  # V4 (per family)
+MAX_ROUTE_TABLES = 200  # V29
+MAX_ROUTES_PER_FAMILY = 50  # V29
+MAX_ACTIVE_PEERINGS = 50  # V62
+MAX_SGS_PER_ENI = 5  # V51
+PEERING_STATUSES = ("initiating-request", "pending-acceptance", "active", "deleted", "rejected",
+                    "failed", "expired", "provisioning", "deleting")
+LIVE_PEERING = ("initiating-request", "pending-acceptance", "active", "provisioning")
+
+
+def validate(topo: DTopology, r: Report) -> None:
+    for v in topo.vpcs:
+        vpc_blocks(v, r)
+        gateways(v, r)
+        subnets(v, r)
+        network_acls(v, r)
+        security_group_names(v, r)
+    names = [v.name for v in topo.vpcs]
+    for v in topo.vpcs:
+        route_tables(v, topo, r)
+        associations(v, r)
+        addresses(v, topo, r)
+        nat_gateways(v, r)
+        security_group_rules(v, topo, r)
+    peerings(topo, r, set(names))
+    internet_hosts(topo, r)
+    transit_gateways(topo, r)
+
+
+# --- V1-V11: VPC CIDR blocks ----------------------------------------------------------------------
+
+
+def vpc_blocks(v: DVpc, r: Report) -> None:
+    seen: list[str] = []
+    for i, b in enumerate(v.cidr_blocks):
+        n = addressing.network(b.cidr)
+        if n.version != 4:
+            r.add(b.path, "InvalidVpc.Range",
+                  f"The CIDR '{b.cidr}' is invalid: cidr_blocks are IPv4 (use ipv6_cidr_blocks)")
+            continue
+        if not 16 <= n.prefixlen <= 28:  # V1, V3
+            r.add(b.path, "InvalidVpc.Range",
+                  f"The CIDR '{b.cidr}' is invalid. A VPC CIDR block is between /16 and /28 (V1).")
+            continue
+        if addressing.vpc_range_forbidden(b.cidr):  # V5: 169.254/16; Part M 4
+            r.add(b.path, "InvalidVpc.Range",
+                  f"The CIDR '{b.cidr}' is invalid: it is in a range that can't be assigned to a "
+                  "VPC (169.254.0.0/16 link-local, loopback, multicast or reserved).")
+            continue
+        clash = next((s for s in seen if addressing.overlaps(s, b.cidr)), None)
+        if clash is not None:  # V3
+            r.add(b.path, "InvalidVpc.Range",
+                  f"The CIDR '{b.cidr}' conflicts with another CIDR block of the VPC ({clash}).")
+            continue
+        if i > 0 and seen and addressing.association_restricted(seen, b.cidr):  # V5
+            r.add(b.path, "InvalidVpc.Range",
+                  f"The CIDR '{b.cidr}' is restricted. Use a CIDR from the same private address "
+                  f"range as the current VPC CIDR ({seen[0]}), or use a publicly-routable CIDR.")
+            continue
+        seen.append(b.cidr)
+    for family, blocks in (("IPv4", v.cidr_blocks), ("IPv6", v.ipv6_cidr_blocks)):
+        if len(blocks) > MAX_CIDRS:  # V4
+            r.add(blocks[MAX_CIDRS].path, "CidrLimitExceeded",
+                  f"This network '{v.name}' has met its maximum number of allowed {family} CIDRs: "
+                  f"{MAX_CIDRS}")
+    seen6: list[str] = []
+    for b in v.ipv6_cidr_blocks:
+        n = addressing.network(b.cidr)
+        if n.version != 6 or n.prefixlen != 56:  # V10
+            r.add(b.path, "InvalidVpc.Range",
+                  f"The CIDR '{b.cidr}' is invalid: a VPC IPv6 block is an IPv6 /56 (V10).")
+        elif n.is_link_local or n.is_multicast or n.is_loopback:
+            r.add(b.path, "InvalidVpc.Range", f"The CIDR '{b.cidr}' is invalid.")
+        elif any(addressing.overlaps(s, b.cidr) for s in seen6):
+            r.add(b.path, "InvalidVpc.Range",
+                  f"The CIDR '{b.cidr}' conflicts with another CIDR block of the VPC.")
+        else:
+            seen6.append(b.cidr)
+
+
+# --- V63: gateways --------------------------------------------------------------------------------
+
+
+def gateways(v: DVpc, r: Report) -> None:
+    for kind, gws in (("internet gateway", v.internet_gateways),
+                      ("egress-only internet gateway", v.egress_only_internet_gateways)):
+        attached = [g for g in gws if g.state == "attached"]
+        for extra in attached[1:]:  # V63
+            r.add(extra.path, "Resource.AlreadyAssociated",
+                  f"resource {kind} is already attached to network {v.name}: a VPC has at most "
+                  f"one attached {kind} (V63)")
+
+
+# --- V12-V15: subnets -----------------------------------------------------------------------------
+
+
+def subnets(v: DVpc, r: Report) -> None:
+    blocks = [b.cidr for b in v.cidr_blocks]
+    v6blocks = [b.cidr for b in v.ipv6_cidr_blocks]
+    placed: list[tuple[str, str]] = []
+    placed6: list[tuple[str, str]] = []
+    for s in v.subnets:
+        if s.cidr is not None:
+            n = addressing.network(s.cidr)
+            if n.version != 4:
+                r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
+                      f"The CIDR '{s.cidr}' is invalid: cidr is IPv4 (use ipv6_cidr)")
+            elif not 16 <= n.prefixlen <= 28:  # V12
+                r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
+                      f"The CIDR '{s.cidr}' is invalid. A subnet CIDR block is between /16 and "
+                      "/28 (V12).")
+            elif not any(addressing.within(s.cidr, b) for b in blocks):  # V12
+                r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
+                      f"The CIDR '{s.cidr}' is invalid: it is not within one of the VPC's CIDR "
+                      f"blocks ({', '.join(blocks)}).")
+            else:
+                clash = next((name for name, c in placed if addressing.overlaps(c, s.cidr)), None)
+                if clash is not None:
+                    r.add(f"{s.path}.cidr", "InvalidSubnet.Conflict",
+                          f"The CIDR '{s.cidr}' conflicts with another subnet ({clash}).")
+                else:
+                    placed.append((s.name, s.cidr))
+        if s.ipv6_cidr is not None:
+            n6 = addressing.network(s.ipv6_cidr)
+            if n6.version != 6 or n6.prefixlen != 64:  # V10
+                r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Range",
+                      f"The IPv6 CIDR '{s.ipv6_cidr}' is invalid: a subnet's IPv6 block is a /64.")
+            elif not any(addressing.within(s.ipv6_cidr, b) for b in v6blocks):
+                r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Range",
+                      f"The IPv6 CIDR '{s.ipv6_cidr}' is not within the VPC's IPv6 blocks "
+                      f"({', '.join(v6blocks) or 'none'}).")
+            else:
+                clash = next((nm for nm, c in placed6 if addressing.overlaps(c, s.ipv6_cidr)), None)
+                if clash is not None:
+                    r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Conflict",
+                          f"The CIDR '{s.ipv6_cidr}' conflicts with another subnet ({clash}).")
+                else:
+                    placed6.append((s.name, s.ipv6_cidr))
+        az_suffix = s.az[len(v.region):] if s.az.startswith(v.region) else ""
+        if not (len(az_suffix) == 1 and az_suffix.isalpha() and az_suffix.islower()):  # V13
+            r.add(f"{s.path}.az", "InvalidParameterValue",
+                  f"Value ({s.az}) for parameter availabilityZone is invalid. Subnets can only be "
+                  f"created in an availability zone of the VPC's Region {v.region} "
+                  f"({v.region}a, {v.region}b, ...).")
+
+
+def _subnet(v: DVpc, name: str):  # type: ignore[no-untyped-def]
+    return next((s for s in v.subnets if s.name == name), None)
+
+
+def _owner(topo: DTopology, kind: str, name: str) -> str | None:
+    """The VPC that declares a NAT gateway / instance / route table / subnet named ``name``."""
+    for v in topo.vpcs:
+        items: Iterable[object] = {"nat_gateway": v.nat_gateways, "instance": v.instances,
+                                   "route_table": v.route_tables, "subnet": v.subnets,
+                                   "network_acl": v.network_acls,
+                                   "security_group": v.security_groups}[kind]
+        if any(getattr(i, "name", None) == name for i in items):
+            return v.name
+    return None
+
+
+# --- V14, V15: addresses --------------------------------------------------------------------------
+
+
+def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
+    used: dict[str, str] = {}  # private IP -> path of its holder
+    used6: dict[str, str] = {}
+    parts: list[DNat | DInstance] = [n for n in v.nat_gateways if n.state != "deleted"]
+    parts += [i for i in v.instances if i.state != "terminated"]
+    need: Counter[str] = Counter()
+    for p in parts:
+        s = _subnet(v, p.subnet)
+        if s is None:
+            elsewhere = _owner(topo, "subnet", p.subnet)
+            if elsewhere:
+                r.add(f"{p.path}.subnet", "InvalidParameterValue",
+                      f"subnet {p.subnet} belongs to VPC {elsewhere}, not {v.name}")
+            else:
+                r.add(f"{p.path}.subnet", "InvalidSubnetID.NotFound",
+                      f"The subnet ID '{p.subnet}' does not exist")
+            continue
+        if s.cidr is None:
+            continue
+        if p.private_ip is None:
+            need[s.name] += 1
+        elif not addressing.contains(s.cidr, p.private_ip):
+            r.add(f"{p.path}.private_ip", "InvalidParameterValue",
+                  f"Address {p.private_ip} does not fall within the subnet's address range "
+                  f"({s.cidr})")
+        elif addressing.is_reserved(p.private_ip, s.cidr):  # V14, V15
+            r.add(f"{p.path}.private_ip", "InvalidParameterValue",
+                  f"Address {p.private_ip} is in subnet's reserved address range (the first four "
+                  f"and the last address of {s.cidr} are reserved, V14)")
+        elif p.private_ip in used:
+            r.add(f"{p.path}.private_ip", "InvalidIPAddress.InUse",
+                  f"Address {p.private_ip} is in use (by {used[p.private_ip]}).")
+        else:
+            used[p.private_ip] = p.path
+        if isinstance(p, DInstance) and p.ipv6_address is not None:
+            if s.ipv6_cidr is None or not addressing.contains(s.ipv6_cidr, p.ipv6_address):
+                r.add(f"{p.path}.ipv6_address", "InvalidParameterValue",
+                      f"Address {p.ipv6_address} does not fall within the subnet's IPv6 range "
+                      f"({s.ipv6_cidr or 'the subnet has no IPv6 CIDR'})")
+            elif addressing.is_reserved(p.ipv6_address, s.ipv6_cidr):
+                r.add(f"{p.path}.ipv6_address", "InvalidParameterValue",
+                      f"Address {p.ipv6_address} is in subnet's reserved address range (V14)")
+            elif p.ipv6_address in used6:
+                r.add(f"{p.path}.ipv6_address", "InvalidIPAddress.InUse",
+                      f"Address {p.ipv6_address} is in use.")
+            else:
+                used6[p.ipv6_address] = p.path
+    for name, count in need.items():
+        s = _subnet(v, name)
+        assert s is not None and s.cidr is not None
+        taken = [ip for ip in used if addressing.contains(s.cidr, ip)]
+        if len(addressing.allocate(s.cidr, taken, count)) < count:
+            r.add(s.path, "InsufficientFreeAddressesInSubnet",
+                  f"There are not enough free addresses in subnet '{name}' ({s.cidr}: "
+                  f"{addressing.available_ip_count(s.cidr)} usable) for the {count} parts "
+                  "without a private_ip.")
+    public: dict[str, str] = {}
+    for vv in topo.vpcs:
+        for p in [*vv.nat_gateways, *vv.instances]:
+            if p.public_ip is not None:
+                public.setdefault(p.public_ip, p.path)
+    for p in parts:
+        if p.public_ip is None:
+            continue
+        if not addressing.is_public_ipv4(p.public_ip):
+            r.add(f"{p.path}.public_ip", "InvalidParameterValue",
+                  f"{p.public_ip} is not a public IPv4 address (RFC 1918, RFC 6598, loopback, "
+                  "link-local and multicast addresses can't be public IPs)")
+        elif public.get(p.public_ip) != p.path:
+            r.add(f"{p.path}.public_ip", "Resource.AlreadyAssociated",
+                  f"the public IP {p.public_ip} is already associated with "
+                  f"{public[p.public_ip]}")
+    if isinstance(parts, list):
+        for i in v.instances:
+            if i.security_groups and len(i.security_groups) > MAX_SGS_PER_ENI:  # V51
+                r.add(f"{i.path}.security_groups", "SecurityGroupsPerInterfaceLimitExceeded",
+                      f"The maximum number of security groups per interface has been reached "
+                      f"({MAX_SGS_PER_ENI}).")
+
+
+# --- V18-V29: route tables --------------------------------------------------------------------------
+
+
+def _is_local_block(v: DVpc, dest: str) -> bool:
+    return dest in v.cidrs()
+
+
+def route_tables(v: DVpc, topo: DTopology, r: Report) -> None:
+    mains = [rt for rt in v.route_tables if rt.main]
+    for extra in mains[1:]:  # V18/V19: one main route table
+        r.add(f"{extra.path}.main", "InvalidParameterValue",
+              f"a VPC has exactly one main route table; {mains[0].name} is already main")
+    if not mains and any(rt.name == "main" for rt in v.route_tables):
+        rt = next(rt for rt in v.route_tables if rt.name == "main")
+        r.add(f"{rt.path}.name", "DuplicateName",
+              "'main' names the implicit main route table; set main: true on this table or "
+              "rename it")
+    if len(v.route_tables) + (0 if mains else 1) > MAX_ROUTE_TABLES:  # V29
+        r.add(f"{v.path}.route_tables", "RouteTableLimitExceeded",
+              f"The maximum number of route tables per VPC has been reached ({MAX_ROUTE_TABLES}).")
+    for rt in v.route_tables:
+        _routes(v, rt, topo, r)
+
+
+def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
+    seen: dict[str, str] = {}
+    per_family: Counter[int] = Counter()
+    subnet_cidrs = {s.cidr for s in v.subnets} | {s.ipv6_cidr for s in v.subnets}
+    for route in rt.routes:
+        dest, target = route.destination, route.target
+        assert dest is not None and target is not None
+        dpath, tpath = f"{route.path}.destination", f"{route.path}.target"
+        net = addressing.network(dest)
+        if _is_local_block(v, dest):
+            if target.kind == "none":  # V20 / Part M 15
+                r.add(route.path, "InvalidParameterValue",
+                      f"cannot remove local route {dest} in route table {rt.name} (V20)")
+            elif target.kind not in ("local", "nat_gateway", "instance"):  # V25, Part M 23
+                r.add(dpath, "RouteAlreadyExists",
+                      f"The route identified by {dest} already exists (the local route; only its "
+                      "target can be replaced, by a NAT gateway or a network interface, V20).")
+            else:
+                _target_exists(v, rt, route.path, target, dest, topo, r)
+            continue
+        if target.kind == "none":
+            r.add(tpath, "MissingParameter", "a route needs a target")
+            continue
+        if target.kind == "local":
+            r.add(tpath, "InvalidParameterValue",
+                  f"the local target is only for the VPC's own CIDR blocks ({', '.join(v.cidrs())})")
+            continue
+        if dest in seen:  # V25
+            r.add(dpath, "RouteAlreadyExists",
+                  f"The route identified by {dest} already exists (at {seen[dest]}).")
+            continue
+        seen[dest] = route.path
+        per_family[net.version] += 1
+        if any(net.version == f.version and net.subnet_of(f)  # type: ignore[arg-type]
+               for f in addressing.ROUTE_FORBIDDEN):  # V24
+            r.add(dpath, "InvalidParameterValue",
+                  f"The destination CIDR block {dest} is equal to or more specific than "
+                  "169.254.168.0/22 (fd00:ec2::/32 for IPv6), which is reserved for AWS services "
+                  "(V24).")
+            continue
+        inside = [b for b in v.cidrs() if addressing.within(dest, b)]
+        if inside:  # V21 (and V6: the block must not contain an existing route)
+            if dest not in subnet_cidrs or target.kind not in ("nat_gateway", "instance"):
+                r.add(dpath, "InvalidParameterValue",
+                      f"The destination CIDR block {dest} is more specific than the local route "
+                      f"{inside[0]}: such a route must match a subnet's CIDR exactly and target a "
+                      "NAT gateway or a network interface (V21, V6).")
+                continue
+        if target.kind == "egress_only_internet_gateway" and net.version != 6:  # V73
+            r.add(tpath, "InvalidParameterValue",
+                  "an egress-only internet gateway can only be the target of IPv6 routes")
+            continue
+        _target_exists(v, rt, route.path, target, dest, topo, r)
+    for family, count in per_family.items():
+        if count > MAX_ROUTES_PER_FAMILY:  # V29
+            r.add(f"{rt.path}.routes", "RouteLimitExceeded",
+                  f"The maximum number of routes per route table ({MAX_ROUTES_PER_FAMILY} per IP "
+                  f"family) has been reached (IPv{family}: {count}).")
+
+
+def _target_exists(v: DVpc, rt: DRouteTable, path: str, target, dest: str,  # type: ignore[no-untyped-def]
+                   topo: DTopology, r: Report) -> None:
+    tpath = f"{path}.target"
+    differ = (f"route table {rt.name} and network gateway {target} belong to different networks")
+    if target.kind == "internet_gateway":
+        if not v.internet_gateways:  # Part M 16
+            r.add(tpath, "InvalidGatewayID.NotFound",
+                  f"VPC {v.name} has no internet gateway (declare internet_gateway: true; a "
+                  "detached one makes the route a blackhole, V26)")
+    elif target.kind == "egress_only_internet_gateway":
+        if not v.egress_only_internet_gateways:
+            r.add(tpath, "InvalidGatewayID.NotFound",
+                  f"VPC {v.name} has no egress-only internet gateway")
+    elif target.kind in ("nat_gateway", "instance"):
+        items = v.nat_gateways if target.kind == "nat_gateway" else v.instances
+        if not any(i.name == target.name for i in items):
+            if _owner(topo, target.kind, target.name):
+                r.add(tpath, "InvalidParameterValue", differ)
+            else:
+                code = ("InvalidNatGatewayID.NotFound" if target.kind == "nat_gateway"
+                        else "InvalidInstanceID.NotFound")
+                what = "natGateway" if target.kind == "nat_gateway" else "instance"
+                r.add(tpath, code, f"The {what} ID '{target.name}' does not exist")
+    elif target.kind == "peering":
+        p = next((p for p in topo.peerings if p.name == target.name), None)
+        if p is None:
+            r.add(tpath, "InvalidVpcPeeringConnectionID.NotFound",
+                  f"The vpcPeeringConnection ID '{target.name}' does not exist")
+        elif v.name not in (p.requester, p.accepter):
+            r.add(tpath, "InvalidParameterValue", differ)
+    elif target.kind == "transit_gateway":
+        t = next((t for t in topo.transit_gateways if t.name == target.name), None)
+        if t is None:
+            r.add(tpath, "InvalidTransitGatewayID.NotFound",
+                  f"The transitGateway ID '{target.name}' does not exist.")
+        elif not any(a.vpc == v.name for a in t.attachments):
+            r.add(tpath, "InvalidParameterValue",
+                  f"transit gateway {target.name} has no attachment in VPC {v.name}")
+
+
+# --- V18, V30: associations -------------------------------------------------------------------------
+
+
+def associations(v: DVpc, r: Report) -> None:
+    tables = {rt.name for rt in v.route_tables} | ({"main"} if not any(
+        rt.main for rt in v.route_tables) else set())
+    acls = {n.name for n in v.network_acls} | {"default"}
+    for s in v.subnets:
+        if s.route_table is not None and s.route_table not in tables:  # V18, Part M 33
+            r.add(f"{s.path}.route_table", "InvalidRouteTableID.NotFound",
+                  f"The routeTable ID '{s.route_table}' does not exist in VPC {v.name} (a route "
+                  "table serves subnets of its own VPC only)")
+        if s.network_acl is not None and s.network_acl not in acls:  # V30
+            r.add(f"{s.path}.network_acl", "InvalidNetworkAclID.NotFound",
+                  f"The network ACL ID '{s.network_acl}' does not exist in VPC {v.name}")
+
+
+# --- V30-V33: network ACLs ------------------------------------------------------------------------
+
+
+def network_acls(v: DVpc, r: Report) -> None:
+    for acl in v.network_acls:
+        for direction, rules in (("inbound", acl.inbound), ("outbound", acl.outbound)):
+            seen: dict[int, str] = {}
+            for rule in rules:
+                assert rule.number is not None
+                if not 1 <= rule.number <= 32766:  # V31, Part M 29
+                    r.add(f"{rule.path}.rule", "InvalidParameterValue",
+                          f"Invalid value '{rule.number}' for rule number: a rule number is "
+                          "between 1 and 32766 (V31).")
+                elif rule.number in seen:  # V31
+                    r.add(f"{rule.path}.rule", "NetworkAclEntryAlreadyExists",
+                          f"The network acl entry identified by {rule.number} already exists "
+                          f"({direction}, at {seen[rule.number]}).")
+                else:
+                    seen[rule.number] = rule.path
+
+
+# --- V40-V45: security groups ----------------------------------------------------------------------
+
+
+def security_group_names(v: DVpc, r: Report) -> None:
+    for sg in v.security_groups:
+        if sg.name.lower().startswith("sg-"):  # V43, Part M 32
+            r.add(f"{sg.path}.name", "InvalidParameterValue",
+                  "Invalid value for parameter group name: group names may not be in the format "
+                  "sg-* (V43).")
+        if len(sg.name) > 255:
+            r.add(f"{sg.path}.name", "InvalidParameterValue",
+                  "a security group name is at most 255 characters (V43)")
+
+
+def peering_between(topo: DTopology, a: str, b: str) -> DPeering | None:
+    """The (most alive) peering between VPCs a and b, or None."""
+    found = [p for p in topo.peerings if {p.requester, p.accepter} == {a, b}]
+    found.sort(key=lambda p: (p.status != "active", p.status not in LIVE_PEERING))
+    return found[0] if found else None
+
+
+def security_group_rules(v: DVpc, topo: DTopology, r: Report) -> None:
+    own = {sg.name for sg in v.security_groups} | {"default"}
+    for sg in v.security_groups:
+        for direction, rules in (("ingress", sg.ingress), ("egress", sg.egress or [])):
+            seen: dict[tuple[object, ...], str] = {}
+            for rule in rules:
+                key = (rule.protocol, rule.ports, rule.cidr,
+                       (rule.group[0] or v.name, rule.group[1]) if rule.group else None, rule.icmp)
+                if key in seen:  # V40: the rules are a set
+                    r.add(rule.path, "InvalidPermission.Duplicate",
+                          f"the specified rule already exists in {direction} (at {seen[key]})")
+                else:
+                    seen[key] = rule.path
+                if rule.group is not None:
+                    _group_ref(v, topo, rule.path, rule.group, own, r)
+    for i in v.instances:
+        for k, name in enumerate(i.security_groups or []):
+            if name not in own:  # V43: an SG is used in its own VPC only
+                elsewhere = _owner(topo, "security_group", name)
+                extra = f" (it belongs to VPC {elsewhere})" if elsewhere else ""
+                r.add(f"{i.path}.security_groups[{k}]", "InvalidGroup.NotFound",
+                      f"The security group '{name}' does not exist in VPC '{v.name}'{extra}")
+
+
+def _group_ref(v: DVpc, topo: DTopology, path: str, group: tuple[str | None, str],
+               own: set[str], r: Report) -> None:
+    gvpc, name = group
+    if gvpc is None or gvpc == v.name:
+        if name not in own:
+            r.add(path, "InvalidGroup.NotFound",
+                  f"The security group '{name}' does not exist in VPC '{v.name}'")
+        return
+    other = topo.vpc(gvpc)
+    if other is None:
+        r.add(path, "InvalidVpcID.NotFound", f"The vpc ID '{gvpc}' does not exist")
+        return
+    if name not in {sg.name for sg in other.security_groups} | {"default"}:
+        r.add(path, "InvalidGroup.NotFound",
+              f"The security group '{name}' does not exist in VPC '{gvpc}'")
+        return
+    p = peering_between(topo, v.name, gvpc)
+    if p is not None and p.status == "deleted":
+        return  # V45: allowed but stale (the model marks the rule)
+    if p is None or p.status != "active":  # V44, Part M 19
+        r.add(path, "InvalidGroup.NotFound",
+              f"You have specified two resources that belong to different networks: security "
+              f"group {gvpc}/{name} can be referenced only from its own VPC or a VPC peered with "
+              "it by an active peering (V44).")
+    elif other.region != v.region:  # V44
+        r.add(path, "InvalidGroup.NotFound",
+              f"security group {gvpc}/{name} is in Region {other.region}: a security group in a "
+              "cross-Region peer VPC can't be referenced; use its CIDR (V44).")
+
+
+# --- V67: NAT gateways ------------------------------------------------------------------------------
+
+
+def _public_subnet(v: DVpc, subnet: str) -> bool:
+    s = _subnet(v, subnet)
+    if s is None:
+        return False
+    main = next((rt for rt in v.route_tables if rt.main), None)
+    rt = next((t for t in v.route_tables if t.name == s.route_table), None) if s.route_table \
+        else main
+    if rt is None:
+        return False
+    return any(x.target is not None and x.target.kind == "internet_gateway" for x in rt.routes)
+
+
+def nat_gateways(v: DVpc, r: Report) -> None:
+    for n in v.nat_gateways:
+        if n.state == "deleted":
+            continue
+        if n.connectivity == "private":
+            if n.public_ip is not None:  # V67
+                r.add(f"{n.path}.public_ip", "InvalidParameterCombination",
+                      "a private NAT gateway can't have an Elastic IP address (V67)")
+            continue
+        if n.public_ip is None:  # V67, Part M 31
+            r.add(n.path, "MissingParameter",
+                  "The request must contain the parameter AllocationId: a public NAT gateway "
+                  "needs a public_ip (an Elastic IP) (V67)")
+        if not v.igw_attached():
+            r.add(n.path, "Gateway.NotAttached",
+                  f"Network {v.name} has no Internet gateway attached: a public NAT gateway "
+                  "needs one (V67)")
+        elif _subnet(v, n.subnet) is not None and not _public_subnet(v, n.subnet):  # V67
+            r.add(f"{n.path}.subnet", "NatGatewayNotInPublicSubnet",
+                  f"a public NAT gateway goes in a public subnet (one whose route table routes to "
+                  f"the internet gateway); {n.subnet} has no such route (V67)")
+
+
+# --- V52, V53, V59, V62: peerings --------------------------------------------------------------------
+
+
+def peerings(topo: DTopology, r: Report, vpc_names: set[str]) -> None:
+    pairs: dict[frozenset[str], str] = {}
+    active: Counter[str] = Counter()
+    for p in topo.peerings:
+        bad = False
+        for role in ("requester", "accepter"):
+            name = getattr(p, role)
+            if name not in vpc_names:
+                r.add(f"{p.path}.{role}", "InvalidVpcID.NotFound",
+                      f"The vpc ID '{name}' does not exist")
+                bad = True
+        if p.status not in PEERING_STATUSES:  # V59
+            r.add(f"{p.path}.status", "InvalidParameterValue",
+                  f"unknown peering status {p.status!r}: one of {', '.join(PEERING_STATUSES)}")
+            bad = True
+        if bad:
+            continue
+        if p.requester == p.accepter:
+            r.add(p.path, "InvalidParameterValue",
+                  "a VPC peering connection joins two different VPCs")
+            continue
+        if p.status not in LIVE_PEERING:
+            continue
+        pair = frozenset((p.requester, p.accepter))
+        if pair in pairs:  # V53, Part M 22
+            r.add(p.path, "VpcPeeringConnectionAlreadyExists",
+                  f"A VPC peering connection between {p.requester} and {p.accepter} already "
+                  f"exists ({pairs[pair]}) (V53).")
+            continue
+        pairs[pair] = p.name
+        a, b = topo.vpc(p.requester), topo.vpc(p.accepter)
+        assert a is not None and b is not None
+        clash = [(x, y) for x in a.cidrs() for y in b.cidrs() if addressing.overlaps(x, y)]
+        if clash:  # V52, V9, Part M 21
+            x, y = clash[0]
+            r.add(p.path, "OverlappingCidrs",
+                  f"VPCs {p.requester} and {p.accepter} have overlapping CIDR blocks ({x} and {y}):"
+                  " the peering request fails (V52)")
+        if p.status == "active":
+            active[p.requester] += 1
+            active[p.accepter] += 1
+    for name, count in sorted(active.items()):
+        if count > MAX_ACTIVE_PEERINGS:  # V62
+            v = topo.vpc(name)
+            r.add(v.path if v else name, "ActiveVpcPeeringConnectionPerVpcLimitExceeded",
+                  f"VPC {name} has {count} active peering connections; the quota is "
+                  f"{MAX_ACTIVE_PEERINGS} (V62)")
+
+
+def internet_hosts(topo: DTopology, r: Report) -> None:
+    public = {p.public_ip: p.path for v in topo.vpcs for p in [*v.nat_gateways, *v.instances]
+              if p.public_ip}
+    for h in topo.hosts:
+        if h.ip in public:
+            r.add(f"{h.path}.ip", "InvalidIPAddress.InUse",
+                  f"Address {h.ip} is in use (public IP of {public[h.ip]}).")
+
+
+# --- V74-V79: transit gateways ----------------------------------------------------------------------
+
+
+def transit_gateways(topo: DTopology, r: Report) -> None:
+    for t in topo.transit_gateways:
+        tables = {rt.name for rt in t.route_tables}
+        atts = {a.name for a in t.attachments}
+        attached: dict[str, str] = {}
+        for a in t.attachments:
+            v = topo.vpc(a.vpc)
+            if v is None:
+                r.add(f"{a.path}.vpc", "InvalidVpcID.NotFound", f"The vpc ID '{a.vpc}' does not exist")
+                continue
+            if a.vpc in attached:
+                r.add(f"{a.path}.vpc", "DuplicateTransitGatewayAttachment",
+                      f"VPC {a.vpc} is already attached to {t.name} ({attached[a.vpc]})")
+            attached[a.vpc] = a.name
+            azs: dict[str, str] = {}
+            for k, sn in enumerate(a.subnets):
+                s = _subnet(v, sn)
+                if s is None:
+                    r.add(f"{a.path}.subnets[{k}]", "InvalidSubnetID.NotFound",
+                          f"The subnet ID '{sn}' does not exist in VPC {a.vpc}")
+                elif s.az in azs:  # V78: one subnet per AZ
+                    r.add(f"{a.path}.subnets[{k}]", "DuplicateSubnetsInSameZone",
+                          f"subnets {azs[s.az]} and {sn} are in the same Availability Zone "
+                          f"{s.az}: an attachment has one subnet per zone")
+                else:
+                    azs[s.az] = sn
+            if not a.subnets:
+                r.add(f"{a.path}.subnets", "MissingParameter", "an attachment needs subnets")
+            if a.association is not None and a.association not in tables:  # V74
+                r.add(f"{a.path}.association", "InvalidRouteTableID.NotFound",
+                      f"The transitGatewayRouteTable ID '{a.association}' does not exist")
+            for k, pr in enumerate(a.propagations):
+                if pr not in tables:
+                    r.add(f"{a.path}.propagations[{k}]", "InvalidRouteTableID.NotFound",
+                          f"The transitGatewayRouteTable ID '{pr}' does not exist")
+        for rt in t.route_tables:
+            seen: dict[str, str] = {}
+            for route in rt.routes:
+                assert route.destination is not None
+                if route.destination in seen:
+                    r.add(f"{route.path}.destination", "RouteAlreadyExists",
+                          f"The route identified by {route.destination} already exists.")
+                seen[route.destination] = route.path
+                if route.attachment is not None and route.attachment not in atts:
+                    r.add(f"{route.path}.attachment", "InvalidTransitGatewayAttachmentID.NotFound",
+                          f"The transitGatewayAttachment ID '{route.attachment}' does not exist")
