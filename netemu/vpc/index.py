@@ -1,0 +1,205 @@
+"""Lookup tables over a loaded Topology, built once per topology and shared by every trace.
+
+The topology is never mutated; the index only adds ways to find things quickly: ENIs by address
+(private, public, IPv6), security-group membership by private address (V44), route tables,
+NACLs and subnets by name, peerings, transit gateways and internet hosts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from netemu.vpc.model import (
+    GroupRef,
+    Instance,
+    InternetHost,
+    NatGateway,
+    NetworkAcl,
+    Peering,
+    RouteTable,
+    RouteTarget,
+    SecurityGroup,
+    Subnet,
+    Topology,
+    TransitGateway,
+    TgwAttachment,
+    Vpc,
+)
+from netemu.vpc.packets import canonical, contains
+
+
+def eni_id_for(kind: str, vpc: str, name: str) -> str:
+    """A deterministic ``eni-`` id (17 hex digits, as AWS's) for ENIs the model gives none."""
+    digest = hashlib.sha256(f"{kind}/{vpc}/{name}".encode()).hexdigest()
+    return "eni-" + digest[:17]
+
+
+@dataclass(frozen=True, slots=True)
+class Eni:
+    """A network interface: an instance's, a NAT gateway's, or a transit gateway attachment's
+    (``tgw_attachment``, no address of its own)."""
+
+    kind: str  # "instance" | "nat_gateway" | "tgw_attachment"
+    name: str
+    vpc: str
+    subnet: str
+    private_ip: str | None
+    eni_id: str
+    public_ip: str | None = None
+    ipv6: str | None = None
+    security_groups: tuple[str, ...] = ()
+    source_dest_check: bool = True
+
+    def addresses(self) -> tuple[str, ...]:
+        return tuple(a for a in (self.private_ip, self.ipv6) if a)
+
+    def label(self) -> str:
+        return f"{self.name} ({self.private_ip or self.ipv6})"
+
+
+@dataclass(slots=True)
+class Index:
+    topology: Topology
+    vpcs: dict[str, Vpc] = field(default_factory=dict)
+    subnets: dict[tuple[str, str], Subnet] = field(default_factory=dict)
+    route_tables: dict[tuple[str, str], RouteTable] = field(default_factory=dict)
+    nacls: dict[tuple[str, str], NetworkAcl] = field(default_factory=dict)
+    groups: dict[tuple[str, str], SecurityGroup] = field(default_factory=dict)
+    nat_gateways: dict[tuple[str, str], NatGateway] = field(default_factory=dict)
+    instances: dict[str, Instance] = field(default_factory=dict)
+    enis_by_name: dict[tuple[str, str], Eni] = field(default_factory=dict)
+    by_private: dict[str, Eni] = field(default_factory=dict)  # private IPv4 and IPv6
+    by_public: dict[str, Eni] = field(default_factory=dict)
+    members: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    peerings: dict[str, Peering] = field(default_factory=dict)
+    tgws: dict[str, TransitGateway] = field(default_factory=dict)
+    hosts_by_name: dict[str, InternetHost] = field(default_factory=dict)
+    hosts_by_ip: dict[str, InternetHost] = field(default_factory=dict)
+
+    # --- queries -----------------------------------------------------------------------------
+    def eni_in_vpc(self, vpc: str, ip: str) -> Eni | None:
+        eni = self.by_private.get(ip)
+        return eni if eni is not None and eni.vpc == vpc else None
+
+    def in_vpc(self, vpc: str, ip: str) -> bool:
+        v = self.vpcs[vpc]
+        return any(contains(c, ip) for c in v.cidr_blocks + v.ipv6_cidr_blocks)
+
+    def vpc_of_address(self, ip: str) -> str | None:
+        for v in self.vpcs.values():
+            if self.in_vpc(v.name, ip):
+                return v.name
+        return None
+
+    def subnet_contains(self, subnet: Subnet, ip: str) -> bool:
+        return contains(subnet.cidr, ip) or (
+            subnet.ipv6_cidr is not None and contains(subnet.ipv6_cidr, ip)
+        )
+
+    def member_ips(self, ref: GroupRef) -> frozenset[str]:
+        return self.members.get((ref.vpc, ref.name), frozenset())
+
+    def groups_of(self, eni: Eni) -> tuple[SecurityGroup, ...]:
+        return tuple(self.groups[(eni.vpc, g)] for g in eni.security_groups)
+
+    def attachment(self, tgw: str, vpc: str) -> TgwAttachment | None:
+        t = self.tgws.get(tgw)
+        if t is None:
+            return None
+        for att in t.attachments:
+            if att.vpc == vpc:
+                return att
+        return None
+
+    def target_available(self, vpc: str, target: RouteTarget) -> bool:
+        """False when the route's target is gone: the route is in state blackhole (V26)."""
+        v = self.vpcs[vpc]
+        kind, name = target.kind, target.name
+        if kind == "local":
+            return True
+        if kind == "internet_gateway":
+            return v.internet_gateway
+        if kind == "egress_only_internet_gateway":
+            return v.egress_only_internet_gateway
+        if kind == "nat_gateway":
+            return (vpc, name or "") in self.nat_gateways
+        if kind == "instance":
+            inst = self.instances.get(name or "")
+            return inst is not None and inst.vpc == vpc
+        if kind == "peering":
+            p = self.peerings.get(name or "")
+            return p is not None and p.status == "active" and vpc in (p.requester, p.accepter)
+        if kind == "transit_gateway":
+            return self.attachment(name or "", vpc) is not None
+        return False
+
+
+def build(topology: Topology) -> Index:
+    ix = Index(topology)
+    members: dict[tuple[str, str], set[str]] = {}
+    for v in topology.vpcs:
+        ix.vpcs[v.name] = v
+        for s in v.subnets:
+            ix.subnets[(v.name, s.name)] = s
+        for r in v.route_tables:
+            ix.route_tables[(v.name, r.name)] = r
+        for a in v.network_acls:
+            ix.nacls[(v.name, a.name)] = a
+        for g in v.security_groups:
+            ix.groups[(v.name, g.name)] = g
+            members.setdefault((v.name, g.name), set())
+        for n in v.nat_gateways:
+            ix.nat_gateways[(v.name, n.name)] = n
+            eni = Eni(
+                "nat_gateway", n.name, v.name, n.subnet, canonical(n.private_ip),
+                eni_id_for("nat_gateway", v.name, n.name),
+                public_ip=canonical(n.public_ip) if n.public_ip else None,
+            )
+            ix.enis_by_name[(v.name, n.name)] = eni
+            ix.by_private[eni.private_ip or ""] = eni
+            if eni.public_ip:
+                ix.by_public[eni.public_ip] = eni
+        for i in v.instances:
+            ix.instances[i.name] = i
+            eni = Eni(
+                "instance", i.name, v.name, i.subnet, canonical(i.private_ip),
+                i.eni_id or eni_id_for("instance", v.name, i.name),
+                public_ip=canonical(i.public_ip) if i.public_ip else None,
+                ipv6=canonical(i.ipv6_address) if i.ipv6_address else None,
+                security_groups=i.security_groups,
+                source_dest_check=i.source_dest_check,
+            )
+            ix.enis_by_name[(v.name, i.name)] = eni
+            for a in eni.addresses():
+                ix.by_private[a] = eni
+            if eni.public_ip:
+                ix.by_public[eni.public_ip] = eni
+            for g in i.security_groups:
+                members.setdefault((v.name, g), set()).update(eni.addresses())
+    ix.members = {k: frozenset(s) for k, s in members.items()}
+    for p in topology.peerings:
+        ix.peerings[p.name] = p
+    for t in topology.transit_gateways:
+        ix.tgws[t.name] = t
+    for h in topology.internet_hosts:
+        ix.hosts_by_name[h.name] = h
+        ix.hosts_by_ip[canonical(h.ip)] = h
+    return ix
+
+
+_CACHE: dict[int, tuple[Topology, Index]] = {}
+_CACHE_SIZE = 8
+
+
+def index_of(topology: Topology) -> Index:
+    """The index of ``topology``, built on first use and kept for the next traces (a few
+    topologies at most; keyed by identity, the topology object is kept alive with it)."""
+    hit = _CACHE.get(id(topology))
+    if hit is not None and hit[0] is topology:
+        return hit[1]
+    ix = build(topology)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[id(topology)] = (topology, ix)
+    return ix

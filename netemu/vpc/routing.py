@@ -1,0 +1,104 @@
+"""Route lookup: a route table and a destination address -> the route that carries the packet.
+
+Name
+    Longest-prefix match with AWS's priority for equal prefixes.
+Behaviour (VPC-UG route-tables-priority.html, TGW how-transit-gateways-work.html)
+    - The most specific route that contains the destination wins (V22); IPv4 and IPv6 are
+      separate families, ``0.0.0.0/0`` never matches an IPv6 address.
+    - Same prefix: static routes beat prefix-list routes, which beat propagated ones (V23);
+      in a transit gateway route table static beats propagated (V76).
+    - A route whose target is a blackhole, or whose target is unavailable (IGW not attached,
+      NAT gateway, peering or instance missing), is in state ``blackhole`` and drops the packet
+      (V26, V77): RA code ``BAD_STATE_ROUTE``.
+    - No matching route: the packet is dropped, RA code ``NO_ROUTE_TO_DESTINATION``.
+Fields
+    ``lookup(table, dst, available)`` -> Decision whose ``matched`` is the chosen Route;
+    ``available(target)`` says whether a target exists (defaults to "yes").
+Example
+    routes 10.0.0.0/16 -> local, 0.0.0.0/0 -> internet_gateway, 10.9.0.0/16 -> blackhole:
+    10.0.3.4 -> local; 8.8.8.8 -> internet_gateway; 10.9.1.1 -> deny BAD_STATE_ROUTE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from netemu.vpc.decision import ALLOW, DENY, Decision
+from netemu.vpc.model import Route, RouteTable, RouteTarget, TgwRoute, TgwRouteTable
+from netemu.vpc.packets import address, network
+
+# Lower wins among routes with the same prefix (V23). Local routes are created with the table.
+ORIGIN_RANK = {
+    "CreateRouteTable": 0,
+    "CreateRoute": 0,
+    "static": 0,
+    "prefix-list": 1,
+    "EnableVgwRoutePropagation": 2,
+    "propagated": 2,
+}
+
+
+def _always(_: RouteTarget) -> bool:
+    return True
+
+
+def best_match(routes: tuple[Route, ...] | tuple[TgwRoute, ...], dst: str) -> Route | TgwRoute | None:
+    """Longest prefix containing ``dst``; ties broken by origin rank, then table order."""
+    addr = address(dst)
+    best: Route | TgwRoute | None = None
+    best_key: tuple[int, int] | None = None
+    for route in routes:
+        net = network(route.destination)
+        if net.version != addr.version or addr not in net:
+            continue
+        key = (net.prefixlen, -ORIGIN_RANK.get(route.origin, 0))
+        if best_key is None or key > best_key:
+            best, best_key = route, key
+    return best
+
+
+def lookup(
+    table: RouteTable, dst: str, available: Callable[[RouteTarget], bool] = _always
+) -> Decision:
+    route = best_match(table.routes, dst)
+    if route is None:
+        return Decision(
+            DENY, None,
+            f"route table {table.name} has no route that matches {dst}",
+            "NO_ROUTE_TO_DESTINATION",
+        )
+    assert isinstance(route, Route)
+    text = f"{route.destination} -> {route.target}"
+    if route.target.kind == "blackhole":
+        return Decision(
+            DENY, text, f"route {text} is a blackhole route: the packet is dropped",
+            "BAD_STATE_ROUTE", route,
+        )
+    if not available(route.target):
+        return Decision(
+            DENY, text,
+            f"route {text} is in state blackhole: its target {route.target} is not available"
+            " (V26)",
+            "BAD_STATE_ROUTE", route,
+        )
+    return Decision(ALLOW, text, f"longest prefix match for {dst}: {text}", None, route)
+
+
+def lookup_tgw(table: TgwRouteTable, dst: str) -> Decision:
+    """Transit gateway route table lookup (V75-V77)."""
+    route = best_match(table.routes, dst)
+    if route is None:
+        return Decision(
+            DENY, None,
+            f"transit gateway route table {table.name} has no route that matches {dst}",
+            "TGW_RTB_NO_ROUTE_TO_TGW_ATTACHMENT",
+        )
+    assert isinstance(route, TgwRoute)
+    target = "blackhole" if route.blackhole or route.attachment is None else route.attachment
+    text = f"{route.destination} -> {target} ({route.origin})"
+    if target == "blackhole":
+        return Decision(
+            DENY, text, f"transit gateway route {text} is a blackhole route (V77)",
+            "BAD_STATE_ROUTE", route,
+        )
+    return Decision(ALLOW, text, f"longest prefix match for {dst}: {text}", None, route)
