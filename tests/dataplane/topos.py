@@ -65,6 +65,7 @@ def lab(source: str = "lab") -> Topology:
                        ),
                        outbound=(
                            NaclRule(90, TCP, "10.0.2.0/24", "deny", PortRange(8080, 8080)),
+                           NaclRule(95, UDP, "10.0.2.0/24", "deny", PortRange(32768, 65535)),
                            NaclRule(100, ALL, "0.0.0.0/0", "allow"),
                        )),
         ),
@@ -73,7 +74,9 @@ def lab(source: str = "lab") -> Topology:
             SecurityGroup("web", "app",
                           ingress=(SgRule(TCP, PortRange(80, 80), cidr="0.0.0.0/0"),
                                    SgRule(TCP, PortRange(22, 22), group=GroupRef("app", "bastion")),
-                                   SgRule(ICMP, cidr="10.0.0.0/8")),
+                                   SgRule(ICMP, cidr="10.0.0.0/8"),
+                                   SgRule(TCP, PortRange(443, 443), cidr="10.0.0.0/16"),
+                                   SgRule(UDP, PortRange(5000, 5000), cidr="10.0.0.0/8")),
                           egress=(SgRule(ALL, cidr="0.0.0.0/0"),)),
             SecurityGroup("bastion", "app", ingress=(), egress=(SgRule(ALL, cidr="0.0.0.0/0"),)),
             SecurityGroup("app", "app",
