@@ -113,7 +113,16 @@ def create_bridge(ns: str, prefix: str, ifname: str, marker: str) -> None:
         if not ipr.link_lookup(ifname=ifname):
             ipr.link("add", ifname=ifname, kind="bridge")
         idx = ipr.link_lookup(ifname=ifname)[0]
-        ipr.link("set", index=idx, state="up", ifalias=marker)
+        # A fixed address: otherwise the bridge takes its lowest port's, and removing that
+        # port (an instance deleted by a later apply) changes the router's MAC under the
+        # neighbours' ARP caches.
+        ipr.link("set", index=idx, address=bridge_mac(ifname), state="up", ifalias=marker)
+
+
+def bridge_mac(ifname: str) -> str:
+    """A locally administered unicast MAC derived from a name (bridge or link end)."""
+    h = names.digest(ifname, 10)
+    return "02:" + ":".join(h[i:i + 2] for i in range(0, 10, 2))
 
 
 def create_link(link: Link, prefix: str, marker: str) -> None:
@@ -127,13 +136,14 @@ def create_link(link: Link, prefix: str, marker: str) -> None:
         a.link("add", ifname=link.a_if, kind="veth",
                peer={"ifname": link.b_if, "net_ns_fd": link.b_ns})
         idx = a.link_lookup(ifname=link.a_if)[0]
-        kw: dict[str, object] = {"state": "up", "ifalias": marker}
+        kw: dict[str, object] = {"state": "up", "ifalias": marker, "address": bridge_mac(link.id + "/a")}
         if link.a_master:
             kw["master"] = a.link_lookup(ifname=link.a_master)[0]
         a.link("set", index=idx, **kw)
     with _ipr(link.b_ns, prefix) as b:
         idx = b.link_lookup(ifname=link.b_if)[0]
-        kw = {"state": "up", "ifalias": marker}
+        # Fixed addresses: a recreated node keeps its MAC, so neighbours' ARP caches stay right.
+        kw = {"state": "up", "ifalias": marker, "address": bridge_mac(link.id + "/b")}
         if link.b_master:
             kw["master"] = b.link_lookup(ifname=link.b_master)[0]
         b.link("set", index=idx, **kw)
