@@ -8,14 +8,19 @@ made (plus, by prefix and ownership marker, anything the state file lost).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from netemu.dataplane import diff, kernel, names, plan
 from netemu.dataplane.state import State, state_dir
 from netemu.vpc.model import Topology
+
+PARALLEL = ("create_ns", "configure_ns")
+WORKERS = 8
 
 Progress = Callable[[int, int, diff.Step], None]
 
@@ -72,12 +77,9 @@ def apply(
     steps = diff.plan(desired, state.namespaces, state.links, present)
     if dry_run or not steps:
         return ApplyResult(tuple(steps), desired.notes, time.monotonic() - started, dry_run)
-    _execute(desired, steps, state, prefix, progress)
+    with kernel.session():
+        _execute(desired, steps, state, prefix, progress)
     return ApplyResult(tuple(steps), desired.notes, time.monotonic() - started, False)
-
-
-def present_now(prefix: str) -> set[str]:
-    return set(kernel.list_namespaces(prefix))
 
 
 def _execute(desired: plan.Desired, steps: list[diff.Step], state: State, prefix: str,
@@ -92,15 +94,24 @@ def _execute(desired: plan.Desired, steps: list[diff.Step], state: State, prefix
             n = spaces[s.target]
             state.namespaces[n.name] = {"status": "planned", "role": n.role, "node": n.node}
     state.save()
-    last_save = time.monotonic()
-    for i, s in enumerate(steps, 1):
-        if progress:
-            progress(i, len(steps), s)
+    fresh = {s.target for s in steps if s.action == "create_ns"}
+    done = 0
+    lock = threading.Lock()
+
+    def tick(s: diff.Step) -> None:
+        nonlocal done
+        with lock:
+            done += 1
+            if progress:
+                progress(done, len(steps), s)
+
+    def run(s: diff.Step) -> None:
         if s.action == "delete_link":
             rec = state.links.pop(s.target, {})
             # Deleting either end deletes the pair, synchronously.
+            alive = set(kernel.list_namespaces(prefix))
             for ns_key, if_key in (("a_ns", "a_if"), ("b_ns", "b_if")):
-                if rec.get(ns_key) in present_now(prefix):
+                if rec.get(ns_key) in alive:
                     kernel.delete_link_end(rec[ns_key], prefix, rec[if_key])
                     break
         elif s.action == "delete_ns":
@@ -111,22 +122,46 @@ def _execute(desired: plan.Desired, steps: list[diff.Step], state: State, prefix
                 state.links.pop(lid)
         elif s.action == "create_ns":
             n = spaces[s.target]
-            kernel.create_namespace(n.name, prefix, names.marker(dep, n.name))
-            for br in n.bridges:
-                kernel.create_bridge(n.name, prefix, br.ifname, names.marker(dep, f"bridge:{br.subnet}"))
+            kernel.mark_namespace(n.name, prefix, names.marker(dep, n.name),
+                                  {br.ifname: names.marker(dep, f"bridge:{br.subnet}") for br in n.bridges})
             state.namespaces[n.name] = {"status": "created", "role": n.role, "node": n.node,
                                         "structure": n.structure()}
-        elif s.action == "create_link":
-            link = links[s.target]
-            state.links[link.id] = {"status": "planned", "a_ns": link.a_ns, "a_if": link.a_if,
-                                    "b_ns": link.b_ns, "b_if": link.b_if}
-            kernel.create_link(link, prefix, names.marker(dep, link.id))
-            state.links[link.id].update(status="created", fingerprint=link.fingerprint())
         elif s.action == "configure_ns":
             n = spaces[s.target]
-            kernel.configure(n, prefix)
+            if s.target in fresh:
+                kernel.configure_new(n, prefix)
+            else:
+                kernel.configure(n, prefix)
             state.namespaces[n.name].update(status="configured", config=n.config(), structure=n.structure())
-        if time.monotonic() - last_save > 0.5:
+        tick(s)
+
+    for action in diff.ORDER:
+        phase = [s for s in steps if s.action == action]
+        if not phase:
+            continue
+        if action == "create_ns":
+            kernel.create_namespaces([s.target for s in phase], prefix)
+        if action == "create_link":
+            for s in phase:
+                link = links[s.target]
+                state.links[link.id] = {"status": "planned", "a_ns": link.a_ns, "a_if": link.a_if,
+                                        "b_ns": link.b_ns, "b_if": link.b_if}
             state.save()
-            last_save = time.monotonic()
-    state.save()
+        if action == "create_link":
+            by_ns: dict[str, list[plan.Link]] = {}
+            for s in phase:
+                by_ns.setdefault(links[s.target].a_ns, []).append(links[s.target])
+            for a_ns, group in sorted(by_ns.items()):
+                kernel.create_links_batch(a_ns, group, prefix, {lk.id: names.marker(dep, lk.id) for lk in group})
+                for lk in group:
+                    state.links[lk.id].update(status="created", fingerprint=lk.fingerprint())
+                    tick(diff.Step("create_link", lk.id, ""))
+        elif action in PARALLEL:
+            # One namespace per step in these phases: steps are independent.
+            with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+                for _ in pool.map(run, phase):
+                    pass
+        else:
+            for s in phase:
+                run(s)
+        state.save()

@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from netemu.dataplane import names, nft
 from netemu.vpc.model import Instance, NatGateway, Route, RouteTable, Subnet, Topology, Vpc
@@ -91,7 +91,30 @@ class Namespace:
     sysctls: tuple[tuple[str, str], ...] = ()
     nft: str = ""
     resolver: str | None = None
-    up: tuple[str, ...] = ()  # interfaces to bring up (besides link ends, which are always up)
+    up: tuple[str, ...] = ()  # every interface of the namespace but lo: bridges and veth ends
+
+    def batch(self) -> str:
+        """The ``ip -batch`` script that configures this namespace when it is new: interfaces
+        up, addresses, routes (direct before via), rules."""
+        lines = ["link set dev lo up"] + [f"link set dev {i} up" for i in self.up]
+        lines += [f"address add {a.cidr} dev {a.ifname}" for a in self.addresses]
+        for r in sorted(self.routes, key=lambda r: (r.via is not None, r.table, r.dst)):
+            if r.kind == "blackhole":
+                lines.append(f"route add blackhole {r.dst} table {r.table} proto static")
+                continue
+            words = ["route add", r.dst]
+            if r.via is not None:
+                words.append(f"via {r.via}")
+            if r.dev is not None:
+                words.append(f"dev {r.dev}")
+            if r.via is None:
+                words.append("scope link")
+            if r.src is not None:
+                words.append(f"src {r.src}")
+            words.append(f"table {r.table} proto static")
+            lines.append(" ".join(words))
+        lines += [f"rule add priority {r.priority} iif {r.iif} table {r.table}" for r in self.rules]
+        return "\n".join(lines) + "\n"
 
     def structure(self) -> str:
         """Fingerprint of what needs the namespace recreated when it changes (role, bridges)."""
@@ -228,6 +251,12 @@ class _Builder:
             spaces.append(self.internet())
             for h in self.t.internet_hosts:
                 spaces.append(self.host(h.name, h.ip))
+        ends: dict[str, set[str]] = {}
+        for link in self.links:
+            ends.setdefault(link.a_ns, set()).add(link.a_if)
+            ends.setdefault(link.b_ns, set()).add(link.b_if)
+        spaces = [replace(n, up=tuple(sorted(ends.get(n.name, set()) | {b.ifname for b in n.bridges})))
+                  for n in spaces]
         return Desired(
             topology=self.t.source or "",
             prefix=self.p,
