@@ -2,7 +2,8 @@
 
 A file is a zone file when it is a BIND master file (``.zone``/``.db``) or its top level has
 ``HostedZone``/``ResourceRecordSets``; a topology file when its top level has ``vpcs``. A folder
-is checked file by file (``*.yaml``, ``*.yml``, ``*.json``, ``*.zone``).
+is checked file by file (``*.yaml``, ``*.yml``, ``*.json``, ``*.zone``; not ``*schema.json``, the
+editors' JSON Schemas such as ``topologies/schema.json``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def expand(paths: list[str]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             out.extend(
-                sorted(p for p in path.iterdir() if p.suffix in DATA_SUFFIXES + ZONE_SUFFIXES)
+                sorted(p for p in path.iterdir() if p.suffix in DATA_SUFFIXES + ZONE_SUFFIXES
+                       and not p.name.endswith("schema.json"))  # editors' JSON Schemas
             )
         else:
             out.append(path)
@@ -46,6 +48,8 @@ def kind_of(path: Path) -> str:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
         raise LoadError([Problem(str(path), "", "FileError", exc.strerror or str(exc))]) from exc
+    except UnicodeDecodeError as exc:
+        raise LoadError([Problem(str(path), "", "FileError", f"not UTF-8 text: {exc}")]) from exc
     except yaml.YAMLError as exc:
         raise LoadError([Problem(str(path), "", "SyntaxError", str(exc).replace("\n", " "))]) from exc
     if isinstance(data, dict) and ("HostedZone" in data or "ResourceRecordSets" in data):

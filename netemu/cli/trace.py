@@ -1,9 +1,151 @@
-"""Commands of the vpc work (filled in by it)."""
+"""``netemu trace TOPOLOGY --from NODE|IP --to NODE|IP``: explain a flow hop by hop.
+
+Exit status: 0 the flow is reachable (request and reply); 2 it is not (the hops say where and
+why); 1 the topology file was refused (its problems are printed) or the flow cannot be traced
+(unknown node, missing port). Command-line usage errors also exit 2, from argparse, with nothing
+on stdout: read ``reachable`` from ``--json`` when that matters.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
+import time
+from typing import Any, TextIO
+
+from netemu.errors import LoadError
+
+EXIT_REACHABLE, EXIT_ERROR, EXIT_UNREACHABLE = 0, 1, 2
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Adds this module's commands (none yet)."""
+    p = sub.add_parser(
+        "trace", help="explain a flow hop by hop (exit 0 reachable, 2 unreachable, 1 error)",
+        description="Trace a flow through a topology: the forward path and the return path, "
+        "one hop per component, each with its decision, reason, deciding rule and the "
+        "Reachability Analyzer explanation code. Exit 0 reachable, 2 unreachable, 1 error.",
+    )
+    p.add_argument("topology", metavar="TOPOLOGY")
+    p.add_argument("--from", dest="src", required=True, metavar="NODE|IP",
+                   help="instance name, internet host name or address")
+    p.add_argument("--to", dest="dst", required=True, metavar="NODE|IP")
+    p.add_argument("--protocol", default="tcp", help="tcp (default), udp, icmp, icmpv6 or a number")
+    p.add_argument("--port", type=int, help="destination port (tcp, udp)")
+    p.add_argument("--source-port", type=int, default=None,
+                   help="the client's ephemeral port (default 40000, in 32768-60999)")
+    p.add_argument("--icmp-type", type=int, default=None, help="default: echo request")
+    p.add_argument("--icmp-code", type=int, default=0)
+    p.add_argument("-6", "--ipv6", action="store_true",
+                   help="use IPv6 addresses when both ends are names")
+    p.add_argument("--json", action="store_true", help="print the trace as JSON")
+    p.add_argument("--all-blockers", action="store_true",
+                   help="go on past the first blocker and list every setting to change")
+    p.add_argument("--flow-log", action="store_true",
+                   help="print the VPC Flow Logs records (version 2) of the ENIs on the path")
+    p.add_argument("--flow-log-start", type=int, default=None, metavar="EPOCH",
+                   help="start time of the flow-log records (default: now)")
+    p.add_argument("--color", dest="color", action="store_true", default=None,
+                   help="colour the output (default: when stdout is a terminal)")
+    p.add_argument("--no-color", dest="color", action="store_false")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from netemu.vpc.load import load_topology_file
+    from netemu.vpc.trace import TraceError, trace
+
+    try:
+        topology = load_topology_file(args.topology)
+    except LoadError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_ERROR
+    flow = flow_from_args(args)
+    try:
+        result = trace(topology, flow, all_blockers=args.all_blockers)
+    except TraceError as exc:
+        print(f"{args.topology}: trace: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    logs: list[str] = []
+    if args.flow_log:
+        from netemu.vpc import flowlogs
+
+        start = args.flow_log_start
+        if start is None:
+            start = int(time.time()) // 60 * 60
+        logs = [str(r) for r in flowlogs.records(result, topology.account_id, start)]
+    if args.json:
+        data: dict[str, Any] = result.to_json()
+        if args.flow_log:
+            data["flow_log"] = logs
+        json.dump(data, sys.stdout, indent=2)
+        print()
+    else:
+        color = args.color if args.color is not None else _isatty(sys.stdout)
+        print_human(result, logs if args.flow_log else None, sys.stdout, color)
+    return EXIT_REACHABLE if result.reachable else EXIT_UNREACHABLE
+
+
+def flow_from_args(args: argparse.Namespace) -> Any:
+    """The Flow the command line asks for (also used by the golden tests)."""
+    from netemu.vpc.trace import DEFAULT_SOURCE_PORT, Flow
+
+    return Flow(
+        args.src, args.dst, args.protocol, args.port,
+        DEFAULT_SOURCE_PORT if args.source_port is None else args.source_port,
+        args.icmp_type, args.icmp_code, 6 if args.ipv6 else None,
+    )
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty() and os.environ.get("NO_COLOR") is None
+    except (AttributeError, ValueError):
+        return False
+
+
+# --- human output ------------------------------------------------------------------------------
+
+_CODES = {"green": "32", "red": "31", "bold": "1", "dim": "2", "yellow": "33", "cyan": "36"}
+
+
+def print_human(result: Any, logs: list[str] | None, out: TextIO, color: bool) -> None:
+    def c(text: str, *styles: str) -> str:
+        if not color or not styles:
+            return text
+        return "".join(f"\033[{_CODES[s]}m" for s in styles) + text + "\033[0m"
+
+    w = out.write
+    w(c(f"{result.source} -> {result.destination}", "bold") + "   "
+      + result.packet.describe() + "\n")
+    sections = [("forward path", result.hops), ("return path", result.return_path)]
+    for title, hops in sections:
+        w("\n" + c(title, "bold") + "\n")
+        if not hops:
+            w("  " + c("(not evaluated: the request does not arrive)", "dim") + "\n")
+            continue
+        previous = None
+        for n, hop in enumerate(hops, 1):
+            if hop.packet is not None and previous is not None and hop.packet != previous:
+                w("  " + " " * 8 + c(f"packet now: {hop.packet.describe()}", "cyan") + "\n")
+            previous = hop.packet
+            ok = hop.decision == "allow"
+            mark = c(" ok ", "green") if ok else c("DROP", "red", "bold")
+            line = f"  {n:>2} {mark}  {hop.component:<28} {hop.name:<20} {hop.reason}"
+            if hop.code and not ok:
+                line += " " + c(f"[{hop.code}]", "yellow")
+            w(line + "\n")
+    if result.blockers:
+        w("\n" + c("blockers" + (" (all)" if result.all_blockers else ""), "bold") + "\n")
+        for b in result.blockers:
+            code = f" [{b.code}]" if b.code else ""
+            w(f"  - {b.path}: {b.component} {b.name}{code}\n      change: {b.change}\n")
+    if logs is not None:
+        w("\n" + c("flow log (version 2, default format)", "bold") + "\n")
+        for line in logs:
+            w("  " + line + "\n")
+    verdict = c("REACHABLE", "green", "bold") if result.reachable else c("NOT REACHABLE", "red",
+                                                                           "bold")
+    w("\n" + verdict + "\n")

@@ -54,7 +54,7 @@ def canonical(text: str) -> str:
 
 def address(text: str) -> Address:
     if not isinstance(text, str):
-        raise ValueError(f"not an address: {text!r}")
+        raise ValueError(f"not an address: {text!r}")  # noqa: TRY004 - callers catch ValueError
     return ipaddress.ip_address(text.strip())
 
 
@@ -106,16 +106,15 @@ def allocate(subnet_cidr: str, taken: Iterable[str], count: int) -> list[str]:
     """``count`` free addresses of the subnet, ascending, skipping reserved and ``taken`` ones.
     Returns fewer when the subnet is full."""
     n = network(subnet_cidr)
-    used = {str(address(a)) for a in taken} | set(reserved_addresses(subnet_cidr))
+    used = {int(address(a)) for a in taken}
     out: list[str] = []
-    first = int(n.network_address) + 4
-    last = int(n.broadcast_address) - 1
+    first = int(n.network_address) + 4  # skips base, +1, +2, +3 (V14)
+    last = int(n.broadcast_address) - 1  # and the last address
     cls = type(n.network_address)
     i = first
     while len(out) < count and i <= last:
-        a = str(cls(i))
-        if a not in used:
-            out.append(a)
+        if i not in used:
+            out.append(str(cls(i)))
         i += 1
     return out
 
@@ -147,7 +146,8 @@ def _range_of(n: Network) -> str:
 
 def association_restricted(existing: Iterable[str], new: str) -> bool:
     """V5: may ``new`` be added as a secondary IPv4 block to a VPC whose blocks are
-    ``existing`` (primary first)? True when AWS restricts the association."""
+    ``existing`` (primary first)? True when AWS restricts the association. The restrictions
+    depend on the range of the *primary* block (checked against the VPC-UG table)."""
     blocks = [network(b) for b in existing]
     n = network(new)
     if n.version != 4 or not blocks:
@@ -168,7 +168,9 @@ def association_restricted(existing: Iterable[str], new: str) -> bool:
     if kind == "10.0.0.0/8":
         ten15 = ipaddress.ip_network("10.0.0.0/15")
         ten16 = ipaddress.ip_network("10.0.0.0/16")
-        if any(b.subnet_of(ten15) for b in blocks) and n.overlaps(ten16):  # type: ignore[arg-type]
+        # "If your primary CIDR falls within the 10.0.0.0/15 range, you cannot add a CIDR block
+        # from the 10.0.0.0/16 range" (VPC-UG, IPv4 CIDR block association restrictions)
+        if blocks[0].subnet_of(ten15) and n.overlaps(ten16):  # type: ignore[arg-type]
             return True
     return False
 

@@ -18,8 +18,13 @@ class Report:
     def __init__(self, source: str) -> None:
         self.source = source
         self.problems: list[Problem] = []
+        self.broken: set[str] = set()  # names of items refused at the shape pass
 
-    def add(self, item: str, code: str, message: str) -> None:
+    def add(self, item: str, code: str, message: str, ref: str | None = None) -> None:
+        """``ref``: the name a "not found" problem is about; when an item of that name was
+        already refused for its shape, the follow-on problem is not reported."""
+        if ref is not None and ref in self.broken:
+            return
         self.problems.append(Problem(self.source, item, code, message))
 
 
@@ -61,6 +66,7 @@ class DRouteTable:
     path: str
     main: bool
     routes: list[DRoute] = field(default_factory=list)
+    edge_associations: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -142,6 +148,7 @@ class DVpc:
     network_acls: list[DNacl] = field(default_factory=list)
     security_groups: list[DSecurityGroup] = field(default_factory=list)
     instances: list[DInstance] = field(default_factory=list)
+    default: bool = False
 
     def cidrs(self) -> list[str]:
         return [c.cidr for c in self.cidr_blocks] + [c.cidr for c in self.ipv6_cidr_blocks]

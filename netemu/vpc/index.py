@@ -21,9 +21,9 @@ from netemu.vpc.model import (
     RouteTarget,
     SecurityGroup,
     Subnet,
+    TgwAttachment,
     Topology,
     TransitGateway,
-    TgwAttachment,
     Vpc,
 )
 from netemu.vpc.packets import canonical, contains
@@ -153,7 +153,7 @@ def build(topology: Topology) -> Index:
             ix.nat_gateways[(v.name, n.name)] = n
             eni = Eni(
                 "nat_gateway", n.name, v.name, n.subnet, canonical(n.private_ip),
-                eni_id_for("nat_gateway", v.name, n.name),
+                n.eni_id or eni_id_for("nat_gateway", v.name, n.name),
                 public_ip=canonical(n.public_ip) if n.public_ip else None,
             )
             ix.enis_by_name[(v.name, n.name)] = eni
@@ -171,12 +171,12 @@ def build(topology: Topology) -> Index:
                 source_dest_check=i.source_dest_check,
             )
             ix.enis_by_name[(v.name, i.name)] = eni
-            for a in eni.addresses():
-                ix.by_private[a] = eni
+            for ip in eni.addresses():
+                ix.by_private[ip] = eni
             if eni.public_ip:
                 ix.by_public[eni.public_ip] = eni
-            for g in i.security_groups:
-                members.setdefault((v.name, g), set()).update(eni.addresses())
+            for group in i.security_groups:
+                members.setdefault((v.name, group), set()).update(eni.addresses())
     ix.members = {k: frozenset(s) for k, s in members.items()}
     for p in topology.peerings:
         ix.peerings[p.name] = p

@@ -13,14 +13,18 @@ Behaviour: a topology file is refused whole when anything is wrong, and every pr
        associations, allocated addresses, ENI ids, propagated transit-gateway routes.
 Fields (file shape, beyond ARCHITECTURE.md's example):
   top level: region, account_id?, vpcs, peerings?, internet: {hosts}?, transit_gateways?
-  vpc: name, region? (defaults to the file's), cidr_blocks, ipv6_cidr_blocks?,
+  vpc: name, default? (false; true = the Region's default VPC, V17: cidr_blocks default to
+    [172.31.0.0/16], internet_gateway and enable_dns_hostnames to true, subnets to three /20
+    default subnets ``default-<az>`` in zones a-c, the main route table to 0.0.0.0/0 -> IGW),
+    region? (defaults to the file's), cidr_blocks, ipv6_cidr_blocks?,
     enable_dns_support? (true), enable_dns_hostnames? (false, V81), internet_gateway?,
     egress_only_internet_gateway?, subnets?, route_tables?, nat_gateways?, network_acls?,
     security_groups?, instances?
   internet_gateway / egress_only_internet_gateway: true | false | {state: attached|detached}
     (EIGW: attached|deleted) | a list of those (more than one attached is V63's error).
   subnet: name, cidr, az? (region + "a"), ipv6_cidr?, route_table?, network_acl?
-  route table: name, main? (false), routes: [{destination, target}]; target is
+  route table: name, main? (false), edge_associations? ([internet_gateway]: a gateway route
+    table, V27), routes: [{destination, target}]; target is
     ``internet_gateway`` | ``egress_only_internet_gateway`` | ``local`` |
     {nat_gateway|peering|instance|transit_gateway: NAME}.
   Blackhole routes (V26): AWS has no "blackhole" target one can create; a route becomes a
@@ -105,6 +109,40 @@ from netemu.vpc.model import (
 
 __all__ = ["load_topology", "load_topology_file"]
 
+# The keys of each item of a topology file: (required, optional). topologies/schema.json
+# describes the same (a test keeps the two in step).
+KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "topology": (("vpcs",), ("region", "account_id", "peerings", "internet", "transit_gateways")),
+    "internet": ((), ("hosts",)),
+    "host": (("name", "ip"), ()),
+    "vpc": (("name", "cidr_blocks"), (
+        "default", "region", "ipv6_cidr_blocks", "enable_dns_support", "enable_dns_hostnames",
+        "internet_gateway", "egress_only_internet_gateway", "subnets", "route_tables",
+        "nat_gateways", "network_acls", "security_groups", "instances")),
+    "gateway": ((), ("name", "state")),
+    "subnet": (("name", "cidr"), ("az", "ipv6_cidr", "route_table", "network_acl")),
+    "route_table": (("name",), ("main", "routes", "edge_associations")),
+    "route": (("destination", "target"), ()),
+    "network_acl": (("name",), ("inbound", "outbound")),
+    "nacl_rule": (("rule", "protocol", "cidr", "action"), ("ports", "icmp")),
+    "icmp": ((), ("type", "code")),
+    "security_group": (("name",), ("description", "ingress", "egress")),
+    "source_rule": (("protocol",), ("ports", "cidr", "source_group", "icmp", "description")),
+    "destination_rule": (("protocol",), ("ports", "cidr", "destination_group", "icmp",
+                                         "description")),
+    "group_ref": (("vpc", "name"), ()),
+    "nat_gateway": (("name", "subnet"), ("private_ip", "public_ip", "connectivity", "state")),
+    "instance": (("name", "subnet"), ("private_ip", "public_ip", "ipv6_address",
+                                      "security_groups", "source_dest_check", "state")),
+    "peering": (("name", "requester", "accepter"), ("status",)),
+    "transit_gateway": (("name",), ("route_tables", "attachments")),
+    "tgw_route_table": (("name",), ("routes",)),
+    "tgw_route": (("destination",), ("attachment", "blackhole")),
+    "tgw_attachment": (("name", "vpc", "subnets"), ("association", "propagations",
+                                                    "appliance_mode", "security_group_referencing")),
+}
+DEFAULT_VPC_CIDR = "172.31.0.0/16"  # V17
+DEFAULT_AZS = ("a", "b", "c")  # netemu: three default subnets (AWS: one per AZ of the Region)
 BAD = object()  # a value that failed its shape check (already reported)
 NAMED_TARGETS = ("nat_gateway", "peering", "instance", "transit_gateway")
 PORT_PROTOCOLS = (6, 17)
@@ -211,6 +249,11 @@ class _Reader:
                 return addressing.canonical(value)
             except ValueError:
                 pass
+            if value.startswith("pl-"):  # V28
+                self.r.add(path, code, f"{value}: prefix-list destinations are not supported; "
+                           "gateway-endpoint routes (pl-... -> vpce-...) are added by AWS and "
+                           "can't be edited (V28)")
+                return None
         self.r.add(path, code, f"The CIDR '{value}' is invalid.")
         return None
 
@@ -239,6 +282,8 @@ class _Reader:
             parsed = parse(raw, item_path)
             if parsed is not None:
                 out.append(parsed)
+            elif isinstance(name, str) and name:
+                self.r.broken.add(name)
         return out
 
     def name_of(self, m: dict[str, Any], path: str) -> Any:
@@ -246,8 +291,7 @@ class _Reader:
 
     # the topology
     def topology(self, data: Any) -> DTopology | None:
-        m = self.mapping(data, "", ("vpcs",),
-                         ("region", "account_id", "peerings", "internet", "transit_gateways"))
+        m = self.mapping(data, "", *KEYS["topology"])
         if m is None:
             return None
         region = self.text(m.get("region", "us-east-1"), "region")
@@ -260,21 +304,27 @@ class _Reader:
         peerings = self.named_items(m.get("peerings"), "peerings", "peering", self.peering)
         hosts: list[DHost] = []
         if "internet" in m and m["internet"] is not None:
-            inet = self.mapping(m["internet"], "internet", (), ("hosts",))
+            inet = self.mapping(m["internet"], "internet", *KEYS["internet"])
             if inet is not None:
                 hosts = self.named_items(inet.get("hosts"), "internet.hosts", "host", self.host)
         tgws = self.named_items(m.get("transit_gateways"), "transit_gateways", "tgw", self.tgw)
         return DTopology(region, str(account), vpcs, peerings, hosts, tgws)
 
     def vpc(self, raw: Any, path: str, region: str) -> DVpc | None:
-        m = self.mapping(raw, path, ("name", "cidr_blocks"), (
-            "region", "ipv6_cidr_blocks", "enable_dns_support", "enable_dns_hostnames",
-            "internet_gateway", "egress_only_internet_gateway", "subnets", "route_tables",
-            "nat_gateways", "network_acls", "security_groups", "instances"))
+        is_default = isinstance(raw, Mapping) and raw.get("default") is True
+        required, optional = KEYS["vpc"]
+        if is_default:  # V17: the default VPC's blocks default to 172.31.0.0/16
+            required, optional = ("name",), optional + ("cidr_blocks",)
+        m = self.mapping(raw, path, required, optional)
         if m is None:
             return None
         name = self.name_of(m, path)
         vregion = self.text(m.get("region", region), f"{path}.region")
+        default = self.boolean(m.get("default", False), f"{path}.default")
+        if default is True:  # V17: what AWS gives the default VPC, unless the file says otherwise
+            m.setdefault("cidr_blocks", [DEFAULT_VPC_CIDR])
+            m.setdefault("internet_gateway", True)
+            m.setdefault("enable_dns_hostnames", True)
         blocks = [DCidr(c, f"{path}.cidr_blocks[{i}]")
                   for i, raw_c in enumerate(self.seq(m["cidr_blocks"], f"{path}.cidr_blocks"))
                   if (c := self.cidr(raw_c, f"{path}.cidr_blocks[{i}]", "InvalidVpc.Range"))]
@@ -290,10 +340,14 @@ class _Reader:
                              ("attached", "detached"))
         eigws = self.gateways(m.get("egress_only_internet_gateway", False),
                               f"{path}.egress_only_internet_gateway", ("attached", "deleted"))
-        if BAD in (name, vregion, dns_support, dns_hostnames):
+        if BAD in (name, vregion, dns_support, dns_hostnames, default):
             return None
         az_default = f"{vregion}a"
-        v = DVpc(name, path, vregion, blocks, v6, dns_support, dns_hostnames, igws, eigws)
+        v = DVpc(name, path, vregion, blocks, v6, dns_support, dns_hostnames, igws, eigws,
+                 default=default)
+        if default and m.get("subnets") is None:  # V17: a /20 default subnet per AZ
+            m["subnets"] = [{"name": f"default-{vregion}{az}", "cidr": f"172.31.{16 * k}.0/20",
+                             "az": f"{vregion}{az}"} for k, az in enumerate(DEFAULT_AZS)]
         v.subnets = self.named_items(m.get("subnets"), f"{path}.subnets", "subnet",
                                      lambda s, p: self.subnet(s, p, az_default))
         v.route_tables = self.named_items(m.get("route_tables"), f"{path}.route_tables", "rt",
@@ -306,6 +360,10 @@ class _Reader:
                                              f"{path}.security_groups", "sg", self.sg)
         v.instances = self.named_items(m.get("instances"), f"{path}.instances", "instance",
                                        self.instance)
+        if default and not any(rt.main for rt in v.route_tables):  # V17: main RT 0/0 -> IGW
+            v.route_tables.insert(0, DRouteTable("main", f"{path}.route_tables[main]", True, [
+                DRoute(f"{path}.route_tables[main].routes[0]", "0.0.0.0/0",
+                       RouteTarget("internet_gateway"))]))
         return v
 
     def gateways(self, value: Any, path: str, states: tuple[str, ...]) -> list[DGateway]:
@@ -318,7 +376,7 @@ class _Reader:
             if raw is True:
                 out.append(DGateway("attached", p))
                 continue
-            m = self.mapping(raw, p, (), ("name", "state"))
+            m = self.mapping(raw, p, *KEYS["gateway"])
             if m is None:
                 continue
             state = m.get("state", "attached")
@@ -330,8 +388,7 @@ class _Reader:
         return out
 
     def subnet(self, raw: Any, path: str, az_default: str) -> DSubnet | None:
-        m = self.mapping(raw, path, ("name", "cidr"),
-                         ("az", "ipv6_cidr", "route_table", "network_acl"))
+        m = self.mapping(raw, path, *KEYS["subnet"])
         if m is None:
             return None
         name = self.name_of(m, path)
@@ -354,14 +411,21 @@ class _Reader:
         return self.text(m[key], f"{path}.{key}")
 
     def route_table(self, raw: Any, path: str) -> DRouteTable | None:
-        m = self.mapping(raw, path, ("name",), ("main", "routes"))
+        m = self.mapping(raw, path, *KEYS["route_table"])
         if m is None:
             return None
         name = self.name_of(m, path)
         main = self.boolean(m.get("main", False), f"{path}.main")
+        edges = []
+        for i, e in enumerate(self.seq(m.get("edge_associations"), f"{path}.edge_associations")):
+            if e != "internet_gateway":
+                self.r.add(f"{path}.edge_associations[{i}]", "InvalidParameterValue",
+                           f"a gateway route table is associated with internet_gateway, got {e!r}")
+            else:
+                edges.append(e)
         if BAD in (name, main):
             return None
-        rt = DRouteTable(name, path, main)
+        rt = DRouteTable(name, path, main, edge_associations=edges)
         for i, r in enumerate(self.seq(m.get("routes"), f"{path}.routes")):
             route = self.route(r, f"{path}.routes[{i}]")
             if route is not None:
@@ -372,7 +436,7 @@ class _Reader:
         if not isinstance(raw, Mapping) or "target" not in raw:
             m = self.mapping(raw, path, ("destination", "target"), ())
             return None
-        m = self.mapping(raw, path, ("destination",), ("target",))
+        m = self.mapping(raw, path, ("destination",), ("target",))  # target: null is a value
         if m is None:
             return None
         dest = self.cidr(m["destination"], f"{path}.destination")
@@ -443,7 +507,7 @@ class _Reader:
         if protocol not in ICMP_PROTOCOLS:
             self.r.add(path, "InvalidParameterValue", "icmp type/code apply to icmp and icmpv6 only")
             return BAD
-        m = self.mapping(value, path, (), ("type", "code"))
+        m = self.mapping(value, path, *KEYS["icmp"])
         if m is None:
             return BAD
         t = self.integer(m.get("type", -1), f"{path}.type")
@@ -456,7 +520,7 @@ class _Reader:
         return IcmpMatch(t, c)
 
     def nacl(self, raw: Any, path: str) -> DNacl | None:
-        m = self.mapping(raw, path, ("name",), ("inbound", "outbound"))
+        m = self.mapping(raw, path, *KEYS["network_acl"])
         if m is None:
             return None
         name = self.name_of(m, path)
@@ -471,7 +535,7 @@ class _Reader:
         return DNacl(name, path, rules["inbound"], rules["outbound"])
 
     def nacl_rule(self, raw: Any, path: str) -> DNaclRule | None:
-        m = self.mapping(raw, path, ("rule", "protocol", "cidr", "action"), ("ports", "icmp"))
+        m = self.mapping(raw, path, *KEYS["nacl_rule"])
         if m is None:
             return None
         number = self.integer(m["rule"], f"{path}.rule")
@@ -489,7 +553,7 @@ class _Reader:
         return DNaclRule(path, number, protocol, cidr, action, ports, icmp)
 
     def sg(self, raw: Any, path: str) -> DSecurityGroup | None:
-        m = self.mapping(raw, path, ("name",), ("description", "ingress", "egress"))
+        m = self.mapping(raw, path, *KEYS["security_group"])
         if m is None:
             return None
         name = self.name_of(m, path)
@@ -505,7 +569,7 @@ class _Reader:
         return DSecurityGroup(name.rstrip(" "), path, ingress, egress)  # V43: trailing spaces trimmed
 
     def sg_rule(self, raw: Any, path: str, group_key: str) -> DSgRule | None:
-        m = self.mapping(raw, path, ("protocol",), ("ports", "cidr", group_key, "icmp", "description"))
+        m = self.mapping(raw, path, *KEYS[group_key.split("_")[0] + "_rule"])
         if m is None:
             return None
         protocol = self.protocol(m["protocol"], f"{path}.protocol")
@@ -523,7 +587,7 @@ class _Reader:
             if isinstance(g, str) and g.strip():
                 group = (None, g.rstrip(" "))
             else:
-                gm = self.mapping(g, f"{path}.{group_key}", ("vpc", "name"), ())
+                gm = self.mapping(g, f"{path}.{group_key}", *KEYS["group_ref"])
                 if gm is None or not all(isinstance(gm[k], str) for k in ("vpc", "name")):
                     if gm is not None:
                         self.r.add(f"{path}.{group_key}", "InvalidParameterValue",
@@ -539,8 +603,7 @@ class _Reader:
         return DSgRule(path, protocol, ports, cidr, group, icmp, description)
 
     def nat(self, raw: Any, path: str) -> DNat | None:
-        m = self.mapping(raw, path, ("name", "subnet"),
-                         ("private_ip", "public_ip", "connectivity", "state"))
+        m = self.mapping(raw, path, *KEYS["nat_gateway"])
         if m is None:
             return None
         name, subnet = self.name_of(m, path), self.text(m["subnet"], f"{path}.subnet")
@@ -562,9 +625,7 @@ class _Reader:
         return DNat(name, path, subnet, priv, pub, conn, state)
 
     def instance(self, raw: Any, path: str) -> DInstance | None:
-        m = self.mapping(raw, path, ("name", "subnet"), (
-            "private_ip", "public_ip", "ipv6_address", "security_groups", "source_dest_check",
-            "state"))
+        m = self.mapping(raw, path, *KEYS["instance"])
         if m is None:
             return None
         name, subnet = self.name_of(m, path), self.text(m["subnet"], f"{path}.subnet")
@@ -592,7 +653,7 @@ class _Reader:
                          ips["ipv6_address"], sgs, sdc, state)
 
     def peering(self, raw: Any, path: str) -> DPeering | None:
-        m = self.mapping(raw, path, ("name", "requester", "accepter"), ("status",))
+        m = self.mapping(raw, path, *KEYS["peering"])
         if m is None:
             return None
         name = self.name_of(m, path)
@@ -603,7 +664,7 @@ class _Reader:
         return DPeering(name, path, req, acc, status)
 
     def host(self, raw: Any, path: str) -> DHost | None:
-        m = self.mapping(raw, path, ("name", "ip"), ())
+        m = self.mapping(raw, path, *KEYS["host"])
         if m is None:
             return None
         name = self.name_of(m, path)
@@ -613,7 +674,7 @@ class _Reader:
         return DHost(name, path, ip)
 
     def tgw(self, raw: Any, path: str) -> DTgw | None:
-        m = self.mapping(raw, path, ("name",), ("route_tables", "attachments"))
+        m = self.mapping(raw, path, *KEYS["transit_gateway"])
         if m is None:
             return None
         name = self.name_of(m, path)
@@ -624,14 +685,14 @@ class _Reader:
         return DTgw(name, path, rts, atts)
 
     def tgw_rt(self, raw: Any, path: str) -> DTgwRouteTable | None:
-        m = self.mapping(raw, path, ("name",), ("routes",))
+        m = self.mapping(raw, path, *KEYS["tgw_route_table"])
         if m is None:
             return None
         name = self.name_of(m, path)
         routes = []
         for i, raw_r in enumerate(self.seq(m.get("routes"), f"{path}.routes")):
             rp = f"{path}.routes[{i}]"
-            rm = self.mapping(raw_r, rp, ("destination",), ("attachment", "blackhole"))
+            rm = self.mapping(raw_r, rp, *KEYS["tgw_route"])
             if rm is None:
                 continue
             dest = self.cidr(rm["destination"], f"{rp}.destination")
@@ -652,8 +713,7 @@ class _Reader:
         return DTgwRouteTable(name, path, routes)
 
     def tgw_att(self, raw: Any, path: str) -> DTgwAttachment | None:
-        m = self.mapping(raw, path, ("name", "vpc", "subnets"), (
-            "association", "propagations", "appliance_mode", "security_group_referencing"))
+        m = self.mapping(raw, path, *KEYS["tgw_attachment"])
         if m is None:
             return None
         name, vpc = self.name_of(m, path), self.text(m["vpc"], f"{path}.vpc")
@@ -711,7 +771,8 @@ def _route_tables(v: DVpc, topo: DTopology) -> tuple[RouteTable, ...]:
                                    unavailable_target=r.target))
             else:
                 extra.append(Route(r.destination, r.target))
-        out.append(RouteTable(rt.name, v.name, tuple(local.values()) + tuple(extra), rt.main))
+        out.append(RouteTable(rt.name, v.name, tuple(local.values()) + tuple(extra), rt.main,
+                              tuple(rt.edge_associations)))
     return tuple(out)
 
 
@@ -740,7 +801,7 @@ def _all_out(v: DVpc) -> tuple[SgRule, ...]:
 
 
 def _security_groups(v: DVpc, topo: DTopology) -> tuple[SecurityGroup, ...]:
-    from netemu.vpc.validate import peering_between
+    from netemu.vpc.validate import peering_between, tgw_sg_referencing
 
     def rule(r: DSgRule) -> SgRule:
         group = None
@@ -750,7 +811,9 @@ def _security_groups(v: DVpc, topo: DTopology) -> tuple[SecurityGroup, ...]:
             group = GroupRef(gvpc, r.group[1])
             if gvpc != v.name:
                 p = peering_between(topo, v.name, gvpc)
-                stale = p is None or p.status != "active"  # V45: a deleted peering -> stale
+                # V45: referenced across a peering that was deleted -> the rule is stale
+                stale = (p is not None and p.status == "deleted"
+                         and not tgw_sg_referencing(topo, v.name, gvpc))
         return SgRule(r.protocol, r.ports, r.cidr, group, r.icmp, r.description,  # type: ignore[arg-type]
                       stale=stale)
 
@@ -779,11 +842,13 @@ def _addresses(v: DVpc) -> dict[tuple[str, str], str]:
             out[(kind, p.name)] = p.private_ip
             taken.setdefault(p.subnet, set()).add(p.private_ip)
     cidr_of = {s.name: s.cidr for s in v.subnets}
+    waiting: dict[str, list[tuple[str, str]]] = {}
     for kind, p in parts:
         if p.private_ip is None:
-            got = addressing.allocate(cidr_of[p.subnet], taken[p.subnet], 1)  # type: ignore[arg-type]
-            out[(kind, p.name)] = got[0]
-            taken[p.subnet].add(got[0])
+            waiting.setdefault(p.subnet, []).append((kind, p.name))
+    for subnet, keys in waiting.items():  # validation made sure there is room
+        got = addressing.allocate(cidr_of[subnet], taken[subnet], len(keys))  # type: ignore[arg-type]
+        out.update(zip(keys, got))
     return out
 
 
@@ -796,7 +861,8 @@ def build(topo: DTopology, source: str) -> Topology:
                                s.network_acl or "default", s.ipv6_cidr) for s in v.subnets)
         ips = _addresses(v)
         nats = tuple(NatGateway(n.name, v.name, n.subnet, ips[("nat", n.name)], n.public_ip,
-                                n.connectivity, eni_id=addressing.eni_id(v.name, n.name))
+                                n.connectivity,
+                                eni_id=addressing.eni_id(v.name, f"nat-gateway/{n.name}"))
                      for n in v.nat_gateways if n.state != "deleted")
         instances = tuple(
             Instance(i.name, v.name, i.subnet, ips[("instance", i.name)],
@@ -806,11 +872,12 @@ def build(topo: DTopology, source: str) -> Topology:
         vpcs.append(Vpc(
             v.name, v.region, tuple(c.cidr for c in v.cidr_blocks), subnets, tables, _nacls(v),
             _security_groups(v, topo), nats, instances, tuple(c.cidr for c in v.ipv6_cidr_blocks),
-            v.igw_attached(), v.eigw_attached(), v.enable_dns_support, v.enable_dns_hostnames))
+            v.igw_attached(), v.eigw_attached(), v.enable_dns_support, v.enable_dns_hostnames,
+            v.default))
     by_name = {v.name: v for v in topo.vpcs}
     tgws = []
     for t in topo.transit_gateways:
-        tables = []
+        tgw_tables: list[TgwRouteTable] = []
         for rt in t.route_tables:
             routes = [TgwRoute(r.destination, r.attachment, r.blackhole)  # type: ignore[arg-type]
                       for r in rt.routes]
@@ -818,11 +885,11 @@ def build(topo: DTopology, source: str) -> Topology:
                 if rt.name in a.propagations:
                     routes.extend(TgwRoute(c, a.name, origin="propagated")
                                   for c in by_name[a.vpc].cidrs())
-            tables.append(TgwRouteTable(rt.name, tuple(routes)))
+            tgw_tables.append(TgwRouteTable(rt.name, tuple(routes)))
         atts = tuple(TgwAttachment(a.name, a.vpc, tuple(a.subnets), a.association,
                                    tuple(a.propagations), a.appliance_mode,
                                    a.security_group_referencing) for a in t.attachments)
-        tgws.append(TransitGateway(t.name, tuple(tables), atts))
+        tgws.append(TransitGateway(t.name, tuple(tgw_tables), atts))
     return Topology(
         topo.region, tuple(vpcs),
         tuple(Peering(p.name, p.requester, p.accepter, p.status) for p in topo.peerings),

@@ -152,6 +152,9 @@ class RouteTable:
     vpc: str
     routes: tuple[Route, ...]  # local routes first, then the file's routes in file order
     main: bool = False
+    # Gateway route table (V27): the gateways whose *incoming* traffic this table routes (edge
+    # association); only "internet_gateway" for now. Such a table is never main (V19).
+    edge_associations: tuple[str, ...] = ()
 
 
 # --- VPC parts ---------------------------------------------------------------------------------
@@ -213,6 +216,7 @@ class Vpc:
     egress_only_internet_gateway: bool = False
     enable_dns_support: bool = True
     enable_dns_hostnames: bool = False
+    default: bool = False  # the Region's default VPC (V17)
 
 
 @dataclass(frozen=True, slots=True)

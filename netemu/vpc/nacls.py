@@ -21,7 +21,16 @@ from __future__ import annotations
 
 from netemu.vpc.decision import ALLOW, DENY, Decision
 from netemu.vpc.model import NaclRule, NetworkAcl
-from netemu.vpc.packets import Packet, address, matches_protocol, network, protocol_name
+from netemu.vpc.packets import (
+    Packet,
+    address_int,
+    matches_protocol,
+    memo,
+    network_int,
+    protocol_name,
+)
+
+Compiled = tuple[tuple[NaclRule, int, int, int, int], ...]
 
 IMPLICIT_DENY = {4: 32767, 6: 32768}
 
@@ -35,13 +44,18 @@ def describe_rule(rule: NaclRule) -> str:
     return f"{rule.number} {rule.action} {what} {rule.cidr}"
 
 
+def _compile(rules: tuple[NaclRule, ...]) -> Compiled:
+    ordered = sorted(rules, key=lambda r: r.number)
+    return tuple((r, *network_int(r.cidr), r.protocol) for r in ordered)
+
+
 def evaluate(acl: NetworkAcl, direction: str, packet: Packet) -> Decision:
     rules = acl.inbound if direction == "inbound" else acl.outbound
     peer = packet.src if direction == "inbound" else packet.dst
-    peer_addr = address(peer)
-    for rule in sorted(rules, key=lambda r: r.number):
-        net = network(rule.cidr)
-        if net.version != peer_addr.version or peer_addr not in net:
+    version, value = address_int(peer)
+    proto = packet.protocol
+    for rule, rv, net, mask, rp in memo("nacl", rules, _compile):
+        if rv != version or value & mask != net or (rp != -1 and rp != proto):
             continue
         if not matches_protocol(rule.protocol, rule.ports, rule.icmp, packet):
             continue
@@ -56,7 +70,7 @@ def evaluate(acl: NetworkAcl, direction: str, packet: Packet) -> Decision:
             f"network ACL {acl.name} {direction} rule {text} denies it",
             "SUBNET_ACL_RESTRICTION", rule,
         )
-    star = IMPLICIT_DENY[peer_addr.version]
+    star = IMPLICIT_DENY[version]
     return Decision(
         DENY, "*",
         f"no {direction} rule of network ACL {acl.name} matches: the final rule * ({star})"

@@ -8,11 +8,14 @@ address always compares equal. Parsing is cached: a trace touches the same few C
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from netemu.vpc.model import PROTOCOL_NUMBERS
 
+T = TypeVar("T")
 TCP, UDP, ICMP, ICMPV6 = 6, 17, 1, 58
 PORT_PROTOCOLS = (TCP, UDP)
 ICMP_PROTOCOLS = (ICMP, ICMPV6)
@@ -33,6 +36,39 @@ def address(text: str) -> Address:
 @lru_cache(maxsize=1 << 16)
 def network(cidr: str) -> Network:
     return ipaddress.ip_network(cidr, strict=False)
+
+
+@lru_cache(maxsize=1 << 16)
+def address_int(text: str) -> tuple[int, int]:
+    """(version, integer value) of an address."""
+    a = ipaddress.ip_address(text)
+    return a.version, int(a)
+
+
+@lru_cache(maxsize=1 << 16)
+def network_int(cidr: str) -> tuple[int, int, int]:
+    """(version, network integer, mask integer): ``ip in cidr`` is
+    ``version == v and ip_int & mask == net``."""
+    n = ipaddress.ip_network(cidr, strict=False)
+    return n.version, int(n.network_address), int(n.netmask)
+
+
+_MEMO: dict[tuple[str, int], tuple[object, object]] = {}
+_MEMO_LIMIT = 1 << 17
+
+
+def memo(kind: str, obj: object, build: Callable[[Any], T]) -> T:
+    """``build(obj)`` computed once per object (by identity; the object is kept alive with its
+    value). Evaluators use it to compile rule tables of frozen model values."""
+    key = (kind, id(obj))
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is obj:
+        return hit[1]  # type: ignore[return-value]
+    if len(_MEMO) >= _MEMO_LIMIT:
+        _MEMO.clear()
+    value = build(obj)
+    _MEMO[key] = (obj, value)
+    return value
 
 
 def canonical(text: str) -> str:
@@ -131,8 +167,8 @@ def matches_protocol(rule_protocol: int, rule_ports: object, rule_icmp: object, 
     if rule_protocol != -1 and rule_protocol != p.protocol:
         return False
     if rule_protocol in PORT_PROTOCOLS and rule_ports is not None:
-        return p.dport in rule_ports  # type: ignore[operator]
+        return bool(p.dport in rule_ports)  # type: ignore[operator]
     if rule_protocol in ICMP_PROTOCOLS and rule_icmp is not None:
         t, c = rule_icmp.type, rule_icmp.code  # type: ignore[attr-defined]
-        return (t == -1 or t == p.icmp_type) and (c == -1 or c == p.icmp_code)
+        return bool((t == -1 or t == p.icmp_type) and (c == -1 or c == p.icmp_code))
     return True

@@ -22,10 +22,11 @@ Example
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from netemu.vpc.decision import ALLOW, DENY, Decision
 from netemu.vpc.model import Route, RouteTable, RouteTarget, TgwRoute, TgwRouteTable
-from netemu.vpc.packets import address, network
+from netemu.vpc.packets import address_int, memo, network_int
 
 # Lower wins among routes with the same prefix (V23). Local routes are created with the table.
 ORIGIN_RANK = {
@@ -42,19 +43,28 @@ def _always(_: RouteTarget) -> bool:
     return True
 
 
-def best_match(routes: tuple[Route, ...] | tuple[TgwRoute, ...], dst: str) -> Route | TgwRoute | None:
-    """Longest prefix containing ``dst``; ties broken by origin rank, then table order."""
-    addr = address(dst)
-    best: Route | TgwRoute | None = None
-    best_key: tuple[int, int] | None = None
-    for route in routes:
-        net = network(route.destination)
-        if net.version != addr.version or addr not in net:
-            continue
-        key = (net.prefixlen, -ORIGIN_RANK.get(route.origin, 0))
-        if best_key is None or key > best_key:
-            best, best_key = route, key
-    return best
+def _compile(routes: tuple[Route, ...] | tuple[TgwRoute, ...]) -> tuple[Any, ...]:
+    """Routes in preference order: longest prefix first, then origin rank, then table order."""
+    entries = []
+    seq: tuple[Route | TgwRoute, ...] = routes
+    for n, route in enumerate(seq):
+        version, net, mask = network_int(route.destination)
+        entries.append((-mask.bit_count(), ORIGIN_RANK.get(route.origin, 0), n, version, net,
+                        mask, route))
+    entries.sort(key=lambda e: e[:3])
+    return tuple((e[3], e[4], e[5], e[6]) for e in entries)
+
+
+def best_match(
+    routes: tuple[Route, ...] | tuple[TgwRoute, ...], dst: str
+) -> Route | TgwRoute | None:
+    """Longest prefix containing ``dst`` (V22); ties broken by origin rank (V23, V76), then
+    table order."""
+    version, value = address_int(dst)
+    for rv, net, mask, route in memo("routes", routes, _compile):
+        if rv == version and value & mask == net:
+            return route  # type: ignore[no-any-return]
+    return None
 
 
 def lookup(
@@ -70,9 +80,13 @@ def lookup(
     assert isinstance(route, Route)
     text = f"{route.destination} -> {route.target}"
     if route.target.kind == "blackhole":
+        gone = getattr(route, "unavailable_target", None)
+        why = (f"its target {gone} is not available (V26)" if gone is not None
+               else "the packet is dropped")
+        if gone is not None:
+            text = f"{route.destination} -> {gone} (blackhole)"
         return Decision(
-            DENY, text, f"route {text} is a blackhole route: the packet is dropped",
-            "BAD_STATE_ROUTE", route,
+            DENY, text, f"route {text} is in state blackhole: {why}", "BAD_STATE_ROUTE", route,
         )
     if not available(route.target):
         return Decision(

@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection, Sequence
 
 from netemu.vpc.decision import ALLOW, DENY, Decision
 from netemu.vpc.model import GroupRef, SecurityGroup, SgRule
-from netemu.vpc.packets import Packet, address, matches_protocol, network, protocol_name
+from netemu.vpc.packets import Packet, address_int, matches_protocol, network_int, protocol_name
 
 Members = Callable[[GroupRef], Collection[str]]
 
@@ -50,9 +50,9 @@ def describe_rule(group: SecurityGroup, direction: str, rule: SgRule) -> str:
 
 def _peer_matches(rule: SgRule, peer: str, members: Members) -> bool:
     if rule.cidr is not None:
-        net = network(rule.cidr)
-        addr = address(peer)
-        return net.version == addr.version and addr in net
+        rv, net, mask = network_int(rule.cidr)
+        version, value = address_int(peer)
+        return rv == version and value & mask == net
     if rule.group is not None:
         return peer in members(rule.group)
     return False
@@ -68,6 +68,8 @@ def evaluate(
         rules = group.ingress if direction == "ingress" else group.egress
         for rule in rules:
             any_rule = True
+            if rule.stale:  # V45: references a group across a deleted peering; matches nothing
+                continue
             if not matches_protocol(rule.protocol, rule.ports, rule.icmp, packet):
                 continue
             if _peer_matches(rule, peer, members):
@@ -93,8 +95,9 @@ def evaluate(
 def tracked_reply(groups: Sequence[SecurityGroup], direction: str) -> Decision:
     """The reply of a connection the groups allowed: stateful, it passes (V46)."""
     names = ", ".join(g.name for g in groups)
+    way = "in" if direction == "ingress" else "out"
     return Decision(
         ALLOW, "tracked connection",
-        f"reply to a tracked connection: security groups [{names}] let it {'in' if direction == 'ingress' else 'out'}"
+        f"reply to a tracked connection: security groups [{names}] let it {way}"
         " whatever their rules say (stateful, V46)",
     )

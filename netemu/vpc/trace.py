@@ -19,8 +19,10 @@ gateway, peering connection, transit gateway). One walk follows one direction:
   transitive, no edge-to-edge routing, V54-V57); an egress-only internet gateway (IPv6, outbound
   only, V73); a transit gateway (association, longest prefix, static before propagated, AZ rule,
   transitive, V74-V78) that hands the packet to an attachment ENI in the destination VPC, which
-  sends from the attachment subnet; an instance (a middlebox, which needs source/destination
-  check off);
+  sends from the attachment subnet (NACLs as TGW tgw-nacls.html says: towards the TGW the
+  attachment subnet's inbound rules apply, even from that same subnet; from the TGW only its
+  outbound rules, when the packet leaves it); an instance (a middlebox, which needs
+  source/destination check off);
 - the packet enters a subnet from outside: the NACL inbound rules, then the destination ENI's
   security groups' ingress rules (stateful on the return path).
 
@@ -38,8 +40,9 @@ goes on, so ``blockers`` lists every setting that would have to change (V95).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NoReturn
 
 from netemu.vpc import nacls, routing, security_groups
 from netemu.vpc.decision import ALLOW, DENY, Decision
@@ -206,14 +209,19 @@ def _pick_address(eni: Eni, family: int, public: bool) -> str | None:
     return eni.public_ip if public else eni.private_ip
 
 
-def _family(flow: Flow) -> int:
+def _family(ix: Index, flow: Flow) -> int:
+    """4 or 6: given, or that of an address or internet host at either end, else 4."""
     if flow.ip_version is not None:
         if flow.ip_version not in (4, 6):
             raise TraceError("ip_version is 4 or 6")
         return flow.ip_version
     for end in (flow.src, flow.dst):
-        if is_address(end):
+        if end not in ix.instances and end not in ix.hosts_by_name and is_address(end):
             return address(end).version
+    for end in (flow.src, flow.dst):
+        host = ix.hosts_by_name.get(end)
+        if host is not None and end not in ix.instances:
+            return address(host.ip).version
     return 4
 
 
@@ -232,13 +240,18 @@ def _resolve_source(ix: Index, name: str, family: int) -> _End:
             raise TraceError(f"internet host {name} has no IPv{family} address")
         return _End("internet", f"{name} ({addr})", addr)
     if not is_address(name):
-        raise TraceError(f"unknown source {name!r}: not an instance, an internet host or an address")
+        raise TraceError(
+            f"unknown source {name!r}: not an instance, an internet host or an address"
+        )
     addr = canonical(name)
-    eni = ix.by_private.get(addr)
-    if eni is not None and eni.kind == "instance":
-        return _End("eni", eni.label(), addr, eni)
-    if eni is not None or addr in ix.by_public:
-        owner = eni or ix.by_public[addr]
+    found = ix.by_private.get(addr)
+    if found is not None and found.kind == "instance":
+        return _End("eni", found.label(), addr, found)
+    if found is not None or addr in ix.by_public:
+        owner = found or ix.by_public[addr]
+        if owner.kind == "instance":
+            raise TraceError(f"{addr} is the public address of instance {owner.name}: trace from"
+                             f" {owner.name} (or its private address)")
         raise TraceError(
             f"{addr} belongs to {owner.kind.replace('_', ' ')} {owner.name}: "
             "trace from an instance or an internet address"
@@ -273,9 +286,9 @@ def _resolve_destination(ix: Index, name: str, family: int, src: _End) -> _End:
             f"unknown destination {name!r}: not an instance, an internet host or an address"
         )
     addr = canonical(name)
-    eni = ix.by_private.get(addr) or ix.by_public.get(addr)
-    if eni is not None:
-        return _End("eni", f"{eni.name} ({addr})", addr, eni)
+    found = ix.by_private.get(addr) or ix.by_public.get(addr)
+    if found is not None:
+        return _End("eni", f"{found.name} ({addr})", addr, found)
     host = ix.hosts_by_ip.get(addr)
     if host is not None:
         return _End("internet", f"{host.name} ({addr})", addr)
@@ -309,6 +322,7 @@ class _Walk:
         self.logs: list[LogEvent] = []
         self.delivered: Packet | None = None
         self.via_tgw = False
+        self.tgw_sg_referencing = True  # both attachments crossed support SG references (V79)
         self.steps = 0
 
     @property
@@ -320,16 +334,19 @@ class _Walk:
              rule: str | None = None, code: str | None = None) -> None:
         self.hops.append(Hop(component, name, ALLOW, reason, code, rule, packet))
 
-    def check(self, component: str, name: str, d: Decision, packet: Packet, change: str) -> bool:
-        """Records the hop; True when the walk goes on (allowed, or assumed so)."""
+    def check(self, component: str, name: str, d: Decision, packet: Packet,
+              change: str | Callable[[], str]) -> bool:
+        """Records the hop; True when the walk goes on (allowed, or assumed so). ``change``
+        (text, or a function giving it) says what would let the packet pass."""
         self.hops.append(Hop(component, name, d.verdict, d.reason, d.code, d.rule, packet))
         if d.allowed:
             return True
-        self.blockers.append(Blocker(self.path, component, name, d.code, d.reason, change))
+        text = change if isinstance(change, str) else change()
+        self.blockers.append(Blocker(self.path, component, name, d.code, d.reason, text))
         return self.all_blockers
 
     def drop(self, component: str, name: str, reason: str, packet: Packet,
-             code: str | None = None, rule: str | None = None, change: str = "") -> None:
+             code: str | None = None, rule: str | None = None, change: str = "") -> NoReturn:
         self.hops.append(Hop(component, name, DENY, reason, code, rule, packet))
         self.blockers.append(
             Blocker(self.path, component, name, code, reason, change or "no path: " + reason)
@@ -341,6 +358,18 @@ class _Walk:
             return
         self.logs.append(LogEvent(eni.eni_id, eni.name, packet, "ACCEPT" if accepted else "REJECT"))
 
+    def members_at(self, eni: Eni) -> Callable[[Any], frozenset[str]]:
+        """Group membership as seen at ``eni``: references to another VPC's groups match only
+        when the packet did not cross a transit gateway without referencing support (V79)."""
+        if not self.via_tgw or self.tgw_sg_referencing:
+            return self.ix.member_ips
+        ix = self.ix
+
+        def members(ref: Any) -> frozenset[str]:
+            return ix.member_ips(ref) if ref.vpc == eni.vpc else frozenset()
+
+        return members
+
     # sending -----------------------------------------------------------------------------------
     def start_at_instance(self, eni: Eni, p: Packet) -> None:
         groups = self.ix.groups_of(eni)
@@ -351,7 +380,7 @@ class _Walk:
         if not d.allowed:
             self.log(eni, p, False)
         if not self.check("security-group", ", ".join(eni.security_groups), d, p,
-                          _sg_change(eni, "egress", p)):
+                          lambda: _sg_change(eni, "egress", p)):
             raise _Stop
         self.send(eni, p, origin=True)
 
@@ -382,7 +411,8 @@ class _Walk:
         nd = nacls.evaluate(acl, "outbound", p)
         if origin or eni.kind == "nat_gateway":
             self.log(eni, p, nd.allowed)
-        if not self.check("network-acl", acl.name, nd, p, _nacl_change(acl.name, "outbound", p, nd)):
+        if not self.check("network-acl", acl.name, nd, p,
+                          lambda: _nacl_change(acl.name, "outbound", p, nd, self.path)):
             raise _Stop
         route = rd.matched if isinstance(rd.matched, Route) else None
         if not rd.allowed:
@@ -458,7 +488,7 @@ class _Walk:
             if not nd.allowed:
                 self.log(eni, p, False)
             if not self.check("network-acl", acl.name, nd, p,
-                              _nacl_change(acl.name, "inbound", p, nd)):
+                              lambda: _nacl_change(acl.name, "inbound", p, nd, self.path)):
                 raise _Stop
         if eni.kind == "instance":
             self.arrive_instance(eni, p)
@@ -479,12 +509,18 @@ class _Walk:
                 change=f"disable the source/destination check of {eni.name}",
             )
         if self.forward:
-            d = security_groups.evaluate(groups, "ingress", p, self.ix.member_ips)
+            d = security_groups.evaluate(groups, "ingress", p, self.members_at(eni))
+            if not d.allowed and self.via_tgw and not self.tgw_sg_referencing and any(
+                r.group is not None and r.group.vpc != eni.vpc for g in groups for r in g.ingress
+            ):
+                d = replace(d, code="SG_REFERENCING_SUPPORT", reason=d.reason + "; references to"
+                            " groups of other VPCs do not match across a transit gateway"
+                            " attachment without security group referencing support (V79)")
         else:
             d = security_groups.tracked_reply(groups, "ingress")
         self.log(eni, p, d.allowed)
         if not self.check("security-group", ", ".join(eni.security_groups), d, p,
-                          _sg_change(eni, "ingress", p)):
+                          lambda: _sg_change(eni, "ingress", p)):
             raise _Stop
         if mine:
             self.note("instance", eni.name, f"delivered to {eni.name} ({p.dst})", p)
@@ -498,7 +534,7 @@ class _Walk:
         else:
             d = security_groups.tracked_reply(groups, "egress")
         if not self.check("security-group", ", ".join(eni.security_groups), d, p,
-                          _sg_change(eni, "egress", p)):
+                          lambda: _sg_change(eni, "egress", p)):
             raise _Stop
         self.send(eni, p)
 
@@ -638,11 +674,34 @@ class _Walk:
                 self.drop("internet-gateway", f"{vpc.name}-igw",
                           f"VPC {vpc.name} has no internet gateway attached (V64)", p,
                           change=f"attach an internet gateway to VPC {vpc.name}")
-        # Ingress from a gateway follows the VPC's local route (no gateway route table, V27).
-        self.note("route-table", f"{vpc.name} (gateway ingress)",
-                  f"traffic entering from the gateway is delivered by the local route to {q.dst}",
-                  q, rule="local")
-        self.arrive(eni, q, from_subnet=None)
+        self.gateway_ingress(vpc.name, eni, q, name)
+
+    def gateway_ingress(self, vpc: str, eni: Eni, p: Packet, gateway: str) -> None:
+        """Traffic entering from the internet gateway: routed by the gateway route table
+        edge-associated with it (V27: local or an appliance ENI), else by the local route."""
+        ix = self.ix
+        table = None
+        if gateway.endswith("-igw"):
+            table = next((t for t in ix.vpcs[vpc].route_tables
+                          if "internet_gateway" in getattr(t, "edge_associations", ())), None)
+        if table is None:
+            self.note("route-table", f"{vpc} (gateway ingress)",
+                      f"no gateway route table: traffic from {gateway} is delivered by"
+                      f" the local route to {p.dst}", p, rule="local")
+            self.arrive(eni, p, from_subnet=None)
+            return
+        d = routing.lookup(table, p.dst, lambda t: ix.target_available(vpc, t))
+        if not self.check("route-table", table.name, d, p,
+                          f"gateway route table {table.name}: route {p.dst} to local or to an"
+                          " appliance"):
+            raise _Stop
+        route = d.matched
+        assert isinstance(route, Route)
+        if route.target.kind == "instance":
+            box = ix.enis_by_name[(vpc, route.target.name or "")]
+            self.arrive(box, p, from_subnet=None)
+        else:
+            self.arrive(eni, p, from_subnet=None)
 
     def peering(self, vpc: str, name: str, p: Packet) -> None:
         pcx = self.ix.peerings[name]
@@ -651,7 +710,7 @@ class _Walk:
             self.drop("peering-connection", name,
                       f"{p.dst} is not in a CIDR of VPC {other}: a peering connection carries only"
                       f" traffic to the peer VPC's own addresses (not transitive, no edge-to-edge"
-                      " routing, V54-V56)", p, "PCX_REQUIRES_ADDRESS_IN_VPC_CIDR")
+                      " routing: V54, V55, V56)", p, "PCX_REQUIRES_ADDRESS_IN_VPC_CIDR")
         self.note("peering-connection", name, f"crosses to VPC {other}", p)
         dest = self.ix.eni_in_vpc(other, p.dst)
         if dest is None:
@@ -672,13 +731,15 @@ class _Walk:
                       " Availability Zone (V78)", p, "TGW_ROUTE_AZ_RESTRICTION",
                       change=f"add a subnet in {az} to attachment {att.name}")
         assert att_subnet is not None
-        if att_subnet != subnet_name:
-            s = ix.subnets[(vpc, att_subnet)]
-            acl = ix.nacls[(vpc, s.network_acl)]
-            nd = nacls.evaluate(acl, "inbound", p)
-            if not self.check("network-acl", acl.name, nd, p,
-                              _nacl_change(acl.name, "inbound", p, nd)):
-                raise _Stop
+        # Towards the TGW, the attachment subnet's inbound rules apply, even when the sender is in
+        # that same subnet; from the TGW, only its outbound rules do, and only when the packet
+        # leaves the subnet (TGW tgw-nacls.html, "How network ACLs work with transit gateways").
+        s = ix.subnets[(vpc, att_subnet)]
+        acl = ix.nacls[(vpc, s.network_acl)]
+        nd = nacls.evaluate(acl, "inbound", p)
+        if not self.check("network-acl", acl.name, nd, p,
+                          lambda: _nacl_change(acl.name, "inbound", p, nd, self.path)):
+            raise _Stop
         self.note("transit-gateway-attachment", att.name,
                   f"enters transit gateway {name} through subnet {att_subnet}", p)
         if att.association is None:
@@ -687,10 +748,18 @@ class _Walk:
                       "TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION")
         table = next(r for r in t.route_tables if r.name == att.association)
         d = routing.lookup_tgw(table, p.dst)
-        if not self.check("transit-gateway-route-table", table.name, d, p,
-                          f"add a route to {p.dst} in transit gateway route table {table.name}"):
+        out_name = getattr(d.matched, "attachment", None) if d.allowed else next(
+            (a.name for a in t.attachments if ix.in_vpc(a.vpc, p.dst)), None)
+        change = f"transit gateway route table {table.name}: " + (
+            f"replace the blackhole route {d.rule}" if d.code == "BAD_STATE_ROUTE"
+            else f"add a route covering {p.dst}") + (f" -> {out_name}" if out_name else "")
+        if not self.check("transit-gateway-route-table", table.name, d, p, change):
             raise _Stop
-        out_name = getattr(d.matched, "attachment", None)
+        if out_name is None:
+            raise _Stop
+        if not d.allowed:
+            self.note("transit-gateway-route-table", table.name,
+                      f"(assumed) a route to {p.dst} -> {out_name}", p, rule=f"-> {out_name}")
         out = next(a for a in t.attachments if a.name == out_name)
         dest = ix.eni_in_vpc(out.vpc, p.dst)
         want_az = ix.subnets[(out.vpc, dest.subnet)].az if dest is not None else az
@@ -698,6 +767,8 @@ class _Walk:
             (s for s in out.subnets if ix.subnets[(out.vpc, s)].az == want_az), out.subnets[0]
         )
         self.via_tgw = True
+        self.tgw_sg_referencing = (self.tgw_sg_referencing and att.security_group_referencing
+                                   and out.security_group_referencing)
         self.note("transit-gateway-attachment", out.name,
                   f"leaves transit gateway {name} into VPC {out.vpc} through subnet {out_subnet}",
                   p)
@@ -729,10 +800,15 @@ def _sg_change(eni: Eni, direction: str, p: Packet) -> str:
             f" group of {eni.name} ({', '.join(eni.security_groups)})")
 
 
-def _nacl_change(acl: str, direction: str, p: Packet, d: Decision) -> str:
+def _nacl_change(acl: str, direction: str, p: Packet, d: Decision, path: str) -> str:
     peer = p.src if direction == "inbound" else p.dst
     word = "from" if direction == "inbound" else "to"
-    allow = f"an {direction} rule allowing {_what(p)} {word} {_host_cidr(peer)}"
+    what = _what(p)
+    if path == "return" and p.protocol in PORT_PROTOCOLS:
+        # the reply goes to the client's ephemeral port: open the range, not one port (V36)
+        what = (f"{protocol_name(p.protocol)} ports 1024-65535 (the reply's ephemeral port,"
+                f" here {p.dport}, V36)")
+    allow = f"an {direction} rule allowing {what} {word} {_host_cidr(peer)}"
     if d.rule and d.rule != "*":
         return f"network ACL {acl}: rule {d.rule} denies it; add {allow} numbered below {d.rule}"
     return f"network ACL {acl}: add {allow}"
@@ -774,6 +850,43 @@ def _first_packet(flow: Flow, src: str, dst: str, family: int) -> Packet:
     return Packet(proto, src, dst)
 
 
+RESOLVER_ADDRESSES = ("169.254.169.253", "fd00:ec2::253")  # V80
+
+
+def _is_resolver(ix: Index, vpc: str, ip: str) -> bool:
+    v = ix.vpcs[vpc]
+    if ip in RESOLVER_ADDRESSES:
+        return True
+    primary = v.cidr_blocks[0] if v.cidr_blocks else None
+    return primary is not None and ip == str(address(primary.split("/")[0]) + 2)
+
+
+def _resolver_trace(ix: Index, flow: Flow, src: _End, dst: _End, p: Packet,
+                    all_blockers: bool) -> Trace:
+    """The Route 53 Resolver of the source's VPC (V80): never filtered by SGs or NACLs (V37,
+    V50) and not logged (V85, V91); it needs DNS support on the VPC and answers port 53."""
+    assert src.eni is not None
+    vpc = ix.vpcs[src.eni.vpc]
+    name = f"{vpc.name} Route 53 Resolver"
+    if not vpc.enable_dns_support:
+        reason, code = f"enableDnsSupport is false on VPC {vpc.name}: no resolver (V81)", None
+    elif p.protocol not in PORT_PROTOCOLS or p.dport != 53:
+        reason, code = "the Route 53 Resolver answers DNS on port 53 (UDP and TCP) only", None
+    else:
+        reason = (f"{p.dst} is the Route 53 Resolver (V80): security groups and network ACLs"
+                  " cannot filter it (V37, V50)")
+        hop = Hop("resolver", name, ALLOW, reason, None, None, p)
+        back = Hop("resolver", name, ALLOW, "the resolver's answer, unfiltered (V37, V50)", None,
+                   None, p.reply())
+        return Trace(flow, src.label, f"{name} ({p.dst})", p, True, (hop,), (back,), (),
+                     all_blockers)
+    hop = Hop("resolver", name, DENY, reason, code, None, p)
+    blocker = Blocker("forward", "resolver", name, code, reason,
+                      f"enable DNS support on VPC {vpc.name} and query port 53")
+    return Trace(flow, src.label, f"{name} ({p.dst})", p, False, (hop,), (), (blocker,),
+                 all_blockers)
+
+
 def _walk(w: _Walk, start: _End, p: Packet) -> None:
     try:
         if start.kind == "eni":
@@ -792,7 +905,7 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
     Raises TraceError for a flow that cannot be traced (unknown names, missing port...).
     """
     ix = index_of(topology)
-    family = _family(flow)
+    family = _family(ix, flow)
     src = _resolve_source(ix, flow.src, family)
     dst = _resolve_destination(ix, flow.dst, family, src)
     placeholder = dst.address or ("0.0.0.0" if family == 4 else "::")
@@ -800,14 +913,16 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
     conn = _Conn()
     fwd = _Walk(ix, "forward", all_blockers, conn, dst)
     if not dst.address:
-        fwd.hops.append(Hop("instance", flow.dst, DENY,
-                            f"{dst.label}: it cannot be reached from {src.label} (V64)",
+        why = f"{dst.label}: it cannot be reached from {src.label} (V64)"
+        fwd.hops.append(Hop("instance", flow.dst, DENY, why,
                             "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", None, p))
         fwd.blockers.append(Blocker("forward", "instance", flow.dst,
-                                    "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", dst.label,
+                                    "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", why,
                                     f"associate a public address with {flow.dst}"))
         return Trace(flow, src.label, dst.label, p, False, tuple(fwd.hops), (),
                      tuple(fwd.blockers), all_blockers)
+    if src.kind == "eni" and src.eni is not None and _is_resolver(ix, src.eni.vpc, p.dst):
+        return _resolver_trace(ix, flow, src, dst, p, all_blockers)
     _walk(fwd, src, p)
     ret = _Walk(ix, "return", all_blockers, conn, src)
     delivered = fwd.delivered

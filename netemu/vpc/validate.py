@@ -11,7 +11,8 @@ Behaviour: each function checks one group of AWS-SEMANTICS items (cited by numbe
   InvalidTransitGatewayID.NotFound, InvalidTransitGatewayAttachmentID.NotFound,
   InvalidRouteTableID.NotFound, InvalidVpcID.NotFound, NetworkAclEntryAlreadyExists,
   InvalidGroup.Duplicate, InvalidGroup.NotFound, InvalidGroup.Reserved, InvalidPermission.Duplicate,
-  SecurityGroupsPerInterfaceLimitExceeded, InvalidIPAddress.InUse,
+  SecurityGroupsPerInterfaceLimitExceeded, RulesPerSecurityGroupLimitExceeded,
+  DefaultVpcAlreadyExists, InvalidIPAddress.InUse,
   InsufficientFreeAddressesInSubnet, Resource.AlreadyAssociated, Gateway.NotAttached,
   VpcPeeringConnectionAlreadyExists, ActiveVpcPeeringConnectionPerVpcLimitExceeded,
   DuplicateSubnetsInSameZone, DuplicateTransitGatewayAttachment.
@@ -26,13 +27,24 @@ from collections import Counter
 from collections.abc import Iterable
 
 from netemu.vpc import addressing
-from netemu.vpc.draft import DInstance, DNat, DPeering, DRouteTable, DTopology, DVpc, Report
+from netemu.vpc.draft import (
+    DInstance,
+    DNat,
+    DPeering,
+    DRouteTable,
+    DSubnet,
+    DTopology,
+    DVpc,
+    Report,
+)
+from netemu.vpc.model import RouteTarget
 
 MAX_CIDRS = 5  # V4 (per family)
 MAX_ROUTE_TABLES = 200  # V29
 MAX_ROUTES_PER_FAMILY = 50  # V29
 MAX_ACTIVE_PEERINGS = 50  # V62
 MAX_SGS_PER_ENI = 5  # V51
+MAX_SG_RULES_PER_FAMILY = 60  # V51: per direction
 PEERING_STATUSES = ("initiating-request", "pending-acceptance", "active", "deleted", "rejected",
                     "failed", "expired", "provisioning", "deleting")
 LIVE_PEERING = ("initiating-request", "pending-acceptance", "active", "provisioning")
@@ -52,6 +64,7 @@ def validate(topo: DTopology, r: Report) -> None:
         addresses(v, topo, r)
         nat_gateways(v, r)
         security_group_rules(v, topo, r)
+    default_vpcs(topo, r)
     peerings(topo, r, set(names))
     internet_hosts(topo, r)
     transit_gateways(topo, r)
@@ -106,6 +119,26 @@ def vpc_blocks(v: DVpc, r: Report) -> None:
                   f"The CIDR '{b.cidr}' conflicts with another CIDR block of the VPC.")
         else:
             seen6.append(b.cidr)
+
+
+# --- V17: default VPC ------------------------------------------------------------------------------
+
+
+def default_vpcs(topo: DTopology, r: Report) -> None:
+    regions: dict[str, str] = {}
+    for v in topo.vpcs:
+        if not v.default:
+            continue
+        if v.cidr_blocks and v.cidr_blocks[0].cidr != "172.31.0.0/16":  # V17
+            r.add(v.cidr_blocks[0].path, "InvalidParameterValue",
+                  f"a default VPC's primary CIDR block is 172.31.0.0/16, not {v.cidr_blocks[0].cidr}"
+                  " (V17)")
+        if v.region in regions:
+            r.add(f"{v.path}.default", "DefaultVpcAlreadyExists",
+                  f"A Default VPC already exists for this account in this region ({v.region}: "
+                  f"{regions[v.region]}).")
+        else:
+            regions[v.region] = v.name
 
 
 # --- V63: gateways --------------------------------------------------------------------------------
@@ -174,17 +207,18 @@ def subnets(v: DVpc, r: Report) -> None:
                   f"({v.region}a, {v.region}b, ...).")
 
 
-def _subnet(v: DVpc, name: str):  # type: ignore[no-untyped-def]
+def _subnet(v: DVpc, name: str) -> DSubnet | None:
     return next((s for s in v.subnets if s.name == name), None)
 
 
 def _owner(topo: DTopology, kind: str, name: str) -> str | None:
     """The VPC that declares a NAT gateway / instance / route table / subnet named ``name``."""
     for v in topo.vpcs:
-        items: Iterable[object] = {"nat_gateway": v.nat_gateways, "instance": v.instances,
-                                   "route_table": v.route_tables, "subnet": v.subnets,
-                                   "network_acl": v.network_acls,
-                                   "security_group": v.security_groups}[kind]
+        kinds: dict[str, Iterable[object]] = {
+            "nat_gateway": v.nat_gateways, "instance": v.instances, "route_table": v.route_tables,
+            "subnet": v.subnets, "network_acl": v.network_acls,
+            "security_group": v.security_groups}
+        items = kinds[kind]
         if any(getattr(i, "name", None) == name for i in items):
             return v.name
     return None
@@ -208,7 +242,7 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
                       f"subnet {p.subnet} belongs to VPC {elsewhere}, not {v.name}")
             else:
                 r.add(f"{p.path}.subnet", "InvalidSubnetID.NotFound",
-                      f"The subnet ID '{p.subnet}' does not exist")
+                      f"The subnet ID '{p.subnet}' does not exist", ref=p.subnet)
             continue
         if s.cidr is None:
             continue
@@ -251,9 +285,9 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
                   "without a private_ip.")
     public: dict[str, str] = {}
     for vv in topo.vpcs:
-        for p in [*vv.nat_gateways, *vv.instances]:
-            if p.public_ip is not None:
-                public.setdefault(p.public_ip, p.path)
+        for holder in _public_holders(vv):
+            if holder.public_ip is not None:
+                public.setdefault(holder.public_ip, holder.path)
     for p in parts:
         if p.public_ip is None:
             continue
@@ -265,12 +299,11 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
             r.add(f"{p.path}.public_ip", "Resource.AlreadyAssociated",
                   f"the public IP {p.public_ip} is already associated with "
                   f"{public[p.public_ip]}")
-    if isinstance(parts, list):
-        for i in v.instances:
-            if i.security_groups and len(i.security_groups) > MAX_SGS_PER_ENI:  # V51
-                r.add(f"{i.path}.security_groups", "SecurityGroupsPerInterfaceLimitExceeded",
-                      f"The maximum number of security groups per interface has been reached "
-                      f"({MAX_SGS_PER_ENI}).")
+    for i in v.instances:
+        if i.security_groups and len(i.security_groups) > MAX_SGS_PER_ENI:  # V51
+            r.add(f"{i.path}.security_groups", "SecurityGroupsPerInterfaceLimitExceeded",
+                  f"The maximum number of security groups per interface has been reached "
+                  f"({MAX_SGS_PER_ENI}).")
 
 
 # --- V18-V29: route tables --------------------------------------------------------------------------
@@ -295,6 +328,35 @@ def route_tables(v: DVpc, topo: DTopology, r: Report) -> None:
               f"The maximum number of route tables per VPC has been reached ({MAX_ROUTE_TABLES}).")
     for rt in v.route_tables:
         _routes(v, rt, topo, r)
+        if rt.edge_associations:
+            _gateway_route_table(v, rt, r)
+    edged = [rt for rt in v.route_tables if rt.edge_associations]
+    for extra in edged[1:]:
+        r.add(f"{extra.path}.edge_associations", "Resource.AlreadyAssociated",
+              f"the internet gateway of {v.name} is already associated with route table "
+              f"{edged[0].name}")
+
+
+def _gateway_route_table(v: DVpc, rt: DRouteTable, r: Report) -> None:
+    """V19, V27: a gateway route table (edge association with the IGW)."""
+    if rt.main:  # V19
+        r.add(f"{rt.path}.main", "InvalidParameterValue",
+              "a gateway route table (edge association) can't be the main route table (V19)")
+    if not v.internet_gateways:
+        r.add(f"{rt.path}.edge_associations", "InvalidGatewayID.NotFound",
+              f"VPC {v.name} has no internet gateway to associate")
+    subnet_cidrs = {s.cidr for s in v.subnets} | {s.ipv6_cidr for s in v.subnets}
+    for route in rt.routes:
+        if route.target is None or route.destination is None or route.target.kind == "none":
+            continue
+        if route.target.kind not in ("local", "instance"):  # V27
+            r.add(f"{route.path}.target", "InvalidParameterValue",
+                  f"a gateway route table accepts only local and network-interface targets, not "
+                  f"{route.target} (V27)")
+        elif route.destination not in subnet_cidrs and not _is_local_block(v, route.destination):
+            r.add(f"{route.path}.destination", "InvalidParameterValue",
+                  f"a gateway route table can't steer traffic outside the VPC: the destination "
+                  f"{route.destination} must be the VPC's CIDR or a subnet's CIDR (V27)")
 
 
 def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
@@ -338,13 +400,13 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
                   "(V24).")
             continue
         inside = [b for b in v.cidrs() if addressing.within(dest, b)]
-        if inside:  # V21 (and V6: the block must not contain an existing route)
-            if dest not in subnet_cidrs or target.kind not in ("nat_gateway", "instance"):
-                r.add(dpath, "InvalidParameterValue",
-                      f"The destination CIDR block {dest} is more specific than the local route "
-                      f"{inside[0]}: such a route must match a subnet's CIDR exactly and target a "
-                      "NAT gateway or a network interface (V21, V6).")
-                continue
+        middlebox = dest in subnet_cidrs and target.kind in ("nat_gateway", "instance")
+        if inside and not middlebox:  # V21 (and V6: the block must not contain an existing route)
+            r.add(dpath, "InvalidParameterValue",
+                  f"The destination CIDR block {dest} is more specific than the local route "
+                  f"{inside[0]}: such a route must match a subnet's CIDR exactly and target a "
+                  "NAT gateway or a network interface (V21, V6).")
+            continue
         if target.kind == "egress_only_internet_gateway" and net.version != 6:  # V73
             r.add(tpath, "InvalidParameterValue",
                   "an egress-only internet gateway can only be the target of IPv6 routes")
@@ -357,7 +419,7 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
                   f"family) has been reached (IPv{family}: {count}).")
 
 
-def _target_exists(v: DVpc, rt: DRouteTable, path: str, target, dest: str,  # type: ignore[no-untyped-def]
+def _target_exists(v: DVpc, rt: DRouteTable, path: str, target: RouteTarget, dest: str,
                    topo: DTopology, r: Report) -> None:
     tpath = f"{path}.target"
     differ = (f"route table {rt.name} and network gateway {target} belong to different networks")
@@ -373,25 +435,25 @@ def _target_exists(v: DVpc, rt: DRouteTable, path: str, target, dest: str,  # ty
     elif target.kind in ("nat_gateway", "instance"):
         items = v.nat_gateways if target.kind == "nat_gateway" else v.instances
         if not any(i.name == target.name for i in items):
-            if _owner(topo, target.kind, target.name):
+            if _owner(topo, target.kind, target.name or ""):
                 r.add(tpath, "InvalidParameterValue", differ)
             else:
                 code = ("InvalidNatGatewayID.NotFound" if target.kind == "nat_gateway"
                         else "InvalidInstanceID.NotFound")
                 what = "natGateway" if target.kind == "nat_gateway" else "instance"
-                r.add(tpath, code, f"The {what} ID '{target.name}' does not exist")
+                r.add(tpath, code, f"The {what} ID '{target.name}' does not exist", ref=target.name)
     elif target.kind == "peering":
         p = next((p for p in topo.peerings if p.name == target.name), None)
         if p is None:
             r.add(tpath, "InvalidVpcPeeringConnectionID.NotFound",
-                  f"The vpcPeeringConnection ID '{target.name}' does not exist")
+                  f"The vpcPeeringConnection ID '{target.name}' does not exist", ref=target.name)
         elif v.name not in (p.requester, p.accepter):
             r.add(tpath, "InvalidParameterValue", differ)
     elif target.kind == "transit_gateway":
         t = next((t for t in topo.transit_gateways if t.name == target.name), None)
         if t is None:
             r.add(tpath, "InvalidTransitGatewayID.NotFound",
-                  f"The transitGateway ID '{target.name}' does not exist.")
+                  f"The transitGateway ID '{target.name}' does not exist.", ref=target.name)
         elif not any(a.vpc == v.name for a in t.attachments):
             r.add(tpath, "InvalidParameterValue",
                   f"transit gateway {target.name} has no attachment in VPC {v.name}")
@@ -408,10 +470,11 @@ def associations(v: DVpc, r: Report) -> None:
         if s.route_table is not None and s.route_table not in tables:  # V18, Part M 33
             r.add(f"{s.path}.route_table", "InvalidRouteTableID.NotFound",
                   f"The routeTable ID '{s.route_table}' does not exist in VPC {v.name} (a route "
-                  "table serves subnets of its own VPC only)")
+                  "table serves subnets of its own VPC only)", ref=s.route_table)
         if s.network_acl is not None and s.network_acl not in acls:  # V30
             r.add(f"{s.path}.network_acl", "InvalidNetworkAclID.NotFound",
-                  f"The network ACL ID '{s.network_acl}' does not exist in VPC {v.name}")
+                  f"The network ACL ID '{s.network_acl}' does not exist in VPC {v.name}",
+                  ref=s.network_acl)
 
 
 # --- V30-V33: network ACLs ------------------------------------------------------------------------
@@ -460,6 +523,13 @@ def security_group_rules(v: DVpc, topo: DTopology, r: Report) -> None:
     own = {sg.name for sg in v.security_groups} | {"default"}
     for sg in v.security_groups:
         for direction, rules in (("ingress", sg.ingress), ("egress", sg.egress or [])):
+            families = Counter(addressing.network(x.cidr).version if x.cidr else 4 for x in rules)
+            for family, count in sorted(families.items()):
+                if count > MAX_SG_RULES_PER_FAMILY:  # V51
+                    r.add(f"{sg.path}.{direction}", "RulesPerSecurityGroupLimitExceeded",
+                          f"The maximum number of rules per security group has been reached "
+                          f"({MAX_SG_RULES_PER_FAMILY} {direction} rules per IP family; "
+                          f"IPv{family}: {count}).")
             seen: dict[tuple[object, ...], str] = {}
             for rule in rules:
                 key = (rule.protocol, rule.ports, rule.cidr,
@@ -477,7 +547,8 @@ def security_group_rules(v: DVpc, topo: DTopology, r: Report) -> None:
                 elsewhere = _owner(topo, "security_group", name)
                 extra = f" (it belongs to VPC {elsewhere})" if elsewhere else ""
                 r.add(f"{i.path}.security_groups[{k}]", "InvalidGroup.NotFound",
-                      f"The security group '{name}' does not exist in VPC '{v.name}'{extra}")
+                      f"The security group '{name}' does not exist in VPC '{v.name}'{extra}",
+                      ref=name)
 
 
 def _group_ref(v: DVpc, topo: DTopology, path: str, group: tuple[str | None, str],
@@ -486,16 +557,18 @@ def _group_ref(v: DVpc, topo: DTopology, path: str, group: tuple[str | None, str
     if gvpc is None or gvpc == v.name:
         if name not in own:
             r.add(path, "InvalidGroup.NotFound",
-                  f"The security group '{name}' does not exist in VPC '{v.name}'")
+                  f"The security group '{name}' does not exist in VPC '{v.name}'", ref=name)
         return
     other = topo.vpc(gvpc)
     if other is None:
-        r.add(path, "InvalidVpcID.NotFound", f"The vpc ID '{gvpc}' does not exist")
+        r.add(path, "InvalidVpcID.NotFound", f"The vpc ID '{gvpc}' does not exist", ref=gvpc)
         return
     if name not in {sg.name for sg in other.security_groups} | {"default"}:
         r.add(path, "InvalidGroup.NotFound",
-              f"The security group '{name}' does not exist in VPC '{gvpc}'")
+              f"The security group '{name}' does not exist in VPC '{gvpc}'", ref=name)
         return
+    if other.region == v.region and tgw_sg_referencing(topo, v.name, gvpc):
+        return  # V79: referencing across a transit gateway with the support enabled
     p = peering_between(topo, v.name, gvpc)
     if p is not None and p.status == "deleted":
         return  # V45: allowed but stale (the model marks the rule)
@@ -508,6 +581,15 @@ def _group_ref(v: DVpc, topo: DTopology, path: str, group: tuple[str | None, str
         r.add(path, "InvalidGroup.NotFound",
               f"security group {gvpc}/{name} is in Region {other.region}: a security group in a "
               "cross-Region peer VPC can't be referenced; use its CIDR (V44).")
+
+
+def tgw_sg_referencing(topo: DTopology, a: str, b: str) -> bool:
+    """Both VPCs attached to one transit gateway with security group referencing support (V79)."""
+    for t in topo.transit_gateways:
+        on = {x.vpc for x in t.attachments if x.security_group_referencing}
+        if a in on and b in on:
+            return True
+    return False
 
 
 # --- V67: NAT gateways ------------------------------------------------------------------------------
@@ -560,7 +642,7 @@ def peerings(topo: DTopology, r: Report, vpc_names: set[str]) -> None:
             name = getattr(p, role)
             if name not in vpc_names:
                 r.add(f"{p.path}.{role}", "InvalidVpcID.NotFound",
-                      f"The vpc ID '{name}' does not exist")
+                      f"The vpc ID '{name}' does not exist", ref=name)
                 bad = True
         if p.status not in PEERING_STATUSES:  # V59
             r.add(f"{p.path}.status", "InvalidParameterValue",
@@ -600,9 +682,12 @@ def peerings(topo: DTopology, r: Report, vpc_names: set[str]) -> None:
                   f"{MAX_ACTIVE_PEERINGS} (V62)")
 
 
+def _public_holders(v: DVpc) -> list[DNat | DInstance]:
+    return [*v.nat_gateways, *v.instances]
+
+
 def internet_hosts(topo: DTopology, r: Report) -> None:
-    public = {p.public_ip: p.path for v in topo.vpcs for p in [*v.nat_gateways, *v.instances]
-              if p.public_ip}
+    public = {p.public_ip: p.path for v in topo.vpcs for p in _public_holders(v) if p.public_ip}
     for h in topo.hosts:
         if h.ip in public:
             r.add(f"{h.path}.ip", "InvalidIPAddress.InUse",
@@ -620,7 +705,8 @@ def transit_gateways(topo: DTopology, r: Report) -> None:
         for a in t.attachments:
             v = topo.vpc(a.vpc)
             if v is None:
-                r.add(f"{a.path}.vpc", "InvalidVpcID.NotFound", f"The vpc ID '{a.vpc}' does not exist")
+                r.add(f"{a.path}.vpc", "InvalidVpcID.NotFound",
+                      f"The vpc ID '{a.vpc}' does not exist", ref=a.vpc)
                 continue
             if a.vpc in attached:
                 r.add(f"{a.path}.vpc", "DuplicateTransitGatewayAttachment",
@@ -631,7 +717,7 @@ def transit_gateways(topo: DTopology, r: Report) -> None:
                 s = _subnet(v, sn)
                 if s is None:
                     r.add(f"{a.path}.subnets[{k}]", "InvalidSubnetID.NotFound",
-                          f"The subnet ID '{sn}' does not exist in VPC {a.vpc}")
+                          f"The subnet ID '{sn}' does not exist in VPC {a.vpc}", ref=sn)
                 elif s.az in azs:  # V78: one subnet per AZ
                     r.add(f"{a.path}.subnets[{k}]", "DuplicateSubnetsInSameZone",
                           f"subnets {azs[s.az]} and {sn} are in the same Availability Zone "
@@ -642,11 +728,12 @@ def transit_gateways(topo: DTopology, r: Report) -> None:
                 r.add(f"{a.path}.subnets", "MissingParameter", "an attachment needs subnets")
             if a.association is not None and a.association not in tables:  # V74
                 r.add(f"{a.path}.association", "InvalidRouteTableID.NotFound",
-                      f"The transitGatewayRouteTable ID '{a.association}' does not exist")
+                      f"The transitGatewayRouteTable ID '{a.association}' does not exist",
+                      ref=a.association)
             for k, pr in enumerate(a.propagations):
                 if pr not in tables:
                     r.add(f"{a.path}.propagations[{k}]", "InvalidRouteTableID.NotFound",
-                          f"The transitGatewayRouteTable ID '{pr}' does not exist")
+                          f"The transitGatewayRouteTable ID '{pr}' does not exist", ref=pr)
         for rt in t.route_tables:
             seen: dict[str, str] = {}
             for route in rt.routes:
@@ -657,4 +744,5 @@ def transit_gateways(topo: DTopology, r: Report) -> None:
                 seen[route.destination] = route.path
                 if route.attachment is not None and route.attachment not in atts:
                     r.add(f"{route.path}.attachment", "InvalidTransitGatewayAttachmentID.NotFound",
-                          f"The transitGatewayAttachment ID '{route.attachment}' does not exist")
+                          f"The transitGatewayAttachment ID '{route.attachment}' does not exist",
+                          ref=route.attachment)

@@ -60,7 +60,7 @@ CASES: list[tuple[str, str, str, str]] = [
      "vpcs[a].cidr_blocks[1]", "InvalidVpc.Range"),
     ("V5 RFC1918 on a public VPC", "vpcs:\n" + vpc("", cidrs="[100.68.0.0/16, 10.0.0.0/16]"),
      "vpcs[a].cidr_blocks[1]", "InvalidVpc.Range"),
-    ("V5 10.0/16 when a block is in 10.0.0.0/15", "vpcs:\n" + vpc("", cidrs="[10.1.0.0/16, 10.0.0.0/16]"),
+    ("V5 10.0/16 when the primary is in 10.0.0.0/15", "vpcs:\n" + vpc("", cidrs="[10.1.0.0/16, 10.0.0.0/16]"),
      "vpcs[a].cidr_blocks[1]", "InvalidVpc.Range"),
     ("V5 169.254/16 never", "vpcs:\n" + vpc("", cidrs="[169.254.0.0/16]"),
      "vpcs[a].cidr_blocks[0]", "InvalidVpc.Range"),
@@ -128,6 +128,10 @@ CASES: list[tuple[str, str, str, str]] = [
         "    subnets: [{name: s, cidr: 10.0.1.0/28}]\n    instances: ["
         + ", ".join(f"{{name: i{k}, subnet: s}}" for k in range(12)) + "]\n"),
      "vpcs[a].subnets[s]", "InsufficientFreeAddressesInSubnet"),
+    ("V17 default VPC is 172.31.0.0/16", "vpcs:\n" + vpc("    default: true\n"),
+     "vpcs[a].cidr_blocks[0]", "InvalidParameterValue"),
+    ("V17 one default VPC per Region", "vpcs:\n  - {name: a, default: true}\n  - {name: b, default: true}\n",
+     "vpcs[b].default", "DefaultVpcAlreadyExists"),
     ("V18 unknown route table", "vpcs:\n" + vpc("    subnets: [{name: s, cidr: 10.0.1.0/24, route_table: nope}]\n"),
      "vpcs[a].subnets[s].route_table", "InvalidRouteTableID.NotFound"),
     ("V18 two route tables for one subnet", "vpcs:\n" + vpc(
@@ -136,6 +140,33 @@ CASES: list[tuple[str, str, str, str]] = [
      "vpcs[a].subnets[s].route_table", "InvalidParameterValue"),
     ("V18 V19 two main route tables", "vpcs:\n" + vpc("    route_tables: [{name: x, main: true}, {name: y, main: true}]\n"),
      "vpcs[a].route_tables[y].main", "InvalidParameterValue"),
+    ("V19 a gateway route table can't be main", "vpcs:\n" + vpc(
+        "    internet_gateway: true\n"
+        "    route_tables: [{name: g, main: true, edge_associations: [internet_gateway]}]\n"),
+     "vpcs[a].route_tables[g].main", "InvalidParameterValue"),
+    ("V27 gateway route table targets only local or ENI", "vpcs:\n" + vpc(
+        "    internet_gateway: true\n" + ONE_SUBNET.replace("}]", "}, {name: t, cidr: 10.0.2.0/24}]") +
+        "    nat_gateways: [{name: n, subnet: t, connectivity: private}]\n"
+        "    route_tables: [{name: g, edge_associations: [internet_gateway],"
+        " routes: [{destination: 10.0.1.0/24, target: {nat_gateway: n}}]}]\n"),
+     "vpcs[a].route_tables[g].routes[0].target", "InvalidParameterValue"),
+    ("V27 gateway route table can't steer outside the VPC", "vpcs:\n" + vpc(
+        "    internet_gateway: true\n" + ONE_SUBNET + "    instances: [{name: fw, subnet: s}]\n"
+        "    route_tables: [{name: g, edge_associations: [internet_gateway],"
+        " routes: [{destination: 8.8.8.0/24, target: {instance: fw}}]}]\n"),
+     "vpcs[a].route_tables[g].routes[0].destination", "InvalidParameterValue"),
+    ("V27 gateway route table needs the IGW", "vpcs:\n" + vpc(
+        "    route_tables: [{name: g, edge_associations: [internet_gateway]}]\n"),
+     "vpcs[a].route_tables[g].edge_associations", "InvalidGatewayID.NotFound"),
+    ("V27 one gateway route table per IGW", "vpcs:\n" + vpc(
+        "    internet_gateway: true\n"
+        "    route_tables: [{name: g, edge_associations: [internet_gateway]},"
+        " {name: h, edge_associations: [internet_gateway]}]\n"),
+     "vpcs[a].route_tables[h].edge_associations", "Resource.AlreadyAssociated"),
+    ("V28 prefix-list destinations are AWS's", "vpcs:\n" + vpc(
+        "    internet_gateway: true\n"
+        "    route_tables: [{name: r, routes: [{destination: pl-63a5400a, target: internet_gateway}]}]\n"),
+     "vpcs[a].route_tables[r].routes[0].destination", "InvalidParameterValue"),
     ("V20 the local route can't be deleted", "vpcs:\n" + vpc(
         "    route_tables: [{name: r, routes: [{destination: 10.0.0.0/16, target: null}]}]\n"),
      "vpcs[a].route_tables[r].routes[0]", "InvalidParameterValue"),
@@ -224,6 +255,14 @@ CASES: list[tuple[str, str, str, str]] = [
     ("V41 cidr and group together", "vpcs:\n" + vpc(
         "    security_groups: [{name: w, ingress: [{protocol: tcp, cidr: 0.0.0.0/0, source_group: w}]}]\n"),
      "vpcs[a].security_groups[w].ingress[0]", "InvalidParameterCombination"),
+    ("V51 61 inbound IPv4 rules", "vpcs:\n" + vpc(
+        "    security_groups: [{name: w, ingress: ["
+        + ", ".join(f"{{protocol: tcp, ports: {1000 + k}, cidr: 0.0.0.0/0}}" for k in range(61)) + "]}]\n"),
+     "vpcs[a].security_groups[w].ingress", "RulesPerSecurityGroupLimitExceeded"),
+    ("V51 six SGs on one instance", "vpcs:\n" + vpc(
+        ONE_SUBNET + "    security_groups: [" + ", ".join(f"{{name: g{k}}}" for k in range(6)) + "]\n"
+        "    instances: [{name: i, subnet: s, security_groups: [" + ", ".join(f"g{k}" for k in range(6)) + "]}]\n"),
+     "vpcs[a].instances[i].security_groups", "SecurityGroupsPerInterfaceLimitExceeded"),
     ("V43 name sg-*", "vpcs:\n" + vpc("    security_groups: [{name: sg-bad}]\n"),
      "vpcs[a].security_groups[sg-bad].name", "InvalidParameterValue"),
     ("V43 name too long", "vpcs:\n" + vpc("    security_groups: [{name: " + "x" * 256 + "}]\n"),
@@ -251,6 +290,13 @@ CASES: list[tuple[str, str, str, str]] = [
      + vpc("    security_groups: [{name: x}]\n", "b", "[10.1.0.0/16]")
      + "peerings: [{name: p, requester: a, accepter: b, status: pending-acceptance}]\n",
      "vpcs[a].security_groups[w].egress[0]", "InvalidGroup.NotFound"),
+    ("V79 SG over a TGW without referencing support", "vpcs:\n"
+     + vpc("    subnets: [{name: s, cidr: 10.0.1.0/24}]\n"
+           "    security_groups: [{name: w, ingress: [{protocol: tcp, ports: 22, source_group: {vpc: b, name: x}}]}]\n")
+     + vpc("    subnets: [{name: t, cidr: 10.1.1.0/24}]\n    security_groups: [{name: x}]\n", "b", "[10.1.0.0/16]")
+     + "transit_gateways: [{name: hub, attachments: [{name: ta, vpc: a, subnets: [s]},"
+       " {name: tb, vpc: b, subnets: [t]}]}]\n",
+     "vpcs[a].security_groups[w].ingress[0]", "InvalidGroup.NotFound"),
     ("V52 overlapping VPCs", "vpcs:\n" + vpc("") + vpc("", "b", "[10.0.128.0/17]")
      + "peerings: [{name: p, requester: a, accepter: b}]\n",
      "peerings[p]", "OverlappingCidrs"),
@@ -524,3 +570,48 @@ SHAPE: list[tuple[str, str, str, str]] = [
 def test_shape_rejected(case: str, text: str, item: str, code: str) -> None:
     found = {(p.item, p.code) for p in problems(text)}
     assert (item, code) in found, f"{case}: expected {item}: {code}, got {sorted(found)}"
+
+
+def test_v17_default_vpc() -> None:
+    a = load("vpcs:\n  - {name: d, default: true, instances: [{name: i, subnet: default-us-east-1b}]}\n").vpc("d")
+    assert a.default and a.cidr_blocks == ("172.31.0.0/16",)
+    assert a.internet_gateway and a.enable_dns_hostnames and a.enable_dns_support
+    assert [(s.name, s.cidr, s.az) for s in a.subnets] == [
+        ("default-us-east-1a", "172.31.0.0/20", "us-east-1a"),
+        ("default-us-east-1b", "172.31.16.0/20", "us-east-1b"),
+        ("default-us-east-1c", "172.31.32.0/20", "us-east-1c"),
+    ]
+    (main,) = [rt for rt in a.route_tables if rt.main]
+    assert [(r.destination, r.target.kind) for r in main.routes] == [
+        ("172.31.0.0/16", "local"), ("0.0.0.0/0", "internet_gateway")]
+    assert a.instances[0].private_ip == "172.31.16.4"
+
+
+def test_v27_gateway_route_table_loads_with_its_edge_association() -> None:
+    a = load("vpcs:\n" + vpc(
+        "    internet_gateway: true\n" + ONE_SUBNET + "    instances: [{name: fw, subnet: s}]\n"
+        "    route_tables: [{name: g, edge_associations: [internet_gateway],"
+        " routes: [{destination: 10.0.1.0/24, target: {instance: fw}}]}]\n")).vpc("a")
+    g = next(rt for rt in a.route_tables if rt.name == "g")
+    assert g.edge_associations == ("internet_gateway",) and not g.main
+
+
+def test_v79_sg_reference_over_tgw_with_referencing_support() -> None:
+    text = ("vpcs:\n"
+            + vpc("    subnets: [{name: s, cidr: 10.0.1.0/24}]\n"
+                  "    security_groups: [{name: w, ingress: [{protocol: tcp, ports: 22, source_group: {vpc: b, name: x}}]}]\n")
+            + vpc("    subnets: [{name: t, cidr: 10.1.1.0/24}]\n    security_groups: [{name: x}]\n", "b", "[10.1.0.0/16]")
+            + "transit_gateways: [{name: hub, attachments: [{name: ta, vpc: a, subnets: [s], security_group_referencing: true},"
+              " {name: tb, vpc: b, subnets: [t], security_group_referencing: true}]}]\n")
+    rule = load(text).vpc("a").security_groups[1].ingress[0]
+    assert rule.group is not None and rule.group.vpc == "b" and not rule.stale
+
+
+def test_no_follow_on_not_found_for_an_item_refused_for_its_shape() -> None:
+    """A subnet refused for its shape is not reported again as 'not found' by its instances."""
+    found = [(p.item, p.code) for p in problems("vpcs:\n" + vpc(
+        "    subnets: [{name: s, cidr: 10.0.1.0/24, az: [x, y]}]\n"
+        "    instances: [{name: i, subnet: s}]\n"))]
+    assert found == [("vpcs[a].subnets[s].az", "InvalidParameterValue")]
+    found = [(p.item, p.code) for p in problems("vpcs:\n" + vpc("    instances: [{name: i, subnet: s}]\n"))]
+    assert found == [("vpcs[a].instances[i].subnet", "InvalidSubnetID.NotFound")]
