@@ -215,9 +215,9 @@ def build(topology: Topology, prefix: str = names.PREFIX) -> Desired:
 
 class _Builder:
     def __init__(self, topology: Topology, prefix: str) -> None:
+        self.notes: list[str] = []
         self.t = topology
         self.p = prefix
-        self.notes: list[str] = []
         self.links: list[Link] = []
         active = [pc for pc in topology.peerings if pc.status == "active"]
         vpc_names = {v.name for v in topology.vpcs}
@@ -225,7 +225,9 @@ class _Builder:
         link_ids = [f"igw:{v.name}" for v in topology.vpcs if v.internet_gateway]
         link_ids += [f"inet:{v.name}" for v in topology.vpcs if v.internet_gateway]
         link_ids += [f"pcx:{pc.name}" for pc in self.peerings]
-        link_ids += [f"host:{h.name}" for h in topology.internet_hosts]
+        self.hosts = [h for h in topology.internet_hosts if _v4(h.ip)]
+        self.notes += [f"internet host {h.name}: IPv6 not realised" for h in topology.internet_hosts if not _v4(h.ip)]
+        link_ids += [f"host:{h.name}" for h in self.hosts]
         self.transit = names.transit_slots(link_ids)
 
     def t_addr(self, link: str, n: int) -> str:
@@ -247,10 +249,10 @@ class _Builder:
                 self.notes.append(f"vpc {vpc.name}: IPv6 not realised")
         if self.t.transit_gateways:
             self.notes.append("transit gateways not realised: their routes are blackholes")
-        if any(v.internet_gateway for v in self.t.vpcs) or self.t.internet_hosts:
+        for h in self.hosts:
+            spaces.append(self.host(h.name, h.ip))
+        if any(v.internet_gateway for v in self.t.vpcs) or self.hosts:
             spaces.append(self.internet())
-            for h in self.t.internet_hosts:
-                spaces.append(self.host(h.name, h.ip))
         ends: dict[str, set[str]] = {}
         for link in self.links:
             ends.setdefault(link.a_ns, set()).add(link.a_if)
@@ -431,7 +433,7 @@ class _Builder:
             for pub in sorted(self.public_map(vpc)):
                 routes.append(KernelRoute(f"{pub}/32", via=self.t_addr(link, 2), dev=ifn,
                                           reason=f"public address of VPC {vpc.name}"))
-        for h in self.t.internet_hosts:
+        for h in self.hosts:
             ifn = names.ifname("h", h.name)
             link = f"host:{h.name}"
             addresses.append(Address(ifn, f"{self.t_addr(link, 1)}/30"))

@@ -30,7 +30,7 @@ SHIPPED = sorted((ROOT / "topologies").glob("*.yaml"))
 TOPOLOGIES: list[tuple[str, Callable[[], Topology]]] = [("lab", lab)] + [
     (p.stem, (lambda p=p: load_topology_file(p))) for p in SHIPPED  # type: ignore[misc]
 ]
-UNREALISED = ("transit_gateway", "egress_only_internet_gateway")
+UNREALISED = ("transit-gateway", "egress-only")  # trace components the data plane does not realise
 
 
 def endpoints(t: Topology) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -43,7 +43,7 @@ def endpoints(t: Topology) -> list[tuple[str, str, tuple[str, ...]]]:
             addrs = (i.private_ip,) + ((i.public_ip,) if i.public_ip else ())
             out.append((f"{vpc.name}/{i.name}", i.private_ip, addrs))
     for h in t.internet_hosts:
-        if ":" not in h.ip:
+        if ":" not in h.ip:  # IPv6 is not realised (docs/dataplane.md)
             out.append((h.name, h.ip, (h.ip,)))
     return out
 
@@ -65,7 +65,7 @@ def deployment(request: pytest.FixtureRequest, deploy_module: Callable[[Topology
     return deploy_module(request.param[1]())
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_trace_and_kernel_agree_on_generated_flows(deployment: Deployment, data: st.DataObject) -> None:
@@ -78,8 +78,8 @@ def test_trace_and_kernel_agree_on_generated_flows(deployment: Deployment, data:
     proto = data.draw(st.sampled_from(["tcp", "udp", "icmp"]), label="protocol")
     port = data.draw(st.sampled_from(ports(t)), label="port") if proto != "icmp" else 0
     tr = trace(t, Flow(src[1], ip, proto, port or None))
-    assume(not any(h.component in UNREALISED for h in tr.hops + tr.return_path))
-    got = probe(deployment.node_ns(src[0]), deployment.node_ns(dst[0]), ip, proto, port, timeout=0.5)
+    assume(not any(u in h.component for u in UNREALISED for h in tr.hops + tr.return_path))
+    got = probe(deployment.node_ns(src[0]), deployment.node_ns(dst[0]), ip, proto, port, timeout=0.4)
     why = " | ".join(f"{h.component} {h.name}: {h.decision} {h.reason}" for h in tr.hops + tr.return_path)
     flow = f"{src[0]} -> {dst[0]} {ip} {proto} {port}"
     assert got.reply == tr.reachable, f"{flow}: kernel reply={got.reply}, trace reachable={tr.reachable}: {why}"
