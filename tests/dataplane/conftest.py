@@ -26,6 +26,20 @@ class Deployment:
         """``i-app.web1`` -> the full namespace name."""
         return self.prefix + short
 
+    def ns_of_address(self, ip: str) -> str | None:
+        """The namespace whose node owns ``ip`` (private or public address), if any."""
+        for vpc in self.topology.vpcs:
+            for i in vpc.instances:
+                if ip in (i.private_ip, i.public_ip):
+                    return self.node_ns(f"{vpc.name}/{i.name}")
+            for n in vpc.nat_gateways:
+                if ip in (n.private_ip, n.public_ip):
+                    return self.node_ns(f"{vpc.name}/{n.name}")
+        for h in self.topology.internet_hosts:
+            if ip == h.ip:
+                return self.node_ns(h.name)
+        return None
+
     def node_ns(self, node: str) -> str:
         from netemu.dataplane.execns import resolve
         return resolve(node, self.prefix, self.state)[0]
