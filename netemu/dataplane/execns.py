@@ -1,6 +1,6 @@
 """``netemu exec NODE -- CMD`` and ``netemu capture NODE``: find a node's namespace in the state
 file and run a command inside it. A node is named ``vpc/instance``, ``vpc/nat-gateway``, an
-internet host's name, ``router:vpc``, ``igw:vpc``, ``internet``, or just an instance name when
+internet host's name, ``router:vpc``, ``igw:vpc``, ``tgw:name``, ``inet:router`` (the internet), or just an instance name when
 it is unique."""
 
 from __future__ import annotations

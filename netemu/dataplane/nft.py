@@ -64,11 +64,19 @@ def _nacl_rule(rule: NaclRule, direction: str) -> str | None:
     return _join(addr, _match(rule.protocol, rule.ports, rule.icmp), verdict, f'comment "rule {rule.number}"')
 
 
-def nacl_ruleset(vpc: Vpc, bridges: dict[str, str]) -> str:
+def nacl_ruleset(vpc: Vpc, bridges: dict[str, str], tgw_links: list[tuple[str, str]] | None = None) -> str:
     """Forward-hook chains: a packet leaving subnet S (routed in from S's bridge) goes through S's
     NACL outbound rules, a packet entering subnet D through D's inbound rules; ``allow`` returns
     to the next check, ``deny`` or no match drops (V31-V34). No conntrack: stateless."""
     body = ["\tchain forward {", "\t\ttype filter hook forward priority filter; policy accept;"]
+    subnets = {s.name: s for s in vpc.subnets}
+    for link, sn in sorted(tgw_links or []):
+        # TGW tgw-nacls.html: towards the TGW the attachment subnet's inbound rules apply; from
+        # the TGW its outbound rules apply only when the packet leaves that subnet.
+        acl = _ident(subnets[sn].network_acl)
+        body.append(f'\t\tiifname "{link}" oifname "{bridges[sn]}" accept comment "from TGW into its subnet {_ident(sn)}"')
+        body.append(f'\t\tiifname "{link}" jump nacl_{acl}_outbound comment "from TGW via {_ident(sn)}"')
+        body.append(f'\t\toifname "{link}" jump nacl_{acl}_inbound comment "to TGW via {_ident(sn)}"')
     for s in sorted(vpc.subnets, key=lambda s: s.name):
         if not _v4(s.cidr):
             continue
@@ -187,11 +195,11 @@ def _ipkey(ip: str) -> tuple[int, ...]:
 # --- NAT gateway -------------------------------------------------------------------------------
 
 
-def natgw_ruleset(vpc: Vpc, nat: NatGateway) -> str:
+def natgw_ruleset(vpc: Vpc, nat: NatGateway, via_tgw: tuple[str, ...] = ()) -> str:
     """SNAT to the gateway's private address, source ports into 1024-65535 (V68); forwards
     only flows started by sources in its own VPC (V69), TCP, UDP and ICMP only (V68); nothing is
     initiated from outside."""
-    cidrs = ", ".join(c for c in vpc.cidr_blocks if _v4(c))
+    cidrs = ", ".join([c for c in vpc.cidr_blocks if _v4(c)] + list(via_tgw))
     me = nat.private_ip
     body = [
         "\tchain forward {",

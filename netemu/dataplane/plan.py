@@ -26,8 +26,11 @@ Realisation (one fact per line; the AWS item it reproduces in brackets):
   addresses and the V66 checks. NAT gateway: SNAT to its private address with ports remapped
   into 1024-65535, forward only for sources in its VPC, nothing initiated from outside (V68-V70);
   its public address is then the IGW's 1:1 NAT like any ENI's.
-- IPv6, egress-only IGWs and transit gateways are not realised (their routes are blackholes and
-  the plan says so in ``Desired.notes``).
+- Transit gateway: a namespace per TGW with a veth per (attachment, attachment subnet) to the
+  VPC router and a kernel table per TGW route table; in the VPC a TGW route leaves through the
+  attachment subnet of the sender's AZ (tables are per route table *and* AZ, V78); traffic from
+  the TGW is routed by the attachment subnet's route table.
+- IPv6 and egress-only IGWs are not realised (the plan says so in ``Desired.notes``).
 """
 
 from __future__ import annotations
@@ -38,7 +41,10 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 
 from netemu.dataplane import names, nft
-from netemu.vpc.model import Instance, NatGateway, Route, RouteTable, Subnet, Topology, Vpc
+from netemu.vpc import routing
+from netemu.vpc.model import (
+    Instance, NatGateway, Route, RouteTable, Subnet, TgwRoute, Topology, TransitGateway, Vpc,
+)
 
 EDGE_TABLE = 999
 FIRST_TABLE = 1000
@@ -225,10 +231,28 @@ class _Builder:
         link_ids = [f"igw:{v.name}" for v in topology.vpcs if v.internet_gateway]
         link_ids += [f"inet:{v.name}" for v in topology.vpcs if v.internet_gateway]
         link_ids += [f"pcx:{pc.name}" for pc in self.peerings]
+        vpcs = {v.name: v for v in topology.vpcs}
+        self.tgw_links: list[tuple[str, str, str, str]] = []  # (tgw, attachment, vpc, subnet)
+        for tgw in topology.transit_gateways:
+            for att in tgw.attachments:
+                if att.vpc not in vpcs:
+                    continue
+                for sn in att.subnets:
+                    sub = next((x for x in vpcs[att.vpc].subnets if x.name == sn), None)
+                    if sub is not None and _v4(sub.cidr):
+                        self.tgw_links.append((tgw.name, att.name, att.vpc, sn))
+        link_ids += [self.tgw_link_id(*t) for t in self.tgw_links]
         self.hosts = [h for h in topology.internet_hosts if _v4(h.ip)]
         self.notes += [f"internet host {h.name}: IPv6 not realised" for h in topology.internet_hosts if not _v4(h.ip)]
         link_ids += [f"host:{h.name}" for h in self.hosts]
         self.transit = names.transit_slots(link_ids)
+
+    @staticmethod
+    def tgw_link_id(tgw: str, att: str, vpc: str, subnet: str) -> str:
+        return f"tgw:{tgw}/{att}/{subnet}"
+
+    def tgw_ifname(self, tgw: str, att: str, subnet: str) -> str:
+        return names.ifname("t", tgw, att, subnet)
 
     def t_addr(self, link: str, n: int) -> str:
         return str(self.transit[link][n])
@@ -247,8 +271,8 @@ class _Builder:
                 self.notes.append(f"vpc {vpc.name}: egress-only internet gateway not realised (IPv6)")
             if vpc.ipv6_cidr_blocks:
                 self.notes.append(f"vpc {vpc.name}: IPv6 not realised")
-        if self.t.transit_gateways:
-            self.notes.append("transit gateways not realised: their routes are blackholes")
+        for tgw in self.t.transit_gateways:
+            spaces.append(self.tgw(tgw))
         for h in self.hosts:
             spaces.append(self.host(h.name, h.ip))
         if any(v.internet_gateway for v in self.t.vpcs) or self.hosts:
@@ -286,13 +310,29 @@ class _Builder:
         addresses.append(Address("lo", f"{resolver_address(vpc)}/32"))
         routes: list[KernelRoute] = []
         rules: list[KernelRule] = []
-        tables = {rt.name: FIRST_TABLE + i for i, rt in enumerate(sorted(vpc.route_tables, key=lambda r: r.name))}
-        for rt in vpc.route_tables:
-            routes += self.route_table(vpc, rt, tables[rt.name])
+        # One kernel table per (route table, Availability Zone) in use: a route to a transit
+        # gateway leaves through the attachment subnet of the sender's AZ (V78).
+        pairs = sorted({(sub.route_table, sub.az) for sub in vpc.subnets if _v4(sub.cidr)})
+        tables = {pair: FIRST_TABLE + i for i, pair in enumerate(pairs)}
+        rts = {rt.name: rt for rt in vpc.route_tables}
+        for (rt_name, az), table in tables.items():
+            routes += self.route_table(vpc, rts[rt_name], table, az)
         for i, s in enumerate(sorted(vpc.subnets, key=lambda s: s.name)):
             if _v4(s.cidr):
-                rules.append(KernelRule(RULE_PRIORITY + i, self.bridge(vpc.name, s.name), tables[s.route_table],
+                rules.append(KernelRule(RULE_PRIORITY + i, self.bridge(vpc.name, s.name), tables[(s.route_table, s.az)],
                                         f"subnet {s.name} uses route table {s.route_table} (V18)"))
+        tgw_nacl: list[tuple[str, str]] = []
+        for j, (tgw, att, avpc, sn) in enumerate(sorted(self.tgw_links)):
+            if avpc != vpc.name:
+                continue
+            ifn = self.tgw_ifname(tgw, att, sn)
+            lid = self.tgw_link_id(tgw, att, avpc, sn)
+            addresses.append(Address(ifn, f"{self.t_addr(lid, 1)}/30"))
+            self.links.append(Link(lid, ns, ifn, names.ns_tgw(self.p, tgw), ifn))
+            sub = self.subnet(vpc, sn)
+            rules.append(KernelRule(RULE_PRIORITY + 300 + j, ifn, tables[(sub.route_table, sub.az)],
+                                    f"from transit gateway {tgw}: sent from attachment subnet {sn}"))
+            tgw_nacl.append((ifn, sn))
         edge_ifs: list[str] = []
         if vpc.internet_gateway:
             edge_ifs.append("igw0")
@@ -322,10 +362,11 @@ class _Builder:
             addresses=tuple(sorted(addresses, key=lambda a: (a.ifname, a.cidr))),
             routes=tuple(sorted(routes, key=lambda r: (r.table, r.dst))),
             rules=tuple(sorted(rules, key=lambda r: r.priority)),
-            sysctls=ROUTER_SYSCTLS, nft=nft.nacl_ruleset(vpc, {s.name: self.bridge(vpc.name, s.name) for s in vpc.subnets}),
+            sysctls=ROUTER_SYSCTLS,
+            nft=nft.nacl_ruleset(vpc, {s.name: self.bridge(vpc.name, s.name) for s in vpc.subnets}, tgw_nacl),
         )
 
-    def route_table(self, vpc: Vpc, rt: RouteTable, table: int) -> list[KernelRoute]:
+    def route_table(self, vpc: Vpc, rt: RouteTable, table: int, az: str | None = None) -> list[KernelRoute]:
         entries: dict[str, KernelRoute] = {
             "0.0.0.0/0": KernelRoute("0.0.0.0/0", table, "blackhole", reason=f"{rt.name}: no route matches")
         }
@@ -342,10 +383,10 @@ class _Builder:
         for r in rt.routes:
             if r.target.kind == "local" or not _v4(r.destination):
                 continue
-            entries[r.destination] = self.route(vpc, rt, r, table)
+            entries[r.destination] = self.route(vpc, rt, r, table, az)
         return list(entries.values())
 
-    def route(self, vpc: Vpc, rt: RouteTable, r: Route, table: int) -> KernelRoute:
+    def route(self, vpc: Vpc, rt: RouteTable, r: Route, table: int, az: str | None = None) -> KernelRoute:
         why = f"{rt.name}: {r.destination} -> {r.target}"
         kind, name = r.target.kind, r.target.name
         if kind == "internet_gateway" and vpc.internet_gateway:
@@ -366,8 +407,14 @@ class _Builder:
                 other = 2 if vpc.name == pc.requester else 1
                 return KernelRoute(r.destination, table, via=self.t_addr(f"pcx:{pc.name}", other),
                                    dev=names.ifname("x", pc.name), reason=why)
-        if kind == "transit_gateway":
-            self.notes.append(f"{vpc.name}/{rt.name}: {r.destination} -> {r.target} is a blackhole (TGW not realised)")
+        if kind == "transit_gateway" and az is not None:
+            # V78: through the attachment's subnet in the source subnet's Availability Zone.
+            for tgw, att, avpc, sn in self.tgw_links:
+                if tgw == name and avpc == vpc.name and self.subnet(vpc, sn).az == az:
+                    return KernelRoute(r.destination, table, via=self.t_addr(self.tgw_link_id(tgw, att, avpc, sn), 2),
+                                       dev=self.tgw_ifname(tgw, att, sn), reason=f"{why} via attachment {att} in {az}")
+            return KernelRoute(r.destination, table, "blackhole",
+                               reason=f"{why}: no attachment subnet in {az} (V78 TGW_ROUTE_AZ_RESTRICTION)")
         return KernelRoute(r.destination, table, "blackhole", reason=f"{why}: blackhole (V26)")
 
     # --- nodes -----------------------------------------------------------------------------
@@ -395,9 +442,17 @@ class _Builder:
         addr, default = self.attach(vpc, nat_gw.subnet, ns, nat_gw.private_ip, f"n:{nat_gw.name}")
         return Namespace(
             name=ns, role="nat", node=f"{vpc.name}/{nat_gw.name}", addresses=(addr,), routes=(default,),
-            sysctls=FORWARDER_SYSCTLS, nft=nft.natgw_ruleset(vpc, nat_gw),
+            sysctls=FORWARDER_SYSCTLS, nft=nft.natgw_ruleset(vpc, nat_gw, self.tgw_neighbour_cidrs(vpc)),
             resolver=resolver_address(vpc) if vpc.enable_dns_support else None,
         )
+
+    def tgw_neighbour_cidrs(self, vpc: Vpc) -> tuple[str, ...]:
+        """CIDRs of VPCs attached to a transit gateway this VPC is attached to: their traffic can
+        reach this VPC's NAT gateway through the TGW (centralised egress; V69 is about peering,
+        VPN and Direct Connect)."""
+        mine = {t for t, _a, v, _s in self.tgw_links if v == vpc.name}
+        others = sorted({v for t, _a, v, _s in self.tgw_links if t in mine and v != vpc.name})
+        return tuple(c for o in others for c in self.t.vpc(o).cidr_blocks if _v4(c))
 
     def public_map(self, vpc: Vpc) -> dict[str, str]:
         """public -> private for every ENI with a public address (instances, public NAT GWs)."""
@@ -417,6 +472,52 @@ class _Builder:
             addresses=(Address("inet0", f"{self.t_addr(down, 2)}/30"), Address("vpc0", f"{self.t_addr(up, 2)}/30")),
             routes=tuple(sorted(routes, key=lambda r: (r.table, r.dst))), sysctls=FORWARDER_SYSCTLS,
             nft=nft.igw_ruleset(self.public_map(vpc)),
+        )
+
+    def tgw(self, tgw: TransitGateway) -> Namespace:
+        """One namespace per transit gateway: a veth per (attachment, subnet) to the VPC router,
+        one kernel table per TGW route table chosen by the attachment's association; longest
+        prefix, static before propagated (V75-V77, via ``routing.best_match``)."""
+        ns = names.ns_tgw(self.p, tgw.name)
+        tables = {rt.name: FIRST_TABLE + i for i, rt in enumerate(sorted(tgw.route_tables, key=lambda r: r.name))}
+        first_link = {}
+        for t_name, att, avpc, sn in self.tgw_links:
+            if t_name == tgw.name:
+                first_link.setdefault(att, (avpc, sn))
+        addresses, routes, rules = [], [], []
+        for t_name, att, avpc, sn in self.tgw_links:
+            if t_name == tgw.name:
+                addresses.append(Address(self.tgw_ifname(tgw.name, att, sn),
+                                         f"{self.t_addr(self.tgw_link_id(tgw.name, att, avpc, sn), 2)}/30"))
+        for rt in tgw.route_tables:
+            table = tables[rt.name]
+            entries = {"0.0.0.0/0": KernelRoute("0.0.0.0/0", table, "blackhole", reason=f"{rt.name}: no route matches")}
+            for dst in sorted({r.destination for r in rt.routes if _v4(r.destination)}):
+                same = tuple(r for r in rt.routes if r.destination == dst)
+                win = routing.best_match(same, str(ipaddress.IPv4Network(dst).network_address))
+                assert isinstance(win, TgwRoute)
+                why = f"{rt.name}: {dst} -> {win.attachment or 'blackhole'} ({win.origin})"
+                if win.blackhole or win.attachment not in first_link:
+                    entries[dst] = KernelRoute(dst, table, "blackhole", reason=f"{why} (V77)")
+                    continue
+                avpc, sn = first_link[win.attachment]
+                entries[dst] = KernelRoute(dst, table, via=self.t_addr(self.tgw_link_id(tgw.name, win.attachment, avpc, sn), 1),
+                                           dev=self.tgw_ifname(tgw.name, win.attachment, sn), reason=why)
+            routes += entries.values()
+        for j, (t_name, att, avpc, sn) in enumerate(sorted(self.tgw_links)):
+            a = next(x for x in tgw.attachments if x.name == att) if t_name == tgw.name else None
+            if a is None:
+                continue
+            table = tables.get(a.association or "", EDGE_TABLE)
+            rules.append(KernelRule(RULE_PRIORITY + j, self.tgw_ifname(tgw.name, att, sn), table,
+                                    f"attachment {att} is associated with {a.association}"))
+        routes.append(KernelRoute("0.0.0.0/0", EDGE_TABLE, "blackhole",
+                                  reason="attachment without association (TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION)"))
+        return Namespace(
+            name=ns, role="tgw", node=f"tgw:{tgw.name}",
+            addresses=tuple(sorted(addresses, key=lambda a: (a.ifname, a.cidr))),
+            routes=tuple(sorted(routes, key=lambda r: (r.table, r.dst))),
+            rules=tuple(sorted(rules, key=lambda r: r.priority)), sysctls=FORWARDER_SYSCTLS,
         )
 
     def internet(self) -> Namespace:
@@ -440,7 +541,7 @@ class _Builder:
             self.links.append(Link(link, ns, ifn, names.ns_host(self.p, h.name), "eth0"))
             routes.append(KernelRoute(f"{h.ip}/32", via=self.t_addr(link, 2), dev=ifn, reason=f"internet host {h.name}"))
         return Namespace(
-            name=ns, role="internet", node="internet",
+            name=ns, role="internet", node="inet:router",
             addresses=tuple(sorted(addresses, key=lambda a: (a.ifname, a.cidr))),
             routes=tuple(sorted(routes, key=lambda r: (r.table, r.dst))), sysctls=FORWARDER_SYSCTLS,
         )

@@ -30,7 +30,7 @@ SHIPPED = sorted((ROOT / "topologies").glob("*.yaml"))
 TOPOLOGIES: list[tuple[str, Callable[[], Topology]]] = [("lab", lab)] + [
     (p.stem, (lambda p=p: load_topology_file(p))) for p in SHIPPED  # type: ignore[misc]
 ]
-UNREALISED = ("transit-gateway", "egress-only")  # trace components the data plane does not realise
+UNREALISED = ("egress-only",)  # trace components the data plane does not realise (IPv6)
 
 
 def endpoints(t: Topology) -> list[tuple[str, str, tuple[str, ...]]]:

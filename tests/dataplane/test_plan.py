@@ -32,7 +32,7 @@ def test_one_namespace_per_node_router_gateway(desired: plan.Desired) -> None:
     roles = sorted((n.role, n.node) for n in desired.namespaces)
     assert ("instance", "app/web1") in roles and ("nat", "app/nat-a") in roles
     assert ("router", "router:app") in roles and ("igw", "igw:app") in roles
-    assert ("internet", "internet") in roles and ("host", "client") in roles
+    assert ("internet", "inet:router") in roles and ("host", "client") in roles
     assert all(n.name.startswith(P) for n in desired.namespaces)
     assert all(len(link.a_if) <= 15 and len(link.b_if) <= 15 for link in desired.links)
 

@@ -23,7 +23,7 @@ from tests.helpers import ROOT
 pytestmark = pytest.mark.netns
 
 SHIPPED = sorted((ROOT / "topologies").glob("*.yaml"))
-UNREALISED = ("transit-gateway", "egress-only")
+UNREALISED = ("egress-only",)
 
 
 def examples(path: Path) -> list[tuple[dict[str, str], bool]]:
