@@ -102,3 +102,18 @@ def test_fingerprints_separate_structure_from_config() -> None:
     from dataclasses import replace
     b = replace(a, nft=a.nft + "# changed\n")
     assert a.structure() == b.structure() and a.config() != b.config()
+
+
+def test_transit_gateway_tables_per_az_and_static_beats_propagated_V76_V78() -> None:
+    from netemu.vpc.load import load_topology_file
+    from tests.helpers import ROOT
+    d = plan.build(load_topology_file(ROOT / "topologies" / "transit-gateway.yaml"), P)
+    dev = d.namespace(P + "r-dev")
+    by_iif = {r.iif: r.table for r in dev.rules}
+    a, b = by_iif[bridge(d, "dev", "dev-a")], by_iif[bridge(d, "dev", "dev-b")]
+    assert a != b  # same route table "spoke", two AZs
+    assert routes(d, "r-dev", a)["0.0.0.0/0"].dev.startswith("t")  # type: ignore[union-attr]
+    assert routes(d, "r-dev", b)["0.0.0.0/0"].kind == "blackhole"  # no attachment subnet in 1b (V78)
+    hub = d.namespace(P + "tgw-hub")
+    spokes = {r.dst: r for r in hub.routes if r.table != plan.EDGE_TABLE and r.kind == "blackhole"}
+    assert "10.2.0.0/16" in spokes  # the static blackhole beats prod's propagated route (V76, V77)
