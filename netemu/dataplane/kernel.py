@@ -302,7 +302,7 @@ def _route_key(table: int, dst: str) -> tuple[int, str]:
 
 def _reconcile_routes(ipr: IPRoute, index: dict[str, int], want: tuple[KernelRoute, ...], ns: str) -> None:
     wanted = {_route_key(r.table, r.dst) for r in want}
-    for r in ipr.get_routes(family=socket.AF_INET, table=0):
+    for r in ipr.get_routes(family=socket.AF_INET):  # every table (table=0 returns nothing)
         table = int(r.get("table") or r["table"])
         if table == RT_TABLE_LOCAL or r["proto"] == RT_PROTO_KERNEL:
             continue

@@ -98,3 +98,57 @@ def test_command_line_apply_status_exec_destroy(tmp_path: Path) -> None:
     finally:
         d = run_netemu("destroy", *opts)
     assert d.returncode == 0 and kernel.list_namespaces(prefix) == []
+
+
+def test_changed_routes_and_rules_are_reconciled_in_place(tmp_path: Path) -> None:
+    """A route table edit (blackhole removed, a peering route added, V26/V57) is applied to the
+    live router namespace without recreating it, and the packets follow."""
+    from netemu.vpc.model import Route, RouteTarget
+    prefix = unique_prefix()
+    ns = lambda short: prefix + short  # noqa: E731
+    t = lab()
+    app = t.vpcs[0]
+    public = next(r for r in app.route_tables if r.name == "public")
+    edited = replace(public, routes=tuple(r for r in public.routes if r.destination != "192.0.2.0/24")
+                     + (Route("10.2.0.0/16", RouteTarget("peering", "app-data")),))
+    t2 = replace(t, vpcs=(replace(app, route_tables=tuple(edited if r.name == "public" else r
+                                                           for r in app.route_tables)),) + t.vpcs[1:])
+    try:
+        apply.apply(t, prefix, tmp_path)
+        show = lambda: subprocess.run(["ip", "-n", ns("r-app"), "route", "show", "table", "all"],  # noqa: E731
+                                      capture_output=True, text=True).stdout
+        assert "blackhole 192.0.2.0/24" in show()
+        steps = apply.apply(t2, prefix, tmp_path).steps
+        assert [(s.action, s.target) for s in steps] == [("configure_ns", ns("r-app"))]
+        after = show()
+        assert "192.0.2.0/24" not in after
+        assert after.count("10.2.0.0/16 via") == 2  # private (already) and public tables
+        assert apply.apply(t2, prefix, tmp_path).steps == ()
+        # still non-transitive: data does not forward app's traffic to ops (V54)
+        assert not trace(t2, Flow("web2", "10.2.1.10", "tcp", 9000)).reachable
+        assert not probe(ns("i-app.web2"), ns("i-ops.tool1"), "10.2.1.10", "tcp", 9000).delivered
+        # a subnet switched to another route table: the policy rule changes (V18)
+        app2 = t2.vpcs[0]
+        t3 = replace(t2, vpcs=(replace(app2, subnets=tuple(replace(sn, route_table="main") if sn.name == "priv" else sn
+                                                          for sn in app2.subnets)),) + t2.vpcs[1:])
+        assert probe(ns("i-app.app1"), ns("h-client"), "203.0.113.50", "tcp", 8443).delivered
+        assert [(s.action, s.target) for s in apply.apply(t3, prefix, tmp_path).steps] == [("configure_ns", ns("r-app"))]
+        assert not trace(t3, Flow("app1", "client", "tcp", 8443)).reachable
+        assert not probe(ns("i-app.app1"), ns("h-client"), "203.0.113.50", "tcp", 8443).delivered
+        assert apply.apply(t3, prefix, tmp_path).steps == ()
+        # a peering removed: its link goes, and so do the routers' rules for it (V57)
+        t4 = replace(t3, peerings=tuple(pc for pc in t3.peerings if pc.name != "data-ops"))
+        rules = lambda: subprocess.run(["ip", "-n", ns("r-data"), "rule"], capture_output=True,  # noqa: E731
+                                       text=True).stdout
+        assert rules().count("lookup 999") == 2
+        got = {(s.action, s.target) for s in apply.apply(t4, prefix, tmp_path).steps}
+        assert got == {("delete_link", "pcx:data-ops"), ("configure_ns", ns("r-data")), ("configure_ns", ns("r-ops"))}
+        assert rules().count("lookup 999") == 1
+        assert not probe(ns("i-data.db1"), ns("i-ops.tool1"), "10.2.1.10", "tcp", 9000).delivered
+        back = apply.apply(t, prefix, tmp_path).steps
+        assert ("create_link", "pcx:data-ops") in {(s.action, s.target) for s in back}
+        assert probe(ns("i-data.db1"), ns("i-ops.tool1"), "10.2.1.10", "tcp", 9000).delivered
+        assert "blackhole 192.0.2.0/24" in show() and show().count("10.2.0.0/16 via") == 1
+    finally:
+        destroy.destroy(prefix, tmp_path)
+    assert kernel.list_namespaces(prefix) == []
