@@ -321,6 +321,7 @@ class _Walk:
         self.blockers: list[Blocker] = []
         self.logs: list[LogEvent] = []
         self.delivered: Packet | None = None
+        self.mute = False  # no flow-log material (the request never really got through)
         self.via_tgw = False
         self.tgw_sg_referencing = True  # both attachments crossed support SG references (V79)
         self.steps = 0
@@ -354,7 +355,9 @@ class _Walk:
         raise _Stop
 
     def log(self, eni: Eni, packet: Packet, accepted: bool) -> None:
-        if eni.kind == "tgw_attachment":
+        """Flow-log material; only what really happens: nothing past a blocker, even when
+        ``all_blockers`` walks on."""
+        if eni.kind == "tgw_attachment" or self.blockers or self.mute:
             return
         self.logs.append(LogEvent(eni.eni_id, eni.name, packet, "ACCEPT" if accepted else "REJECT"))
 
@@ -416,7 +419,7 @@ class _Walk:
             raise _Stop
         route = rd.matched if isinstance(rd.matched, Route) else None
         if not rd.allowed:
-            suggestion = self.suggest_target(eni.vpc, p.dst)
+            suggestion = self.suggest_target(eni.vpc, p)
             change = _route_change(rtb.name, p.dst, rd, suggestion)
             self.check("route-table", rtb.name, rd, p, change)
             if not self.all_blockers or suggestion is None:
@@ -456,15 +459,18 @@ class _Walk:
             self.drop("route-table", subnet, f"target {target} drops the packet", p,
                       "BAD_STATE_ROUTE")
 
-    def suggest_target(self, vpc: str, dst: str) -> RouteTarget | None:
-        """A target that would carry ``dst`` from ``vpc`` (for --all-blockers)."""
+    def suggest_target(self, vpc: str, p: Packet) -> RouteTarget | None:
+        """A target that would carry ``p`` from ``vpc`` (for --all-blockers): a peering or
+        transit gateway to the destination's VPC; for the internet, the internet gateway, or a
+        public NAT gateway when the sender has no public IPv4 address."""
         ix = self.ix
-        for p in ix.peerings.values():
-            if p.status != "active" or vpc not in (p.requester, p.accepter):
+        dst = p.dst
+        for pcx in ix.peerings.values():
+            if pcx.status != "active" or vpc not in (pcx.requester, pcx.accepter):
                 continue
-            other = p.accepter if p.requester == vpc else p.requester
+            other = pcx.accepter if pcx.requester == vpc else pcx.requester
             if ix.in_vpc(other, dst):
-                return RouteTarget("peering", p.name)
+                return RouteTarget("peering", pcx.name)
         for t in ix.tgws.values():
             if ix.attachment(t.name, vpc) is not None:
                 for att in t.attachments:
@@ -472,6 +478,11 @@ class _Walk:
                         return RouteTarget("transit_gateway", t.name)
         v = ix.vpcs[vpc]
         if ix.vpc_of_address(dst) is None and not is_private_ipv4(dst):
+            sender = ix.eni_in_vpc(vpc, p.src)
+            if p.version == 4 and (sender is None or sender.public_ip is None):
+                nat = next((n for n in v.nat_gateways if n.connectivity == "public"), None)
+                if nat is not None:
+                    return RouteTarget("nat_gateway", nat.name)
             if v.internet_gateway:
                 return RouteTarget("internet_gateway")
             if address(dst).version == 6 and v.egress_only_internet_gateway:
@@ -908,7 +919,9 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
     family = _family(ix, flow)
     src = _resolve_source(ix, flow.src, family)
     dst = _resolve_destination(ix, flow.dst, family, src)
-    placeholder = dst.address or ("0.0.0.0" if family == 4 else "::")
+    # an instance the source cannot address: show the packet to its private address
+    placeholder = dst.address or (dst.eni.private_ip if dst.eni and family == 4 else None) or (
+        "0.0.0.0" if family == 4 else "::")
     p = _first_packet(flow, src.address, placeholder, family)
     conn = _Conn()
     fwd = _Walk(ix, "forward", all_blockers, conn, dst)
@@ -925,6 +938,7 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
         return _resolver_trace(ix, flow, src, dst, p, all_blockers)
     _walk(fwd, src, p)
     ret = _Walk(ix, "return", all_blockers, conn, src)
+    ret.mute = bool(fwd.blockers)
     delivered = fwd.delivered
     if delivered is not None:
         reply = delivered.reply()

@@ -54,3 +54,17 @@ def test_unknown_node_exit_1() -> None:
     r = run_netemu("trace", EXAMPLE, "--from", "nobody", "--to", "web1", "--port", "80")
     assert r.returncode == 1
     assert "unknown source 'nobody'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_ipv6_by_names_and_icmp_type() -> None:
+    ex = str(ROOT / "topologies" / "ipv6-egress-only.yaml")
+    r = run_netemu("trace", ex, "--from", "webv6", "--to", "worker", "-6", "--protocol", "icmp",
+                   "--json")
+    data = json.loads(r.stdout)
+    assert data["flow"]["packet"]["protocol"] == "icmpv6"
+    assert data["flow"]["packet"]["icmp_type"] == 128
+    assert ":" in data["flow"]["packet"]["dst"]
+    r = run_netemu("trace", ex, "--from", "worker", "--to", "2001:db8:1::80", "--protocol",
+                   "icmpv6", "--icmp-type", "128", "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout)["return_path"][-1]["packet"]["icmp_type"] == 129

@@ -103,3 +103,16 @@ def test_sg_reject_is_logged() -> None:
     recs = flowlogs.records(t)
     web1 = [r for r in recs if r.eni_name == "web1"]
     assert [(r.dstport, r.action) for r in web1] == [(22, "REJECT")]
+
+
+def test_all_blockers_logs_only_what_happens() -> None:
+    """With --all-blockers the walk goes on past the blocker, the flow log does not: it shows
+    what AWS would log (the request rejected), not the assumed path."""
+    flow = Flow("home", "web1", "icmp")
+    plain = flowlogs.records(trace(topo(), flow), start=0)
+    full = flowlogs.records(trace(topo(), flow, all_blockers=True), start=0)
+    assert [str(r) for r in full] == [str(r) for r in plain]
+    t = trace(topo(), Flow("app1", "web1", "tcp", 22), all_blockers=True)
+    assert [r.action for r in flowlogs.records(t) if r.eni_name == "web1"] == ["REJECT"]
+    assert not any(r.eni_name == "app1" and r.dstaddr == "10.0.2.10"
+                   for r in flowlogs.records(t))  # no reply was ever sent

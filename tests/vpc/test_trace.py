@@ -391,7 +391,7 @@ def test_tgw_attachment_subnet_inbound_rules_apply_from_the_same_subnet() -> Non
     # but the reply towards the TGW is refused by s1's inbound rules
     t = run(text, "two", "one")
     assert t.forward_reachable
-    assert [h.component for h in t.hops].count("network-acl") == 1  # spoke2's outbound only
+    assert "from-two" not in [h.name for h in t.hops if h.component == "network-acl"]
     assert not t.reachable and t.return_path[-1].component == "network-acl"
 
 
