@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from netemu.dataplane import apply, destroy, kernel  # noqa: E402
-from tests.dataplane.topos import scaled  # noqa: E402
+from netemu.dataplane import apply, destroy, kernel
+from tests.dataplane.topos import scaled
 
 
 def main(sizes: list[int]) -> int:

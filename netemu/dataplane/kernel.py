@@ -10,6 +10,7 @@ socket on the host namespace except ``list_namespaces`` (which only reads /run/n
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -269,8 +270,8 @@ def configure(n: Namespace, prefix: str) -> None:
     _own(n.name, prefix)
     with _ipr(n.name, prefix) as ipr:
         index = {str(link.get("ifname")): int(link["index"]) for link in ipr.get_links()}
-        for ifn in index:
-            ipr.link("set", index=index[ifn], state="up")
+        for idx in index.values():
+            ipr.link("set", index=idx, state="up")
         _reconcile_addresses(ipr, index, n.addresses)
         _reconcile_routes(ipr, index, n.routes, n.name)
         _reconcile_rules(ipr, n.rules)
@@ -308,10 +309,8 @@ def _reconcile_routes(ipr: IPRoute, index: dict[str, int], want: tuple[KernelRou
             continue
         dst = f"{r.get('dst') or '0.0.0.0'}/{r['dst_len']}"
         if _route_key(table, dst) not in wanted:
-            try:
+            with contextlib.suppress(Exception):  # already gone
                 ipr.route("del", table=table, dst=dst, type=r["type"])
-            except Exception:  # noqa: BLE001 - already gone
-                pass
     # Direct (dev-only) routes first: a ``via`` route needs its gateway reachable.
     for r in sorted(want, key=lambda r: (r.via is not None, r.table, r.dst)):
         kw: dict[str, object] = {"dst": r.dst, "table": r.table, "proto": "static"}
@@ -330,7 +329,7 @@ def _reconcile_routes(ipr: IPRoute, index: dict[str, int], want: tuple[KernelRou
                 kw["prefsrc"] = r.src
         try:
             ipr.route("replace", **kw)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             raise KernelError(f"{ns}: route {r.dst} table {r.table}: {e}") from e
 
 

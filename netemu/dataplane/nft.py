@@ -73,16 +73,16 @@ def nacl_ruleset(vpc: Vpc, bridges: dict[str, str], tgw_links: list[tuple[str, s
     for link, sn in sorted(tgw_links or []):
         # TGW tgw-nacls.html: towards the TGW the attachment subnet's inbound rules apply; from
         # the TGW its outbound rules apply only when the packet leaves that subnet.
-        acl = _ident(subnets[sn].network_acl)
+        chain = _ident(subnets[sn].network_acl)
         body.append(f'\t\tiifname "{link}" oifname "{bridges[sn]}" accept comment "from TGW into its subnet {_ident(sn)}"')
-        body.append(f'\t\tiifname "{link}" jump nacl_{acl}_outbound comment "from TGW via {_ident(sn)}"')
-        body.append(f'\t\toifname "{link}" jump nacl_{acl}_inbound comment "to TGW via {_ident(sn)}"')
+        body.append(f'\t\tiifname "{link}" jump nacl_{chain}_outbound comment "from TGW via {_ident(sn)}"')
+        body.append(f'\t\toifname "{link}" jump nacl_{chain}_inbound comment "to TGW via {_ident(sn)}"')
     for s in sorted(vpc.subnets, key=lambda s: s.name):
         if not _v4(s.cidr):
             continue
-        acl = _ident(s.network_acl)
-        body.append(f'\t\tiifname "{bridges[s.name]}" jump nacl_{acl}_outbound comment "subnet {_ident(s.name)} out"')
-        body.append(f'\t\toifname "{bridges[s.name]}" jump nacl_{acl}_inbound comment "subnet {_ident(s.name)} in"')
+        chain = _ident(s.network_acl)
+        body.append(f'\t\tiifname "{bridges[s.name]}" jump nacl_{chain}_outbound comment "subnet {_ident(s.name)} out"')
+        body.append(f'\t\toifname "{bridges[s.name]}" jump nacl_{chain}_inbound comment "subnet {_ident(s.name)} in"')
     body.append("\t}")
     for acl in sorted(vpc.network_acls, key=lambda a: a.name):
         for direction, rules in (("inbound", acl.inbound), ("outbound", acl.outbound)):

@@ -43,7 +43,15 @@ from dataclasses import asdict, dataclass, field, replace
 from netemu.dataplane import names, nft
 from netemu.vpc import routing
 from netemu.vpc.model import (
-    Instance, NatGateway, Route, RouteTable, Subnet, TgwRoute, Topology, TransitGateway, Vpc,
+    Instance,
+    NatGateway,
+    Route,
+    RouteTable,
+    Subnet,
+    TgwRoute,
+    Topology,
+    TransitGateway,
+    Vpc,
 )
 
 EDGE_TABLE = 999
@@ -480,11 +488,13 @@ class _Builder:
         prefix, static before propagated (V75-V77, via ``routing.best_match``)."""
         ns = names.ns_tgw(self.p, tgw.name)
         tables = {rt.name: FIRST_TABLE + i for i, rt in enumerate(sorted(tgw.route_tables, key=lambda r: r.name))}
-        first_link = {}
+        first_link: dict[str, tuple[str, str]] = {}
         for t_name, att, avpc, sn in self.tgw_links:
             if t_name == tgw.name:
                 first_link.setdefault(att, (avpc, sn))
-        addresses, routes, rules = [], [], []
+        addresses: list[Address] = []
+        routes: list[KernelRoute] = []
+        rules: list[KernelRule] = []
         for t_name, att, avpc, sn in self.tgw_links:
             if t_name == tgw.name:
                 addresses.append(Address(self.tgw_ifname(tgw.name, att, sn),
@@ -497,7 +507,7 @@ class _Builder:
                 win = routing.best_match(same, str(ipaddress.IPv4Network(dst).network_address))
                 assert isinstance(win, TgwRoute)
                 why = f"{rt.name}: {dst} -> {win.attachment or 'blackhole'} ({win.origin})"
-                if win.blackhole or win.attachment not in first_link:
+                if win.blackhole or win.attachment is None or win.attachment not in first_link:
                     entries[dst] = KernelRoute(dst, table, "blackhole", reason=f"{why} (V77)")
                     continue
                 avpc, sn = first_link[win.attachment]

@@ -10,7 +10,6 @@ the reply arrives iff ``reachable``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings

@@ -36,7 +36,7 @@ def without_app2(t):  # type: ignore[no-untyped-def]
 
 def test_apply_converges_and_applies_only_the_difference(tmp_path: Path) -> None:
     prefix = unique_prefix()
-    ns = lambda short: prefix + short  # noqa: E731
+    ns = lambda short: prefix + short
     try:
         first = apply.apply(lab(), prefix, tmp_path)
         assert first.steps
@@ -61,7 +61,7 @@ def test_apply_converges_and_applies_only_the_difference(tmp_path: Path) -> None
         assert {(s.action, s.target) for s in gone.steps} == {
             ("delete_link", "eni:app/i:app2"), ("delete_ns", ns("i-app.app2"))}
         assert ns("i-app.app2") not in kernel.list_namespaces(prefix)
-        links = subprocess.run(["ip", "-n", ns("r-app"), "-o", "link"], capture_output=True, text=True).stdout
+        links = subprocess.run(["ip", "-n", ns("r-app"), "-o", "link"], capture_output=True, text=True, check=False).stdout
         assert links.count("master") == 4  # web1, web2, app1, nat-a ports: app2's veth is gone
         # the rest still works
         assert probe(ns("i-app.app1"), ns("i-app.web1"), "10.0.1.10", "tcp", 443).delivered
@@ -105,7 +105,7 @@ def test_changed_routes_and_rules_are_reconciled_in_place(tmp_path: Path) -> Non
     live router namespace without recreating it, and the packets follow."""
     from netemu.vpc.model import Route, RouteTarget
     prefix = unique_prefix()
-    ns = lambda short: prefix + short  # noqa: E731
+    ns = lambda short: prefix + short
     t = lab()
     app = t.vpcs[0]
     public = next(r for r in app.route_tables if r.name == "public")
@@ -115,8 +115,8 @@ def test_changed_routes_and_rules_are_reconciled_in_place(tmp_path: Path) -> Non
                                                            for r in app.route_tables)),) + t.vpcs[1:])
     try:
         apply.apply(t, prefix, tmp_path)
-        show = lambda: subprocess.run(["ip", "-n", ns("r-app"), "route", "show", "table", "all"],  # noqa: E731
-                                      capture_output=True, text=True).stdout
+        show = lambda: subprocess.run(["ip", "-n", ns("r-app"), "route", "show", "table", "all"],
+                                      capture_output=True, text=True, check=False).stdout
         assert "blackhole 192.0.2.0/24" in show()
         steps = apply.apply(t2, prefix, tmp_path).steps
         assert [(s.action, s.target) for s in steps] == [("configure_ns", ns("r-app"))]
@@ -138,8 +138,8 @@ def test_changed_routes_and_rules_are_reconciled_in_place(tmp_path: Path) -> Non
         assert apply.apply(t3, prefix, tmp_path).steps == ()
         # a peering removed: its link goes, and so do the routers' rules for it (V57)
         t4 = replace(t3, peerings=tuple(pc for pc in t3.peerings if pc.name != "data-ops"))
-        rules = lambda: subprocess.run(["ip", "-n", ns("r-data"), "rule"], capture_output=True,  # noqa: E731
-                                       text=True).stdout
+        rules = lambda: subprocess.run(["ip", "-n", ns("r-data"), "rule"], capture_output=True,
+                                       text=True, check=False).stdout
         assert rules().count("lookup 999") == 2
         got = {(s.action, s.target) for s in apply.apply(t4, prefix, tmp_path).steps}
         assert got == {("delete_link", "pcx:data-ops"), ("configure_ns", ns("r-data")), ("configure_ns", ns("r-ops"))}

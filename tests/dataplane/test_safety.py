@@ -40,7 +40,7 @@ HOST_SYSCTLS = [
 
 
 def host_snapshot() -> dict[str, str]:
-    snap = {" ".join(c): subprocess.run(c, capture_output=True, text=True).stdout for c in HOST_COMMANDS}
+    snap = {" ".join(c): subprocess.run(c, capture_output=True, text=True, check=False).stdout for c in HOST_COMMANDS}
     for key in HOST_SYSCTLS:
         p = Path("/proc/sys") / key
         snap[key] = p.read_text() if p.exists() else "<absent>"
@@ -100,7 +100,7 @@ def test_destroy_after_apply_killed_half_way_leaves_nothing(tmp_path: Path) -> N
             proc.wait()
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         out = subprocess.run([sys.executable, "-m", "netemu", "destroy", "--prefix", prefix, "--state", str(tmp_path)],
-                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
     assert leftovers(prefix) == []
     assert not state_file.exists()

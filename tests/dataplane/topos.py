@@ -8,8 +8,22 @@ route, and three VPCs in a line of peerings (app - data - ops) for non-transitiv
 from __future__ import annotations
 
 from netemu.vpc.model import (
-    GroupRef, Instance, InternetHost, NaclRule, NatGateway, NetworkAcl, Peering, PortRange, Route,
-    RouteTable, RouteTarget, SecurityGroup, SgRule, Subnet, Topology, Vpc,
+    GroupRef,
+    Instance,
+    InternetHost,
+    NaclRule,
+    NatGateway,
+    NetworkAcl,
+    Peering,
+    PortRange,
+    Route,
+    RouteTable,
+    RouteTarget,
+    SecurityGroup,
+    SgRule,
+    Subnet,
+    Topology,
+    Vpc,
 )
 
 ALL = -1
