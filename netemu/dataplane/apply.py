@@ -123,7 +123,8 @@ def _execute(desired: plan.Desired, steps: list[diff.Step], state: State, prefix
         elif s.action == "create_ns":
             n = spaces[s.target]
             kernel.mark_namespace(n.name, prefix, names.marker(dep, n.name),
-                                  {br.ifname: names.marker(dep, f"bridge:{br.subnet}") for br in n.bridges})
+                                  {br.ifname: names.marker(dep, f"bridge:{br.subnet}") for br in n.bridges},
+                                  n.sysctls)
             state.namespaces[n.name] = {"status": "created", "role": n.role, "node": n.node,
                                         "structure": n.structure()}
         elif s.action == "configure_ns":

@@ -150,18 +150,19 @@ def create_namespaces(spaces: list[str], prefix: str) -> None:
         raise KernelError(f"ip netns add: {proc.stderr.strip()}")
 
 
-def mark_namespace(ns: str, prefix: str, marker: str, bridges: dict[str, str] | None = None) -> None:
-    """Set the ownership marker (ifalias of ``lo``) and create the bridges (name -> marker), in
-    one ``ip -batch`` process inside ``ns``."""
+def mark_namespace(ns: str, prefix: str, marker: str, bridges: dict[str, str] | None = None,
+                   sysctls: tuple[tuple[str, str], ...] = ()) -> None:
+    """Set the namespace's sysctls first (interfaces created later inherit ``default.*``: IPv6
+    off, or on without DAD and autoconfiguration), then the ownership marker (ifalias of ``lo``)
+    and the bridges (name -> marker): one process inside ``ns``."""
     _own(ns, prefix)
     lines = [f"link set dev lo up alias {marker}"]
     for br, br_marker in sorted((bridges or {}).items()):
         lines.append(f"link add {br} address {bridge_mac(br)} type bridge")
         lines.append(f"link set dev {br} up alias {br_marker}")
-    proc = subprocess.run(["ip", "-n", ns, "-batch", "-"], input="\n".join(lines) + "\n", text=True,
-                          capture_output=True, check=False)
-    if proc.returncode != 0:
-        raise KernelError(f"{ns}: {proc.stderr.strip()}")
+    script = 'sysctl -q -e -w "$@" >/dev/null; exec ip -batch -'
+    _in_ns(ns, prefix, ["sh", "-c", script, "sh", *(f"{k}={v}" for k, v in sysctls)],
+           stdin="\n".join(lines) + "\n")
 
 
 def delete_namespace(ns: str, prefix: str) -> None:
@@ -243,10 +244,13 @@ def configure_new(n: Namespace, prefix: str) -> None:
     """Configure a namespace created by this run (nothing to reconcile): one ``ip -batch``
     process, then sysctls and nftables in one more, then resolv.conf."""
     _own(n.name, prefix)
-    proc = subprocess.run(["ip", "-n", n.name, "-batch", "-"], input=n.batch(), text=True,
-                          capture_output=True, check=False)
-    if proc.returncode != 0:
-        raise KernelError(f"{n.name}: {proc.stderr.strip()}")
+    for argv, script in ((["ip", "-n", n.name, "-batch", "-"], n.batch()),
+                         (["ip", "-6", "-n", n.name, "-batch", "-"], n.batch6())):
+        if not script:
+            continue
+        proc = subprocess.run(argv, input=script, text=True, capture_output=True, check=False)
+        if proc.returncode != 0:
+            raise KernelError(f"{n.name}: {proc.stderr.strip()}")
     sysctl_and_nft(n.name, prefix, n.sysctls, n.nft)
     write_resolver(n.name, prefix, n.resolver)
 
@@ -268,6 +272,7 @@ def delete_link_end(ns: str, prefix: str, ifname: str) -> None:
 def configure(n: Namespace, prefix: str) -> None:
     """Make addresses, routes and rules exactly ``n``'s, then sysctls, nftables, resolv.conf."""
     _own(n.name, prefix)
+    sysctl(n.name, prefix, n.sysctls)
     with _ipr(n.name, prefix) as ipr:
         index = {str(link.get("ifname")): int(link["index"]) for link in ipr.get_links()}
         for idx in index.values():
@@ -275,17 +280,18 @@ def configure(n: Namespace, prefix: str) -> None:
         _reconcile_addresses(ipr, index, n.addresses)
         _reconcile_routes(ipr, index, n.routes, n.name)
         _reconcile_rules(ipr, n.rules)
-    sysctl_and_nft(n.name, prefix, n.sysctls, n.nft)
+    if n.nft:
+        nft_apply(n.name, prefix, n.nft)
     write_resolver(n.name, prefix, n.resolver)
 
 
 def _reconcile_addresses(ipr: IPRoute, index: dict[str, int], want: tuple[Address, ...]) -> None:
     names_by_index = {v: k for k, v in index.items()}
     have = set()
-    for a in ipr.get_addr(family=socket.AF_INET):
+    for a in list(ipr.get_addr(family=socket.AF_INET)) + list(ipr.get_addr(family=socket.AF_INET6)):
         ifn = names_by_index.get(int(a["index"]), "?")
         cidr = f"{a.get('address')}/{a['prefixlen']}"
-        if ifn == "lo" and cidr.startswith("127."):
+        if (ifn == "lo" and (cidr.startswith("127.") or cidr == "::1/128")) or cidr.startswith("fe80:"):
             continue
         if Address(ifn, cidr) not in want:
             ipr.addr("del", index=int(a["index"]), address=a.get("address"), prefixlen=int(a["prefixlen"]))
@@ -298,16 +304,18 @@ def _reconcile_addresses(ipr: IPRoute, index: dict[str, int], want: tuple[Addres
 
 
 def _route_key(table: int, dst: str) -> tuple[int, str]:
-    return (table, "0.0.0.0/0" if dst in ("default", "0.0.0.0/0") else dst)
+    return (table, "0.0.0.0/0" if dst in ("default", "0.0.0.0/0") else "::/0" if dst == "::/0" else dst)
 
 
 def _reconcile_routes(ipr: IPRoute, index: dict[str, int], want: tuple[KernelRoute, ...], ns: str) -> None:
     wanted = {_route_key(r.table, r.dst) for r in want}
-    for r in ipr.get_routes(family=socket.AF_INET):  # every table (table=0 returns nothing)
+    dumped = [(r, "0.0.0.0") for r in ipr.get_routes(family=socket.AF_INET)]  # every table
+    dumped += [(r, "::") for r in ipr.get_routes(family=socket.AF_INET6)]
+    for r, zero in dumped:
         table = int(r.get("table") or r["table"])
-        if table == RT_TABLE_LOCAL or r["proto"] == RT_PROTO_KERNEL:
+        if table == RT_TABLE_LOCAL or r["proto"] == RT_PROTO_KERNEL or r["type"] != 1 and r["type"] != 6:
             continue
-        dst = f"{r.get('dst') or '0.0.0.0'}/{r['dst_len']}"
+        dst = f"{r.get('dst') or zero}/{r['dst_len']}"
         if _route_key(table, dst) not in wanted:
             with contextlib.suppress(Exception):  # already gone
                 ipr.route("del", table=table, dst=dst, type=r["type"])
@@ -334,19 +342,20 @@ def _reconcile_routes(ipr: IPRoute, index: dict[str, int], want: tuple[KernelRou
 
 
 def _reconcile_rules(ipr: IPRoute, want: tuple[KernelRule, ...]) -> None:
-    wanted = {(r.priority, r.iif, r.table) for r in want}
+    wanted = {(r.family, r.priority, r.iif, r.table) for r in want}
     have = set()
-    for r in ipr.get_rules(family=socket.AF_INET):
-        prio = int(r.get("priority") or 0)
-        if prio in SYSTEM_RULES:
-            continue
-        key = (prio, str(r.get("iifname")), int(r.get("table") or r["table"]))
-        if key in wanted:
-            have.add(key)
-        else:
-            ipr.rule("del", priority=prio, table=key[2], iifname=key[1])
-    for prio, iif, table in sorted(wanted - have):
-        ipr.rule("add", priority=prio, iifname=iif, table=table)
+    for fam, af in ((4, socket.AF_INET), (6, socket.AF_INET6)):
+        for r in ipr.get_rules(family=af):
+            prio = int(r.get("priority") or 0)
+            if prio in SYSTEM_RULES:
+                continue
+            key = (fam, prio, str(r.get("iifname")), int(r.get("table") or r["table"]))
+            if key in wanted:
+                have.add(key)
+            else:
+                ipr.rule("del", family=af, priority=prio, table=key[3], iifname=key[2])
+    for fam, prio, iif, table in sorted(wanted - have):
+        ipr.rule("add", family=socket.AF_INET if fam == 4 else socket.AF_INET6, priority=prio, iifname=iif, table=table)
 
 
 def _in_ns(ns: str, prefix: str, argv: list[str], stdin: str | None = None) -> None:

@@ -74,6 +74,10 @@ def ns_igw(prefix: str, vpc: str) -> str:
     return f"{prefix}igw-{safe(vpc)}"
 
 
+def ns_eigw(prefix: str, vpc: str) -> str:
+    return f"{prefix}eigw-{safe(vpc)}"
+
+
 def ns_tgw(prefix: str, tgw: str) -> str:
     return f"{prefix}tgw-{safe(tgw)}"
 

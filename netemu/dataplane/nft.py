@@ -14,7 +14,9 @@ from netemu.vpc.model import Instance, NaclRule, NatGateway, SgRule, Topology, V
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 """RFC 1918 and RFC 6598 (V66)."""
 
-_PROTO = {1: "icmp", 6: "tcp", 17: "udp"}
+_PROTO = {1: "icmp", 6: "tcp", 17: "udp", 58: "ipv6-icmp"}
+NDP = ("icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert }"
+       ' accept comment "neighbour discovery is not filtered"')
 
 
 def _ident(name: str) -> str:
@@ -39,14 +41,24 @@ def _match(protocol: int, ports: object, icmp: object) -> str:
         if ports is None:
             return f"meta l4proto {name}"
         return f"{name} dport {ports}"
-    if name == "icmp":
-        out = "meta l4proto icmp"
+    if name in ("icmp", "ipv6-icmp"):
+        out = f"meta l4proto {name}"
+        word = "icmp" if name == "icmp" else "icmpv6"
         if icmp is not None and getattr(icmp, "type", -1) != -1:
-            out = f"icmp type {icmp.type}"  # type: ignore[attr-defined]
+            out = f"{word} type {icmp.type}"  # type: ignore[attr-defined]
             if getattr(icmp, "code", -1) != -1:
-                out += f" icmp code {icmp.code}"  # type: ignore[attr-defined]
+                out += f" {word} code {icmp.code}"  # type: ignore[attr-defined]
         return out
     return f"meta l4proto {protocol}"
+
+
+def _addr(cidr: str, field: str) -> str:
+    """Address match in an ``inet`` table: an all-addresses CIDR still names its family."""
+    if cidr == "0.0.0.0/0":
+        return "meta nfproto ipv4"
+    if cidr == "::/0":
+        return "meta nfproto ipv6"
+    return f"{'ip' if _v4(cidr) else 'ip6'} {field} {cidr}"
 
 
 def _join(*parts: str) -> str:
@@ -57,9 +69,7 @@ def _join(*parts: str) -> str:
 
 
 def _nacl_rule(rule: NaclRule, direction: str) -> str | None:
-    if not _v4(rule.cidr):
-        return None
-    addr = "" if rule.cidr == "0.0.0.0/0" else f"ip {'saddr' if direction == 'inbound' else 'daddr'} {rule.cidr}"
+    addr = _addr(rule.cidr, "saddr" if direction == "inbound" else "daddr")
     verdict = "return" if rule.action == "allow" else "drop"
     return _join(addr, _match(rule.protocol, rule.ports, rule.icmp), verdict, f'comment "rule {rule.number}"')
 
@@ -93,10 +103,18 @@ def nacl_ruleset(vpc: Vpc, bridges: dict[str, str], tgw_links: list[tuple[str, s
                     body.append("\t\t" + line)
             body.append('\t\tdrop comment "rule * (V31)"')
             body.append("\t}")
-    return _table("ip", "netemu_nacl", body)
+    return _table("inet", "netemu_nacl", body)
 
 
 # --- security groups (instance namespace) -----------------------------------------------------
+
+
+def _group_members6(topology: Topology, vpc_name: str, group: str) -> list[str]:
+    try:
+        vpc = topology.vpc(vpc_name)
+    except KeyError:
+        return []
+    return sorted({i.ipv6_address for i in vpc.instances if group in i.security_groups and i.ipv6_address})
 
 
 def _group_members(topology: Topology, vpc_name: str, group: str) -> list[str]:
@@ -124,6 +142,9 @@ def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> s
         members = _group_members(topology, gvpc, gname)
         elements = f" elements = {{ {', '.join(members)} }};" if members else ""
         body.append(f"\tset {set_name} {{ type ipv4_addr;{elements} }}")
+        members6 = _group_members6(topology, gvpc, gname)
+        elements6 = f" elements = {{ {', '.join(members6)} }};" if members6 else ""
+        body.append(f"\tset {set_name}_6 {{ type ipv6_addr;{elements6} }}")
 
     def rules(direction: str) -> list[str]:
         out = []
@@ -135,26 +156,27 @@ def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> s
         return out
 
     body += ["\tchain ingress {", "\t\ttype filter hook input priority filter; policy drop;",
-             '\t\tiifname "lo" accept', "\t\tct state established,related accept"]
+             '\t\tiifname "lo" accept', "\t\tct state established,related accept", "\t\t" + NDP]
     body += [f"\t\tip saddr {resolver} meta l4proto {{ tcp, udp }} th sport 53 accept comment \"resolver (V50)\""]
     body += rules("ingress")
     body += ["\t}", "\tchain egress {", "\t\ttype filter hook output priority filter; policy drop;",
-             '\t\toifname "lo" accept', "\t\tct state established,related accept"]
+             '\t\toifname "lo" accept', "\t\tct state established,related accept", "\t\t" + NDP]
     body += [f"\t\tip daddr {resolver} meta l4proto {{ tcp, udp }} th dport 53 accept comment \"resolver (V50)\""]
     body += rules("egress")
     body.append("\t}")
-    return _table("ip", "netemu_sg", body)
+    return _table("inet", "netemu_sg", body)
 
 
 def _sg_rule(rule: SgRule, direction: str, sets: dict[tuple[str, str], str]) -> str | None:
     field = "saddr" if direction == "ingress" else "daddr"
+    what = _match(rule.protocol, rule.ports, rule.icmp)
     if rule.group is not None:
-        addr = f"ip {field} @{sets[(rule.group.vpc, rule.group.name)]}"
-    elif _v4(rule.cidr):
-        addr = "" if rule.cidr == "0.0.0.0/0" else f"ip {field} {rule.cidr}"
-    else:
+        name = sets[(rule.group.vpc, rule.group.name)]
+        return (_join(f"ip {field} @{name}", what, "accept") + "\n\t\t"
+                + _join(f"ip6 {field} @{name}_6", what, "accept"))
+    if rule.cidr is None:
         return None
-    return _join(addr, _match(rule.protocol, rule.ports, rule.icmp), "accept")
+    return _join(_addr(rule.cidr, field), what, "accept")
 
 
 # --- internet gateway --------------------------------------------------------------------------
@@ -186,6 +208,36 @@ def igw_ruleset(public_map: dict[str, str]) -> str:
         "\t}",
     ]
     return _table("ip", "netemu_igw", body)
+
+
+def igw6_ruleset(vpc_cidrs6: tuple[str, ...], enis6: list[str]) -> str:
+    """IPv6 through the IGW: no translation (the addresses are public); out from the VPC's
+    addresses, in only to an ENI's address (V66's IPv6 counterpart)."""
+    cidrs = ", ".join(vpc_cidrs6)
+    enis = f" elements = {{ {', '.join(enis6)} }};" if enis6 else ""
+    body = [
+        f"\tset enis {{ type ipv6_addr;{enis} }}",
+        "\tchain forward {",
+        "\t\ttype filter hook forward priority filter; policy drop;",
+        f'\t\tiifname "vpc0" oifname "inet0" ip6 saddr {{ {cidrs} }} accept comment "out from the VPC"',
+        '\t\tiifname "inet0" oifname "vpc0" ip6 daddr @enis accept comment "in to an ENI address"',
+        "\t}",
+    ]
+    return _table("ip6", "netemu_igw6", body)
+
+
+def eigw_ruleset(vpc_cidrs6: tuple[str, ...]) -> str:
+    """Egress-only internet gateway: IPv6 out, replies back in, nothing initiated from the
+    internet (V73). Stateful, like AWS's."""
+    cidrs = ", ".join(vpc_cidrs6) or "::/128"
+    body = [
+        "\tchain forward {",
+        "\t\ttype filter hook forward priority filter; policy drop;",
+        '\t\tct state established,related accept comment "replies (V73)"',
+        f'\t\tiifname "vpc0" oifname "inet0" ip6 saddr {{ {cidrs} }} ct state new accept comment "outbound only (V73)"',
+        "\t}",
+    ]
+    return _table("ip6", "netemu_eigw", body)
 
 
 def _ipkey(ip: str) -> tuple[int, ...]:

@@ -26,11 +26,15 @@ Realisation (one fact per line; the AWS item it reproduces in brackets):
   addresses and the V66 checks. NAT gateway: SNAT to its private address with ports remapped
   into 1024-65535, forward only for sources in its VPC, nothing initiated from outside (V68-V70);
   its public address is then the IGW's 1:1 NAT like any ENI's.
+- IPv6 (dual stack): subnets' /64 on the same bridges (router at base+1), instances' IPv6
+  addresses, IPv6 routes in the same kernel tables, NACL and SG rules for both families in
+  ``inet`` tables; the IGW routes IPv6 untranslated (in only to ENI addresses), the egress-only
+  IGW is a namespace that lets replies in and nothing new (V73). No DAD, no autoconfiguration.
 - Transit gateway: a namespace per TGW with a veth per (attachment, attachment subnet) to the
   VPC router and a kernel table per TGW route table; in the VPC a TGW route leaves through the
   attachment subnet of the sender's AZ (tables are per route table *and* AZ, V78); traffic from
   the TGW is routed by the attachment subnet's route table.
-- IPv6 and egress-only IGWs are not realised (the plan says so in ``Desired.notes``).
+- Not realised: IPv6 through a transit gateway (its IPv6 routes are blackholes, with a note).
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ class KernelRule:
     iif: str
     table: int
     reason: str = ""
+    family: int = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +116,8 @@ class Namespace:
         """The ``ip -batch`` script that configures this namespace when it is new: interfaces
         up, addresses, routes (direct before via), rules."""
         lines = ["link set dev lo up"] + [f"link set dev {i} up" for i in self.up]
-        lines += [f"address add {a.cidr} dev {a.ifname}" for a in self.addresses]
+        lines += [f"address add {a.cidr} dev {a.ifname}" + (" nodad" if ":" in a.cidr else "")
+                  for a in self.addresses]
         for r in sorted(self.routes, key=lambda r: (r.via is not None, r.table, r.dst)):
             if r.kind == "blackhole":
                 lines.append(f"route add blackhole {r.dst} table {r.table} proto static")
@@ -127,8 +133,13 @@ class Namespace:
                 words.append(f"src {r.src}")
             words.append(f"table {r.table} proto static")
             lines.append(" ".join(words))
-        lines += [f"rule add priority {r.priority} iif {r.iif} table {r.table}" for r in self.rules]
+        lines += [f"rule add priority {r.priority} iif {r.iif} table {r.table}" for r in self.rules if r.family == 4]
         return "\n".join(lines) + "\n"
+
+    def batch6(self) -> str:
+        """The IPv6 policy rules (``ip -6 -batch``: a batch line cannot choose the family)."""
+        return "".join(f"rule add priority {r.priority} iif {r.iif} table {r.table}\n"
+                       for r in self.rules if r.family == 6)
 
     def structure(self) -> str:
         """Fingerprint of what needs the namespace recreated when it changes (role, bridges)."""
@@ -189,11 +200,34 @@ def _v4(cidr: str) -> bool:
 
 
 def _host(net: str, n: int) -> str:
-    return str(ipaddress.IPv4Network(net)[n])
+    return str(ipaddress.ip_network(net)[n])
 
 
 def _plen(net: str) -> int:
-    return ipaddress.IPv4Network(net).prefixlen
+    return ipaddress.ip_network(net).prefixlen
+
+
+def _default(cidr: str) -> str:
+    return "::/0" if ":" in cidr else "0.0.0.0/0"
+
+
+V6_TRANSIT = ipaddress.IPv6Address("fd00:6e65:6d75::")
+
+
+def _sysctls(base: tuple[tuple[str, str], ...], v6: bool, forward: bool = False) -> tuple[tuple[str, str], ...]:
+    """IPv6 stays off in a namespace that does not need it; where it is on, no autoconfiguration
+    and no router advertisements (addresses and routes are all explicit)."""
+    if not v6:
+        return base
+    out = tuple(kv for kv in base if not kv[0].endswith("disable_ipv6"))
+    out += (("net.ipv6.conf.all.disable_ipv6", "0"), ("net.ipv6.conf.default.disable_ipv6", "0"),
+            ("net.ipv6.conf.all.accept_ra", "0"), ("net.ipv6.conf.default.accept_ra", "0"),
+            ("net.ipv6.conf.all.autoconf", "0"), ("net.ipv6.conf.default.autoconf", "0"),
+            ("net.ipv6.conf.all.accept_redirects", "0"),
+            ("net.ipv6.conf.all.accept_dad", "0"), ("net.ipv6.conf.default.accept_dad", "0"))
+    if forward:
+        out += (("net.ipv6.conf.all.forwarding", "1"),)
+    return out
 
 
 def resolver_address(vpc: Vpc) -> str:
@@ -250,9 +284,11 @@ class _Builder:
                     if sub is not None and _v4(sub.cidr):
                         self.tgw_links.append((tgw.name, att.name, att.vpc, sn))
         link_ids += [self.tgw_link_id(*t) for t in self.tgw_links]
-        self.hosts = [h for h in topology.internet_hosts if _v4(h.ip)]
-        self.notes += [f"internet host {h.name}: IPv6 not realised" for h in topology.internet_hosts if not _v4(h.ip)]
+        self.hosts = list(topology.internet_hosts)
         link_ids += [f"host:{h.name}" for h in self.hosts]
+        link_ids += [f"eigw:{v.name}" for v in topology.vpcs if v.egress_only_internet_gateway]
+        link_ids += [f"einet:{v.name}" for v in topology.vpcs if v.egress_only_internet_gateway]
+        self.any_v6 = any(v.ipv6_cidr_blocks for v in topology.vpcs) or any(not _v4(h.ip) for h in self.hosts)
         self.transit = names.transit_slots(link_ids)
 
     @staticmethod
@@ -261,6 +297,11 @@ class _Builder:
 
     def tgw_ifname(self, tgw: str, att: str, subnet: str) -> str:
         return names.ifname("t", tgw, att, subnet)
+
+    def t_addr6(self, link: str, n: int) -> str:
+        """The IPv6 twin of a link's /30: a /112 in fd00:6e65:6d75::/48 (ULA, never routed)."""
+        slot = (int(self.transit[link].network_address) - int(names.TRANSIT_POOL.network_address)) // 4
+        return str(ipaddress.IPv6Network((int(V6_TRANSIT) + (slot << 16), 112))[n])
 
     def t_addr(self, link: str, n: int) -> str:
         return str(self.transit[link][n])
@@ -276,14 +317,12 @@ class _Builder:
             if vpc.internet_gateway:
                 spaces.append(self.igw(vpc))
             if vpc.egress_only_internet_gateway:
-                self.notes.append(f"vpc {vpc.name}: egress-only internet gateway not realised (IPv6)")
-            if vpc.ipv6_cidr_blocks:
-                self.notes.append(f"vpc {vpc.name}: IPv6 not realised")
+                spaces.append(self.eigw(vpc))
         for tgw in self.t.transit_gateways:
             spaces.append(self.tgw(tgw))
         for h in self.hosts:
             spaces.append(self.host(h.name, h.ip))
-        if any(v.internet_gateway for v in self.t.vpcs) or self.hosts:
+        if any(v.internet_gateway or v.egress_only_internet_gateway for v in self.t.vpcs) or self.hosts:
             spaces.append(self.internet())
         ends: dict[str, set[str]] = {}
         for link in self.links:
@@ -312,23 +351,30 @@ class _Builder:
 
     def router(self, vpc: Vpc) -> Namespace:
         ns = names.ns_router(self.p, vpc.name)
-        bridges = tuple(Bridge(self.bridge(vpc.name, s.name), s.name) for s in vpc.subnets if _v4(s.cidr))
-        addresses = [Address(self.bridge(vpc.name, s.name), f"{_host(s.cidr, 1)}/{_plen(s.cidr)}")
-                     for s in vpc.subnets if _v4(s.cidr)]
+        v6 = bool(vpc.ipv6_cidr_blocks)
+        subnets = [s for s in vpc.subnets if _v4(s.cidr)]
+        bridges = tuple(Bridge(self.bridge(vpc.name, s.name), s.name) for s in subnets)
+        addresses = [Address(self.bridge(vpc.name, s.name), f"{_host(s.cidr, 1)}/{_plen(s.cidr)}") for s in subnets]
+        addresses += [Address(self.bridge(vpc.name, s.name), f"{_host(s.ipv6_cidr, 1)}/{_plen(s.ipv6_cidr)}")
+                      for s in subnets if s.ipv6_cidr and v6]
         addresses.append(Address("lo", f"{resolver_address(vpc)}/32"))
         routes: list[KernelRoute] = []
         rules: list[KernelRule] = []
+        families = (4, 6) if v6 else (4,)
+
+        def rule(priority: int, iif: str, table: int, why: str) -> None:
+            rules.extend(KernelRule(priority, iif, table, why, fam) for fam in families)
+
         # One kernel table per (route table, Availability Zone) in use: a route to a transit
         # gateway leaves through the attachment subnet of the sender's AZ (V78).
-        pairs = sorted({(sub.route_table, sub.az) for sub in vpc.subnets if _v4(sub.cidr)})
+        pairs = sorted({(sub.route_table, sub.az) for sub in subnets})
         tables = {pair: FIRST_TABLE + i for i, pair in enumerate(pairs)}
         rts = {rt.name: rt for rt in vpc.route_tables}
         for (rt_name, az), table in tables.items():
             routes += self.route_table(vpc, rts[rt_name], table, az)
-        for i, s in enumerate(sorted(vpc.subnets, key=lambda s: s.name)):
-            if _v4(s.cidr):
-                rules.append(KernelRule(RULE_PRIORITY + i, self.bridge(vpc.name, s.name), tables[(s.route_table, s.az)],
-                                        f"subnet {s.name} uses route table {s.route_table} (V18)"))
+        for i, s in enumerate(sorted(subnets, key=lambda s: s.name)):
+            rule(RULE_PRIORITY + i, self.bridge(vpc.name, s.name), tables[(s.route_table, s.az)],
+                 f"subnet {s.name} uses route table {s.route_table} (V18)")
         tgw_nacl: list[tuple[str, str]] = []
         for j, (tgw, att, avpc, sn) in enumerate(sorted(self.tgw_links)):
             if avpc != vpc.name:
@@ -342,10 +388,16 @@ class _Builder:
                                     f"from transit gateway {tgw}: sent from attachment subnet {sn}"))
             tgw_nacl.append((ifn, sn))
         edge_ifs: list[str] = []
-        if vpc.internet_gateway:
-            edge_ifs.append("igw0")
-            addresses.append(Address("igw0", f"{self.t_addr(f'igw:{vpc.name}', 1)}/30"))
-            self.links.append(Link(f"igw:{vpc.name}", ns, "igw0", names.ns_igw(self.p, vpc.name), "vpc0"))
+        for kind, ifn, flag in (("igw", "igw0", vpc.internet_gateway), ("eigw", "eigw0", vpc.egress_only_internet_gateway)):
+            if not flag:
+                continue
+            edge_ifs.append(ifn)
+            lid = f"{kind}:{vpc.name}"
+            addresses.append(Address(ifn, f"{self.t_addr(lid, 1)}/30"))
+            if v6:
+                addresses.append(Address(ifn, f"{self.t_addr6(lid, 1)}/112"))
+            gw_ns = names.ns_igw(self.p, vpc.name) if kind == "igw" else names.ns_eigw(self.p, vpc.name)
+            self.links.append(Link(lid, ns, ifn, gw_ns, "vpc0"))
         for pc in self.peerings:
             if vpc.name not in (pc.requester, pc.accepter):
                 continue
@@ -353,43 +405,54 @@ class _Builder:
             edge_ifs.append(ifn)
             mine = 1 if vpc.name == pc.requester else 2
             addresses.append(Address(ifn, f"{self.t_addr(f'pcx:{pc.name}', mine)}/30"))
+            if self.pcx_v6(pc.name):
+                addresses.append(Address(ifn, f"{self.t_addr6(f'pcx:{pc.name}', mine)}/112"))
             if vpc.name == pc.requester:
                 self.links.append(Link(f"pcx:{pc.name}", ns, ifn, names.ns_router(self.p, pc.accepter), ifn))
-        # Edge table: from the IGW or a peering only the VPC's own subnets are reachable.
-        routes.append(KernelRoute("0.0.0.0/0", EDGE_TABLE, "blackhole",
-                                  reason="edge: no transit through this VPC (V54, V55)"))
-        for s in vpc.subnets:
-            if _v4(s.cidr):
-                routes.append(KernelRoute(s.cidr, EDGE_TABLE, dev=self.bridge(vpc.name, s.name),
-                                          reason=f"edge: deliver to subnet {s.name}"))
+        # Edge table: from a gateway or a peering only the VPC's own subnets are reachable.
+        for fam in families:
+            dflt = "0.0.0.0/0" if fam == 4 else "::/0"
+            routes.append(KernelRoute(dflt, EDGE_TABLE, "blackhole", reason="edge: no transit through this VPC (V54, V55)"))
+        for s in subnets:
+            for c in (s.cidr, s.ipv6_cidr if v6 else None):
+                if c:
+                    routes.append(KernelRoute(c, EDGE_TABLE, dev=self.bridge(vpc.name, s.name),
+                                              reason=f"edge: deliver to subnet {s.name}"))
         for j, ifn in enumerate(sorted(edge_ifs)):
-            rules.append(KernelRule(RULE_PRIORITY + 500 + j, ifn, EDGE_TABLE,
-                                    "traffic from a gateway or peering reaches local subnets only (V54-V56)"))
+            rule(RULE_PRIORITY + 500 + j, ifn, EDGE_TABLE,
+                 "traffic from a gateway or peering reaches local subnets only (V54-V56)")
         return Namespace(
             name=ns, role="router", node=f"router:{vpc.name}", bridges=bridges,
             addresses=tuple(sorted(addresses, key=lambda a: (a.ifname, a.cidr))),
             routes=tuple(sorted(routes, key=lambda r: (r.table, r.dst))),
-            rules=tuple(sorted(rules, key=lambda r: r.priority)),
-            sysctls=ROUTER_SYSCTLS,
+            rules=tuple(sorted(rules, key=lambda r: (r.family, r.priority))),
+            sysctls=_sysctls(ROUTER_SYSCTLS, v6, forward=True),
             nft=nft.nacl_ruleset(vpc, {s.name: self.bridge(vpc.name, s.name) for s in vpc.subnets}, tgw_nacl),
         )
 
+    def pcx_v6(self, name: str) -> bool:
+        pc = next(p for p in self.peerings if p.name == name)
+        return bool(self.t.vpc(pc.requester).ipv6_cidr_blocks and self.t.vpc(pc.accepter).ipv6_cidr_blocks)
+
     def route_table(self, vpc: Vpc, rt: RouteTable, table: int, az: str | None = None) -> list[KernelRoute]:
+        v6 = bool(vpc.ipv6_cidr_blocks)
         entries: dict[str, KernelRoute] = {
-            "0.0.0.0/0": KernelRoute("0.0.0.0/0", table, "blackhole", reason=f"{rt.name}: no route matches")
+            d: KernelRoute(d, table, "blackhole", reason=f"{rt.name}: no route matches")
+            for d in (("0.0.0.0/0", "::/0") if v6 else ("0.0.0.0/0",))
         }
         for r in rt.routes:
-            if r.target.kind != "local" or not _v4(r.destination):
+            if r.target.kind != "local" or (not v6 and not _v4(r.destination)):
                 continue
             entries[r.destination] = KernelRoute(r.destination, table, "blackhole",
                                                  reason=f"{rt.name}: local {r.destination}, no subnet")
-            net = ipaddress.IPv4Network(r.destination)
+            net = ipaddress.ip_network(r.destination)
             for s in vpc.subnets:
-                if _v4(s.cidr) and ipaddress.IPv4Network(s.cidr).subnet_of(net):
-                    entries[s.cidr] = KernelRoute(s.cidr, table, dev=self.bridge(vpc.name, s.name),
-                                                  reason=f"{rt.name}: local -> subnet {s.name}")
+                for c in (s.cidr, s.ipv6_cidr):
+                    if c and ipaddress.ip_network(c).version == net.version and ipaddress.ip_network(c).subnet_of(net):  # type: ignore[arg-type]
+                        entries[c] = KernelRoute(c, table, dev=self.bridge(vpc.name, s.name),
+                                                 reason=f"{rt.name}: local -> subnet {s.name}")
         for r in rt.routes:
-            if r.target.kind == "local" or not _v4(r.destination):
+            if r.target.kind == "local" or (not v6 and not _v4(r.destination)):
                 continue
             entries[r.destination] = self.route(vpc, rt, r, table, az)
         return list(entries.values())
@@ -397,25 +460,29 @@ class _Builder:
     def route(self, vpc: Vpc, rt: RouteTable, r: Route, table: int, az: str | None = None) -> KernelRoute:
         why = f"{rt.name}: {r.destination} -> {r.target}"
         kind, name = r.target.kind, r.target.name
+        six = not _v4(r.destination)
+        addr = self.t_addr6 if six else self.t_addr
         if kind == "internet_gateway" and vpc.internet_gateway:
-            return KernelRoute(r.destination, table, via=self.t_addr(f"igw:{vpc.name}", 2), dev="igw0", reason=why)
-        if kind == "nat_gateway":
+            return KernelRoute(r.destination, table, via=addr(f"igw:{vpc.name}", 2), dev="igw0", reason=why)
+        if kind == "egress_only_internet_gateway" and vpc.egress_only_internet_gateway and six:
+            return KernelRoute(r.destination, table, via=addr(f"eigw:{vpc.name}", 2), dev="eigw0", reason=why)
+        if kind == "nat_gateway" and not six:
             nat = next((n for n in vpc.nat_gateways if n.name == name), None)
             if nat is not None:
                 return KernelRoute(r.destination, table, via=nat.private_ip,
                                    dev=self.bridge(vpc.name, nat.subnet), reason=why)
         if kind == "instance":
             inst = next((i for i in vpc.instances if i.name == name), None)
-            if inst is not None:
-                return KernelRoute(r.destination, table, via=inst.private_ip,
-                                   dev=self.bridge(vpc.name, inst.subnet), reason=why)
+            via = (inst.ipv6_address if six else inst.private_ip) if inst is not None else None
+            if inst is not None and via:
+                return KernelRoute(r.destination, table, via=via, dev=self.bridge(vpc.name, inst.subnet), reason=why)
         if kind == "peering":
             pc = next((p for p in self.peerings if p.name == name), None)
-            if pc is not None and vpc.name in (pc.requester, pc.accepter):
+            if pc is not None and vpc.name in (pc.requester, pc.accepter) and (not six or self.pcx_v6(pc.name)):
                 other = 2 if vpc.name == pc.requester else 1
-                return KernelRoute(r.destination, table, via=self.t_addr(f"pcx:{pc.name}", other),
+                return KernelRoute(r.destination, table, via=addr(f"pcx:{pc.name}", other),
                                    dev=names.ifname("x", pc.name), reason=why)
-        if kind == "transit_gateway" and az is not None:
+        if kind == "transit_gateway" and az is not None and not six:
             # V78: through the attachment's subnet in the source subnet's Availability Zone.
             for tgw, att, avpc, sn in self.tgw_links:
                 if tgw == name and avpc == vpc.name and self.subnet(vpc, sn).az == az:
@@ -423,6 +490,8 @@ class _Builder:
                                        dev=self.tgw_ifname(tgw, att, sn), reason=f"{why} via attachment {att} in {az}")
             return KernelRoute(r.destination, table, "blackhole",
                                reason=f"{why}: no attachment subnet in {az} (V78 TGW_ROUTE_AZ_RESTRICTION)")
+        if kind == "transit_gateway" and six:
+            self.notes.append(f"{vpc.name}/{rt.name}: {r.destination} -> {r.target}: IPv6 through a TGW not realised")
         return KernelRoute(r.destination, table, "blackhole", reason=f"{why}: blackhole (V26)")
 
     # --- nodes -----------------------------------------------------------------------------
@@ -438,10 +507,19 @@ class _Builder:
     def instance(self, vpc: Vpc, inst: Instance) -> Namespace:
         ns = names.ns_instance(self.p, vpc.name, inst.name)
         addr, default = self.attach(vpc, inst.subnet, ns, inst.private_ip, f"i:{inst.name}")
+        addresses, routes = [addr], [default]
+        sub = self.subnet(vpc, inst.subnet)
+        v6 = bool(inst.ipv6_address and sub.ipv6_cidr and vpc.ipv6_cidr_blocks)
+        if v6:
+            assert inst.ipv6_address and sub.ipv6_cidr
+            addresses.append(Address("eth0", f"{inst.ipv6_address}/{_plen(sub.ipv6_cidr)}"))
+            routes.append(KernelRoute("::/0", via=_host(sub.ipv6_cidr, 1), dev="eth0",
+                                      reason="IPv6 default via the VPC router"))
         sysctls = INSTANCE_SYSCTLS if inst.source_dest_check else FORWARDER_SYSCTLS
         return Namespace(
-            name=ns, role="instance", node=f"{vpc.name}/{inst.name}", addresses=(addr,), routes=(default,),
-            sysctls=sysctls, nft=nft.sg_ruleset(self.t, vpc, inst, resolver_address(vpc)),
+            name=ns, role="instance", node=f"{vpc.name}/{inst.name}", addresses=tuple(addresses), routes=tuple(routes),
+            sysctls=_sysctls(sysctls, v6, forward=not inst.source_dest_check),
+            nft=nft.sg_ruleset(self.t, vpc, inst, resolver_address(vpc)),
             resolver=resolver_address(vpc) if vpc.enable_dns_support else None,
         )
 
@@ -470,16 +548,39 @@ class _Builder:
         return out
 
     def igw(self, vpc: Vpc) -> Namespace:
-        ns = names.ns_igw(self.p, vpc.name)
-        up, down = f"igw:{vpc.name}", f"inet:{vpc.name}"
-        routes = [KernelRoute(c, via=self.t_addr(up, 1), dev="vpc0", reason=f"VPC CIDR {c}")
-                  for c in vpc.cidr_blocks if _v4(c)]
-        routes.append(KernelRoute("0.0.0.0/0", via=self.t_addr(down, 1), dev="inet0", reason="the internet"))
+        return self.gateway(vpc, "igw")
+
+    def eigw(self, vpc: Vpc) -> Namespace:
+        return self.gateway(vpc, "eigw")
+
+    def gateway(self, vpc: Vpc, kind: str) -> Namespace:
+        """The internet gateway (IPv4 1:1 NAT and filters, IPv6 routed and filtered) or the
+        egress-only internet gateway (IPv6, outbound-initiated only, V73)."""
+        v6 = bool(vpc.ipv6_cidr_blocks)
+        up, down = f"{kind}:{vpc.name}", ("inet" if kind == "igw" else "einet") + f":{vpc.name}"
+        addresses = [Address("inet0", f"{self.t_addr(down, 2)}/30"), Address("vpc0", f"{self.t_addr(up, 2)}/30")]
+        routes = []
+        if kind == "igw":
+            routes += [KernelRoute(c, via=self.t_addr(up, 1), dev="vpc0", reason=f"VPC CIDR {c}")
+                       for c in vpc.cidr_blocks if _v4(c)]
+            routes.append(KernelRoute("0.0.0.0/0", via=self.t_addr(down, 1), dev="inet0", reason="the internet"))
+        if v6:
+            addresses += [Address("inet0", f"{self.t_addr6(down, 2)}/112"), Address("vpc0", f"{self.t_addr6(up, 2)}/112")]
+            routes += [KernelRoute(c, via=self.t_addr6(up, 1), dev="vpc0", reason=f"VPC IPv6 CIDR {c}")
+                       for c in vpc.ipv6_cidr_blocks]
+            routes.append(KernelRoute("::/0", via=self.t_addr6(down, 1), dev="inet0", reason="the IPv6 internet"))
+        v6_enis = sorted({i.ipv6_address for i in vpc.instances if i.ipv6_address})
+        if kind == "igw":
+            text = nft.igw_ruleset(self.public_map(vpc)) + (nft.igw6_ruleset(vpc.ipv6_cidr_blocks, v6_enis) if v6 else "")
+            ns, node = names.ns_igw(self.p, vpc.name), f"igw:{vpc.name}"
+        else:
+            text = nft.eigw_ruleset(vpc.ipv6_cidr_blocks)
+            ns, node = names.ns_eigw(self.p, vpc.name), f"eigw:{vpc.name}"
         return Namespace(
-            name=ns, role="igw", node=f"igw:{vpc.name}",
-            addresses=(Address("inet0", f"{self.t_addr(down, 2)}/30"), Address("vpc0", f"{self.t_addr(up, 2)}/30")),
-            routes=tuple(sorted(routes, key=lambda r: (r.table, r.dst))), sysctls=FORWARDER_SYSCTLS,
-            nft=nft.igw_ruleset(self.public_map(vpc)),
+            name=ns, role=kind, node=node,
+            addresses=tuple(sorted(addresses, key=lambda a: (a.ifname, a.cidr))),
+            routes=tuple(sorted(routes, key=lambda r: (r.table, r.dst))),
+            sysctls=_sysctls(FORWARDER_SYSCTLS, v6, forward=True), nft=text,
         )
 
     def tgw(self, tgw: TransitGateway) -> Namespace:
@@ -534,33 +635,56 @@ class _Builder:
         ns = names.ns_internet(self.p)
         addresses: list[Address] = []
         routes = [KernelRoute("0.0.0.0/0", kind="blackhole", reason="no route on the emulated internet")]
+        if self.any_v6:
+            routes.append(KernelRoute("::/0", kind="blackhole", reason="no route on the emulated internet"))
         for vpc in self.t.vpcs:
-            if not vpc.internet_gateway:
-                continue
-            ifn = names.ifname("g", vpc.name)
-            link = f"inet:{vpc.name}"
-            addresses.append(Address(ifn, f"{self.t_addr(link, 1)}/30"))
-            self.links.append(Link(link, ns, ifn, names.ns_igw(self.p, vpc.name), "inet0"))
-            for pub in sorted(self.public_map(vpc)):
-                routes.append(KernelRoute(f"{pub}/32", via=self.t_addr(link, 2), dev=ifn,
-                                          reason=f"public address of VPC {vpc.name}"))
+            v6 = bool(vpc.ipv6_cidr_blocks)
+            for kind, flag in (("inet", vpc.internet_gateway), ("einet", vpc.egress_only_internet_gateway)):
+                if not flag:
+                    continue
+                ifn = names.ifname("g" if kind == "inet" else "e", vpc.name)
+                link = f"{kind}:{vpc.name}"
+                gw_ns = names.ns_igw(self.p, vpc.name) if kind == "inet" else names.ns_eigw(self.p, vpc.name)
+                addresses.append(Address(ifn, f"{self.t_addr(link, 1)}/30"))
+                self.links.append(Link(link, ns, ifn, gw_ns, "inet0"))
+                if kind == "inet":
+                    for pub in sorted(self.public_map(vpc)):
+                        routes.append(KernelRoute(f"{pub}/32", via=self.t_addr(link, 2), dev=ifn,
+                                                  reason=f"public address of VPC {vpc.name}"))
+                if v6:
+                    addresses.append(Address(ifn, f"{self.t_addr6(link, 1)}/112"))
+                    # IPv6 in: through the two-way IGW when there is one (the EIGW lets nothing in).
+                    if kind == "inet" or not vpc.internet_gateway:
+                        routes += [KernelRoute(c, via=self.t_addr6(link, 2), dev=ifn,
+                                               reason=f"IPv6 CIDR of VPC {vpc.name}") for c in vpc.ipv6_cidr_blocks]
         for h in self.hosts:
             ifn = names.ifname("h", h.name)
             link = f"host:{h.name}"
             addresses.append(Address(ifn, f"{self.t_addr(link, 1)}/30"))
             self.links.append(Link(link, ns, ifn, names.ns_host(self.p, h.name), "eth0"))
-            routes.append(KernelRoute(f"{h.ip}/32", via=self.t_addr(link, 2), dev=ifn, reason=f"internet host {h.name}"))
+            if _v4(h.ip):
+                routes.append(KernelRoute(f"{h.ip}/32", via=self.t_addr(link, 2), dev=ifn, reason=f"internet host {h.name}"))
+            else:
+                addresses.append(Address(ifn, f"{self.t_addr6(link, 1)}/112"))
+                routes.append(KernelRoute(f"{h.ip}/128", via=self.t_addr6(link, 2), dev=ifn, reason=f"internet host {h.name}"))
         return Namespace(
             name=ns, role="internet", node="inet:router",
             addresses=tuple(sorted(addresses, key=lambda a: (a.ifname, a.cidr))),
-            routes=tuple(sorted(routes, key=lambda r: (r.table, r.dst))), sysctls=FORWARDER_SYSCTLS,
+            routes=tuple(sorted(routes, key=lambda r: (r.table, r.dst))),
+            sysctls=_sysctls(FORWARDER_SYSCTLS, self.any_v6, forward=True),
         )
 
     def host(self, name: str, ip: str) -> Namespace:
         link = f"host:{name}"
+        addresses: tuple[Address, ...]
+        if _v4(ip):
+            addresses = (Address("eth0", f"{ip}/32"), Address("eth0", f"{self.t_addr(link, 2)}/30"))
+            routes = (KernelRoute("0.0.0.0/0", via=self.t_addr(link, 1), dev="eth0", src=ip, reason="default via the internet"),)
+        else:
+            addresses = (Address("eth0", f"{ip}/128"), Address("eth0", f"{self.t_addr6(link, 2)}/112"),
+                         Address("eth0", f"{self.t_addr(link, 2)}/30"))
+            routes = (KernelRoute("::/0", via=self.t_addr6(link, 1), dev="eth0", src=ip, reason="default via the internet"),)
         return Namespace(
-            name=names.ns_host(self.p, name), role="host", node=name,
-            addresses=(Address("eth0", f"{ip}/32"), Address("eth0", f"{self.t_addr(link, 2)}/30")),
-            routes=(KernelRoute("0.0.0.0/0", via=self.t_addr(link, 1), dev="eth0", src=ip, reason="default via the internet"),),
-            sysctls=INSTANCE_SYSCTLS,
+            name=names.ns_host(self.p, name), role="host", node=name, addresses=addresses, routes=routes,
+            sysctls=_sysctls(INSTANCE_SYSCTLS, not _v4(ip)),
         )

@@ -30,7 +30,7 @@ class Deployment:
         """The namespace whose node owns ``ip`` (private or public address), if any."""
         for vpc in self.topology.vpcs:
             for i in vpc.instances:
-                if ip in (i.private_ip, i.public_ip):
+                if ip in (i.private_ip, i.public_ip, i.ipv6_address):
                     return self.node_ns(f"{vpc.name}/{i.name}")
             for n in vpc.nat_gateways:
                 if ip in (n.private_ip, n.public_ip):

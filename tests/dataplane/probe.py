@@ -15,9 +15,15 @@ SERVER = r"""
 import socket, sys, select
 proto, port, wait = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
-s = socket.socket(socket.AF_INET, kind)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", port))
+try:
+    s = socket.socket(socket.AF_INET6, kind)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::", port))
+except OSError:  # IPv6 disabled in this namespace
+    s = socket.socket(socket.AF_INET, kind)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
 if proto == "tcp":
     s.listen(8)
 print("ready", flush=True)
@@ -28,14 +34,14 @@ if proto == "tcp":
     c, peer = s.accept(); c.sendall(b"pong"); c.close()
 else:
     data, peer = s.recvfrom(2048); s.sendto(b"pong", peer)
-print("got", peer[0], peer[1], flush=True)
+print("got", peer[0].removeprefix("::ffff:"), peer[1], flush=True)
 """
 
 CLIENT = r"""
 import socket, sys
 proto, ip, port, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
-s = socket.socket(socket.AF_INET, kind)
+s = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET, kind)
 s.settimeout(timeout)
 try:
     if proto == "tcp":

@@ -2,7 +2,7 @@
 (topologies/*.yaml) and the lab topology, and each flow's kernel verdict must equal
 ``vpc.trace``'s. One apply per topology (module fixture), not per example.
 
-Compared: TCP — the handshake completes iff ``trace.reachable``; UDP — the server receives the
+IPv4 and IPv6. Compared: TCP — the handshake completes iff ``trace.reachable``; UDP — the server receives the
 datagram iff ``forward_reachable`` and the client gets the answer iff ``reachable``; ICMP echo —
 the reply arrives iff ``reachable``.
 """
@@ -29,21 +29,20 @@ SHIPPED = sorted((ROOT / "topologies").glob("*.yaml"))
 TOPOLOGIES: list[tuple[str, Callable[[], Topology]]] = [("lab", lab)] + [
     (p.stem, (lambda p=p: load_topology_file(p))) for p in SHIPPED  # type: ignore[misc]
 ]
-UNREALISED = ("egress-only",)  # trace components the data plane does not realise (IPv6)
+UNREALISED: tuple[str, ...] = ()  # trace components the data plane does not realise
 
 
-def endpoints(t: Topology) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(node, source address for trace, destination addresses) for instances and hosts (IPv4)."""
+def endpoints(t: Topology) -> list[tuple[str, dict[int, str], tuple[str, ...]]]:
+    """(node, its source address per IP version, its destination addresses) for instances and
+    internet hosts."""
     out = []
     for vpc in t.vpcs:
         for i in vpc.instances:
-            if ":" in i.private_ip:
-                continue
-            addrs = (i.private_ip,) + ((i.public_ip,) if i.public_ip else ())
-            out.append((f"{vpc.name}/{i.name}", i.private_ip, addrs))
+            src = {4: i.private_ip} | ({6: i.ipv6_address} if i.ipv6_address else {})
+            dsts = (i.private_ip,) + tuple(a for a in (i.public_ip, i.ipv6_address) if a)
+            out.append((f"{vpc.name}/{i.name}", src, dsts))
     for h in t.internet_hosts:
-        if ":" not in h.ip:  # IPv6 is not realised (docs/dataplane.md)
-            out.append((h.name, h.ip, (h.ip,)))
+        out.append((h.name, {6 if ":" in h.ip else 4: h.ip}, (h.ip,)))
     return out
 
 
@@ -74,9 +73,11 @@ def test_trace_and_kernel_agree_on_generated_flows(deployment: Deployment, data:
     src = data.draw(st.sampled_from(ends), label="src")
     dst = data.draw(st.sampled_from([e for e in ends if e[0] != src[0]]), label="dst")
     ip = data.draw(st.sampled_from(dst[2]), label="dst address")
+    version = 6 if ":" in ip else 4
+    assume(version in src[1])
     proto = data.draw(st.sampled_from(["tcp", "udp", "icmp"]), label="protocol")
     port = data.draw(st.sampled_from(ports(t)), label="port") if proto != "icmp" else 0
-    tr = trace(t, Flow(src[1], ip, proto, port or None))
+    tr = trace(t, Flow(src[1][version], ip, proto, port or None))
     assume(not any(u in h.component for u in UNREALISED for h in tr.hops + tr.return_path))
     got = probe(deployment.node_ns(src[0]), deployment.node_ns(dst[0]), ip, proto, port, timeout=0.4)
     why = " | ".join(f"{h.component} {h.name}: {h.decision} {h.reason}" for h in tr.hops + tr.return_path)
