@@ -34,6 +34,8 @@ HOST_SYSCTLS = [
     "net/ipv4/ip_forward", "net/ipv4/conf/all/forwarding", "net/ipv4/conf/all/rp_filter",
     "net/ipv4/conf/all/send_redirects", "net/ipv4/conf/all/accept_redirects",
     "net/ipv6/conf/all/disable_ipv6", "net/ipv6/conf/default/disable_ipv6",
+    "net/ipv6/conf/all/forwarding", "net/ipv6/conf/all/accept_dad", "net/ipv6/conf/default/accept_dad",
+    "net/ipv6/conf/all/accept_ra", "net/ipv6/conf/all/autoconf",
     "net/bridge/bridge-nf-call-iptables", "net/bridge/bridge-nf-call-ip6tables",
     "net/bridge/bridge-nf-call-arptables", "net/ipv4/ip_local_port_range",
 ]
@@ -53,19 +55,27 @@ def leftovers(prefix: str) -> list[str]:
 
 
 def test_host_namespace_unchanged_by_apply_and_destroy(tmp_path: Path) -> None:
-    prefix = unique_prefix()
+    """The lab and every shipped topology (IPv6, TGW, NAT, peering...) applied side by side,
+    each under its own prefix: the host's links, addresses, routes, rules, firewall and sysctls
+    are the same before, during and after."""
+    from netemu.vpc.load import load_topology_file
+    topologies = [lab()] + [load_topology_file(p) for p in sorted((ROOT / "topologies").glob("*.yaml"))]
+    deployed = [(unique_prefix(), tmp_path / str(i)) for i in range(len(topologies))]
     before = host_snapshot()
     try:
-        result = apply.apply(lab(), prefix, tmp_path)
-        assert len(result.steps) > 30 and kernel.list_namespaces(prefix)
+        for t, (prefix, state) in zip(topologies, deployed, strict=True):
+            result = apply.apply(t, prefix, state)
+            assert result.steps and kernel.list_namespaces(prefix)
         during = host_snapshot()
     finally:
-        destroy.destroy(prefix, tmp_path)
+        for prefix, state in deployed:
+            destroy.destroy(prefix, state)
     after = host_snapshot()
     for key in before:
         assert during[key] == before[key], f"apply changed the host: {key}"
         assert after[key] == before[key], f"destroy changed the host: {key}"
-    assert leftovers(prefix) == []
+    for prefix, _ in deployed:
+        assert leftovers(prefix) == []
 
 
 KILLED_APPLY = """
