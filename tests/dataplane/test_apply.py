@@ -3,7 +3,11 @@ difference (and the packets follow), --dry-run changes nothing; the command line
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,7 +19,7 @@ from netemu.vpc.trace import Flow, trace
 from tests.dataplane.conftest import unique_prefix
 from tests.dataplane.probe import probe
 from tests.dataplane.topos import lab
-from tests.helpers import run_netemu
+from tests.helpers import ROOT, run_netemu
 
 pytestmark = pytest.mark.netns
 
@@ -95,6 +99,24 @@ def test_command_line_apply_status_exec_destroy(tmp_path: Path) -> None:
                           "import socket; s=socket.create_connection(('198.51.100.10', 80), 1)")
         # nothing listens on web1:80, so the IGW, NACL and SG let the SYN in and the RST out
         assert "ConnectionRefusedError" in curl.stderr
+        st = json.loads(run_netemu("status", "--json", *opts).stdout)
+        assert {r["node"] for r in st["namespaces"]} >= {"app/web1", "client", "router:app", "igw:app"}
+        assert all(r["present"] and r["status"] == "configured" for r in st["namespaces"])
+        # capture: tcpdump in web1 sees the SYN addressed to its private address (1:1 NAT, V65)
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        cap = subprocess.Popen([sys.executable, "-m", "netemu", "capture", *opts, "web1", "--",
+                                "-i", "eth0", "-c", "1", "tcp", "port", "80"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(1.0)  # tcpdump is listening
+            run_netemu("exec", *opts, "client", "--", "python3", "-c",
+                       "import socket\ntry: socket.create_connection(('198.51.100.10', 80), 1)\nexcept OSError: pass")
+            out, _ = cap.communicate(timeout=10)
+        finally:
+            if cap.poll() is None:
+                cap.kill()  # our own child, by its PID
+                cap.wait()
+        assert "203.0.113.50" in out and "10.0.1.10.80" in out
     finally:
         d = run_netemu("destroy", *opts)
     assert d.returncode == 0 and kernel.list_namespaces(prefix) == []
