@@ -94,6 +94,11 @@ def nacl_ruleset(vpc: Vpc, bridges: dict[str, str], tgw_links: list[tuple[str, s
         body.append(f'\t\tiifname "{bridges[s.name]}" jump nacl_{chain}_outbound comment "subnet {_ident(s.name)} out"')
         body.append(f'\t\toifname "{bridges[s.name]}" jump nacl_{chain}_inbound comment "subnet {_ident(s.name)} in"')
     body.append("\t}")
+    # The router's own addresses (base+1, the resolver at base+2) answer only inside the VPC:
+    # not from a peering (V61), a gateway or a transit gateway.
+    body += ["\tchain router_input {", "\t\ttype filter hook input priority filter; policy accept;", "\t\t" + NDP]
+    body += [f'\t\tiifname "{i}" drop comment "not from outside the VPC (V61)"' for i in ("igw0", "eigw0", "x*", "t*")]
+    body.append("\t}")
     for acl in sorted(vpc.network_acls, key=lambda a: a.name):
         for direction, rules in (("inbound", acl.inbound), ("outbound", acl.outbound)):
             body.append(f"\tchain nacl_{_ident(acl.name)}_{direction} {{")

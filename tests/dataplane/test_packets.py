@@ -80,6 +80,17 @@ def test_instance_sees_internet_client_address_V65(lab_deployment: Deployment) -
     assert got.delivered and got.seen_from == "203.0.113.50"
 
 
+@pytest.mark.parametrize("src,resolver,reachable", [("data/db1", "10.1.0.2", True), ("app/app1", "10.1.0.2", False)])
+def test_resolver_address_answers_only_inside_its_vpc_V61(lab_deployment: Deployment, src: str, resolver: str,
+                                                           reachable: bool) -> None:
+    """A UDP listener on the data VPC's resolver address (in its router namespace): its own
+    instance reaches it; a peered VPC's does not (V61), as trace says."""
+    dep = lab_deployment
+    assert trace(dep.topology, Flow(src.split("/")[-1], resolver, "udp", 53)).reachable == reachable
+    got = probe(dep.node_ns(src), dep.node_ns("router:data"), resolver, "udp", 53)
+    assert got.delivered == reachable
+
+
 def test_resolv_conf_points_at_the_vpc_resolver_V15(lab_deployment: Deployment) -> None:
     from pathlib import Path
     text = Path("/etc/netns", lab_deployment.node_ns("app/web1"), "resolv.conf").read_text()
