@@ -56,6 +56,42 @@ except OSError as e:
 """
 
 
+RAW_SERVER = r"""
+import socket, sys, select
+proto, wait = int(sys.argv[1]), float(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, proto)
+print("ready", flush=True)
+r, _, _ = select.select([s], [], [], wait)
+if not r:
+    print("none", flush=True); sys.exit(0)
+data, peer = s.recvfrom(2048)
+print("got", peer[0], 0, flush=True)
+"""
+
+RAW_CLIENT = r"""
+import socket, sys
+proto, ip = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, proto)
+s.sendto(b"netemu-raw-probe", (ip, 0))
+print("sent")
+"""
+
+
+def probe_raw(src_ns: str, dst_ns: str, dst_ip: str, protocol: int, timeout: float = 0.6) -> Verdict:
+    """A datagram of any IP protocol (GRE, ESP...) through raw sockets: ``forward`` only (no
+    peer answers an unknown protocol)."""
+    server = subprocess.Popen(["ip", "netns", "exec", dst_ns, sys.executable, "-c", RAW_SERVER, str(protocol),
+                               str(timeout)], stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    assert server.stdout.readline().strip() == "ready"
+    subprocess.run(["ip", "netns", "exec", src_ns, sys.executable, "-c", RAW_CLIENT, str(protocol), dst_ip],
+                   capture_output=True, text=True, timeout=30, check=True)
+    out, _ = server.communicate(timeout=10)
+    line = out.strip().splitlines()[-1] if out.strip() else ""
+    forward = line.startswith("got")
+    return Verdict(forward, False, line.split()[1] if forward else None)
+
+
 @dataclass(frozen=True)
 class Verdict:
     forward: bool

@@ -62,6 +62,20 @@ def test_kernel_and_trace_agree_with_aws(lab_deployment: Deployment, case: tuple
         assert got.forward == forward, f"{item}: kernel forward {got.forward}, AWS {forward}"
 
 
+@pytest.mark.parametrize("src,dst,ip,forward,item", [
+    ("app/app1", "data/db1", "10.1.1.10", True, "V57"),       # GRE across the peering
+    ("app/app1", "client", "203.0.113.50", False, "V68"),     # a NAT gateway: TCP, UDP, ICMP only
+])
+def test_other_ip_protocols_GRE(lab_deployment: Deployment, src: str, dst: str, ip: str, forward: bool,
+                                item: str) -> None:
+    from tests.dataplane.probe import probe_raw
+    dep = lab_deployment
+    tr = trace(dep.topology, Flow(src.split("/")[-1], ip, 47))
+    got = probe_raw(dep.node_ns(src), dep.node_ns(dst), ip, 47)
+    assert tr.forward_reachable == forward, item
+    assert got.forward == forward, f"{item}: kernel {got}"
+
+
 def test_igw_1to1_nat_source_is_public_address_V65(lab_deployment: Deployment) -> None:
     dep = lab_deployment
     got = probe(dep.node_ns("app/web1"), dep.node_ns("client"), "203.0.113.50", "tcp", 7000)

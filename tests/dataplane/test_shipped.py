@@ -1,8 +1,7 @@
 """Every example in the header of every shipped topology (``$ netemu trace FILE --from X --to Y
 ...`` followed by ``=> REACHABLE`` or ``=> NOT REACHABLE``) is run three ways on the applied
 topology: the documented verdict, ``vpc.trace``, and real packets between the namespaces.
-Examples with protocols other than TCP/UDP/ICMP (no listener to test them with) are listed and
-skipped."""
+Other IP protocols (e.g. GRE) are sent as one raw datagram and their forward verdict compared."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from netemu.vpc.load import load_topology_file
 from netemu.vpc.model import Topology
 from netemu.vpc.trace import Flow, trace
 from tests.dataplane.conftest import Deployment
-from tests.dataplane.probe import probe
+from tests.dataplane.probe import probe, probe_raw
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.netns
@@ -59,12 +58,20 @@ def test_documented_examples_hold_on_real_packets(shipped: tuple[Path, Deploymen
         tr = trace(dep.topology, flow)
         what = f"--from {opts['from']} --to {opts['to']} {proto} {opts.get('port', '')}"
         assert tr.reachable == expected, f"{path.name}: {what}: trace disagrees with the documented verdict"
-        if (proto not in ("tcp", "udp", "icmp")
-                or any(u in h.component for u in UNREALISED for h in tr.hops + tr.return_path)):
+        if any(u in h.component for u in UNREALISED for h in tr.hops + tr.return_path):
             skipped.append(what)
             continue
         src_ns = dep.ns_of_address(tr.packet.src)
         assert src_ns is not None, what
+        if proto not in ("tcp", "udp", "icmp"):
+            # another IP protocol (e.g. GRE, 47): one raw datagram; compare the forward verdict
+            dst_ns = dep.ns_of_address(tr.packet.dst)
+            assert dst_ns is not None, what
+            raw = probe_raw(src_ns, dst_ns, tr.packet.dst, tr.packet.protocol)
+            checked += 1
+            if raw.forward != tr.forward_reachable or (expected and not raw.forward):
+                wrong.append(f"{what}: kernel {raw}, trace forward {tr.forward_reachable}")
+            continue
         got = probe(src_ns, dep.ns_of_address(tr.packet.dst), tr.packet.dst, proto, tr.packet.dport or 0)
         checked += 1
         if got.reply != expected:
