@@ -145,8 +145,21 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _strip(cmd: list[str]) -> list[str]:
-    return cmd[1:] if cmd and cmd[0] == "--" else cmd
+def _strip(cmd: list[str], args: argparse.Namespace | None = None) -> list[str]:
+    """The command after ``--``; ``--state``/``--prefix`` given between NODE and ``--`` still
+    count (argparse's REMAINDER would swallow them)."""
+    if "--" not in cmd:
+        return cmd
+    i = cmd.index("--")
+    before, after = cmd[:i], cmd[i + 1:]
+    if args is not None and before:
+        extra = argparse.ArgumentParser(add_help=False)
+        extra.add_argument("--state")
+        extra.add_argument("--prefix")
+        known, _ = extra.parse_known_args(before)
+        args.state = known.state or args.state
+        args.prefix = known.prefix or args.prefix
+    return after
 
 
 def cmd_exec(args: argparse.Namespace) -> int:
@@ -154,7 +167,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
 
     if rc := _need_root():
         return rc
-    cmd = _strip(args.cmd)
+    cmd = _strip(args.cmd, args)
     if not cmd:
         print("netemu exec: give a command after --", file=sys.stderr)
         return 2
@@ -172,7 +185,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
     if rc := _need_root():
         return rc
     try:
-        capture(args.node, _strip(args.args), args.prefix, args.state)
+        capture(args.node, _strip(args.args, args), args.prefix, args.state)
     except NodeError as e:
         print(f"netemu capture: {e}", file=sys.stderr)
         return 1

@@ -241,6 +241,10 @@ INSTANCE_SYSCTLS = (
     ("net.ipv4.conf.all.accept_redirects", "0"),
     ("net.ipv4.conf.default.accept_redirects", "0"),
 )
+# V49, V97: AWS tracks UDP "streams" for 180 s (the kernel's default is 120 s).
+CONNTRACK_SYSCTLS = (("net.netfilter.nf_conntrack_udp_timeout_stream", "180"),)
+# V71: a NAT gateway forgets an idle connection after 350 s.
+NAT_SYSCTLS = (("net.netfilter.nf_conntrack_tcp_timeout_established", "350"),)
 FORWARDER_SYSCTLS = INSTANCE_SYSCTLS + (
     ("net.ipv4.ip_forward", "1"),
     ("net.ipv4.conf.all.send_redirects", "0"),
@@ -515,7 +519,7 @@ class _Builder:
             addresses.append(Address("eth0", f"{inst.ipv6_address}/{_plen(sub.ipv6_cidr)}"))
             routes.append(KernelRoute("::/0", via=_host(sub.ipv6_cidr, 1), dev="eth0",
                                       reason="IPv6 default via the VPC router"))
-        sysctls = INSTANCE_SYSCTLS if inst.source_dest_check else FORWARDER_SYSCTLS
+        sysctls = (INSTANCE_SYSCTLS if inst.source_dest_check else FORWARDER_SYSCTLS) + CONNTRACK_SYSCTLS
         return Namespace(
             name=ns, role="instance", node=f"{vpc.name}/{inst.name}", addresses=tuple(addresses), routes=tuple(routes),
             sysctls=_sysctls(sysctls, v6, forward=not inst.source_dest_check),
@@ -528,7 +532,7 @@ class _Builder:
         addr, default = self.attach(vpc, nat_gw.subnet, ns, nat_gw.private_ip, f"n:{nat_gw.name}")
         return Namespace(
             name=ns, role="nat", node=f"{vpc.name}/{nat_gw.name}", addresses=(addr,), routes=(default,),
-            sysctls=FORWARDER_SYSCTLS, nft=nft.natgw_ruleset(vpc, nat_gw, self.tgw_neighbour_cidrs(vpc)),
+            sysctls=FORWARDER_SYSCTLS + CONNTRACK_SYSCTLS + NAT_SYSCTLS, nft=nft.natgw_ruleset(vpc, nat_gw, self.tgw_neighbour_cidrs(vpc)),
             resolver=resolver_address(vpc) if vpc.enable_dns_support else None,
         )
 
