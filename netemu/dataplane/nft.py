@@ -151,11 +151,11 @@ def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> s
         elements6 = f" elements = {{ {', '.join(members6)} }};" if members6 else ""
         body.append(f"\tset {set_name}_6 {{ type ipv6_addr;{elements6} }}")
 
-    def rules(direction: str) -> list[str]:
+    def rules(direction: str, verdict: str = "accept") -> list[str]:
         out = []
         for g in sorted(groups, key=lambda g: g.name):
             for r in g.ingress if direction == "ingress" else g.egress:
-                line = _sg_rule(r, direction, sets)
+                line = _sg_rule(r, direction, sets, verdict)
                 if line:
                     out.append(f'\t\t{line} comment "sg {_ident(g.name)}"')
         return out
@@ -169,19 +169,27 @@ def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> s
     body += [f"\t\tip daddr {resolver} meta l4proto {{ tcp, udp }} th dport 53 accept comment \"resolver (V50)\""]
     body += rules("egress")
     body.append("\t}")
+    if not inst.source_dest_check:
+        # A middlebox (source/destination check off): a forwarded packet must pass the ENI's
+        # ingress rules on arrival and its egress rules on departure; replies are tracked.
+        body += ["\tchain forward {", "\t\ttype filter hook forward priority filter; policy drop;",
+                 "\t\tct state established,related accept", "\t\tjump forward_ingress",
+                 "\t\tjump forward_egress", '\t\taccept comment "forwarded as it is"', "\t}"]
+        body += ["\tchain forward_ingress {"] + rules("ingress", "return") + ["\t\tdrop", "\t}"]
+        body += ["\tchain forward_egress {"] + rules("egress", "return") + ["\t\tdrop", "\t}"]
     return _table("inet", "netemu_sg", body)
 
 
-def _sg_rule(rule: SgRule, direction: str, sets: dict[tuple[str, str], str]) -> str | None:
+def _sg_rule(rule: SgRule, direction: str, sets: dict[tuple[str, str], str], verdict: str = "accept") -> str | None:
     field = "saddr" if direction == "ingress" else "daddr"
     what = _match(rule.protocol, rule.ports, rule.icmp)
     if rule.group is not None:
         name = sets[(rule.group.vpc, rule.group.name)]
-        return (_join(f"ip {field} @{name}", what, "accept") + "\n\t\t"
-                + _join(f"ip6 {field} @{name}_6", what, "accept"))
+        return (_join(f"ip {field} @{name}", what, verdict) + "\n\t\t"
+                + _join(f"ip6 {field} @{name}_6", what, verdict))
     if rule.cidr is None:
         return None
-    return _join(_addr(rule.cidr, field), what, "accept")
+    return _join(_addr(rule.cidr, field), what, verdict)
 
 
 # --- internet gateway --------------------------------------------------------------------------

@@ -76,6 +76,37 @@ def test_other_ip_protocols_GRE(lab_deployment: Deployment, src: str, dst: str, 
     assert got.forward == forward, f"{item}: kernel {got}"
 
 
+MIDDLEBOX_FLOWS = [("tcp", 80), ("tcp", 81), ("udp", 80), ("icmp", 0)]
+
+
+@pytest.fixture(scope="module")
+def middlebox_deployment(deploy_module: Callable[..., Deployment]) -> Deployment:
+    from tests.dataplane.topos import middlebox
+    return deploy_module(middlebox())
+
+
+@pytest.mark.parametrize("proto,port", MIDDLEBOX_FLOWS)
+def test_middlebox_forwards_through_its_security_groups_V21(middlebox_deployment: Deployment, proto: str,
+                                                             port: int) -> None:
+    """cli (subnet a) -> srv (subnet c) is routed through the instance ``box`` (source/destination
+    check off): box's ingress rules on arrival, its egress rules on departure, replies tracked."""
+    dep = middlebox_deployment
+    tr = trace(dep.topology, Flow("cli", "10.5.3.10", proto, port or None))
+    got = probe(dep.node_ns("mb/cli"), dep.node_ns("mb/srv"), "10.5.3.10", proto, port)
+    assert got.reply == tr.reachable, [h.reason for h in tr.hops]
+    assert got.seen_from in (None, "10.5.1.10")  # forwarded as it is, not translated
+
+
+def test_source_dest_check_on_means_no_forwarding(deploy_module: Callable[..., Deployment]) -> None:
+    """The same routes through ``box`` with its source/destination check on (the default): it
+    does not forward (ENI_SOURCE_DEST_CHECK_RESTRICTION), in the model and in the kernel."""
+    from tests.dataplane.topos import middlebox
+    dep = deploy_module(middlebox(source_dest_check=True))
+    tr = trace(dep.topology, Flow("cli", "10.5.3.10", "tcp", 80))
+    assert not tr.reachable and "ENI_SOURCE_DEST_CHECK_RESTRICTION" in [b.code for b in tr.blockers]
+    assert not probe(dep.node_ns("mb/cli"), dep.node_ns("mb/srv"), "10.5.3.10", "tcp", 80).delivered
+
+
 def test_igw_1to1_nat_source_is_public_address_V65(lab_deployment: Deployment) -> None:
     dep = lab_deployment
     got = probe(dep.node_ns("app/web1"), dep.node_ns("client"), "203.0.113.50", "tcp", 7000)

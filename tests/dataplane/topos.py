@@ -160,3 +160,34 @@ def scaled(n: int, source: str = "scaled") -> Topology:
         network_acls=(allow_all_acl("big"),), security_groups=(default_sg("big"),), instances=insts,
     )
     return Topology(region="us-east-1", vpcs=(vpc,), internet_hosts=(InternetHost("client", "203.0.113.50"),), source=source)
+
+
+def middlebox(source: str = "middlebox", source_dest_check: bool = False) -> Topology:
+    """Subnet a reaches subnet c only through the instance ``box`` in subnet b (a route more
+    specific than local to an ENI, V21), whose source/destination check is off."""
+    tables = (
+        RouteTable("main", "mb", (local("10.5.0.0/16"),), main=True),
+        RouteTable("via-box", "mb", (local("10.5.0.0/16"), Route("10.5.3.0/24", RouteTarget("instance", "box")))),
+        RouteTable("back", "mb", (local("10.5.0.0/16"), Route("10.5.1.0/24", RouteTarget("instance", "box")))),
+    )
+    vpc = Vpc(
+        name="mb", region="us-east-1", cidr_blocks=("10.5.0.0/16",),
+        subnets=(Subnet("a", "mb", "10.5.1.0/24", "us-east-1a", "via-box", "default"),
+                 Subnet("b", "mb", "10.5.2.0/24", "us-east-1a", "main", "default"),
+                 Subnet("c", "mb", "10.5.3.0/24", "us-east-1a", "back", "default")),
+        route_tables=tables, network_acls=(allow_all_acl("mb"),),
+        security_groups=(
+            default_sg("mb"),
+            SecurityGroup("box", "mb", ingress=(SgRule(TCP, PortRange(80, 80), cidr="10.5.1.0/24"),
+                                                SgRule(ICMP, cidr="10.5.0.0/16")),
+                          egress=(SgRule(TCP, PortRange(80, 80), cidr="10.5.3.0/24"),)),
+            SecurityGroup("srv", "mb", ingress=(SgRule(ALL, cidr="10.5.0.0/16"),),
+                          egress=(SgRule(ALL, cidr="0.0.0.0/0"),)),
+        ),
+        instances=(
+            Instance("cli", "mb", "a", "10.5.1.10", ("srv",)),
+            Instance("box", "mb", "b", "10.5.2.10", ("box",), source_dest_check=source_dest_check),
+            Instance("srv", "mb", "c", "10.5.3.10", ("srv",)),
+        ),
+    )
+    return Topology(region="us-east-1", vpcs=(vpc,), source=source)
