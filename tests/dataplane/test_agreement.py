@@ -1,5 +1,5 @@
 """The model decides, the kernel obeys: hypothesis generates flows over every shipped topology
-(topologies/*.yaml) and the lab topology, and each flow's kernel verdict must equal
+(topologies/*.yaml) and the lab and middlebox topologies, and each flow's kernel verdict must equal
 ``vpc.trace``'s. One apply per topology (module fixture), not per example.
 
 IPv4 and IPv6. Compared: TCP — the handshake completes iff ``trace.reachable``; UDP — the server receives the
@@ -20,13 +20,13 @@ from netemu.vpc.model import Topology
 from netemu.vpc.trace import Flow, trace
 from tests.dataplane.conftest import Deployment
 from tests.dataplane.probe import probe
-from tests.dataplane.topos import lab
+from tests.dataplane.topos import lab, middlebox
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.netns
 
 SHIPPED = sorted((ROOT / "topologies").glob("*.yaml"))
-TOPOLOGIES: list[tuple[str, Callable[[], Topology]]] = [("lab", lab)] + [
+TOPOLOGIES: list[tuple[str, Callable[[], Topology]]] = [("lab", lab), ("middlebox", middlebox)] + [
     (p.stem, (lambda p=p: load_topology_file(p))) for p in SHIPPED  # type: ignore[misc]
 ]
 UNREALISED: tuple[str, ...] = ()  # trace components the data plane does not realise
