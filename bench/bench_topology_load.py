@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from netemu.vpc.load import load_topology  # noqa: E402
+from netemu.vpc.load import load_topology
 
 
 def topology(vpcs: int, subnets: int, instances: int) -> dict[str, object]:

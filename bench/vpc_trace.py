@@ -23,9 +23,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from netemu.vpc.index import index_of  # noqa: E402
-from netemu.vpc.load import load_topology  # noqa: E402
-from netemu.vpc.trace import Flow, trace  # noqa: E402
+from netemu.vpc.index import index_of
+from netemu.vpc.load import load_topology
+from netemu.vpc.trace import Flow, trace
 
 VPCS, SUBNETS, INSTANCES_PER_SUBNET = 50, 10, 4
 PORTS = (22, 80, 443, 3306, 5432, 6379, 8080, 8443, 9000, 9090, 9200, 11211)

@@ -1,9 +1,192 @@
-"""Commands of the dataplane work (filled in by it)."""
+"""``netemu apply | destroy | status | exec | capture``: the data plane on network namespaces
+(root). Thin: load, call one netemu.dataplane function, print."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
+
+from netemu.dataplane import names
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--state", metavar="DIR", default=None,
+                   help="state directory (default $NETEMU_STATE_DIR or /run/netemu)")
+    p.add_argument("--prefix", default=os.environ.get("NETEMU_PREFIX", names.PREFIX),
+                   help="namespace prefix, must start with 'netemu' (default netemu-)")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Adds this module's commands (none yet)."""
+    p = sub.add_parser("apply", help="realise a topology on network namespaces (root)")
+    p.add_argument("topology", help="topology file (topologies/*.yaml)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    _common(p)
+    p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("destroy", help="remove everything apply created")
+    _common(p)
+    p.set_defaults(func=cmd_destroy)
+
+    p = sub.add_parser("status", help="what is applied: namespaces, nodes, state")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("exec", help="run a command inside a node: netemu exec web1 -- curl ...")
+    p.add_argument("node")
+    p.add_argument("cmd", nargs=argparse.REMAINDER, help="-- COMMAND ...")
+    _common(p)
+    p.set_defaults(func=cmd_exec)
+
+    p = sub.add_parser("capture", help="tcpdump inside a node: netemu capture web1 [-- tcpdump args]")
+    p.add_argument("node")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    _common(p)
+    p.set_defaults(func=cmd_capture)
+
+
+def _need_root() -> int | None:
+    if os.geteuid() != 0:
+        print("netemu: the data plane needs root (network namespaces)", file=sys.stderr)
+        return 1
+    return None
+
+
+class _Progress:
+    """One line rewritten in place on a terminal; every 10% as plain lines otherwise."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.last = -1
+
+    def __call__(self, i: int, n: int, step: object) -> None:
+        if self.quiet:
+            return
+        if self.tty:
+            end = "\n" if i == n else ""
+            print(f"\r\x1b[Kapply [{i}/{n}] {step}"[:200], end=end, file=sys.stderr, flush=True)
+        else:
+            tenth = i * 10 // n
+            if tenth != self.last or i == n:
+                self.last = tenth
+                print(f"apply [{i}/{n}] {step}", file=sys.stderr, flush=True)
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from netemu.dataplane import apply as ap
+    from netemu.errors import LoadError
+    from netemu.vpc.load import load_topology_file
+
+    try:
+        topology = load_topology_file(args.topology)
+    except LoadError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    if not args.dry_run and (rc := _need_root()):
+        return rc
+    try:
+        result = ap.apply(topology, args.prefix, args.state, dry_run=args.dry_run,
+                          progress=_Progress(args.quiet))
+    except (ap.ApplyError, ValueError) as e:
+        print(f"netemu apply: {e}", file=sys.stderr)
+        return 1
+    for note in result.notes:
+        print(f"note: {note}")
+    if not result.steps:
+        print("apply: nothing to do (the namespaces already match the topology)")
+    elif args.dry_run:
+        print(f"plan: {len(result.steps)} steps (dry run, nothing changed)")
+        for s in result.steps:
+            print(f"  {s}")
+    else:
+        print(f"apply: {len(result.steps)} steps in {result.seconds:.2f}s")
+    return 0
+
+
+def cmd_destroy(args: argparse.Namespace) -> int:
+    from netemu.dataplane.destroy import destroy
+
+    if rc := _need_root():
+        return rc
+    r = destroy(args.prefix, args.state)
+    print(f"destroy: removed {len(r.removed)} namespaces")
+    for ns in r.foreign:
+        print(f"destroy: left {ns} alone (prefix but not this deployment's marker)")
+    if r.left:
+        print(f"destroy: still present after waiting: {', '.join(r.left)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from netemu.dataplane import kernel
+    from netemu.dataplane.state import State, state_dir
+
+    st = State.load(state_dir(args.state))
+    prefix = st.prefix or args.prefix
+    present = set(kernel.list_namespaces(prefix)) if os.geteuid() == 0 or os.path.isdir("/run/netns") else set()
+    rows = [{"namespace": ns, "node": rec.get("node"), "role": rec.get("role"), "status": rec.get("status"),
+             "present": ns in present} for ns, rec in sorted(st.namespaces.items())]
+    if args.json:
+        print(json.dumps({"state": str(st.path), "topology": st.topology, "prefix": prefix,
+                          "namespaces": rows, "links": len(st.links)}, indent=2))
+        return 0
+    if not rows:
+        print(f"status: nothing applied (state {st.path})")
+        return 0
+    print(f"topology {st.topology}  prefix {prefix}  state {st.path}")
+    for r in rows:
+        print(f"  {r['node']:<28} {r['role']:<9} {r['status']:<11} {'up' if r['present'] else 'MISSING'}  {r['namespace']}")
+    print(f"  {len(st.links)} links")
+    return 0
+
+
+def _strip(cmd: list[str], args: argparse.Namespace | None = None) -> list[str]:
+    """The command after ``--``; ``--state``/``--prefix`` given between NODE and ``--`` still
+    count (argparse's REMAINDER would swallow them)."""
+    if "--" not in cmd:
+        return cmd
+    i = cmd.index("--")
+    before, after = cmd[:i], cmd[i + 1:]
+    if args is not None and before:
+        extra = argparse.ArgumentParser(add_help=False)
+        extra.add_argument("--state")
+        extra.add_argument("--prefix")
+        known, _ = extra.parse_known_args(before)
+        args.state = known.state or args.state
+        args.prefix = known.prefix or args.prefix
+    return after
+
+
+def cmd_exec(args: argparse.Namespace) -> int:
+    from netemu.dataplane.execns import NodeError, exec_node
+
+    if rc := _need_root():
+        return rc
+    cmd = _strip(args.cmd, args)
+    if not cmd:
+        print("netemu exec: give a command after --", file=sys.stderr)
+        return 2
+    try:
+        exec_node(args.node, cmd, args.prefix, args.state)
+    except NodeError as e:
+        print(f"netemu exec: {e}", file=sys.stderr)
+        return 1
+    return 0  # not reached: exec replaces the process
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    from netemu.dataplane.execns import NodeError, capture
+
+    if rc := _need_root():
+        return rc
+    try:
+        capture(args.node, _strip(args.args, args), args.prefix, args.state)
+    except NodeError as e:
+        print(f"netemu capture: {e}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,286 @@
+"""nftables rulesets for NACLs, security groups, the IGW and NAT gateways, as text for one
+atomic ``nft -f``. PURE: model in, text out (golden-tested in tests/dataplane/test_nft.py).
+
+Each ruleset starts with ``table ...`` + ``delete table ...`` so that applying it again replaces
+the table atomically (the first line makes the delete valid when the table does not exist yet).
+"""
+
+from __future__ import annotations
+
+import re
+
+from netemu.vpc.model import Instance, NaclRule, NatGateway, SgRule, Topology, Vpc
+
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+"""RFC 1918 and RFC 6598 (V66)."""
+
+_PROTO = {1: "icmp", 6: "tcp", 17: "udp", 58: "ipv6-icmp"}
+NDP = ("icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert }"
+       ' accept comment "neighbour discovery is not filtered"')
+
+
+def _ident(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
+def _v4(cidr: str | None) -> bool:
+    return cidr is not None and ":" not in cidr
+
+
+def _table(family: str, name: str, body: list[str]) -> str:
+    head = [f"table {family} {name}", f"delete table {family} {name}", f"table {family} {name} {{"]
+    return "\n".join(head + body + ["}"]) + "\n"
+
+
+def _match(protocol: int, ports: object, icmp: object) -> str:
+    """The protocol/port/ICMP part of a rule (ports are destination ports, as AWS means them)."""
+    if protocol == -1:
+        return ""
+    name = _PROTO.get(protocol)
+    if name in ("tcp", "udp"):
+        if ports is None:
+            return f"meta l4proto {name}"
+        return f"{name} dport {ports}"
+    if name in ("icmp", "ipv6-icmp"):
+        out = f"meta l4proto {name}"
+        word = "icmp" if name == "icmp" else "icmpv6"
+        if icmp is not None and getattr(icmp, "type", -1) != -1:
+            out = f"{word} type {icmp.type}"  # type: ignore[attr-defined]
+            if getattr(icmp, "code", -1) != -1:
+                out += f" {word} code {icmp.code}"  # type: ignore[attr-defined]
+        return out
+    return f"meta l4proto {protocol}"
+
+
+def _addr(cidr: str, field: str) -> str:
+    """Address match in an ``inet`` table: an all-addresses CIDR still names its family."""
+    if cidr == "0.0.0.0/0":
+        return "meta nfproto ipv4"
+    if cidr == "::/0":
+        return "meta nfproto ipv6"
+    return f"{'ip' if _v4(cidr) else 'ip6'} {field} {cidr}"
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+# --- NACLs (router namespace) ------------------------------------------------------------------
+
+
+def _nacl_rule(rule: NaclRule, direction: str) -> str | None:
+    addr = _addr(rule.cidr, "saddr" if direction == "inbound" else "daddr")
+    verdict = "return" if rule.action == "allow" else "drop"
+    return _join(addr, _match(rule.protocol, rule.ports, rule.icmp), verdict, f'comment "rule {rule.number}"')
+
+
+def nacl_ruleset(vpc: Vpc, bridges: dict[str, str], tgw_links: list[tuple[str, str]] | None = None) -> str:
+    """Forward-hook chains: a packet leaving subnet S (routed in from S's bridge) goes through S's
+    NACL outbound rules, a packet entering subnet D through D's inbound rules; ``allow`` returns
+    to the next check, ``deny`` or no match drops (V31-V34). No conntrack: stateless."""
+    body = ["\tchain forward {", "\t\ttype filter hook forward priority filter; policy accept;"]
+    subnets = {s.name: s for s in vpc.subnets}
+    for link, sn in sorted(tgw_links or []):
+        # TGW tgw-nacls.html: towards the TGW the attachment subnet's inbound rules apply; from
+        # the TGW its outbound rules apply only when the packet leaves that subnet.
+        chain = _ident(subnets[sn].network_acl)
+        body.append(f'\t\tiifname "{link}" oifname "{bridges[sn]}" accept comment "from TGW into its subnet {_ident(sn)}"')
+        body.append(f'\t\tiifname "{link}" jump nacl_{chain}_outbound comment "from TGW via {_ident(sn)}"')
+        body.append(f'\t\toifname "{link}" jump nacl_{chain}_inbound comment "to TGW via {_ident(sn)}"')
+    for s in sorted(vpc.subnets, key=lambda s: s.name):
+        if not _v4(s.cidr):
+            continue
+        chain = _ident(s.network_acl)
+        body.append(f'\t\tiifname "{bridges[s.name]}" jump nacl_{chain}_outbound comment "subnet {_ident(s.name)} out"')
+        body.append(f'\t\toifname "{bridges[s.name]}" jump nacl_{chain}_inbound comment "subnet {_ident(s.name)} in"')
+    body.append("\t}")
+    # The router's own addresses (base+1, the resolver at base+2) answer only inside the VPC:
+    # not from a peering (V61), a gateway or a transit gateway.
+    body += ["\tchain router_input {", "\t\ttype filter hook input priority filter; policy accept;", "\t\t" + NDP]
+    body += [f'\t\tiifname "{i}" drop comment "not from outside the VPC (V61)"' for i in ("igw0", "eigw0", "x*", "t*")]
+    body.append("\t}")
+    for acl in sorted(vpc.network_acls, key=lambda a: a.name):
+        for direction, rules in (("inbound", acl.inbound), ("outbound", acl.outbound)):
+            body.append(f"\tchain nacl_{_ident(acl.name)}_{direction} {{")
+            for r in sorted(rules, key=lambda r: r.number):
+                line = _nacl_rule(r, direction)
+                if line:
+                    body.append("\t\t" + line)
+            body.append('\t\tdrop comment "rule * (V31)"')
+            body.append("\t}")
+    return _table("inet", "netemu_nacl", body)
+
+
+# --- security groups (instance namespace) -----------------------------------------------------
+
+
+def _group_members6(topology: Topology, vpc_name: str, group: str) -> list[str]:
+    try:
+        vpc = topology.vpc(vpc_name)
+    except KeyError:
+        return []
+    return sorted({i.ipv6_address for i in vpc.instances if group in i.security_groups and i.ipv6_address})
+
+
+def _group_members(topology: Topology, vpc_name: str, group: str) -> list[str]:
+    try:
+        vpc = topology.vpc(vpc_name)
+    except KeyError:
+        return []
+    return sorted({i.private_ip for i in vpc.instances if group in i.security_groups and _v4(i.private_ip)})
+
+
+def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> str:
+    """Input = ingress rules, output = egress rules, of every group on the ENI (aggregated,
+    V40); replies pass by conntrack whatever the other direction says (V46); a rule naming a
+    group matches that group's members' private addresses (V44); resolver traffic is never
+    filtered (V50)."""
+    groups = [g for g in vpc.security_groups if g.name in inst.security_groups]
+    sets: dict[tuple[str, str], str] = {}
+    for g in groups:
+        for r in g.ingress + g.egress:
+            if r.group is not None:
+                key = (r.group.vpc, r.group.name)
+                sets.setdefault(key, f"group_{_ident(r.group.vpc)}_{_ident(r.group.name)}")
+    body: list[str] = []
+    for (gvpc, gname), set_name in sorted(sets.items()):
+        members = _group_members(topology, gvpc, gname)
+        elements = f" elements = {{ {', '.join(members)} }};" if members else ""
+        body.append(f"\tset {set_name} {{ type ipv4_addr;{elements} }}")
+        members6 = _group_members6(topology, gvpc, gname)
+        elements6 = f" elements = {{ {', '.join(members6)} }};" if members6 else ""
+        body.append(f"\tset {set_name}_6 {{ type ipv6_addr;{elements6} }}")
+
+    def rules(direction: str, verdict: str = "accept") -> list[str]:
+        out = []
+        for g in sorted(groups, key=lambda g: g.name):
+            for r in g.ingress if direction == "ingress" else g.egress:
+                line = _sg_rule(r, direction, sets, verdict)
+                if line:
+                    out.append(f'\t\t{line} comment "sg {_ident(g.name)}"')
+        return out
+
+    body += ["\tchain ingress {", "\t\ttype filter hook input priority filter; policy drop;",
+             '\t\tiifname "lo" accept', "\t\tct state established,related accept", "\t\t" + NDP]
+    body += [f"\t\tip saddr {resolver} meta l4proto {{ tcp, udp }} th sport 53 accept comment \"resolver (V50)\""]
+    body += rules("ingress")
+    body += ["\t}", "\tchain egress {", "\t\ttype filter hook output priority filter; policy drop;",
+             '\t\toifname "lo" accept', "\t\tct state established,related accept", "\t\t" + NDP]
+    body += [f"\t\tip daddr {resolver} meta l4proto {{ tcp, udp }} th dport 53 accept comment \"resolver (V50)\""]
+    body += rules("egress")
+    body.append("\t}")
+    if not inst.source_dest_check:
+        # A middlebox (source/destination check off): a forwarded packet must pass the ENI's
+        # ingress rules on arrival and its egress rules on departure; replies are tracked.
+        body += ["\tchain forward {", "\t\ttype filter hook forward priority filter; policy drop;",
+                 "\t\tct state established,related accept", "\t\tjump forward_ingress",
+                 "\t\tjump forward_egress", '\t\taccept comment "forwarded as it is"', "\t}"]
+        body += ["\tchain forward_ingress {"] + rules("ingress", "return") + ["\t\tdrop", "\t}"]
+        body += ["\tchain forward_egress {"] + rules("egress", "return") + ["\t\tdrop", "\t}"]
+    return _table("inet", "netemu_sg", body)
+
+
+def _sg_rule(rule: SgRule, direction: str, sets: dict[tuple[str, str], str], verdict: str = "accept") -> str | None:
+    field = "saddr" if direction == "ingress" else "daddr"
+    what = _match(rule.protocol, rule.ports, rule.icmp)
+    if rule.group is not None:
+        name = sets[(rule.group.vpc, rule.group.name)]
+        return (_join(f"ip {field} @{name}", what, verdict) + "\n\t\t"
+                + _join(f"ip6 {field} @{name}_6", what, verdict))
+    if rule.cidr is None:
+        return None
+    return _join(_addr(rule.cidr, field), what, verdict)
+
+
+# --- internet gateway --------------------------------------------------------------------------
+
+
+def igw_ruleset(public_map: dict[str, str]) -> str:
+    """1:1 NAT public <-> private (V65) and the IGW's drops (V66). ``vpc0`` faces the VPC router,
+    ``inet0`` the internet."""
+    ranges = ", ".join(PRIVATE_RANGES)
+    body: list[str] = []
+    if public_map:
+        privs = ", ".join(sorted(public_map.values(), key=_ipkey))
+        dnat = ", ".join(f"{pub} : {priv}" for pub, priv in sorted(public_map.items(), key=lambda kv: _ipkey(kv[0])))
+        snat = ", ".join(f"{priv} : {pub}" for pub, priv in sorted(public_map.items(), key=lambda kv: _ipkey(kv[1])))
+        body.append(f"\tset public_enis {{ type ipv4_addr; elements = {{ {privs} }}; }}")
+        body += ["\tchain prerouting {", "\t\ttype nat hook prerouting priority dstnat; policy accept;",
+                 f'\t\tiifname "inet0" dnat to ip daddr map {{ {dnat} }} comment "1:1 NAT in (V65)"', "\t}"]
+        body += ["\tchain postrouting {", "\t\ttype nat hook postrouting priority srcnat; policy accept;",
+                 f'\t\toifname "inet0" snat to ip saddr map {{ {snat} }} comment "1:1 NAT out (V65)"', "\t}"]
+    else:
+        body.append("\tset public_enis { type ipv4_addr; }")
+    body += [
+        "\tchain forward {",
+        "\t\ttype filter hook forward priority filter; policy drop;",
+        f'\t\tiifname "vpc0" oifname "inet0" ip daddr {{ {ranges} }} drop comment "IGW_DESTINATION_ADDRESS_NOT_IN_RFC1918_EGRESS (V66)"',
+        '\t\tiifname "vpc0" oifname "inet0" ip saddr @public_enis accept comment "source has a public address (V64)"',
+        f'\t\tiifname "inet0" oifname "vpc0" ip saddr {{ {ranges} }} drop comment "IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS (V66)"',
+        '\t\tiifname "inet0" oifname "vpc0" ip daddr @public_enis accept comment "destination is a public address (V66)"',
+        "\t}",
+    ]
+    return _table("ip", "netemu_igw", body)
+
+
+def igw6_ruleset(vpc_cidrs6: tuple[str, ...], enis6: list[str]) -> str:
+    """IPv6 through the IGW: no translation (the addresses are public); out from the VPC's
+    addresses, in only to an ENI's address (V66's IPv6 counterpart)."""
+    cidrs = ", ".join(vpc_cidrs6)
+    enis = f" elements = {{ {', '.join(enis6)} }};" if enis6 else ""
+    body = [
+        f"\tset enis {{ type ipv6_addr;{enis} }}",
+        "\tchain forward {",
+        "\t\ttype filter hook forward priority filter; policy drop;",
+        f'\t\tiifname "vpc0" oifname "inet0" ip6 saddr {{ {cidrs} }} accept comment "out from the VPC"',
+        '\t\tiifname "inet0" oifname "vpc0" ip6 daddr @enis accept comment "in to an ENI address"',
+        "\t}",
+    ]
+    return _table("ip6", "netemu_igw6", body)
+
+
+def eigw_ruleset(vpc_cidrs6: tuple[str, ...]) -> str:
+    """Egress-only internet gateway: IPv6 out, replies back in, nothing initiated from the
+    internet (V73). Stateful, like AWS's."""
+    cidrs = ", ".join(vpc_cidrs6) or "::/128"
+    body = [
+        "\tchain forward {",
+        "\t\ttype filter hook forward priority filter; policy drop;",
+        '\t\tct state established,related accept comment "replies (V73)"',
+        f'\t\tiifname "vpc0" oifname "inet0" ip6 saddr {{ {cidrs} }} ct state new accept comment "outbound only (V73)"',
+        "\t}",
+    ]
+    return _table("ip6", "netemu_eigw", body)
+
+
+def _ipkey(ip: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in ip.split("."))
+
+
+# --- NAT gateway -------------------------------------------------------------------------------
+
+
+def natgw_ruleset(vpc: Vpc, nat: NatGateway, via_tgw: tuple[str, ...] = ()) -> str:
+    """SNAT to the gateway's private address, source ports into 1024-65535 (V68); forwards
+    only flows started by sources in its own VPC (V69), TCP, UDP and ICMP only (V68); nothing is
+    initiated from outside."""
+    cidrs = ", ".join([c for c in vpc.cidr_blocks if _v4(c)] + list(via_tgw))
+    me = nat.private_ip
+    body = [
+        "\tchain forward {",
+        "\t\ttype filter hook forward priority filter; policy drop;",
+        "\t\tct state established,related accept",
+        f'\t\tct state new ip saddr {{ {cidrs} }} meta l4proto {{ tcp, udp, icmp }} accept comment "NGW_REQUIRES_SOURCE_IN_VPC (V69)"',
+        "\t}",
+        "\tchain ingress {",
+        "\t\ttype filter hook input priority filter; policy drop;",
+        '\t\tiifname "lo" accept',
+        '\t\tct state established,related accept comment "no inbound initiation (V68)"',
+        "\t}",
+        "\tchain postrouting {",
+        "\t\ttype nat hook postrouting priority srcnat; policy accept;",
+        f'\t\tip saddr != {me} meta l4proto {{ tcp, udp }} snat to {me}:1024-65535 comment "REMAP_EPHEMERAL_PORT (V68)"',
+        f'\t\tip saddr != {me} meta l4proto icmp snat to {me} comment "NGW_SOURCE_ADDRESS_REASSIGN (V68)"',
+        "\t}",
+    ]
+    return _table("ip", "netemu_natgw", body)

@@ -1,0 +1,193 @@
+"""Small topologies built directly from the model (no loader), shared by the data-plane tests.
+
+``lab()`` has every behaviour the packet tests check: a public and a private subnet, a custom
+NACL, SGs with a group reference, an IGW with one public instance, a NAT gateway, a blackhole
+route, and three VPCs in a line of peerings (app - data - ops) for non-transitivity.
+"""
+
+from __future__ import annotations
+
+from netemu.vpc.model import (
+    GroupRef,
+    Instance,
+    InternetHost,
+    NaclRule,
+    NatGateway,
+    NetworkAcl,
+    Peering,
+    PortRange,
+    Route,
+    RouteTable,
+    RouteTarget,
+    SecurityGroup,
+    SgRule,
+    Subnet,
+    Topology,
+    Vpc,
+)
+
+ALL = -1
+TCP, UDP, ICMP = 6, 17, 1
+
+
+def local(cidr: str) -> Route:
+    return Route(cidr, RouteTarget("local"), "CreateRouteTable")
+
+
+def allow_all_acl(vpc: str) -> NetworkAcl:
+    rule = NaclRule(100, ALL, "0.0.0.0/0", "allow")
+    return NetworkAcl("default", vpc, (rule,), (rule,), default=True)
+
+
+def default_sg(vpc: str) -> SecurityGroup:
+    return SecurityGroup("default", vpc, (SgRule(ALL, group=GroupRef(vpc, "default")),),
+                         (SgRule(ALL, cidr="0.0.0.0/0"),), default=True)
+
+
+def lab(source: str = "lab") -> Topology:
+    app = Vpc(
+        name="app", region="us-east-1", cidr_blocks=("10.0.0.0/16",), internet_gateway=True,
+        subnets=(
+            Subnet("pub", "app", "10.0.1.0/24", "us-east-1a", "public", "web"),
+            Subnet("priv", "app", "10.0.2.0/24", "us-east-1a", "private", "default"),
+        ),
+        route_tables=(
+            RouteTable("main", "app", (local("10.0.0.0/16"),), main=True),
+            RouteTable("public", "app", (
+                local("10.0.0.0/16"),
+                Route("0.0.0.0/0", RouteTarget("internet_gateway")),
+                Route("10.1.0.0/16", RouteTarget("peering", "app-data")),
+                Route("192.0.2.0/24", RouteTarget("blackhole")),
+            )),
+            RouteTable("private", "app", (
+                local("10.0.0.0/16"),
+                Route("0.0.0.0/0", RouteTarget("nat_gateway", "nat-a")),
+                Route("10.1.0.0/16", RouteTarget("peering", "app-data")),
+                Route("10.2.0.0/16", RouteTarget("peering", "app-data")),
+            )),
+        ),
+        network_acls=(
+            allow_all_acl("app"),
+            NetworkAcl("web", "app",
+                       inbound=(
+                           NaclRule(100, TCP, "0.0.0.0/0", "allow", PortRange(80, 80)),
+                           NaclRule(110, TCP, "0.0.0.0/0", "allow", PortRange(1024, 65535)),
+                           NaclRule(120, UDP, "0.0.0.0/0", "allow", PortRange(1024, 65535)),
+                           NaclRule(130, ICMP, "10.0.0.0/8", "allow"),
+                           NaclRule(140, TCP, "10.0.0.0/8", "allow", PortRange(22, 22)),
+                           NaclRule(150, UDP, "10.0.0.0/8", "allow", PortRange(53, 53)),
+                       ),
+                       outbound=(
+                           NaclRule(90, TCP, "10.0.2.0/24", "deny", PortRange(8080, 8080)),
+                           NaclRule(95, UDP, "10.0.2.0/24", "deny", PortRange(32768, 65535)),
+                           NaclRule(100, ALL, "0.0.0.0/0", "allow"),
+                       )),
+        ),
+        security_groups=(
+            default_sg("app"),
+            SecurityGroup("web", "app",
+                          ingress=(SgRule(TCP, PortRange(80, 80), cidr="0.0.0.0/0"),
+                                   SgRule(TCP, PortRange(22, 22), group=GroupRef("app", "bastion")),
+                                   SgRule(ICMP, cidr="10.0.0.0/8"),
+                                   SgRule(TCP, PortRange(443, 443), cidr="10.0.0.0/16"),
+                                   SgRule(UDP, PortRange(5000, 5000), cidr="10.0.0.0/8")),
+                          egress=(SgRule(ALL, cidr="0.0.0.0/0"),)),
+            SecurityGroup("bastion", "app", ingress=(), egress=(SgRule(ALL, cidr="0.0.0.0/0"),)),
+            SecurityGroup("app", "app",
+                          ingress=(SgRule(TCP, PortRange(8080, 8080), cidr="10.0.0.0/16"),
+                                   SgRule(UDP, PortRange(53, 53), cidr="10.0.0.0/8"),
+                                   SgRule(ICMP, cidr="10.0.0.0/8")),
+                          egress=(SgRule(ALL, cidr="0.0.0.0/0"),)),
+        ),
+        nat_gateways=(NatGateway("nat-a", "app", "pub", "10.0.1.5", "198.51.100.20"),),
+        instances=(
+            Instance("web1", "app", "pub", "10.0.1.10", ("web",), public_ip="198.51.100.10"),
+            Instance("web2", "app", "pub", "10.0.1.11", ("web", "bastion")),
+            Instance("app1", "app", "priv", "10.0.2.10", ("app",)),
+            Instance("app2", "app", "priv", "10.0.2.11", ("app",)),
+        ),
+    )
+    data = Vpc(
+        name="data", region="us-east-1", cidr_blocks=("10.1.0.0/16",),
+        subnets=(Subnet("db", "data", "10.1.1.0/24", "us-east-1a", "main", "default"),),
+        route_tables=(RouteTable("main", "data", (
+            local("10.1.0.0/16"),
+            Route("10.0.0.0/16", RouteTarget("peering", "app-data")),
+            Route("10.2.0.0/16", RouteTarget("peering", "data-ops")),
+        ), main=True),),
+        network_acls=(allow_all_acl("data"),),
+        security_groups=(
+            default_sg("data"),
+            SecurityGroup("db", "data", ingress=(SgRule(ALL, cidr="10.0.0.0/8"),),
+                          egress=(SgRule(ALL, cidr="0.0.0.0/0"),)),
+        ),
+        instances=(Instance("db1", "data", "db", "10.1.1.10", ("db",)),),
+    )
+    ops = Vpc(
+        name="ops", region="us-east-1", cidr_blocks=("10.2.0.0/16",),
+        subnets=(Subnet("tools", "ops", "10.2.1.0/24", "us-east-1a", "main", "default"),),
+        route_tables=(RouteTable("main", "ops", (
+            local("10.2.0.0/16"),
+            Route("10.1.0.0/16", RouteTarget("peering", "data-ops")),
+            Route("10.0.0.0/16", RouteTarget("peering", "data-ops")),
+        ), main=True),),
+        network_acls=(allow_all_acl("ops"),),
+        security_groups=(
+            default_sg("ops"),
+            SecurityGroup("tools", "ops", ingress=(SgRule(ALL, cidr="10.0.0.0/8"),),
+                          egress=(SgRule(ALL, cidr="0.0.0.0/0"),)),
+        ),
+        instances=(Instance("tool1", "ops", "tools", "10.2.1.10", ("tools",)),),
+    )
+    return Topology(
+        region="us-east-1", vpcs=(app, data, ops),
+        peerings=(Peering("app-data", "app", "data"), Peering("data-ops", "data", "ops")),
+        internet_hosts=(InternetHost("client", "203.0.113.50"),), source=source,
+    )
+
+
+def scaled(n: int, source: str = "scaled") -> Topology:
+    """One VPC with ``n`` instances over ceil(n/50) subnets, an IGW and one internet host (bench
+    and the kill-half-way test)."""
+    per = 50
+    k = (n + per - 1) // per
+    subnets = tuple(Subnet(f"s{j}", "big", f"10.9.{j}.0/24", "us-east-1a", "main", "default") for j in range(k))
+    insts = tuple(Instance(f"n{i}", "big", f"s{i // per}", f"10.9.{i // per}.{10 + i % per}", ("default",),
+                           public_ip=f"198.51.100.{1 + i}" if i < 200 else None) for i in range(n))
+    vpc = Vpc(
+        name="big", region="us-east-1", cidr_blocks=("10.9.0.0/16",), internet_gateway=True, subnets=subnets,
+        route_tables=(RouteTable("main", "big", (local("10.9.0.0/16"), Route("0.0.0.0/0", RouteTarget("internet_gateway"))), main=True),),
+        network_acls=(allow_all_acl("big"),), security_groups=(default_sg("big"),), instances=insts,
+    )
+    return Topology(region="us-east-1", vpcs=(vpc,), internet_hosts=(InternetHost("client", "203.0.113.50"),), source=source)
+
+
+def middlebox(source: str = "middlebox", source_dest_check: bool = False) -> Topology:
+    """Subnet a reaches subnet c only through the instance ``box`` in subnet b (a route more
+    specific than local to an ENI, V21), whose source/destination check is off."""
+    tables = (
+        RouteTable("main", "mb", (local("10.5.0.0/16"),), main=True),
+        RouteTable("via-box", "mb", (local("10.5.0.0/16"), Route("10.5.3.0/24", RouteTarget("instance", "box")))),
+        RouteTable("back", "mb", (local("10.5.0.0/16"), Route("10.5.1.0/24", RouteTarget("instance", "box")))),
+    )
+    vpc = Vpc(
+        name="mb", region="us-east-1", cidr_blocks=("10.5.0.0/16",),
+        subnets=(Subnet("a", "mb", "10.5.1.0/24", "us-east-1a", "via-box", "default"),
+                 Subnet("b", "mb", "10.5.2.0/24", "us-east-1a", "main", "default"),
+                 Subnet("c", "mb", "10.5.3.0/24", "us-east-1a", "back", "default")),
+        route_tables=tables, network_acls=(allow_all_acl("mb"),),
+        security_groups=(
+            default_sg("mb"),
+            SecurityGroup("box", "mb", ingress=(SgRule(TCP, PortRange(80, 80), cidr="10.5.1.0/24"),
+                                                SgRule(ICMP, cidr="10.5.0.0/16")),
+                          egress=(SgRule(TCP, PortRange(80, 80), cidr="10.5.3.0/24"),)),
+            SecurityGroup("srv", "mb", ingress=(SgRule(ALL, cidr="10.5.0.0/16"),),
+                          egress=(SgRule(ALL, cidr="0.0.0.0/0"),)),
+        ),
+        instances=(
+            Instance("cli", "mb", "a", "10.5.1.10", ("srv",)),
+            Instance("box", "mb", "b", "10.5.2.10", ("box",), source_dest_check=source_dest_check),
+            Instance("srv", "mb", "c", "10.5.3.10", ("srv",)),
+        ),
+    )
+    return Topology(region="us-east-1", vpcs=(vpc,), source=source)
