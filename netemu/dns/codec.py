@@ -81,7 +81,7 @@ class Query(NamedTuple):
 
     @property
     def type_name(self) -> str:
-        return TYPE_NAMES.get(self.qtype) or f"TYPE{self.qtype}"
+        return type_name(self.qtype)
 
     def ecs_subnet(self) -> tuple[str, int] | None:
         """The client subnet as (address text, source prefix), for ClientContext."""

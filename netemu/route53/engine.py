@@ -19,7 +19,6 @@ record's RDATA once at load, so nothing here parses or validates.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import replace
 
 from netemu.route53 import lookup
@@ -29,14 +28,13 @@ from netemu.route53.health import HealthSnapshot
 from netemu.route53.lookup import CompiledZone, CompiledZones, Node
 from netemu.route53.model import RecordSet
 from netemu.route53.names import Labels
+from netemu.route53.policies import Healthy
 
 MAX_ALIAS_DEPTH = 8
 ADDRESS_TYPES = ("A", "AAAA")
 
 
 REFUSED = Answer(Rcode.REFUSED, explain=("no hosted zone holds this name",))
-
-Healthy = Callable[[RecordSet], bool]
 
 
 def make_healthy(zones: CompiledZones, health: HealthSnapshot) -> Healthy:
@@ -54,15 +52,10 @@ def make_healthy(zones: CompiledZones, health: HealthSnapshot) -> Healthy:
             found = zones.alias_groups.get(id(record))
             if found is None:
                 return False
-            return any(healthy(member, depth + 1) for member in _members(found[1]))
+            return any(healthy(member, depth + 1) for member in found[1].records)
         return True
 
     return healthy
-
-
-def _members(group: object) -> tuple[RecordSet, ...]:
-    records = getattr(group, "records", ())
-    return tuple(records)
 
 
 def answer(question: Question, client: ClientContext, zones: CompiledZones,

@@ -79,7 +79,7 @@ class _Bad(Exception):
 class _File:
     source: str
     zone: HostedZone | None = None
-    records: list[tuple[RecordSet, int]] = field(default_factory=list)
+    records: list[RecordSet] = field(default_factory=list)
     health_checks: list[HealthCheck] = field(default_factory=list)
     cidr_collections: list[CidrCollection] = field(default_factory=list)
     name_servers: tuple[str, ...] = ()
@@ -225,7 +225,7 @@ def _from_mapping(data: dict[str, Any], source: str, problems: list[Problem]) ->
         return None
     for index, raw in enumerate(raw_records):
         try:
-            out.records.append((_record(raw), index))
+            out.records.append(_record(raw))
         except _Bad as bad:
             label = _raw_label(raw, index)
             problems.append(Problem(source, label, bad.code, bad.message))
@@ -604,7 +604,7 @@ def _check_record(rec: RecordSet, zone: HostedZone, apex: names.Labels,
         out.append(("InvalidChangeBatch",
                     f"RRSet {rec.label()} has {len(rec.values)} values; the limit is "
                     f"{MAX_VALUES} values per record"))
-    if rec.type in rdata.TYPES and alias is None:
+    if alias is None:
         for value in rec.values:  # R27
             problem = rdata.check(rec.type, value)
             if problem:
@@ -652,7 +652,7 @@ def _check_zone(f: _File, checks: dict[str, HealthCheck],
     apex = names.parse(zone.name)
     kept: list[RecordSet] = []
     keys: dict[tuple[str, str, str | None], RecordSet] = {}
-    for rec, _index in f.records:
+    for rec in f.records:
         found = _check_record(rec, zone, apex, checks)
         for code, message in found:
             problems.append(Problem(f.source, rec.label(), code, message))

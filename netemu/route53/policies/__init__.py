@@ -81,13 +81,10 @@ class CompiledGroup:
 
     records: tuple[RecordSet, ...]
     policy: str
-    compiled: Compiled | None = None
+    compiled: Compiled
 
     def select(self, client: ClientContext, healthy: Healthy, rng: random.Random) -> Selection:
-        impl = self.compiled
-        if impl is None:
-            impl = POLICIES[self.policy].compile(self.records, ZoneSet())
-        return impl.select(client, healthy, rng)
+        return self.compiled.select(client, healthy, rng)
 
 
 def compile_group(records: Sequence[RecordSet], zones: ZoneSet) -> CompiledGroup:

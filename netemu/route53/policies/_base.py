@@ -37,10 +37,6 @@ class Compiled(Protocol):
                rng: random.Random) -> Selection: ...
 
 
-def health_note(record: RecordSet, healthy: Healthy) -> str:
-    return "healthy" if healthy(record) else "unhealthy"
-
-
 def first_healthy(chain: Sequence[RecordSet], healthy: Healthy) -> tuple[RecordSet, str]:
     """The first healthy record of a preference chain (R41), else the first one (R43: when no
     record is healthy Route 53 treats them all as healthy), with a note for ``explain``."""
@@ -58,10 +54,6 @@ def zone_of(record: RecordSet, zones: ZoneSet) -> HostedZone | None:
         if any(r is record for r in zone.record_sets) or record in zone.record_sets:
             return zone
     return None
-
-
-def ident(record: RecordSet) -> str:
-    return "null" if record.set_identifier is None else record.set_identifier
 
 
 def validation_error(value: object, field: str, constraint: str) -> str:
