@@ -27,7 +27,7 @@ import dnslib
 
 from netemu.route53 import rdata
 from netemu.route53.engine import Answer, Rcode, RRsetRef
-from netemu.route53.model import ZoneSet
+from netemu.route53.model import HostedZone, RecordSet, ZoneSet
 from netemu.route53.names import Labels, to_wire
 
 TYPE_CODES: Mapping[str, int] = MappingProxyType({
@@ -242,15 +242,32 @@ def _svcb_text(text: str) -> str:
     return " ".join([priority, target, *ordered])
 
 
+class PackErrors(ValueError):
+    """Values that cannot be put on the wire: ``errors`` lists (zone, record, why)."""
+
+    def __init__(self, errors: list[tuple[HostedZone, RecordSet, str]]) -> None:
+        super().__init__(f"{len(errors)} value(s) cannot be packed")
+        self.errors = errors
+
+
 def compile(zoneset: ZoneSet) -> WireData:  # noqa: A001 - the codec's verb
+    """Pack every value of every record set once; raises PackErrors naming each bad value."""
     packed: dict[int, tuple[bytes, ...]] = {}
     tails: dict[int, tuple[bytes, ...]] = {}
+    errors: list[tuple[HostedZone, RecordSet, str]] = []
     for zone in zoneset.zones:
         for rec in zone.record_sets:
             if rec.alias_target is None and rec.ttl is not None:
-                rds = tuple(pack_rdata(rec.type, v) for v in rec.values)
-                packed[id(rec)] = rds
-                tails[id(rec)] = _tails(TYPE_CODES[rec.type], rec.ttl, rds)
+                rds: list[bytes] = []
+                for value in rec.values:
+                    try:
+                        rds.append(pack_rdata(rec.type, value))
+                    except ValueError as exc:
+                        errors.append((zone, rec, str(exc)))
+                packed[id(rec)] = tuple(rds)
+                tails[id(rec)] = _tails(TYPE_CODES[rec.type], rec.ttl, packed[id(rec)])
+    if errors:
+        raise PackErrors(errors)
     return WireData(packed, tails)   # plain dicts: never mutated after this
 
 
@@ -353,5 +370,5 @@ def type_name(code: int) -> str:
     return TYPE_NAMES.get(code) or f"TYPE{code}"
 
 
-__all__ = ["Query", "FormErr", "NotAQuery", "WireData", "decode", "encode", "encode_error",
+__all__ = ["Query", "FormErr", "NotAQuery", "PackErrors", "WireData", "decode", "encode", "encode_error",
            "compile", "pack_rdata", "max_size", "type_name"]

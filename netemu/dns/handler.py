@@ -42,18 +42,12 @@ class Serving:
 
 def build_serving(zoneset: ZoneSet, health: HealthSnapshot = ALL_HEALTHY) -> Serving:
     """Compile once (raises LoadError if a value cannot be put on the wire)."""
-    problems: list[Problem] = []
-    for zone in zoneset.zones:
-        for rec in zone.record_sets:
-            for value in () if rec.alias_target else rec.values:
-                try:
-                    codec.pack_rdata(rec.type, value)
-                except ValueError as exc:
-                    problems.append(Problem(zone.source or zone.name, rec.label(),
-                                            "InvalidChangeBatch", str(exc)))
-    if problems:
-        raise LoadError(problems)
-    return Serving(zoneset, compile_zones(zoneset), codec.compile(zoneset), health)
+    try:
+        wire = codec.compile(zoneset)
+    except codec.PackErrors as exc:
+        raise LoadError([Problem(zone.source or zone.name, rec.label(), "InvalidChangeBatch", why)
+                         for zone, rec, why in exc.errors]) from None
+    return Serving(zoneset, compile_zones(zoneset), wire, health)
 
 
 _DEFAULT_RNG = random.Random()

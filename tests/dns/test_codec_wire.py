@@ -272,3 +272,25 @@ def test_values_leave_in_random_order_each_query() -> None:
     assert all(sorted(o) == ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"] for o in seen)
     assert len(seen) > 5
     assert order(7) == order(7)
+
+
+def test_a_value_the_wire_cannot_carry_refuses_the_zone_set() -> None:
+    """build_serving packs each value once; one it cannot pack is a LoadError naming the file
+    and the record set, never a half-built server."""
+    import dataclasses
+
+    from netemu.errors import LoadError
+    from netemu.route53.load import load_zone_text
+    zs = load_zone_text("HostedZone: {Name: bad.test}\nResourceRecordSets:\n"
+                        "  - {Name: a.bad.test, Type: A, TTL: 60, ResourceRecords: [{Value: 192.0.2.1}]}\n",
+                        "bad.yaml")
+    zone = zs.zones[0]
+    broken = tuple(dataclasses.replace(r, values=("192.0.2.1", "not-an-address"))
+                   if r.type == "A" else r for r in zone.record_sets)
+    zs = dataclasses.replace(zs, zones=(dataclasses.replace(zone, record_sets=broken),))
+    with pytest.raises(LoadError) as err:
+        build_serving(zs)
+    (problem,) = err.value.problems
+    assert (problem.file, problem.item, problem.code) == ("bad.yaml", "a.bad.test. A",
+                                                           "InvalidChangeBatch")
+    assert "not-an-address" in problem.message
