@@ -132,11 +132,11 @@ def parse(text: str, default_origin: str | None = None) -> BindZone:
         if rtype not in rdata.TYPES:
             raise BindError(line, f"type {rtype} is not a Route 53 record type")
         value = _value_after(body, total - len(fields))
-        if rtype in rdata._NAME_FIELDS:
-            try:
-                value = _absolute_names(rtype, value, origin, line)
-            except rdata._Bad as bad:
-                raise BindError(line, bad.why) from None
+        try:
+            value = rdata.map_names(rtype, value, lambda name: name if name == "." else
+                                    _absolute(name, origin, line))
+        except rdata._Bad as bad:
+            raise BindError(line, bad.why) from None
         if ttl is None:
             ttl = ttl_default
         if ttl is None:
@@ -164,15 +164,3 @@ def _value_after(body: str, consumed: int) -> str:
         rest = rest[len(rest.split(None, 1)[0]):]
     return " ".join(rest.split()) if '"' not in rest else rest.strip()
 
-
-def _absolute_names(rtype: str, value: str, origin: str | None, line: int) -> str:
-    fields = rdata._NAME_FIELDS[rtype]
-    parts: list[str] = []
-    for index, (tok, quoted) in enumerate(rdata.tokens(value)):
-        if quoted:
-            parts.append(f'"{tok}"')
-        elif index in fields and tok != ".":
-            parts.append(_absolute(tok, origin, line))
-        else:
-            parts.append(tok)
-    return " ".join(parts)

@@ -16,6 +16,7 @@ import base64
 import binascii
 import ipaddress
 import re
+from collections.abc import Callable
 
 from netemu.route53 import names
 
@@ -283,8 +284,9 @@ def _absolute(name: str) -> str:
     return name if name.endswith(".") else name + "."
 
 
-def zone_text(rtype: str, value: str) -> str:
-    """``value`` with its domain names absolute (R4), ready for a master-file parser."""
+def map_names(rtype: str, value: str, absolute: Callable[[str], str]) -> str:
+    """``value`` with each of its domain-name fields replaced by ``absolute(name)`` (quoted
+    strings kept as they are); raises _Bad on an open quote."""
     fields = _NAME_FIELDS.get(rtype)
     if not fields:
         return value.strip()
@@ -293,10 +295,15 @@ def zone_text(rtype: str, value: str) -> str:
         if quoted:
             parts.append(f'"{tok}"')
         elif index in fields:
-            parts.append(_absolute(tok))
+            parts.append(absolute(tok))
         else:
             parts.append(tok)
     return " ".join(parts)
+
+
+def zone_text(rtype: str, value: str) -> str:
+    """``value`` with its domain names absolute (R4), ready for a master-file parser."""
+    return map_names(rtype, value, _absolute)
 
 
 def target_names(rtype: str, value: str) -> tuple[names.Labels, ...]:
