@@ -116,10 +116,9 @@ class Geoproximity:
         placed = ""
         if pos is None:
             pos, placed = latency.unmapped_position(), f", placed at {geo.UNMAPPED_REGION}"
-        scored = sorted(
-            ((biased_km(geo.distance_km(pos, at), bias), geo.distance_km(pos, at), bias,
-              r.set_identifier or "", r) for r, at, bias in self.placed),
-            key=lambda t: (t[0], t[3]))
+        distances = [(geo.distance_km(pos, at), bias, r) for r, at, bias in self.placed]
+        scored = sorted(((biased_km(d, bias), d, bias, r.set_identifier or "", r)
+                         for d, bias, r in distances), key=lambda t: (t[0], t[3]))
         won, note = first_healthy([t[4] for t in scored], healthy)
         b, d, bias, _, _ = next(t for t in scored if t[4] is won)
         return Selection((won,), f"geoproximity: {won.label()} {d:.0f} km, bias {bias:+d} -> "

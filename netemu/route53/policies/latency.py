@@ -25,8 +25,9 @@ Examples::
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from netemu.route53 import geo, latency
 from netemu.route53.client import ClientContext
@@ -57,7 +58,7 @@ def validate(records: Sequence[RecordSet], zones: ZoneSet) -> list[Issue]:
 
 @dataclass(frozen=True, slots=True)
 class Latency:
-    by_region: tuple[tuple[str, RecordSet], ...]
+    by_region: Mapping[str, RecordSet]
 
     def select(self, client: ClientContext, healthy: Healthy, rng: random.Random) -> Selection:
         where = client.location()
@@ -66,7 +67,7 @@ class Latency:
         if pos is None:
             pos = latency.unmapped_position()
             placed = f", placed at {geo.UNMAPPED_REGION}"
-        records = dict(self.by_region)
+        records = self.by_region
         ranked = latency.rank(pos, records)
         won, note = first_healthy([records[r] for _, r in ranked], healthy)
         ms = next(m for m, r in ranked if r == won.region)
@@ -75,4 +76,4 @@ class Latency:
 
 
 def compile(records: Sequence[RecordSet], zones: ZoneSet) -> Latency:
-    return Latency(tuple((r.region, r) for r in records if r.region is not None))
+    return Latency(MappingProxyType({r.region: r for r in records if r.region is not None}))
