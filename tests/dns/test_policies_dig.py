@@ -8,11 +8,9 @@ overrides file (documentation prefixes).
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -20,48 +18,23 @@ from pathlib import Path
 
 import pytest
 
+from tests.dns_live import serve_process
 from tests.helpers import ROOT, free_port
 
 pytestmark = pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig")
 
-ZONES = sorted(str(p) for p in (ROOT / "zones").glob("policy-*.yaml"))
+ZONES = sorted((ROOT / "zones").glob("policy-*.yaml"))
 GEO = str(ROOT / "zones" / "geo" / "clients.yaml")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    log = tmp_path_factory.mktemp("serve") / "stderr.log"
-    with log.open("w") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "netemu", "serve", "--zones", *ZONES, "--geo", GEO,
-             "--listen", f"127.0.0.1:{port}", "--api", f"127.0.0.1:{free_port()}",
-             # health checks of the example zones probe closed loopback ports; at 100x their
-             # intervals no check reaches FailureThreshold during this module (healthy, R80)
-             "--time-scale", "100"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sink, text=True)
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"netemu serve exited: {log.read_text()}")
-            probe = subprocess.run(["dig", "@127.0.0.1", "-p", str(port), "+short", "+tries=1",
-                                    "+time=1", "www.simple.test", "A"],
-                                   capture_output=True, text=True, check=False)
-            if "192.0.2.1" in probe.stdout:
-                break
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("netemu serve did not answer in 20 s")
-        yield port, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    # health checks of the example zones probe closed loopback ports; at 100x their
+    # intervals no check reaches FailureThreshold during this module (healthy, R80)
+    with serve_process(ZONES, tmp_path_factory.mktemp("serve"),
+                       "--geo", GEO, "--api", f"127.0.0.1:{free_port()}",
+                       "--time-scale", "100") as srv:
+        yield srv.port, srv.log
 
 
 def dig(port: int, name: str, *opts: str) -> str:
