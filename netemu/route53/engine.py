@@ -68,9 +68,7 @@ def answer(question: Question, client: ClientContext, zones: CompiledZones,
     if kind == lookup.DELEGATION:
         return _referral(zone, zones, landing)
     if kind != lookup.FOUND:
-        prebuilt = zone.nxdomain if kind == lookup.NXDOMAIN else zone.nodata
-        assert prebuilt is not None
-        return prebuilt
+        return zone.nxdomain if kind == lookup.NXDOMAIN else zone.nodata
     node = landing.node
     assert node is not None
     qtype = question.type
@@ -82,7 +80,6 @@ def answer(question: Question, client: ClientContext, zones: CompiledZones,
     elif "CNAME" in node.groups:
         types = ("CNAME",)
     else:
-        assert zone.nodata is not None
         return zone.nodata
     out: list[RRsetRef] = []
     explain: list[str] = []
@@ -107,8 +104,8 @@ def answer(question: Question, client: ClientContext, zones: CompiledZones,
     if landing.wildcard:
         explain.append(f"wildcard {node.name}")
     if not out:
-        return _negative(zone, Rcode.NOERROR, "; ".join(explain) + ": no record selected",
-                         scope)
+        return Answer(Rcode.NOERROR, True, (), zone.nodata.authority, (),
+                      ("; ".join(explain) + ": no record selected",), scope)
     authority = () if (qtype == "NS" and node.labels == zone.apex) else zone.ns_authority
     return Answer(Rcode.NOERROR, True, _shuffled(out, rng), authority,
                   _additional(zone, zones, out, client, healthy, rng), tuple(explain), scope)
@@ -174,12 +171,6 @@ def _addresses(node: Node, client: ClientContext, healthy: Healthy, rng: random.
                            RRsetRef(node.labels, rtype, rec.ttl or 0, rec))
             else:
                 _follow_alias(rec, rtype, node.labels, zones, client, healthy, rng, out, [], 0)
-
-
-def _negative(zone: CompiledZone, rcode: Rcode, why: str, scope: int | None = None) -> Answer:
-    """R9, R10: NXDOMAIN / NODATA with the SOA in AUTHORITY at the negative-caching TTL."""
-    soa = RRsetRef(zone.apex, "SOA", zone.negative_ttl, zone.soa)
-    return Answer(rcode, True, (), (soa,), (), (why,), scope)
 
 
 def _referral(zone: CompiledZone, zones: CompiledZones, landing: lookup.Landing) -> Answer:

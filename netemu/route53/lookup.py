@@ -46,9 +46,9 @@ class CompiledZone:
     soa: RecordSet
     ns: RecordSet
     negative_ttl: int               # R9: min(SOA TTL, SOA minimum)
-    ns_authority: tuple[RRsetRef, ...] = ()   # R11: the apex NS, for positive answers
-    nxdomain: Answer | None = None            # R9, R10: prebuilt negative answers
-    nodata: Answer | None = None
+    ns_authority: tuple[RRsetRef, ...]   # R11: the apex NS, for positive answers
+    nxdomain: Answer                     # R9, R10: prebuilt negative answers
+    nodata: Answer
 
 
 @dataclass(frozen=True, slots=True)
