@@ -70,6 +70,15 @@ INVALID = [
      "w.example.com. A", "InvalidInput",
      "Invalid request: Missing field 'SetIdentifier' in Change with [Action=CREATE, "
      "Name=w.example.com., Type=A, SetIdentifier=null]"),
+    ("R28 SetIdentifier only with a routing policy",
+     zone(f"{{Name: si.example.com., Type: A, SetIdentifier: a, {A1}}}"),
+     "si.example.com. A [a]", "InvalidInput",
+     "SetIdentifier is allowed only with a routing policy"),
+    ("one routing field per record",
+     zone(f"{{Name: two.example.com., Type: A, SetIdentifier: a, Weight: 1, "
+          f"Region: us-east-1, {A1}}}"),
+     "two.example.com. A [a]", "InvalidInput",
+     "a record set can use one routing policy, it has Weight and Region in Change with"),
     ("R31 more than 400 values", zone("{Name: m.example.com., Type: A, TTL: 60, "
                                       f"ResourceRecords: [{MANY}]}}"),
      "m.example.com. A", "InvalidChangeBatch", "limit is 400 values"),

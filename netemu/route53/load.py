@@ -6,9 +6,10 @@ found (a bad file is refused whole: nothing is served from a set with a problem)
 the record as ``NAME TYPE [SetIdentifier]``.
 
 Order of work: parse each file into values (shape errors), then per zone check each record set on
-its own (R1-R4, R21, R22, R26-R28, R31, R34, R39, R40), then groups of one name (R23, R24; the routing rules R31/R32 of a group are the policies' own, through ``policies.validate_group``),
-then what needs the whole set (alias targets R35-R37, health-check ids, the routing policies'
-``validate_group``). Default SOA and NS records (R5-R8) are added to zones that lack them.
+its own (R1-R4, R21, R22, R26, R27, R31, R34), then the records of one name (R23, R24), then what
+needs the whole set: alias targets (R35-R37) and every routing rule, which are the policies' own
+(R28, R31, R32, R34, R39, R40, ...: ``policies.validate_group`` per name and type). Default SOA and
+NS records (R5-R8) are added to zones that lack them.
 """
 
 from __future__ import annotations
@@ -44,8 +45,6 @@ NS_TLDS = ("com", "net", "org", "co.uk")                               # R7
 MAX_TTL = 2147483647
 MAX_VALUES = 400                 # R31
 MAX_RECORD_SETS = 10000          # R31
-NO_POLICY_TYPES = {"NS", "SOA", "DS"}                     # R34: weighted/latency/geo/failover...
-NO_MULTIVALUE_TYPES = {"CNAME", "NS", "SOA", "DS"}        # R34
 NO_ALIAS_TYPES = {"NS", "SOA"}                            # R34
 
 ZONE_KEYS = {"HostedZone", "ResourceRecordSets", "HealthChecks", "CidrCollections", "VPCs",
@@ -568,38 +567,11 @@ def _check_record(rec: RecordSet, zone: HostedZone, apex: names.Labels,
                     "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and "
                     f"ResourceRecords], or TrafficPolicyInstanceId], but found {found} "
                     f"{_change(rec)}"))
-    policy = policies.policy_of(rec)
-    chosen = _policies_set(rec)
-    if len(chosen) > 1:
-        out.append(("InvalidInput",
-                    f"Invalid request: a record set can use one routing policy, it has "
-                    f"{' and '.join(chosen)} {_change(rec)}"))
-    if policy != "simple" and rec.set_identifier is None:  # R28
-        out.append(("InvalidInput",
-                    f"Invalid request: Missing field 'SetIdentifier' {_change(rec)}"))
-    if policy == "simple" and rec.set_identifier is not None:
-        out.append(("InvalidInput",
-                    "Invalid request: SetIdentifier is allowed only with a routing policy "
-                    f"(Weight, Region, GeoLocation, GeoProximityLocation, Failover, "
-                    f"MultiValueAnswer, CidrRoutingConfig) {_change(rec)}"))
-    if policy == "multivalue" and rec.type in NO_MULTIVALUE_TYPES or \
-            policy not in ("simple", "multivalue") and rec.type in NO_POLICY_TYPES:  # R34
+    # the routing rules of a record (one routing field, SetIdentifier R28, the types a policy
+    # may route R34, R39, R40) are the policies' own: policies.validate_group reports them
+    if alias is not None and rec.type in NO_ALIAS_TYPES:  # R34
         out.append(("InvalidChangeBatch",
-                    f"RRSet of type {rec.type} with DNS name {rec.name} can't use {policy} "
-                    "routing"))
-    if alias is not None:
-        if rec.type in NO_ALIAS_TYPES:  # R34
-            out.append(("InvalidChangeBatch",
-                        f"Alias RRSet of type {rec.type} with DNS name {rec.name} is not "
-                        "permitted"))
-        if policy == "multivalue":  # R40
-            out.append(("InvalidInput",
-                        "Invalid request: MultiValueAnswer is not allowed for an alias record "
-                        f"{_change(rec)}"))
-        if policy == "failover" and not alias.evaluate_target_health:  # R39
-            out.append(("InvalidChangeBatch",
-                        f"Failover alias record {rec.label()} must set "
-                        "EvaluateTargetHealth to true"))
+                    f"Alias RRSet of type {rec.type} with DNS name {rec.name} is not permitted"))
     if len(rec.values) > MAX_VALUES:  # R31
         out.append(("InvalidChangeBatch",
                     f"RRSet {rec.label()} has {len(rec.values)} values; the limit is "
@@ -634,14 +606,6 @@ def _check_record(rec: RecordSet, zone: HostedZone, apex: names.Labels,
         out.append(("NoSuchHealthCheck",
                     f"No health check exists with the specified ID {rec.health_check_id}"))
     return out
-
-
-def _policies_set(rec: RecordSet) -> list[str]:
-    fields = (("Weight", rec.weight), ("Region", rec.region), ("GeoLocation", rec.geo_location),
-              ("GeoProximityLocation", rec.geo_proximity_location),
-              ("Failover", rec.failover), ("MultiValueAnswer", rec.multi_value_answer),
-              ("CidrRoutingConfig", rec.cidr_routing_config))
-    return [name for name, value in fields if value is not None and value is not False]
 
 
 def _check_zone(f: _File, checks: dict[str, HealthCheck],

@@ -27,7 +27,7 @@ from netemu.route53.model import RecordSet, ZoneSet
 from netemu.route53.policies import (
     failover, geolocation, geoproximity, ip_based, latency, multivalue, simple, weighted,
 )
-from netemu.route53.policies._base import Compiled, Healthy, Selection
+from netemu.route53.policies._base import Compiled, Healthy, Selection, change
 
 __all__ = ["POLICIES", "CompiledGroup", "Healthy", "Selection", "compile_group", "policy_of",
            "validate_group"]
@@ -99,8 +99,8 @@ def _mixing(records: Sequence[RecordSet]) -> list[tuple[RecordSet, str, str]]:
         given = [f for f, get in FIELDS.items() if get(r) is not None]
         if len(given) > 1:
             out.append((r, "InvalidInput",
-                        f"Invalid request: a record set has one routing policy; {r.label()} "
-                        f"sets {' and '.join(given)}"))
+                        f"Invalid request: a record set can use one routing policy, it has "
+                        f"{' and '.join(given)} {change(r)}"))
     first = policy_of(records[0])
     for r in records[1:]:
         p = policy_of(r)

@@ -56,6 +56,13 @@ def zone_of(record: RecordSet, zones: ZoneSet) -> HostedZone | None:
     return None
 
 
+def change(record: RecordSet) -> str:
+    """How Route 53 names the change in an ``InvalidInput`` message."""
+    ident = "null" if record.set_identifier is None else record.set_identifier
+    return (f"in Change with [Action=CREATE, Name={record.name}, Type={record.type}, "
+            f"SetIdentifier={ident}]")
+
+
 def validation_error(value: object, field: str, constraint: str) -> str:
     """The AWS request-validation wording (a ``ValidationError`` sent as ``InvalidInput``)."""
     return (f"1 validation error detected: Value '{value}' at "
@@ -70,9 +77,8 @@ def common_checks(records: Sequence[RecordSet], policy: str) -> list[Issue]:
     seen: set[str] = set()
     for r in records:
         if r.set_identifier is None:
-            out.append((r, "InvalidInput",
-                        f"Invalid request: Missing field 'SetIdentifier' in Change with "
-                        f"[Action=CREATE, Name={r.name}, Type={r.type}, SetIdentifier=null]"))
+            out.append((r, "InvalidInput", f"Invalid request: Missing field 'SetIdentifier' "
+                                           f"{change(r)}"))
         elif r.set_identifier in seen:
             out.append((r, "InvalidChangeBatch",
                         f"Tried to create resource record set [name='{r.name}', "
@@ -81,9 +87,9 @@ def common_checks(records: Sequence[RecordSet], policy: str) -> list[Issue]:
         else:
             seen.add(r.set_identifier)
         if r.type in NOT_ROUTABLE_TYPES:
-            out.append((r, "InvalidInput",
-                        f"Invalid request: {policy} routing does not support records of type "
-                        f"{r.type} (NS, SOA and DS use simple routing only)"))
+            out.append((r, "InvalidChangeBatch",
+                        f"RRSet of type {r.type} with DNS name {r.name} can't use {policy} "
+                        "routing"))
     if len(records) > MAX_RECORDS_PER_GROUP:
         r = records[MAX_RECORDS_PER_GROUP]
         out.append((r, "InvalidChangeBatch",

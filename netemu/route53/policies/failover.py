@@ -51,10 +51,10 @@ def validate(records: Sequence[RecordSet], zones: ZoneSet) -> list[Issue]:
                         f"[{seen[r.failover].set_identifier}] already exists with the same name "
                         f"and type (R51)"))
         seen.setdefault(r.failover, r)
-        if r.alias_target is not None and not r.alias_target.evaluate_target_health:
-            out.append((r, "InvalidInput",
-                        f"Invalid request: failover alias record {r.label()} must set "
-                        f"EvaluateTargetHealth to true (R39)"))
+        if r.alias_target is not None and not r.alias_target.evaluate_target_health:  # R39
+            out.append((r, "InvalidChangeBatch",
+                        f"Failover alias record {r.label()} must set EvaluateTargetHealth to "
+                        "true"))
     return out
 
 

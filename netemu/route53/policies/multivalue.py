@@ -28,25 +28,24 @@ from dataclasses import dataclass
 
 from netemu.route53.client import ClientContext
 from netemu.route53.model import RecordSet, ZoneSet
-from netemu.route53.policies._base import Healthy, Issue, Selection, common_checks
+from netemu.route53.policies._base import Healthy, Issue, Selection, change, common_checks
 
 MAX_ANSWERS = 8  # R54
 
 
 def validate(records: Sequence[RecordSet], zones: ZoneSet) -> list[Issue]:
-    out = common_checks(records, "multivalue answer")
+    out = common_checks(records, "multivalue")
     for r in records:
         if r.multi_value_answer is not True:
             out.append((r, "InvalidInput",
                         f"Invalid request: MultiValueAnswer must be true for {r.label()}"))
-        if r.alias_target is not None:
-            out.append((r, "InvalidInput",
-                        "Invalid request: multivalue answer records can't be alias records "
-                        "(R40)"))
-        if r.type == "CNAME":
-            out.append((r, "InvalidInput",
-                        "Invalid request: multivalue answer routing does not support records "
-                        "of type CNAME (R34)"))
+        if r.alias_target is not None:  # R40
+            out.append((r, "InvalidInput", "Invalid request: MultiValueAnswer is not allowed "
+                                           f"for an alias record {change(r)}"))
+        if r.type == "CNAME":  # R34
+            out.append((r, "InvalidChangeBatch",
+                        f"RRSet of type CNAME with DNS name {r.name} can't use multivalue "
+                        "routing"))
     return out
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from netemu.route53.client import ClientContext
 from netemu.route53.model import RecordSet, ZoneSet
-from netemu.route53.policies._base import Healthy, Issue, Selection
+from netemu.route53.policies._base import Healthy, Issue, Selection, change
 
 
 def validate(records: Sequence[RecordSet], zones: ZoneSet) -> list[Issue]:
@@ -37,9 +37,9 @@ def validate(records: Sequence[RecordSet], zones: ZoneSet) -> list[Issue]:
     for r in records:
         if r.set_identifier is not None:
             out.append((r, "InvalidInput",
-                        "Invalid request: SetIdentifier is only allowed with a routing policy "
+                        "Invalid request: SetIdentifier is allowed only with a routing policy "
                         "(Weight, Region, GeoLocation, GeoProximityLocation, Failover, "
-                        "MultiValueAnswer or CidrRoutingConfig)"))
+                        f"MultiValueAnswer, CidrRoutingConfig) {change(r)}"))
     for r in records[1:]:
         out.append((r, "InvalidChangeBatch",
                     f"Tried to create resource record set [name='{r.name}', type='{r.type}'] "

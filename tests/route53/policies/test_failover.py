@@ -43,7 +43,7 @@ def test_selection(case, records, healthy, winner, why) -> None:
         ("R39 failover alias needs EvaluateTargetHealth",
          [P, rec("s", failover="SECONDARY",
                  alias_target=AliasTarget("backup.example.com.", False))],
-         [("s", "InvalidInput")]),
+         [("s", "InvalidChangeBatch")]),
         ("R39 failover alias with EvaluateTargetHealth is fine",
          [P, rec("s", failover="SECONDARY",
                  alias_target=AliasTarget("backup.example.com.", True))], []),

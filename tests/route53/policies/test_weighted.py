@@ -103,7 +103,7 @@ def test_several_values_all_returned_R50() -> None:
              set_identifier="b", weight=1)],
          [("b", "InvalidChangeBatch")]),
         ("R34 no weighted NS", [rec("a", "ns1.example.net.", rtype="NS", weight=1)],
-         [("a", "InvalidInput")]),
+         [("a", "InvalidChangeBatch")]),
         ("R32 weighted and simple mixed", [rec("a", weight=1), rec(None)],
          [(None, "InvalidChangeBatch")]),
         ("R32 weighted and latency mixed", [rec("a", weight=1), rec("b", region="us-east-1")],
