@@ -159,14 +159,17 @@ def test_alias_evaluate_target_health() -> None:
     """R38: with EvaluateTargetHealth the alias takes its target group's health; without it the
     alias stays healthy; an alias with its own check needs both (R38, R42)."""
     from netemu.route53.engine import make_healthy
-    by_name = {r.name: r for z in ZONES.zoneset.zones for r in z.record_sets}
+    by_name = {r.name: r for z in ZONES.zoneset.zones for r in z.record_sets if r.type == "A"}
     down = HealthSnapshot({"hc-www": False})
     up = HealthSnapshot({"hc-www": True})
     assert make_healthy(ZONES, up)(by_name["health.example.com."]) is True
     assert make_healthy(ZONES, down)(by_name["health.example.com."]) is False
     assert make_healthy(ZONES, down)(by_name["blind.example.com."]) is True
     assert make_healthy(ZONES, down)(by_name["www.example.com."]) is True   # R42: no check
-    own = dataclasses.replace(by_name["example.com."], health_check_id="hc-www")
+    apex_alias = by_name["example.com."]
+    assert apex_alias.alias_target is not None
+    assert make_healthy(ZONES, down)(apex_alias) is True       # no check, no target health
+    own = dataclasses.replace(apex_alias, health_check_id="hc-www")
     assert make_healthy(ZONES, down)(own) is False
 
 
