@@ -539,12 +539,6 @@ def _zone_clash(zone: HostedZone, same: list[HostedZone]) -> HostedZone | None:
     return None
 
 
-def _change(record: RecordSet) -> str:
-    ident = "null" if record.set_identifier is None else record.set_identifier
-    return (f"in Change with [Action=CREATE, Name={record.name}, Type={record.type}, "
-            f"SetIdentifier={ident}]")
-
-
 def _check_record(rec: RecordSet, zone: HostedZone, apex: names.Labels,
                   checks: dict[str, HealthCheck]) -> list[tuple[str, str]]:
     """Problems of one record set on its own, as (code, message)."""
@@ -566,7 +560,7 @@ def _check_record(rec: RecordSet, zone: HostedZone, apex: names.Labels,
         out.append(("InvalidInput",
                     "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and "
                     f"ResourceRecords], or TrafficPolicyInstanceId], but found {found} "
-                    f"{_change(rec)}"))
+                    f"{policies.change(rec)}"))
     # the routing rules of a record (one routing field, SetIdentifier R28, the types a policy
     # may route R34, R39, R40) are the policies' own: policies.validate_group reports them
     if alias is not None and rec.type in NO_ALIAS_TYPES:  # R34

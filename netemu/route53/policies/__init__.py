@@ -29,8 +29,8 @@ from netemu.route53.policies import (
 )
 from netemu.route53.policies._base import Compiled, Healthy, Selection, change
 
-__all__ = ["POLICIES", "CompiledGroup", "Healthy", "Selection", "compile_group", "policy_of",
-           "validate_group"]
+__all__ = ["POLICIES", "CompiledGroup", "Healthy", "Selection", "change", "compile_group",
+           "policy_of", "validate_group"]
 
 POLICIES: Mapping[str, ModuleType] = MappingProxyType({
     "simple": simple,
