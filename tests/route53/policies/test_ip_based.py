@@ -115,3 +115,27 @@ PRIVATE = ZoneSet(zones=(HostedZone("Z1", "example.com.", private=True,
 )
 def test_validation(case, records, zones, expect) -> None:
     assert codes(validate_group(records, zones)) == expect, case
+
+
+def test_split_view_copy_is_still_refused_in_the_private_zone_R70(tmp_path) -> None:
+    """The same IP-based record pasted into a public zone and its private twin (split view,
+    R89): the public one is fine, the private one is refused (R70). The record sets are equal
+    values, so the private one must be placed in its zone by identity, not by equality."""
+    from netemu.errors import LoadError
+    from netemu.route53.load import load_zone_files
+    body = ("ResourceRecordSets:\n"
+            "  - {Name: www.example.com, Type: A, TTL: 60, SetIdentifier: lab,\n"
+            "     CidrRoutingConfig: {CollectionId: offices, LocationName: lab},\n"
+            "     ResourceRecords: [{Value: 192.0.2.1}]}\n")
+    (tmp_path / "a-public.yaml").write_text(
+        "HostedZone: {Name: example.com}\n"
+        "CidrCollections:\n"
+        "  - {Id: offices, Locations: [{LocationName: lab, CidrList: [10.1.2.0/24]}]}\n" + body)
+    (tmp_path / "b-private.yaml").write_text(
+        "HostedZone: {Name: example.com, Config: {PrivateZone: true}}\n"
+        "VPCs: [{VPCRegion: us-east-1, VPCId: app}]\n" + body)
+    with pytest.raises(LoadError) as err:
+        load_zone_files([tmp_path])
+    found = [(p.file, p.item, p.code) for p in err.value.problems]
+    assert found == [(str(tmp_path / "b-private.yaml"), "www.example.com. A [lab]",
+                      "InvalidInput")], err.value
