@@ -17,8 +17,8 @@ import yaml
 
 from netemu.errors import LoadError, Problem
 
-ZONE_SUFFIXES = (".zone", ".db")
-DATA_SUFFIXES = (".yaml", ".yml", ".json")
+from netemu.route53.load import BIND_SUFFIXES as ZONE_SUFFIXES
+from netemu.route53.load import expand as expand_files
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,17 +28,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def expand(paths: list[str]) -> list[Path]:
-    out: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            out.extend(
-                sorted(p for p in path.iterdir() if p.suffix in DATA_SUFFIXES + ZONE_SUFFIXES
-                       and not p.name.endswith("schema.json"))  # editors' JSON Schemas
-            )
-        else:
-            out.append(path)
-    return out
+    """The files named and, in folders, the files ``netemu serve`` would read (the zone loader's
+    own expansion), less editors' JSON Schemas such as ``topologies/schema.json``."""
+    return [p for p in expand_files(paths) if not p.name.endswith("schema.json")]
 
 
 def kind_of(path: Path) -> str:
