@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
-from netemu.vpc.model import Instance, NaclRule, NatGateway, SgRule, Topology, Vpc
+from netemu.vpc import addressing
+from netemu.vpc.index import index_of
+from netemu.vpc.model import GroupRef, Instance, NaclRule, NatGateway, SgRule, Topology, Vpc
 
-PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-"""RFC 1918 and RFC 6598 (V66)."""
+PRIVATE_RANGES = tuple(str(n) for n in addressing.RFC1918 + (addressing.RFC6598,))
+"""RFC 1918 and RFC 6598 (V66), as the model defines them."""
 
 _PROTO = {1: "icmp", 6: "tcp", 17: "udp", 58: "ipv6-icmp"}
 NDP = ("icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert }"
@@ -114,40 +116,29 @@ def nacl_ruleset(vpc: Vpc, bridges: dict[str, str], tgw_links: list[tuple[str, s
 # --- security groups (instance namespace) -----------------------------------------------------
 
 
-def _group_members6(topology: Topology, vpc_name: str, group: str) -> list[str]:
-    try:
-        vpc = topology.vpc(vpc_name)
-    except KeyError:
-        return []
-    return sorted({i.ipv6_address for i in vpc.instances if group in i.security_groups and i.ipv6_address})
-
-
-def _group_members(topology: Topology, vpc_name: str, group: str) -> list[str]:
-    try:
-        vpc = topology.vpc(vpc_name)
-    except KeyError:
-        return []
-    return sorted({i.private_ip for i in vpc.instances if group in i.security_groups and _v4(i.private_ip)})
+def _group_members(topology: Topology, group: GroupRef, version: int) -> list[str]:
+    """The addresses of one family that the model counts as members of ``group`` (V44)."""
+    members = index_of(topology).member_ips(group)
+    return sorted(a for a in members if (":" in a) == (version == 6))
 
 
 def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> str:
     """Input = ingress rules, output = egress rules, of every group on the ENI (aggregated,
     V40); replies pass by conntrack whatever the other direction says (V46); a rule naming a
-    group matches that group's members' private addresses (V44); resolver traffic is never
-    filtered (V50)."""
+    group matches the addresses the model counts as that group's members (V44); resolver
+    traffic is never filtered (V50)."""
     groups = [g for g in vpc.security_groups if g.name in inst.security_groups]
-    sets: dict[tuple[str, str], str] = {}
+    sets: dict[GroupRef, str] = {}
     for g in groups:
         for r in g.ingress + g.egress:
             if r.group is not None:
-                key = (r.group.vpc, r.group.name)
-                sets.setdefault(key, f"group_{_ident(r.group.vpc)}_{_ident(r.group.name)}")
+                sets.setdefault(r.group, f"group_{_ident(r.group.vpc)}_{_ident(r.group.name)}")
     body: list[str] = []
-    for (gvpc, gname), set_name in sorted(sets.items()):
-        members = _group_members(topology, gvpc, gname)
+    for ref, set_name in sorted(sets.items(), key=lambda kv: (kv[0].vpc, kv[0].name)):
+        members = _group_members(topology, ref, 4)
         elements = f" elements = {{ {', '.join(members)} }};" if members else ""
         body.append(f"\tset {set_name} {{ type ipv4_addr;{elements} }}")
-        members6 = _group_members6(topology, gvpc, gname)
+        members6 = _group_members(topology, ref, 6)
         elements6 = f" elements = {{ {', '.join(members6)} }};" if members6 else ""
         body.append(f"\tset {set_name}_6 {{ type ipv6_addr;{elements6} }}")
 
@@ -180,11 +171,11 @@ def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> s
     return _table("inet", "netemu_sg", body)
 
 
-def _sg_rule(rule: SgRule, direction: str, sets: dict[tuple[str, str], str], verdict: str = "accept") -> str | None:
+def _sg_rule(rule: SgRule, direction: str, sets: dict[GroupRef, str], verdict: str = "accept") -> str | None:
     field = "saddr" if direction == "ingress" else "daddr"
     what = _match(rule.protocol, rule.ports, rule.icmp)
     if rule.group is not None:
-        name = sets[(rule.group.vpc, rule.group.name)]
+        name = sets[rule.group]
         return (_join(f"ip {field} @{name}", what, verdict) + "\n\t\t"
                 + _join(f"ip6 {field} @{name}_6", what, verdict))
     if rule.cidr is None:
