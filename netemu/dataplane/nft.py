@@ -125,13 +125,13 @@ def _group_members(topology: Topology, group: GroupRef, version: int) -> list[st
 def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> str:
     """Input = ingress rules, output = egress rules, of every group on the ENI (aggregated,
     V40); replies pass by conntrack whatever the other direction says (V46); a rule naming a
-    group matches the addresses the model counts as that group's members (V44); resolver
-    traffic is never filtered (V50)."""
+    group matches the addresses the model counts as that group's members (V44), a stale one
+    nothing (V45); resolver traffic is never filtered (V50)."""
     groups = [g for g in vpc.security_groups if g.name in inst.security_groups]
     sets: dict[GroupRef, str] = {}
     for g in groups:
         for r in g.ingress + g.egress:
-            if r.group is not None:
+            if r.group is not None and not r.stale:
                 sets.setdefault(r.group, f"group_{_ident(r.group.vpc)}_{_ident(r.group.name)}")
     body: list[str] = []
     for ref, set_name in sorted(sets.items(), key=lambda kv: (kv[0].vpc, kv[0].name)):
@@ -172,6 +172,8 @@ def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> s
 
 
 def _sg_rule(rule: SgRule, direction: str, sets: dict[GroupRef, str], verdict: str = "accept") -> str | None:
+    if rule.stale:  # V45: a reference across a deleted peering matches nothing
+        return None
     field = "saddr" if direction == "ingress" else "daddr"
     what = _match(rule.protocol, rule.ports, rule.icmp)
     if rule.group is not None:
