@@ -45,7 +45,7 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 
 from netemu.dataplane import names, nft
-from netemu.vpc import routing
+from netemu.vpc import addressing, routing
 from netemu.vpc.model import (
     Instance,
     NatGateway,
@@ -199,16 +199,8 @@ def _v4(cidr: str) -> bool:
     return ":" not in cidr
 
 
-def _host(net: str, n: int) -> str:
-    return str(ipaddress.ip_network(net)[n])
-
-
 def _plen(net: str) -> int:
     return ipaddress.ip_network(net).prefixlen
-
-
-def _default(cidr: str) -> str:
-    return "::/0" if ":" in cidr else "0.0.0.0/0"
 
 
 V6_TRANSIT = ipaddress.IPv6Address("fd00:6e65:6d75::")
@@ -232,7 +224,7 @@ def _sysctls(base: tuple[tuple[str, str], ...], v6: bool, forward: bool = False)
 
 def resolver_address(vpc: Vpc) -> str:
     """Primary CIDR base + 2 (V15, V80)."""
-    return _host(vpc.cidr_blocks[0], 2)
+    return addressing.dns_server(vpc.cidr_blocks[0])
 
 
 INSTANCE_SYSCTLS = (
@@ -358,8 +350,8 @@ class _Builder:
         v6 = bool(vpc.ipv6_cidr_blocks)
         subnets = [s for s in vpc.subnets if _v4(s.cidr)]
         bridges = tuple(Bridge(self.bridge(vpc.name, s.name), s.name) for s in subnets)
-        addresses = [Address(self.bridge(vpc.name, s.name), f"{_host(s.cidr, 1)}/{_plen(s.cidr)}") for s in subnets]
-        addresses += [Address(self.bridge(vpc.name, s.name), f"{_host(s.ipv6_cidr, 1)}/{_plen(s.ipv6_cidr)}")
+        addresses = [Address(self.bridge(vpc.name, s.name), f"{addressing.vpc_router(s.cidr)}/{_plen(s.cidr)}") for s in subnets]
+        addresses += [Address(self.bridge(vpc.name, s.name), f"{addressing.vpc_router(s.ipv6_cidr)}/{_plen(s.ipv6_cidr)}")
                       for s in subnets if s.ipv6_cidr and v6]
         addresses.append(Address("lo", f"{resolver_address(vpc)}/32"))
         routes: list[KernelRoute] = []
@@ -449,10 +441,9 @@ class _Builder:
                 continue
             entries[r.destination] = KernelRoute(r.destination, table, "blackhole",
                                                  reason=f"{rt.name}: local {r.destination}, no subnet")
-            net = ipaddress.ip_network(r.destination)
             for s in vpc.subnets:
                 for c in (s.cidr, s.ipv6_cidr):
-                    if c and ipaddress.ip_network(c).version == net.version and ipaddress.ip_network(c).subnet_of(net):  # type: ignore[arg-type]
+                    if c and addressing.within(c, r.destination):
                         entries[c] = KernelRoute(c, table, dev=self.bridge(vpc.name, s.name),
                                                  reason=f"{rt.name}: local -> subnet {s.name}")
         for r in rt.routes:
@@ -506,7 +497,7 @@ class _Builder:
         self.links.append(Link(f"eni:{vpc.name}/{what}", names.ns_router(self.p, vpc.name), port, ns, "eth0",
                                a_master=self.bridge(vpc.name, subnet)))
         return (Address("eth0", f"{ip}/{_plen(s.cidr)}"),
-                KernelRoute("0.0.0.0/0", via=_host(s.cidr, 1), dev="eth0", reason="default via the VPC router (V14)"))
+                KernelRoute("0.0.0.0/0", via=addressing.vpc_router(s.cidr), dev="eth0", reason="default via the VPC router (V14)"))
 
     def instance(self, vpc: Vpc, inst: Instance) -> Namespace:
         ns = names.ns_instance(self.p, vpc.name, inst.name)
@@ -517,7 +508,7 @@ class _Builder:
         if v6:
             assert inst.ipv6_address and sub.ipv6_cidr
             addresses.append(Address("eth0", f"{inst.ipv6_address}/{_plen(sub.ipv6_cidr)}"))
-            routes.append(KernelRoute("::/0", via=_host(sub.ipv6_cidr, 1), dev="eth0",
+            routes.append(KernelRoute("::/0", via=addressing.vpc_router(sub.ipv6_cidr), dev="eth0",
                                       reason="IPv6 default via the VPC router"))
         sysctls = (INSTANCE_SYSCTLS if inst.source_dest_check else FORWARDER_SYSCTLS) + CONNTRACK_SYSCTLS
         return Namespace(

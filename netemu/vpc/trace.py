@@ -44,7 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn
 
-from netemu.vpc import nacls, routing, security_groups
+from netemu.vpc import addressing, nacls, routing, security_groups
 from netemu.vpc.decision import ALLOW, DENY, Decision
 from netemu.vpc.index import Eni, Index, index_of
 from netemu.vpc.model import PROTOCOL_NUMBERS, Route, RouteTarget, Topology
@@ -873,8 +873,7 @@ def _is_resolver(ix: Index, vpc: str, ip: str) -> bool:
     v = ix.vpcs[vpc]
     if ip in RESOLVER_ADDRESSES:
         return True
-    primary = v.cidr_blocks[0] if v.cidr_blocks else None
-    return primary is not None and ip == str(address(primary.split("/")[0]) + 2)
+    return bool(v.cidr_blocks) and ip == addressing.dns_server(v.cidr_blocks[0])
 
 
 def _resolver_trace(ix: Index, flow: Flow, src: _End, dst: _End, p: Packet,
