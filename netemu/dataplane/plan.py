@@ -46,6 +46,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from netemu.dataplane import names, nft
 from netemu.vpc import addressing, routing
+from netemu.vpc.index import index_of
 from netemu.vpc.model import (
     Instance,
     NatGateway,
@@ -261,6 +262,7 @@ class _Builder:
     def __init__(self, topology: Topology, prefix: str) -> None:
         self.notes: list[str] = []
         self.t = topology
+        self.ix = index_of(topology)
         self.p = prefix
         self.links: list[Link] = []
         active = [pc for pc in topology.peerings if pc.status == "active"]
@@ -457,26 +459,26 @@ class _Builder:
         kind, name = r.target.kind, r.target.name
         six = not _v4(r.destination)
         addr = self.t_addr6 if six else self.t_addr
-        if kind == "internet_gateway" and vpc.internet_gateway:
+        if not self.ix.target_available(vpc.name, r.target):  # the model decides (V26)
+            return KernelRoute(r.destination, table, "blackhole", reason=f"{why}: blackhole (V26)")
+        if kind == "internet_gateway":
             return KernelRoute(r.destination, table, via=addr(f"igw:{vpc.name}", 2), dev="igw0", reason=why)
-        if kind == "egress_only_internet_gateway" and vpc.egress_only_internet_gateway and six:
+        if kind == "egress_only_internet_gateway" and six:
             return KernelRoute(r.destination, table, via=addr(f"eigw:{vpc.name}", 2), dev="eigw0", reason=why)
         if kind == "nat_gateway" and not six:
-            nat = next((n for n in vpc.nat_gateways if n.name == name), None)
-            if nat is not None:
-                return KernelRoute(r.destination, table, via=nat.private_ip,
-                                   dev=self.bridge(vpc.name, nat.subnet), reason=why)
+            nat = self.ix.nat_gateways[(vpc.name, name or "")]
+            return KernelRoute(r.destination, table, via=nat.private_ip,
+                               dev=self.bridge(vpc.name, nat.subnet), reason=why)
         if kind == "instance":
-            inst = next((i for i in vpc.instances if i.name == name), None)
-            via = (inst.ipv6_address if six else inst.private_ip) if inst is not None else None
-            if inst is not None and via:
+            inst = self.ix.instances[name or ""]
+            via = inst.ipv6_address if six else inst.private_ip
+            if via:
                 return KernelRoute(r.destination, table, via=via, dev=self.bridge(vpc.name, inst.subnet), reason=why)
-        if kind == "peering":
-            pc = next((p for p in self.peerings if p.name == name), None)
-            if pc is not None and vpc.name in (pc.requester, pc.accepter) and (not six or self.pcx_v6(pc.name)):
-                other = 2 if vpc.name == pc.requester else 1
-                return KernelRoute(r.destination, table, via=addr(f"pcx:{pc.name}", other),
-                                   dev=names.ifname("x", pc.name), reason=why)
+        if kind == "peering" and (not six or self.pcx_v6(name or "")):
+            pc = self.ix.peerings[name or ""]
+            other = 2 if vpc.name == pc.requester else 1
+            return KernelRoute(r.destination, table, via=addr(f"pcx:{pc.name}", other),
+                               dev=names.ifname("x", pc.name), reason=why)
         if kind == "transit_gateway" and az is not None and not six:
             # V78: through the attachment's subnet in the source subnet's Availability Zone.
             for tgw, att, avpc, sn in self.tgw_links:
