@@ -178,8 +178,3 @@ def association_restricted(existing: Iterable[str], new: str) -> bool:
 def eni_id(vpc: str, name: str) -> str:
     """A deterministic ENI id (``eni-`` + 17 hex digits) for an instance or NAT gateway."""
     return "eni-" + hashlib.sha256(f"{vpc}/{name}".encode()).hexdigest()[:17]
-
-
-def resource_id(prefix: str, *parts: str) -> str:
-    """A deterministic AWS-looking id (``rtb-...``, ``pcx-...``) for messages."""
-    return f"{prefix}-" + hashlib.sha256("/".join(parts).encode()).hexdigest()[:17]

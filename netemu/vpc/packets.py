@@ -95,10 +95,6 @@ def contains(cidr: str, ip: str) -> bool:
     return addr.version == net.version and addr in net
 
 
-def prefix_length(cidr: str) -> int:
-    return network(cidr).prefixlen
-
-
 _RFC1918_6598 = tuple(
     ipaddress.ip_network(c)
     for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")

@@ -316,12 +316,11 @@ class _Stop(Exception):
 
 
 class _Walk:
-    def __init__(self, ix: Index, path: str, all_blockers: bool, conn: _Conn, goal: _End) -> None:
+    def __init__(self, ix: Index, path: str, all_blockers: bool, conn: _Conn) -> None:
         self.ix = ix
         self.path = path
         self.all_blockers = all_blockers
         self.conn = conn
-        self.goal = goal
         self.hops: list[Hop] = []
         self.blockers: list[Blocker] = []
         self.logs: list[LogEvent] = []
@@ -699,7 +698,7 @@ class _Walk:
         table = None
         if gateway.endswith("-igw"):
             table = next((t for t in ix.vpcs[vpc].route_tables
-                          if "internet_gateway" in getattr(t, "edge_associations", ())), None)
+                          if "internet_gateway" in t.edge_associations), None)
         if table is None:
             self.note("route-table", f"{vpc} (gateway ingress)",
                       f"no gateway route table: traffic from {gateway} is delivered by"
@@ -928,7 +927,7 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
         "0.0.0.0" if family == 4 else "::")
     p = _first_packet(flow, src.address, placeholder, family)
     conn = _Conn()
-    fwd = _Walk(ix, "forward", all_blockers, conn, dst)
+    fwd = _Walk(ix, "forward", all_blockers, conn)
     if not dst.address:
         why = f"{dst.label}: it cannot be reached from {src.label} (V64)"
         fwd.hops.append(Hop("instance", flow.dst, DENY, why,
@@ -941,7 +940,7 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
     if src.kind == "eni" and src.eni is not None and _is_resolver(ix, src.eni.vpc, p.dst):
         return _resolver_trace(ix, flow, src, dst, p, all_blockers)
     _walk(fwd, src, p)
-    ret = _Walk(ix, "return", all_blockers, conn, src)
+    ret = _Walk(ix, "return", all_blockers, conn)
     ret.mute = bool(fwd.blockers)
     delivered = fwd.delivered
     if delivered is not None:
