@@ -7,9 +7,9 @@ NACLs and subnets by name, peerings, transit gateways and internet hosts.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
+from netemu.vpc import addressing
 from netemu.vpc.model import (
     GroupRef,
     Instance,
@@ -27,12 +27,6 @@ from netemu.vpc.model import (
     Vpc,
 )
 from netemu.vpc.packets import canonical, contains
-
-
-def eni_id_for(kind: str, vpc: str, name: str) -> str:
-    """A deterministic ``eni-`` id (17 hex digits, as AWS's) for ENIs the model gives none."""
-    digest = hashlib.sha256(f"{kind}/{vpc}/{name}".encode()).hexdigest()
-    return "eni-" + digest[:17]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +147,7 @@ def build(topology: Topology) -> Index:
             ix.nat_gateways[(v.name, n.name)] = n
             eni = Eni(
                 "nat_gateway", n.name, v.name, n.subnet, canonical(n.private_ip),
-                n.eni_id or eni_id_for("nat_gateway", v.name, n.name),
+                n.eni_id or addressing.eni_id(v.name, n.name, nat_gateway=True),
                 public_ip=canonical(n.public_ip) if n.public_ip else None,
             )
             ix.enis_by_name[(v.name, n.name)] = eni
@@ -164,7 +158,7 @@ def build(topology: Topology) -> Index:
             ix.instances[i.name] = i
             eni = Eni(
                 "instance", i.name, v.name, i.subnet, canonical(i.private_ip),
-                i.eni_id or eni_id_for("instance", v.name, i.name),
+                i.eni_id or addressing.eni_id(v.name, i.name),
                 public_ip=canonical(i.public_ip) if i.public_ip else None,
                 ipv6=canonical(i.ipv6_address) if i.ipv6_address else None,
                 security_groups=i.security_groups,

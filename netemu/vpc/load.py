@@ -861,7 +861,7 @@ def build(topo: DTopology, source: str) -> Topology:
         ips = _addresses(v)
         nats = tuple(NatGateway(n.name, v.name, n.subnet, ips[("nat", n.name)], n.public_ip,
                                 n.connectivity,
-                                eni_id=addressing.eni_id(v.name, f"nat-gateway/{n.name}"))
+                                eni_id=addressing.eni_id(v.name, n.name, nat_gateway=True))
                      for n in v.nat_gateways if n.state != "deleted")
         instances = tuple(
             Instance(i.name, v.name, i.subnet, ips[("instance", i.name)],
