@@ -481,10 +481,12 @@ class _Builder:
                                dev=names.ifname("x", pc.name), reason=why)
         if kind == "transit_gateway" and az is not None and not six:
             # V78: through the attachment's subnet in the source subnet's Availability Zone.
-            for tgw, att, avpc, sn in self.tgw_links:
-                if tgw == name and avpc == vpc.name and self.subnet(vpc, sn).az == az:
-                    return KernelRoute(r.destination, table, via=self.t_addr(self.tgw_link_id(tgw, att, avpc, sn), 2),
-                                       dev=self.tgw_ifname(tgw, att, sn), reason=f"{why} via attachment {att} in {az}")
+            att = self.ix.attachment(name or "", vpc.name)
+            sn = self.ix.attachment_subnet(name or "", vpc.name, az)
+            if att is not None and sn is not None:
+                lid = self.tgw_link_id(name or "", att.name, vpc.name, sn)
+                return KernelRoute(r.destination, table, via=self.t_addr(lid, 2),
+                                   dev=self.tgw_ifname(name or "", att.name, sn), reason=f"{why} via attachment {att.name} in {az}")
             return KernelRoute(r.destination, table, "blackhole",
                                reason=f"{why}: no attachment subnet in {az} (V78 TGW_ROUTE_AZ_RESTRICTION)")
         if kind == "transit_gateway" and six:

@@ -106,6 +106,15 @@ class Index:
                 return att
         return None
 
+    def attachment_subnet(self, tgw: str, vpc: str, az: str) -> str | None:
+        """The subnet of ``vpc``'s attachment to ``tgw`` in Availability Zone ``az``: traffic
+        from that zone reaches the transit gateway through it, and none when there is no such
+        subnet (V78, ``TGW_ROUTE_AZ_RESTRICTION``)."""
+        att = self.attachment(tgw, vpc)
+        if att is None:
+            return None
+        return next((s for s in att.subnets if self.subnets[(vpc, s)].az == az), None)
+
     def target_available(self, vpc: str, target: RouteTarget) -> bool:
         """False when the route's target is gone: the route is in state blackhole (V26)."""
         v = self.vpcs[vpc]

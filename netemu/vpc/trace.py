@@ -739,7 +739,7 @@ class _Walk:
         att = ix.attachment(name, vpc)
         assert att is not None  # target_available checked it
         az = ix.subnets[(vpc, subnet_name)].az
-        att_subnet = next((s for s in att.subnets if ix.subnets[(vpc, s)].az == az), None)
+        att_subnet = ix.attachment_subnet(name, vpc, az)
         if att_subnet is None:
             self.drop("transit-gateway-attachment", att.name,
                       f"attachment {att.name} has no subnet in {az}, the source subnet's"
@@ -778,9 +778,7 @@ class _Walk:
         out = next(a for a in t.attachments if a.name == out_name)
         dest = ix.eni_in_vpc(out.vpc, p.dst)
         want_az = ix.subnets[(out.vpc, dest.subnet)].az if dest is not None else az
-        out_subnet = next(
-            (s for s in out.subnets if ix.subnets[(out.vpc, s)].az == want_az), out.subnets[0]
-        )
+        out_subnet = ix.attachment_subnet(name, out.vpc, want_az) or out.subnets[0]
         self.via_tgw = True
         self.tgw_sg_referencing = (self.tgw_sg_referencing and att.security_group_referencing
                                    and out.security_group_referencing)
