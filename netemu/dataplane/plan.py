@@ -16,7 +16,8 @@ Realisation (one fact per line; the AWS item it reproduces in brackets):
   drops silently, as AWS does.
 - Traffic entering the router from the IGW or a peering is looked up in an *edge* table that
   only reaches the VPC's own subnets: peering is not transitive and there is no edge-to-edge
-  routing (V54-V56, V69).
+  routing (V54-V56, V69). From the IGW, the gateway route table edge-associated with it takes
+  the edge table's place when there is one (V27: local or an appliance ENI).
 - NACLs: nftables in the router namespace on the forward hook, outbound chain of the source
   subnet keyed on the ingress bridge, inbound chain of the destination subnet keyed on the egress
   bridge, stateless (V31-V34). Same-subnet traffic is bridged and never reaches them (V35;
@@ -60,6 +61,7 @@ from netemu.vpc.model import (
 )
 
 EDGE_TABLE = 999
+GATEWAY_TABLE = 998  # the IGW's gateway route table (V27), when the VPC has one
 FIRST_TABLE = 1000
 RULE_PRIORITY = 1000
 
@@ -416,9 +418,18 @@ class _Builder:
                 if c:
                     routes.append(KernelRoute(c, EDGE_TABLE, dev=self.bridge(vpc.name, s.name),
                                               reason=f"edge: deliver to subnet {s.name}"))
+        # Traffic in from the IGW follows the gateway route table edge-associated with it (V27:
+        # local, or an appliance ENI), which like the edge table reaches nothing outside the VPC.
+        gateway_rt = self.ix.gateway_route_table(vpc.name) if vpc.internet_gateway else None
+        if gateway_rt is not None:
+            routes += self.route_table(vpc, gateway_rt, GATEWAY_TABLE)
         for j, ifn in enumerate(sorted(edge_ifs)):
-            rule(RULE_PRIORITY + 500 + j, ifn, EDGE_TABLE,
-                 "traffic from a gateway or peering reaches local subnets only (V54-V56)")
+            if ifn == "igw0" and gateway_rt is not None:
+                rule(RULE_PRIORITY + 500 + j, ifn, GATEWAY_TABLE,
+                     f"traffic from the internet gateway follows gateway route table {gateway_rt.name} (V27)")
+            else:
+                rule(RULE_PRIORITY + 500 + j, ifn, EDGE_TABLE,
+                     "traffic from a gateway or peering reaches local subnets only (V54-V56)")
         return Namespace(
             name=ns, role="router", node=f"router:{vpc.name}", bridges=bridges,
             addresses=tuple(sorted(addresses, key=lambda a: (a.ifname, a.cidr))),

@@ -106,6 +106,12 @@ class Index:
                 return att
         return None
 
+    def gateway_route_table(self, vpc: str) -> RouteTable | None:
+        """The route table edge-associated with the VPC's internet gateway (V27): it routes the
+        traffic coming in from the internet; None when traffic goes by the local route."""
+        return next((t for t in self.vpcs[vpc].route_tables
+                     if "internet_gateway" in t.edge_associations), None)
+
     def attachment_subnet(self, tgw: str, vpc: str, az: str) -> str | None:
         """The subnet of ``vpc``'s attachment to ``tgw`` in Availability Zone ``az``: traffic
         from that zone reaches the transit gateway through it, and none when there is no such

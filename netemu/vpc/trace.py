@@ -695,10 +695,7 @@ class _Walk:
         """Traffic entering from the internet gateway: routed by the gateway route table
         edge-associated with it (V27: local or an appliance ENI), else by the local route."""
         ix = self.ix
-        table = None
-        if gateway.endswith("-igw"):
-            table = next((t for t in ix.vpcs[vpc].route_tables
-                          if "internet_gateway" in t.edge_associations), None)
+        table = ix.gateway_route_table(vpc) if gateway.endswith("-igw") else None
         if table is None:
             self.note("route-table", f"{vpc} (gateway ingress)",
                       f"no gateway route table: traffic from {gateway} is delivered by"
