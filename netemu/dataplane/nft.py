@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from netemu.dataplane import names
 from netemu.vpc import addressing
 from netemu.vpc.index import index_of
 from netemu.vpc.model import GroupRef, Instance, NaclRule, NatGateway, SgRule, Topology, Vpc
@@ -29,7 +30,9 @@ def _v4(cidr: str | None) -> bool:
     return cidr is not None and ":" not in cidr
 
 
-def _table(family: str, name: str, body: list[str]) -> str:
+def _table(family: str, kind: str, body: list[str]) -> str:
+    """Table ``netemu_<kind>``: every table netemu creates carries the prefix (Safety)."""
+    name = names.NFT_TABLE_PREFIX + kind
     head = [f"table {family} {name}", f"delete table {family} {name}", f"table {family} {name} {{"]
     return "\n".join(head + body + ["}"]) + "\n"
 
@@ -110,7 +113,7 @@ def nacl_ruleset(vpc: Vpc, bridges: dict[str, str], tgw_links: list[tuple[str, s
                     body.append("\t\t" + line)
             body.append('\t\tdrop comment "rule * (V31)"')
             body.append("\t}")
-    return _table("inet", "netemu_nacl", body)
+    return _table("inet", "nacl", body)
 
 
 # --- security groups (instance namespace) -----------------------------------------------------
@@ -168,7 +171,7 @@ def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> s
                  "\t\tjump forward_egress", '\t\taccept comment "forwarded as it is"', "\t}"]
         body += ["\tchain forward_ingress {"] + rules("ingress", "return") + ["\t\tdrop", "\t}"]
         body += ["\tchain forward_egress {"] + rules("egress", "return") + ["\t\tdrop", "\t}"]
-    return _table("inet", "netemu_sg", body)
+    return _table("inet", "sg", body)
 
 
 def _sg_rule(rule: SgRule, direction: str, sets: dict[GroupRef, str], verdict: str = "accept") -> str | None:
@@ -213,7 +216,7 @@ def igw_ruleset(public_map: dict[str, str]) -> str:
         '\t\tiifname "inet0" oifname "vpc0" ip daddr @public_enis accept comment "destination is a public address (V66)"',
         "\t}",
     ]
-    return _table("ip", "netemu_igw", body)
+    return _table("ip", "igw", body)
 
 
 def igw6_ruleset(vpc_cidrs6: tuple[str, ...], enis6: list[str]) -> str:
@@ -229,7 +232,7 @@ def igw6_ruleset(vpc_cidrs6: tuple[str, ...], enis6: list[str]) -> str:
         '\t\tiifname "inet0" oifname "vpc0" ip6 daddr @enis accept comment "in to an ENI address"',
         "\t}",
     ]
-    return _table("ip6", "netemu_igw6", body)
+    return _table("ip6", "igw6", body)
 
 
 def eigw_ruleset(vpc_cidrs6: tuple[str, ...]) -> str:
@@ -243,7 +246,7 @@ def eigw_ruleset(vpc_cidrs6: tuple[str, ...]) -> str:
         f'\t\tiifname "vpc0" oifname "inet0" ip6 saddr {{ {cidrs} }} ct state new accept comment "outbound only (V73)"',
         "\t}",
     ]
-    return _table("ip6", "netemu_eigw", body)
+    return _table("ip6", "eigw", body)
 
 
 def _ipkey(ip: str) -> tuple[int, ...]:
@@ -276,4 +279,4 @@ def natgw_ruleset(vpc: Vpc, nat: NatGateway, via_tgw: tuple[str, ...] = ()) -> s
         f'\t\tip saddr != {me} meta l4proto icmp snat to {me} comment "NGW_SOURCE_ADDRESS_REASSIGN (V68)"',
         "\t}",
     ]
-    return _table("ip", "netemu_natgw", body)
+    return _table("ip", "natgw", body)
