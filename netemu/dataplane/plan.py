@@ -551,11 +551,9 @@ class _Builder:
         return tuple(c for o in others for c in self.t.vpc(o).cidr_blocks if _v4(c))
 
     def public_map(self, vpc: Vpc) -> dict[str, str]:
-        """public -> private for every ENI with a public address (instances, public NAT GWs)."""
-        out = {i.public_ip: i.private_ip for i in vpc.instances if i.public_ip and _v4(i.public_ip)}
-        out.update({n.public_ip: n.private_ip for n in vpc.nat_gateways
-                    if n.public_ip and n.connectivity == "public"})
-        return out
+        """public -> private for every ENI of the VPC with a public address (instances, public
+        NAT gateways): the IGW's 1:1 NAT (V65), as the model's index knows them."""
+        return {pub: eni.private_ip or "" for pub, eni in self.ix.by_public.items() if eni.vpc == vpc.name}
 
     def igw(self, vpc: Vpc) -> Namespace:
         return self.gateway(vpc, "igw")
