@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from netemu.dataplane.plan import Desired, Link, Namespace
+from netemu.dataplane.plan import Desired, Link
 
 ORDER = {"delete_link": 0, "delete_ns": 1, "create_ns": 2, "create_link": 3, "configure_ns": 4}
 
@@ -97,6 +97,3 @@ def _link_reason(link: Link, rec: dict[str, Any] | None, created: set[str]) -> s
         return "does not exist"
     return "changed" if rec.get("status") == "created" else "left half-made by an interrupted apply"
 
-
-def namespace_summary(n: Namespace) -> str:
-    return f"{n.role} {n.node}"

@@ -127,14 +127,6 @@ def marker_of(ns: str, prefix: str) -> str | None:
     return None
 
 
-def create_namespace(ns: str, prefix: str, marker: str) -> None:
-    _own(ns, prefix)
-    netns.create(ns)
-    with _ipr(ns, prefix) as ipr:
-        lo = ipr.link_lookup(ifname="lo")[0]
-        ipr.link("set", index=lo, state="up", ifalias=marker)
-
-
 def create_namespaces(spaces: list[str], prefix: str) -> None:
     """Create many namespaces with one ``ip -batch`` process (50 take ~80 ms); markers and
     everything inside follow with ``mark_namespace``."""
@@ -400,16 +392,6 @@ def exec_argv(ns: str, prefix: str, argv: list[str]) -> list[str]:
     """The command line that runs ``argv`` inside ``ns`` (resolv.conf of the node included)."""
     _own(ns, prefix)
     return ["ip", "netns", "exec", ns, *argv]
-
-
-def run_in(ns: str, prefix: str, argv: list[str], timeout: float = 10.0,
-           stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(exec_argv(ns, prefix, argv), input=stdin, text=True, capture_output=True,
-                          timeout=timeout, check=False)
-
-
-def popen_in(ns: str, prefix: str, argv: list[str], **kw: object) -> subprocess.Popen[str]:
-    return subprocess.Popen(exec_argv(ns, prefix, argv), text=True, **kw)  # type: ignore[call-overload,no-any-return]
 
 
 def exec_replace(ns: str, prefix: str, argv: list[str]) -> None:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 
-from netemu.vpc.model import Instance, NaclRule, NatGateway, SgRule, Topology, Vpc
+from netemu.dataplane import names
+from netemu.vpc import addressing
+from netemu.vpc.index import index_of
+from netemu.vpc.model import GroupRef, Instance, NaclRule, NatGateway, SgRule, Topology, Vpc
 
-PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-"""RFC 1918 and RFC 6598 (V66)."""
+PRIVATE_RANGES = tuple(str(n) for n in addressing.RFC1918 + (addressing.RFC6598,))
+"""RFC 1918 and RFC 6598 (V66), as the model defines them."""
 
 _PROTO = {1: "icmp", 6: "tcp", 17: "udp", 58: "ipv6-icmp"}
 NDP = ("icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert }"
@@ -27,7 +30,9 @@ def _v4(cidr: str | None) -> bool:
     return cidr is not None and ":" not in cidr
 
 
-def _table(family: str, name: str, body: list[str]) -> str:
+def _table(family: str, kind: str, body: list[str]) -> str:
+    """Table ``netemu_<kind>``: every table netemu creates carries the prefix (Safety)."""
+    name = names.NFT_TABLE_PREFIX + kind
     head = [f"table {family} {name}", f"delete table {family} {name}", f"table {family} {name} {{"]
     return "\n".join(head + body + ["}"]) + "\n"
 
@@ -108,46 +113,35 @@ def nacl_ruleset(vpc: Vpc, bridges: dict[str, str], tgw_links: list[tuple[str, s
                     body.append("\t\t" + line)
             body.append('\t\tdrop comment "rule * (V31)"')
             body.append("\t}")
-    return _table("inet", "netemu_nacl", body)
+    return _table("inet", "nacl", body)
 
 
 # --- security groups (instance namespace) -----------------------------------------------------
 
 
-def _group_members6(topology: Topology, vpc_name: str, group: str) -> list[str]:
-    try:
-        vpc = topology.vpc(vpc_name)
-    except KeyError:
-        return []
-    return sorted({i.ipv6_address for i in vpc.instances if group in i.security_groups and i.ipv6_address})
-
-
-def _group_members(topology: Topology, vpc_name: str, group: str) -> list[str]:
-    try:
-        vpc = topology.vpc(vpc_name)
-    except KeyError:
-        return []
-    return sorted({i.private_ip for i in vpc.instances if group in i.security_groups and _v4(i.private_ip)})
+def _group_members(topology: Topology, group: GroupRef, version: int) -> list[str]:
+    """The addresses of one family that the model counts as members of ``group`` (V44)."""
+    members = index_of(topology).member_ips(group)
+    return sorted(a for a in members if (":" in a) == (version == 6))
 
 
 def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> str:
     """Input = ingress rules, output = egress rules, of every group on the ENI (aggregated,
     V40); replies pass by conntrack whatever the other direction says (V46); a rule naming a
-    group matches that group's members' private addresses (V44); resolver traffic is never
-    filtered (V50)."""
+    group matches the addresses the model counts as that group's members (V44), a stale one
+    nothing (V45); resolver traffic is never filtered (V50)."""
     groups = [g for g in vpc.security_groups if g.name in inst.security_groups]
-    sets: dict[tuple[str, str], str] = {}
+    sets: dict[GroupRef, str] = {}
     for g in groups:
         for r in g.ingress + g.egress:
-            if r.group is not None:
-                key = (r.group.vpc, r.group.name)
-                sets.setdefault(key, f"group_{_ident(r.group.vpc)}_{_ident(r.group.name)}")
+            if r.group is not None and not r.stale:
+                sets.setdefault(r.group, f"group_{_ident(r.group.vpc)}_{_ident(r.group.name)}")
     body: list[str] = []
-    for (gvpc, gname), set_name in sorted(sets.items()):
-        members = _group_members(topology, gvpc, gname)
+    for ref, set_name in sorted(sets.items(), key=lambda kv: (kv[0].vpc, kv[0].name)):
+        members = _group_members(topology, ref, 4)
         elements = f" elements = {{ {', '.join(members)} }};" if members else ""
         body.append(f"\tset {set_name} {{ type ipv4_addr;{elements} }}")
-        members6 = _group_members6(topology, gvpc, gname)
+        members6 = _group_members(topology, ref, 6)
         elements6 = f" elements = {{ {', '.join(members6)} }};" if members6 else ""
         body.append(f"\tset {set_name}_6 {{ type ipv6_addr;{elements6} }}")
 
@@ -177,14 +171,16 @@ def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> s
                  "\t\tjump forward_egress", '\t\taccept comment "forwarded as it is"', "\t}"]
         body += ["\tchain forward_ingress {"] + rules("ingress", "return") + ["\t\tdrop", "\t}"]
         body += ["\tchain forward_egress {"] + rules("egress", "return") + ["\t\tdrop", "\t}"]
-    return _table("inet", "netemu_sg", body)
+    return _table("inet", "sg", body)
 
 
-def _sg_rule(rule: SgRule, direction: str, sets: dict[tuple[str, str], str], verdict: str = "accept") -> str | None:
+def _sg_rule(rule: SgRule, direction: str, sets: dict[GroupRef, str], verdict: str = "accept") -> str | None:
+    if rule.stale:  # V45: a reference across a deleted peering matches nothing
+        return None
     field = "saddr" if direction == "ingress" else "daddr"
     what = _match(rule.protocol, rule.ports, rule.icmp)
     if rule.group is not None:
-        name = sets[(rule.group.vpc, rule.group.name)]
+        name = sets[rule.group]
         return (_join(f"ip {field} @{name}", what, verdict) + "\n\t\t"
                 + _join(f"ip6 {field} @{name}_6", what, verdict))
     if rule.cidr is None:
@@ -220,7 +216,7 @@ def igw_ruleset(public_map: dict[str, str]) -> str:
         '\t\tiifname "inet0" oifname "vpc0" ip daddr @public_enis accept comment "destination is a public address (V66)"',
         "\t}",
     ]
-    return _table("ip", "netemu_igw", body)
+    return _table("ip", "igw", body)
 
 
 def igw6_ruleset(vpc_cidrs6: tuple[str, ...], enis6: list[str]) -> str:
@@ -236,7 +232,7 @@ def igw6_ruleset(vpc_cidrs6: tuple[str, ...], enis6: list[str]) -> str:
         '\t\tiifname "inet0" oifname "vpc0" ip6 daddr @enis accept comment "in to an ENI address"',
         "\t}",
     ]
-    return _table("ip6", "netemu_igw6", body)
+    return _table("ip6", "igw6", body)
 
 
 def eigw_ruleset(vpc_cidrs6: tuple[str, ...]) -> str:
@@ -250,7 +246,7 @@ def eigw_ruleset(vpc_cidrs6: tuple[str, ...]) -> str:
         f'\t\tiifname "vpc0" oifname "inet0" ip6 saddr {{ {cidrs} }} ct state new accept comment "outbound only (V73)"',
         "\t}",
     ]
-    return _table("ip6", "netemu_eigw", body)
+    return _table("ip6", "eigw", body)
 
 
 def _ipkey(ip: str) -> tuple[int, ...]:
@@ -283,4 +279,4 @@ def natgw_ruleset(vpc: Vpc, nat: NatGateway, via_tgw: tuple[str, ...] = ()) -> s
         f'\t\tip saddr != {me} meta l4proto icmp snat to {me} comment "NGW_SOURCE_ADDRESS_REASSIGN (V68)"',
         "\t}",
     ]
-    return _table("ip", "netemu_natgw", body)
+    return _table("ip", "natgw", body)

@@ -16,7 +16,8 @@ Realisation (one fact per line; the AWS item it reproduces in brackets):
   drops silently, as AWS does.
 - Traffic entering the router from the IGW or a peering is looked up in an *edge* table that
   only reaches the VPC's own subnets: peering is not transitive and there is no edge-to-edge
-  routing (V54-V56, V69).
+  routing (V54-V56, V69). From the IGW, the gateway route table edge-associated with it takes
+  the edge table's place when there is one (V27: local or an appliance ENI).
 - NACLs: nftables in the router namespace on the forward hook, outbound chain of the source
   subnet keyed on the ingress bridge, inbound chain of the destination subnet keyed on the egress
   bridge, stateless (V31-V34). Same-subnet traffic is bridged and never reaches them (V35;
@@ -45,7 +46,8 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 
 from netemu.dataplane import names, nft
-from netemu.vpc import routing
+from netemu.vpc import addressing, routing
+from netemu.vpc.index import index_of
 from netemu.vpc.model import (
     Instance,
     NatGateway,
@@ -59,6 +61,7 @@ from netemu.vpc.model import (
 )
 
 EDGE_TABLE = 999
+GATEWAY_TABLE = 998  # the IGW's gateway route table (V27), when the VPC has one
 FIRST_TABLE = 1000
 RULE_PRIORITY = 1000
 
@@ -199,16 +202,8 @@ def _v4(cidr: str) -> bool:
     return ":" not in cidr
 
 
-def _host(net: str, n: int) -> str:
-    return str(ipaddress.ip_network(net)[n])
-
-
 def _plen(net: str) -> int:
     return ipaddress.ip_network(net).prefixlen
-
-
-def _default(cidr: str) -> str:
-    return "::/0" if ":" in cidr else "0.0.0.0/0"
 
 
 V6_TRANSIT = ipaddress.IPv6Address("fd00:6e65:6d75::")
@@ -232,7 +227,7 @@ def _sysctls(base: tuple[tuple[str, str], ...], v6: bool, forward: bool = False)
 
 def resolver_address(vpc: Vpc) -> str:
     """Primary CIDR base + 2 (V15, V80)."""
-    return _host(vpc.cidr_blocks[0], 2)
+    return addressing.dns_server(vpc.cidr_blocks[0])
 
 
 INSTANCE_SYSCTLS = (
@@ -269,6 +264,7 @@ class _Builder:
     def __init__(self, topology: Topology, prefix: str) -> None:
         self.notes: list[str] = []
         self.t = topology
+        self.ix = index_of(topology)
         self.p = prefix
         self.links: list[Link] = []
         active = [pc for pc in topology.peerings if pc.status == "active"]
@@ -358,8 +354,8 @@ class _Builder:
         v6 = bool(vpc.ipv6_cidr_blocks)
         subnets = [s for s in vpc.subnets if _v4(s.cidr)]
         bridges = tuple(Bridge(self.bridge(vpc.name, s.name), s.name) for s in subnets)
-        addresses = [Address(self.bridge(vpc.name, s.name), f"{_host(s.cidr, 1)}/{_plen(s.cidr)}") for s in subnets]
-        addresses += [Address(self.bridge(vpc.name, s.name), f"{_host(s.ipv6_cidr, 1)}/{_plen(s.ipv6_cidr)}")
+        addresses = [Address(self.bridge(vpc.name, s.name), f"{addressing.vpc_router(s.cidr)}/{_plen(s.cidr)}") for s in subnets]
+        addresses += [Address(self.bridge(vpc.name, s.name), f"{addressing.vpc_router(s.ipv6_cidr)}/{_plen(s.ipv6_cidr)}")
                       for s in subnets if s.ipv6_cidr and v6]
         addresses.append(Address("lo", f"{resolver_address(vpc)}/32"))
         routes: list[KernelRoute] = []
@@ -422,9 +418,18 @@ class _Builder:
                 if c:
                     routes.append(KernelRoute(c, EDGE_TABLE, dev=self.bridge(vpc.name, s.name),
                                               reason=f"edge: deliver to subnet {s.name}"))
+        # Traffic in from the IGW follows the gateway route table edge-associated with it (V27:
+        # local, or an appliance ENI), which like the edge table reaches nothing outside the VPC.
+        gateway_rt = self.ix.gateway_route_table(vpc.name) if vpc.internet_gateway else None
+        if gateway_rt is not None:
+            routes += self.route_table(vpc, gateway_rt, GATEWAY_TABLE)
         for j, ifn in enumerate(sorted(edge_ifs)):
-            rule(RULE_PRIORITY + 500 + j, ifn, EDGE_TABLE,
-                 "traffic from a gateway or peering reaches local subnets only (V54-V56)")
+            if ifn == "igw0" and gateway_rt is not None:
+                rule(RULE_PRIORITY + 500 + j, ifn, GATEWAY_TABLE,
+                     f"traffic from the internet gateway follows gateway route table {gateway_rt.name} (V27)")
+            else:
+                rule(RULE_PRIORITY + 500 + j, ifn, EDGE_TABLE,
+                     "traffic from a gateway or peering reaches local subnets only (V54-V56)")
         return Namespace(
             name=ns, role="router", node=f"router:{vpc.name}", bridges=bridges,
             addresses=tuple(sorted(addresses, key=lambda a: (a.ifname, a.cidr))),
@@ -449,10 +454,9 @@ class _Builder:
                 continue
             entries[r.destination] = KernelRoute(r.destination, table, "blackhole",
                                                  reason=f"{rt.name}: local {r.destination}, no subnet")
-            net = ipaddress.ip_network(r.destination)
             for s in vpc.subnets:
                 for c in (s.cidr, s.ipv6_cidr):
-                    if c and ipaddress.ip_network(c).version == net.version and ipaddress.ip_network(c).subnet_of(net):  # type: ignore[arg-type]
+                    if c and addressing.within(c, r.destination):
                         entries[c] = KernelRoute(c, table, dev=self.bridge(vpc.name, s.name),
                                                  reason=f"{rt.name}: local -> subnet {s.name}")
         for r in rt.routes:
@@ -466,32 +470,34 @@ class _Builder:
         kind, name = r.target.kind, r.target.name
         six = not _v4(r.destination)
         addr = self.t_addr6 if six else self.t_addr
-        if kind == "internet_gateway" and vpc.internet_gateway:
+        if not self.ix.target_available(vpc.name, r.target):  # the model decides (V26)
+            return KernelRoute(r.destination, table, "blackhole", reason=f"{why}: blackhole (V26)")
+        if kind == "internet_gateway":
             return KernelRoute(r.destination, table, via=addr(f"igw:{vpc.name}", 2), dev="igw0", reason=why)
-        if kind == "egress_only_internet_gateway" and vpc.egress_only_internet_gateway and six:
+        if kind == "egress_only_internet_gateway" and six:
             return KernelRoute(r.destination, table, via=addr(f"eigw:{vpc.name}", 2), dev="eigw0", reason=why)
         if kind == "nat_gateway" and not six:
-            nat = next((n for n in vpc.nat_gateways if n.name == name), None)
-            if nat is not None:
-                return KernelRoute(r.destination, table, via=nat.private_ip,
-                                   dev=self.bridge(vpc.name, nat.subnet), reason=why)
+            nat = self.ix.nat_gateways[(vpc.name, name or "")]
+            return KernelRoute(r.destination, table, via=nat.private_ip,
+                               dev=self.bridge(vpc.name, nat.subnet), reason=why)
         if kind == "instance":
-            inst = next((i for i in vpc.instances if i.name == name), None)
-            via = (inst.ipv6_address if six else inst.private_ip) if inst is not None else None
-            if inst is not None and via:
+            inst = self.ix.instances[name or ""]
+            via = inst.ipv6_address if six else inst.private_ip
+            if via:
                 return KernelRoute(r.destination, table, via=via, dev=self.bridge(vpc.name, inst.subnet), reason=why)
-        if kind == "peering":
-            pc = next((p for p in self.peerings if p.name == name), None)
-            if pc is not None and vpc.name in (pc.requester, pc.accepter) and (not six or self.pcx_v6(pc.name)):
-                other = 2 if vpc.name == pc.requester else 1
-                return KernelRoute(r.destination, table, via=addr(f"pcx:{pc.name}", other),
-                                   dev=names.ifname("x", pc.name), reason=why)
+        if kind == "peering" and (not six or self.pcx_v6(name or "")):
+            pc = self.ix.peerings[name or ""]
+            other = 2 if vpc.name == pc.requester else 1
+            return KernelRoute(r.destination, table, via=addr(f"pcx:{pc.name}", other),
+                               dev=names.ifname("x", pc.name), reason=why)
         if kind == "transit_gateway" and az is not None and not six:
             # V78: through the attachment's subnet in the source subnet's Availability Zone.
-            for tgw, att, avpc, sn in self.tgw_links:
-                if tgw == name and avpc == vpc.name and self.subnet(vpc, sn).az == az:
-                    return KernelRoute(r.destination, table, via=self.t_addr(self.tgw_link_id(tgw, att, avpc, sn), 2),
-                                       dev=self.tgw_ifname(tgw, att, sn), reason=f"{why} via attachment {att} in {az}")
+            att = self.ix.attachment(name or "", vpc.name)
+            sn = self.ix.attachment_subnet(name or "", vpc.name, az)
+            if att is not None and sn is not None:
+                lid = self.tgw_link_id(name or "", att.name, vpc.name, sn)
+                return KernelRoute(r.destination, table, via=self.t_addr(lid, 2),
+                                   dev=self.tgw_ifname(name or "", att.name, sn), reason=f"{why} via attachment {att.name} in {az}")
             return KernelRoute(r.destination, table, "blackhole",
                                reason=f"{why}: no attachment subnet in {az} (V78 TGW_ROUTE_AZ_RESTRICTION)")
         if kind == "transit_gateway" and six:
@@ -506,7 +512,7 @@ class _Builder:
         self.links.append(Link(f"eni:{vpc.name}/{what}", names.ns_router(self.p, vpc.name), port, ns, "eth0",
                                a_master=self.bridge(vpc.name, subnet)))
         return (Address("eth0", f"{ip}/{_plen(s.cidr)}"),
-                KernelRoute("0.0.0.0/0", via=_host(s.cidr, 1), dev="eth0", reason="default via the VPC router (V14)"))
+                KernelRoute("0.0.0.0/0", via=addressing.vpc_router(s.cidr), dev="eth0", reason="default via the VPC router (V14)"))
 
     def instance(self, vpc: Vpc, inst: Instance) -> Namespace:
         ns = names.ns_instance(self.p, vpc.name, inst.name)
@@ -517,7 +523,7 @@ class _Builder:
         if v6:
             assert inst.ipv6_address and sub.ipv6_cidr
             addresses.append(Address("eth0", f"{inst.ipv6_address}/{_plen(sub.ipv6_cidr)}"))
-            routes.append(KernelRoute("::/0", via=_host(sub.ipv6_cidr, 1), dev="eth0",
+            routes.append(KernelRoute("::/0", via=addressing.vpc_router(sub.ipv6_cidr), dev="eth0",
                                       reason="IPv6 default via the VPC router"))
         sysctls = (INSTANCE_SYSCTLS if inst.source_dest_check else FORWARDER_SYSCTLS) + CONNTRACK_SYSCTLS
         return Namespace(
@@ -545,11 +551,9 @@ class _Builder:
         return tuple(c for o in others for c in self.t.vpc(o).cidr_blocks if _v4(c))
 
     def public_map(self, vpc: Vpc) -> dict[str, str]:
-        """public -> private for every ENI with a public address (instances, public NAT GWs)."""
-        out = {i.public_ip: i.private_ip for i in vpc.instances if i.public_ip and _v4(i.public_ip)}
-        out.update({n.public_ip: n.private_ip for n in vpc.nat_gateways
-                    if n.public_ip and n.connectivity == "public"})
-        return out
+        """public -> private for every ENI of the VPC with a public address (instances, public
+        NAT gateways): the IGW's 1:1 NAT (V65), as the model's index knows them."""
+        return {pub: eni.private_ip or "" for pub, eni in self.ix.by_public.items() if eni.vpc == vpc.name}
 
     def igw(self, vpc: Vpc) -> Namespace:
         return self.gateway(vpc, "igw")

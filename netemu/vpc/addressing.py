@@ -175,11 +175,7 @@ def association_restricted(existing: Iterable[str], new: str) -> bool:
     return False
 
 
-def eni_id(vpc: str, name: str) -> str:
+def eni_id(vpc: str, name: str, nat_gateway: bool = False) -> str:
     """A deterministic ENI id (``eni-`` + 17 hex digits) for an instance or NAT gateway."""
-    return "eni-" + hashlib.sha256(f"{vpc}/{name}".encode()).hexdigest()[:17]
-
-
-def resource_id(prefix: str, *parts: str) -> str:
-    """A deterministic AWS-looking id (``rtb-...``, ``pcx-...``) for messages."""
-    return f"{prefix}-" + hashlib.sha256("/".join(parts).encode()).hexdigest()[:17]
+    key = f"nat-gateway/{name}" if nat_gateway else name
+    return "eni-" + hashlib.sha256(f"{vpc}/{key}".encode()).hexdigest()[:17]

@@ -79,9 +79,6 @@ def records(trace: Trace, account_id: str = "123456789012", start: int = 0,
         key = (ev.eni_id, p.src, p.dst, ports, p.protocol)
         rec = FlowLogRecord(account_id, ev.eni_id, p.src, p.dst, ports[0], ports[1], p.protocol,
                             1, _size(p), start, end, ev.action, eni_name=ev.eni)
-        seen = out.get(key)
-        if seen is None:
-            out[key] = rec
-        elif rec.action == "REJECT":  # one record per 5-tuple per interval; a reject shows
-            out[key] = rec
+        if key not in out or rec.action == "REJECT":  # one record per 5-tuple per interval;
+            out[key] = rec  # a reject shows
     return tuple(out.values())

@@ -7,9 +7,9 @@ NACLs and subnets by name, peerings, transit gateways and internet hosts.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
+from netemu.vpc import addressing
 from netemu.vpc.model import (
     GroupRef,
     Instance,
@@ -27,12 +27,6 @@ from netemu.vpc.model import (
     Vpc,
 )
 from netemu.vpc.packets import canonical, contains
-
-
-def eni_id_for(kind: str, vpc: str, name: str) -> str:
-    """A deterministic ``eni-`` id (17 hex digits, as AWS's) for ENIs the model gives none."""
-    digest = hashlib.sha256(f"{kind}/{vpc}/{name}".encode()).hexdigest()
-    return "eni-" + digest[:17]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +106,21 @@ class Index:
                 return att
         return None
 
+    def gateway_route_table(self, vpc: str) -> RouteTable | None:
+        """The route table edge-associated with the VPC's internet gateway (V27): it routes the
+        traffic coming in from the internet; None when traffic goes by the local route."""
+        return next((t for t in self.vpcs[vpc].route_tables
+                     if "internet_gateway" in t.edge_associations), None)
+
+    def attachment_subnet(self, tgw: str, vpc: str, az: str) -> str | None:
+        """The subnet of ``vpc``'s attachment to ``tgw`` in Availability Zone ``az``: traffic
+        from that zone reaches the transit gateway through it, and none when there is no such
+        subnet (V78, ``TGW_ROUTE_AZ_RESTRICTION``)."""
+        att = self.attachment(tgw, vpc)
+        if att is None:
+            return None
+        return next((s for s in att.subnets if self.subnets[(vpc, s)].az == az), None)
+
     def target_available(self, vpc: str, target: RouteTarget) -> bool:
         """False when the route's target is gone: the route is in state blackhole (V26)."""
         v = self.vpcs[vpc]
@@ -153,7 +162,7 @@ def build(topology: Topology) -> Index:
             ix.nat_gateways[(v.name, n.name)] = n
             eni = Eni(
                 "nat_gateway", n.name, v.name, n.subnet, canonical(n.private_ip),
-                n.eni_id or eni_id_for("nat_gateway", v.name, n.name),
+                n.eni_id or addressing.eni_id(v.name, n.name, nat_gateway=True),
                 public_ip=canonical(n.public_ip) if n.public_ip else None,
             )
             ix.enis_by_name[(v.name, n.name)] = eni
@@ -164,7 +173,7 @@ def build(topology: Topology) -> Index:
             ix.instances[i.name] = i
             eni = Eni(
                 "instance", i.name, v.name, i.subnet, canonical(i.private_ip),
-                i.eni_id or eni_id_for("instance", v.name, i.name),
+                i.eni_id or addressing.eni_id(v.name, i.name),
                 public_ip=canonical(i.public_ip) if i.public_ip else None,
                 ipv6=canonical(i.ipv6_address) if i.ipv6_address else None,
                 security_groups=i.security_groups,

@@ -106,6 +106,7 @@ from netemu.vpc.model import (
     TransitGateway,
     Vpc,
 )
+from netemu.vpc.packets import ICMP_PROTOCOLS, PORT_PROTOCOLS
 
 __all__ = ["load_topology", "load_topology_file"]
 
@@ -145,8 +146,6 @@ DEFAULT_VPC_CIDR = "172.31.0.0/16"  # V17
 DEFAULT_AZS = ("a", "b", "c")  # netemu: three default subnets (AWS: one per AZ of the Region)
 BAD = object()  # a value that failed its shape check (already reported)
 NAMED_TARGETS = ("nat_gateway", "peering", "instance", "transit_gateway")
-PORT_PROTOCOLS = (6, 17)
-ICMP_PROTOCOLS = (1, 58)
 
 
 def load_topology_file(path: str | Path) -> Topology:
@@ -862,7 +861,7 @@ def build(topo: DTopology, source: str) -> Topology:
         ips = _addresses(v)
         nats = tuple(NatGateway(n.name, v.name, n.subnet, ips[("nat", n.name)], n.public_ip,
                                 n.connectivity,
-                                eni_id=addressing.eni_id(v.name, f"nat-gateway/{n.name}"))
+                                eni_id=addressing.eni_id(v.name, n.name, nat_gateway=True))
                      for n in v.nat_gateways if n.state != "deleted")
         instances = tuple(
             Instance(i.name, v.name, i.subnet, ips[("instance", i.name)],

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from netemu.vpc import addressing
 from netemu.vpc.model import PROTOCOL_NUMBERS
 
 T = TypeVar("T")
@@ -95,14 +96,7 @@ def contains(cidr: str, ip: str) -> bool:
     return addr.version == net.version and addr in net
 
 
-def prefix_length(cidr: str) -> int:
-    return network(cidr).prefixlen
-
-
-_RFC1918_6598 = tuple(
-    ipaddress.ip_network(c)
-    for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-)
+_RFC1918_6598 = addressing.RFC1918 + (addressing.RFC6598,)
 
 
 def is_private_ipv4(ip: str) -> bool:

@@ -80,7 +80,7 @@ def lookup(
     assert isinstance(route, Route)
     text = f"{route.destination} -> {route.target}"
     if route.target.kind == "blackhole":
-        gone = getattr(route, "unavailable_target", None)
+        gone = route.unavailable_target
         why = (f"its target {gone} is not available (V26)" if gone is not None
                else "the packet is dropped")
         if gone is not None:

@@ -44,7 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn
 
-from netemu.vpc import nacls, routing, security_groups
+from netemu.vpc import addressing, nacls, routing, security_groups
 from netemu.vpc.decision import ALLOW, DENY, Decision
 from netemu.vpc.index import Eni, Index, index_of
 from netemu.vpc.model import PROTOCOL_NUMBERS, Route, RouteTarget, Topology
@@ -316,12 +316,11 @@ class _Stop(Exception):
 
 
 class _Walk:
-    def __init__(self, ix: Index, path: str, all_blockers: bool, conn: _Conn, goal: _End) -> None:
+    def __init__(self, ix: Index, path: str, all_blockers: bool, conn: _Conn) -> None:
         self.ix = ix
         self.path = path
         self.all_blockers = all_blockers
         self.conn = conn
-        self.goal = goal
         self.hops: list[Hop] = []
         self.blockers: list[Blocker] = []
         self.logs: list[LogEvent] = []
@@ -696,10 +695,7 @@ class _Walk:
         """Traffic entering from the internet gateway: routed by the gateway route table
         edge-associated with it (V27: local or an appliance ENI), else by the local route."""
         ix = self.ix
-        table = None
-        if gateway.endswith("-igw"):
-            table = next((t for t in ix.vpcs[vpc].route_tables
-                          if "internet_gateway" in getattr(t, "edge_associations", ())), None)
+        table = ix.gateway_route_table(vpc) if gateway.endswith("-igw") else None
         if table is None:
             self.note("route-table", f"{vpc} (gateway ingress)",
                       f"no gateway route table: traffic from {gateway} is delivered by"
@@ -740,7 +736,7 @@ class _Walk:
         att = ix.attachment(name, vpc)
         assert att is not None  # target_available checked it
         az = ix.subnets[(vpc, subnet_name)].az
-        att_subnet = next((s for s in att.subnets if ix.subnets[(vpc, s)].az == az), None)
+        att_subnet = ix.attachment_subnet(name, vpc, az)
         if att_subnet is None:
             self.drop("transit-gateway-attachment", att.name,
                       f"attachment {att.name} has no subnet in {az}, the source subnet's"
@@ -779,9 +775,7 @@ class _Walk:
         out = next(a for a in t.attachments if a.name == out_name)
         dest = ix.eni_in_vpc(out.vpc, p.dst)
         want_az = ix.subnets[(out.vpc, dest.subnet)].az if dest is not None else az
-        out_subnet = next(
-            (s for s in out.subnets if ix.subnets[(out.vpc, s)].az == want_az), out.subnets[0]
-        )
+        out_subnet = ix.attachment_subnet(name, out.vpc, want_az) or out.subnets[0]
         self.via_tgw = True
         self.tgw_sg_referencing = (self.tgw_sg_referencing and att.security_group_referencing
                                    and out.security_group_referencing)
@@ -873,8 +867,7 @@ def _is_resolver(ix: Index, vpc: str, ip: str) -> bool:
     v = ix.vpcs[vpc]
     if ip in RESOLVER_ADDRESSES:
         return True
-    primary = v.cidr_blocks[0] if v.cidr_blocks else None
-    return primary is not None and ip == str(address(primary.split("/")[0]) + 2)
+    return bool(v.cidr_blocks) and ip == addressing.dns_server(v.cidr_blocks[0])
 
 
 def _resolver_trace(ix: Index, flow: Flow, src: _End, dst: _End, p: Packet,
@@ -929,7 +922,7 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
         "0.0.0.0" if family == 4 else "::")
     p = _first_packet(flow, src.address, placeholder, family)
     conn = _Conn()
-    fwd = _Walk(ix, "forward", all_blockers, conn, dst)
+    fwd = _Walk(ix, "forward", all_blockers, conn)
     if not dst.address:
         why = f"{dst.label}: it cannot be reached from {src.label} (V64)"
         fwd.hops.append(Hop("instance", flow.dst, DENY, why,
@@ -942,7 +935,7 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
     if src.kind == "eni" and src.eni is not None and _is_resolver(ix, src.eni.vpc, p.dst):
         return _resolver_trace(ix, flow, src, dst, p, all_blockers)
     _walk(fwd, src, p)
-    ret = _Walk(ix, "return", all_blockers, conn, src)
+    ret = _Walk(ix, "return", all_blockers, conn)
     ret.mute = bool(fwd.blockers)
     delivered = fwd.delivered
     if delivered is not None:

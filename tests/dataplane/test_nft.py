@@ -43,3 +43,25 @@ def test_rulesets_replace_their_table_atomically() -> None:
         if n.nft:
             first = n.nft.splitlines()[:2]
             assert first[1] == "delete " + first[0]
+
+
+def _peered(status: str) -> dict[str, object]:
+    """VPC a's group w admits tcp 22 from group x of VPC b, peered by ``status``."""
+    def vpc(name: str, cidr: str, sg: dict[str, object], inst: str) -> dict[str, object]:
+        return {"name": name, "cidr_blocks": [cidr],
+                "subnets": [{"name": "s", "cidr": cidr.replace("0.0/16", "1.0/24")}],
+                "security_groups": [sg],
+                "instances": [{"name": inst, "subnet": "s", "security_groups": [sg["name"]]}]}
+    w = {"name": "w", "ingress": [{"protocol": "tcp", "ports": 22,
+                                   "source_group": {"vpc": "b", "name": "x"}}]}
+    return {"vpcs": [vpc("a", "10.0.0.0/16", w, "ia"), vpc("b", "10.1.0.0/16", {"name": "x"}, "ib")],
+            "peerings": [{"name": "p", "requester": "a", "accepter": "b", "status": status}]}
+
+
+def test_sg_reference_across_a_deleted_peering_is_stale_V44_V45() -> None:
+    from netemu.vpc.load import load_topology
+    live = plan.build(load_topology(_peered("active")), P).namespace(P + "i-a.ia").nft
+    assert "set group_b_x { type ipv4_addr; elements = { 10.1.1.4 }; }" in live  # V44
+    assert "ip saddr @group_b_x tcp dport 22 accept" in live
+    stale = plan.build(load_topology(_peered("deleted")), P).namespace(P + "i-a.ia").nft
+    assert "group_b_x" not in stale and "dport 22" not in stale  # V45: matches nothing

@@ -140,3 +140,22 @@ def test_resolv_conf_points_at_the_vpc_resolver_V15(lab_deployment: Deployment) 
     from pathlib import Path
     text = Path("/etc/netns", lab_deployment.node_ns("app/web1"), "resolv.conf").read_text()
     assert "nameserver 10.0.0.2" in text
+
+
+@pytest.mark.parametrize("sdc", [False, True], ids=["appliance-forwards", "source-dest-check-on"])
+@pytest.mark.parametrize("proto", ["tcp", "udp"])
+def test_gateway_route_table_steers_igw_ingress_through_the_appliance_V27(
+        deploy_module: Callable[..., Deployment], sdc: bool, proto: str) -> None:
+    """client -> web1's public address: the IGW's gateway route table sends it to fw1 first. With
+    fw1's source/destination check on, fw1 drops it (the request never reaches web1), in the
+    model and in the kernel."""
+    from tests.dataplane.topos import inspection
+    dep = deploy_module(inspection(source_dest_check=sdc))
+    tr = trace(dep.topology, Flow("client", "web1", proto, 443))
+    assert tr.reachable is not sdc and tr.forward_reachable is not sdc
+    assert ("route-table", "ingress") in [(h.component, h.name) for h in tr.hops]
+    got = probe(dep.node_ns("client"), dep.node_ns("insp/web1"), "198.51.100.70", proto, 443)
+    assert got.forward == tr.forward_reachable, f"kernel forward {got.forward}, trace {tr.forward_reachable}"
+    assert got.reply == tr.reachable
+    if got.forward:
+        assert got.seen_from == "203.0.113.50"  # forwarded as it is by fw1

@@ -117,3 +117,16 @@ def test_transit_gateway_tables_per_az_and_static_beats_propagated_V76_V78() -> 
     hub = d.namespace(P + "tgw-hub")
     spokes = {r.dst: r for r in hub.routes if r.table != plan.EDGE_TABLE and r.kind == "blackhole"}
     assert "10.2.0.0/16" in spokes  # the static blackhole beats prod's propagated route (V76, V77)
+
+
+def test_igw_ingress_follows_the_gateway_route_table_V27() -> None:
+    from tests.dataplane.topos import inspection
+    d = plan.build(inspection(), P)
+    rules = {r.iif: r.table for r in d.namespace(P + "r-insp").rules}
+    assert rules["igw0"] == plan.GATEWAY_TABLE
+    gw = routes(d, "r-insp", plan.GATEWAY_TABLE)
+    assert (gw["10.70.1.0/24"].via, gw["10.70.1.0/24"].dev) == ("10.70.0.10", bridge(d, "insp", "fw"))
+    assert gw["10.70.0.0/24"].dev == bridge(d, "insp", "fw") and gw["10.70.0.0/24"].via is None
+    assert gw["0.0.0.0/0"].kind == "blackhole"  # nothing outside the VPC
+    assert rules["igw0"] != plan.EDGE_TABLE and plan.EDGE_TABLE not in {
+        r.table for r in d.namespace(P + "r-insp").rules}

@@ -191,3 +191,35 @@ def middlebox(source: str = "middlebox", source_dest_check: bool = False) -> Top
         ),
     )
     return Topology(region="us-east-1", vpcs=(vpc,), source=source)
+
+
+def inspection(source_dest_check: bool = False) -> Topology:
+    """Ingress inspection (V27): the gateway route table edge-associated with the IGW sends
+    traffic for subnet ``web`` to the appliance ``fw1`` (subnet ``fw``); web's replies go back
+    through it by web's route table."""
+    from netemu.vpc.load import load_topology
+
+    any_in = [{"protocol": "all", "cidr": "0.0.0.0/0"}]
+    web_in = [{"protocol": p, "ports": 443, "cidr": "0.0.0.0/0"} for p in ("tcp", "udp")]
+    return load_topology({
+        "region": "us-east-1",
+        "vpcs": [{
+            "name": "insp", "cidr_blocks": ["10.70.0.0/16"], "internet_gateway": True,
+            "subnets": [{"name": "fw", "cidr": "10.70.0.0/24", "route_table": "fw"},
+                        {"name": "web", "cidr": "10.70.1.0/24", "route_table": "web"}],
+            "route_tables": [
+                {"name": "ingress", "edge_associations": ["internet_gateway"],
+                 "routes": [{"destination": "10.70.1.0/24", "target": {"instance": "fw1"}}]},
+                {"name": "fw", "routes": [{"destination": "0.0.0.0/0", "target": "internet_gateway"}]},
+                {"name": "web", "routes": [{"destination": "0.0.0.0/0", "target": {"instance": "fw1"}}]},
+            ],
+            "security_groups": [{"name": "fw", "ingress": any_in}, {"name": "web", "ingress": web_in}],
+            "instances": [
+                {"name": "fw1", "subnet": "fw", "private_ip": "10.70.0.10", "security_groups": ["fw"],
+                 "source_dest_check": source_dest_check},
+                {"name": "web1", "subnet": "web", "private_ip": "10.70.1.10", "public_ip": "198.51.100.70",
+                 "security_groups": ["web"]},
+            ],
+        }],
+        "internet": {"hosts": [{"name": "client", "ip": "203.0.113.50"}]},
+    }, "inspection")
