@@ -82,11 +82,16 @@ def probe_raw(src_ns: str, dst_ns: str, dst_ip: str, protocol: int, timeout: flo
     peer answers an unknown protocol)."""
     server = subprocess.Popen(["ip", "netns", "exec", dst_ns, sys.executable, "-c", RAW_SERVER, str(protocol),
                                str(timeout)], stdout=subprocess.PIPE, text=True)
-    assert server.stdout is not None
-    assert server.stdout.readline().strip() == "ready"
-    subprocess.run(["ip", "netns", "exec", src_ns, sys.executable, "-c", RAW_CLIENT, str(protocol), dst_ip],
-                   capture_output=True, text=True, timeout=30, check=True)
-    out, _ = server.communicate(timeout=10)
+    try:
+        assert server.stdout is not None
+        assert server.stdout.readline().strip() == "ready"
+        subprocess.run(["ip", "netns", "exec", src_ns, sys.executable, "-c", RAW_CLIENT, str(protocol),
+                        dst_ip], capture_output=True, text=True, timeout=30, check=True)
+        out, _ = server.communicate(timeout=10)
+    finally:
+        if server.poll() is None:   # the client failed: stop the server we started, by its PID
+            server.kill()
+            server.wait()
     line = out.strip().splitlines()[-1] if out.strip() else ""
     forward = line.startswith("got")
     return Verdict(forward, False, line.split()[1] if forward else None)
