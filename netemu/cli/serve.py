@@ -112,10 +112,18 @@ async def run_server(args: argparse.Namespace, serving: Any,
         ready(server)
     tasks = [asyncio.create_task(job(args, server)) for job in BACKGROUND]
     try:
+        # Background jobs run until cancelled; one that fails (e.g. --api already in use)
+        # stops the server with its error instead of leaving it running without that job.
+        if tasks:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()
         await asyncio.Event().wait()
     finally:
         for task in tasks:
             task.cancel()
+        # wait for them: the health job stops its probe worker process on cancellation
+        await asyncio.gather(*tasks, return_exceptions=True)
         await server.close()
 
 
@@ -143,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         _event_loop_runner(args.loop)(run_server(args, serving))
     except OSError as exc:
-        print(f"netemu: cannot listen on {args.listen}: {exc.strerror or exc}", file=sys.stderr)
+        where = exc.filename or args.listen   # the failing address, when not --listen's
+        print(f"netemu: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except ValueError as exc:
         print(f"netemu: {exc}", file=sys.stderr)
