@@ -22,6 +22,7 @@ from typing import Any
 
 import netemu
 from netemu.errors import LoadError
+from netemu.health import DEFAULT_API
 
 DEFAULT_ZONES = Path(netemu.__file__).resolve().parent.parent / "zones"
 DEFAULT_LISTEN = "127.0.0.1:1053"
@@ -59,9 +60,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--geo", metavar="FILE",
                    help="client location overrides, applied before the embedded geo database: "
                         "a YAML list of {cidr, country, subdivision?, latitude?, longitude?}")
-    p.add_argument("--api", default="127.0.0.1:4580", metavar="HOST:PORT",
+    p.add_argument("--api", default=DEFAULT_API, metavar="HOST:PORT",
                    help="control channel for `netemu health` and `netemu alarm set` "
-                        "(default 127.0.0.1:4580)")
+                        f"(default {DEFAULT_API})")
     p.add_argument("--time-scale", type=_positive, default=1.0, metavar="F",
                    help="multiply every health-check interval and timeout by F "
                         "(0.1: a 10 s interval becomes 1 s)")

@@ -12,14 +12,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from netemu.errors import LoadError, Problem
+from netemu.health import DEFAULT_API
 from netemu.health.checker import HealthChecker
 from netemu.health.control import ControlServer, Handler, health_routes
 from netemu.route53.health import HealthSnapshot, validate_health_checks
 from netemu.route53.model import ZoneSet
 
 log = logging.getLogger("netemu.health")
-
-DEFAULT_API = "127.0.0.1:4580"
 
 
 def check_health_config(zones: ZoneSet, source: str, strict_aws: bool = False) -> None:
