@@ -88,12 +88,16 @@ def serve(zone_dir: Path, dns_port: int, api_port: int, log: Path) -> subprocess
            "--listen", f"127.0.0.1:{dns_port}", "--api", f"127.0.0.1:{api_port}",
            "--time-scale", "0.1", "--no-query-log"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=log.open("wb"))
-    pin(proc.pid, "server")
-    wait_for_dns(dns_port, "www.bench.example.org", proc)
-    for child in children(proc.pid):      # the probe worker
-        pin(child, "rest")
+    with log.open("wb") as sink:          # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sink)
+    try:
+        pin(proc.pid, "server")
+        wait_for_dns(dns_port, "www.bench.example.org", proc)
+        for child in children(proc.pid):      # the probe worker
+            pin(child, "rest")
+    except BaseException:                 # never leave a server behind (stopped by its PID)
+        stop(proc)
+        raise
     return proc
 
 
@@ -205,8 +209,7 @@ def main() -> int:
                     stop(proc)
         healthy_log = (tmp / "with.log").read_text(errors="replace")
     finally:
-        web.send_signal(signal.SIGINT)
-        web.wait(10)
+        stop(web)
 
     with_qps = statistics.median(rates["with"])
     without_qps = statistics.median(rates["without"])

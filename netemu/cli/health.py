@@ -12,8 +12,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-DEFAULT_API = "127.0.0.1:4580"
-ALARM_STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
+from netemu.health import DEFAULT_API
+from netemu.route53.health import ALARM_STATES
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import netemu
 from netemu.errors import LoadError
+from netemu.health import DEFAULT_API
 
 DEFAULT_ZONES = Path(netemu.__file__).resolve().parent.parent / "zones"
 DEFAULT_LISTEN = "127.0.0.1:1053"
@@ -59,9 +60,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--geo", metavar="FILE",
                    help="client location overrides, applied before the embedded geo database: "
                         "a YAML list of {cidr, country, subdivision?, latitude?, longitude?}")
-    p.add_argument("--api", default="127.0.0.1:4580", metavar="HOST:PORT",
+    p.add_argument("--api", default=DEFAULT_API, metavar="HOST:PORT",
                    help="control channel for `netemu health` and `netemu alarm set` "
-                        "(default 127.0.0.1:4580)")
+                        f"(default {DEFAULT_API})")
     p.add_argument("--time-scale", type=_positive, default=1.0, metavar="F",
                    help="multiply every health-check interval and timeout by F "
                         "(0.1: a 10 s interval becomes 1 s)")
@@ -112,10 +113,18 @@ async def run_server(args: argparse.Namespace, serving: Any,
         ready(server)
     tasks = [asyncio.create_task(job(args, server)) for job in BACKGROUND]
     try:
+        # Background jobs run until cancelled; one that fails (e.g. --api already in use)
+        # stops the server with its error instead of leaving it running without that job.
+        if tasks:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()
         await asyncio.Event().wait()
     finally:
         for task in tasks:
             task.cancel()
+        # wait for them: the health job stops its probe worker process on cancellation
+        await asyncio.gather(*tasks, return_exceptions=True)
         await server.close()
 
 
@@ -143,7 +152,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         _event_loop_runner(args.loop)(run_server(args, serving))
     except OSError as exc:
-        print(f"netemu: cannot listen on {args.listen}: {exc.strerror or exc}", file=sys.stderr)
+        where = exc.filename or args.listen   # the failing address, when not --listen's
+        print(f"netemu: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except ValueError as exc:
         print(f"netemu: {exc}", file=sys.stderr)

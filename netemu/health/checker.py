@@ -69,8 +69,7 @@ class HealthChecker:
     async def start(self) -> None:
         """Publish the first snapshot and start probing (inside a running event loop)."""
         self.publish(self.snapshot)
-        probed = [c for c in self.checks
-                  if c.config.type in rules.ENDPOINT_TYPES and not c.config.disabled]
+        probed = [c for c in self.checks if rules.probed(c.config)]
         if not probed:
             return
         if self.prober == "process":

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
 from netemu.health.checker import HealthChecker
-
-log = logging.getLogger("netemu.api")
-
+from netemu.route53.health import status_word
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +51,8 @@ def health_routes(checker: HealthChecker) -> Handler:
                 return 405, {"error": "use GET"}
             snap = checker.report()
             return 200, {"health_checks": [
-                {"id": r.check_id, "type": r.type, "status": "Healthy" if r.healthy else
-                 "Unhealthy", "since": r.since, "last_observation": r.observation,
-                 "checked_at": r.checked_at}
+                {"id": r.check_id, "type": r.type, "status": status_word(r.healthy),
+                 "since": r.since, "last_observation": r.observation, "checked_at": r.checked_at}
                 for r in snap.reports.values()]}
         if path == "/_netemu/alarms" and method == "GET":
             return 200, {"alarms": dict(checker.alarm_states())}

@@ -3,7 +3,7 @@ Route 53's limits (R74, R75) multiplied by ``time_scale``.
 
 - HTTP(S): TCP connect (and TLS handshake) within 4 s, then an HTTP status line within 2 s;
   healthy for 200-399. HTTPS never validates certificates. Response headers must be valid
-  (``name: value``).
+  (``name: value``) and arrive within 2 s after the status line.
 - *_STR_MATCH: also the body must arrive within 2 s after the status line and the search string
   (case-sensitive) must lie entirely within its first 5,120 bytes.
 - TCP: connect within 10 s.
@@ -155,14 +155,16 @@ async def _http(ip: str, port: int, config: HealthCheckConfig, scale: float) -> 
         code = int(match.group(1))
         if not 200 <= code <= 399:
             return Observation(False, f"HTTP {code} from {where}", time.time())
-        if config.type not in STRING_MATCH_TYPES:
-            return Observation(True, f"HTTP {code} from {where}", time.time())
+        matching = config.type in STRING_MATCH_TYPES
         try:
             async with asyncio.timeout(answer_within):
-                body = await _headers_and_body(reader, where)
+                headers = await _headers(reader, where)      # R74: valid headers, every type
+                body = await _read_body(reader, headers, SEARCH_WINDOW_BYTES) if matching else b""
         except TimeoutError:
-            raise ProbeFailure(f"HTTP {code} from {where}, body not received within "
-                               f"{_secs(answer_within)}") from None
+            raise ProbeFailure(f"HTTP {code} from {where}, {'body' if matching else 'headers'} "
+                               f"not received within {_secs(answer_within)}") from None
+        if not matching:
+            return Observation(True, f"HTTP {code} from {where}", time.time())
         needle = (config.search_string or "").encode("utf-8")
         if needle in body[:SEARCH_WINDOW_BYTES]:
             return Observation(True, f"HTTP {code} from {where}, search string found",
@@ -173,7 +175,8 @@ async def _http(ip: str, port: int, config: HealthCheckConfig, scale: float) -> 
         _close(writer)
 
 
-async def _headers_and_body(reader: asyncio.StreamReader, where: str) -> bytes:
+async def _headers(reader: asyncio.StreamReader, where: str) -> dict[bytes, bytes]:
+    """The response headers (names lower-cased); an invalid line fails the probe (R74)."""
     headers: dict[bytes, bytes] = {}
     while True:
         line = await reader.readline()
@@ -183,7 +186,7 @@ async def _headers_and_body(reader: asyncio.StreamReader, where: str) -> bytes:
             raise ProbeFailure(f"invalid HTTP header from {where}: {line[:60]!r}")
         name, _, value = line.partition(b":")
         headers[name.strip().lower()] = value.strip()
-    return await _read_body(reader, headers, SEARCH_WINDOW_BYTES)
+    return headers
 
 
 async def _tcp(ip: str, port: int, config: HealthCheckConfig, scale: float) -> Observation:

@@ -12,14 +12,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from netemu.errors import LoadError, Problem
+from netemu.health import DEFAULT_API
 from netemu.health.checker import HealthChecker
 from netemu.health.control import ControlServer, Handler, health_routes
 from netemu.route53.health import HealthSnapshot, validate_health_checks
 from netemu.route53.model import ZoneSet
 
 log = logging.getLogger("netemu.health")
-
-DEFAULT_API = "127.0.0.1:4580"
 
 
 def check_health_config(zones: ZoneSet, source: str, strict_aws: bool = False) -> None:
@@ -32,13 +31,16 @@ def check_health_config(zones: ZoneSet, source: str, strict_aws: bool = False) -
 
 
 def parse_address(text: str, default_port: int = 4580) -> tuple[str, int]:
-    """``HOST:PORT`` (``[v6]:PORT``), ``HOST`` or ``:PORT``."""
+    """``HOST:PORT`` (``[v6]:PORT``), ``HOST`` or ``:PORT``; raises ValueError naming --api."""
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
-        return host, int(rest.lstrip(":") or default_port)
-    host, sep, port = text.rpartition(":")
-    if not sep:
-        return text, default_port
+        port = rest.lstrip(":") or str(default_port)
+    else:
+        host, sep, port = text.rpartition(":")
+        if not sep:
+            host, port = text, str(default_port)
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"--api wants HOST:PORT, got '{text}'")
     return host or "127.0.0.1", int(port)
 
 
@@ -53,10 +55,19 @@ class HealthService:
         self.control = ControlServer([health_routes(self.checker), *extra_routes])
 
     async def start(self) -> None:
+        """Start both; on failure (the --api address is in use) stop what was started and
+        raise OSError whose ``filename`` is the --api address."""
         await self.checker.start()
         if self.api:
-            host, port = parse_address(self.api)
-            await self.control.start(host, port)
+            try:
+                host, port = parse_address(self.api)
+                await self.control.start(host, port)
+            except OSError as exc:
+                await self.stop()
+                raise OSError(exc.errno, exc.strerror or str(exc), self.api) from exc
+            except BaseException:
+                await self.stop()
+                raise
             log.info("control channel on http://%s:%d/_netemu/ (%d health checks, time scale %g)",
                      host, port, len(self.checker.checks), self.checker.time_scale)
 
@@ -75,7 +86,7 @@ async def serve_health(args: argparse.Namespace, server: Any) -> None:
     service = HealthService(server.serving.zoneset, publish,
                             time_scale=getattr(args, "time_scale", 1.0),
                             api=getattr(args, "api", DEFAULT_API))
-    await service.start()
+    await service.start()     # stops what it started if it fails
     try:
         await asyncio.Event().wait()
     finally:

@@ -97,11 +97,14 @@ async def _worker_main() -> None:
 
 
 def main() -> None:
+    run: Callable[[Any], Any] = asyncio.run
     try:
         import uvloop
-        uvloop.run(_worker_main())
+        run = uvloop.run
     except ImportError:
-        asyncio.run(_worker_main())
+        pass
+    try:
+        run(_worker_main())
     except (KeyboardInterrupt, BrokenPipeError):
         pass
 

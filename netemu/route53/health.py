@@ -122,6 +122,12 @@ def checker_regions(config: HealthCheckConfig) -> tuple[str, ...]:
     return config.regions or CHECKER_REGIONS
 
 
+def probed(config: HealthCheckConfig) -> bool:
+    """Whether checkers send requests: endpoint checks only, and not while Disabled (Route 53
+    stops checking a disabled check; it is healthy, R81)."""
+    return config.type in ENDPOINT_TYPES and not config.disabled
+
+
 # --- the threshold table (R76) ----------------------------------------------------------------
 
 HEALTHY, UNHEALTHY = True, False

@@ -25,3 +25,24 @@ def test_port_in_use() -> None:
         result = run_netemu("serve", "--listen", f"127.0.0.1:{port}", timeout=30)
     assert result.returncode == 1 and "cannot listen" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_api_port_in_use() -> None:
+    """The health job's control channel cannot bind: serve stops with one line, not silently
+    serving DNS without it (and its probe worker is stopped with it)."""
+    dns, api = free_port(), free_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", api))
+        taken.listen(1)
+        result = run_netemu("serve", "--listen", f"127.0.0.1:{dns}", "--api",
+                            f"127.0.0.1:{api}", timeout=30)
+    assert result.returncode == 1, result.stderr
+    assert f"cannot listen on 127.0.0.1:{api}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_api_address() -> None:
+    result = run_netemu("serve", "--listen", f"127.0.0.1:{free_port()}", "--api", "localhost:x",
+                        timeout=30)
+    assert result.returncode == 2 and "--api wants HOST:PORT, got 'localhost:x'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -203,14 +203,19 @@ async def test_a_dead_worker_is_replaced(web: Endpoint, caplog) -> None:  # type
         await asyncio.sleep(INTERVAL)
         first.kill()                      # the worker this checker started, by its PID
         await first.wait()
+        killed = time.time()              # no result of the dead worker is stamped after this
         loop = asyncio.get_running_loop()
-        killed_at = loop.time()
-        while worker.proc is first or not web.requests or loop.time() - killed_at < 2.5:
-            if loop.time() - killed_at > 10:
-                pytest.fail("no new worker within 10 s")
+        deadline = loop.time() + 10       # generous: worker restart delay plus Python start-up
+
+        def probed_since_kill() -> bool:
+            checked = checker.report().reports["w"].checked_at
+            return checked is not None and checked > killed
+
+        while worker.proc is first or not probed_since_kill():
+            if loop.time() > deadline:
+                pytest.fail("no probe from a new worker within 10 s")
             await asyncio.sleep(0.1)
-        checked = checker.report().reports["w"].checked_at
-        assert checked is not None and checked > time.time() - 1.5 * INTERVAL - 0.5
+        assert worker.proc.returncode is None
         assert any("starting a new one" in r.getMessage() for r in caplog.records)
     finally:
         await checker.stop()

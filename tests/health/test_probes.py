@@ -36,7 +36,8 @@ def cfg(port: int, type: str = "HTTP", path: str | None = "/ok", **kw: object) -
     ("/fail", False, "HTTP 500 from 127.0.0.1:{port}"),         # 5xx
     ("/notfound", False, "HTTP 404 from 127.0.0.1:{port}"),
     ("/slow", False, "no HTTP status from 127.0.0.1:{port} within 0.2 s"),  # R74: 2 s x 0.1
-    ("/badheader", True, "HTTP 200 from 127.0.0.1:{port}"),     # headers read only for strings
+    ("/badheader", False, "invalid HTTP header from 127.0.0.1:{port}: "
+                          "b'this is not a header\\r\\n'"),      # R74: RFC 7230 headers
 ])
 async def test_http_R74(web: Endpoint, path: str, passed: bool, detail: str) -> None:
     obs = await probe(cfg(web.port, path=path), SCALE)

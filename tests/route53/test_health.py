@@ -19,6 +19,7 @@ from netemu.route53.health import (
     observe,
     observe_alarm,
     observe_regions,
+    probed,
     resource_path,
     status,
     step,
@@ -101,6 +102,18 @@ def test_new_inverted_disabled_R80_R81(kw: dict[str, bool], results: str, expect
     for r in results:
         state = observe(state, OK if r == "+" else BAD, config)
     assert status(HealthCheck("hc", config), state) is expected
+
+
+@pytest.mark.parametrize("config, expected", [
+    (http(), True),
+    (http(type="TCP"), True),
+    (http(disabled=True), False),                                  # R81: not checked
+    (HealthCheckConfig(type="CALCULATED", health_threshold=1), False),
+    (HealthCheckConfig(type="CLOUDWATCH_METRIC",
+                       alarm_identifier=AlarmIdentifier("us-east-1", "x")), False),
+])
+def test_which_checks_are_probed_R81(config: HealthCheckConfig, expected: bool) -> None:
+    assert probed(config) is expected
 
 
 # --- checker regions (R77) ----------------------------------------------------------------------
