@@ -81,12 +81,8 @@ def build_serving(args: argparse.Namespace) -> Any:
     from netemu.dns.handler import build_serving as compile_serving
     from netemu.route53.load import load_zone_files
 
-    from netemu.health.service import check_health_config
-
-    paths = args.zones or [DEFAULT_ZONES]
-    zoneset = load_zone_files(paths)   # every health-check rule but AWS's address refusal
-    if getattr(args, "strict_aws", False):
-        check_health_config(zoneset, ", ".join(map(str, paths)), strict_aws=True)
+    zoneset = load_zone_files(args.zones or [DEFAULT_ZONES],
+                              strict_aws=getattr(args, "strict_aws", False))
     serving = compile_serving(zoneset)
     if getattr(args, "geo", None):
         from dataclasses import replace

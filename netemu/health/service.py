@@ -11,23 +11,13 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from netemu.errors import LoadError, Problem
 from netemu.health import DEFAULT_API
 from netemu.health.checker import HealthChecker
 from netemu.health.control import ControlServer, Handler, health_routes
-from netemu.route53.health import HealthSnapshot, validate_health_checks
+from netemu.route53.health import HealthSnapshot
 from netemu.route53.model import ZoneSet
 
 log = logging.getLogger("netemu.health")
-
-
-def check_health_config(zones: ZoneSet, source: str, strict_aws: bool = False) -> None:
-    """Set-level health-check rules (children exist, no calculated child, R82) and, with
-    ``strict_aws``, AWS's refusal of private and loopback endpoints (R84). Raises LoadError."""
-    problems = [Problem(source, f"HealthChecks[{cid}]", code, message)
-                for cid, code, message in validate_health_checks(zones.health_checks, strict_aws)]
-    if problems:
-        raise LoadError(problems)
 
 
 def parse_address(text: str, default_port: int = 4580) -> tuple[str, int]:

@@ -100,8 +100,10 @@ def expand(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def load_zone_files(paths: Iterable[str | Path]) -> ZoneSet:
-    """Read and validate zone files (files or folders) into one ZoneSet; raise LoadError."""
+def load_zone_files(paths: Iterable[str | Path], strict_aws: bool = False) -> ZoneSet:
+    """Read and validate zone files (files or folders) into one ZoneSet; raise LoadError.
+    ``strict_aws`` also refuses health checks of private and loopback endpoints, as AWS does
+    (R84; netemu allows them by default)."""
     problems: list[Problem] = []
     files: list[_File] = []
     for path in expand(paths):
@@ -112,7 +114,7 @@ def load_zone_files(paths: Iterable[str | Path]) -> ZoneSet:
             continue
         if parsed is not None:
             files.append(parsed)
-    zoneset = _build_safely(files, problems)
+    zoneset = _build_safely(files, problems, strict_aws)
     if problems:
         raise LoadError(problems)
     return zoneset
@@ -137,9 +139,10 @@ def load_zone_text(text: str, source: str = "<zone>") -> ZoneSet:
     return zoneset
 
 
-def _build_safely(files: Sequence[_File], problems: list[Problem]) -> ZoneSet:
+def _build_safely(files: Sequence[_File], problems: list[Problem],
+                  strict_aws: bool = False) -> ZoneSet:
     try:
-        return build_zoneset(files, problems)
+        return build_zoneset(files, problems, strict_aws)
     except Exception as exc:  # a bug in a rule (or a policy's rule) must not become a traceback
         where = ", ".join(f.source for f in files) or "<zones>"
         problems.append(Problem(where, "", "InternalError", f"{type(exc).__name__}: {exc}"))
@@ -487,7 +490,8 @@ def _cidr_collection(raw: Any) -> CidrCollection:
 # --- building and validating the set -----------------------------------------------------------
 
 
-def build_zoneset(files: Sequence[_File], problems: list[Problem]) -> ZoneSet:
+def build_zoneset(files: Sequence[_File], problems: list[Problem],
+                  strict_aws: bool = False) -> ZoneSet:
     checks: dict[str, HealthCheck] = {}
     sources: dict[str, str] = {}
     collections: dict[str, CidrCollection] = {}
@@ -508,7 +512,7 @@ def build_zoneset(files: Sequence[_File], problems: list[Problem]) -> ZoneSet:
                 continue
             collections[cc.id] = cc
     # each check's own rules and the rules across checks (children exist, no calculated child)
-    for cid, code, message in health.validate_health_checks(checks.values()):
+    for cid, code, message in health.validate_health_checks(checks.values(), strict_aws):
         problems.append(Problem(sources[cid], f"HealthChecks[{cid}]", code, message))
     zones: list[HostedZone] = []
     seen: dict[tuple[str, bool], list[HostedZone]] = defaultdict(list)

@@ -34,6 +34,15 @@ def test_strict_aws_refuses_loopback_R84(tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
+def test_strict_aws_names_the_file_inside_a_folder_R84(tmp_path: Path) -> None:
+    """Every error names its file, also when serve was given a folder."""
+    (tmp_path / "opts.yaml").write_text(ZONE % "")
+    done = run_netemu("serve", "--zones", str(tmp_path), "--listen", f"127.0.0.1:{free_port()}",
+                      "--api", f"127.0.0.1:{free_port()}", "--strict-aws", timeout=30)
+    assert done.returncode == 1
+    assert f"{tmp_path / 'opts.yaml'}: HealthChecks[local]: InvalidInput:" in done.stderr
+
+
 def test_calculated_children_must_exist_and_not_be_calculated_R82(tmp_path: Path) -> None:
     extra = """  - Id: both
     HealthCheckConfig: {Type: CALCULATED, HealthThreshold: 1, ChildHealthChecks: [local, ghost]}
