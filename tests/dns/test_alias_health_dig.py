@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tests.health.endpoints import Endpoint
-from tests.helpers import ROOT, free_port
+from tests.health.live import LiveServer, live_serve
 
 SCALE = 0.1
 INTERVAL = 10 * SCALE
@@ -66,37 +64,6 @@ ResourceRecordSets:
 FRANCE = "+subnet=90.0.0.0/16"  # FR in the embedded database
 
 
-class Server:
-    def __init__(self, proc: asyncio.subprocess.Process, dns: int) -> None:
-        self.proc, self.dns = proc, dns
-
-    async def dig(self, name: str, *opts: str) -> set[str]:
-        p = await asyncio.create_subprocess_exec(
-            "dig", "@127.0.0.1", "-p", str(self.dns), name, "A", "+short", "+time=1",
-            "+tries=1", *opts, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
-        out, _ = await p.communicate()
-        return {ln.strip() for ln in out.decode().splitlines() if ln.strip()[:1].isdigit()}
-
-    async def seen(self, name: str, *opts: str, n: int = 16) -> set[str]:
-        """Every address answered over ``n`` queries (weighted answers vary)."""
-        out: set[str] = set()
-        for _ in range(n):
-            out |= await self.dig(name, *opts)
-        return out
-
-    async def until(self, name: str, want: set[str], *opts: str) -> float:
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        got: set[str] = set()
-        while loop.time() - start <= BOUND:
-            # 16 draws: a healthy 50/50 member is missed with probability 2**-16
-            got = await self.seen(name, *opts, n=16)
-            if got == want:
-                return loop.time() - start
-            await asyncio.sleep(0.1)
-        pytest.fail(f"{name}: wanted {sorted(want)} within {BOUND:.1f} s, last {sorted(got)}")
-
-
 @pytest.fixture
 async def blue() -> AsyncIterator[Endpoint]:
     ep = await Endpoint().start()
@@ -112,35 +79,14 @@ async def green() -> AsyncIterator[Endpoint]:
 
 
 @pytest.fixture
-async def server(blue: Endpoint, green: Endpoint, tmp_path: Path) -> AsyncIterator[Server]:
+async def server(blue: Endpoint, green: Endpoint, tmp_path: Path) -> AsyncIterator[LiveServer]:
     zone = tmp_path / "ah.yaml"
     zone.write_text(ZONE.format(blue=blue.port, green=green.port, threshold=THRESHOLD))
-    dns = free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "netemu", "serve", "--zones", str(zone),
-        "--listen", f"127.0.0.1:{dns}", "--api", f"127.0.0.1:{free_port()}",
-        "--time-scale", str(SCALE), cwd=ROOT, stdout=log, stderr=log)
-    srv = Server(proc, dns)
-    try:
-        for _ in range(100):
-            if proc.returncode is not None or await srv.dig("www.ah.example.org"):
-                break
-            await asyncio.sleep(0.1)
-        assert proc.returncode is None, (tmp_path / "serve.log").read_text()
+    async with live_serve(zone, tmp_path, "www.ah.example.org", SCALE) as srv:
         yield srv
-    finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGINT)  # stopped by the PID we started
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except asyncio.TimeoutError:
-                proc.kill()
-                await proc.wait()
-        log.close()
 
 
-async def test_alias_evaluate_target_health_over_dns(server: Server, blue: Endpoint,
+async def test_alias_evaluate_target_health_over_dns(server: LiveServer, blue: Endpoint,
                                                      green: Endpoint) -> None:
     pool = {"192.0.2.61", "192.0.2.62"}
     assert await server.seen("www.ah.example.org") == pool          # R80: healthy at start
@@ -148,13 +94,13 @@ async def test_alias_evaluate_target_health_over_dns(server: Server, blue: Endpo
     await asyncio.sleep(INTERVAL)
 
     await blue.stop()        # one pool member down: the alias stays healthy (R38)
-    took = await server.until("www.ah.example.org", {"192.0.2.62"})
+    took = await server.until("www.ah.example.org", {"192.0.2.62"}, BOUND, n=16)
     print(f"blue left the pool after {took:.2f} s (bound {BOUND:.1f} s)")
     assert await server.seen("edge.ah.example.org") == {"192.0.2.62"}          # chain (R53)
     assert await server.seen("geo.ah.example.org", FRANCE) == {"192.0.2.62"}
 
     await green.stop()       # every member down: the alias PRIMARY is unhealthy (R38, R52)
-    took = await server.until("www.ah.example.org", {"192.0.2.200"})
+    took = await server.until("www.ah.example.org", {"192.0.2.200"}, BOUND, n=16)
     print(f"failover to SECONDARY after {took:.2f} s (bound {BOUND:.1f} s)")
     assert await server.seen("edge.ah.example.org") == {"192.0.2.200"}
     # the FR alias is unhealthy: geolocation walks up to the default (R62)
@@ -163,5 +109,5 @@ async def test_alias_evaluate_target_health_over_dns(server: Server, blue: Endpo
     port = blue.port
     await blue.start()       # back: the PRIMARY alias answers again
     assert blue.port == port
-    took = await server.until("www.ah.example.org", {"192.0.2.61"})
+    took = await server.until("www.ah.example.org", {"192.0.2.61"}, BOUND, n=16)
     print(f"back to PRIMARY after {took:.2f} s (bound {BOUND:.1f} s)")

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tests.health.endpoints import Endpoint
-from tests.helpers import ROOT, free_port, run_netemu
+from tests.health.live import LiveServer, live_serve
+from tests.helpers import run_netemu
 
 SCALE = 0.1
 INTERVAL = 10 * SCALE        # seconds between probes
@@ -60,36 +59,6 @@ ResourceRecordSets:
 """
 
 
-class Server:
-    def __init__(self, proc: asyncio.subprocess.Process, dns: int, api: int, log: Path) -> None:
-        self.proc, self.dns, self.api, self.log = proc, dns, api, log
-
-    def changes(self, check_id: str) -> list[str]:
-        """The state changes the server logged for one check."""
-        prefix = f"health-check {check_id}: "
-        return [line[line.index(prefix):] for line in self.log.read_text().splitlines()
-                if prefix in line]
-
-    async def dig(self, name: str) -> list[str]:
-        p = await asyncio.create_subprocess_exec(
-            "dig", "@127.0.0.1", "-p", str(self.dns), name, "A", "+short", "+time=1",
-            "+tries=1", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
-        out, _ = await p.communicate()
-        return sorted(line.strip() for line in out.decode().splitlines()
-                      if line.strip() and not line.startswith(";"))
-
-    async def until(self, name: str, want: list[str], within: float) -> float:
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        got: list[str] = []
-        while loop.time() - start <= within:
-            got = await self.dig(name)
-            if got == want:
-                return loop.time() - start
-            await asyncio.sleep(0.1)
-        pytest.fail(f"{name}: wanted {want} within {within:.1f} s, last answer {got}")
-
-
 @pytest.fixture
 async def web() -> AsyncIterator[Endpoint]:
     ep = await Endpoint().start()
@@ -98,45 +67,24 @@ async def web() -> AsyncIterator[Endpoint]:
 
 
 @pytest.fixture
-async def server(web: Endpoint, tmp_path: Path) -> AsyncIterator[Server]:
+async def server(web: Endpoint, tmp_path: Path) -> AsyncIterator[LiveServer]:
     zones = tmp_path / "zones"
     zones.mkdir()
     (zones / "hc.yaml").write_text(ZONE.format(port=web.port, threshold=THRESHOLD))
-    dns, api = free_port(), free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "netemu", "serve", "--zones", str(zones),
-        "--listen", f"127.0.0.1:{dns}", "--api", f"127.0.0.1:{api}",
-        "--time-scale", str(SCALE), cwd=ROOT, stdout=log, stderr=log)
-    srv = Server(proc, dns, api, tmp_path / "serve.log")
-    try:
-        for _ in range(100):
-            if proc.returncode is not None or await srv.dig("www.hc.example.org"):
-                break
-            await asyncio.sleep(0.1)
-        assert proc.returncode is None, (tmp_path / "serve.log").read_text()
+    async with live_serve(zones, tmp_path, "www.hc.example.org", SCALE) as srv:
         yield srv
-    finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGINT)     # stopped by the PID we started
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except asyncio.TimeoutError:
-                proc.kill()
-                await proc.wait()
-        log.close()
 
 
-async def test_failover_and_recovery_over_dns_R52_R76(web: Endpoint, server: Server) -> None:
+async def test_failover_and_recovery_over_dns_R52_R76(web: Endpoint, server: LiveServer) -> None:
     assert await server.dig("www.hc.example.org") == ["192.0.2.1"]   # PRIMARY, healthy (R80)
     port = web.port
     await asyncio.sleep(INTERVAL)
     await web.stop()
-    took = await server.until("www.hc.example.org", ["192.0.2.2"], BOUND)
+    took = await server.until("www.hc.example.org", {"192.0.2.2"}, BOUND)
     print(f"failover to SECONDARY after {took:.2f} s (bound {BOUND:.1f} s)")
     await web.start()
     assert web.port == port
-    took = await server.until("www.hc.example.org", ["192.0.2.1"], BOUND)
+    took = await server.until("www.hc.example.org", {"192.0.2.1"}, BOUND)
     print(f"back to PRIMARY after {took:.2f} s (bound {BOUND:.1f} s)")
     done = await asyncio.to_thread(run_netemu, "health", "--api", f"127.0.0.1:{server.api}")
     line = next(x for x in done.stdout.splitlines() if x.startswith("primary-web "))
@@ -147,7 +95,7 @@ async def test_failover_and_recovery_over_dns_R52_R76(web: Endpoint, server: Ser
     ]
 
 
-async def test_weighted_set_drops_unhealthy_members_R43_R83(server: Server) -> None:
+async def test_weighted_set_drops_unhealthy_members_R43_R83(server: LiveServer) -> None:
     # green-web probes /fail (HTTP 500): after FailureThreshold probes it leaves the set.
     await asyncio.sleep(BOUND)
     seen = {ip for _ in range(30) for ip in await server.dig("api.hc.example.org")}
