@@ -733,4 +733,55 @@ def _alias_problem(rec: RecordSet, zone: HostedZone, zoneset: ZoneSet) -> str | 
     return None
 
 
-__all__ = ["load_zone_files", "load_zone_text", "expand", "zone_id_for", "default_name_servers"]
+__all__ = ["load_zone_files", "load_zone_text", "expand", "zone_id_for", "default_name_servers",
+           "FieldError", "read_record", "read_hosted_zone", "zone_clash", "default_records",
+           "check_records", "check_groups"]
+
+
+# --- entry points for change batches and the API (route53.changes): the same readers and rules
+# as zone files, so no rule is written twice -------------------------------------------------
+
+FieldError = _Bad
+
+
+def read_record(raw: Any) -> RecordSet:
+    """One ``ResourceRecordSet`` mapping -> RecordSet; raises FieldError (code, message)."""
+    return _record(raw)
+
+
+def read_hosted_zone(raw: Any, vpcs_raw: Any, source: str) -> HostedZone:
+    """A ``HostedZone`` mapping (and its ``VPCs``) -> HostedZone without records (R14)."""
+    return _hosted_zone(raw, vpcs_raw, source)
+
+
+def zone_clash(zone: HostedZone, same: list[HostedZone]) -> HostedZone | None:
+    """The zone among ``same`` (same name and kind) that ``zone`` may not be served beside."""
+    return _zone_clash(zone, same)
+
+
+def default_records(zone: HostedZone, name_servers: tuple[str, ...] = ()) -> list[RecordSet]:
+    """The default SOA and NS of a new zone (R5-R8)."""
+    return _with_defaults(zone, [], name_servers)
+
+
+def check_records(zone: HostedZone, records: Sequence[RecordSet], zoneset: ZoneSet,
+                  problems: list[Problem]) -> None:
+    """The per-record and per-name rules (R21-R27, R31, R34, R91) over ``records`` of ``zone``
+    (e.g. the names a change batch touched), in their order."""
+    checks = {hc.id: hc for hc in zoneset.health_checks}
+    _check_zone(_File(zone.source or "api", zone, list(records)), checks, problems)
+
+
+def check_groups(zone: HostedZone, groups: Sequence[Sequence[RecordSet]],
+                 aliases: Sequence[tuple[RecordSet, HostedZone]], zoneset: ZoneSet,
+                 problems: list[Problem]) -> None:
+    """The alias rules (R34-R37) over ``aliases`` (each with its own zone) and the routing
+    policies' rules over each (name, type) group of ``zone``."""
+    for rec, home in aliases:
+        message = _alias_problem(rec, home, zoneset)
+        if message:
+            problems.append(Problem(home.source or "api", rec.label(), "InvalidChangeBatch",
+                                    message))
+    for group in groups:
+        for rec, code, message in policies.validate_group(group, zoneset):
+            problems.append(Problem(zone.source or "api", rec.label(), code, message))
