@@ -1,5 +1,6 @@
 """``netemu serve [--zones PATH ...] [--listen 127.0.0.1:1053] [--loop auto|asyncio|uvloop]
-[--api 127.0.0.1:4580] [--time-scale F] [--strict-aws] [--geo FILE]``.
+[--api 127.0.0.1:4580] [--state DIR] [--api-credentials FILE] [--time-scale F] [--strict-aws]
+[--geo FILE]``.
 
 Loads and validates the zone files (a bad set is refused with every problem, exit 1), compiles
 them once into a ``Serving`` snapshot and answers DNS on UDP and TCP until interrupted. Without
@@ -32,14 +33,15 @@ log = logging.getLogger("netemu.serve")
 Background = Callable[[argparse.Namespace, Any], Awaitable[None]]
 
 
-async def _health(args: argparse.Namespace, server: Any) -> None:
-    """Health checker and control channel (--api) in this process; see netemu/health/service.py."""
-    from netemu.health.service import serve_health
+async def _api(args: argparse.Namespace, server: Any) -> None:
+    """The Route 53 API, the health checker and the control paths on --api, in this process;
+    see netemu/api/service.py."""
+    from netemu.api.service import serve_api
 
-    await serve_health(args, server)
+    await serve_api(args, server)
 
 
-BACKGROUND: list[Background] = [_health]
+BACKGROUND: list[Background] = [_api]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,11 +63,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="client location overrides, applied before the embedded geo database: "
                         "a YAML list of {cidr, country, subdivision?, latitude?, longitude?}")
     p.add_argument("--api", default=DEFAULT_API, metavar="HOST:PORT",
-                   help="control channel for `netemu health` and `netemu alarm set` "
-                        f"(default {DEFAULT_API})")
+                   help="HTTP address of the Route 53 REST API (boto3, the AWS CLI: "
+                        "--endpoint-url) and of the control channel for `netemu health` and "
+                        f"`netemu alarm set` (default {DEFAULT_API})")
     p.add_argument("--time-scale", type=_positive, default=1.0, metavar="F",
                    help="multiply every health-check interval and timeout by F "
                         "(0.1: a 10 s interval becomes 1 s)")
+    p.add_argument("--state", metavar="DIR",
+                   help="keep zones, records and health checks created through the Route 53 "
+                        "API in DIR (SQLite); without it they last until the server stops")
+    p.add_argument("--api-credentials", metavar="FILE",
+                   help="verify SigV4 signatures of Route 53 API requests against the keys in "
+                        "FILE (AWS credentials file); default: any credentials are accepted")
     p.add_argument("--strict-aws", action="store_true",
                    help="refuse health checks on private and loopback addresses, as AWS does")
 

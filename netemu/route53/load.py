@@ -733,9 +733,6 @@ def _alias_problem(rec: RecordSet, zone: HostedZone, zoneset: ZoneSet) -> str | 
     return None
 
 
-__all__ = ["load_zone_files", "load_zone_text", "expand", "zone_id_for", "default_name_servers",
-           "FieldError", "read_record", "read_hosted_zone", "zone_clash", "default_records",
-           "check_records", "check_groups"]
 
 
 # --- entry points for change batches and the API (route53.changes): the same readers and rules
@@ -752,6 +749,11 @@ def read_record(raw: Any) -> RecordSet:
 def read_hosted_zone(raw: Any, vpcs_raw: Any, source: str) -> HostedZone:
     """A ``HostedZone`` mapping (and its ``VPCs``) -> HostedZone without records (R14)."""
     return _hosted_zone(raw, vpcs_raw, source)
+
+
+def read_health_check(raw: Any) -> HealthCheck:
+    """A ``HealthCheck`` mapping ({Id, CallerReference, HealthCheckConfig}) -> HealthCheck."""
+    return _health_check(raw)
 
 
 def zone_clash(zone: HostedZone, same: list[HostedZone]) -> HostedZone | None:
@@ -785,3 +787,8 @@ def check_groups(zone: HostedZone, groups: Sequence[Sequence[RecordSet]],
     for group in groups:
         for rec, code, message in policies.validate_group(group, zoneset):
             problems.append(Problem(zone.source or "api", rec.label(), code, message))
+
+
+__all__ = ["load_zone_files", "load_zone_text", "expand", "zone_id_for", "default_name_servers",
+           "FieldError", "read_record", "read_hosted_zone", "read_health_check", "zone_clash",
+           "default_records", "check_records", "check_groups"]

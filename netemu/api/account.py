@@ -1,0 +1,214 @@
+"""The Route 53 account the API manages: file zones (read-only) beside stored ones, one change
+path.
+
+Every mutation runs the same way, one at a time: the pure core (``route53.changes``) turns the
+current ZoneSet and the request into a new ZoneSet or Route 53-worded errors; the difference is
+committed to the store (durable before anything is acknowledged); the new ZoneSet becomes
+current and ``publish`` swaps a freshly compiled snapshot into the DNS server by assignment, so
+no query ever sees half a batch. A change is ``INSYNC`` once the snapshot holding it is served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from netemu.api.store import Store, Write
+from netemu.route53 import changes, load, shapes
+from netemu.route53.changes import ChangeRejected
+from netemu.route53.model import HealthCheck, HostedZone, RecordSet, VpcAssociation, ZoneSet
+
+ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeInfo:
+    id: str
+    submitted_at: float
+    comment: str | None
+    version: int
+
+
+def new_id(prefix: str, length: int = 21) -> str:
+    """A Route 53-like id: ``Z`` + upper-case letters and digits (21 characters in all)."""
+    return prefix + "".join(secrets.choice(ID_ALPHABET) for _ in range(length - len(prefix)))
+
+
+def rrset_key(zone_id: str, rec: RecordSet) -> str:
+    return f"{zone_id}\t{rec.name}\t{rec.type}\t{rec.set_identifier or ''}"
+
+
+class Account:
+    """In-memory view of the stored account plus the file zones, and the one way to change it."""
+
+    def __init__(self, files: ZoneSet, store: Store,
+                 publish: Callable[[ZoneSet], None] = lambda zs: None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.files = files
+        self.store = store
+        self.publish = publish
+        self.clock = clock
+        self.lock = asyncio.Lock()
+        self.changes: dict[str, ChangeInfo] = {}
+        self.check_versions: dict[str, int] = {}
+        self.tags: dict[str, dict[str, str]] = {}
+        self.health: Any = None     # the running HealthChecker, when there is one
+        loaded = store.load()
+        rows = loaded.rows
+        zones: list[HostedZone] = []
+        records: dict[str, list[RecordSet]] = {}
+        for value in rows.get("rrset", {}).values():
+            records.setdefault(value["ZoneId"], []).append(load.read_record(value["RecordSet"]))
+        for zone_id, value in rows.get("zone", {}).items():
+            zone = load.read_hosted_zone(value["HostedZone"], value.get("VPCs"), "api")
+            zones.append(replace(zone, source=None,
+                                 record_sets=tuple(records.get(zone_id, ()))))
+        checks = []
+        for check_id, value in rows.get("healthcheck", {}).items():
+            checks.append(load.read_health_check(value["HealthCheck"]))
+            self.check_versions[check_id] = int(value.get("HealthCheckVersion", 1))
+        for change_id, value in rows.get("change", {}).items():
+            self.changes[change_id] = ChangeInfo(change_id, value["SubmittedAt"],
+                                                 value.get("Comment"), value["Version"])
+        self.tags = {k: dict(v) for k, v in rows.get("tags", {}).items()}
+        self.version = loaded.version
+        self.served_version = 0
+        self.zoneset = ZoneSet(files.zones + tuple(zones),
+                               files.health_checks + tuple(checks), files.cidr_collections)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def zone(self, zone_id: str) -> HostedZone:
+        return changes.find_zone(self.zoneset, zone_id)
+
+    def is_file_zone(self, zone: HostedZone) -> bool:
+        return zone.source is not None
+
+    def change_status(self, change_id: str) -> tuple[ChangeInfo, str]:
+        info = self.changes.get(change_id)
+        if info is None:
+            raise ChangeRejected([("NoSuchChange",
+                                   f"A change with the specified change ID does not exist: "
+                                   f"{change_id}")])
+        return info, "INSYNC" if info.version <= self.served_version else "PENDING"
+
+    def start(self) -> None:
+        """Serve what is stored (and the files): called once at startup."""
+        self.publish(self.zoneset)
+        self.served_version = self.version
+
+    # --- the change path -----------------------------------------------------------------------
+
+    async def _commit(self, new: ZoneSet, writes: list[Write], comment: str | None = None,
+                      ) -> ChangeInfo:
+        change_id = new_id("C")
+        info = ChangeInfo(change_id, self.clock(), comment, self.version + 1)
+        writes = writes + [("change", change_id, {"SubmittedAt": info.submitted_at,
+                                                  "Comment": comment, "Version": info.version})]
+        version = await asyncio.to_thread(self.store.commit, writes)
+        info = replace(info, version=version)
+        self.version = version
+        self.changes[change_id] = info
+        self.zoneset = new
+        self.publish(new)
+        self.served_version = version
+        return info
+
+    def _writable(self, zone_id: str) -> HostedZone:
+        zone = self.zone(zone_id)
+        if self.is_file_zone(zone):
+            raise ChangeRejected([("InvalidInput",
+                                   f"The hosted zone {zone.name} ({zone.id}) is loaded from the "
+                                   f"zone file {zone.source} and is read-only through the API; "
+                                   "change the file instead")])
+        return zone
+
+    def _zone_write(self, zone: HostedZone) -> Write:
+        return ("zone", zone.id, {"HostedZone": shapes.hosted_zone(zone),
+                                  "VPCs": shapes.vpcs(zone) or None})
+
+    async def create_zone(self, name: str, caller_reference: str, private: bool,
+                          vpcs: Sequence[VpcAssociation], comment: str | None,
+                          ) -> tuple[HostedZone, ChangeInfo]:
+        async with self.lock:
+            new, zone = changes.create_zone(self.zoneset, new_id("Z"), name, caller_reference,
+                                            private, vpcs, comment)
+            writes = [self._zone_write(zone)]
+            writes += [("rrset", rrset_key(zone.id, r), {"ZoneId": zone.id,
+                                                         "RecordSet": shapes.record_set(r)})
+                       for r in zone.record_sets]
+            info = await self._commit(new, writes)
+            return zone, info
+
+    async def delete_zone(self, zone_id: str) -> ChangeInfo:
+        async with self.lock:
+            zone = self._writable(zone_id)
+            new = changes.delete_zone(self.zoneset, zone.id)
+            writes: list[Write] = [("zone", zone.id, None)]
+            writes += [("rrset", rrset_key(zone.id, r), None) for r in zone.record_sets]
+            writes.append(("tags", f"hostedzone/{zone.id}", None))
+            self.tags.pop(f"hostedzone/{zone.id}", None)
+            return await self._commit(new, writes)
+
+    async def update_zone(self, zone_id: str, fn: Callable[[ZoneSet, str], ZoneSet],
+                          ) -> tuple[HostedZone, ChangeInfo]:
+        """A change of the zone's own fields (comment, VPC associations)."""
+        async with self.lock:
+            zone = self._writable(zone_id)
+            new = fn(self.zoneset, zone.id)
+            after = changes.find_zone(new, zone.id)
+            info = await self._commit(new, [self._zone_write(after)])
+            return after, info
+
+    async def change_records(self, zone_id: str, raw_changes: Sequence[dict[str, Any]],
+                             comment: str | None = None) -> ChangeInfo:
+        """ChangeResourceRecordSets: validated whole, committed, then served."""
+        async with self.lock:
+            zone = self._writable(zone_id)
+            batch = changes.read_changes(raw_changes)
+            new = changes.apply_change_batch(self.zoneset, zone.id, batch)
+            after = {r.key: r for r in changes.find_zone(new, zone.id).record_sets}
+            writes: list[Write] = []
+            for key in dict.fromkeys(ch.record.key for ch in batch):
+                rec = after.get(key)
+                probe = rec or next(ch.record for ch in batch if ch.record.key == key)
+                writes.append(("rrset", rrset_key(zone.id, probe),
+                               None if rec is None else {"ZoneId": zone.id,
+                                                         "RecordSet": shapes.record_set(rec)}))
+            return await self._commit(new, writes, comment)
+
+    async def set_tags(self, resource: str, add: dict[str, str], remove: Sequence[str]) -> None:
+        async with self.lock:
+            tags = dict(self.tags.get(resource, {}))
+            tags.update(add)
+            for key in remove:
+                tags.pop(key, None)
+            await asyncio.to_thread(self.store.commit, [("tags", resource, tags or None)])
+            self.tags[resource] = tags
+
+    async def put_health_checks(self, new_checks: Sequence[HealthCheck],
+                                versions: dict[str, int | None]) -> None:
+        """Create, update or delete (version None) account health checks."""
+        async with self.lock:
+            by_id = {hc.id: hc for hc in self.zoneset.health_checks}
+            writes: list[Write] = []
+            for check_id, version in versions.items():
+                hc = next((c for c in new_checks if c.id == check_id), None)
+                if version is None or hc is None:
+                    by_id.pop(check_id, None)
+                    self.check_versions.pop(check_id, None)
+                    writes.append(("healthcheck", check_id, None))
+                else:
+                    by_id[check_id] = hc
+                    self.check_versions[check_id] = version
+                    writes.append(("healthcheck", check_id, {
+                        "HealthCheck": shapes.health_check(hc), "HealthCheckVersion": version}))
+            new = replace(self.zoneset, health_checks=tuple(by_id.values()))
+            await self._commit(new, writes)
+
+
+__all__ = ["Account", "ChangeInfo", "new_id", "rrset_key"]

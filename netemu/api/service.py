@@ -1,0 +1,66 @@
+"""What ``netemu serve`` runs on ``--api``: the Route 53 REST API over the stored account (``--state
+DIR``, SQLite; memory without it) beside the health checker's control paths, on one HTTP server.
+
+Zones from ``--zones`` files are served beside stored ones and are read-only through the API.
+Each accepted change is committed to the store, then a new compiled snapshot is swapped into the
+DNS server by assignment (``server.serving``), keeping the current health and client locator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from dataclasses import replace
+from typing import Any
+
+from netemu.api.account import Account
+from netemu.api.auth import Verifier, read_credentials
+from netemu.api.route53 import Route53Api
+from netemu.api.store import open_store
+from netemu.health import DEFAULT_API
+from netemu.health.service import HealthService
+from netemu.route53.health import HealthSnapshot
+from netemu.route53.model import ZoneSet
+
+log = logging.getLogger("netemu.api")
+
+
+def make_publisher(server: Any) -> Any:
+    """``publish(zoneset)``: compile and swap a new snapshot, keeping health and locator."""
+    from netemu.dns.handler import build_serving
+
+    def publish(zoneset: ZoneSet) -> None:
+        current = server.serving
+        if current.zoneset is zoneset:
+            return
+        new = build_serving(zoneset, current.health)
+        server.serving = replace(new, locator=current.locator)
+
+    return publish
+
+
+async def serve_api(args: argparse.Namespace, server: Any) -> None:
+    """``netemu serve``'s background job: run until cancelled."""
+    store = open_store(getattr(args, "state", None))
+    account = Account(server.serving.zoneset, store, make_publisher(server))
+    account.start()
+    creds = getattr(args, "api_credentials", None)
+    verifier = Verifier(read_credentials(creds)) if creds else None
+    api = Route53Api(account, verifier)
+
+    def publish_health(snapshot: HealthSnapshot) -> None:
+        server.serving = server.serving.with_health(snapshot)
+
+    service = HealthService(account.zoneset, publish_health,
+                            time_scale=getattr(args, "time_scale", 1.0),
+                            api=getattr(args, "api", DEFAULT_API), web_routes=[api.handle])
+    account.health = service.checker  # GetHealthCheckStatus reads the checker's observations
+    try:
+        await service.start()
+        if getattr(args, "state", None):
+            log.info("Route 53 API state in %s (version %d)", args.state, account.version)
+        await asyncio.Event().wait()
+    finally:
+        await service.stop()
+        store.close()

@@ -1,0 +1,139 @@
+"""Route 53 values -> the API's shapes (2013-04-01) as plain mappings, pure.
+
+The inverse of the zone-file loader's readers: ``load.read_record(record_set(r)) == r``. These
+mappings are what the store keeps, what ``zones export --format route53-json`` writes and what
+the REST API turns into XML, so a value has one spelling everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netemu.route53.model import (
+    CidrCollection, HealthCheck, HealthCheckConfig, HostedZone, RecordSet,
+)
+
+HEALTH_FIELDS = (
+    ("IPAddress", "ip_address"), ("Port", "port"), ("Type", "type"),
+    ("ResourcePath", "resource_path"),
+    ("FullyQualifiedDomainName", "fully_qualified_domain_name"),
+    ("SearchString", "search_string"), ("RequestInterval", "request_interval"),
+    ("FailureThreshold", "failure_threshold"), ("MeasureLatency", "measure_latency"),
+    ("Inverted", "inverted"), ("Disabled", "disabled"), ("HealthThreshold", "health_threshold"),
+    ("ChildHealthChecks", "child_health_checks"), ("EnableSNI", "enable_sni"),
+    ("Regions", "regions"), ("AlarmIdentifier", "alarm_identifier"),
+    ("InsufficientDataHealthStatus", "insufficient_data_health_status"),
+)
+
+
+def record_set(rec: RecordSet) -> dict[str, Any]:
+    """API ``ResourceRecordSet`` (the member order of the API model)."""
+    out: dict[str, Any] = {"Name": rec.name, "Type": rec.type}
+    if rec.set_identifier is not None:
+        out["SetIdentifier"] = rec.set_identifier
+    if rec.weight is not None:
+        out["Weight"] = rec.weight
+    if rec.region is not None:
+        out["Region"] = rec.region
+    if rec.geo_location is not None:
+        g = rec.geo_location
+        out["GeoLocation"] = {k: v for k, v in (("ContinentCode", g.continent_code),
+                                                ("CountryCode", g.country_code),
+                                                ("SubdivisionCode", g.subdivision_code))
+                              if v is not None}
+    if rec.failover is not None:
+        out["Failover"] = rec.failover
+    if rec.multi_value_answer is not None:
+        out["MultiValueAnswer"] = rec.multi_value_answer
+    if rec.ttl is not None:
+        out["TTL"] = rec.ttl
+    if rec.values:
+        out["ResourceRecords"] = [{"Value": v} for v in rec.values]
+    if rec.alias_target is not None:
+        at = rec.alias_target
+        out["AliasTarget"] = {"HostedZoneId": at.hosted_zone_id or "", "DNSName": at.dns_name,
+                              "EvaluateTargetHealth": at.evaluate_target_health}
+    if rec.health_check_id is not None:
+        out["HealthCheckId"] = rec.health_check_id
+    if rec.cidr_routing_config is not None:
+        out["CidrRoutingConfig"] = {"CollectionId": rec.cidr_routing_config.collection_id,
+                                    "LocationName": rec.cidr_routing_config.location_name}
+    if rec.geo_proximity_location is not None:
+        p = rec.geo_proximity_location
+        g2: dict[str, Any] = {}
+        if p.aws_region is not None:
+            g2["AWSRegion"] = p.aws_region
+        if p.local_zone_group is not None:
+            g2["LocalZoneGroup"] = p.local_zone_group
+        if p.coordinates is not None:
+            g2["Coordinates"] = {"Latitude": str(p.coordinates.latitude),
+                                 "Longitude": str(p.coordinates.longitude)}
+        g2["Bias"] = p.bias
+        out["GeoProximityLocation"] = g2
+    return out
+
+
+def record_set_for_zone(rec: RecordSet, zone: HostedZone) -> dict[str, Any]:
+    """As ``record_set``, with a same-zone alias naming its zone (as Route 53 returns it)."""
+    out = record_set(rec)
+    if "AliasTarget" in out and not out["AliasTarget"]["HostedZoneId"]:
+        out["AliasTarget"]["HostedZoneId"] = zone.id
+    return out
+
+
+def hosted_zone(zone: HostedZone) -> dict[str, Any]:
+    """API ``HostedZone`` (without records), as the loader reads it back."""
+    config: dict[str, Any] = {"PrivateZone": zone.private}
+    if zone.comment is not None:
+        config["Comment"] = zone.comment
+    out: dict[str, Any] = {"Id": zone.id, "Name": zone.name, "Config": config,
+                           "ResourceRecordSetCount": len(zone.record_sets)}
+    if zone.caller_reference is not None:
+        out["CallerReference"] = zone.caller_reference
+    return out
+
+
+def vpcs(zone: HostedZone) -> list[dict[str, str]]:
+    return [{"VPCRegion": v.vpc_region, "VPCId": v.vpc_id} for v in zone.vpcs]
+
+
+def zone_document(zone: HostedZone) -> dict[str, Any]:
+    """A whole zone as a zone file in the API's shapes (``zones export --format route53-json``),
+    which ``netemu serve --zones`` loads back."""
+    doc: dict[str, Any] = {"HostedZone": hosted_zone(zone)}
+    doc["HostedZone"].pop("ResourceRecordSetCount")
+    if zone.vpcs:
+        doc["VPCs"] = vpcs(zone)
+    doc["ResourceRecordSets"] = [record_set(r) for r in zone.record_sets]
+    return doc
+
+
+def health_check_config(config: HealthCheckConfig) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, attr in HEALTH_FIELDS:
+        value = getattr(config, attr)
+        if value is None or value == ():
+            continue
+        if attr == "alarm_identifier":
+            value = {"Region": value.region, "Name": value.name}
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[key] = value
+    return out
+
+
+def health_check(check: HealthCheck) -> dict[str, Any]:
+    out: dict[str, Any] = {"Id": check.id, "HealthCheckConfig": health_check_config(check.config)}
+    if check.caller_reference is not None:
+        out["CallerReference"] = check.caller_reference
+    return out
+
+
+def cidr_collection(cc: CidrCollection) -> dict[str, Any]:
+    return {"Id": cc.id, "Name": cc.name,
+            "Locations": [{"LocationName": loc.name, "CidrList": list(loc.cidrs)}
+                          for loc in cc.locations]}
+
+
+__all__ = ["record_set", "record_set_for_zone", "hosted_zone", "vpcs", "zone_document",
+           "health_check_config", "health_check", "cidr_collection"]
