@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -47,7 +48,7 @@ class Account:
 
     def __init__(self, files: ZoneSet, store: Store,
                  publish: Callable[[ZoneSet], None] = lambda zs: None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, strict_aws: bool = False) -> None:
         self.files = files
         self.store = store
         self.publish = publish
@@ -56,6 +57,7 @@ class Account:
         self.changes: dict[str, ChangeInfo] = {}
         self.check_versions: dict[str, int] = {}
         self.tags: dict[str, dict[str, str]] = {}
+        self.strict_aws = strict_aws
         self.health: Any = None     # the running HealthChecker, when there is one
         loaded = store.load()
         rows = loaded.rows
@@ -190,25 +192,53 @@ class Account:
             await asyncio.to_thread(self.store.commit, [("tags", resource, tags or None)])
             self.tags[resource] = tags
 
-    async def put_health_checks(self, new_checks: Sequence[HealthCheck],
-                                versions: dict[str, int | None]) -> None:
-        """Create, update or delete (version None) account health checks."""
+    # --- health checks ---------------------------------------------------------------------
+
+    def _check_write(self, check: HealthCheck) -> Write:
+        return ("healthcheck", check.id, {"HealthCheck": shapes.health_check(check),
+                                          "HealthCheckVersion": self.check_versions[check.id]})
+
+    async def _health_commit(self, new: ZoneSet, writes: list[Write]) -> None:
+        await self._commit(new, writes)
+        if self.health is not None:
+            await self.health.replace_checks(new.health_checks)
+
+    async def create_health_check(self, caller_reference: str, config: dict[str, Any],
+                                  ) -> HealthCheck:
         async with self.lock:
-            by_id = {hc.id: hc for hc in self.zoneset.health_checks}
-            writes: list[Write] = []
-            for check_id, version in versions.items():
-                hc = next((c for c in new_checks if c.id == check_id), None)
-                if version is None or hc is None:
-                    by_id.pop(check_id, None)
-                    self.check_versions.pop(check_id, None)
-                    writes.append(("healthcheck", check_id, None))
-                else:
-                    by_id[check_id] = hc
-                    self.check_versions[check_id] = version
-                    writes.append(("healthcheck", check_id, {
-                        "HealthCheck": shapes.health_check(hc), "HealthCheckVersion": version}))
-            new = replace(self.zoneset, health_checks=tuple(by_id.values()))
-            await self._commit(new, writes)
+            new, check = changes.create_health_check(
+                self.zoneset, str(uuid.uuid4()), caller_reference, config, self.strict_aws)
+            if new is self.zoneset:  # the same request again: the existing check
+                return check
+            self.check_versions[check.id] = 1
+            await self._health_commit(new, [self._check_write(check)])
+            return check
+
+    async def update_health_check(self, check_id: str, update: dict[str, Any]) -> HealthCheck:
+        async with self.lock:
+            self._writable_check(check_id)
+            new, check = changes.update_health_check(
+                self.zoneset, check_id, update, self.check_versions.get(check_id, 1),
+                self.strict_aws)
+            self.check_versions[check.id] = self.check_versions.get(check_id, 1) + 1
+            await self._health_commit(new, [self._check_write(check)])
+            return check
+
+    async def delete_health_check(self, check_id: str) -> None:
+        async with self.lock:
+            self._writable_check(check_id)
+            new = changes.delete_health_check(self.zoneset, check_id)
+            self.check_versions.pop(check_id, None)
+            self.tags.pop(f"healthcheck/{check_id}", None)
+            await self._health_commit(new, [("healthcheck", check_id, None),
+                                            ("tags", f"healthcheck/{check_id}", None)])
+
+    def _writable_check(self, check_id: str) -> None:
+        changes.find_health_check(self.zoneset, check_id)
+        if any(h.id == check_id for h in self.files.health_checks):
+            raise ChangeRejected([("InvalidInput",
+                                   f"The health check {check_id} is loaded from a zone file and "
+                                   "is read-only through the API; change the file instead")])
 
 
 __all__ = ["Account", "ChangeInfo", "new_id", "rrset_key"]

@@ -356,6 +356,91 @@ class Route53Api:
             "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}})
 
 
+    # health checks -----------------------------------------------------------------------------
+
+    def _check_shape(self, check_id: str) -> dict[str, Any]:
+        check = changes.find_health_check(self.account.zoneset, check_id)
+        out: dict[str, Any] = {"Id": check.id,
+                               "CallerReference": check.caller_reference or "file",
+                               "HealthCheckConfig": shapes.health_check_config(check.config),
+                               "HealthCheckVersion": self.account.check_versions.get(check.id, 1)}
+        return out
+
+    async def create_health_check(self, request: web.Request, _: dict[str, str]) -> web.Response:
+        body = await self._body(request, "CreateHealthCheckRequest")
+        if not body.get("CallerReference") or not isinstance(body.get("HealthCheckConfig"), dict):
+            raise ApiError("InvalidInput", "CallerReference and HealthCheckConfig are required")
+        check = await self.account.create_health_check(str(body["CallerReference"]),
+                                                       body["HealthCheckConfig"])
+        location = f"{request.scheme}://{request.host}{PREFIX}/healthcheck/{check.id}"
+        return ok("CreateHealthCheckResponse", {"HealthCheck": self._check_shape(check.id)},
+                  201, {"Location": location})
+
+    async def get_health_check(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        return ok("GetHealthCheckResponse", {"HealthCheck": self._check_shape(p["hc"])})
+
+    async def list_health_checks(self, request: web.Request, _: dict[str, str]) -> web.Response:
+        q = request.query
+        limit = _max_items(q)
+        checks = sorted(h.id for h in self.account.zoneset.health_checks)
+        marker = q.get("marker")
+        if marker:
+            checks = [c for c in checks if c >= marker]
+        page, rest = checks[:limit], checks[limit:]
+        content: dict[str, Any] = {"HealthChecks": [self._check_shape(c) for c in page],
+                                   "Marker": marker or "", "IsTruncated": bool(rest)}
+        if rest:
+            content["NextMarker"] = rest[0]
+        content["MaxItems"] = limit
+        return ok("ListHealthChecksResponse", content)
+
+    async def get_health_check_count(self, request: web.Request,
+                                     _: dict[str, str]) -> web.Response:
+        return ok("GetHealthCheckCountResponse",
+                  {"HealthCheckCount": len(self.account.zoneset.health_checks)})
+
+    async def update_health_check(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        body = await self._body(request, "UpdateHealthCheckRequest")
+        check = await self.account.update_health_check(p["hc"], body)
+        return ok("UpdateHealthCheckResponse", {"HealthCheck": self._check_shape(check.id)})
+
+    async def delete_health_check(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        await self.account.delete_health_check(p["hc"])
+        return ok("DeleteHealthCheckResponse", {})
+
+    def _observations(self, check_id: str, failures: bool) -> list[dict[str, Any]]:
+        """One observation per checker region (R87), from the checker's real probes: netemu runs
+        one probe per interval and reports it as every region's observation."""
+        check = changes.find_health_check(self.account.zoneset, check_id)
+        if check.config.type == "CALCULATED":
+            raise ApiError("InvalidInput", "GetHealthCheckStatus and "
+                                           "GetHealthCheckLastFailureReason are not available "
+                                           "for calculated health checks")
+        checker = self.account.health
+        if checker is None:
+            return []
+        state = checker.states.get(check_id)
+        seen = checker.last_failure.get(check_id) if failures else (
+            state.last if state is not None else None)
+        if state is None or seen is None:
+            return []
+        word = "Success" if seen.passed else "Failure"
+        return [{"Region": c.region, "IPAddress": "127.0.0.1",
+                 "StatusReport": {"Status": f"{word}: {seen.detail}",
+                                  "CheckedTime": iso(seen.at)}}
+                for c in state.checkers]
+
+    async def get_health_check_status(self, request: web.Request,
+                                      p: dict[str, str]) -> web.Response:
+        return ok("GetHealthCheckStatusResponse",
+                  {"HealthCheckObservations": self._observations(p["hc"], failures=False)})
+
+    async def get_health_check_last_failure_reason(self, request: web.Request,
+                                                   p: dict[str, str]) -> web.Response:
+        return ok("GetHealthCheckLastFailureReasonResponse",
+                  {"HealthCheckObservations": self._observations(p["hc"], failures=True)})
+
+
 def _r(method: str, pattern: str, name: str) -> tuple[str, re.Pattern[str], str]:
     return method, re.compile(pattern), name
 
@@ -377,6 +462,15 @@ ROUTES = [
     _r("GET", r"/change/(?P<id>[^/]+)", "get_change"),
     _r("POST", r"/tags/(?P<type>[^/]+)/(?P<rid>[^/]+)", "change_tags"),
     _r("GET", r"/tags/(?P<type>[^/]+)/(?P<rid>[^/]+)", "list_tags"),
+    _r("POST", r"/healthcheck", "create_health_check"),
+    _r("GET", r"/healthcheck", "list_health_checks"),
+    _r("GET", r"/healthcheckcount", "get_health_check_count"),
+    _r("GET", r"/healthcheck/(?P<hc>[^/]+)", "get_health_check"),
+    _r("POST", r"/healthcheck/(?P<hc>[^/]+)", "update_health_check"),
+    _r("DELETE", r"/healthcheck/(?P<hc>[^/]+)", "delete_health_check"),
+    _r("GET", r"/healthcheck/(?P<hc>[^/]+)/status", "get_health_check_status"),
+    _r("GET", r"/healthcheck/(?P<hc>[^/]+)/lastfailurereason",
+       "get_health_check_last_failure_reason"),
 ]
 
 __all__ = ["Route53Api", "ROUTES", "error_response"]

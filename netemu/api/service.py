@@ -43,7 +43,8 @@ def make_publisher(server: Any) -> Any:
 async def serve_api(args: argparse.Namespace, server: Any) -> None:
     """``netemu serve``'s background job: run until cancelled."""
     store = open_store(getattr(args, "state", None))
-    account = Account(server.serving.zoneset, store, make_publisher(server))
+    account = Account(server.serving.zoneset, store, make_publisher(server),
+                      strict_aws=getattr(args, "strict_aws", False))
     account.start()
     creds = getattr(args, "api_credentials", None)
     verifier = Verifier(read_credentials(creds)) if creds else None

@@ -61,6 +61,7 @@ class HealthChecker:
         self.snapshot: HealthSnapshot = rules.evaluate(self.checks, self.states, self.alarms,
                                                        now=self.clock())
         self.prober = prober
+        self.last_failure: dict[str, Observation] = {}
         self._task: asyncio.Task[None] | None = None
         self._worker: WorkerProber | None = None
 
@@ -69,6 +70,26 @@ class HealthChecker:
     async def start(self) -> None:
         """Publish the first snapshot and start probing (inside a running event loop)."""
         self.publish(self.snapshot)
+        await self._start_probing()
+
+    async def replace_checks(self, checks: Iterable[HealthCheck]) -> None:
+        """A new set of checks (the Route 53 API created, updated or deleted one): a check whose
+        configuration is unchanged keeps its state; probing restarts with the new set."""
+        await self.stop()
+        old = self.by_id
+        self.checks = tuple(checks)
+        self.by_id = {c.id: c for c in self.checks}
+        self.states = {c.id: self.states[c.id] if c.id in old and old[c.id].config == c.config
+                       else rules.new_state(c.config) for c in self.checks}
+        for c in self.checks:
+            if c.config.alarm_identifier is not None:
+                self.alarms.setdefault(c.config.alarm_identifier.name, "INSUFFICIENT_DATA")
+        self.snapshot = rules.evaluate(self.checks, self.states, self.alarms, self.snapshot,
+                                       self.clock())
+        self.publish(self.snapshot)
+        await self._start_probing()
+
+    async def _start_probing(self) -> None:
         probed = [c for c in self.checks if rules.probed(c.config)]
         if not probed:
             return
@@ -93,7 +114,11 @@ class HealthChecker:
 
     def record(self, check_id: str, observation: Observation) -> None:
         """One probe result for an endpoint check."""
-        check = self.by_id[check_id]
+        check = self.by_id.get(check_id)
+        if check is None:  # a result for a check removed meanwhile
+            return
+        if not observation.passed:
+            self.last_failure[check_id] = observation
         state = rules.observe(self.states[check_id], observation, check.config)
         self.states[check_id] = state
         if rules.status(check, state) != self.snapshot.statuses.get(check_id):

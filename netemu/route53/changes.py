@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from netemu.errors import Problem
-from netemu.route53 import load, names, policies
-from netemu.route53.model import HostedZone, RecordSet, VpcAssociation, ZoneSet
+from netemu.route53 import health, load, names, shapes
+from netemu.route53.model import HealthCheck, HostedZone, RecordSet, VpcAssociation, ZoneSet
 
 ACTIONS = ("CREATE", "DELETE", "UPSERT")
 MAX_RECORDS_PER_REQUEST = 1000       # R30: ResourceRecord elements, UPSERT counted twice
@@ -329,6 +329,101 @@ def disassociate_vpc(zoneset: ZoneSet, zone_id: str, vpc: VpcAssociation) -> Zon
                                                         if v.vpc_id != vpc.vpc_id)))
 
 
+# --- health checks -----------------------------------------------------------------------------
+
+UPDATABLE = ("IPAddress", "Port", "ResourcePath", "FullyQualifiedDomainName", "SearchString",
+             "FailureThreshold", "Inverted", "Disabled", "HealthThreshold", "ChildHealthChecks",
+             "EnableSNI", "Regions", "AlarmIdentifier", "InsufficientDataHealthStatus")
+RESETTABLE = {"FullyQualifiedDomainName", "Regions", "ResourcePath", "ChildHealthChecks"}
+
+
+def find_health_check(zoneset: ZoneSet, check_id: str) -> HealthCheck:
+    for hc in zoneset.health_checks:
+        if hc.id == check_id:
+            return hc
+    raise ChangeRejected([("NoSuchHealthCheck",
+                           f"No health check exists with the specified ID {check_id}")])
+
+
+def _checked(zoneset: ZoneSet, check: HealthCheck, strict_aws: bool) -> ZoneSet:
+    """The set with ``check`` in it (added or replaced), if the health rules (R73-R84, R82
+    across checks) accept it."""
+    others = tuple(h for h in zoneset.health_checks if h.id != check.id)
+    merged = others + (check,)
+    problems = [(code, message) for cid, code, message
+                in health.validate_health_checks(merged, strict_aws) if cid == check.id]
+    if problems:
+        raise ChangeRejected(problems)
+    if len(others) == len(zoneset.health_checks):  # a new check
+        return replace(zoneset, health_checks=merged)
+    return replace(zoneset, health_checks=tuple(check if h.id == check.id else h
+                                                for h in zoneset.health_checks))
+
+
+def create_health_check(zoneset: ZoneSet, check_id: str, caller_reference: str,
+                        config: Mapping[str, Any], strict_aws: bool = False,
+                        ) -> tuple[ZoneSet, HealthCheck]:
+    """CreateHealthCheck: the same CallerReference with the same settings returns the existing
+    check; with other settings it is ``HealthCheckAlreadyExists`` (R85)."""
+    try:
+        check = load.read_health_check({"Id": check_id, "CallerReference": caller_reference,
+                                        "HealthCheckConfig": dict(config)})
+    except load.FieldError as bad:
+        raise ChangeRejected([(bad.code, bad.message)]) from None
+    for hc in zoneset.health_checks:
+        if hc.caller_reference == caller_reference:
+            if hc.config == check.config:
+                return zoneset, hc
+            raise ChangeRejected([("HealthCheckAlreadyExists",
+                                   "A health check with the same CallerReference already "
+                                   "exists with different settings")])
+    return _checked(zoneset, check, strict_aws), check
+
+
+def update_health_check(zoneset: ZoneSet, check_id: str, update: Mapping[str, Any],
+                        current_version: int, strict_aws: bool = False,
+                        ) -> tuple[ZoneSet, HealthCheck]:
+    """UpdateHealthCheck: ``HealthCheckVersion`` (when given) must be the current one; Type and
+    RequestInterval cannot change (R73, R76); ``ResetElements`` clears fields."""
+    check = find_health_check(zoneset, check_id)
+    version = update.get("HealthCheckVersion")
+    if version is not None and str(version) != str(current_version):
+        raise ChangeRejected([("HealthCheckVersionMismatch",
+                               f"The value of HealthCheckVersion ({version}) does not match the "
+                               f"current version ({current_version}) of health check "
+                               f"{check_id}")])
+    config = shapes.health_check_config(check.config)
+    for key in UPDATABLE:
+        if update.get(key) is not None:
+            config[key] = update[key]
+    for key in update.get("ResetElements") or ():
+        if key not in RESETTABLE:
+            raise ChangeRejected([("InvalidInput", f"ResetElements: {key} cannot be reset")])
+        config.pop(key, None)
+    try:
+        new = load.read_health_check({"Id": check.id, "CallerReference": check.caller_reference,
+                                      "HealthCheckConfig": config})
+    except load.FieldError as bad:
+        raise ChangeRejected([(bad.code, bad.message)]) from None
+    return _checked(zoneset, new, strict_aws), new
+
+
+def delete_health_check(zoneset: ZoneSet, check_id: str) -> ZoneSet:
+    """DeleteHealthCheck: refused while a record set or a calculated check uses it (netemu's
+    decision for R86: ``HealthCheckInUse``, as the API model's error says)."""
+    find_health_check(zoneset, check_id)
+    users = [f"{r.label()} in {z.name}" for z in zoneset.zones for r in z.record_sets
+             if r.health_check_id == check_id]
+    users += [f"calculated health check {h.id}" for h in zoneset.health_checks
+              if check_id in h.config.child_health_checks]
+    if users:
+        raise ChangeRejected([("HealthCheckInUse",
+                               f"The health check {check_id} is still referenced from "
+                               f"{', '.join(users[:3])}" + (" ..." if len(users) > 3 else ""))])
+    return replace(zoneset, health_checks=tuple(h for h in zoneset.health_checks
+                                                if h.id != check_id))
+
+
 # --- listing -----------------------------------------------------------------------------------
 
 
@@ -345,4 +440,5 @@ def sort_key(rec: RecordSet) -> tuple[str, str, str]:
 
 __all__ = ["ACTIONS", "Change", "ChangeRejected", "read_changes", "apply_change_batch",
            "create_zone", "delete_zone", "set_comment", "associate_vpc", "disassociate_vpc",
-           "find_zone", "sort_key", "name_key"]
+           "find_zone", "sort_key", "name_key", "find_health_check", "create_health_check",
+           "update_health_check", "delete_health_check"]
