@@ -77,10 +77,17 @@ class Account:
             self.changes[change_id] = ChangeInfo(change_id, value["SubmittedAt"],
                                                  value.get("Comment"), value["Version"])
         self.tags = {k: dict(v) for k, v in rows.get("tags", {}).items()}
+        collections = []
+        self.cidr_meta: dict[str, dict[str, Any]] = {}
+        for cid, value in rows.get("cidr", {}).items():
+            collections.append(load.read_cidr_collection(value["Collection"]))
+            self.cidr_meta[cid] = {"Version": value["Version"],
+                                   "CallerReference": value.get("CallerReference")}
         self.version = loaded.version
         self.served_version = 0
         self.zoneset = ZoneSet(files.zones + tuple(zones),
-                               files.health_checks + tuple(checks), files.cidr_collections)
+                               files.health_checks + tuple(checks),
+                               files.cidr_collections + tuple(collections))
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -232,6 +239,52 @@ class Account:
             self.tags.pop(f"healthcheck/{check_id}", None)
             await self._health_commit(new, [("healthcheck", check_id, None),
                                             ("tags", f"healthcheck/{check_id}", None)])
+
+    # --- CIDR collections --------------------------------------------------------------------
+
+    def _cidr_write(self, zoneset: ZoneSet, cid: str) -> Write:
+        cc = changes.find_cidr_collection(zoneset, cid)
+        return ("cidr", cid, {"Collection": shapes.cidr_collection(cc), **self.cidr_meta[cid]})
+
+    async def create_cidr_collection(self, name: str, caller_reference: str) -> str:
+        async with self.lock:
+            for cid, meta in self.cidr_meta.items():
+                if meta.get("CallerReference") == caller_reference:
+                    raise ChangeRejected([("CidrCollectionAlreadyExistsException",
+                                           "A CIDR collection with this CallerReference "
+                                           f"already exists ({cid})")])
+            cid = str(uuid.uuid4())
+            new = changes.create_cidr_collection(self.zoneset, cid, name)
+            self.cidr_meta[cid] = {"Version": 1, "CallerReference": caller_reference}
+            await self._commit(new, [self._cidr_write(new, cid)])
+            return cid
+
+    async def change_cidr_collection(self, cid: str, raw: list[dict[str, Any]],
+                                     version: Any) -> ChangeInfo:
+        async with self.lock:
+            self._writable_cidr(cid)
+            current = self.cidr_meta[cid]["Version"]
+            if version not in (None, "") and str(version) != str(current):
+                raise ChangeRejected([("CidrCollectionVersionMismatchException",
+                                       f"The CIDR collection version {version} does not match "
+                                       f"the current version {current}")])
+            new = changes.change_cidr_collection(self.zoneset, cid, raw)
+            self.cidr_meta[cid]["Version"] = current + 1
+            return await self._commit(new, [self._cidr_write(new, cid)])
+
+    async def delete_cidr_collection(self, cid: str) -> None:
+        async with self.lock:
+            self._writable_cidr(cid)
+            new = changes.delete_cidr_collection(self.zoneset, cid)
+            self.cidr_meta.pop(cid, None)
+            await self._commit(new, [("cidr", cid, None)])
+
+    def _writable_cidr(self, cid: str) -> None:
+        changes.find_cidr_collection(self.zoneset, cid)
+        if cid not in self.cidr_meta:
+            raise ChangeRejected([("InvalidInput",
+                                   f"The CIDR collection {cid} is loaded from a zone file and is "
+                                   "read-only through the API; change the file instead")])
 
     def _writable_check(self, check_id: str) -> None:
         changes.find_health_check(self.zoneset, check_id)

@@ -8,6 +8,8 @@ translates. Paths are matched by ``ROUTES`` (method, regular expression, handler
 
 from __future__ import annotations
 
+import ipaddress
+import random
 import re
 import time
 import uuid
@@ -19,8 +21,10 @@ from aiohttp import web
 from netemu.api import xml
 from netemu.api.account import Account, ChangeInfo
 from netemu.api.auth import Verifier
-from netemu.route53 import changes, shapes
+from netemu.route53 import changes, engine, load, names, shapes
+from netemu.route53.answer import Question
 from netemu.route53.changes import ChangeRejected
+from netemu.route53.client import ClientContext
 from netemu.route53.model import HostedZone, VpcAssociation
 
 PREFIX = "/2013-04-01"
@@ -116,9 +120,11 @@ def _vpc(raw: Any) -> VpcAssociation:
 class Route53Api:
     """Route 53 paths over ``account``; ``verifier`` checks SigV4 when credentials are given."""
 
-    def __init__(self, account: Account, verifier: Verifier | None = None) -> None:
+    def __init__(self, account: Account, verifier: Verifier | None = None,
+                 serving: Callable[[], Any] | None = None) -> None:
         self.account = account
         self.verifier = verifier
+        self.serving = serving    # the DNS server's current snapshot, for TestDNSAnswer
 
     async def handle(self, request: web.Request) -> web.Response | None:
         path = request.path
@@ -147,7 +153,7 @@ class Route53Api:
                 else:
                     message = "; ".join(messages)
                 return error_response(exc.code, message)
-            except xml.BadXml as exc:
+            except (xml.BadXml, ValueError) as exc:
                 return error_response("InvalidInput", str(exc))
         return error_response("InvalidAction" if path.count("/") > 1 else "NotImplemented",
                               f"netemu does not implement {request.method} {path}")
@@ -441,6 +447,133 @@ class Route53Api:
                   {"HealthCheckObservations": self._observations(p["hc"], failures=True)})
 
 
+    # CIDR collections --------------------------------------------------------------------------
+
+    def _collection(self, cid: str) -> dict[str, Any]:
+        cc = changes.find_cidr_collection(self.account.zoneset, cid)
+        meta = self.account.cidr_meta.get(cid, {"Version": 1})
+        return {"Arn": f"arn:aws:route53:::cidrcollection/{cc.id}", "Id": cc.id, "Name": cc.name,
+                "Version": meta["Version"]}
+
+    async def create_cidr_collection(self, request: web.Request,
+                                     _: dict[str, str]) -> web.Response:
+        body = await self._body(request, "CreateCidrCollectionRequest")
+        if not body.get("Name") or not body.get("CallerReference"):
+            raise ApiError("InvalidInput", "Name and CallerReference are required")
+        cid = await self.account.create_cidr_collection(str(body["Name"]),
+                                                        str(body["CallerReference"]))
+        location = f"{request.scheme}://{request.host}{PREFIX}/cidrcollection/{cid}"
+        return ok("CreateCidrCollectionResponse", {"Collection": self._collection(cid)}, 201,
+                  {"Location": location})
+
+    async def change_cidr_collection(self, request: web.Request,
+                                     p: dict[str, str]) -> web.Response:
+        body = await self._body(request, "ChangeCidrCollectionRequest")
+        raw = body.get("Changes")
+        if not isinstance(raw, list) or not raw:
+            raise ApiError("InvalidInput", "Changes is required")
+        info = await self.account.change_cidr_collection(p["cc"], raw,
+                                                         body.get("CollectionVersion"))
+        return ok("ChangeCidrCollectionResponse", {"Id": info.id})
+
+    async def list_cidr_collections(self, request: web.Request,
+                                    _: dict[str, str]) -> web.Response:
+        found = sorted(self.account.zoneset.cidr_collections, key=lambda c: c.name)
+        return ok("ListCidrCollectionsResponse",
+                  {"CidrCollections": [self._collection(c.id) for c in found]})
+
+    async def list_cidr_locations(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        cc = changes.find_cidr_collection(self.account.zoneset, p["cc"])
+        return ok("ListCidrLocationsResponse",
+                  {"CidrLocations": [{"LocationName": loc.name} for loc in cc.locations]})
+
+    async def list_cidr_blocks(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        cc = changes.find_cidr_collection(self.account.zoneset, p["cc"])
+        want = request.query.get("location")
+        if want and not any(loc.name == want for loc in cc.locations):
+            raise ApiError("NoSuchCidrLocationException",
+                           f"The CIDR collection location {want} doesn't exist.")
+        blocks = [{"CidrBlock": b, "LocationName": loc.name} for loc in cc.locations
+                  if not want or loc.name == want for b in loc.cidrs]
+        return ok("ListCidrBlocksResponse", {"CidrBlocks": blocks})
+
+    async def delete_cidr_collection(self, request: web.Request,
+                                     p: dict[str, str]) -> web.Response:
+        await self.account.delete_cidr_collection(p["cc"])
+        return ok("DeleteCidrCollectionResponse", {})
+
+    # limits ------------------------------------------------------------------------------------
+
+    async def get_hosted_zone_limit(self, request: web.Request,
+                                    p: dict[str, str]) -> web.Response:
+        zone = self.account.zone(p["id"])
+        if p["type"] == "MAX_RRSETS_BY_ZONE":
+            value, count = load.MAX_RECORD_SETS, len(zone.record_sets)
+        elif p["type"] == "MAX_VPCS_ASSOCIATED_BY_ZONE":
+            if not zone.private:
+                raise ApiError("HostedZoneNotPrivate", "The specified hosted zone is a public "
+                                                       "hosted zone, not a private hosted zone.")
+            value, count = changes.MAX_VPCS_PER_ZONE, len(zone.vpcs)
+        else:
+            raise ApiError("InvalidInput", f"Unknown hosted zone limit type {p['type']}")
+        return ok("GetHostedZoneLimitResponse",
+                  {"Limit": {"Type": p["type"], "Value": value}, "Count": count})
+
+    async def get_account_limit(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        zs = self.account.zoneset
+        limits = {"MAX_HOSTED_ZONES_BY_OWNER": (changes.MAX_ZONES, len(zs.zones)),
+                  "MAX_HEALTH_CHECKS_BY_OWNER": (changes.MAX_HEALTH_CHECKS,
+                                                 len(zs.health_checks)),
+                  "MAX_REUSABLE_DELEGATION_SETS_BY_OWNER": (100, 0),
+                  "MAX_TRAFFIC_POLICIES_BY_OWNER": (50, 0),
+                  "MAX_TRAFFIC_POLICY_INSTANCES_BY_OWNER": (5, 0)}
+        if p["type"] not in limits:
+            raise ApiError("InvalidInput", f"Unknown account limit type {p['type']}")
+        value, count = limits[p["type"]]
+        return ok("GetAccountLimitResponse",
+                  {"Limit": {"Type": p["type"], "Value": value}, "Count": count})
+
+    # TestDNSAnswer -----------------------------------------------------------------------------
+
+    async def test_dns_answer(self, request: web.Request, _: dict[str, str]) -> web.Response:
+        """R98: what the DNS server would answer, from the same engine and snapshot; ResolverIP
+        is the client address, EDNS0ClientSubnetIP/Mask the client subnet (default /24, /64)."""
+        q = request.query
+        zone = self.account.zone(q.get("hostedzoneid", ""))
+        if zone.private:
+            raise ApiError("InvalidInput", "TestDNSAnswer supports public hosted zones only")
+        name, rtype = q.get("recordname"), (q.get("recordtype") or "").upper()
+        if not name or not rtype:
+            raise ApiError("InvalidInput", "RecordName and RecordType are required")
+        resolver = q.get("resolverip") or "8.8.8.8"     # a resolver in us-east-1 (R98)
+        subnet = None
+        if q.get("edns0clientsubnetip"):
+            ip = ipaddress.ip_address(q["edns0clientsubnetip"])
+            mask = int(q.get("edns0clientsubnetmask") or (24 if ip.version == 4 else 64))
+            net = ipaddress.ip_network(f"{ip}/{mask}", strict=False)
+            subnet = (str(net.network_address), mask)
+        serving = self.serving() if self.serving is not None else None
+        if serving is None:
+            raise ApiError("InvalidInput", "TestDNSAnswer needs the DNS server")
+        try:
+            labels = names.parse(name)
+        except names.BadName as exc:
+            raise ApiError("InvalidInput", f"Invalid RecordName: {exc}") from None
+        client = ClientContext(resolver, subnet, None, serving.locator)
+        answer = engine.answer(Question(labels, rtype), client, serving.zones, serving.health,
+                               random.Random())
+        data: list[str] = []
+        for ref in answer.answer:
+            values = ref.record.values
+            order = ref.order if ref.order is not None else range(len(values))
+            data.extend(values[i] for i in order)
+        ns = next((r for r in zone.record_sets if r.name == zone.name and r.type == "NS"), None)
+        return ok("TestDNSAnswerResponse", {
+            "Nameserver": (ns.values[0].rstrip(".") if ns and ns.values else "ns.netemu"),
+            "RecordName": names.to_text(labels), "RecordType": rtype, "RecordData": data,
+            "ResponseCode": answer.rcode.name, "Protocol": "UDP"})
+
+
 def _r(method: str, pattern: str, name: str) -> tuple[str, re.Pattern[str], str]:
     return method, re.compile(pattern), name
 
@@ -471,6 +604,15 @@ ROUTES = [
     _r("GET", r"/healthcheck/(?P<hc>[^/]+)/status", "get_health_check_status"),
     _r("GET", r"/healthcheck/(?P<hc>[^/]+)/lastfailurereason",
        "get_health_check_last_failure_reason"),
+    _r("POST", r"/cidrcollection", "create_cidr_collection"),
+    _r("GET", r"/cidrcollection", "list_cidr_collections"),
+    _r("POST", r"/cidrcollection/(?P<cc>[^/]+)", "change_cidr_collection"),
+    _r("GET", r"/cidrcollection/(?P<cc>[^/]+)", "list_cidr_locations"),
+    _r("DELETE", r"/cidrcollection/(?P<cc>[^/]+)", "delete_cidr_collection"),
+    _r("GET", r"/cidrcollection/(?P<cc>[^/]+)/cidrblocks", "list_cidr_blocks"),
+    _r("GET", r"/hostedzonelimit/(?P<id>[^/]+)/(?P<type>[^/]+)", "get_hosted_zone_limit"),
+    _r("GET", r"/accountlimit/(?P<type>[^/]+)", "get_account_limit"),
+    _r("GET", r"/testdnsanswer", "test_dns_answer"),
 ]
 
 __all__ = ["Route53Api", "ROUTES", "error_response"]

@@ -48,7 +48,7 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
     account.start()
     creds = getattr(args, "api_credentials", None)
     verifier = Verifier(read_credentials(creds)) if creds else None
-    api = Route53Api(account, verifier)
+    api = Route53Api(account, verifier, serving=lambda: server.serving)
 
     def publish_health(snapshot: HealthSnapshot) -> None:
         server.serving = server.serving.with_health(snapshot)

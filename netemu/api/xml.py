@@ -19,8 +19,8 @@ LISTS = {
     "HealthChecks": "HealthCheck", "HealthCheckObservations": "HealthCheckObservation",
     "Tags": "Tag", "VPCs": "VPC", "HostedZoneSummaries": "HostedZoneSummary",
     "RecordData": "RecordDataEntry", "ResourceTagSets": "ResourceTagSet",
-    "CidrCollections": "CidrCollectionSummary", "CidrBlocks": "CidrBlockSummary",
-    "CidrLocations": "LocationSummary", "Messages": "Message",
+    "CidrCollections": "member", "CidrBlocks": "member", "CidrLocations": "member",
+    "Messages": "Message",
 }
 
 

@@ -18,6 +18,7 @@ Nothing here reads the clock or randomness: zone ids are passed in by the edge.
 
 from __future__ import annotations
 
+import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -25,13 +26,17 @@ from typing import Any
 
 from netemu.errors import Problem
 from netemu.route53 import health, load, names, shapes
-from netemu.route53.model import HealthCheck, HostedZone, RecordSet, VpcAssociation, ZoneSet
+from netemu.route53.model import (
+    CidrCollection, CidrLocation, HealthCheck, HostedZone, RecordSet, VpcAssociation, ZoneSet,
+)
+from netemu.route53.policies.ip_based import LOCATION_NAME
 
 ACTIONS = ("CREATE", "DELETE", "UPSERT")
 MAX_RECORDS_PER_REQUEST = 1000       # R30: ResourceRecord elements, UPSERT counted twice
 MAX_VALUE_CHARS = 32000              # R30: characters of values, UPSERT counted twice
 MAX_ZONES = 500                      # Route 53's default quota of hosted zones per account
 MAX_VPCS_PER_ZONE = 300              # Route 53's default quota of VPCs per private zone
+MAX_HEALTH_CHECKS = 200              # Route 53's default quota of health checks per account
 Key = tuple[str, str, str | None]
 
 
@@ -377,6 +382,10 @@ def create_health_check(zoneset: ZoneSet, check_id: str, caller_reference: str,
             raise ChangeRejected([("HealthCheckAlreadyExists",
                                    "A health check with the same CallerReference already "
                                    "exists with different settings")])
+    if len(zoneset.health_checks) >= MAX_HEALTH_CHECKS:
+        raise ChangeRejected([("TooManyHealthChecks",
+                               f"Limits on the number of health checks ({MAX_HEALTH_CHECKS}) "
+                               "exceeded")])
     return _checked(zoneset, check, strict_aws), check
 
 
@@ -424,6 +433,95 @@ def delete_health_check(zoneset: ZoneSet, check_id: str) -> ZoneSet:
                                                 if h.id != check_id))
 
 
+# --- CIDR collections (R68, R70) ----------------------------------------------------------------
+
+CIDR_ACTIONS = ("PUT", "DELETE_IF_EXISTS")
+MAX_IPV4_PREFIX, MAX_IPV6_PREFIX = 24, 48      # R68
+
+
+def find_cidr_collection(zoneset: ZoneSet, collection_id: str) -> CidrCollection:
+    for cc in zoneset.cidr_collections:
+        if cc.id == collection_id:
+            return cc
+    raise ChangeRejected([("NoSuchCidrCollectionException",
+                           f"The CIDR collection you specified, {collection_id}, doesn't "
+                           "exist.")])
+
+
+def create_cidr_collection(zoneset: ZoneSet, collection_id: str, name: str) -> ZoneSet:
+    if any(cc.name == name for cc in zoneset.cidr_collections):
+        raise ChangeRejected([("CidrCollectionAlreadyExistsException",
+                               f"A CIDR collection with the name {name} already exists")])
+    if not name or len(name) > 64:
+        raise ChangeRejected([("InvalidInput", "Invalid request: CIDR collection names are "
+                                               "1-64 characters")])
+    return replace(zoneset, cidr_collections=zoneset.cidr_collections
+                   + (CidrCollection(collection_id, name),))
+
+
+def change_cidr_collection(zoneset: ZoneSet, collection_id: str,
+                           raw_changes: Sequence[Mapping[str, Any]]) -> ZoneSet:
+    """ChangeCidrCollection: PUT adds blocks to a location (creating it), DELETE_IF_EXISTS removes
+    them (a location left empty goes); all or nothing. Blocks: IPv4 /1-/24, IPv6 /1-/48 (R68);
+    a location still used by a record set cannot lose its last block."""
+    cc = find_cidr_collection(zoneset, collection_id)
+    locations = {loc.name: list(loc.cidrs) for loc in cc.locations}
+    errors: list[tuple[str, str]] = []
+    for change in raw_changes:
+        name, action = str(change.get("LocationName", "")), str(change.get("Action", ""))
+        if action not in CIDR_ACTIONS:
+            errors.append(("InvalidInput", f"Invalid request: Action must be one of "
+                                           f"{', '.join(CIDR_ACTIONS)}"))
+            continue
+        if not LOCATION_NAME.match(name) or name == "*":
+            errors.append(("InvalidInput", f"Invalid request: LocationName '{name}' must be "
+                                           "1-16 characters of 0-9 A-Z a-z _ - (R68)"))
+            continue
+        blocks = []
+        for raw in change.get("CidrList") or []:
+            try:
+                net = ipaddress.ip_network(str(raw), strict=True)
+            except ValueError:
+                errors.append(("InvalidInput", f"Invalid request: '{raw}' is not a CIDR block"))
+                continue
+            longest = MAX_IPV4_PREFIX if net.version == 4 else MAX_IPV6_PREFIX
+            if not 1 <= net.prefixlen <= longest:
+                errors.append(("InvalidInput",
+                               f"Invalid request: CIDR block {net} must have a prefix length "
+                               f"from /1 to /{longest} (R68)"))
+                continue
+            blocks.append(str(net))
+        current = locations.setdefault(name, [])
+        if action == "PUT":
+            current.extend(b for b in blocks if b not in current)
+        else:
+            locations[name] = [b for b in current if b not in blocks]
+    used = {r.cidr_routing_config.location_name for z in zoneset.zones for r in z.record_sets
+            if r.cidr_routing_config is not None
+            and r.cidr_routing_config.collection_id == cc.id}
+    for name, blocks in locations.items():
+        if not blocks and name in used:
+            errors.append(("CidrBlockInUseException",
+                           f"The location {name} of CIDR collection {cc.id} is used by a "
+                           "resource record set and must keep at least one CIDR block"))
+    if errors:
+        raise ChangeRejected(_unique(errors))
+    new = replace(cc, locations=tuple(CidrLocation(n, tuple(b)) for n, b in locations.items()
+                                      if b))
+    return replace(zoneset, cidr_collections=tuple(new if c.id == cc.id else c
+                                                   for c in zoneset.cidr_collections))
+
+
+def delete_cidr_collection(zoneset: ZoneSet, collection_id: str) -> ZoneSet:
+    cc = find_cidr_collection(zoneset, collection_id)
+    if cc.locations:
+        raise ChangeRejected([("CidrCollectionInUseException",
+                               f"The CIDR collection {cc.id} still has locations; remove its "
+                               "CIDR blocks first")])
+    return replace(zoneset, cidr_collections=tuple(c for c in zoneset.cidr_collections
+                                                   if c.id != cc.id))
+
+
 # --- listing -----------------------------------------------------------------------------------
 
 
@@ -441,4 +539,5 @@ def sort_key(rec: RecordSet) -> tuple[str, str, str]:
 __all__ = ["ACTIONS", "Change", "ChangeRejected", "read_changes", "apply_change_batch",
            "create_zone", "delete_zone", "set_comment", "associate_vpc", "disassociate_vpc",
            "find_zone", "sort_key", "name_key", "find_health_check", "create_health_check",
-           "update_health_check", "delete_health_check"]
+           "update_health_check", "delete_health_check", "find_cidr_collection",
+           "create_cidr_collection", "change_cidr_collection", "delete_cidr_collection"]

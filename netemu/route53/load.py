@@ -756,6 +756,11 @@ def read_health_check(raw: Any) -> HealthCheck:
     return _health_check(raw)
 
 
+def read_cidr_collection(raw: Any) -> CidrCollection:
+    """A ``CidrCollections[]`` mapping ({Id, Name, Locations}) -> CidrCollection."""
+    return _cidr_collection(raw)
+
+
 def zone_clash(zone: HostedZone, same: list[HostedZone]) -> HostedZone | None:
     """The zone among ``same`` (same name and kind) that ``zone`` may not be served beside."""
     return _zone_clash(zone, same)
@@ -790,5 +795,6 @@ def check_groups(zone: HostedZone, groups: Sequence[Sequence[RecordSet]],
 
 
 __all__ = ["load_zone_files", "load_zone_text", "expand", "zone_id_for", "default_name_servers",
-           "FieldError", "read_record", "read_hosted_zone", "read_health_check", "zone_clash",
+           "FieldError", "read_record", "read_hosted_zone", "read_health_check", "read_cidr_collection",
+           "zone_clash",
            "default_records", "check_records", "check_groups"]
