@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "netemu.cli.trace",
     "netemu.cli.dataplane",
     "netemu.cli.health",
+    "netemu.cli.zones",
 )
 
 

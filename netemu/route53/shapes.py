@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from netemu.route53 import names
 from netemu.route53.model import (
     CidrCollection, HealthCheck, HealthCheckConfig, HostedZone, RecordSet,
 )
@@ -135,5 +136,39 @@ def cidr_collection(cc: CidrCollection) -> dict[str, Any]:
                           for loc in cc.locations]}
 
 
+def _bind_name(name: str, origin: str) -> str:
+    """A Route 53 name in BIND master-file spelling: relative to the origin, decimal escapes."""
+    if name == origin:
+        return "@"
+    labels = names.parse(name)
+    out = []
+    for label in labels[:len(labels) - len(names.parse(origin))]:
+        if label == names.WILDCARD:
+            out.append("*")
+            continue
+        out.append("".join(chr(b) if chr(b).isalnum() or chr(b) in "-_" else f"\\{b:03d}"
+                           for b in label))
+    return ".".join(out)
+
+
+def bind_text(zone: HostedZone) -> str:
+    """The zone as a BIND master file (``zones export --format bind``). Only simple record sets
+    fit the format: a zone with routing policies, aliases or health checks raises ValueError
+    naming them (export it as route53-json instead)."""
+    unfit = [r.label() for r in zone.record_sets
+             if r.alias_target is not None or r.set_identifier is not None
+             or r.health_check_id is not None or r.multi_value_answer]
+    if unfit:
+        raise ValueError(f"{zone.name}: the BIND format cannot hold routing policies, aliases or "
+                         f"health checks ({', '.join(unfit[:5])}"
+                         f"{' ...' if len(unfit) > 5 else ''}); use --format route53-json")
+    lines = [f"$ORIGIN {zone.name}"]
+    for rec in zone.record_sets:
+        owner = _bind_name(rec.name, zone.name)
+        for value in rec.values:
+            lines.append(f"{owner} {rec.ttl} IN {rec.type} {value}")
+    return "\n".join(lines) + "\n"
+
+
 __all__ = ["record_set", "record_set_for_zone", "hosted_zone", "vpcs", "zone_document",
-           "health_check_config", "health_check", "cidr_collection"]
+           "health_check_config", "health_check", "cidr_collection", "bind_text"]

@@ -31,7 +31,7 @@ class ApiServer:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = workdir / f"serve-{self.api}.log"
         zones = workdir / "zones"
-        zones.mkdir(exist_ok=True)
+        zones.mkdir(parents=True, exist_ok=True)
         (zones / "files.yaml").write_text(FILE_ZONE)
         self.zones = zones
 
