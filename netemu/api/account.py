@@ -11,10 +11,12 @@ no query ever sees half a batch. A change is ``INSYNC`` once the snapshot holdin
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -47,7 +49,7 @@ class Account:
     """In-memory view of the stored account plus the file zones, and the one way to change it."""
 
     def __init__(self, files: ZoneSet, store: Store,
-                 publish: Callable[[ZoneSet], None] = lambda zs: None,
+                 publish: Callable[[ZoneSet], Any] = lambda zs: None,
                  clock: Callable[[], float] = time.time, strict_aws: bool = False) -> None:
         self.files = files
         self.store = store
@@ -85,6 +87,8 @@ class Account:
                                    "CallerReference": value.get("CallerReference")}
         self.version = loaded.version
         self.served_version = 0
+        self._started = False
+        self._publishing: asyncio.Future[None] | None = None
         self.zoneset = ZoneSet(files.zones + tuple(zones),
                                files.health_checks + tuple(checks),
                                files.cidr_collections + tuple(collections))
@@ -105,10 +109,36 @@ class Account:
                                    f"{change_id}")])
         return info, "INSYNC" if info.version <= self.served_version else "PENDING"
 
-    def start(self) -> None:
+    async def start(self) -> None:
         """Serve what is stored (and the files): called once at startup."""
-        self.publish(self.zoneset)
-        self.served_version = self.version
+        await self._serve(self.version)
+
+    # --- serving: one compile at a time, coalescing the changes that arrive meanwhile --------
+
+    @contextlib.asynccontextmanager
+    async def _change(self) -> AsyncIterator[None]:
+        """One mutation: under the lock, then (after the lock, so that changes arriving during
+        a compile share the next one) wait until the result is served."""
+        async with self.lock:
+            yield
+        await self._serve(self.version)
+
+    async def _serve(self, version: int) -> None:
+        while self.served_version < version or (version == 0 and not self._started):
+            if self._publishing is None:
+                self._publishing = asyncio.ensure_future(self._publish_round())
+            await asyncio.shield(self._publishing)
+
+    async def _publish_round(self) -> None:
+        try:
+            zoneset, version = self.zoneset, self.version
+            result = self.publish(zoneset)
+            if inspect.isawaitable(result):
+                await result
+            self.served_version = max(self.served_version, version)
+            self._started = True
+        finally:
+            self._publishing = None
 
     # --- the change path -----------------------------------------------------------------------
 
@@ -123,8 +153,6 @@ class Account:
         self.version = version
         self.changes[change_id] = info
         self.zoneset = new
-        self.publish(new)
-        self.served_version = version
         return info
 
     def _writable(self, zone_id: str) -> HostedZone:
@@ -143,7 +171,7 @@ class Account:
     async def create_zone(self, name: str, caller_reference: str, private: bool,
                           vpcs: Sequence[VpcAssociation], comment: str | None,
                           ) -> tuple[HostedZone, ChangeInfo]:
-        async with self.lock:
+        async with self._change():
             new, zone = changes.create_zone(self.zoneset, new_id("Z"), name, caller_reference,
                                             private, vpcs, comment)
             writes = [self._zone_write(zone)]
@@ -154,7 +182,7 @@ class Account:
             return zone, info
 
     async def delete_zone(self, zone_id: str) -> ChangeInfo:
-        async with self.lock:
+        async with self._change():
             zone = self._writable(zone_id)
             new = changes.delete_zone(self.zoneset, zone.id)
             writes: list[Write] = [("zone", zone.id, None)]
@@ -166,7 +194,7 @@ class Account:
     async def update_zone(self, zone_id: str, fn: Callable[[ZoneSet, str], ZoneSet],
                           ) -> tuple[HostedZone, ChangeInfo]:
         """A change of the zone's own fields (comment, VPC associations)."""
-        async with self.lock:
+        async with self._change():
             zone = self._writable(zone_id)
             new = fn(self.zoneset, zone.id)
             after = changes.find_zone(new, zone.id)
@@ -176,7 +204,7 @@ class Account:
     async def change_records(self, zone_id: str, raw_changes: Sequence[dict[str, Any]],
                              comment: str | None = None) -> ChangeInfo:
         """ChangeResourceRecordSets: validated whole, committed, then served."""
-        async with self.lock:
+        async with self._change():
             zone = self._writable(zone_id)
             batch = changes.read_changes(raw_changes)
             new = changes.apply_change_batch(self.zoneset, zone.id, batch)
@@ -191,7 +219,7 @@ class Account:
             return await self._commit(new, writes, comment)
 
     async def set_tags(self, resource: str, add: dict[str, str], remove: Sequence[str]) -> None:
-        async with self.lock:
+        async with self._change():
             tags = dict(self.tags.get(resource, {}))
             tags.update(add)
             for key in remove:
@@ -212,7 +240,7 @@ class Account:
 
     async def create_health_check(self, caller_reference: str, config: dict[str, Any],
                                   ) -> HealthCheck:
-        async with self.lock:
+        async with self._change():
             new, check = changes.create_health_check(
                 self.zoneset, str(uuid.uuid4()), caller_reference, config, self.strict_aws)
             if new is self.zoneset:  # the same request again: the existing check
@@ -222,7 +250,7 @@ class Account:
             return check
 
     async def update_health_check(self, check_id: str, update: dict[str, Any]) -> HealthCheck:
-        async with self.lock:
+        async with self._change():
             self._writable_check(check_id)
             new, check = changes.update_health_check(
                 self.zoneset, check_id, update, self.check_versions.get(check_id, 1),
@@ -232,7 +260,7 @@ class Account:
             return check
 
     async def delete_health_check(self, check_id: str) -> None:
-        async with self.lock:
+        async with self._change():
             self._writable_check(check_id)
             new = changes.delete_health_check(self.zoneset, check_id)
             self.check_versions.pop(check_id, None)
@@ -247,7 +275,7 @@ class Account:
         return ("cidr", cid, {"Collection": shapes.cidr_collection(cc), **self.cidr_meta[cid]})
 
     async def create_cidr_collection(self, name: str, caller_reference: str) -> str:
-        async with self.lock:
+        async with self._change():
             for cid, meta in self.cidr_meta.items():
                 if meta.get("CallerReference") == caller_reference:
                     raise ChangeRejected([("CidrCollectionAlreadyExistsException",
@@ -261,7 +289,7 @@ class Account:
 
     async def change_cidr_collection(self, cid: str, raw: list[dict[str, Any]],
                                      version: Any) -> ChangeInfo:
-        async with self.lock:
+        async with self._change():
             self._writable_cidr(cid)
             current = self.cidr_meta[cid]["Version"]
             if version not in (None, "") and str(version) != str(current):
@@ -273,7 +301,7 @@ class Account:
             return await self._commit(new, [self._cidr_write(new, cid)])
 
     async def delete_cidr_collection(self, cid: str) -> None:
-        async with self.lock:
+        async with self._change():
             self._writable_cidr(cid)
             new = changes.delete_cidr_collection(self.zoneset, cid)
             self.cidr_meta.pop(cid, None)

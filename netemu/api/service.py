@@ -27,15 +27,17 @@ log = logging.getLogger("netemu.api")
 
 
 def make_publisher(server: Any) -> Any:
-    """``publish(zoneset)``: compile and swap a new snapshot, keeping health and locator."""
+    """``publish(zoneset)``: compile a new snapshot in a worker thread (the DNS loop keeps
+    answering from the current one meanwhile), then swap it in by assignment, with the health
+    and client locator current at that moment."""
     from netemu.dns.handler import build_serving
 
-    def publish(zoneset: ZoneSet) -> None:
-        current = server.serving
-        if current.zoneset is zoneset:
+    async def publish(zoneset: ZoneSet) -> None:
+        if server.serving.zoneset is zoneset:
             return
-        new = build_serving(zoneset, current.health)
-        server.serving = replace(new, locator=current.locator)
+        new = await asyncio.to_thread(build_serving, zoneset)
+        current = server.serving
+        server.serving = replace(new, health=current.health, locator=current.locator)
 
     return publish
 
@@ -45,7 +47,7 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
     store = open_store(getattr(args, "state", None))
     account = Account(server.serving.zoneset, store, make_publisher(server),
                       strict_aws=getattr(args, "strict_aws", False))
-    account.start()
+    await account.start()
     creds = getattr(args, "api_credentials", None)
     verifier = Verifier(read_credentials(creds)) if creds else None
     api = Route53Api(account, verifier, serving=lambda: server.serving)
