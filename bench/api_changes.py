@@ -4,8 +4,9 @@ latency (real ``netemu serve --api --state`` on loopback, real HTTP, real SQLite
 Reproduce:  .venv/bin/python bench/api_changes.py [--quick]
 Prints, for one zone of 10,000 record sets and for 500 zones of 20 record sets:
 - validate: ``route53.changes.apply_change_batch`` for a one-record UPSERT (touched names only);
-- snapshot: compiling the whole serving snapshot (``dns.handler.build_serving``), what every
-  change costs the DNS loop today;
+- snapshot: compiling the whole serving snapshot (``dns.handler.build_serving``), and the
+  incremental one ``netemu serve`` uses (``api.snapshot``: only the changed zone is compiled;
+  it runs in a worker thread while the DNS loop answers from the current snapshot);
 - served: wall time from sending ChangeResourceRecordSets (UPSERT of one A record) until ``dig``
   answers the new value (median and max over the samples), commit and fsync included.
 """
@@ -27,6 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from netemu.api.snapshot import SnapshotBuilder  # noqa: E402
 from netemu.dns.handler import build_serving  # noqa: E402
 from netemu.route53 import changes  # noqa: E402
 from netemu.route53.model import ZoneSet  # noqa: E402
@@ -64,9 +66,14 @@ def pure(label: str, zones: int, per_zone: int) -> None:
     one = changes.read_changes([{"Action": "UPSERT", "ResourceRecordSet": rr(
         f"h1.z0.bench.example", "192.0.2.1")}])
     validate = timed(lambda: changes.apply_change_batch(zs, zid, one), 20)
-    snapshot = timed(lambda: build_serving(zs), 3)
-    print(f"{label}: validate one-record change {validate:.2f} ms, "
-          f"snapshot {snapshot:.0f} ms")
+    full = timed(lambda: build_serving(zs), 3)
+    changed = changes.apply_change_batch(zs, zid, one)
+    builder = SnapshotBuilder()
+    builder.build(zs)
+    flip = [changed, zs]
+    incremental = timed(lambda: builder.build(flip.append(flip.pop(0)) or flip[0]), 5)
+    print(f"{label}: validate one-record change {validate:.2f} ms, snapshot full {full:.0f} ms, "
+          f"incremental (one zone changed) {incremental:.0f} ms")
 
 
 def free_port() -> int:

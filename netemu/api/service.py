@@ -30,12 +30,14 @@ def make_publisher(server: Any) -> Any:
     """``publish(zoneset)``: compile a new snapshot in a worker thread (the DNS loop keeps
     answering from the current one meanwhile), then swap it in by assignment, with the health
     and client locator current at that moment."""
-    from netemu.dns.handler import build_serving
+    from netemu.api.snapshot import SnapshotBuilder
+
+    builder = SnapshotBuilder()
 
     async def publish(zoneset: ZoneSet) -> None:
         if server.serving.zoneset is zoneset:
             return
-        new = await asyncio.to_thread(build_serving, zoneset)
+        new = await asyncio.to_thread(builder.build, zoneset)
         current = server.serving
         server.serving = replace(new, health=current.health, locator=current.locator)
 
