@@ -51,6 +51,8 @@ class DSubnet:
     route_table: str | None
     network_acl: str | None
     ipv6_cidr: str | None = None
+    map_public_ip_on_launch: bool | None = None  # None: the file did not say (V17)
+    default_for_az: bool = False  # a default subnet of a default VPC (V17)
 
 
 @dataclass
@@ -129,6 +131,7 @@ class DInstance:
     security_groups: list[str] | None
     source_dest_check: bool
     state: str  # running | terminated
+    associate_public_ip_address: bool | None = None  # None: the subnet's setting (V17)
 
 
 @dataclass
@@ -152,6 +155,18 @@ class DVpc:
 
     def cidrs(self) -> list[str]:
         return [c.cidr for c in self.cidr_blocks] + [c.cidr for c in self.ipv6_cidr_blocks]
+
+    def live_nat_gateways(self) -> list[DNat]:
+        """The NAT gateways that exist (a ``deleted`` one only blackholes its routes, V26)."""
+        return [n for n in self.nat_gateways if n.state != "deleted"]
+
+    def live_instances(self) -> list[DInstance]:
+        """The instances that run (a ``terminated`` one only blackholes its routes, V26)."""
+        return [i for i in self.instances if i.state != "terminated"]
+
+    def live_parts(self) -> list[DNat | DInstance]:
+        """What holds addresses in the subnets: live NAT gateways first, then instances."""
+        return [*self.live_nat_gateways(), *self.live_instances()]
 
     def igw_attached(self) -> bool:
         return any(g.state == "attached" for g in self.internet_gateways)
@@ -219,6 +234,7 @@ class DTopology:
     peerings: list[DPeering]
     hosts: list[DHost]
     transit_gateways: list[DTgw]
+    quotas: dict[str, int] = field(default_factory=dict)  # raised quotas (quotas.py)
 
     def vpc(self, name: str) -> DVpc | None:
         for v in self.vpcs:

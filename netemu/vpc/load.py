@@ -12,7 +12,8 @@ Behaviour: a topology file is refused whole when anything is wrong, and every pr
        (``model.py`` docstring): local routes, main route table, default NACL and SG, resolved
        associations, allocated addresses, ENI ids, propagated transit-gateway routes.
 Fields (file shape, beyond ARCHITECTURE.md's example):
-  top level: region, account_id?, vpcs, peerings?, internet: {hosts}?, transit_gateways?
+  top level: region, account_id?, vpcs, peerings?, internet: {hosts}?, transit_gateways?,
+    quotas? ({NAME: VALUE}: raised AWS quotas, quotas.py)
   vpc: name, default? (false; true = the Region's default VPC, V17: cidr_blocks default to
     [172.31.0.0/16], internet_gateway and enable_dns_hostnames to true, subnets to three /20
     default subnets ``default-<az>`` in zones a-c, the main route table to 0.0.0.0/0 -> IGW),
@@ -22,7 +23,9 @@ Fields (file shape, beyond ARCHITECTURE.md's example):
     security_groups?, instances?
   internet_gateway / egress_only_internet_gateway: true | false | {state: attached|detached}
     (EIGW: attached|deleted) | a list of those (more than one attached is V63's error).
-  subnet: name, cidr, az? (region + "a"), ipv6_cidr?, route_table?, network_acl?
+  subnet: name, cidr, az? (region + "a"), ipv6_cidr?, route_table?, network_acl?,
+    default_for_az? (false; true only in a default VPC, V17), map_public_ip_on_launch?
+    (default_for_az, V17)
   route table: name, main? (false), edge_associations? ([internet_gateway]: a gateway route
     table, V27), routes: [{destination, target}]; target is
     ``internet_gateway`` | ``egress_only_internet_gateway`` | ``local`` |
@@ -43,7 +46,9 @@ Fields (file shape, beyond ARCHITECTURE.md's example):
     a group is NAME (same VPC) or {vpc, name}. An SG named ``default`` redefines the default SG.
   NAT gateway: name, subnet, private_ip?, public_ip?, connectivity? (public), state? (available)
   instance: name, subnet, private_ip?, public_ip?, ipv6_address?, security_groups?,
-    source_dest_check? (true), state? (running)
+    source_dest_check? (true), state? (running), associate_public_ip_address? (the subnet's
+    map_public_ip_on_launch; when true and public_ip is omitted, an address of
+    addressing.AUTO_PUBLIC_IPV4_POOL is assigned, V17)
   peering: name, requester, accepter, status? (active)
   transit gateway: name, route_tables: [{name, routes: [{destination, attachment | blackhole:
     true}]}], attachments: [{name, vpc, subnets, association?, propagations?, appliance_mode?,
@@ -107,13 +112,15 @@ from netemu.vpc.model import (
     Vpc,
 )
 from netemu.vpc.packets import ICMP_PROTOCOLS, PORT_PROTOCOLS
+from netemu.vpc.quotas import QUOTAS
 
 __all__ = ["load_topology", "load_topology_file"]
 
 # The keys of each item of a topology file: (required, optional). topologies/schema.json
 # describes the same (a test keeps the two in step).
 KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "topology": (("vpcs",), ("region", "account_id", "peerings", "internet", "transit_gateways")),
+    "topology": (("vpcs",), ("region", "account_id", "peerings", "internet", "transit_gateways",
+                             "quotas")),
     "internet": ((), ("hosts",)),
     "host": (("name", "ip"), ()),
     "vpc": (("name", "cidr_blocks"), (
@@ -121,7 +128,8 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         "internet_gateway", "egress_only_internet_gateway", "subnets", "route_tables",
         "nat_gateways", "network_acls", "security_groups", "instances")),
     "gateway": ((), ("name", "state")),
-    "subnet": (("name", "cidr"), ("az", "ipv6_cidr", "route_table", "network_acl")),
+    "subnet": (("name", "cidr"), ("az", "ipv6_cidr", "route_table", "network_acl",
+                                  "map_public_ip_on_launch", "default_for_az")),
     "route_table": (("name",), ("main", "routes", "edge_associations")),
     "route": (("destination", "target"), ()),
     "network_acl": (("name",), ("inbound", "outbound")),
@@ -134,7 +142,8 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "group_ref": (("vpc", "name"), ()),
     "nat_gateway": (("name", "subnet"), ("private_ip", "public_ip", "connectivity", "state")),
     "instance": (("name", "subnet"), ("private_ip", "public_ip", "ipv6_address",
-                                      "security_groups", "source_dest_check", "state")),
+                                      "security_groups", "source_dest_check", "state",
+                                      "associate_public_ip_address")),
     "peering": (("name", "requester", "accepter"), ("status",)),
     "transit_gateway": (("name",), ("route_tables", "attachments")),
     "tgw_route_table": (("name",), ("routes",)),
@@ -307,7 +316,27 @@ class _Reader:
             if inet is not None:
                 hosts = self.named_items(inet.get("hosts"), "internet.hosts", "host", self.host)
         tgws = self.named_items(m.get("transit_gateways"), "transit_gateways", "tgw", self.tgw)
-        return DTopology(region, str(account), vpcs, peerings, hosts, tgws)
+        raised = self.quotas(m.get("quotas"))
+        return DTopology(region, str(account), vpcs, peerings, hosts, tgws, raised)
+
+    def quotas(self, value: Any) -> dict[str, int]:
+        """``quotas: {NAME: VALUE}``: the quotas the file raises (quotas.py)."""
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.r.add("quotas", "InvalidParameterValue",
+                       f"expected a mapping of quota names to numbers, got {_type_name(value)}")
+            return {}
+        out: dict[str, int] = {}
+        for key, raw in value.items():
+            if key not in QUOTAS:
+                self.r.add(f"quotas.{key}", "UnknownParameter",
+                           f"unknown quota {key!r} (allowed: {', '.join(QUOTAS)})")
+                continue
+            number = self.integer(raw, f"quotas.{key}")
+            if number is not BAD:
+                out[key] = number
+        return out
 
     def vpc(self, raw: Any, path: str, region: str) -> DVpc | None:
         is_default = isinstance(raw, Mapping) and raw.get("default") is True
@@ -346,7 +375,8 @@ class _Reader:
                  default=default)
         if default and m.get("subnets") is None:  # V17: a /20 default subnet per AZ
             m["subnets"] = [{"name": f"default-{vregion}{az}", "cidr": f"172.31.{16 * k}.0/20",
-                             "az": f"{vregion}{az}"} for k, az in enumerate(DEFAULT_AZS)]
+                             "az": f"{vregion}{az}", "default_for_az": True}
+                            for k, az in enumerate(DEFAULT_AZS)]
         v.subnets = self.named_items(m.get("subnets"), f"{path}.subnets", "subnet",
                                      lambda s, p: self.subnet(s, p, az_default))
         v.route_tables = self.named_items(m.get("route_tables"), f"{path}.route_tables", "rt",
@@ -397,9 +427,12 @@ class _Reader:
             if m.get("ipv6_cidr") is not None else None
         rt = self.opt_ref(m, "route_table", path, "exactly one route table per subnet (V18)")
         acl = self.opt_ref(m, "network_acl", path, "exactly one network ACL per subnet (V30)")
-        if BAD in (name, az, rt, acl):
+        mpip = self.boolean(m["map_public_ip_on_launch"], f"{path}.map_public_ip_on_launch") \
+            if m.get("map_public_ip_on_launch") is not None else None
+        dfa = self.boolean(m.get("default_for_az", False), f"{path}.default_for_az")
+        if BAD in (name, az, rt, acl, mpip, dfa):
             return None
-        return DSubnet(name, path, cidr, az, rt, acl, v6)
+        return DSubnet(name, path, cidr, az, rt, acl, v6, mpip, dfa)
 
     def opt_ref(self, m: dict[str, Any], key: str, path: str, why: str) -> Any:
         if m.get(key) is None:
@@ -641,15 +674,18 @@ class _Reader:
                 return None
             sgs = [s.rstrip(" ") for s in sgs] or None
         sdc = self.boolean(m.get("source_dest_check", True), f"{path}.source_dest_check")
+        apia = self.boolean(m["associate_public_ip_address"],
+                            f"{path}.associate_public_ip_address") \
+            if m.get("associate_public_ip_address") is not None else None
         state = m.get("state", "running")
         if state not in ("running", "terminated"):
             self.r.add(f"{path}.state", "InvalidParameterValue",
                        f"state is running or terminated, got {state!r}")
             return None
-        if BAD in (name, subnet, sdc):
+        if BAD in (name, subnet, sdc, apia):
             return None
         return DInstance(name, path, subnet, ips["private_ip"], ips["public_ip"],
-                         ips["ipv6_address"], sgs, sdc, state)
+                         ips["ipv6_address"], sgs, sdc, state, apia)
 
     def peering(self, raw: Any, path: str) -> DPeering | None:
         m = self.mapping(raw, path, *KEYS["peering"])
@@ -833,9 +869,8 @@ def _addresses(v: DVpc) -> dict[tuple[str, str], str]:
     """(kind, name) -> private IP, explicit or allocated ascending from the free ones."""
     taken: dict[str, set[str]] = {s.name: set() for s in v.subnets}
     out: dict[tuple[str, str], str] = {}
-    parts: list[tuple[str, DNat | DInstance]] = [("nat", n) for n in v.nat_gateways
-                                                 if n.state != "deleted"]
-    parts += [("instance", i) for i in v.instances if i.state != "terminated"]
+    parts: list[tuple[str, DNat | DInstance]] = [
+        ("nat" if isinstance(p, DNat) else "instance", p) for p in v.live_parts()]
     for kind, p in parts:
         if p.private_ip is not None:
             out[(kind, p.name)] = p.private_ip
@@ -851,23 +886,59 @@ def _addresses(v: DVpc) -> dict[tuple[str, str], str]:
     return out
 
 
+def _maps_public_ip(s: DSubnet) -> bool:
+    """V17: the subnet's MapPublicIpOnLaunch: as the file says, else true for a default subnet."""
+    return s.default_for_az if s.map_public_ip_on_launch is None else s.map_public_ip_on_launch
+
+
+def _auto_public_ips(topo: DTopology) -> dict[str, dict[str, str]]:
+    """VPC -> instance -> the public IPv4 address assigned at launch (V17): to the running
+    instances without a public_ip whose ``associate_public_ip_address`` (else their subnet's
+    ``map_public_ip_on_launch``) is true, in file order, from addressing.AUTO_PUBLIC_IPV4_POOL,
+    skipping every public, internet-host and VPC address of the file."""
+    taken: set[str] = {h.ip for h in topo.hosts if h.ip}
+    for v in topo.vpcs:
+        taken.update(p.public_ip for p in (*v.nat_gateways, *v.instances) if p.public_ip)
+    blocks = [c.cidr for v in topo.vpcs for c in v.cidr_blocks]
+    out: dict[str, dict[str, str]] = {}
+    for v in topo.vpcs:
+        maps = {s.name: _maps_public_ip(s) for s in v.subnets}
+        for i in v.live_instances():
+            wanted = i.associate_public_ip_address
+            if wanted is None:
+                wanted = maps.get(i.subnet, False)
+            if not wanted or i.public_ip is not None:
+                continue
+            ip = addressing.auto_public_ipv4(v.name, i.name, taken)
+            while any(addressing.contains(b, ip) for b in blocks):
+                taken.add(ip)
+                ip = addressing.auto_public_ipv4(v.name, i.name, taken)
+            taken.add(ip)
+            out.setdefault(v.name, {})[i.name] = ip
+    return out
+
+
 def build(topo: DTopology, source: str) -> Topology:
     vpcs = []
+    auto_public = _auto_public_ips(topo)
     for v in topo.vpcs:
         tables = _route_tables(v, topo)
         main = next(rt.name for rt in tables if rt.main)
         subnets = tuple(Subnet(s.name, v.name, s.cidr, s.az, s.route_table or main,  # type: ignore[arg-type]
-                               s.network_acl or "default", s.ipv6_cidr) for s in v.subnets)
+                               s.network_acl or "default", s.ipv6_cidr,
+                               _maps_public_ip(s), s.default_for_az) for s in v.subnets)
         ips = _addresses(v)
+        public = auto_public.get(v.name, {})
         nats = tuple(NatGateway(n.name, v.name, n.subnet, ips[("nat", n.name)], n.public_ip,
                                 n.connectivity,
                                 eni_id=addressing.eni_id(v.name, n.name, nat_gateway=True))
-                     for n in v.nat_gateways if n.state != "deleted")
+                     for n in v.live_nat_gateways())
         instances = tuple(
             Instance(i.name, v.name, i.subnet, ips[("instance", i.name)],
-                     tuple(i.security_groups or ("default",)), i.public_ip, i.ipv6_address,
-                     i.source_dest_check, addressing.eni_id(v.name, i.name))
-            for i in v.instances if i.state != "terminated")
+                     tuple(i.security_groups or ("default",)), i.public_ip or public.get(i.name),
+                     i.ipv6_address, i.source_dest_check, addressing.eni_id(v.name, i.name),
+                     auto_public_ip=i.name in public)
+            for i in v.live_instances())
         vpcs.append(Vpc(
             v.name, v.region, tuple(c.cidr for c in v.cidr_blocks), subnets, tables, _nacls(v),
             _security_groups(v, topo), nats, instances, tuple(c.cidr for c in v.ipv6_cidr_blocks),
@@ -893,4 +964,4 @@ def build(topo: DTopology, source: str) -> Topology:
         topo.region, tuple(vpcs),
         tuple(Peering(p.name, p.requester, p.accepter, p.status) for p in topo.peerings),
         tuple(InternetHost(h.name, h.ip) for h in topo.hosts),  # type: ignore[arg-type]
-        tuple(tgws), topo.account_id, source)
+        tuple(tgws), topo.account_id, source, tuple(sorted(topo.quotas.items())))
