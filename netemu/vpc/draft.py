@@ -58,8 +58,8 @@ class DSubnet:
 @dataclass
 class DRoute:
     path: str
-    destination: str | None  # canonical, or None when unreadable
-    target: RouteTarget | None  # None when unreadable; kind "none" for `target: null`
+    destination: str  # canonical
+    target: RouteTarget  # kind "none" for `target: null`
 
 
 @dataclass
@@ -74,10 +74,10 @@ class DRouteTable:
 @dataclass
 class DNaclRule:
     path: str
-    number: int | None
-    protocol: int | None
-    cidr: str | None
-    action: str | None
+    number: int
+    protocol: int
+    cidr: str
+    action: str  # allow | deny
     ports: PortRange | None = None
     icmp: IcmpMatch | None = None
 
@@ -93,7 +93,7 @@ class DNacl:
 @dataclass
 class DSgRule:
     path: str
-    protocol: int | None
+    protocol: int
     ports: PortRange | None
     cidr: str | None
     group: tuple[str | None, str] | None  # (vpc or None for "own VPC", name)
@@ -164,6 +164,10 @@ class DVpc:
         """The instances that run (a ``terminated`` one only blackholes its routes, V26)."""
         return [i for i in self.instances if i.state != "terminated"]
 
+    def all_parts(self) -> list[DNat | DInstance]:
+        """Every NAT gateway and instance, deleted and terminated ones included."""
+        return [*self.nat_gateways, *self.instances]
+
     def live_parts(self) -> list[DNat | DInstance]:
         """What holds addresses in the subnets: live NAT gateways first, then instances."""
         return [*self.live_nat_gateways(), *self.live_instances()]
@@ -188,13 +192,13 @@ class DPeering:
 class DHost:
     name: str
     path: str
-    ip: str | None
+    ip: str
 
 
 @dataclass
 class DTgwRoute:
     path: str
-    destination: str | None
+    destination: str
     attachment: str | None
     blackhole: bool
 

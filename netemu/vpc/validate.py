@@ -31,7 +31,6 @@ from collections.abc import Iterable
 from netemu.vpc import addressing, quotas
 from netemu.vpc.draft import (
     DInstance,
-    DNat,
     DPeering,
     DRouteTable,
     DSubnet,
@@ -318,7 +317,7 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
                   "without a private_ip.")
     public: dict[str, str] = {}
     for vv in topo.vpcs:
-        for holder in _public_holders(vv):
+        for holder in vv.all_parts():
             if holder.public_ip is not None:
                 public.setdefault(holder.public_ip, holder.path)
     for p in parts:
@@ -382,7 +381,7 @@ def _gateway_route_table(v: DVpc, rt: DRouteTable, r: Report) -> None:
               f"VPC {v.name} has no internet gateway to associate")
     subnet_cidrs = {s.cidr for s in v.subnets} | {s.ipv6_cidr for s in v.subnets}
     for route in rt.routes:
-        if route.target is None or route.destination is None or route.target.kind == "none":
+        if route.target.kind == "none":
             continue
         if route.target.kind not in ("local", "instance"):  # V27
             r.add(f"{route.path}.target", "InvalidParameterValue",
@@ -400,7 +399,6 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
     subnet_cidrs = {s.cidr for s in v.subnets} | {s.ipv6_cidr for s in v.subnets}
     for route in rt.routes:
         dest, target = route.destination, route.target
-        assert dest is not None and target is not None
         dpath, tpath = f"{route.path}.destination", f"{route.path}.target"
         net = addressing.network(dest)
         if _is_local_block(v, dest):
@@ -535,7 +533,6 @@ def network_acls(v: DVpc, topo: DTopology, r: Report) -> None:
                           f" * deny rule included ({acl.name} has {count} + *, V38).")
             seen: dict[int, str] = {}
             for rule in rules:
-                assert rule.number is not None
                 if not 1 <= rule.number <= 32766:  # V31, Part M 29
                     r.add(f"{rule.path}.rule", "InvalidParameterValue",
                           f"Invalid value '{rule.number}' for rule number: a rule number is "
@@ -734,12 +731,8 @@ def peerings(topo: DTopology, r: Report, vpc_names: set[str]) -> None:
                   f"{max_active} (V62)")
 
 
-def _public_holders(v: DVpc) -> list[DNat | DInstance]:
-    return [*v.nat_gateways, *v.instances]
-
-
 def internet_hosts(topo: DTopology, r: Report) -> None:
-    public = {p.public_ip: p.path for v in topo.vpcs for p in _public_holders(v) if p.public_ip}
+    public = {p.public_ip: p.path for v in topo.vpcs for p in v.all_parts() if p.public_ip}
     for h in topo.hosts:
         if h.ip in public:
             r.add(f"{h.path}.ip", "InvalidIPAddress.InUse",
@@ -789,7 +782,6 @@ def transit_gateways(topo: DTopology, r: Report) -> None:
         for rt in t.route_tables:
             seen: dict[str, str] = {}
             for route in rt.routes:
-                assert route.destination is not None
                 if route.destination in seen:
                     r.add(f"{route.path}.destination", "RouteAlreadyExists",
                           f"The route identified by {route.destination} already exists.")
