@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import netemu.vpc as vpc
-from netemu.vpc import load, mtu, trace
+from netemu.vpc import load, mtu
+from netemu.vpc import trace as trace_module
 
 INTENDED = {
     "QUOTAS", "Blocker", "Flow", "Hop", "Instance", "InternetHost", "NatGateway", "Peering",
@@ -23,5 +24,6 @@ def test_vpc_exports_exactly_the_intended_names() -> None:
 
 def test_vpc_names_are_the_real_objects() -> None:
     assert vpc.load_topology is load.load_topology
-    assert vpc.trace is trace.trace and vpc.Flow is trace.Flow
+    assert vpc.trace is trace_module and vpc.Flow is trace_module.Flow
+    assert callable(vpc.trace.trace)
     assert vpc.hop_mtu is mtu.hop_mtu
