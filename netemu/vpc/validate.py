@@ -26,7 +26,7 @@ Behaviour: each function checks one group of AWS-SEMANTICS items (cited by numbe
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from netemu.vpc import addressing, quotas
 from netemu.vpc.draft import (
@@ -482,42 +482,79 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
 
 def _target_exists(v: DVpc, rt: DRouteTable, path: str, target: RouteTarget, dest: str,
                    topo: DTopology, r: Report) -> None:
-    tpath = f"{path}.target"
-    differ = (f"route table {rt.name} and network gateway {target} belong to different networks")
-    if target.kind == "internet_gateway":
-        if not v.internet_gateways:  # Part M 16
-            r.add(tpath, "InvalidGatewayID.NotFound",
-                  f"VPC {v.name} has no internet gateway (declare internet_gateway: true; a "
-                  "detached one makes the route a blackhole, V26)")
-    elif target.kind == "egress_only_internet_gateway":
-        if not v.egress_only_internet_gateways:
-            r.add(tpath, "InvalidGatewayID.NotFound",
-                  f"VPC {v.name} has no egress-only internet gateway")
-    elif target.kind in ("nat_gateway", "instance"):
-        items = v.nat_gateways if target.kind == "nat_gateway" else v.instances
-        if not any(i.name == target.name for i in items):
-            if _owner(topo, target.kind, target.name or ""):
-                r.add(tpath, "InvalidParameterValue", differ)
-            else:
-                code = ("InvalidNatGatewayID.NotFound" if target.kind == "nat_gateway"
-                        else "InvalidInstanceID.NotFound")
-                what = "natGateway" if target.kind == "nat_gateway" else "instance"
-                r.add(tpath, code, f"The {what} ID '{target.name}' does not exist", ref=target.name)
-    elif target.kind == "peering":
-        p = next((p for p in topo.peerings if p.name == target.name), None)
-        if p is None:
-            r.add(tpath, "InvalidVpcPeeringConnectionID.NotFound",
-                  f"The vpcPeeringConnection ID '{target.name}' does not exist", ref=target.name)
-        elif v.name not in (p.requester, p.accepter):
-            r.add(tpath, "InvalidParameterValue", differ)
-    elif target.kind == "transit_gateway":
-        t = next((t for t in topo.transit_gateways if t.name == target.name), None)
-        if t is None:
-            r.add(tpath, "InvalidTransitGatewayID.NotFound",
-                  f"The transitGateway ID '{target.name}' does not exist.", ref=target.name)
-        elif not any(a.vpc == v.name for a in t.attachments):
-            r.add(tpath, "InvalidParameterValue",
-                  f"transit gateway {target.name} has no attachment in VPC {v.name}")
+    """The route's target exists and belongs to the route table's VPC (TARGET_CHECKS)."""
+    check = TARGET_CHECKS.get(target.kind)
+    problem = check(v, topo, target.name or "") if check is not None else None
+    if problem is not None:
+        code, message, ref = problem
+        if code == "InvalidParameterValue" and not message:
+            message = (f"route table {rt.name} and network gateway {target} belong to different"
+                       " networks")
+        r.add(f"{path}.target", code, message, ref=ref)
+
+
+# (code, message, ref) of a route target that does not exist; an empty InvalidParameterValue
+# message is "belong to different networks" (the target is another VPC's).
+TargetProblem = tuple[str, str, str | None] | None
+
+
+def _igw_missing(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+    if v.internet_gateways:
+        return None
+    return ("InvalidGatewayID.NotFound", f"VPC {v.name} has no internet gateway (declare "  # M16
+            "internet_gateway: true; a detached one makes the route a blackhole, V26)", None)
+
+
+def _eigw_missing(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+    if v.egress_only_internet_gateways:
+        return None
+    return ("InvalidGatewayID.NotFound", f"VPC {v.name} has no egress-only internet gateway",
+            None)
+
+
+def _part_missing(kind: str, code: str, what: str) -> Callable[[DVpc, DTopology, str],
+                                                                TargetProblem]:
+    def check(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+        items: list[DNat] | list[DInstance] = (
+            v.nat_gateways if kind == "nat_gateway" else v.instances)
+        if any(i.name == name for i in items):
+            return None
+        if _owner(topo, kind, name):
+            return ("InvalidParameterValue", "", None)
+        return (code, f"The {what} ID '{name}' does not exist", name)
+
+    return check
+
+
+def _peering_missing(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+    p = next((p for p in topo.peerings if p.name == name), None)
+    if p is None:
+        return ("InvalidVpcPeeringConnectionID.NotFound",
+                f"The vpcPeeringConnection ID '{name}' does not exist", name)
+    if v.name not in (p.requester, p.accepter):
+        return ("InvalidParameterValue", "", None)
+    return None
+
+
+def _tgw_missing(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+    t = next((t for t in topo.transit_gateways if t.name == name), None)
+    if t is None:
+        return ("InvalidTransitGatewayID.NotFound",
+                f"The transitGateway ID '{name}' does not exist.", name)
+    if not any(a.vpc == v.name for a in t.attachments):
+        return ("InvalidParameterValue",
+                f"transit gateway {name} has no attachment in VPC {v.name}", None)
+    return None
+
+
+TARGET_CHECKS: dict[str, Callable[[DVpc, DTopology, str], TargetProblem]] = {
+    "internet_gateway": _igw_missing,
+    "egress_only_internet_gateway": _eigw_missing,
+    "nat_gateway": _part_missing("nat_gateway", "InvalidNatGatewayID.NotFound", "natGateway"),
+    "instance": _part_missing("instance", "InvalidInstanceID.NotFound", "instance"),
+    "peering": _peering_missing,
+    "transit_gateway": _tgw_missing,
+}
 
 
 # --- V18, V30: associations -------------------------------------------------------------------------
