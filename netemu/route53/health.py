@@ -26,7 +26,7 @@ asyncio side (``netemu.health``) runs the probes and publishes the ``HealthSnaps
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -413,6 +413,15 @@ def _endpoint_problems(c: HealthCheckConfig, strict_aws: bool) -> list[tuple[str
     return out
 
 
+def duplicate_id(check: HealthCheck, known: Container[str]) -> tuple[str, str] | None:
+    """Health check ids are unique in the account: (code, message) when ``check`` repeats one
+    of ``known``."""
+    if check.id in known:
+        return ("HealthCheckAlreadyExists",
+                f"A health check with the id '{check.id}' already exists.")
+    return None
+
+
 def validate_health_checks(
     checks: Iterable[HealthCheck], strict_aws: bool = False
 ) -> list[tuple[str, str, str]]:
@@ -422,9 +431,9 @@ def validate_health_checks(
     out: list[tuple[str, str, str]] = []
     by_id: dict[str, HealthCheck] = {}
     for check in checks:
-        if check.id in by_id:
-            out.append((check.id, "HealthCheckAlreadyExists",
-                        f"A health check with the id '{check.id}' already exists."))
+        duplicate = duplicate_id(check, by_id)
+        if duplicate is not None:
+            out.append((check.id, *duplicate))
         by_id.setdefault(check.id, check)
         out += [(check.id, code, msg) for code, msg in validate_health_check(check, strict_aws)]
     for check in checks:
