@@ -105,3 +105,8 @@ def test_one_file_reader(tmp_path: Path, content: bytes | None, code: str) -> No
         read_data(path)
     (problem,) = err.value.problems
     assert (problem.file, problem.code) == (str(path), code)
+
+
+def test_rdata_dispatch_table_covers_every_type() -> None:
+    from netemu.route53 import rdata
+    assert set(rdata.CHECKS) == set(rdata.TYPES)
