@@ -15,7 +15,9 @@ Behaviour: each function checks one group of AWS-SEMANTICS items (cited by numbe
   DefaultVpcAlreadyExists, InvalidIPAddress.InUse,
   InsufficientFreeAddressesInSubnet, Resource.AlreadyAssociated, Gateway.NotAttached,
   VpcPeeringConnectionAlreadyExists, ActiveVpcPeeringConnectionPerVpcLimitExceeded,
-  DuplicateSubnetsInSameZone, DuplicateTransitGatewayAttachment.
+  DuplicateSubnetsInSameZone, DuplicateTransitGatewayAttachment, NetworkAclLimitExceeded,
+  NetworkAclEntryLimitExceeded, SecurityGroupLimitExceeded,
+  DefaultSubnetAlreadyExistsInAvailabilityZone (quotas: quotas.py).
   netemu's own codes (no AWS API call matches the situation): DuplicateName (two items of one
   kind with one name), NatGatewayNotInPublicSubnet (V67), OverlappingCidrs (V52: AWS lets the
   request fail), UnknownParameter, FileError, SyntaxError.
@@ -24,9 +26,9 @@ Behaviour: each function checks one group of AWS-SEMANTICS items (cited by numbe
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from netemu.vpc import addressing
+from netemu.vpc import addressing, quotas
 from netemu.vpc.draft import (
     DInstance,
     DNat,
@@ -39,23 +41,25 @@ from netemu.vpc.draft import (
 )
 from netemu.vpc.model import RouteTarget
 
-MAX_CIDRS = 5  # V4 (per family)
-MAX_ROUTE_TABLES = 200  # V29
-MAX_ROUTES_PER_FAMILY = 50  # V29
-MAX_ACTIVE_PEERINGS = 50  # V62
-MAX_SGS_PER_ENI = 5  # V51
-MAX_SG_RULES_PER_FAMILY = 60  # V51: per direction
 PEERING_STATUSES = ("initiating-request", "pending-acceptance", "active", "deleted", "rejected",
                     "failed", "expired", "provisioning", "deleting")
 LIVE_PEERING = ("initiating-request", "pending-acceptance", "active", "provisioning")
 
 
+def quota(topo: DTopology, name: str) -> int:
+    """The value of a quota for this file: AWS's default unless ``quotas:`` raised it."""
+    return topo.quotas.get(name, quotas.QUOTAS[name].default)
+
+
 def validate(topo: DTopology, r: Report) -> None:
+    for key, code, message in quotas.check(topo.quotas):
+        r.add(f"quotas.{key}", code, message)
+        topo.quotas.pop(key, None)  # the rest of the file is checked with AWS's default
     for v in topo.vpcs:
-        vpc_blocks(v, r)
+        vpc_blocks(v, topo, r)
         gateways(v, r)
         subnets(v, r)
-        network_acls(v, r)
+        network_acls(v, topo, r)
         security_group_names(v, r)
     names = [v.name for v in topo.vpcs]
     for v in topo.vpcs:
@@ -65,6 +69,7 @@ def validate(topo: DTopology, r: Report) -> None:
         nat_gateways(v, r)
         security_group_rules(v, topo, r)
     default_vpcs(topo, r)
+    security_groups_per_region(topo, r)
     peerings(topo, r, set(names))
     internet_hosts(topo, r)
     transit_gateways(topo, r)
@@ -73,7 +78,7 @@ def validate(topo: DTopology, r: Report) -> None:
 # --- V1-V11: VPC CIDR blocks ----------------------------------------------------------------------
 
 
-def vpc_blocks(v: DVpc, r: Report) -> None:
+def vpc_blocks(v: DVpc, topo: DTopology, r: Report) -> None:
     seen: list[str] = []
     for i, b in enumerate(v.cidr_blocks):
         n = addressing.network(b.cidr)
@@ -102,10 +107,11 @@ def vpc_blocks(v: DVpc, r: Report) -> None:
             continue
         seen.append(b.cidr)
     for family, blocks in (("IPv4", v.cidr_blocks), ("IPv6", v.ipv6_cidr_blocks)):
-        if len(blocks) > MAX_CIDRS:  # V4
-            r.add(blocks[MAX_CIDRS].path, "CidrLimitExceeded",
+        limit = quota(topo, f"ip{family[2:].lower()}_cidr_blocks_per_vpc")
+        if len(blocks) > limit:  # V4
+            r.add(blocks[limit].path, "CidrLimitExceeded",
                   f"This network '{v.name}' has met its maximum number of allowed {family} CIDRs: "
-                  f"{MAX_CIDRS}")
+                  f"{limit}")
     seen6: list[str] = []
     for b in v.ipv6_cidr_blocks:
         n = addressing.network(b.cidr)
@@ -127,6 +133,20 @@ def vpc_blocks(v: DVpc, r: Report) -> None:
 def default_vpcs(topo: DTopology, r: Report) -> None:
     regions: dict[str, str] = {}
     for v in topo.vpcs:
+        zones: dict[str, str] = {}
+        for s in v.subnets:
+            if not s.default_for_az:
+                continue
+            if not v.default:  # V17: default subnets exist in the default VPC only
+                r.add(f"{s.path}.default_for_az", "InvalidParameterValue",
+                      f"subnet {s.name}: only a default VPC has default subnets (V17); {v.name} "
+                      "is not the default VPC (say map_public_ip_on_launch: true instead)")
+            elif s.az in zones:  # V17: one default subnet per Availability Zone
+                r.add(f"{s.path}.default_for_az", "DefaultSubnetAlreadyExistsInAvailabilityZone",
+                      f"A default subnet already exists in availability zone {s.az} "
+                      f"({zones[s.az]}).")
+            else:
+                zones[s.az] = s.name
         if not v.default:
             continue
         if v.cidr_blocks and v.cidr_blocks[0].cidr != "172.31.0.0/16":  # V17
@@ -139,6 +159,20 @@ def default_vpcs(topo: DTopology, r: Report) -> None:
                   f"{regions[v.region]}).")
         else:
             regions[v.region] = v.name
+
+
+def security_groups_per_region(topo: DTopology, r: Report) -> None:
+    """V51: 2,500 VPC security groups per Region (the default group of every VPC counts)."""
+    limit = quota(topo, "security_groups_per_region")
+    per_region: dict[str, list[DVpc]] = {}
+    for v in topo.vpcs:
+        per_region.setdefault(v.region, []).append(v)
+    for region, vpcs in sorted(per_region.items()):
+        count = sum(1 + sum(1 for sg in v.security_groups if sg.name != "default") for v in vpcs)
+        if count > limit:
+            r.add(f"{vpcs[-1].path}.security_groups", "SecurityGroupLimitExceeded",
+                  f"The maximum number of security groups has been reached: {count} in Region "
+                  f"{region}, the quota is {limit} (V51).")
 
 
 # --- V63: gateways --------------------------------------------------------------------------------
@@ -230,50 +264,77 @@ def _owner(topo: DTopology, kind: str, name: str) -> str | None:
 def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
     used: dict[str, str] = {}  # private IP -> path of its holder
     used6: dict[str, str] = {}
-    parts: list[DNat | DInstance] = [n for n in v.nat_gateways if n.state != "deleted"]
-    parts += [i for i in v.instances if i.state != "terminated"]
+    parts = v.live_parts()
     need: Counter[str] = Counter()
     for p in parts:
-        s = _subnet(v, p.subnet)
-        if s is None:
-            elsewhere = _owner(topo, "subnet", p.subnet)
-            if elsewhere:
-                r.add(f"{p.path}.subnet", "InvalidParameterValue",
-                      f"subnet {p.subnet} belongs to VPC {elsewhere}, not {v.name}")
-            else:
-                r.add(f"{p.path}.subnet", "InvalidSubnetID.NotFound",
-                      f"The subnet ID '{p.subnet}' does not exist", ref=p.subnet)
-            continue
-        if s.cidr is None:
+        s = _part_subnet(v, topo, p, r)
+        if s is None or s.cidr is None:
             continue
         if p.private_ip is None:
             need[s.name] += 1
-        elif not addressing.contains(s.cidr, p.private_ip):
-            r.add(f"{p.path}.private_ip", "InvalidParameterValue",
-                  f"Address {p.private_ip} does not fall within the subnet's address range "
-                  f"({s.cidr})")
-        elif addressing.is_reserved(p.private_ip, s.cidr):  # V14, V15
-            r.add(f"{p.path}.private_ip", "InvalidParameterValue",
-                  f"Address {p.private_ip} is in subnet's reserved address range (the first four "
-                  f"and the last address of {s.cidr} are reserved, V14)")
-        elif p.private_ip in used:
-            r.add(f"{p.path}.private_ip", "InvalidIPAddress.InUse",
-                  f"Address {p.private_ip} is in use (by {used[p.private_ip]}).")
         else:
-            used[p.private_ip] = p.path
+            _private_address(p, p.private_ip, s.cidr, used, r)
         if isinstance(p, DInstance) and p.ipv6_address is not None:
-            if s.ipv6_cidr is None or not addressing.contains(s.ipv6_cidr, p.ipv6_address):
-                r.add(f"{p.path}.ipv6_address", "InvalidParameterValue",
-                      f"Address {p.ipv6_address} does not fall within the subnet's IPv6 range "
-                      f"({s.ipv6_cidr or 'the subnet has no IPv6 CIDR'})")
-            elif addressing.is_reserved(p.ipv6_address, s.ipv6_cidr):
-                r.add(f"{p.path}.ipv6_address", "InvalidParameterValue",
-                      f"Address {p.ipv6_address} is in subnet's reserved address range (V14)")
-            elif p.ipv6_address in used6:
-                r.add(f"{p.path}.ipv6_address", "InvalidIPAddress.InUse",
-                      f"Address {p.ipv6_address} is in use.")
-            else:
-                used6[p.ipv6_address] = p.path
+            _ipv6_address(p, p.ipv6_address, s.ipv6_cidr, used6, r)
+    _room_to_allocate(v, need, used, r)
+    _public_addresses(topo, parts, r)
+    per_eni = quota(topo, "security_groups_per_network_interface")
+    for i in v.instances:
+        if i.security_groups and len(i.security_groups) > per_eni:  # V51
+            r.add(f"{i.path}.security_groups", "SecurityGroupsPerInterfaceLimitExceeded",
+                  f"The maximum number of security groups per interface has been reached "
+                  f"({per_eni}).")
+
+
+def _part_subnet(v: DVpc, topo: DTopology, p: DNat | DInstance, r: Report) -> DSubnet | None:
+    """The subnet a NAT gateway or instance names, in its own VPC."""
+    s = _subnet(v, p.subnet)
+    if s is not None:
+        return s
+    elsewhere = _owner(topo, "subnet", p.subnet)
+    if elsewhere:
+        r.add(f"{p.path}.subnet", "InvalidParameterValue",
+              f"subnet {p.subnet} belongs to VPC {elsewhere}, not {v.name}")
+    else:
+        r.add(f"{p.path}.subnet", "InvalidSubnetID.NotFound",
+              f"The subnet ID '{p.subnet}' does not exist", ref=p.subnet)
+    return None
+
+
+def _private_address(p: DNat | DInstance, ip: str, cidr: str, used: dict[str, str],
+                     r: Report) -> None:
+    """V14, V15: an explicit private IPv4 address lies in the subnet, is not reserved, is free."""
+    if not addressing.contains(cidr, ip):
+        r.add(f"{p.path}.private_ip", "InvalidParameterValue",
+              f"Address {ip} does not fall within the subnet's address range ({cidr})")
+    elif addressing.is_reserved(ip, cidr):  # V14, V15
+        r.add(f"{p.path}.private_ip", "InvalidParameterValue",
+              f"Address {ip} is in subnet's reserved address range (the first four "
+              f"and the last address of {cidr} are reserved, V14)")
+    elif ip in used:
+        r.add(f"{p.path}.private_ip", "InvalidIPAddress.InUse",
+              f"Address {ip} is in use (by {used[ip]}).")
+    else:
+        used[ip] = p.path
+
+
+def _ipv6_address(p: DInstance, ip: str, cidr: str | None, used6: dict[str, str],
+                  r: Report) -> None:
+    if cidr is None or not addressing.contains(cidr, ip):
+        r.add(f"{p.path}.ipv6_address", "InvalidParameterValue",
+              f"Address {ip} does not fall within the subnet's IPv6 range "
+              f"({cidr or 'the subnet has no IPv6 CIDR'})")
+    elif addressing.is_reserved(ip, cidr):
+        r.add(f"{p.path}.ipv6_address", "InvalidParameterValue",
+              f"Address {ip} is in subnet's reserved address range (V14)")
+    elif ip in used6:
+        r.add(f"{p.path}.ipv6_address", "InvalidIPAddress.InUse", f"Address {ip} is in use.")
+    else:
+        used6[ip] = p.path
+
+
+def _room_to_allocate(v: DVpc, need: Counter[str], used: dict[str, str], r: Report) -> None:
+    """Every part without a private_ip gets a free address of its subnet."""
     for name, count in need.items():
         s = _subnet(v, name)
         assert s is not None and s.cidr is not None
@@ -283,9 +344,13 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
                   f"There are not enough free addresses in subnet '{name}' ({s.cidr}: "
                   f"{addressing.available_ip_count(s.cidr)} usable) for the {count} parts "
                   "without a private_ip.")
+
+
+def _public_addresses(topo: DTopology, parts: list[DNat | DInstance], r: Report) -> None:
+    """A public IPv4 address is public, and held by one part only."""
     public: dict[str, str] = {}
     for vv in topo.vpcs:
-        for holder in _public_holders(vv):
+        for holder in vv.all_parts():
             if holder.public_ip is not None:
                 public.setdefault(holder.public_ip, holder.path)
     for p in parts:
@@ -299,11 +364,6 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
             r.add(f"{p.path}.public_ip", "Resource.AlreadyAssociated",
                   f"the public IP {p.public_ip} is already associated with "
                   f"{public[p.public_ip]}")
-    for i in v.instances:
-        if i.security_groups and len(i.security_groups) > MAX_SGS_PER_ENI:  # V51
-            r.add(f"{i.path}.security_groups", "SecurityGroupsPerInterfaceLimitExceeded",
-                  f"The maximum number of security groups per interface has been reached "
-                  f"({MAX_SGS_PER_ENI}).")
 
 
 # --- V18-V29: route tables --------------------------------------------------------------------------
@@ -323,9 +383,10 @@ def route_tables(v: DVpc, topo: DTopology, r: Report) -> None:
         r.add(f"{rt.path}.name", "DuplicateName",
               "'main' names the implicit main route table; set main: true on this table or "
               "rename it")
-    if len(v.route_tables) + (0 if mains else 1) > MAX_ROUTE_TABLES:  # V29
+    max_tables = quota(topo, "route_tables_per_vpc")
+    if len(v.route_tables) + (0 if mains else 1) > max_tables:  # V29
         r.add(f"{v.path}.route_tables", "RouteTableLimitExceeded",
-              f"The maximum number of route tables per VPC has been reached ({MAX_ROUTE_TABLES}).")
+              f"The maximum number of route tables per VPC has been reached ({max_tables}).")
     for rt in v.route_tables:
         _routes(v, rt, topo, r)
         if rt.edge_associations:
@@ -347,7 +408,7 @@ def _gateway_route_table(v: DVpc, rt: DRouteTable, r: Report) -> None:
               f"VPC {v.name} has no internet gateway to associate")
     subnet_cidrs = {s.cidr for s in v.subnets} | {s.ipv6_cidr for s in v.subnets}
     for route in rt.routes:
-        if route.target is None or route.destination is None or route.target.kind == "none":
+        if route.target.kind == "none":
             continue
         if route.target.kind not in ("local", "instance"):  # V27
             r.add(f"{route.path}.target", "InvalidParameterValue",
@@ -365,7 +426,6 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
     subnet_cidrs = {s.cidr for s in v.subnets} | {s.ipv6_cidr for s in v.subnets}
     for route in rt.routes:
         dest, target = route.destination, route.target
-        assert dest is not None and target is not None
         dpath, tpath = f"{route.path}.destination", f"{route.path}.target"
         net = addressing.network(dest)
         if _is_local_block(v, dest):
@@ -412,51 +472,89 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
                   "an egress-only internet gateway can only be the target of IPv6 routes")
             continue
         _target_exists(v, rt, route.path, target, dest, topo, r)
+    max_routes = quota(topo, "routes_per_route_table")
     for family, count in per_family.items():
-        if count > MAX_ROUTES_PER_FAMILY:  # V29
+        if count > max_routes:  # V29
             r.add(f"{rt.path}.routes", "RouteLimitExceeded",
-                  f"The maximum number of routes per route table ({MAX_ROUTES_PER_FAMILY} per IP "
+                  f"The maximum number of routes per route table ({max_routes} per IP "
                   f"family) has been reached (IPv{family}: {count}).")
 
 
 def _target_exists(v: DVpc, rt: DRouteTable, path: str, target: RouteTarget, dest: str,
                    topo: DTopology, r: Report) -> None:
-    tpath = f"{path}.target"
-    differ = (f"route table {rt.name} and network gateway {target} belong to different networks")
-    if target.kind == "internet_gateway":
-        if not v.internet_gateways:  # Part M 16
-            r.add(tpath, "InvalidGatewayID.NotFound",
-                  f"VPC {v.name} has no internet gateway (declare internet_gateway: true; a "
-                  "detached one makes the route a blackhole, V26)")
-    elif target.kind == "egress_only_internet_gateway":
-        if not v.egress_only_internet_gateways:
-            r.add(tpath, "InvalidGatewayID.NotFound",
-                  f"VPC {v.name} has no egress-only internet gateway")
-    elif target.kind in ("nat_gateway", "instance"):
-        items = v.nat_gateways if target.kind == "nat_gateway" else v.instances
-        if not any(i.name == target.name for i in items):
-            if _owner(topo, target.kind, target.name or ""):
-                r.add(tpath, "InvalidParameterValue", differ)
-            else:
-                code = ("InvalidNatGatewayID.NotFound" if target.kind == "nat_gateway"
-                        else "InvalidInstanceID.NotFound")
-                what = "natGateway" if target.kind == "nat_gateway" else "instance"
-                r.add(tpath, code, f"The {what} ID '{target.name}' does not exist", ref=target.name)
-    elif target.kind == "peering":
-        p = next((p for p in topo.peerings if p.name == target.name), None)
-        if p is None:
-            r.add(tpath, "InvalidVpcPeeringConnectionID.NotFound",
-                  f"The vpcPeeringConnection ID '{target.name}' does not exist", ref=target.name)
-        elif v.name not in (p.requester, p.accepter):
-            r.add(tpath, "InvalidParameterValue", differ)
-    elif target.kind == "transit_gateway":
-        t = next((t for t in topo.transit_gateways if t.name == target.name), None)
-        if t is None:
-            r.add(tpath, "InvalidTransitGatewayID.NotFound",
-                  f"The transitGateway ID '{target.name}' does not exist.", ref=target.name)
-        elif not any(a.vpc == v.name for a in t.attachments):
-            r.add(tpath, "InvalidParameterValue",
-                  f"transit gateway {target.name} has no attachment in VPC {v.name}")
+    """The route's target exists and belongs to the route table's VPC (TARGET_CHECKS)."""
+    check = TARGET_CHECKS.get(target.kind)
+    problem = check(v, topo, target.name or "") if check is not None else None
+    if problem is not None:
+        code, message, ref = problem
+        if code == "InvalidParameterValue" and not message:
+            message = (f"route table {rt.name} and network gateway {target} belong to different"
+                       " networks")
+        r.add(f"{path}.target", code, message, ref=ref)
+
+
+# (code, message, ref) of a route target that does not exist; an empty InvalidParameterValue
+# message is "belong to different networks" (the target is another VPC's).
+TargetProblem = tuple[str, str, str | None] | None
+
+
+def _igw_missing(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+    if v.internet_gateways:
+        return None
+    return ("InvalidGatewayID.NotFound", f"VPC {v.name} has no internet gateway (declare "  # M16
+            "internet_gateway: true; a detached one makes the route a blackhole, V26)", None)
+
+
+def _eigw_missing(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+    if v.egress_only_internet_gateways:
+        return None
+    return ("InvalidGatewayID.NotFound", f"VPC {v.name} has no egress-only internet gateway",
+            None)
+
+
+def _part_missing(kind: str, code: str, what: str) -> Callable[[DVpc, DTopology, str],
+                                                                TargetProblem]:
+    def check(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+        items: list[DNat] | list[DInstance] = (
+            v.nat_gateways if kind == "nat_gateway" else v.instances)
+        if any(i.name == name for i in items):
+            return None
+        if _owner(topo, kind, name):
+            return ("InvalidParameterValue", "", None)
+        return (code, f"The {what} ID '{name}' does not exist", name)
+
+    return check
+
+
+def _peering_missing(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+    p = next((p for p in topo.peerings if p.name == name), None)
+    if p is None:
+        return ("InvalidVpcPeeringConnectionID.NotFound",
+                f"The vpcPeeringConnection ID '{name}' does not exist", name)
+    if v.name not in (p.requester, p.accepter):
+        return ("InvalidParameterValue", "", None)
+    return None
+
+
+def _tgw_missing(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+    t = next((t for t in topo.transit_gateways if t.name == name), None)
+    if t is None:
+        return ("InvalidTransitGatewayID.NotFound",
+                f"The transitGateway ID '{name}' does not exist.", name)
+    if not any(a.vpc == v.name for a in t.attachments):
+        return ("InvalidParameterValue",
+                f"transit gateway {name} has no attachment in VPC {v.name}", None)
+    return None
+
+
+TARGET_CHECKS: dict[str, Callable[[DVpc, DTopology, str], TargetProblem]] = {
+    "internet_gateway": _igw_missing,
+    "egress_only_internet_gateway": _eigw_missing,
+    "nat_gateway": _part_missing("nat_gateway", "InvalidNatGatewayID.NotFound", "natGateway"),
+    "instance": _part_missing("instance", "InvalidInstanceID.NotFound", "instance"),
+    "peering": _peering_missing,
+    "transit_gateway": _tgw_missing,
+}
 
 
 # --- V18, V30: associations -------------------------------------------------------------------------
@@ -480,12 +578,25 @@ def associations(v: DVpc, r: Report) -> None:
 # --- V30-V33: network ACLs ------------------------------------------------------------------------
 
 
-def network_acls(v: DVpc, r: Report) -> None:
+def network_acls(v: DVpc, topo: DTopology, r: Report) -> None:
+    max_acls = quota(topo, "network_acls_per_vpc")
+    custom = [acl for acl in v.network_acls if acl.name != "default"]
+    if len(custom) + 1 > max_acls:  # V38: the default NACL counts
+        r.add(f"{v.path}.network_acls", "NetworkAclLimitExceeded",
+              f"The maximum number of network ACLs per VPC has been reached ({max_acls}, the "
+              "default network ACL included, V38).")
+    max_rules = quota(topo, "rules_per_network_acl")
     for acl in v.network_acls:
         for direction, rules in (("inbound", acl.inbound), ("outbound", acl.outbound)):
+            families = Counter(addressing.network(x.cidr).version for x in rules if x.cidr)
+            for family, count in sorted(families.items()):
+                if count + 1 > max_rules:  # V38: the final * rule counts
+                    r.add(f"{acl.path}.{direction}", "NetworkAclEntryLimitExceeded",
+                          f"The maximum number of network ACL entries has been reached: "
+                          f"{max_rules} {direction} IPv{family} rules per network ACL, the final"
+                          f" * deny rule included ({acl.name} has {count} + *, V38).")
             seen: dict[int, str] = {}
             for rule in rules:
-                assert rule.number is not None
                 if not 1 <= rule.number <= 32766:  # V31, Part M 29
                     r.add(f"{rule.path}.rule", "InvalidParameterValue",
                           f"Invalid value '{rule.number}' for rule number: a rule number is "
@@ -520,15 +631,16 @@ def peering_between(topo: DTopology, a: str, b: str) -> DPeering | None:
 
 
 def security_group_rules(v: DVpc, topo: DTopology, r: Report) -> None:
+    max_rules = quota(topo, "rules_per_security_group")
     own = {sg.name for sg in v.security_groups} | {"default"}
     for sg in v.security_groups:
         for direction, rules in (("ingress", sg.ingress), ("egress", sg.egress or [])):
             families = Counter(addressing.network(x.cidr).version if x.cidr else 4 for x in rules)
             for family, count in sorted(families.items()):
-                if count > MAX_SG_RULES_PER_FAMILY:  # V51
+                if count > max_rules:  # V51
                     r.add(f"{sg.path}.{direction}", "RulesPerSecurityGroupLimitExceeded",
                           f"The maximum number of rules per security group has been reached "
-                          f"({MAX_SG_RULES_PER_FAMILY} {direction} rules per IP family; "
+                          f"({max_rules} {direction} rules per IP family; "
                           f"IPv{family}: {count}).")
             seen: dict[tuple[object, ...], str] = {}
             for rule in rules:
@@ -674,20 +786,17 @@ def peerings(topo: DTopology, r: Report, vpc_names: set[str]) -> None:
         if p.status == "active":
             active[p.requester] += 1
             active[p.accepter] += 1
+    max_active = quota(topo, "active_vpc_peering_connections_per_vpc")
     for name, count in sorted(active.items()):
-        if count > MAX_ACTIVE_PEERINGS:  # V62
+        if count > max_active:  # V62
             v = topo.vpc(name)
             r.add(v.path if v else name, "ActiveVpcPeeringConnectionPerVpcLimitExceeded",
                   f"VPC {name} has {count} active peering connections; the quota is "
-                  f"{MAX_ACTIVE_PEERINGS} (V62)")
-
-
-def _public_holders(v: DVpc) -> list[DNat | DInstance]:
-    return [*v.nat_gateways, *v.instances]
+                  f"{max_active} (V62)")
 
 
 def internet_hosts(topo: DTopology, r: Report) -> None:
-    public = {p.public_ip: p.path for v in topo.vpcs for p in _public_holders(v) if p.public_ip}
+    public = {p.public_ip: p.path for v in topo.vpcs for p in v.all_parts() if p.public_ip}
     for h in topo.hosts:
         if h.ip in public:
             r.add(f"{h.path}.ip", "InvalidIPAddress.InUse",
@@ -737,7 +846,6 @@ def transit_gateways(topo: DTopology, r: Report) -> None:
         for rt in t.route_tables:
             seen: dict[str, str] = {}
             for route in rt.routes:
-                assert route.destination is not None
                 if route.destination in seen:
                     r.add(f"{route.path}.destination", "RouteAlreadyExists",
                           f"The route identified by {route.destination} already exists.")
