@@ -90,8 +90,8 @@ def read_changes(raw: Sequence[Mapping[str, Any]]) -> list[Change]:
             continue
         try:
             record = load.read_record(item.get("ResourceRecordSet"))
-        except load.FieldError as bad:
-            errors.append((bad.code, bad.message))
+        except load.FieldError as bad:  # FieldErrors carries every problem of the item
+            errors.extend((e.code, e.message) for e in getattr(bad, "errors", [bad]))
             continue
         out.append(Change(action, record))
     if errors:
