@@ -64,7 +64,7 @@ def pure(label: str, zones: int, per_zone: int) -> None:
     zs = build(zones, per_zone)
     zid = zs.zones[0].id
     one = changes.read_changes([{"Action": "UPSERT", "ResourceRecordSet": rr(
-        f"h1.z0.bench.example", "192.0.2.1")}])
+        "h1.z0.bench.example", "192.0.2.1")}])
     validate = timed(lambda: changes.apply_change_batch(zs, zid, one), 20)
     full = timed(lambda: build_serving(zs), 3)
     changed = changes.apply_change_batch(zs, zid, one)

@@ -160,10 +160,11 @@ def _import(args: argparse.Namespace) -> int:
     stamp = f"{time.time():.3f}"
     check_ids: dict[str, str] = {}
     for hc in zoneset.health_checks:
-        body = {"CallerReference": f"import:{hc.id}",
-                "HealthCheckConfig": shapes.health_check_config(hc.config)}
+        check_body = {"CallerReference": f"import:{hc.id}",
+                      "HealthCheckConfig": shapes.health_check_config(hc.config)}
         try:
-            made = _call(args.api, "POST", "/healthcheck", "CreateHealthCheckRequest", body)
+            made = _call(args.api, "POST", "/healthcheck", "CreateHealthCheckRequest",
+                         check_body)
         except ApiFailure as exc:
             print(f"netemu: health check {hc.id}: {exc}", file=sys.stderr)
             return 1

@@ -11,7 +11,7 @@ from typing import Any
 
 from netemu.route53 import names
 from netemu.route53.model import (
-    CidrCollection, HealthCheck, HealthCheckConfig, HostedZone, RecordSet,
+    CidrCollection, GeoProximityLocation, HealthCheck, HealthCheckConfig, HostedZone, RecordSet,
 )
 
 HEALTH_FIELDS = (
@@ -42,6 +42,11 @@ def record_set(rec: RecordSet) -> dict[str, Any]:
                                                 ("CountryCode", g.country_code),
                                                 ("SubdivisionCode", g.subdivision_code))
                               if v is not None}
+    _routing_tail(rec, out)
+    return out
+
+
+def _routing_tail(rec: RecordSet, out: dict[str, Any]) -> None:
     if rec.failover is not None:
         out["Failover"] = rec.failover
     if rec.multi_value_answer is not None:
@@ -60,17 +65,19 @@ def record_set(rec: RecordSet) -> dict[str, Any]:
         out["CidrRoutingConfig"] = {"CollectionId": rec.cidr_routing_config.collection_id,
                                     "LocationName": rec.cidr_routing_config.location_name}
     if rec.geo_proximity_location is not None:
-        p = rec.geo_proximity_location
-        g2: dict[str, Any] = {}
-        if p.aws_region is not None:
-            g2["AWSRegion"] = p.aws_region
-        if p.local_zone_group is not None:
-            g2["LocalZoneGroup"] = p.local_zone_group
-        if p.coordinates is not None:
-            g2["Coordinates"] = {"Latitude": str(p.coordinates.latitude),
-                                 "Longitude": str(p.coordinates.longitude)}
-        g2["Bias"] = p.bias
-        out["GeoProximityLocation"] = g2
+        out["GeoProximityLocation"] = _geo_proximity(rec.geo_proximity_location)
+
+
+def _geo_proximity(p: GeoProximityLocation) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if p.aws_region is not None:
+        out["AWSRegion"] = p.aws_region
+    if p.local_zone_group is not None:
+        out["LocalZoneGroup"] = p.local_zone_group
+    if p.coordinates is not None:
+        out["Coordinates"] = {"Latitude": str(p.coordinates.latitude),
+                              "Longitude": str(p.coordinates.longitude)}
+    out["Bias"] = p.bias
     return out
 
 

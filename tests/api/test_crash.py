@@ -44,7 +44,7 @@ def test_batch_killed_midway_is_all_or_nothing(tmp_path: Path) -> None:
                      for i in range(1000)]
             outcome: dict[str, Any] = {}
 
-            def send() -> None:
+            def send(batch: list[Any] = batch, outcome: dict[str, Any] = outcome) -> None:
                 try:
                     outcome["ok"] = change(server.client(), zid, *batch)
                 except Exception as exc:  # the server dies under it
