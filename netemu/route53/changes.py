@@ -179,16 +179,16 @@ def apply_change_batch(zoneset: ZoneSet, zone_id: str, changes: Sequence[Change]
             working[key] = None
         else:  # UPSERT
             working[key] = rec
-    records = [working.get(k, r) if k in working else r for k, r in index.items()]
-    records = [r for r in records if r is not None]
-    records += [r for k, r in working.items() if k not in index and r is not None]
+    merged = [working[k] if k in working else r for k, r in index.items()]
+    merged += [r for k, r in working.items() if k not in index]
+    records = [r for r in merged if r is not None]
     if zone.name in touched:
         errors.extend(_apex_rules(zone, records))
     if len(records) > load.MAX_RECORD_SETS:  # R31
         errors.append(("InvalidChangeBatch",
                        f"The resource record set count limit of {load.MAX_RECORD_SETS} for "
                        f"hosted zone {zone.name} would be exceeded"))
-    new_zone = replace(zone, record_sets=tuple(records))  # type: ignore[arg-type]
+    new_zone = replace(zone, record_sets=tuple(records))
     new_set = _with_zone(zoneset, new_zone)
     errors.extend(_validate_touched(new_zone, new_set, touched, strict_aws))
     if errors:
