@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 from dataclasses import replace
 from typing import Any
 
@@ -46,12 +47,19 @@ def make_publisher(server: Any) -> Any:
 
 async def serve_api(args: argparse.Namespace, server: Any) -> None:
     """``netemu serve``'s background job: run until cancelled."""
-    store = open_store(getattr(args, "state", None))
+    creds = getattr(args, "api_credentials", None)
+    try:
+        verifier = Verifier(read_credentials(creds)) if creds else None
+    except OSError as exc:
+        raise ValueError(f"--api-credentials {creds}: {exc.strerror or exc}") from None
+    state = getattr(args, "state", None)
+    try:
+        store = open_store(state)
+    except (OSError, sqlite3.Error) as exc:
+        raise ValueError(f"--state {state}: {getattr(exc, 'strerror', None) or exc}") from None
     account = Account(server.serving.zoneset, store, make_publisher(server),
                       strict_aws=getattr(args, "strict_aws", False))
     await account.start()
-    creds = getattr(args, "api_credentials", None)
-    verifier = Verifier(read_credentials(creds)) if creds else None
     api = Route53Api(account, verifier, serving=lambda: server.serving)
 
     def publish_health(snapshot: HealthSnapshot) -> None:
