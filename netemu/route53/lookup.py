@@ -102,22 +102,42 @@ class CompiledZones:
         return None
 
 
-def compile_zone(zone: HostedZone, zoneset: ZoneSet) -> CompiledZone:
+def compile_zone(zone: HostedZone, zoneset: ZoneSet,
+                 previous: CompiledZone | None = None) -> CompiledZone:
+    """One zone, compiled. ``previous`` (the same zone compiled before, against the same CIDR
+    collections) lets a change recompile only the names whose record sets changed: a name whose
+    record sets are the very same values keeps its Node, and its per-record table entries."""
     apex = names.parse(zone.name)
+    # each distinct spelling parsed once; names the previous compile knew are not parsed again
+    spelled: dict[str, Labels] = {n.name: n.labels for n in previous.nodes.values()} \
+        if previous is not None else {}
     grouped: dict[Labels, dict[str, list[RecordSet]]] = defaultdict(lambda: defaultdict(list))
     for rec in zone.record_sets:
-        grouped[names.parse(rec.name)][rec.type].append(rec)
+        labels = spelled.get(rec.name)
+        if labels is None:
+            labels = spelled[rec.name] = names.parse(rec.name)
+        grouped[labels][rec.type].append(rec)
     nodes: dict[Labels, Node] = {}
-    existing: set[Labels] = {apex}
-    cuts: set[Labels] = set()
+    reused: set[Labels] = set()
     for labels, types in grouped.items():
+        old = previous.nodes.get(labels) if previous is not None else None
+        if old is not None and _same_records(old.records, types):
+            nodes[labels] = old
+            reused.add(labels)
+            continue
         groups = {t: policies.compile_group(recs, zoneset) for t, recs in types.items()}
         nodes[labels] = Node(labels, names.to_text(labels), groups,
                              {t: tuple(r) for t, r in types.items()})
-        for i in range(len(labels) - len(apex) + 1):
-            existing.add(labels[i:])
-        if "NS" in types and labels != apex:
-            cuts.add(labels)
+    if previous is not None and nodes.keys() == previous.nodes.keys() and all(
+            nodes[k].records.keys() == previous.nodes[k].records.keys() for k in nodes):
+        existing, cuts = set(previous.existing), set(previous.cuts)
+    else:
+        existing, cuts = {apex}, set()
+        for labels, node in nodes.items():
+            for i in range(len(labels) - len(apex) + 1):
+                existing.add(labels[i:])
+            if "NS" in node.records and labels != apex:
+                cuts.add(labels)
     soa = nodes[apex].records["SOA"][0]
     ns = nodes[apex].records["NS"][0]
     assert soa.ttl is not None
@@ -125,7 +145,7 @@ def compile_zone(zone: HostedZone, zoneset: ZoneSet) -> CompiledZone:
     negative_ttl = min(soa.ttl, minimum)
     assert ns.ttl is not None
     negative = (RRsetRef(apex, "SOA", negative_ttl, soa),)
-    refs, targets, alias_groups = _record_tables(nodes)
+    refs, targets, alias_groups = _record_tables(nodes, previous, reused)
     return CompiledZone(
         zone, apex, nodes, frozenset(existing), frozenset(cuts), soa, ns,
         negative_ttl, (RRsetRef(apex, "NS", ns.ttl, ns),),
@@ -135,21 +155,45 @@ def compile_zone(zone: HostedZone, zoneset: ZoneSet) -> CompiledZone:
     )
 
 
-def _record_tables(nodes: Mapping[Labels, Node]) -> tuple[
+def _same_records(old: Mapping[str, tuple[RecordSet, ...]],
+                  new: Mapping[str, list[RecordSet]]) -> bool:
+    """The very same record values, type by type, in the same order."""
+    if old.keys() != new.keys():
+        return False
+    for rtype, recs in new.items():
+        before = old[rtype]
+        if len(before) != len(recs) or any(a is not b for a, b in zip(before, recs)):
+            return False
+    return True
+
+
+def _record_tables(nodes: Mapping[Labels, Node], previous: CompiledZone | None = None,
+                   reused: set[Labels] | None = None) -> tuple[
         dict[RecordKey, RRsetRef], dict[RecordKey, tuple[Labels, ...]],
         dict[RecordKey, policies.CompiledGroup]]:
-    """The per-record tables of one zone, keyed by ``RecordSet.key``."""
+    """The per-record tables of one zone, keyed by ``RecordSet.key``. Records of ``reused``
+    nodes take their entries from ``previous``; alias entries are always looked up again (the
+    target may have changed)."""
     refs: dict[RecordKey, RRsetRef] = {}
     targets: dict[RecordKey, tuple[Labels, ...]] = {}
     alias_groups: dict[RecordKey, policies.CompiledGroup] = {}
     for node in nodes.values():
+        keep = previous is not None and reused is not None and node.labels in reused
         for rtype, recs in node.records.items():
             for rec in recs:
-                if rec.alias_target is None and rec.ttl is not None:
-                    refs[rec.key] = RRsetRef(node.labels, rtype, rec.ttl, rec)
-                found = rdata_targets(rec)
-                if found:
-                    targets[rec.key] = found
+                key = rec.key
+                if keep:
+                    assert previous is not None
+                    if key in previous.refs:
+                        refs[key] = previous.refs[key]
+                    if key in previous.targets:
+                        targets[key] = previous.targets[key]
+                else:
+                    if rec.alias_target is None and rec.ttl is not None:
+                        refs[key] = RRsetRef(node.labels, rtype, rec.ttl, rec)
+                    found = rdata_targets(rec)
+                    if found:
+                        targets[key] = found
                 if rec.alias_target is not None:   # R35: a record of this same zone
                     target = nodes.get(names.parse(rec.alias_target.dns_name))
                     if target is not None and rtype in target.groups:

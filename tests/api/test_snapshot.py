@@ -63,3 +63,40 @@ def test_incremental_equals_full_and_reuses_unchanged_zones() -> None:
     # every packed value of the incremental snapshot is the full compile's
     full = build_serving(zs2)
     assert sorted(second.wire.rdata.values()) == sorted(full.wire.rdata.values())
+
+
+def test_changed_zone_recompiles_only_changed_names() -> None:
+    zs = make()
+    builder = SnapshotBuilder()
+    builder.build(zs)
+    before = builder.parts["ZSNAP0"].compiled
+    zs2 = changes.apply_change_batch(zs, "ZSNAP0", changes.read_changes([
+        {"Action": "UPSERT", "ResourceRecordSet": rr("www.z0.snap.example", "A", "192.0.2.98")},
+        {"Action": "CREATE", "ResourceRecordSet": rr("new.deep.z0.snap.example", "A",
+                                                     "192.0.2.97")}]))
+    after = builder.build(zs2)
+    compiled = builder.parts["ZSNAP0"].compiled
+    mx = names.parse("mx.z0.snap.example")
+    www = names.parse("www.z0.snap.example")
+    assert compiled.nodes[mx] is before.nodes[mx]          # untouched name: the same Node
+    assert compiled.nodes[www] is not before.nodes[www]
+    assert names.parse("deep.z0.snap.example") in compiled.existing   # R10: new empty non-terminal
+    assert answers(after, zs2) == answers(build_serving(zs2), zs2)   # the alias sees the change
+    full = build_serving(zs2).zones.by_id["ZSNAP0"]
+    assert compiled.existing == full.existing and compiled.cuts == full.cuts
+    assert compiled.refs.keys() == full.refs.keys() and compiled.targets == full.targets
+    assert compiled.alias_groups.keys() == full.alias_groups.keys()
+
+
+def test_deleting_a_name_removes_its_empty_non_terminal() -> None:  # R10
+    zs = make()
+    builder = SnapshotBuilder()
+    zs = changes.apply_change_batch(zs, "ZSNAP0", changes.read_changes([
+        {"Action": "CREATE", "ResourceRecordSet": rr("a.b.z0.snap.example", "A", "192.0.2.5")}]))
+    builder.build(zs)
+    assert names.parse("b.z0.snap.example") in builder.parts["ZSNAP0"].compiled.existing
+    zs = changes.apply_change_batch(zs, "ZSNAP0", changes.read_changes([
+        {"Action": "DELETE", "ResourceRecordSet": rr("a.b.z0.snap.example", "A", "192.0.2.5")}]))
+    after = builder.build(zs)
+    assert names.parse("b.z0.snap.example") not in builder.parts["ZSNAP0"].compiled.existing
+    assert answers(after, zs) == answers(build_serving(zs), zs)
