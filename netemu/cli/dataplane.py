@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("topology", help="topology file (topologies/*.yaml)")
     p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument("--zones", nargs="+", action="extend", metavar="PATH", default=[],
+                   help="zone files or folders the VPC resolvers answer from (watched: changes "
+                        "reach the resolvers without re-applying)")
     _common(p)
     p.set_defaults(func=cmd_apply)
 
@@ -88,12 +91,29 @@ def cmd_apply(args: argparse.Namespace) -> int:
         return 1
     if not args.dry_run and (rc := _need_root()):
         return rc
+    if args.zones:
+        from netemu.route53.load import load_zone_files
+        try:  # refuse a bad zone set before touching the kernel
+            load_zone_files(args.zones)
+        except LoadError as e:
+            print(str(e), file=sys.stderr)
+            return 1
     try:
         result = ap.apply(topology, args.prefix, args.state, dry_run=args.dry_run,
                           progress=_Progress(args.quiet))
     except (ap.ApplyError, ValueError) as e:
         print(f"netemu apply: {e}", file=sys.stderr)
         return 1
+    if not args.dry_run:
+        from netemu.dataplane import resolver
+        try:
+            rec = resolver.ensure(topology, args.prefix, args.state, args.zones,
+                                  restart=bool(result.steps))
+        except resolver.ResolverError as e:
+            print(f"netemu apply: {e}", file=sys.stderr)
+            return 1
+        if rec is not None:
+            print(f"apply: VPC resolver running (pid {rec['pid']}, log {rec['log']})")
     for note in result.notes:
         print(f"note: {note}")
     if not result.steps:
@@ -131,9 +151,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     present = set(kernel.list_namespaces(prefix)) if os.geteuid() == 0 or os.path.isdir("/run/netns") else set()
     rows = [{"namespace": ns, "node": rec.get("node"), "role": rec.get("role"), "status": rec.get("status"),
              "present": ns in present} for ns, rec in sorted(st.namespaces.items())]
+    from netemu.dataplane.resolver import info
+
+    dns = info(st)
     if args.json:
         print(json.dumps({"state": str(st.path), "topology": st.topology, "prefix": prefix,
-                          "namespaces": rows, "links": len(st.links)}, indent=2))
+                          "namespaces": rows, "links": len(st.links), "resolver": dns}, indent=2))
         return 0
     if not rows:
         print(f"status: nothing applied (state {st.path})")
@@ -142,6 +165,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"  {r['node']:<28} {r['role']:<9} {r['status']:<11} {'up' if r['present'] else 'MISSING'}  {r['namespace']}")
     print(f"  {len(st.links)} links")
+    if dns is not None:
+        print(f"VPC resolver: pid {dns['pid']} {'running' if dns['running'] else 'NOT RUNNING'}"
+              f"  zones {' '.join(dns.get('zones', [])) or '(none)'}  log {dns['log']}")
+        for v in dns.get("vpcs", []):
+            o = v["dhcp_options"]
+            print(f"  {v['vpc']:<16} resolver {', '.join(v['resolver']) or 'off (enable_dns_support false)'}"
+                  f"  hostnames {'on' if v['hostnames'] else 'off'}")
+            print(f"  {'':<16} DHCP options {o['name'] or '-'}: domain-name {o['domain_name']}; domain-name-servers "
+                  f"{', '.join(o['domain_name_servers'])}"
+                  + (f"; ntp-servers {', '.join(o['ntp_servers'])}" if o["ntp_servers"] else ""))
     return 0
 
 

@@ -244,7 +244,7 @@ def configure_new(n: Namespace, prefix: str) -> None:
         if proc.returncode != 0:
             raise KernelError(f"{n.name}: {proc.stderr.strip()}")
     sysctl_and_nft(n.name, prefix, n.sysctls, n.nft)
-    write_resolver(n.name, prefix, n.resolver)
+    write_resolver(n.name, prefix, n.resolv_conf)
 
 
 def delete_link_end(ns: str, prefix: str, ifname: str) -> None:
@@ -274,7 +274,7 @@ def configure(n: Namespace, prefix: str) -> None:
         _reconcile_rules(ipr, n.rules)
     if n.nft:
         nft_apply(n.name, prefix, n.nft)
-    write_resolver(n.name, prefix, n.resolver)
+    write_resolver(n.name, prefix, n.resolv_conf)
 
 
 def _reconcile_addresses(ipr: IPRoute, index: dict[str, int], want: tuple[Address, ...]) -> None:
@@ -374,15 +374,17 @@ def nft_apply(ns: str, prefix: str, ruleset: str) -> None:
     _in_ns(ns, prefix, ["nft", "-f", "-"], stdin=ruleset)
 
 
-def write_resolver(ns: str, prefix: str, resolver: str | None) -> None:
+def write_resolver(ns: str, prefix: str, resolv_conf: str | None) -> None:
+    """``resolv_conf``: the node's DHCP options (search domain, name servers) as resolv.conf
+    lines; None: no resolv.conf for this namespace."""
     _own(ns, prefix)
     d = NETNS_ETC / ns
-    if resolver is None:
+    if resolv_conf is None:
         if d.is_dir():
             shutil.rmtree(d, ignore_errors=True)
         return
     d.mkdir(parents=True, exist_ok=True)
-    (d / "resolv.conf").write_text(f"# written by netemu for {ns}\nnameserver {resolver}\n")
+    (d / "resolv.conf").write_text(f"# written by netemu for {ns}\n{resolv_conf}")
 
 
 # --- running commands in a node ------------------------------------------------------------

@@ -47,6 +47,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from netemu.dataplane import names, nft
 from netemu.vpc import addressing, routing
+from netemu.vpc import dns as vpc_dns
 from netemu.vpc.index import index_of
 from netemu.vpc.model import (
     Instance,
@@ -113,7 +114,8 @@ class Namespace:
     sysctls: tuple[tuple[str, str], ...] = ()
     nft: str = ""
     resolver: str | None = None
-    up: tuple[str, ...] = ()  # every interface of the namespace but lo: bridges and veth ends
+    up: tuple[str, ...] = ()
+    resolv_conf: str | None = None  # the node's DHCP options as resolv.conf (search, nameservers)  # every interface of the namespace but lo: bridges and veth ends
 
     def batch(self) -> str:
         """The ``ip -batch`` script that configures this namespace when it is new: interfaces
@@ -158,6 +160,7 @@ class Namespace:
                 list(self.sysctls),
                 self.nft,
                 self.resolver,
+                self.resolv_conf,
             ]
         )
 
@@ -358,6 +361,9 @@ class _Builder:
         addresses += [Address(self.bridge(vpc.name, s.name), f"{addressing.vpc_router(s.ipv6_cidr)}/{_plen(s.ipv6_cidr)}")
                       for s in subnets if s.ipv6_cidr and v6]
         addresses.append(Address("lo", f"{resolver_address(vpc)}/32"))
+        # The resolver's other addresses (V80): 169.254.169.253, and fd00:ec2::253 with IPv6.
+        addresses += [Address("lo", f"{a}/{128 if ':' in a else 32}")
+                      for a in vpc_dns.resolver_addresses(vpc, resolver_address(vpc))[1:]]
         routes: list[KernelRoute] = []
         rules: list[KernelRule] = []
         families = (4, 6) if v6 else (4,)
@@ -531,6 +537,7 @@ class _Builder:
             sysctls=_sysctls(sysctls, v6, forward=not inst.source_dest_check),
             nft=nft.sg_ruleset(self.t, vpc, inst, resolver_address(vpc)),
             resolver=resolver_address(vpc) if vpc.enable_dns_support else None,
+            resolv_conf=self.resolv_conf(vpc),
         )
 
     def nat(self, vpc: Vpc, nat_gw: NatGateway) -> Namespace:
@@ -540,7 +547,12 @@ class _Builder:
             name=ns, role="nat", node=f"{vpc.name}/{nat_gw.name}", addresses=(addr,), routes=(default,),
             sysctls=FORWARDER_SYSCTLS + CONNTRACK_SYSCTLS + NAT_SYSCTLS, nft=nft.natgw_ruleset(vpc, nat_gw, self.tgw_neighbour_cidrs(vpc)),
             resolver=resolver_address(vpc) if vpc.enable_dns_support else None,
+            resolv_conf=self.resolv_conf(vpc),
         )
+
+    def resolv_conf(self, vpc: Vpc) -> str:
+        """The VPC's DHCP options set as a node sees it (AmazonProvidedDNS = base + 2)."""
+        return self.t.dns.options_for(vpc).resolv_conf(resolver_address(vpc))
 
     def tgw_neighbour_cidrs(self, vpc: Vpc) -> tuple[str, ...]:
         """CIDRs of VPCs attached to a transit gateway this VPC is attached to: their traffic can

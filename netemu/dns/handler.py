@@ -54,7 +54,10 @@ _DEFAULT_RNG = random.Random()
 
 
 def handle(wire: bytes, peer: tuple[str, int] | tuple[object, ...], serving: Serving,
-           rng: random.Random = _DEFAULT_RNG, tcp: bool = False) -> bytes | None:
+           rng: random.Random = _DEFAULT_RNG, tcp: bool = False,
+           vpc: tuple[str | None, str] | None = None) -> bytes | None:
+    """``vpc``: (VPC name, Region) of a query the VPC resolver received (``dns.resolver``): the
+    VPC's private zones (None: none, R88) and its Region as the client's location (R58, R64)."""
     try:
         query = codec.decode(wire)
     except codec.NotAQuery:
@@ -74,7 +77,9 @@ def handle(wire: bytes, peer: tuple[str, int] | tuple[object, ...], serving: Ser
     if query.qclass not in (codec.CLASS_IN, codec.CLASS_ANY) or qtype in ("AXFR", "IXFR"):
         answer: Answer = engine.REFUSED
     else:
-        client = ClientContext(str(peer[0]), query.ecs_subnet(), None, serving.locator)
+        client = (ClientContext(str(peer[0]), query.ecs_subnet(), None, serving.locator)
+                  if vpc is None else
+                  ClientContext(str(peer[0]), None, vpc[0], serving.locator, vpc[1]))
         try:
             answer = engine.answer(Question(query.qname, qtype), client, serving.zones,
                                    serving.health, rng)

@@ -60,6 +60,7 @@ from typing import Any
 
 from netemu.errors import LoadError
 from netemu.vpc import addressing
+from netemu.vpc import dns as vpc_dns
 from netemu.vpc.draft import (
     DCidr,
     DGateway,
@@ -113,13 +114,14 @@ __all__ = ["load_topology", "load_topology_file"]
 # The keys of each item of a topology file: (required, optional). topologies/schema.json
 # describes the same (a test keeps the two in step).
 KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "topology": (("vpcs",), ("region", "account_id", "peerings", "internet", "transit_gateways")),
+    "topology": (("vpcs",), ("region", "account_id", "peerings", "internet", "transit_gateways",
+                             *vpc_dns.TOP_KEYS)),
     "internet": ((), ("hosts",)),
     "host": (("name", "ip"), ()),
     "vpc": (("name", "cidr_blocks"), (
         "default", "region", "ipv6_cidr_blocks", "enable_dns_support", "enable_dns_hostnames",
         "internet_gateway", "egress_only_internet_gateway", "subnets", "route_tables",
-        "nat_gateways", "network_acls", "security_groups", "instances")),
+        "nat_gateways", "network_acls", "security_groups", "instances", "dhcp_options")),
     "gateway": ((), ("name", "state")),
     "subnet": (("name", "cidr"), ("az", "ipv6_cidr", "route_table", "network_acl")),
     "route_table": (("name",), ("main", "routes", "edge_associations")),
@@ -141,6 +143,14 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "tgw_route": (("destination",), ("attachment", "blackhole")),
     "tgw_attachment": (("name", "vpc", "subnets"), ("association", "propagations",
                                                     "appliance_mode", "security_group_referencing")),
+    # DNS (netemu/vpc/dns.py reads these)
+    "dhcp_options": ((), vpc_dns.DHCP_KEYS[1:]),
+    "dhcp_options_set": (("name",), vpc_dns.DHCP_KEYS[1:]),
+    "resolver_endpoint": (("name", "vpc", "direction", "ip_addresses"), ("security_groups",)),
+    "endpoint_ip": (("subnet",), ("ip",)),
+    "resolver_rule": (("name", "domain_name", "rule_type"),
+                      ("target_ips", "resolver_endpoint", "vpcs")),
+    "target_ip": (("ip",), ("port",)),
 }
 DEFAULT_VPC_CIDR = "172.31.0.0/16"  # V17
 DEFAULT_AZS = ("a", "b", "c")  # netemu: three default subnets (AWS: one per AZ of the Region)
@@ -175,12 +185,27 @@ def load_topology(data: Any, source: str = "<topology>") -> Topology:
     from netemu.vpc.validate import validate
 
     report = Report(source)
-    draft = _Reader(report).topology(data)
+    dns_parts = vpc_dns.read(data, report)  # DHCP options, Resolver rules and endpoints
+    draft = _Reader(report).topology(_with_endpoint_enis(data, dns_parts))
     if draft is not None:
         validate(draft, report)
+        vpc_dns.check(dns_parts, {v.name: v for v in draft.vpcs}, report)
     if report.problems or draft is None:
         raise LoadError(report.problems)
-    return build(draft, source)
+    return vpc_dns.attach(build(draft, source), dns_parts)
+
+
+def _with_endpoint_enis(data: Any, parts: vpc_dns.Parts) -> Any:
+    """Resolver endpoint ENIs join their VPC's instances (``vpc.dns`` docstring)."""
+    extra = vpc_dns.endpoint_instances(parts)
+    if not extra or not isinstance(data, dict) or not isinstance(data.get("vpcs"), list):
+        return data
+    vpcs = []
+    for v in data["vpcs"]:
+        if isinstance(v, dict) and v.get("name") in extra:
+            v = dict(v, instances=list(v.get("instances") or []) + extra[v["name"]])
+        vpcs.append(v)
+    return dict(data, vpcs=vpcs)
 
 
 # --- pass 1: shape ----------------------------------------------------------------------------
