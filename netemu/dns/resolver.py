@@ -179,10 +179,9 @@ class _Forwarder(asyncio.DatagramProtocol):
 
     def __init__(self) -> None:
         self.pending: dict[tuple[int, str, int], asyncio.Future[bytes]] = {}
-        self.transport: asyncio.DatagramTransport | None = None
+        self.transport: Any = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
         self.transport = transport
 
     def datagram_received(self, data: bytes, addr: tuple[Any, ...]) -> None:
@@ -376,7 +375,6 @@ class ResolverService:
             key = (new_id, target.ip, target.port)
             fut: asyncio.Future[bytes] = loop.create_future()
             source.pending[key] = fut
-            assert source.transport is not None
             try:
                 source.transport.sendto(new_id.to_bytes(2, "big") + wire[2:],
                                         (target.ip, target.port))
@@ -384,7 +382,7 @@ class ResolverService:
             except (asyncio.TimeoutError, OSError):
                 source.pending.pop(key, None)
                 continue
-            reply = query.id.to_bytes(2, "big") + got[2:]
+            reply = _recursive(query.id.to_bytes(2, "big") + got[2:])
             break
         if reply is None:
             reply = _recursive(codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query))
