@@ -26,6 +26,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--zones", nargs="+", action="extend", metavar="PATH", default=[],
                    help="zone files or folders the VPC resolvers answer from (watched: changes "
                         "reach the resolvers without re-applying)")
+    p.add_argument("--time-scale", type=float, default=1.0, metavar="F",
+                   help="the resolvers' health checks: multiply every interval and timeout by F")
     _common(p)
     p.set_defaults(func=cmd_apply)
 
@@ -107,8 +109,10 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if not args.dry_run:
         from netemu.dataplane import resolver
         try:
+            # sockets live in router and endpoint namespaces: a recreated one needs a restart
+            recreated = any(s.action in ("create_ns", "delete_ns") for s in result.steps)
             rec = resolver.ensure(topology, args.prefix, args.state, args.zones,
-                                  restart=bool(result.steps))
+                                  restart=recreated, time_scale=args.time_scale)
         except resolver.ResolverError as e:
             print(f"netemu apply: {e}", file=sys.stderr)
             return 1

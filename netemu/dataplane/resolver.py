@@ -37,7 +37,7 @@ class ResolverError(RuntimeError):
 
 
 def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Path,
-           port: int = 53) -> dict[str, Any]:
+           port: int = 53, time_scale: float = 1.0) -> dict[str, Any]:
     """What the resolver process serves (plain JSON; every decision is the model's)."""
     dns = topology.dns
     eni_ns = {}
@@ -68,6 +68,7 @@ def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Pat
               "endpoint": r.endpoint, "vpcs": list(r.vpcs)} for r in dns.rules]
     body: dict[str, Any] = {
         "prefix": prefix, "port": port, "account_id": topology.account_id,
+        "time_scale": time_scale,
         "zones": [str(Path(z).resolve()) for z in zones],
         "vpcs": vpcs, "rules": rules, "outbound": outbound,
         "query_log_dir": str(directory / "resolver-query-logs"),
@@ -91,7 +92,8 @@ def _alive(pid: int, config_path: str) -> bool:
 
 
 def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path | None = None,
-           zones: Sequence[str] = (), restart: bool = False, port: int = 53) -> dict[str, Any] | None:
+           zones: Sequence[str] = (), restart: bool = False, port: int = 53,
+           time_scale: float = 1.0) -> dict[str, Any] | None:
     """Make the running resolver serve ``topology`` and ``zones``: start it, or restart it when
     its configuration changed, it died, or ``restart`` (apply recreated namespaces its sockets
     live in). Returns the state record, or None when no VPC has DNS support."""
@@ -101,7 +103,7 @@ def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path
     if not needed(topology):
         stop(where)
         return None
-    body = config(topology, prefix, zones, where, port)
+    body = config(topology, prefix, zones, where, port, time_scale)
     if record and not restart and record.get("fingerprint") == body["fingerprint"] \
             and _alive(int(record["pid"]), record["config"]):
         return dict(record)

@@ -216,6 +216,7 @@ class ResolverService:
         self.forwarders: dict[str, list[_Forwarder]] = {}
         self.ids = itertools.count(self.rng.randrange(1 << 16))
         self.logs: dict[str, Any] = {}
+        self.health: Any = None   # the HealthService of the zones' health checks, if any
 
     # -- zones ---------------------------------------------------------------------------------
 
@@ -240,6 +241,26 @@ class ResolverService:
             vpc.table = vpc_dns.rule_table(vpc.name, vpc.rules, auto)
         self.serving, self.signature = serving, signature
 
+    async def start_health(self) -> None:
+        """The zones' health checks, probed as ``netemu serve`` probes them; each transition
+        swaps a new snapshot in (R38-R44 decide with it). Restarted when the zones change."""
+        if self.health is not None:
+            await self.health.stop()
+            self.health = None
+        assert self.serving is not None
+        if not self.serving.zoneset.health_checks:
+            return
+        from netemu.health.service import HealthService
+
+        def publish(snapshot: Any) -> None:
+            assert self.serving is not None
+            self.serving = self.serving.with_health(snapshot)
+
+        self.health = HealthService(self.serving.zoneset, publish,
+                                    time_scale=float(self.config.get("time_scale", 1.0)),
+                                    api=None)
+        await self.health.start()
+
     async def watch(self) -> None:
         while True:
             await asyncio.sleep(WATCH_SECONDS)
@@ -253,6 +274,7 @@ class ResolverService:
                 continue
             assert self.serving is not None
             log.warning("zones reloaded: %d hosted zone(s)", len(self.serving.zoneset.zones))
+            await self.start_health()
 
     # -- sockets -------------------------------------------------------------------------------
 
@@ -415,6 +437,8 @@ class ResolverService:
         out.write(json.dumps(record) + "\n")
 
     async def close(self) -> None:
+        if self.health is not None:
+            await self.health.stop()
         loop = asyncio.get_running_loop()
         for s in self.sockets:
             if s.type == socket.SOCK_DGRAM:
@@ -438,6 +462,7 @@ async def serve(config_path: str) -> None:
     service = ResolverService(config)
     service.load()
     await service.start()
+    await service.start_health()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -33,6 +34,19 @@ pytestmark = [pytest.mark.netns, pytest.mark.slow,
               pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig")]
 
 DATA = Path(__file__).parent / "data" / "resolver"
+HEALTH_ZONE = """
+HostedZone: {{Name: svc.internal., Config: {{PrivateZone: true}}}}
+VPCs: [{{VPCRegion: us-east-1, VPCId: app}}]
+HealthChecks:
+  - Id: primary-up
+    HealthCheckConfig: {{Type: TCP, IPAddress: 127.0.0.1, Port: {port}, RequestInterval: 10,
+                        FailureThreshold: 1}}
+ResourceRecordSets:
+  - {{Name: api.svc.internal., Type: A, TTL: 0, SetIdentifier: p, Failover: PRIMARY,
+     HealthCheckId: primary-up, ResourceRecords: [{{Value: 10.0.1.51}}]}}
+  - {{Name: api.svc.internal., Type: A, TTL: 0, SetIdentifier: s, Failover: SECONDARY,
+     ResourceRecords: [{{Value: 10.0.1.52}}]}}
+"""
 
 
 @dataclass
@@ -42,6 +56,7 @@ class Lab:
     state: Path
     zones: Path
     pid: int
+    listener: socket.socket
 
     def ns(self, node: str) -> str:
         vpc, name = node.split("/")
@@ -70,10 +85,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     zones = tmp_path_factory.mktemp("zones")
     for f in (DATA / "zones").iterdir():
         shutil.copy(f, zones / f.name)
+    # a failover pair whose primary's health check probes a loopback port of this process
+    listener = socket.create_server(("127.0.0.1", 0))
+    (zones / "health.yaml").write_text(HEALTH_ZONE.format(port=listener.getsockname()[1]))
     server = None
     try:
         apply.apply(topology, prefix, state)
-        record = resolver.ensure(topology, prefix, state, [str(zones)])
+        record = resolver.ensure(topology, prefix, state, [str(zones)], time_scale=0.05)
         assert record is not None
         # the corp VPC's own name server, a custom DHCP domain_name_servers entry
         log = state / "dns1.log"
@@ -83,18 +101,21 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                  "serve", "--zones", str(DATA / "corp-dns"), "--listen", "10.4.1.53:53",
                  "--api", f"127.0.0.1:{free_port()}"],
                 cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=sink, stderr=sink)
-        lab = Lab(topology, prefix, state, zones, int(record["pid"]))
+        lab = Lab(topology, prefix, state, zones, int(record["pid"]), listener)
         deadline = time.monotonic() + 20
         while b"serving" not in log.read_bytes():
             assert server.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
         yield lab
     finally:
+        listener.close()
         if server is not None:
             server.terminate()
             server.wait(10)
         destroy.destroy(prefix, state)
         assert kernel.list_namespaces(prefix) == []
+        proc = Path(f"/proc/{record['pid']}")
+        assert not proc.exists() or not (proc / "cmdline").read_bytes(), "resolver outlived destroy"
 
 
 def test_apply_records_the_resolver_pid_and_destroy_stops_it(lab: Lab) -> None:
@@ -225,3 +246,14 @@ def test_query_log_per_vpc(lab: Lab) -> None:
     assert record["query_name"] == "www.example.com." and record["vpc_id"] == "data"
     assert record["region"] == "us-west-2" and record["srcaddr"] == "10.1.1.10"
     assert record["rcode"] == "NOERROR" and record["transport"] == "UDP"
+
+
+def test_health_transitions_reach_the_resolver_R38(lab: Lab) -> None:
+    """The resolver probes the zones' health checks itself: the primary answers while its
+    port listens, the secondary once it stops listening (time scale 0.05: 0.5 s interval)."""
+    assert lab.short("app/web2", "api.svc.internal") == ["10.0.1.51"]
+    lab.listener.close()
+    deadline = time.monotonic() + 15
+    while lab.short("app/web2", "api.svc.internal") != ["10.0.1.52"]:
+        assert time.monotonic() < deadline, "the failover never reached the resolver"
+        time.sleep(0.3)
