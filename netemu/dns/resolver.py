@@ -366,6 +366,9 @@ class ResolverService:
             query = codec.decode(wire)
         except (codec.NotAQuery, codec.FormErr):
             return handle(wire, peer, serving, self.rng, transport == "TCP", vpc.client)
+        if query.opcode != 0 or not query.question:   # NOTIMP and the like: the server's rules
+            reply = handle(wire, peer, serving, self.rng, transport == "TCP", vpc.client)
+            return None if reply is None else _recursive(reply)
         name = ".".join(label.decode("ascii", "backslashreplace") for label in query.qname) + "."
         if not query.flags & FLAG_RD:  # V80: recursive queries only
             reply = _recursive(codec.encode_error(query.id, query.flags, Rcode.REFUSED, query))
@@ -377,7 +380,7 @@ class ResolverService:
                                                        name))
         reply = handle(wire, peer, serving, self.rng, transport == "TCP", vpc.client)
         if reply is not None:
-            if len(reply) >= 4 and reply[3] & 0xF == Rcode.REFUSED and query.opcode == 0:
+            if len(reply) >= 4 and reply[3] & 0xF == Rcode.REFUSED:
                 # No hosted zone holds the name: nobody to recurse to, NXDOMAIN at once.
                 reply = codec.encode_error(query.id, query.flags, Rcode.NXDOMAIN, query)
             reply = _recursive(reply)
