@@ -11,7 +11,6 @@ time per query of one `dig` asking 500 queries in a row from inside one VPC.
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,7 +39,8 @@ def zone(n: int) -> str:
     vpcs = ", ".join(f"{{VPCRegion: us-east-1, VPCId: v{i}}}" for i in range(n))
     return ("HostedZone: {Name: bench.internal., Config: {PrivateZone: true}}\n"
             f"VPCs: [{vpcs}]\nResourceRecordSets:\n"
-            "  - {Name: www.bench.internal., Type: A, TTL: 0, ResourceRecords: [{Value: 10.0.1.10}]}\n")
+            "  - {Name: www.bench.internal., Type: A, TTL: 0,"
+            " ResourceRecords: [{Value: 10.0.1.10}]}\n")
 
 
 def rss_kib(pid: int) -> int:

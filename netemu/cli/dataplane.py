@@ -174,10 +174,11 @@ def cmd_status(args: argparse.Namespace) -> int:
               f"  zones {' '.join(dns.get('zones', [])) or '(none)'}  log {dns['log']}")
         for v in dns.get("vpcs", []):
             o = v["dhcp_options"]
-            print(f"  {v['vpc']:<16} resolver {', '.join(v['resolver']) or 'off (enable_dns_support false)'}"
+            where = ", ".join(v["resolver"]) or "off (enable_dns_support false)"
+            print(f"  {v['vpc']:<16} resolver {where}"
                   f"  hostnames {'on' if v['hostnames'] else 'off'}")
-            print(f"  {'':<16} DHCP options {o['name'] or '-'}: domain-name {o['domain_name']}; domain-name-servers "
-                  f"{', '.join(o['domain_name_servers'])}"
+            print(f"  {'':<16} DHCP options {o['name'] or '-'}: domain-name {o['domain_name']}; "
+                  f"domain-name-servers {', '.join(o['domain_name_servers'])}"
                   + (f"; ntp-servers {', '.join(o['ntp_servers'])}" if o["ntp_servers"] else ""))
     return 0
 

@@ -158,13 +158,14 @@ def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> s
     body += ["\tchain ingress {", "\t\ttype filter hook input priority filter; policy drop;",
              '\t\tiifname "lo" accept', "\t\tct state established,related accept", "\t\t" + NDP]
     dns4 = f"{{ {resolver}, {AMAZON_DNS_V4} }}"  # base+2 and 169.254.169.253 (V80)
-    body += [f"\t\tip saddr {dns4} meta l4proto {{ tcp, udp }} th sport 53 accept comment \"resolver (V50)\"",
-             f"\t\tip6 saddr {AMAZON_DNS_V6} meta l4proto {{ tcp, udp }} th sport 53 accept comment \"resolver (V50)\""]
+    why = 'comment "resolver (V50)"'
+    body += [f"\t\tip saddr {dns4} meta l4proto {{ tcp, udp }} th sport 53 accept {why}",
+             f"\t\tip6 saddr {AMAZON_DNS_V6} meta l4proto {{ tcp, udp }} th sport 53 accept {why}"]
     body += rules("ingress")
     body += ["\t}", "\tchain egress {", "\t\ttype filter hook output priority filter; policy drop;",
              '\t\toifname "lo" accept', "\t\tct state established,related accept", "\t\t" + NDP]
-    body += [f"\t\tip daddr {dns4} meta l4proto {{ tcp, udp }} th dport 53 accept comment \"resolver (V50)\"",
-             f"\t\tip6 daddr {AMAZON_DNS_V6} meta l4proto {{ tcp, udp }} th dport 53 accept comment \"resolver (V50)\""]
+    body += [f"\t\tip daddr {dns4} meta l4proto {{ tcp, udp }} th dport 53 accept {why}",
+             f"\t\tip6 daddr {AMAZON_DNS_V6} meta l4proto {{ tcp, udp }} th dport 53 accept {why}"]
     body += rules("egress")
     body.append("\t}")
     if not inst.source_dest_check:

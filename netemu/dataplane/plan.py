@@ -114,8 +114,8 @@ class Namespace:
     sysctls: tuple[tuple[str, str], ...] = ()
     nft: str = ""
     resolver: str | None = None
-    up: tuple[str, ...] = ()
-    resolv_conf: str | None = None  # the node's DHCP options as resolv.conf (search, nameservers)  # every interface of the namespace but lo: bridges and veth ends
+    up: tuple[str, ...] = ()  # every interface of the namespace but lo: bridges and veth ends
+    resolv_conf: str | None = None  # the node's DHCP options as resolv.conf (search, nameservers)
 
     def batch(self) -> str:
         """The ``ip -batch`` script that configures this namespace when it is new: interfaces

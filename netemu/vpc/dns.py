@@ -62,7 +62,8 @@ def public_domain(region: str) -> str:
 
 
 def public_hostname(ip: str, region: str) -> str:
-    """V84: ``ec2-198-51-100-10.compute-1.amazonaws.com`` / ``ec2-...REGION.compute.amazonaws.com``."""
+    """V84: ``ec2-198-51-100-10.compute-1.amazonaws.com`` (us-east-1) /
+    ``ec2-...REGION.compute.amazonaws.com``."""
     return f"ec2-{ip.replace('.', '-')}.{public_domain(region)}."
 
 
@@ -313,7 +314,8 @@ def _options(raw: Any, path: str, region: str, report: Report, named: bool) -> D
                    f"You can specify up to {MAX_NETBIOS} NetBIOS name servers.")
         ok = False
     node_type = raw.get("netbios_node_type")
-    if node_type is not None and (isinstance(node_type, bool) or node_type not in NETBIOS_NODE_TYPES):
+    if node_type is not None and (isinstance(node_type, bool)
+                                  or node_type not in NETBIOS_NODE_TYPES):
         report.add(f"{path}.netbios_node_type", "InvalidParameterValue",
                    f"Value ({node_type}) for parameter netbios-node-type is invalid. "
                    "Valid values: 1, 2, 4, 8.")

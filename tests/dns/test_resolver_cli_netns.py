@@ -87,4 +87,5 @@ def test_apply_status_reapply_in_place_and_destroy(tmp_path: Path) -> None:
         out = run_netemu("destroy", *common)
         assert out.returncode == 0, out.stderr
         assert kernel.list_namespaces(prefix) == []
-    assert not Path(f"/proc/{pid}/cmdline").exists() or not Path(f"/proc/{pid}/cmdline").read_bytes()
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    assert not cmdline.exists() or not cmdline.read_bytes(), "the resolver outlived destroy"

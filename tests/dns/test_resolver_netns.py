@@ -146,7 +146,8 @@ def test_plain_dig_uses_resolv_conf_V15(lab: Lab) -> None:
     assert "nameserver 10.0.0.2" in conf and "search example.internal" in conf
     out = subprocess.run(["ip", "netns", "exec", lab.ns("app/web2"), "dig", "www.example.com"],
                          capture_output=True, text=True, timeout=20).stdout
-    assert "SERVER: 10.0.0.2#53" in out and re.search(r"www\.example\.com\.\s+60\s+IN\s+A\s+10\.0\.1\.10", out)
+    assert "SERVER: 10.0.0.2#53" in out
+    assert re.search(r"www\.example\.com\.\s+60\s+IN\s+A\s+10\.0\.1\.10", out), out
 
 
 def test_169_254_169_253_answers_and_no_security_group_blocks_it_V80_V50(lab: Lab) -> None:

@@ -27,7 +27,8 @@ def problems(data: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.parametrize("ip,region,private,public", [
-    ("10.24.34.0", "us-east-1", "ip-10-24-34-0.ec2.internal.", "ec2-10-24-34-0.compute-1.amazonaws.com."),
+    ("10.24.34.0", "us-east-1", "ip-10-24-34-0.ec2.internal.",
+     "ec2-10-24-34-0.compute-1.amazonaws.com."),
     ("10.24.34.0", "us-west-2", "ip-10-24-34-0.us-west-2.compute.internal.",
      "ec2-10-24-34-0.us-west-2.compute.amazonaws.com."),
 ])
@@ -42,7 +43,8 @@ def test_default_options_set_is_amazon_provided_dns() -> None:
     t = load_topology(topo(region="eu-west-1", vpc={"region": "eu-west-1"}))
     opts = t.dns.options_for(t.vpcs[0])
     assert opts.domain_name == "eu-west-1.compute.internal"
-    assert opts.resolv_conf("10.0.0.2") == "search eu-west-1.compute.internal\nnameserver 10.0.0.2\n"
+    assert opts.resolv_conf("10.0.0.2") == (
+        "search eu-west-1.compute.internal\nnameserver 10.0.0.2\n")
     t = load_topology(topo())
     assert t.dns.options_for(t.vpcs[0]).domain_name == "ec2.internal"
 
@@ -71,7 +73,8 @@ def test_named_and_inline_options_sets() -> None:
     ({"netbios_node_type": 3}, "Value (3) for parameter netbios-node-type is invalid."),
     ({"domain": "x"}, "UnknownParameter: unknown key(s) domain"),
 ])
-def test_options_set_errors_name_the_item_and_aws_rule(options: dict[str, Any], expected: str) -> None:
+def test_options_set_errors_name_the_item_and_aws_rule(options: dict[str, Any],
+                                                       expected: str) -> None:
     got = problems(topo(vpc={"dhcp_options": options}))
     assert any(expected in p and p.startswith("t.yaml: vpcs[app].dhcp_options") for p in got), got
 
