@@ -89,3 +89,23 @@ def test_apply_status_reapply_in_place_and_destroy(tmp_path: Path) -> None:
         assert kernel.list_namespaces(prefix) == []
     cmdline = Path(f"/proc/{pid}/cmdline")
     assert not cmdline.exists() or not cmdline.read_bytes(), "the resolver outlived destroy"
+
+
+def test_fd00_ec2_253_answers_in_a_vpc_with_ipv6_V80(tmp_path: Path) -> None:
+    from netemu.dataplane import apply, destroy, resolver
+    from netemu.vpc.load import load_topology_file
+    from tests.helpers import ROOT
+
+    topology = load_topology_file(ROOT / "topologies" / "ipv6-egress-only.yaml")
+    prefix, state = unique_prefix(), tmp_path / "state"
+    zones = ROOT / "tests" / "dns" / "data" / "resolver" / "zones"
+    try:
+        apply.apply(topology, prefix, state)
+        resolver.ensure(topology, prefix, state, [str(zones)])
+        got = subprocess.run(["ip", "netns", "exec", f"{prefix}i-private6.worker", "dig",
+                              "+time=2", "+tries=1", "@fd00:ec2::253", "www.example.com"],
+                             capture_output=True, text=True, timeout=20).stdout
+        assert "SERVER: fd00:ec2::253#53" in got and "192.0.2.1" in got, got
+    finally:
+        destroy.destroy(prefix, state)
+        assert kernel.list_namespaces(prefix) == []
