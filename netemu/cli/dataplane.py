@@ -23,9 +23,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("topology", help="topology file (topologies/*.yaml)")
     p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     p.add_argument("--quiet", action="store_true", help="no progress display")
-    p.add_argument("--zones", nargs="+", action="extend", metavar="PATH", default=[],
+    p.add_argument("--zones", nargs="+", action="extend", metavar="PATH", default=None,
                    help="zone files or folders the VPC resolvers answer from (watched: changes "
-                        "reach the resolvers without re-applying)")
+                        "reach the resolvers without re-applying; default: those of the "
+                        "previous apply)")
     p.add_argument("--time-scale", type=float, default=1.0, metavar="F",
                    help="the resolvers' health checks: multiply every interval and timeout by F")
     _common(p)

@@ -92,14 +92,17 @@ def _alive(pid: int, config_path: str) -> bool:
 
 
 def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path | None = None,
-           zones: Sequence[str] = (), restart: bool = False, port: int = 53,
+           zones: Sequence[str] | None = (), restart: bool = False, port: int = 53,
            time_scale: float = 1.0) -> dict[str, Any] | None:
-    """Make the running resolver serve ``topology`` and ``zones``: start it, or restart it when
-    its configuration changed, it died, or ``restart`` (apply recreated namespaces its sockets
-    live in). Returns the state record, or None when no VPC has DNS support."""
+    """Make the running resolver serve ``topology`` and ``zones`` (None: the zones it serves
+    now): start it, or restart it when its configuration changed, it died, or ``restart``
+    (apply recreated namespaces its sockets live in). Returns the state record, or None when no
+    VPC has DNS support."""
     where = state_dir(str(directory) if directory else None)
     state = State.load(where)
     record = state.services.get("resolver")
+    if zones is None:
+        zones = _current_zones(record)
     if not needed(topology):
         stop(where)
         return None
@@ -140,6 +143,15 @@ def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path
     stop(where)
     raise ResolverError(f"the VPC resolver did not start within {READY_SECONDS:.0f}s "
                         f"(log {log_path})")
+
+
+def _current_zones(record: dict[str, Any] | None) -> list[str]:
+    if not record:
+        return []
+    try:
+        return list(json.loads(Path(record["config"]).read_text())["zones"])
+    except (OSError, ValueError, KeyError):
+        return []
 
 
 def stop(directory: str | Path | None = None) -> bool:
