@@ -71,6 +71,7 @@ def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Pat
         "time_scale": time_scale,
         "zones": [str(Path(z).resolve()) for z in zones],
         "vpcs": vpcs, "rules": rules, "outbound": outbound,
+        "internet_namespace": names.ns_internet(prefix) if topology.internet_hosts else None,
         "query_log_dir": str(directory / "resolver-query-logs"),
         "ready_file": str(directory / "resolver.ready"),
     }

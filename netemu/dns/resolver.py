@@ -19,9 +19,12 @@ resolver knows:
 - Resolver rules (R92-R93, ``vpc.dns.rule_table``): FORWARD rules send the query, unchanged but
   for its id, to the rule's targets from the outbound endpoint's ENI addresses; SYSTEM rules and
   the autodefined rules answer here;
-- recursion: a name no zone holds is NXDOMAIN at once (no internet to recurse into); never a
-  hang. Answers carry RA and no AA, as a recursive resolver's do; a query without RD is REFUSED
-  (V80: the Resolver only serves recursive queries).
+- recursion: a referral from a public zone served by netemu (NS records below its apex, with
+  glue) is followed: the query goes to the glue addresses from a socket in the emulated
+  internet's namespace, so a DNS server run on an internet host of the topology really answers
+  (one level: a further referral is SERVFAIL). A name no zone holds is NXDOMAIN at once (nobody
+  else to ask); never a hang. Answers carry RA and no AA, as a recursive resolver's do; a query
+  without RD is REFUSED (V80: the Resolver only serves recursive queries).
 
 Zone files are watched (polled every ``WATCH_SECONDS``): a changed, valid set replaces the
 snapshot without re-applying; an invalid one is logged and the old snapshot kept.
@@ -49,7 +52,9 @@ from typing import Any
 from netemu.dns import codec, framing
 from netemu.dns.handler import Serving, build_serving, handle
 from netemu.errors import LoadError
-from netemu.route53.answer import Rcode
+from netemu.route53 import engine
+from netemu.route53.answer import Question, Rcode
+from netemu.route53.client import ClientContext
 from netemu.route53.load import expand, load_zone_files, load_zone_text
 from netemu.route53.model import ZoneSet
 from netemu.vpc import dns as vpc_dns
@@ -214,6 +219,7 @@ class ResolverService:
         self.sockets: list[socket.socket] = []
         self.servers: list[asyncio.AbstractServer] = []
         self.forwarders: dict[str, list[_Forwarder]] = {}
+        self.internet: list[_Forwarder] = []   # a socket on the emulated internet (recursion)
         self.ids = itertools.count(self.rng.randrange(1 << 16))
         self.logs: dict[str, Any] = {}
         self.health: Any = None   # the HealthService of the zones' health checks, if any
@@ -295,6 +301,12 @@ class ResolverService:
                 loop.add_reader(udp.fileno(), self._on_udp, udp, vpc)
                 self.servers.append(await asyncio.start_server(
                     lambda r, w, vpc=vpc: self._on_tcp(r, w, vpc), sock=tcp))
+        inet = self.config.get("internet_namespace")
+        if inet and Path("/run/netns", inet).exists():
+            with in_netns(inet):
+                sock = _bound(socket.SOCK_DGRAM, "0.0.0.0", 0)
+            _transport, proto = await loop.create_datagram_endpoint(_Forwarder, sock=sock)
+            self.internet.append(proto)
         for name, sources in self.config["outbound"].items():
             for ns, ip in sources:
                 with in_netns(ns):
@@ -376,25 +388,44 @@ class ResolverService:
             return reply
         kind, rule = vpc.table.lookup(name)
         if kind == vpc_dns.FORWARD and rule is not None and rule.endpoint in self.forwarders:
-            return asyncio.ensure_future(self._forward(wire, query, rule, vpc, peer, transport,
-                                                       name))
+            return asyncio.ensure_future(self._forward(
+                wire, query, rule.targets, self.forwarders[rule.endpoint or ""], vpc, peer,
+                transport, name, rule.name))
         reply = handle(wire, peer, serving, self.rng, transport == "TCP", vpc.client)
         if reply is not None:
             if len(reply) >= 4 and reply[3] & 0xF == Rcode.REFUSED:
                 # No hosted zone holds the name: nobody to recurse to, NXDOMAIN at once.
                 reply = codec.encode_error(query.id, query.flags, Rcode.NXDOMAIN, query)
+            elif _is_referral(reply):
+                glue = self._glue(query, vpc, peer)
+                if glue and self.internet:
+                    targets = tuple(vpc_dns.ResolverTarget(ip) for ip in glue)
+                    return asyncio.ensure_future(self._forward(
+                        wire, query, targets, self.internet, vpc, peer, transport, name, None))
+                reply = codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
             reply = _recursive(reply)
         self._log(vpc, peer, transport, name, query, reply)
         return reply
 
-    async def _forward(self, wire: bytes, query: codec.Query, rule: vpc_dns.ResolverRule,
-                       vpc: VpcResolver, peer: Any, transport: str, name: str) -> bytes | None:
+    def _glue(self, query: codec.Query, vpc: VpcResolver, peer: Any) -> list[str]:
+        """The IPv4 glue of the delegation the engine answers with (its ADDITIONAL section)."""
+        serving = self.serving
+        assert serving is not None
+        client = ClientContext(str(peer[0]), None, vpc.client[0], serving.locator, vpc.region)
+        got = engine.answer(Question(query.qname, query.type_name), client, serving.zones,
+                            serving.health, self.rng)
+        return [v for ref in got.additional if ref.type == "A" for v in ref.record.values]
+
+    async def _forward(self, wire: bytes, query: codec.Query,
+                       targets: tuple[vpc_dns.ResolverTarget, ...], sources: list[_Forwarder],
+                       vpc: VpcResolver, peer: Any, transport: str, name: str,
+                       rule: str | None) -> bytes | None:
         """R92: the query goes, as received, to the rule's targets from the outbound endpoint's
-        ENI addresses (so their security groups and NACLs apply); SERVFAIL when none answers."""
-        sources = self.forwarders[rule.endpoint or ""]
+        ENI addresses (so their security groups and NACLs apply), or to a delegation's glue from
+        the emulated internet; SERVFAIL when none answers."""
         loop = asyncio.get_running_loop()
         reply: bytes | None = None
-        for attempt, target in enumerate(rule.targets):
+        for attempt, target in enumerate(targets):
             source = sources[(query.id + attempt) % len(sources)]
             new_id = next(self.ids) & 0xFFFF
             key = (new_id, target.ip, target.port)
@@ -407,11 +438,15 @@ class ResolverService:
             except (asyncio.TimeoutError, OSError):
                 source.pending.pop(key, None)
                 continue
-            reply = _recursive(query.id.to_bytes(2, "big") + got[2:])
+            reply = query.id.to_bytes(2, "big") + got[2:]
+            if rule is None and _is_referral(reply):   # recursion goes one level deep
+                reply = None
+                break
+            reply = _recursive(reply)
             break
         if reply is None:
             reply = _recursive(codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query))
-        self._log(vpc, peer, transport, name, query, reply, rule.name)
+        self._log(vpc, peer, transport, name, query, reply, rule)
         return reply
 
     # -- query logs (Route 53 Resolver query logging fields) -------------------------------------
@@ -452,6 +487,15 @@ class ResolverService:
             s.close()
         for f in self.logs.values():
             f.close()
+
+
+def _is_referral(reply: bytes) -> bool:
+    """NOERROR, not authoritative, no answer, name servers in AUTHORITY."""
+    if len(reply) < 12:
+        return False
+    flags = int.from_bytes(reply[2:4], "big")
+    return (flags & 0xF == 0 and not flags & FLAG_AA and reply[6:8] == b"\0\0"
+            and reply[8:10] != b"\0\0")
 
 
 def _recursive(reply: bytes) -> bytes:

@@ -88,7 +88,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     # a failover pair whose primary's health check probes a loopback port of this process
     listener = socket.create_server(("127.0.0.1", 0))
     (zones / "health.yaml").write_text(HEALTH_ZONE.format(port=listener.getsockname()[1]))
-    server = None
+    server = extdns = None
     try:
         apply.apply(topology, prefix, state)
         record = resolver.ensure(topology, prefix, state, [str(zones)], time_scale=0.05)
@@ -101,17 +101,27 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                  "serve", "--zones", str(DATA / "corp-dns"), "--listen", "10.4.1.53:53",
                  "--api", f"127.0.0.1:{free_port()}"],
                 cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=sink, stderr=sink)
+        # a DNS server on an internet host, delegated to by a public zone (recursion)
+        ext_log = state / "extdns.log"
+        with open(ext_log, "wb") as sink:
+            extdns = subprocess.Popen(
+                ["ip", "netns", "exec", f"{prefix}h-extdns", sys.executable, "-m", "netemu",
+                 "serve", "--zones", str(DATA / "extdns"), "--listen", "203.0.113.53:53",
+                 "--api", f"127.0.0.1:{free_port()}"],
+                cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=sink, stderr=sink)
         lab = Lab(topology, prefix, state, zones, int(record["pid"]), listener)
         deadline = time.monotonic() + 20
-        while b"serving" not in log.read_bytes():
-            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
+        for proc, out in ((server, log), (extdns, ext_log)):
+            while b"serving" not in out.read_bytes():
+                assert proc.poll() is None and time.monotonic() < deadline, out.read_text()
+                time.sleep(0.1)
         yield lab
     finally:
         listener.close()
-        if server is not None:
-            server.terminate()
-            server.wait(10)
+        for proc in (server, extdns):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(10)
         destroy.destroy(prefix, state)
         assert kernel.list_namespaces(prefix) == []
         proc = Path(f"/proc/{record['pid']}")
@@ -165,6 +175,20 @@ def test_resolver_answers_are_recursive_not_authoritative_V80(lab: Lab) -> None:
 def test_names_outside_every_zone_are_nxdomain_at_once(lab: Lab) -> None:
     started = time.monotonic()
     assert lab.status("app/web2", "nothing.invalid") == "NXDOMAIN"
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_delegation_to_an_internet_host_is_really_followed(lab: Lab) -> None:
+    """example.org (served by netemu) delegates partner.example.org to extdns, an internet host
+    of the topology running its own server: the resolver asks it through the emulated internet."""
+    assert lab.short("data/db1", "www.partner.example.org") == ["198.51.100.77"]
+    log = (lab.state / "extdns.log").read_text()
+    assert "www.partner.example.org. A NOERROR" in log, log
+    flags = lab.flags("data/db1", "www.partner.example.org")
+    assert "ra" in flags and "aa" not in flags
+    # a delegation without glue nobody can follow: SERVFAIL at once, not a hang
+    started = time.monotonic()
+    assert lab.status("data/db1", "x.lame.example.org") == "SERVFAIL"
     assert time.monotonic() - started < 1.5
 
 
