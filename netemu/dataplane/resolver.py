@@ -25,7 +25,7 @@ from netemu.dataplane import names
 from netemu.dataplane.plan import resolver_address
 from netemu.dataplane.state import State, state_dir
 from netemu.vpc import dns as vpc_dns
-from netemu.vpc.model import Topology
+from netemu.vpc.model import Topology, Vpc
 
 MODULE = "netemu.dns.resolver"
 READY_SECONDS = 20.0
@@ -42,13 +42,19 @@ def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Pat
     dns = topology.dns
     eni_ns = {}
     vpcs = []
+    endpoint_enis = {a.eni for e in dns.endpoints for a in e.addresses}
+
+    def enis(vpc: Vpc) -> list[tuple[str, str | None]]:
+        return [(i.private_ip, i.public_ip) for i in vpc.instances if i.name not in endpoint_enis]
+
     for vpc in topology.vpcs:
         for inst in vpc.instances:
             eni_ns[(vpc.name, inst.name)] = names.ns_instance(prefix, vpc.name, inst.name)
         base2 = resolver_address(vpc)
         inbound = [(eni_ns[(vpc.name, a.eni)], a.ip) for e in dns.endpoints
                    if e.vpc == vpc.name and e.direction == "INBOUND" for a in e.addresses]
-        endpoint_enis = {a.eni for e in dns.endpoints for a in e.addresses}
+        peers = dns.peers_resolving(topology, vpc)
+        seen = {vpc.name} | {p.name for p in peers}
         vpcs.append({
             "name": vpc.name, "region": vpc.region,
             "namespace": names.ns_router(prefix, vpc.name),
@@ -57,8 +63,12 @@ def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Pat
             "private_zones": vpc_dns.private_zones_active(vpc),
             "listen": list(vpc_dns.resolver_addresses(vpc, base2)),
             "inbound": inbound,
-            "enis": [(i.private_ip, i.public_ip) for i in vpc.instances
-                     if i.name not in endpoint_enis],
+            "enis": enis(vpc),
+            # V61: peers' names resolve to their private addresses (their Region's domain)
+            "peer_enis": [(p.region, ip, pub) for p in peers for ip, pub in enis(p)],
+            # V84: every other instance's public name answers its public address
+            "public_names": [(v.region, pub) for v in topology.vpcs if v.name not in seen
+                             for _ip, pub in enis(v) if pub],
             "dhcp_options": dns.options_for(vpc).describe(),
         })
     outbound = {e.name: [(eni_ns[(e.vpc, a.eni)], a.ip) for a in e.addresses]

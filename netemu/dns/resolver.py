@@ -125,7 +125,9 @@ class VpcResolver:
 def ec2_zone_docs(topology_vpcs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Route 53-shaped private zones holding the Amazon-provided names of each VPC whose DNS
     attributes are both on (V82): ``ip-a-b-c-d.DOMAIN`` A records (V83), their PTRs, and
-    ``ec2-PUBLIC.compute...amazonaws.com`` answering the private address inside the VPC (V84).
+    ``ec2-PUBLIC.compute...amazonaws.com`` answering the private address inside the VPC and the
+    public one for other VPCs' instances (V84); a peer's names too when the peering allows DNS
+    resolution (V61).
     ``topology_vpcs``: the ``vpcs`` of the resolver config."""
     docs: list[dict[str, Any]] = []
     for v in topology_vpcs:
@@ -139,13 +141,17 @@ def ec2_zone_docs(topology_vpcs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 {"Name": name, "Type": rtype, "TTL": vpc_dns.EC2_TTL,
                  "ResourceRecords": [{"Value": value}]})
 
-        for private_ip, public_ip in v["enis"]:
-            host = vpc_dns.private_hostname(private_ip, region)
-            add(vpc_dns.default_domain(region) + ".", host, "A", private_ip)
+        own = [(region, ip, pub) for ip, pub in v["enis"]]
+        for where, private_ip, public_ip in own + [tuple(e) for e in v.get("peer_enis", [])]:
+            host = vpc_dns.private_hostname(private_ip, where)
+            add(vpc_dns.default_domain(where) + ".", host, "A", private_ip)
             add(vpc_dns.reverse_zone(private_ip), vpc_dns.reverse_pointer(private_ip), "PTR", host)
-            if public_ip:
-                add(vpc_dns.public_domain(region) + ".",
-                    vpc_dns.public_hostname(public_ip, region), "A", private_ip)
+            if public_ip:   # inside the VPC (and peers with DNS resolution): private (V84, V61)
+                add(vpc_dns.public_domain(where) + ".",
+                    vpc_dns.public_hostname(public_ip, where), "A", private_ip)
+        for where, public_ip in v.get("public_names", []):   # elsewhere: the public address
+            add(vpc_dns.public_domain(where) + ".", vpc_dns.public_hostname(public_ip, where),
+                "A", public_ip)
         for zone, records in sorted(zones.items()):
             docs.append({
                 "HostedZone": {"Id": _zone_id(vpc, zone), "Name": zone,

@@ -10,6 +10,7 @@ Topology file shape (new keys; ``vpc.load`` calls ``read`` and ``attach``):
                         ip_addresses: [{subnet, ip?}] (2-10)}]
   resolver_rules: [{name, domain_name, rule_type: FORWARD|SYSTEM, target_ips?: [{ip, port?}],
                     resolver_endpoint? (FORWARD), vpcs?: [VPC]}]
+  peerings[].allow_dns_resolution: true (both sides' AllowDnsResolutionFromRemoteVpc, V61)
 
 A VPC without ``dhcp_options`` uses AWS's default set: ``domain_name`` ``ec2.internal`` in
 us-east-1 and ``REGION.compute.internal`` elsewhere, ``domain_name_servers`` AmazonProvidedDNS.
@@ -168,6 +169,22 @@ class DnsConfig:
     options: tuple[tuple[str, DhcpOptions], ...] = ()   # (vpc, options) for VPCs that set one
     rules: tuple[ResolverRule, ...] = ()
     endpoints: tuple[ResolverEndpoint, ...] = ()
+    dns_peerings: tuple[str, ...] = ()   # peerings with DNS resolution from the remote VPC (V61)
+
+    def peers_resolving(self, topology: Topology, vpc: Vpc) -> tuple[Vpc, ...]:
+        """V61: the VPCs whose EC2 names ``vpc`` resolves to private addresses: peered over an
+        active peering with DNS resolution on, and both VPCs with both DNS attributes on."""
+        if not hostnames_active(vpc):
+            return ()
+        out = []
+        for pc in topology.peerings:
+            if pc.name not in self.dns_peerings or pc.status != "active" \
+                    or vpc.name not in (pc.requester, pc.accepter):
+                continue
+            other = topology.vpc(pc.accepter if vpc.name == pc.requester else pc.requester)
+            if hostnames_active(other):
+                out.append(other)
+        return tuple(out)
 
     def options_for(self, vpc: Vpc) -> DhcpOptions:
         for name, opts in self.options:
@@ -230,6 +247,7 @@ class Parts:
     sets: dict[str, DhcpOptions] = field(default_factory=dict)
     per_vpc: dict[str, DhcpOptions] = field(default_factory=dict)
     rules: list[ResolverRule] = field(default_factory=list)
+    dns_peerings: list[str] = field(default_factory=list)
     endpoints: list[tuple[str, str, str, tuple[str, ...], list[tuple[str, str | None]]]] = \
         field(default_factory=list)
 
@@ -380,6 +398,15 @@ def read(data: Any, report: Report) -> Parts:
                             named=False)
             if opts is not None:
                 parts.per_vpc[str(vname)] = opts
+    peerings = data.get("peerings")
+    for pc in peerings if isinstance(peerings, list) else []:
+        if isinstance(pc, dict) and "allow_dns_resolution" in pc:
+            flag = pc["allow_dns_resolution"]
+            if not isinstance(flag, bool):
+                report.add(f"peerings[{pc.get('name')}].allow_dns_resolution",
+                           "InvalidParameterValue", "allow_dns_resolution must be true or false")
+            elif flag and isinstance(pc.get("name"), str):
+                parts.dns_peerings.append(pc["name"])
     for i, raw in enumerate(_list(data.get("resolver_endpoints"), "resolver_endpoints", report)):
         _endpoint(raw, i, parts, report)
     for i, raw in enumerate(_list(data.get("resolver_rules"), "resolver_rules", report)):
@@ -572,5 +599,6 @@ def attach(topology: Topology, parts: Parts) -> Topology:
             tuple(EndpointAddress(sn, insts[endpoint_eni(name, j)].private_ip,
                                   endpoint_eni(name, j)) for j, (sn, _ip) in enumerate(addresses)),
             groups))
-    config = DnsConfig(tuple(sorted(parts.per_vpc.items())), tuple(parts.rules), tuple(endpoints))
+    config = DnsConfig(tuple(sorted(parts.per_vpc.items())), tuple(parts.rules), tuple(endpoints),
+                       tuple(parts.dns_peerings))
     return replace(topology, dns=config)

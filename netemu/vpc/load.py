@@ -137,7 +137,7 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "nat_gateway": (("name", "subnet"), ("private_ip", "public_ip", "connectivity", "state")),
     "instance": (("name", "subnet"), ("private_ip", "public_ip", "ipv6_address",
                                       "security_groups", "source_dest_check", "state")),
-    "peering": (("name", "requester", "accepter"), ("status",)),
+    "peering": (("name", "requester", "accepter"), ("status", "allow_dns_resolution")),
     "transit_gateway": (("name",), ("route_tables", "attachments")),
     "tgw_route_table": (("name",), ("routes",)),
     "tgw_route": (("destination",), ("attachment", "blackhole")),

@@ -199,8 +199,21 @@ def test_ec2_hostnames_with_both_attributes_on_V82_V83_V84(lab: Lab) -> None:
     assert lab.short("app/web2", "ec2-198-51-100-10.compute-1.amazonaws.com") == ["10.0.1.10"]
     # outside us-east-1: REGION.compute.internal
     assert lab.short("data/db1", "ip-10-1-1-10.us-west-2.compute.internal") == ["10.1.1.10"]
-    # another VPC's instance names are not this VPC's
-    assert lab.status("data/db1", "ip-10-0-1-10.ec2.internal") == "NXDOMAIN"
+    # another VPC's instance names are not this VPC's (corp is not peered with app); its
+    # public name answers the public address there
+    assert lab.status("corp/c1", "@10.4.0.2", "ip-10-0-1-10.ec2.internal") == "NXDOMAIN"
+    assert lab.short("corp/c1", "@10.4.0.2", "ec2-198-51-100-10.compute-1.amazonaws.com") == [
+        "198.51.100.10"]
+
+
+def test_dns_resolution_over_a_peering_V61(lab: Lab) -> None:
+    """app and data are peered with DNS resolution on: each resolves the other's EC2 names,
+    the public one included, to private addresses."""
+    assert lab.short("data/db1", "ip-10-0-1-10.ec2.internal") == ["10.0.1.10"]
+    assert lab.short("data/db1", "ec2-198-51-100-10.compute-1.amazonaws.com") == ["10.0.1.10"]
+    assert lab.short("app/web2", "ip-10-1-1-10.us-west-2.compute.internal") == ["10.1.1.10"]
+    # but not each other's private hosted zones (those need an association, R88)
+    assert lab.status("data/db1", "db.example.internal") == "NXDOMAIN"
 
 
 def test_ec2_hostnames_off_V82(lab: Lab) -> None:

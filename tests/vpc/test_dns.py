@@ -160,3 +160,23 @@ def test_endpoints_become_enis_in_their_subnets_R94() -> None:
 def test_resolver_errors(data: dict[str, Any], expected: str) -> None:
     got = problems(data)
     assert any(expected in p for p in got), got
+
+
+def test_dns_resolution_over_peering_needs_the_option_and_both_attributes_V61() -> None:
+    def two(flag: object, hostnames: bool = True) -> dict[str, Any]:
+        data = topo(vpc={"enable_dns_hostnames": True})
+        data["vpcs"].append({"name": "peer", "cidr_blocks": ["10.1.0.0/16"],
+                             "enable_dns_hostnames": hostnames,
+                             "subnets": [{"name": "a", "cidr": "10.1.1.0/24"}]})
+        data["peerings"] = [{"name": "pcx", "requester": "app", "accepter": "peer",
+                             "allow_dns_resolution": flag}]
+        return data
+
+    t = load_topology(two(True))
+    assert [v.name for v in t.dns.peers_resolving(t, t.vpcs[0])] == ["peer"]
+    assert [v.name for v in t.dns.peers_resolving(t, t.vpcs[1])] == ["app"]
+    t = load_topology(two(False))
+    assert t.dns.peers_resolving(t, t.vpcs[0]) == ()
+    t = load_topology(two(True, hostnames=False))
+    assert t.dns.peers_resolving(t, t.vpcs[0]) == ()
+    assert any("allow_dns_resolution must be true or false" in p for p in problems(two("yes")))
