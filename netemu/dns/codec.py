@@ -38,6 +38,7 @@ TYPE_CODES: Mapping[str, int] = MappingProxyType({
 })
 TYPE_NAMES: Mapping[int, str] = {v: k for k, v in TYPE_CODES.items()}
 CLASS_IN, CLASS_ANY = 1, 255
+QUERY = 0                      # the one opcode answered; every other one gets NOTIMP
 OPT, ECS_OPTION = 41, 8
 MAX_UDP = 4096                 # R12: Route 53 answers up to 4096 bytes with EDNS0
 PLAIN_UDP = 512
@@ -57,6 +58,10 @@ class FormErr(Exception):
     def __init__(self, why: str, query_id: int | None = None, flags: int = 0) -> None:
         super().__init__(why)
         self.query_id, self.flags = query_id, flags
+
+    @property
+    def opcode(self) -> int:
+        return (self.flags >> 11) & 0xF
 
 
 class NotAQuery(Exception):
@@ -103,11 +108,11 @@ def decode(wire: bytes) -> Query:
     if flags & 0x8000:
         raise NotAQuery("a response")
     opcode = (flags >> 11) & 0xF
-    if qdcount != 1:
+    if qdcount != 1 and (opcode == QUERY or qdcount > 1):
         raise FormErr(f"QDCOUNT is {qdcount}, not 1", qid, flags)
     labels: list[bytes] = []
     pos, end, total = 12, len(wire), 1
-    while True:
+    while qdcount:   # 0 only for an opcode other than QUERY: answered NOTIMP without a question
         if pos >= end:
             raise FormErr("question name runs past the end", qid, flags)
         length = wire[pos]
@@ -121,10 +126,12 @@ def decode(wire: bytes) -> Query:
             raise FormErr("question name too long or truncated", qid, flags)
         labels.append(wire[pos + 1:pos + 1 + length].lower())
         pos += 1 + length
-    if pos + 4 > end:
-        raise FormErr("question type and class missing", qid, flags)
-    qtype, qclass = _QFIXED.unpack_from(wire, pos)
-    pos += 4
+    qtype = qclass = 0
+    if qdcount:
+        if pos + 4 > end:
+            raise FormErr("question type and class missing", qid, flags)
+        qtype, qclass = _QFIXED.unpack_from(wire, pos)
+        pos += 4
     question = wire[12:pos]
     edns, payload, dok, version, ecs = False, PLAIN_UDP, False, 0, None
     for index in range(ancount + nscount + arcount):
@@ -356,13 +363,14 @@ def encode(query: Query, answer: Answer, wire: WireData, limit: int) -> bytes:
 
 def encode_error(query_id: int, query_flags: int, rcode: Rcode,
                  query: Query | None = None) -> bytes:
-    """FORMERR / NOTIMP / REFUSED / BADVERS replies: the question echoed when it was read."""
+    """FORMERR / NOTIMP / REFUSED / BADVERS replies: the question echoed when it was read (a
+    query of another opcode may carry none), the OPT record when the query had one."""
     if query is None:
         return _header(query_id, query_flags, False, False, int(rcode), (0, 0, 0, 0))
     badvers = query.edns and query.edns_version > 0
     opt = _opt(query, None, badvers) if query.edns else b""
     head = _header(query_id, query_flags, False, False, 0 if badvers else int(rcode),
-                   (1, 0, 0, 1 if opt else 0))
+                   (1 if query.question else 0, 0, 0, 1 if opt else 0))
     return head + query.question + opt
 
 

@@ -62,11 +62,15 @@ def handle(wire: bytes, peer: tuple[str, int] | tuple[object, ...], serving: Ser
     except codec.FormErr as exc:
         if exc.query_id is None:
             return None
+        if exc.opcode != codec.QUERY:   # RFC 1035 4.1.1: NOTIMP, well formed or not
+            _log(peer, "-", "-", "NOTIMP", (f"opcode {exc.opcode}", str(exc)))
+            return codec.encode_error(exc.query_id, exc.flags, Rcode.NOTIMP)
         _log(peer, "-", "-", "FORMERR", (str(exc),))
         return codec.encode_error(exc.query_id, exc.flags, Rcode.FORMERR)
-    qtype = query.type_name
-    if query.opcode != 0:
-        _log(peer, query.qname, qtype, "NOTIMP", (f"opcode {query.opcode}",))
+    qtype = query.type_name if query.question else "-"
+    if query.opcode != codec.QUERY:   # NOTIFY, UPDATE, unassigned: NOTIMP, as NSD
+        _log(peer, query.qname if query.question else "-", qtype, "NOTIMP",
+             (f"opcode {query.opcode}",))
         return codec.encode_error(query.id, query.flags, Rcode.NOTIMP, query)
     if query.edns and query.edns_version > 0:
         _log(peer, query.qname, qtype, "BADVERS", (f"EDNS version {query.edns_version}",))

@@ -4,8 +4,9 @@ Handles ``$ORIGIN``, ``$TTL``, ``@``, relative owner names, a blank owner (the p
 optional TTL and class in either order, ``;`` comments and ``( ... )`` across lines. Resource
 records of one (name, type) become one simple record set whose TTL is the first one seen (Route
 53 has one TTL per record set). The output has the shape of a zone file's ``ResourceRecordSets``
-so the loader validates it with the same rules as YAML. ``$INCLUDE`` and ``$GENERATE`` are
-refused.
+so the loader validates it with the same rules as YAML; TXT and SPF strings are rewritten from
+the master file's decimal ``\\DDD`` escapes to Route 53's octal ones (same octets).
+``$INCLUDE`` and ``$GENERATE`` are refused.
 """
 
 from __future__ import annotations
@@ -135,8 +136,11 @@ def parse(text: str, default_origin: str | None = None) -> BindZone:
         try:
             value = rdata.map_names(rtype, value, lambda name: name if name == "." else
                                     _absolute(name, origin, line))
+            value = rdata.from_master_file(rtype, value)   # decimal \DDD -> Route 53's octal
         except rdata._Bad as bad:
             raise BindError(line, bad.why) from None
+        except ValueError as exc:
+            raise BindError(line, str(exc)) from None
         if ttl is None:
             ttl = ttl_default
         if ttl is None:

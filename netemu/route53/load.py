@@ -699,37 +699,41 @@ def _check_across(zone: HostedZone, zoneset: ZoneSet, problems: list[Problem]) -
 
 
 def alias_target_zone(rec: RecordSet, zone: HostedZone, zoneset: ZoneSet) -> HostedZone | None:
+    """The zone an alias to a Route 53 record points into: its own (R35: "an alias record can't
+    reference a record in a different hosted zone"); None for another zone id."""
     assert rec.alias_target is not None
     zone_id = rec.alias_target.hosted_zone_id
-    if zone_id is None or zone_id == zone.id:
-        return zone
-    return next((z for z in zoneset.zones if z.id == zone_id), None)
+    return zone if zone_id is None or zone_id == zone.id else None
 
 
 def _alias_problem(rec: RecordSet, zone: HostedZone, zoneset: ZoneSet) -> str | None:
     at = rec.alias_target
     assert at is not None
-    seen: set[tuple[str, str, str]] = set()
-    current, current_zone = rec, zone
+    seen: set[tuple[str, str]] = set()
+    current = rec
     while current.alias_target is not None:
-        target_zone = alias_target_zone(current, current_zone, zoneset)
-        head = (f"Tried to create an alias that targets {current.alias_target.dns_name}, type "
-                f"{rec.type} in zone {current.alias_target.hosted_zone_id or current_zone.id}")
-        if target_zone is None:
+        target = current.alias_target
+        head = (f"Tried to create an alias that targets {target.dns_name}, type "
+                f"{rec.type} in zone {target.hosted_zone_id or zone.id}")
+        if alias_target_zone(current, zone, zoneset) is None:
+            if any(z.id == target.hosted_zone_id for z in zoneset.zones):
+                # another hosted zone: Route 53 words it as it words every alias whose target
+                # the zone given cannot hold
+                return (f"{head}, but the alias target name does not lie within the target "
+                        f"zone, {head}, but that target was not found")
             return f"{head}, but that hosted zone is not loaded (netemu serves aliases to " \
-                   "records of loaded hosted zones only)"
-        if not names.is_subdomain(names.parse(current.alias_target.dns_name),
-                                  names.parse(target_zone.name)):
+                   "records of the same hosted zone only)"
+        if not names.is_subdomain(names.parse(target.dns_name), names.parse(zone.name)):
             return f"{head}, but the alias target name does not lie within the target zone"
-        key = (target_zone.id, current.alias_target.dns_name, rec.type)
+        key = (target.dns_name, rec.type)
         if key in seen:
             return f"{head}, but the alias chain loops back on itself"
         seen.add(key)
-        targets = [r for r in target_zone.record_sets
-                   if r.name == current.alias_target.dns_name and r.type == rec.type]
+        targets = [r for r in zone.record_sets
+                   if r.name == target.dns_name and r.type == rec.type]
         if not targets:  # R35, R36: same type, must exist
             return f"{head}, but that target was not found"
-        current, current_zone = targets[0], target_zone
+        current = targets[0]
     return None
 
 

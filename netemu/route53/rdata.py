@@ -29,6 +29,7 @@ _HEX = re.compile(r"^[0-9A-Fa-f]+$")
 _CAA_TAG = re.compile(r"^[A-Za-z0-9]+$")
 _SVC_KEY = re.compile(r"^(mandatory|alpn|no-default-alpn|port|ipv4hint|ech|ipv6hint|key\d{1,5})$")
 MAX_STRING = 255
+STRING_TYPES = ("TXT", "SPF")   # values made of character-strings, octal escapes (DG)
 
 
 class _Bad(Exception):
@@ -69,16 +70,28 @@ def tokens(value: str) -> list[tuple[str, bool]]:
     return out
 
 
-def unescape(escaped: str) -> bytes:
-    """A character-string's octets: ``\\DDD`` is a decimal octet, ``\\X`` is X (RFC 1035 5.1)."""
+_OCTAL = frozenset("01234567")
+_DECIMAL = frozenset("0123456789")
+
+
+def unescape(escaped: str, octal: bool = True) -> bytes:
+    """A character-string's octets. ``\\ooo`` is a three-digit **octal** octet as Route 53
+    reads TXT and SPF values (DG "TXT record type": "exämple.com" is ``ex\\344mple.com``, the
+    convention of names too, R3); ``octal=False`` reads RFC 1035 5.1's decimal ``\\DDD`` (BIND
+    master files). ``\\X`` is X; other characters are their UTF-8 octets. Raises ValueError on
+    a numeric escape that is not an octet."""
+    digits = _OCTAL if octal else _DECIMAL
     out = bytearray()
     i = 0
     while i < len(escaped):
         ch = escaped[i]
-        if ch == "\\" and escaped[i + 1:i + 4].isdigit() and len(escaped[i + 1:i + 4]) == 3:
-            number = int(escaped[i + 1:i + 4])
+        code = escaped[i + 1:i + 4]
+        if ch == "\\" and len(code) == 3 and code.isdigit():
+            if not set(code) <= digits:
+                raise ValueError(f"escape \\{code} is not a three-digit octal code")
+            number = int(code, 8 if octal else 10)
             if number > 255:
-                raise ValueError(f"escape \\{escaped[i + 1:i + 4]} is not an octet")
+                raise ValueError(f"escape \\{code} is not an octet")
             out.append(number)
             i += 4
         elif ch == "\\" and i + 1 < len(escaped):
@@ -90,9 +103,44 @@ def unescape(escaped: str) -> bytes:
     return bytes(out)
 
 
-def character_strings(value: str) -> list[bytes]:
+def escape(octets: bytes) -> str:
+    """One character-string in Route 53's escaped form, without the quotes: ``"`` and ``\\``
+    after a backslash, octets outside printable ASCII (0x00-0x1F, 0x7F-0xFF) as ``\\ooo``
+    octal; the space stays a space (the documentation's own examples keep it)."""
+    out: list[str] = []
+    for octet in octets:
+        if octet in (0x22, 0x5C):
+            out.append("\\" + chr(octet))
+        elif 0x20 <= octet < 0x7F:
+            out.append(chr(octet))
+        else:
+            out.append(f"\\{octet:03o}")
+    return "".join(out)
+
+
+def character_strings(value: str, octal: bool = True) -> list[bytes]:
     """The strings of a TXT/SPF value, unescaped (valid values only)."""
-    return [unescape(text) for text, _ in tokens(value)]
+    return [unescape(text, octal) for text, _ in tokens(value)]
+
+
+def render(rtype: str, value: str) -> str:
+    """``value`` as Route 53 shows it back (ListResourceRecordSets, exports, logs): TXT and SPF
+    strings each quoted in the escaped form of ``escape``; other types unchanged."""
+    if rtype not in STRING_TYPES:
+        return value
+    return " ".join(f'"{escape(octets)}"' for octets in character_strings(value))
+
+
+def from_master_file(rtype: str, value: str) -> str:
+    """A BIND master-file value (RFC 1035 decimal ``\\DDD``, quotes optional) in Route 53's
+    form: the same octets, octal escapes. Other types unchanged. Raises ValueError."""
+    if rtype not in STRING_TYPES:
+        return value
+    try:
+        strings = character_strings(value, octal=False)
+    except _Bad as bad:
+        raise ValueError(bad.why) from None
+    return " ".join(f'"{escape(octets)}"' for octets in strings)
 
 
 def _int(tok: str, lo: int, hi: int, code: str, what: str) -> int:

@@ -205,7 +205,10 @@ def test_framer_rejects_zero_length() -> None:
 
 
 def test_packed_rdata_matches_dnspython() -> None:
-    """Every valid value of every type packs to the same RDATA dnspython produces."""
+    """Every valid value of every type packs to the same RDATA dnspython produces (dnspython
+    reads master files: TXT/SPF octal escapes are given to it in decimal)."""
+    import re
+
     import dns.name
     import dns.rdata
     import dns.rdataclass
@@ -213,8 +216,11 @@ def test_packed_rdata_matches_dnspython() -> None:
     from tests.route53.test_load_rules import RDATA_OK
     for rtype, value in RDATA_OK:
         ours = codec.pack_rdata(rtype, value)
+        text = zone_text(rtype, value)
+        if rtype in ("TXT", "SPF"):
+            text = re.sub(r"\\([0-7]{3})", lambda m: "\\%03d" % int(m[1], 8), text)
         theirs = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(rtype),
-                                     zone_text(rtype, value), origin=dns.name.root
+                                     text, origin=dns.name.root
                                      ).to_wire(origin=dns.name.root)
         assert ours == theirs, (rtype, value)
 

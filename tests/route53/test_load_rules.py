@@ -59,7 +59,7 @@ RDATA_OK = [
     ("SOA", "ns.example.com. h.example.com. 1 7200 900 1209600 86400"),
     ("SVCB", "1 svc.example.com. port=8443"), ("HTTPS", "1 . alpn=h2,h3"),
     ("HTTPS", "1 . port=443 ipv6hint=2001:db8::1 alpn=h2 no-default-alpn"),
-    ("TXT", r'"quote \" inside" "\065"'), ("SRV", "0 0 0 ."),
+    ("TXT", r'"quote \" inside" "\101" "ex\344mple.com"'), ("SRV", "0 0 0 ."),
     ("PTR", "host.example.com."), ("NS", "ns-1.awsdns-01.org."),
 ]
 RDATA_BAD = [
