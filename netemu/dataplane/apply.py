@@ -147,7 +147,7 @@ class _Run:
         n = self.spaces[s.target]
         bridges = {br.ifname: names.marker(self.dep, f"bridge:{br.subnet}") for br in n.bridges}
         kernel.mark_namespace(n.name, self.prefix, names.marker(self.dep, n.name), bridges,
-                              n.sysctls)
+                              n.sysctls, {br.ifname: br.mtu for br in n.bridges})
         self.state.namespaces[n.name] = {"status": "created", "role": n.role, "node": n.node,
                                          "structure": n.structure()}
 

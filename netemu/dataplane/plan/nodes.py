@@ -20,16 +20,17 @@ from netemu.dataplane.plan.context import (
     v4,
 )
 from netemu.dataplane.plan.values import Address, KernelRoute, Namespace
-from netemu.vpc import addressing
+from netemu.vpc import addressing, mtu
 from netemu.vpc.model import Instance, InternetHost, NatGateway, Vpc
 
 
-def _eni(vpc: Vpc, subnet_name: str, ip: str) -> tuple[Address, KernelRoute]:
+def _eni(vpc: Vpc, subnet_name: str, ip: str,
+         mtu: int | None = None) -> tuple[Address, KernelRoute]:
     """The ENI's private address on ``eth0`` and the default route via the VPC router."""
     s = subnet(vpc, subnet_name)
     return (Address(w.ETH, f"{ip}/{plen(s.cidr)}"),
             KernelRoute("0.0.0.0/0", via=addressing.vpc_router(s.cidr), dev=w.ETH,
-                        reason="default via the VPC router (V14)"))
+                        reason="default via the VPC router (V14)", mtu=mtu))
 
 
 def instance(ctx: Context, vpc: Vpc, inst: Instance) -> Namespace:
@@ -52,7 +53,9 @@ def instance(ctx: Context, vpc: Vpc, inst: Instance) -> Namespace:
 
 
 def nat_gateway(ctx: Context, vpc: Vpc, nat_gw: NatGateway) -> Namespace:
-    addr, default = _eni(vpc, nat_gw.subnet, nat_gw.private_ip)
+    # What the NAT gateway forwards crosses a 1500-byte hop (V39): larger packets with DF set
+    # get ICMP "fragmentation needed" from it.
+    addr, default = _eni(vpc, nat_gw.subnet, nat_gw.private_ip, mtu.hop_mtu("nat_gateway"))
     return Namespace(
         name=names.ns_nat(ctx.prefix, vpc.name, nat_gw.name), role="nat",
         node=f"{vpc.name}/{nat_gw.name}", addresses=(addr,), routes=(default,),

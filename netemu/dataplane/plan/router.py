@@ -6,6 +6,7 @@ gateway route table (V27), and the NACL ruleset (V31-V35). PURE.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 from netemu.dataplane import names, nft
@@ -72,9 +73,19 @@ def router(ctx: Context, vpc: Vpc) -> tuple[Namespace, list[str]]:
         addresses=by_ifname(r.addresses), routes=by_table(r.routes),
         rules=tuple(sorted(r.rules, key=lambda k: (k.family, k.priority))),
         sysctls=sysctls(ROUTER_SYSCTLS, v6, forward=True),
-        nft=nft.nacl_ruleset(vpc, bridges, tgw_nacl),
+        nft=nft.nacl_ruleset(vpc, bridges, tgw_nacl, _broadcasts(ctx, vpc)),
     )
     return ns, notes
+
+
+def _broadcasts(ctx: Context, vpc: Vpc) -> tuple[str, ...]:
+    """The broadcast addresses of the subnets of this VPC and its peers (V16: never forwarded;
+    the subnets of unrelated VPCs may overlap, so their broadcasts may be hosts here)."""
+    peers = {pc.requester if pc.accepter == vpc.name else pc.accepter
+             for pc in ctx.wiring.peerings if vpc.name in (pc.requester, pc.accepter)}
+    return tuple(str(ipaddress.IPv4Network(s.cidr).broadcast_address)
+                 for v in ctx.t.vpcs if v.name == vpc.name or v.name in peers
+                 for s in v.subnets if v4(s.cidr))
 
 
 def _subnet_addresses(vpc: Vpc, subnets: list[Subnet], v6: bool) -> list[Address]:

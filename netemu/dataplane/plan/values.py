@@ -25,6 +25,7 @@ class KernelRoute:
     dev: str | None = None
     src: str | None = None
     reason: str = ""
+    mtu: int | None = None  # a route MTU (V39, V60): smaller than the device's
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class KernelRule:
 class Bridge:
     ifname: str
     subnet: str
+    mtu: int = 9001  # inside a VPC (V60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,8 @@ def _route_line(r: KernelRoute) -> str:
         words.append("scope link")
     if r.src is not None:
         words.append(f"src {r.src}")
+    if r.mtu is not None:
+        words.append(f"mtu {r.mtu}")
     words.append(f"table {r.table} proto static")
     return " ".join(words)
 
@@ -113,7 +117,7 @@ def _route_line(r: KernelRoute) -> str:
 @dataclass(frozen=True, slots=True)
 class Link:
     """A veth pair: end ``a`` in namespace ``a_ns`` (optionally enslaved to bridge ``a_master``),
-    end ``b`` in ``b_ns``."""
+    end ``b`` in ``b_ns``; both ends have the MTU of the hop the link stands for (V39, V60)."""
 
     id: str
     a_ns: str
@@ -122,6 +126,7 @@ class Link:
     b_if: str
     a_master: str | None = None
     b_master: str | None = None
+    mtu: int = 1500
 
     def fingerprint(self) -> str:
         return fingerprint(asdict(self))

@@ -13,7 +13,9 @@ Link ids (the state file's keys, so never renamed):
 | ``tgw:TGW/ATTACHMENT/SUBNET`` | VPC router | transit gateway |
 | ``host:NAME`` | internet | host ``eth0`` |
 
-Every link but an ENI's takes a /30 from ``names.TRANSIT_POOL`` (end a = .1, end b = .2) and
+Each link has the MTU of the hop it stands for, from ``netemu.vpc.mtu`` (V39, V60): 9001 for an
+ENI and a peering in one Region, 1500 towards and on the internet and across Regions, 8500 to a
+transit gateway. Every link but an ENI's takes a /30 from ``names.TRANSIT_POOL`` (end a = .1, end b = .2) and
 its IPv6 twin, a /112 in fd00:6e65:6d75::/48 (ULA, never routed).
 """
 
@@ -24,7 +26,8 @@ from dataclasses import dataclass
 
 from netemu.dataplane import names
 from netemu.dataplane.plan.values import Link
-from netemu.vpc.model import Peering, Topology, Vpc
+from netemu.vpc import mtu
+from netemu.vpc.model import Peering, RouteTarget, Topology, Vpc
 
 V6_TRANSIT = ipaddress.IPv6Address("fd00:6e65:6d75::")
 
@@ -136,11 +139,14 @@ def wire(topology: Topology, prefix: str) -> Wiring:
     )
     links = [lk for vpc in topology.vpcs for lk in _vpc_links(vpc, prefix)]
     links += [Link(pcx_link(pc.name), names.ns_router(prefix, pc.requester), pcx_if(pc.name),
-                   names.ns_router(prefix, pc.accepter), pcx_if(pc.name)) for pc in peerings]
+                   names.ns_router(prefix, pc.accepter), pcx_if(pc.name),
+                   mtu=mtu.target_mtu(topology, pc.requester, RouteTarget("peering", pc.name)))
+              for pc in peerings]
     links += [Link(t.id, names.ns_router(prefix, t.vpc), t.ifname, names.ns_tgw(prefix, t.tgw),
-                   t.ifname) for t in tgw_links]
+                   t.ifname, mtu=mtu.hop_mtu("transit_gateway")) for t in tgw_links]
     links += [Link(host_link(h.name), names.ns_internet(prefix), host_if(h.name),
-                   names.ns_host(prefix, h.name), ETH) for h in topology.internet_hosts]
+                   names.ns_host(prefix, h.name), ETH, mtu=mtu.hop_mtu("internet"))
+              for h in topology.internet_hosts]
     transit = names.transit_slots([lk.id for lk in links if not lk.id.startswith("eni:")])
     return Wiring(tuple(sorted(links, key=lambda lk: lk.id)), peerings, tgw_links, transit)
 
@@ -158,12 +164,15 @@ def _vpc_links(vpc: Vpc, prefix: str) -> list[Link]:
         if subnet not in subnets:
             raise KeyError(f"vpc {vpc.name}: no subnet {subnet}")
         links.append(Link(eni_link(vpc.name, what), router, names.ifname("v", vpc.name, what),
-                          ns, ETH, a_master=bridge(vpc.name, subnet)))
-    for kind, present in (("igw", vpc.internet_gateway),
-                          ("eigw", vpc.egress_only_internet_gateway)):
+                          ns, ETH, a_master=bridge(vpc.name, subnet), mtu=mtu.VPC_MTU))
+    for kind, present, target in (
+            ("igw", vpc.internet_gateway, "internet_gateway"),
+            ("eigw", vpc.egress_only_internet_gateway, "egress_only_internet_gateway")):
         if present:
             gw = gateway_ns(prefix, kind, vpc.name)
-            links.append(Link(gateway_link(kind, vpc.name), router, GATEWAY_IF[kind], gw, TO_VPC))
+            links.append(Link(gateway_link(kind, vpc.name), router, GATEWAY_IF[kind], gw, TO_VPC,
+                              mtu=mtu.hop_mtu(target)))
             links.append(Link(internet_link(kind, vpc.name), names.ns_internet(prefix),
-                              internet_if(kind, vpc.name), gw, TO_INTERNET))
+                              internet_if(kind, vpc.name), gw, TO_INTERNET,
+                              mtu=mtu.hop_mtu("internet")))
     return links
