@@ -179,3 +179,27 @@ def eni_id(vpc: str, name: str, nat_gateway: bool = False) -> str:
     """A deterministic ENI id (``eni-`` + 17 hex digits) for an instance or NAT gateway."""
     key = f"nat-gateway/{name}" if nat_gateway else name
     return "eni-" + hashlib.sha256(f"{vpc}/{key}".encode()).hexdigest()[:17]
+
+
+# V17: the emulated internet's pool of auto-assigned public IPv4 addresses (AWS assigns them
+# from Amazon's pool; netemu uses the RFC 2544 benchmarking range 198.18.0.0/16, which is public
+# for is_public_ipv4, routed by the emulated internet, and clear of the examples' 198.51.100/24
+# and 203.0.113/24).
+AUTO_PUBLIC_IPV4_POOL = "198.18.0.0/16"
+
+
+def auto_public_ipv4(vpc: str, name: str, taken: Iterable[str]) -> str:
+    """The public IPv4 address auto-assigned to instance ``name`` of ``vpc`` (V17):
+    deterministic (a hash of the names picks the start, the next free address wins), never
+    ``.0`` or ``.255`` of a /24, never one of ``taken``. Raises ValueError when the pool is full."""
+    pool = network(AUTO_PUBLIC_IPV4_POOL)
+    used = {int(address(a)) for a in taken}
+    size = pool.num_addresses
+    start = int(hashlib.sha256(f"{vpc}/{name}".encode()).hexdigest()[:8], 16) % size
+    base = int(pool.network_address)
+    for k in range(size):
+        i = base + (start + k) % size
+        if i % 256 in (0, 255) or i in used:
+            continue
+        return str(type(pool.network_address)(i))
+    raise ValueError(f"the auto-assigned public IPv4 pool {AUTO_PUBLIC_IPV4_POOL} is full")

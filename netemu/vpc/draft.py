@@ -51,13 +51,15 @@ class DSubnet:
     route_table: str | None
     network_acl: str | None
     ipv6_cidr: str | None = None
+    map_public_ip_on_launch: bool | None = None  # None: the file did not say (V17)
+    default_for_az: bool = False  # a default subnet of a default VPC (V17)
 
 
 @dataclass
 class DRoute:
     path: str
-    destination: str | None  # canonical, or None when unreadable
-    target: RouteTarget | None  # None when unreadable; kind "none" for `target: null`
+    destination: str  # canonical
+    target: RouteTarget  # kind "none" for `target: null`
 
 
 @dataclass
@@ -72,10 +74,10 @@ class DRouteTable:
 @dataclass
 class DNaclRule:
     path: str
-    number: int | None
-    protocol: int | None
-    cidr: str | None
-    action: str | None
+    number: int
+    protocol: int
+    cidr: str
+    action: str  # allow | deny
     ports: PortRange | None = None
     icmp: IcmpMatch | None = None
 
@@ -91,7 +93,7 @@ class DNacl:
 @dataclass
 class DSgRule:
     path: str
-    protocol: int | None
+    protocol: int
     ports: PortRange | None
     cidr: str | None
     group: tuple[str | None, str] | None  # (vpc or None for "own VPC", name)
@@ -129,6 +131,7 @@ class DInstance:
     security_groups: list[str] | None
     source_dest_check: bool
     state: str  # running | terminated
+    associate_public_ip_address: bool | None = None  # None: the subnet's setting (V17)
 
 
 @dataclass
@@ -153,6 +156,22 @@ class DVpc:
     def cidrs(self) -> list[str]:
         return [c.cidr for c in self.cidr_blocks] + [c.cidr for c in self.ipv6_cidr_blocks]
 
+    def live_nat_gateways(self) -> list[DNat]:
+        """The NAT gateways that exist (a ``deleted`` one only blackholes its routes, V26)."""
+        return [n for n in self.nat_gateways if n.state != "deleted"]
+
+    def live_instances(self) -> list[DInstance]:
+        """The instances that run (a ``terminated`` one only blackholes its routes, V26)."""
+        return [i for i in self.instances if i.state != "terminated"]
+
+    def all_parts(self) -> list[DNat | DInstance]:
+        """Every NAT gateway and instance, deleted and terminated ones included."""
+        return [*self.nat_gateways, *self.instances]
+
+    def live_parts(self) -> list[DNat | DInstance]:
+        """What holds addresses in the subnets: live NAT gateways first, then instances."""
+        return [*self.live_nat_gateways(), *self.live_instances()]
+
     def igw_attached(self) -> bool:
         return any(g.state == "attached" for g in self.internet_gateways)
 
@@ -173,13 +192,13 @@ class DPeering:
 class DHost:
     name: str
     path: str
-    ip: str | None
+    ip: str
 
 
 @dataclass
 class DTgwRoute:
     path: str
-    destination: str | None
+    destination: str
     attachment: str | None
     blackhole: bool
 
@@ -219,6 +238,7 @@ class DTopology:
     peerings: list[DPeering]
     hosts: list[DHost]
     transit_gateways: list[DTgw]
+    quotas: dict[str, int] = field(default_factory=dict)  # raised quotas (quotas.py)
 
     def vpc(self, name: str) -> DVpc | None:
         for v in self.vpcs:

@@ -171,6 +171,10 @@ class Subnet:
     route_table: str  # resolved: explicit association or the main route table (V18)
     network_acl: str  # resolved: explicit association or the default NACL (V30)
     ipv6_cidr: str | None = None
+    # V17: instances launched here get a public IPv4 address (resolved: the file's value, else
+    # true for the default subnets of a default VPC, false otherwise).
+    map_public_ip_on_launch: bool = False
+    default_for_az: bool = False  # a default subnet (AWS's DefaultForAz, V17)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +204,9 @@ class Instance:
     ipv6_address: str | None = None
     source_dest_check: bool = True
     eni_id: str = ""  # deterministic eni-... id for flow logs
+    # V17: public_ip was assigned at launch (the subnet's map_public_ip_on_launch or the
+    # instance's associate_public_ip_address), from addressing.AUTO_PUBLIC_IPV4_POOL.
+    auto_public_ip: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +295,8 @@ class Topology:
     transit_gateways: tuple[TransitGateway, ...] = ()
     account_id: str = "123456789012"
     source: str | None = None
+    # The quotas the file raised (``quotas:``; every other quota has AWS's default, quotas.py).
+    quotas: tuple[tuple[str, int], ...] = ()
     dns: DnsConfig = field(default_factory=DnsConfig)  # DHCP options, Resolver rules/endpoints
 
     def vpc(self, name: str) -> Vpc:

@@ -15,7 +15,9 @@ Behaviour: each function checks one group of AWS-SEMANTICS items (cited by numbe
   DefaultVpcAlreadyExists, InvalidIPAddress.InUse,
   InsufficientFreeAddressesInSubnet, Resource.AlreadyAssociated, Gateway.NotAttached,
   VpcPeeringConnectionAlreadyExists, ActiveVpcPeeringConnectionPerVpcLimitExceeded,
-  DuplicateSubnetsInSameZone, DuplicateTransitGatewayAttachment.
+  DuplicateSubnetsInSameZone, DuplicateTransitGatewayAttachment, NetworkAclLimitExceeded,
+  NetworkAclEntryLimitExceeded, SecurityGroupLimitExceeded,
+  DefaultSubnetAlreadyExistsInAvailabilityZone (quotas: quotas.py).
   netemu's own codes (no AWS API call matches the situation): DuplicateName (two items of one
   kind with one name), NatGatewayNotInPublicSubnet (V67), OverlappingCidrs (V52: AWS lets the
   request fail), UnknownParameter, FileError, SyntaxError.
@@ -26,10 +28,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from netemu.vpc import addressing
+from netemu.vpc import addressing, quotas
 from netemu.vpc.draft import (
     DInstance,
-    DNat,
     DPeering,
     DRouteTable,
     DSubnet,
@@ -39,23 +40,25 @@ from netemu.vpc.draft import (
 )
 from netemu.vpc.model import RouteTarget
 
-MAX_CIDRS = 5  # V4 (per family)
-MAX_ROUTE_TABLES = 200  # V29
-MAX_ROUTES_PER_FAMILY = 50  # V29
-MAX_ACTIVE_PEERINGS = 50  # V62
-MAX_SGS_PER_ENI = 5  # V51
-MAX_SG_RULES_PER_FAMILY = 60  # V51: per direction
 PEERING_STATUSES = ("initiating-request", "pending-acceptance", "active", "deleted", "rejected",
                     "failed", "expired", "provisioning", "deleting")
 LIVE_PEERING = ("initiating-request", "pending-acceptance", "active", "provisioning")
 
 
+def quota(topo: DTopology, name: str) -> int:
+    """The value of a quota for this file: AWS's default unless ``quotas:`` raised it."""
+    return topo.quotas.get(name, quotas.QUOTAS[name].default)
+
+
 def validate(topo: DTopology, r: Report) -> None:
+    for key, code, message in quotas.check(topo.quotas):
+        r.add(f"quotas.{key}", code, message)
+        topo.quotas.pop(key, None)  # the rest of the file is checked with AWS's default
     for v in topo.vpcs:
-        vpc_blocks(v, r)
+        vpc_blocks(v, topo, r)
         gateways(v, r)
         subnets(v, r)
-        network_acls(v, r)
+        network_acls(v, topo, r)
         security_group_names(v, r)
     names = [v.name for v in topo.vpcs]
     for v in topo.vpcs:
@@ -65,6 +68,7 @@ def validate(topo: DTopology, r: Report) -> None:
         nat_gateways(v, r)
         security_group_rules(v, topo, r)
     default_vpcs(topo, r)
+    security_groups_per_region(topo, r)
     peerings(topo, r, set(names))
     internet_hosts(topo, r)
     transit_gateways(topo, r)
@@ -73,7 +77,7 @@ def validate(topo: DTopology, r: Report) -> None:
 # --- V1-V11: VPC CIDR blocks ----------------------------------------------------------------------
 
 
-def vpc_blocks(v: DVpc, r: Report) -> None:
+def vpc_blocks(v: DVpc, topo: DTopology, r: Report) -> None:
     seen: list[str] = []
     for i, b in enumerate(v.cidr_blocks):
         n = addressing.network(b.cidr)
@@ -102,10 +106,11 @@ def vpc_blocks(v: DVpc, r: Report) -> None:
             continue
         seen.append(b.cidr)
     for family, blocks in (("IPv4", v.cidr_blocks), ("IPv6", v.ipv6_cidr_blocks)):
-        if len(blocks) > MAX_CIDRS:  # V4
-            r.add(blocks[MAX_CIDRS].path, "CidrLimitExceeded",
+        limit = quota(topo, f"ip{family[2:].lower()}_cidr_blocks_per_vpc")
+        if len(blocks) > limit:  # V4
+            r.add(blocks[limit].path, "CidrLimitExceeded",
                   f"This network '{v.name}' has met its maximum number of allowed {family} CIDRs: "
-                  f"{MAX_CIDRS}")
+                  f"{limit}")
     seen6: list[str] = []
     for b in v.ipv6_cidr_blocks:
         n = addressing.network(b.cidr)
@@ -127,6 +132,20 @@ def vpc_blocks(v: DVpc, r: Report) -> None:
 def default_vpcs(topo: DTopology, r: Report) -> None:
     regions: dict[str, str] = {}
     for v in topo.vpcs:
+        zones: dict[str, str] = {}
+        for s in v.subnets:
+            if not s.default_for_az:
+                continue
+            if not v.default:  # V17: default subnets exist in the default VPC only
+                r.add(f"{s.path}.default_for_az", "InvalidParameterValue",
+                      f"subnet {s.name}: only a default VPC has default subnets (V17); {v.name} "
+                      "is not the default VPC (say map_public_ip_on_launch: true instead)")
+            elif s.az in zones:  # V17: one default subnet per Availability Zone
+                r.add(f"{s.path}.default_for_az", "DefaultSubnetAlreadyExistsInAvailabilityZone",
+                      f"A default subnet already exists in availability zone {s.az} "
+                      f"({zones[s.az]}).")
+            else:
+                zones[s.az] = s.name
         if not v.default:
             continue
         if v.cidr_blocks and v.cidr_blocks[0].cidr != "172.31.0.0/16":  # V17
@@ -139,6 +158,20 @@ def default_vpcs(topo: DTopology, r: Report) -> None:
                   f"{regions[v.region]}).")
         else:
             regions[v.region] = v.name
+
+
+def security_groups_per_region(topo: DTopology, r: Report) -> None:
+    """V51: 2,500 VPC security groups per Region (the default group of every VPC counts)."""
+    limit = quota(topo, "security_groups_per_region")
+    per_region: dict[str, list[DVpc]] = {}
+    for v in topo.vpcs:
+        per_region.setdefault(v.region, []).append(v)
+    for region, vpcs in sorted(per_region.items()):
+        count = sum(1 + sum(1 for sg in v.security_groups if sg.name != "default") for v in vpcs)
+        if count > limit:
+            r.add(f"{vpcs[-1].path}.security_groups", "SecurityGroupLimitExceeded",
+                  f"The maximum number of security groups has been reached: {count} in Region "
+                  f"{region}, the quota is {limit} (V51).")
 
 
 # --- V63: gateways --------------------------------------------------------------------------------
@@ -230,8 +263,7 @@ def _owner(topo: DTopology, kind: str, name: str) -> str | None:
 def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
     used: dict[str, str] = {}  # private IP -> path of its holder
     used6: dict[str, str] = {}
-    parts: list[DNat | DInstance] = [n for n in v.nat_gateways if n.state != "deleted"]
-    parts += [i for i in v.instances if i.state != "terminated"]
+    parts = v.live_parts()
     need: Counter[str] = Counter()
     for p in parts:
         s = _subnet(v, p.subnet)
@@ -285,7 +317,7 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
                   "without a private_ip.")
     public: dict[str, str] = {}
     for vv in topo.vpcs:
-        for holder in _public_holders(vv):
+        for holder in vv.all_parts():
             if holder.public_ip is not None:
                 public.setdefault(holder.public_ip, holder.path)
     for p in parts:
@@ -299,11 +331,12 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
             r.add(f"{p.path}.public_ip", "Resource.AlreadyAssociated",
                   f"the public IP {p.public_ip} is already associated with "
                   f"{public[p.public_ip]}")
+    per_eni = quota(topo, "security_groups_per_network_interface")
     for i in v.instances:
-        if i.security_groups and len(i.security_groups) > MAX_SGS_PER_ENI:  # V51
+        if i.security_groups and len(i.security_groups) > per_eni:  # V51
             r.add(f"{i.path}.security_groups", "SecurityGroupsPerInterfaceLimitExceeded",
                   f"The maximum number of security groups per interface has been reached "
-                  f"({MAX_SGS_PER_ENI}).")
+                  f"({per_eni}).")
 
 
 # --- V18-V29: route tables --------------------------------------------------------------------------
@@ -323,9 +356,10 @@ def route_tables(v: DVpc, topo: DTopology, r: Report) -> None:
         r.add(f"{rt.path}.name", "DuplicateName",
               "'main' names the implicit main route table; set main: true on this table or "
               "rename it")
-    if len(v.route_tables) + (0 if mains else 1) > MAX_ROUTE_TABLES:  # V29
+    max_tables = quota(topo, "route_tables_per_vpc")
+    if len(v.route_tables) + (0 if mains else 1) > max_tables:  # V29
         r.add(f"{v.path}.route_tables", "RouteTableLimitExceeded",
-              f"The maximum number of route tables per VPC has been reached ({MAX_ROUTE_TABLES}).")
+              f"The maximum number of route tables per VPC has been reached ({max_tables}).")
     for rt in v.route_tables:
         _routes(v, rt, topo, r)
         if rt.edge_associations:
@@ -347,7 +381,7 @@ def _gateway_route_table(v: DVpc, rt: DRouteTable, r: Report) -> None:
               f"VPC {v.name} has no internet gateway to associate")
     subnet_cidrs = {s.cidr for s in v.subnets} | {s.ipv6_cidr for s in v.subnets}
     for route in rt.routes:
-        if route.target is None or route.destination is None or route.target.kind == "none":
+        if route.target.kind == "none":
             continue
         if route.target.kind not in ("local", "instance"):  # V27
             r.add(f"{route.path}.target", "InvalidParameterValue",
@@ -365,7 +399,6 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
     subnet_cidrs = {s.cidr for s in v.subnets} | {s.ipv6_cidr for s in v.subnets}
     for route in rt.routes:
         dest, target = route.destination, route.target
-        assert dest is not None and target is not None
         dpath, tpath = f"{route.path}.destination", f"{route.path}.target"
         net = addressing.network(dest)
         if _is_local_block(v, dest):
@@ -412,10 +445,11 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
                   "an egress-only internet gateway can only be the target of IPv6 routes")
             continue
         _target_exists(v, rt, route.path, target, dest, topo, r)
+    max_routes = quota(topo, "routes_per_route_table")
     for family, count in per_family.items():
-        if count > MAX_ROUTES_PER_FAMILY:  # V29
+        if count > max_routes:  # V29
             r.add(f"{rt.path}.routes", "RouteLimitExceeded",
-                  f"The maximum number of routes per route table ({MAX_ROUTES_PER_FAMILY} per IP "
+                  f"The maximum number of routes per route table ({max_routes} per IP "
                   f"family) has been reached (IPv{family}: {count}).")
 
 
@@ -480,12 +514,25 @@ def associations(v: DVpc, r: Report) -> None:
 # --- V30-V33: network ACLs ------------------------------------------------------------------------
 
 
-def network_acls(v: DVpc, r: Report) -> None:
+def network_acls(v: DVpc, topo: DTopology, r: Report) -> None:
+    max_acls = quota(topo, "network_acls_per_vpc")
+    custom = [acl for acl in v.network_acls if acl.name != "default"]
+    if len(custom) + 1 > max_acls:  # V38: the default NACL counts
+        r.add(f"{v.path}.network_acls", "NetworkAclLimitExceeded",
+              f"The maximum number of network ACLs per VPC has been reached ({max_acls}, the "
+              "default network ACL included, V38).")
+    max_rules = quota(topo, "rules_per_network_acl")
     for acl in v.network_acls:
         for direction, rules in (("inbound", acl.inbound), ("outbound", acl.outbound)):
+            families = Counter(addressing.network(x.cidr).version for x in rules if x.cidr)
+            for family, count in sorted(families.items()):
+                if count + 1 > max_rules:  # V38: the final * rule counts
+                    r.add(f"{acl.path}.{direction}", "NetworkAclEntryLimitExceeded",
+                          f"The maximum number of network ACL entries has been reached: "
+                          f"{max_rules} {direction} IPv{family} rules per network ACL, the final"
+                          f" * deny rule included ({acl.name} has {count} + *, V38).")
             seen: dict[int, str] = {}
             for rule in rules:
-                assert rule.number is not None
                 if not 1 <= rule.number <= 32766:  # V31, Part M 29
                     r.add(f"{rule.path}.rule", "InvalidParameterValue",
                           f"Invalid value '{rule.number}' for rule number: a rule number is "
@@ -520,15 +567,16 @@ def peering_between(topo: DTopology, a: str, b: str) -> DPeering | None:
 
 
 def security_group_rules(v: DVpc, topo: DTopology, r: Report) -> None:
+    max_rules = quota(topo, "rules_per_security_group")
     own = {sg.name for sg in v.security_groups} | {"default"}
     for sg in v.security_groups:
         for direction, rules in (("ingress", sg.ingress), ("egress", sg.egress or [])):
             families = Counter(addressing.network(x.cidr).version if x.cidr else 4 for x in rules)
             for family, count in sorted(families.items()):
-                if count > MAX_SG_RULES_PER_FAMILY:  # V51
+                if count > max_rules:  # V51
                     r.add(f"{sg.path}.{direction}", "RulesPerSecurityGroupLimitExceeded",
                           f"The maximum number of rules per security group has been reached "
-                          f"({MAX_SG_RULES_PER_FAMILY} {direction} rules per IP family; "
+                          f"({max_rules} {direction} rules per IP family; "
                           f"IPv{family}: {count}).")
             seen: dict[tuple[object, ...], str] = {}
             for rule in rules:
@@ -674,20 +722,17 @@ def peerings(topo: DTopology, r: Report, vpc_names: set[str]) -> None:
         if p.status == "active":
             active[p.requester] += 1
             active[p.accepter] += 1
+    max_active = quota(topo, "active_vpc_peering_connections_per_vpc")
     for name, count in sorted(active.items()):
-        if count > MAX_ACTIVE_PEERINGS:  # V62
+        if count > max_active:  # V62
             v = topo.vpc(name)
             r.add(v.path if v else name, "ActiveVpcPeeringConnectionPerVpcLimitExceeded",
                   f"VPC {name} has {count} active peering connections; the quota is "
-                  f"{MAX_ACTIVE_PEERINGS} (V62)")
-
-
-def _public_holders(v: DVpc) -> list[DNat | DInstance]:
-    return [*v.nat_gateways, *v.instances]
+                  f"{max_active} (V62)")
 
 
 def internet_hosts(topo: DTopology, r: Report) -> None:
-    public = {p.public_ip: p.path for v in topo.vpcs for p in _public_holders(v) if p.public_ip}
+    public = {p.public_ip: p.path for v in topo.vpcs for p in v.all_parts() if p.public_ip}
     for h in topo.hosts:
         if h.ip in public:
             r.add(f"{h.path}.ip", "InvalidIPAddress.InUse",
@@ -737,7 +782,6 @@ def transit_gateways(topo: DTopology, r: Report) -> None:
         for rt in t.route_tables:
             seen: dict[str, str] = {}
             for route in rt.routes:
-                assert route.destination is not None
                 if route.destination in seen:
                     r.add(f"{route.path}.destination", "RouteAlreadyExists",
                           f"The route identified by {route.destination} already exists.")

@@ -1,0 +1,136 @@
+"""The path explainer: ``trace(topology, flow) -> Trace``, hop by hop, both directions.
+
+Theory of operation
+-------------------
+A packet moves between *ENIs* (an instance's, a NAT gateway's, a transit gateway attachment's),
+each in a subnet, and *gateways* outside the subnets (internet gateway, egress-only internet
+gateway, peering connection, transit gateway). One walk follows one direction:
+
+- an instance sends: its security groups' egress rules (stateful: on the return path the
+  reply of an allowed connection passes, V46);
+- the packet leaves the subnet: if the destination is in the same subnet it is delivered
+  directly, with no route table and no network ACL (V35); otherwise the subnet's NACL outbound
+  rules (stateless, V31-V34) and then its route table (longest prefix, V22-V26) pick the next
+  component;
+- the next component: ``local`` -> the ENI that owns the address in the VPC; an internet gateway
+  (1:1 NAT and its RFC 1918 rules, V64-V66); a NAT gateway (SNAT to its address, source port
+  remapped into 1024-65535, no inbound initiation, V67-V70), which then sends from its own
+  subnet; a peering connection (delivers only to the peer VPC's CIDRs and only there: not
+  transitive, no edge-to-edge routing, V54-V57); an egress-only internet gateway (IPv6, outbound
+  only, V73); a transit gateway (association, longest prefix, static before propagated, AZ rule,
+  transitive, V74-V78) that hands the packet to an attachment ENI in the destination VPC, which
+  sends from the attachment subnet (NACLs as TGW tgw-nacls.html says: towards the TGW the
+  attachment subnet's inbound rules apply, even from that same subnet; from the TGW only its
+  outbound rules, when the packet leaves it); an instance (a middlebox, which needs
+  source/destination check off);
+- the packet enters a subnet from outside: the NACL inbound rules, then the destination ENI's
+  security groups' ingress rules (stateful on the return path).
+
+The return path is a second walk of the reply (addresses and ports swapped, as delivered): it
+starts at the replier and is routed by the replier's own route tables (V58); NACLs are checked
+again in the other direction (V34); NAT gateways undo their translation for replies of
+connections they saw; an egress-only gateway lets replies in.
+
+Every hop carries ``component``, ``name``, ``decision`` (``allow``/``deny``), ``reason``, the
+deciding ``rule`` and, where Reachability Analyzer has one, its explanation ``code`` (V94). A
+walk stops at the hop that drops the packet; with ``all_blockers`` it assumes a blocked filter
+(SG, NACL) or a missing/blackhole route (when a working target can be found) had passed and
+goes on, so ``blockers`` lists every setting that would have to change (V95).
+"""
+
+from __future__ import annotations
+
+from netemu.vpc.decision import DENY
+from netemu.vpc.index import index_of
+from netemu.vpc.model import Topology
+from netemu.vpc.packets import Packet
+from netemu.vpc.trace import gateways
+from netemu.vpc.trace.endpoints import (
+    End,
+    family_of,
+    first_packet,
+    resolve_destination,
+    resolve_source,
+)
+from netemu.vpc.trace.resolver import is_resolver, resolver_trace
+from netemu.vpc.trace.values import (
+    DEFAULT_SOURCE_PORT,
+    Blocker,
+    Flow,
+    Hop,
+    LogEvent,
+    Stop,
+    Trace,
+    TraceError,
+)
+from netemu.vpc.trace.walk import Conn, Walk
+
+__all__ = ["DEFAULT_SOURCE_PORT", "Blocker", "Flow", "Hop", "LogEvent", "Trace", "TraceError",
+           "trace"]
+
+
+def _walk(w: Walk, start: End, p: Packet) -> None:
+    try:
+        if start.kind == "eni":
+            assert start.eni is not None
+            w.start_at_instance(start.eni, p)
+        else:
+            w.note("internet", start.label.split(" ")[0], f"sent from {start.label}", p)
+            gateways.internet(w, p)
+    except Stop:
+        pass
+
+
+def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
+    """Explains how ``flow`` goes, or why it does not, forward and back.
+
+    Raises TraceError for a flow that cannot be traced (unknown names, missing port...).
+    """
+    ix = index_of(topology)
+    family = family_of(ix, flow)
+    src = resolve_source(ix, flow.src, family)
+    dst = resolve_destination(ix, flow.dst, family, src)
+    # an instance the source cannot address: show the packet to its private address
+    placeholder = dst.address or (dst.eni.private_ip if dst.eni and family == 4 else None) or (
+        "0.0.0.0" if family == 4 else "::")
+    p = first_packet(flow, src.address, placeholder, family)
+    conn = Conn()
+    fwd = Walk(ix, "forward", all_blockers, conn)
+    if not dst.address:
+        why = f"{dst.label}: it cannot be reached from {src.label} (V64)"
+        fwd.hops.append(Hop("instance", flow.dst, DENY, why,
+                            "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", None, p))
+        fwd.blockers.append(Blocker("forward", "instance", flow.dst,
+                                    "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", why,
+                                    f"associate a public address with {flow.dst}"))
+        return Trace(flow, src.label, dst.label, p, False, tuple(fwd.hops), (),
+                     tuple(fwd.blockers), all_blockers)
+    if src.kind == "eni" and src.eni is not None and is_resolver(ix, src.eni.vpc, p.dst):
+        return resolver_trace(ix, flow, src, dst, p, all_blockers)
+    _walk(fwd, src, p)
+    ret = Walk(ix, "return", all_blockers, conn)
+    ret.mute = bool(fwd.blockers)
+    delivered = fwd.delivered
+    if delivered is not None:
+        reply = delivered.reply()
+        if dst.kind == "eni" and dst.eni is not None:
+            replier = End("eni", dst.label, reply.src, dst.eni)
+        else:
+            replier = End("internet", dst.label, reply.src)
+        _walk(ret, replier, reply)
+        if ret.delivered is not None and (ret.delivered.dst, ret.delivered.dport) != (
+            p.src, p.sport
+        ):
+            ret.hops.append(Hop("instance", src.label, DENY,
+                                f"the reply arrives as {ret.delivered.describe()}, which does not"
+                                " match the connection", None, None, ret.delivered))
+            ret.blockers.append(Blocker("return", "instance", src.label, None,
+                                        "reply does not match the connection",
+                                        "make the reply return the way the request went"))
+            ret.delivered = None
+    blockers = tuple(fwd.blockers + ret.blockers)
+    reachable = fwd.delivered is not None and ret.delivered is not None and not blockers
+    return Trace(
+        flow, src.label, dst.label, p, reachable, tuple(fwd.hops), tuple(ret.hops), blockers,
+        all_blockers, tuple(fwd.logs + ret.logs),
+    )

@@ -1,0 +1,45 @@
+"""The Route 53 Resolver special case of a trace (V80): never filtered, never logged."""
+
+from __future__ import annotations
+
+from netemu.vpc import addressing
+from netemu.vpc.decision import ALLOW, DENY
+from netemu.vpc.index import Index
+from netemu.vpc.packets import PORT_PROTOCOLS, Packet
+from netemu.vpc.trace.endpoints import End
+from netemu.vpc.trace.values import Blocker, Flow, Hop, Trace
+
+RESOLVER_ADDRESSES = ("169.254.169.253", "fd00:ec2::253")  # V80
+
+
+def is_resolver(ix: Index, vpc: str, ip: str) -> bool:
+    v = ix.vpcs[vpc]
+    if ip in RESOLVER_ADDRESSES:
+        return True
+    return bool(v.cidr_blocks) and ip == addressing.dns_server(v.cidr_blocks[0])
+
+
+def resolver_trace(ix: Index, flow: Flow, src: End, dst: End, p: Packet,
+                    all_blockers: bool) -> Trace:
+    """The Route 53 Resolver of the source's VPC (V80): never filtered by SGs or NACLs (V37,
+    V50) and not logged (V85, V91); it needs DNS support on the VPC and answers port 53."""
+    assert src.eni is not None
+    vpc = ix.vpcs[src.eni.vpc]
+    name = f"{vpc.name} Route 53 Resolver"
+    if not vpc.enable_dns_support:
+        reason, code = f"enableDnsSupport is false on VPC {vpc.name}: no resolver (V81)", None
+    elif p.protocol not in PORT_PROTOCOLS or p.dport != 53:
+        reason, code = "the Route 53 Resolver answers DNS on port 53 (UDP and TCP) only", None
+    else:
+        reason = (f"{p.dst} is the Route 53 Resolver (V80): security groups and network ACLs"
+                  " cannot filter it (V37, V50)")
+        hop = Hop("resolver", name, ALLOW, reason, None, None, p)
+        back = Hop("resolver", name, ALLOW, "the resolver's answer, unfiltered (V37, V50)", None,
+                   None, p.reply())
+        return Trace(flow, src.label, f"{name} ({p.dst})", p, True, (hop,), (back,), (),
+                     all_blockers)
+    hop = Hop("resolver", name, DENY, reason, code, None, p)
+    blocker = Blocker("forward", "resolver", name, code, reason,
+                      f"enable DNS support on VPC {vpc.name} and query port 53")
+    return Trace(flow, src.label, f"{name} ({p.dst})", p, False, (hop,), (), (blocker,),
+                 all_blockers)

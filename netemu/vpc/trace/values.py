@@ -1,0 +1,141 @@
+"""The values of a trace: what to trace (Flow) and what it found (Trace, Hop, Blocker,
+LogEvent). Their ``to_json`` shapes are the stable ``--json`` contract (docs/vpc.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from netemu.vpc.decision import ALLOW
+from netemu.vpc.model import PROTOCOL_NUMBERS
+from netemu.vpc.packets import Packet
+
+DEFAULT_SOURCE_PORT = 40000  # an ephemeral port of the kernel's range 32768-60999 (V36, V96)
+
+
+class TraceError(ValueError):
+    """The flow cannot be traced: an unknown node or address, a missing port, mixed families."""
+
+
+# --- values ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """What to trace. ``src``/``dst``: an instance name, an internet host name (topology
+    ``internet.hosts``) or an address (private, public, IPv6, or any internet address).
+    ``protocol``: a name (``tcp``, ``udp``, ``icmp``, ``icmpv6``, ``all``) or an IANA number.
+    ``port``: the destination port (TCP/UDP). ``src_port``: the client's ephemeral port.
+    ``ip_version``: 4 or 6 when both ends are names (default 4)."""
+
+    src: str
+    dst: str
+    protocol: int | str = "tcp"
+    port: int | None = None
+    src_port: int = DEFAULT_SOURCE_PORT
+    icmp_type: int | None = None
+    icmp_code: int = 0
+    ip_version: int | None = None
+
+    def protocol_number(self) -> int:
+        p = self.protocol
+        if isinstance(p, int):
+            return p
+        text = p.strip().lower()
+        if text in PROTOCOL_NUMBERS:
+            return PROTOCOL_NUMBERS[text]
+        if text.isdigit():
+            return int(text)
+        raise TraceError(f"unknown protocol {p!r} (tcp, udp, icmp, icmpv6, all or a number)")
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    component: str
+    name: str
+    decision: str
+    reason: str
+    code: str | None = None
+    rule: str | None = None
+    packet: Packet | None = None  # the header as it reaches this component
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "component": self.component,
+            "name": self.name,
+            "decision": self.decision,
+            "reason": self.reason,
+            "code": self.code,
+            "rule": self.rule,
+            "packet": self.packet.to_json() if self.packet else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """One setting that stops the flow, and what would have to change."""
+
+    path: str  # "forward" | "return"
+    component: str
+    name: str
+    code: str | None
+    reason: str
+    change: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "component": self.component, "name": self.name,
+            "code": self.code, "reason": self.reason, "change": self.change,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    """A packet seen by an ENI, and whether that ENI's SG and subnet NACL accepted it: the
+    raw material of flow-log records (netemu.vpc.flowlogs)."""
+
+    eni_id: str
+    eni: str
+    packet: Packet
+    action: str  # "ACCEPT" | "REJECT"
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    flow: Flow
+    source: str  # label of the source, e.g. "web1 (10.0.1.10)"
+    destination: str
+    packet: Packet  # the packet as the source sends it
+    reachable: bool
+    hops: tuple[Hop, ...]
+    return_path: tuple[Hop, ...]
+    blockers: tuple[Blocker, ...]
+    all_blockers: bool = False
+    log_events: tuple[LogEvent, ...] = ()
+
+    @property
+    def forward_reachable(self) -> bool:
+        return not any(b.path == "forward" for b in self.blockers) and bool(self.hops) and (
+            self.hops[-1].decision == ALLOW
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable ``--json`` shape (docs/vpc.md)."""
+        return {
+            "flow": {
+                "from": self.flow.src,
+                "to": self.flow.dst,
+                "source": self.source,
+                "destination": self.destination,
+                "packet": self.packet.to_json(),
+            },
+            "reachable": self.reachable,
+            "hops": [h.to_json() for h in self.hops],
+            "return_path": [h.to_json() for h in self.return_path],
+            "blockers": [b.to_json() for b in self.blockers],
+            "all_blockers": self.all_blockers,
+        }
+
+
+class Stop(Exception):
+    """Internal: the packet is dropped here (and no assumption lets the walk go on)."""
