@@ -9,7 +9,7 @@ Behaviour (VPC-UG vpc-cidr-blocks.html, subnet-sizing.html; AWS-SEMANTICS V2, V5
   - secondary IPv4 blocks are restricted by the range of the primary block (V5);
   - omitted addresses are allocated from the free ones in ascending order (deterministic).
 Examples:
-  canonical("100.68.0.18/18") == "100.68.0.0/18"
+  canonical_cidr("100.68.0.18/18") == "100.68.0.0/18"
   reserved_addresses("10.0.1.0/24") == ("10.0.1.0", "10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.255")
   available_ip_count("10.0.1.0/24") == 251
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections.abc import Iterable
+from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network
 
 Network = IPv4Network | IPv6Network
@@ -40,22 +41,65 @@ ROUTE_FORBIDDEN = (ipaddress.ip_network("169.254.168.0/22"), ipaddress.ip_networ
 NOT_PUBLIC = RFC1918 + (RFC6598,) + NEVER_VPC
 
 
+# The one home of address parsing for netemu.vpc: parsed values are cached (a trace touches the
+# same few addresses and CIDRs many times), keyed by their text.
+
+
 def network(text: str) -> Network:
     """Parse a CIDR leniently (host bits allowed, V2); raises ValueError when it is not one."""
     if not isinstance(text, str) or "/" not in text:
         raise ValueError(f"not a CIDR: {text!r}")
+    return _network(text)
+
+
+def address(text: str) -> Address:
+    """Parse an address; raises ValueError when it is not one."""
+    if not isinstance(text, str):
+        raise ValueError(f"not an address: {text!r}")  # noqa: TRY004 - callers catch ValueError
+    return _address(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _network(text: str) -> Network:
     return ipaddress.ip_network(text.strip(), strict=False)
 
 
-def canonical(text: str) -> str:
+@lru_cache(maxsize=1 << 16)
+def _address(text: str) -> Address:
+    return ipaddress.ip_address(text.strip())
+
+
+def canonical_cidr(text: str) -> str:
     """``100.68.0.18/18`` -> ``100.68.0.0/18`` (V2)."""
     return str(network(text))
 
 
-def address(text: str) -> Address:
-    if not isinstance(text, str):
-        raise ValueError(f"not an address: {text!r}")  # noqa: TRY004 - callers catch ValueError
-    return ipaddress.ip_address(text.strip())
+def canonical_address(text: str) -> str:
+    """The canonical text of an address (``2001:DB8::0001`` -> ``2001:db8::1``)."""
+    return str(address(text))
+
+
+def is_address(text: str) -> bool:
+    try:
+        address(text)
+    except ValueError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1 << 16)
+def address_int(text: str) -> tuple[int, int]:
+    """(version, integer value) of an address."""
+    a = address(text)
+    return a.version, int(a)
+
+
+@lru_cache(maxsize=1 << 16)
+def network_int(cidr: str) -> tuple[int, int, int]:
+    """(version, network integer, mask integer): ``ip in cidr`` is
+    ``version == v and ip_int & mask == net``."""
+    n = network(cidr)
+    return n.version, int(n.network_address), int(n.netmask)
 
 
 def overlaps(a: str, b: str) -> bool:
@@ -70,8 +114,15 @@ def within(inner: str, outer: str) -> bool:
 
 
 def contains(cidr: str, addr: str) -> bool:
+    """``addr`` lies in ``cidr`` (never across address families)."""
     n, a = network(cidr), address(addr)
     return n.version == a.version and a in n
+
+
+def is_private_ipv4(addr: str) -> bool:
+    """RFC 1918 or RFC 6598 (carrier-grade NAT) space: the ranges the IGW refuses (V66)."""
+    a = address(addr)
+    return a.version == 4 and any(a in n for n in RFC1918 + (RFC6598,))
 
 
 def reserved_addresses(subnet_cidr: str) -> tuple[str, ...]:

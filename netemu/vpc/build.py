@@ -6,6 +6,8 @@ references (V45)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from netemu.vpc import addressing
 from netemu.vpc.draft import (
     DInstance,
@@ -48,17 +50,22 @@ ALL_V4, ALL_V6 = "0.0.0.0/0", "::/0"
 
 def _blackholed(v: DVpc, topo: DTopology, target: RouteTarget) -> bool:
     """Is the target unavailable (V26)? Validation already made sure it exists."""
-    if target.kind == "internet_gateway":
-        return not v.igw_attached()
-    if target.kind == "egress_only_internet_gateway":
-        return not v.eigw_attached()
-    if target.kind == "nat_gateway":
-        return any(n.name == target.name and n.state == "deleted" for n in v.nat_gateways)
-    if target.kind == "instance":
-        return any(i.name == target.name and i.state == "terminated" for i in v.instances)
-    if target.kind == "peering":
-        return any(p.name == target.name and p.status != "active" for p in topo.peerings)
-    return False
+    gone = _GONE.get(target.kind)
+    return gone is not None and gone(v, topo, target.name or "")
+
+
+# Route target kind -> is the target named so unavailable, leaving its routes blackholed (V26)?
+# local and transit gateway targets never are.
+_GONE: dict[str, Callable[[DVpc, DTopology, str], bool]] = {
+    "internet_gateway": lambda v, topo, name: not v.igw_attached(),
+    "egress_only_internet_gateway": lambda v, topo, name: not v.eigw_attached(),
+    "nat_gateway": lambda v, topo, name: any(
+        n.name == name and n.state == "deleted" for n in v.nat_gateways),
+    "instance": lambda v, topo, name: any(
+        i.name == name and i.state == "terminated" for i in v.instances),
+    "peering": lambda v, topo, name: any(
+        p.name == name and p.status != "active" for p in topo.peerings),
+}
 
 
 def _route_tables(v: DVpc, topo: DTopology) -> tuple[RouteTable, ...]:

@@ -7,9 +7,11 @@ NACLs and subnets by name, peerings, transit gateways and internet hosts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from netemu.vpc import addressing
+from netemu.vpc.addressing import canonical_address, contains
 from netemu.vpc.model import (
     GroupRef,
     Instance,
@@ -26,7 +28,6 @@ from netemu.vpc.model import (
     TransitGateway,
     Vpc,
 )
-from netemu.vpc.packets import canonical, contains
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,69 +124,38 @@ class Index:
 
     def target_available(self, vpc: str, target: RouteTarget) -> bool:
         """False when the route's target is gone: the route is in state blackhole (V26)."""
-        v = self.vpcs[vpc]
-        kind, name = target.kind, target.name
-        if kind == "local":
-            return True
-        if kind == "internet_gateway":
-            return v.internet_gateway
-        if kind == "egress_only_internet_gateway":
-            return v.egress_only_internet_gateway
-        if kind == "nat_gateway":
-            return (vpc, name or "") in self.nat_gateways
-        if kind == "instance":
-            inst = self.instances.get(name or "")
-            return inst is not None and inst.vpc == vpc
-        if kind == "peering":
-            p = self.peerings.get(name or "")
-            return p is not None and p.status == "active" and vpc in (p.requester, p.accepter)
-        if kind == "transit_gateway":
-            return self.attachment(name or "", vpc) is not None
-        return False
+        check = _AVAILABLE.get(target.kind)
+        return check is not None and check(self, vpc, target.name or "")
+
+
+def _peering_active(ix: Index, vpc: str, name: str) -> bool:
+    p = ix.peerings.get(name)
+    return p is not None and p.status == "active" and vpc in (p.requester, p.accepter)
+
+
+def _instance_in(ix: Index, vpc: str, name: str) -> bool:
+    inst = ix.instances.get(name)
+    return inst is not None and inst.vpc == vpc
+
+
+# Route target kind -> is a target of that kind (named ``name``) available to VPC ``vpc``?
+# "blackhole" (and any unknown kind) never is (V26).
+_AVAILABLE: dict[str, Callable[[Index, str, str], bool]] = {
+    "local": lambda ix, vpc, name: True,
+    "internet_gateway": lambda ix, vpc, name: ix.vpcs[vpc].internet_gateway,
+    "egress_only_internet_gateway": lambda ix, vpc, name: ix.vpcs[vpc].egress_only_internet_gateway,
+    "nat_gateway": lambda ix, vpc, name: (vpc, name) in ix.nat_gateways,
+    "instance": _instance_in,
+    "peering": _peering_active,
+    "transit_gateway": lambda ix, vpc, name: ix.attachment(name, vpc) is not None,
+}
 
 
 def build(topology: Topology) -> Index:
     ix = Index(topology)
     members: dict[tuple[str, str], set[str]] = {}
     for v in topology.vpcs:
-        ix.vpcs[v.name] = v
-        for s in v.subnets:
-            ix.subnets[(v.name, s.name)] = s
-        for r in v.route_tables:
-            ix.route_tables[(v.name, r.name)] = r
-        for a in v.network_acls:
-            ix.nacls[(v.name, a.name)] = a
-        for g in v.security_groups:
-            ix.groups[(v.name, g.name)] = g
-            members.setdefault((v.name, g.name), set())
-        for n in v.nat_gateways:
-            ix.nat_gateways[(v.name, n.name)] = n
-            eni = Eni(
-                "nat_gateway", n.name, v.name, n.subnet, canonical(n.private_ip),
-                n.eni_id or addressing.eni_id(v.name, n.name, nat_gateway=True),
-                public_ip=canonical(n.public_ip) if n.public_ip else None,
-            )
-            ix.enis_by_name[(v.name, n.name)] = eni
-            ix.by_private[eni.private_ip or ""] = eni
-            if eni.public_ip:
-                ix.by_public[eni.public_ip] = eni
-        for i in v.instances:
-            ix.instances[i.name] = i
-            eni = Eni(
-                "instance", i.name, v.name, i.subnet, canonical(i.private_ip),
-                i.eni_id or addressing.eni_id(v.name, i.name),
-                public_ip=canonical(i.public_ip) if i.public_ip else None,
-                ipv6=canonical(i.ipv6_address) if i.ipv6_address else None,
-                security_groups=i.security_groups,
-                source_dest_check=i.source_dest_check,
-            )
-            ix.enis_by_name[(v.name, i.name)] = eni
-            for ip in eni.addresses():
-                ix.by_private[ip] = eni
-            if eni.public_ip:
-                ix.by_public[eni.public_ip] = eni
-            for group in i.security_groups:
-                members.setdefault((v.name, group), set()).update(eni.addresses())
+        _index_vpc(ix, v, members)
     ix.members = {k: frozenset(s) for k, s in members.items()}
     for p in topology.peerings:
         ix.peerings[p.name] = p
@@ -193,22 +163,67 @@ def build(topology: Topology) -> Index:
         ix.tgws[t.name] = t
     for h in topology.internet_hosts:
         ix.hosts_by_name[h.name] = h
-        ix.hosts_by_ip[canonical(h.ip)] = h
+        ix.hosts_by_ip[canonical_address(h.ip)] = h
     return ix
 
 
-_CACHE: dict[int, tuple[Topology, Index]] = {}
+def _index_vpc(ix: Index, v: Vpc, members: dict[tuple[str, str], set[str]]) -> None:
+    ix.vpcs[v.name] = v
+    for s in v.subnets:
+        ix.subnets[(v.name, s.name)] = s
+    for r in v.route_tables:
+        ix.route_tables[(v.name, r.name)] = r
+    for a in v.network_acls:
+        ix.nacls[(v.name, a.name)] = a
+    for g in v.security_groups:
+        ix.groups[(v.name, g.name)] = g
+        members.setdefault((v.name, g.name), set())
+    for n in v.nat_gateways:
+        ix.nat_gateways[(v.name, n.name)] = n
+        _add_eni(ix, Eni(
+            "nat_gateway", n.name, v.name, n.subnet, canonical_address(n.private_ip),
+            n.eni_id or addressing.eni_id(v.name, n.name, nat_gateway=True),
+            public_ip=canonical_address(n.public_ip) if n.public_ip else None,
+        ))
+    for i in v.instances:
+        ix.instances[i.name] = i
+        eni = Eni(
+            "instance", i.name, v.name, i.subnet, canonical_address(i.private_ip),
+            i.eni_id or addressing.eni_id(v.name, i.name),
+            public_ip=canonical_address(i.public_ip) if i.public_ip else None,
+            ipv6=canonical_address(i.ipv6_address) if i.ipv6_address else None,
+            security_groups=i.security_groups,
+            source_dest_check=i.source_dest_check,
+        )
+        _add_eni(ix, eni)
+        for group in i.security_groups:
+            members.setdefault((v.name, group), set()).update(eni.addresses())
+
+
+def _add_eni(ix: Index, eni: Eni) -> None:
+    ix.enis_by_name[(eni.vpc, eni.name)] = eni
+    for ip in eni.addresses():
+        ix.by_private[ip] = eni
+    if eni.public_ip:
+        ix.by_public[eni.public_ip] = eni
+
+
+_CACHE: dict[tuple[str, str], tuple[Topology, Index]] = {}
 _CACHE_SIZE = 8
 
 
 def index_of(topology: Topology) -> Index:
-    """The index of ``topology``, built on first use and kept for the next traces (a few
-    topologies at most; keyed by identity, the topology object is kept alive with it)."""
-    hit = _CACHE.get(id(topology))
-    if hit is not None and hit[0] is topology:
+    """The index of ``topology``, built on first use and kept for the next traces. Kept under
+    the topology's stable name (its source file and account), never ``id()``: a reload of an
+    unchanged file reuses the index; a topology whose content changed gets a new one."""
+    key = (topology.source or "<topology>", topology.account_id)
+    hit = _CACHE.get(key)
+    if hit is not None and (hit[0] is topology or hit[0] == topology):
+        if hit[0] is not topology:
+            _CACHE[key] = (topology, hit[1])
         return hit[1]
     ix = build(topology)
-    if len(_CACHE) >= _CACHE_SIZE:
+    if key not in _CACHE and len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[id(topology)] = (topology, ix)
+    _CACHE[key] = (topology, ix)
     return ix

@@ -19,16 +19,11 @@ Example
 
 from __future__ import annotations
 
+from netemu.vpc.addressing import address_int, network_int
+from netemu.vpc.compiled import compiled
 from netemu.vpc.decision import ALLOW, DENY, Decision
 from netemu.vpc.model import NaclRule, NetworkAcl
-from netemu.vpc.packets import (
-    Packet,
-    address_int,
-    matches_protocol,
-    memo,
-    network_int,
-    protocol_name,
-)
+from netemu.vpc.packets import Packet, matches_protocol, protocol_name
 
 Compiled = tuple[tuple[NaclRule, int, int, int, int], ...]
 
@@ -54,7 +49,8 @@ def evaluate(acl: NetworkAcl, direction: str, packet: Packet) -> Decision:
     peer = packet.src if direction == "inbound" else packet.dst
     version, value = address_int(peer)
     proto = packet.protocol
-    for rule, rv, net, mask, rp in memo("nacl", rules, _compile):
+    for rule, rv, net, mask, rp in compiled(("nacl", acl.vpc, acl.name, direction), rules,
+                                            _compile):
         if rv != version or value & mask != net or (rp != -1 and rp != proto):
             continue
         if not matches_protocol(rule.protocol, rule.ports, rule.icmp, packet):

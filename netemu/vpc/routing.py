@@ -24,9 +24,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from netemu.vpc.addressing import address_int, network_int
+from netemu.vpc.compiled import compiled
 from netemu.vpc.decision import ALLOW, DENY, Decision
 from netemu.vpc.model import Route, RouteTable, RouteTarget, TgwRoute, TgwRouteTable
-from netemu.vpc.packets import address_int, memo, network_int
 
 # Lower wins among routes with the same prefix (V23). Local routes are created with the table.
 ORIGIN_RANK = {
@@ -56,21 +57,24 @@ def _compile(routes: tuple[Route, ...] | tuple[TgwRoute, ...]) -> tuple[Any, ...
 
 
 def best_match(
-    routes: tuple[Route, ...] | tuple[TgwRoute, ...], dst: str
+    routes: tuple[Route, ...] | tuple[TgwRoute, ...], dst: str,
+    key: tuple[str, ...] | None = None,
 ) -> Route | TgwRoute | None:
     """Longest prefix containing ``dst`` (V22); ties broken by origin rank (V23, V76), then
-    table order."""
+    table order. ``key``: the table's stable name, to reuse its compiled form (compiled.py)."""
     version, value = address_int(dst)
-    for rv, net, mask, route in memo("routes", routes, _compile):
+    table = _compile(routes) if key is None else compiled(key, routes, _compile)
+    for rv, net, mask, route in table:
         if rv == version and value & mask == net:
-            return route  # type: ignore[no-any-return]
+            found: Route | TgwRoute = route
+            return found
     return None
 
 
 def lookup(
     table: RouteTable, dst: str, available: Callable[[RouteTarget], bool] = _always
 ) -> Decision:
-    route = best_match(table.routes, dst)
+    route = best_match(table.routes, dst, ("routes", table.vpc, table.name))
     if route is None:
         return Decision(
             DENY, None,
@@ -100,7 +104,7 @@ def lookup(
 
 def lookup_tgw(table: TgwRouteTable, dst: str) -> Decision:
     """Transit gateway route table lookup (V75-V77)."""
-    route = best_match(table.routes, dst)
+    route = best_match(table.routes, dst, ("tgw-routes", table.name))
     if route is None:
         return Decision(
             DENY, None,

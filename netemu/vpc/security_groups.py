@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 
+from netemu.vpc.addressing import address_int, network_int
 from netemu.vpc.decision import ALLOW, DENY, Decision
 from netemu.vpc.model import GroupRef, SecurityGroup, SgRule
-from netemu.vpc.packets import Packet, address_int, matches_protocol, network_int, protocol_name
+from netemu.vpc.packets import Packet, matches_protocol, protocol_name
 
 Members = Callable[[GroupRef], Collection[str]]
 

@@ -171,7 +171,7 @@ class Reader:
     def cidr(self, value: Any, path: str, code: str = "InvalidParameterValue") -> str | None:
         if isinstance(value, str):
             try:
-                return addressing.canonical(value)
+                return addressing.canonical_cidr(value)
             except ValueError:
                 pass
             if value.startswith("pl-"):  # V28

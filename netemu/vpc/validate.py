@@ -26,11 +26,12 @@ Behaviour: each function checks one group of AWS-SEMANTICS items (cited by numbe
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from netemu.vpc import addressing, quotas
 from netemu.vpc.draft import (
     DInstance,
+    DNat,
     DPeering,
     DRouteTable,
     DSubnet,
@@ -266,46 +267,74 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
     parts = v.live_parts()
     need: Counter[str] = Counter()
     for p in parts:
-        s = _subnet(v, p.subnet)
-        if s is None:
-            elsewhere = _owner(topo, "subnet", p.subnet)
-            if elsewhere:
-                r.add(f"{p.path}.subnet", "InvalidParameterValue",
-                      f"subnet {p.subnet} belongs to VPC {elsewhere}, not {v.name}")
-            else:
-                r.add(f"{p.path}.subnet", "InvalidSubnetID.NotFound",
-                      f"The subnet ID '{p.subnet}' does not exist", ref=p.subnet)
-            continue
-        if s.cidr is None:
+        s = _part_subnet(v, topo, p, r)
+        if s is None or s.cidr is None:
             continue
         if p.private_ip is None:
             need[s.name] += 1
-        elif not addressing.contains(s.cidr, p.private_ip):
-            r.add(f"{p.path}.private_ip", "InvalidParameterValue",
-                  f"Address {p.private_ip} does not fall within the subnet's address range "
-                  f"({s.cidr})")
-        elif addressing.is_reserved(p.private_ip, s.cidr):  # V14, V15
-            r.add(f"{p.path}.private_ip", "InvalidParameterValue",
-                  f"Address {p.private_ip} is in subnet's reserved address range (the first four "
-                  f"and the last address of {s.cidr} are reserved, V14)")
-        elif p.private_ip in used:
-            r.add(f"{p.path}.private_ip", "InvalidIPAddress.InUse",
-                  f"Address {p.private_ip} is in use (by {used[p.private_ip]}).")
         else:
-            used[p.private_ip] = p.path
+            _private_address(p, p.private_ip, s.cidr, used, r)
         if isinstance(p, DInstance) and p.ipv6_address is not None:
-            if s.ipv6_cidr is None or not addressing.contains(s.ipv6_cidr, p.ipv6_address):
-                r.add(f"{p.path}.ipv6_address", "InvalidParameterValue",
-                      f"Address {p.ipv6_address} does not fall within the subnet's IPv6 range "
-                      f"({s.ipv6_cidr or 'the subnet has no IPv6 CIDR'})")
-            elif addressing.is_reserved(p.ipv6_address, s.ipv6_cidr):
-                r.add(f"{p.path}.ipv6_address", "InvalidParameterValue",
-                      f"Address {p.ipv6_address} is in subnet's reserved address range (V14)")
-            elif p.ipv6_address in used6:
-                r.add(f"{p.path}.ipv6_address", "InvalidIPAddress.InUse",
-                      f"Address {p.ipv6_address} is in use.")
-            else:
-                used6[p.ipv6_address] = p.path
+            _ipv6_address(p, p.ipv6_address, s.ipv6_cidr, used6, r)
+    _room_to_allocate(v, need, used, r)
+    _public_addresses(topo, parts, r)
+    per_eni = quota(topo, "security_groups_per_network_interface")
+    for i in v.instances:
+        if i.security_groups and len(i.security_groups) > per_eni:  # V51
+            r.add(f"{i.path}.security_groups", "SecurityGroupsPerInterfaceLimitExceeded",
+                  f"The maximum number of security groups per interface has been reached "
+                  f"({per_eni}).")
+
+
+def _part_subnet(v: DVpc, topo: DTopology, p: DNat | DInstance, r: Report) -> DSubnet | None:
+    """The subnet a NAT gateway or instance names, in its own VPC."""
+    s = _subnet(v, p.subnet)
+    if s is not None:
+        return s
+    elsewhere = _owner(topo, "subnet", p.subnet)
+    if elsewhere:
+        r.add(f"{p.path}.subnet", "InvalidParameterValue",
+              f"subnet {p.subnet} belongs to VPC {elsewhere}, not {v.name}")
+    else:
+        r.add(f"{p.path}.subnet", "InvalidSubnetID.NotFound",
+              f"The subnet ID '{p.subnet}' does not exist", ref=p.subnet)
+    return None
+
+
+def _private_address(p: DNat | DInstance, ip: str, cidr: str, used: dict[str, str],
+                     r: Report) -> None:
+    """V14, V15: an explicit private IPv4 address lies in the subnet, is not reserved, is free."""
+    if not addressing.contains(cidr, ip):
+        r.add(f"{p.path}.private_ip", "InvalidParameterValue",
+              f"Address {ip} does not fall within the subnet's address range ({cidr})")
+    elif addressing.is_reserved(ip, cidr):  # V14, V15
+        r.add(f"{p.path}.private_ip", "InvalidParameterValue",
+              f"Address {ip} is in subnet's reserved address range (the first four "
+              f"and the last address of {cidr} are reserved, V14)")
+    elif ip in used:
+        r.add(f"{p.path}.private_ip", "InvalidIPAddress.InUse",
+              f"Address {ip} is in use (by {used[ip]}).")
+    else:
+        used[ip] = p.path
+
+
+def _ipv6_address(p: DInstance, ip: str, cidr: str | None, used6: dict[str, str],
+                  r: Report) -> None:
+    if cidr is None or not addressing.contains(cidr, ip):
+        r.add(f"{p.path}.ipv6_address", "InvalidParameterValue",
+              f"Address {ip} does not fall within the subnet's IPv6 range "
+              f"({cidr or 'the subnet has no IPv6 CIDR'})")
+    elif addressing.is_reserved(ip, cidr):
+        r.add(f"{p.path}.ipv6_address", "InvalidParameterValue",
+              f"Address {ip} is in subnet's reserved address range (V14)")
+    elif ip in used6:
+        r.add(f"{p.path}.ipv6_address", "InvalidIPAddress.InUse", f"Address {ip} is in use.")
+    else:
+        used6[ip] = p.path
+
+
+def _room_to_allocate(v: DVpc, need: Counter[str], used: dict[str, str], r: Report) -> None:
+    """Every part without a private_ip gets a free address of its subnet."""
     for name, count in need.items():
         s = _subnet(v, name)
         assert s is not None and s.cidr is not None
@@ -315,6 +344,10 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
                   f"There are not enough free addresses in subnet '{name}' ({s.cidr}: "
                   f"{addressing.available_ip_count(s.cidr)} usable) for the {count} parts "
                   "without a private_ip.")
+
+
+def _public_addresses(topo: DTopology, parts: list[DNat | DInstance], r: Report) -> None:
+    """A public IPv4 address is public, and held by one part only."""
     public: dict[str, str] = {}
     for vv in topo.vpcs:
         for holder in vv.all_parts():
@@ -331,12 +364,6 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
             r.add(f"{p.path}.public_ip", "Resource.AlreadyAssociated",
                   f"the public IP {p.public_ip} is already associated with "
                   f"{public[p.public_ip]}")
-    per_eni = quota(topo, "security_groups_per_network_interface")
-    for i in v.instances:
-        if i.security_groups and len(i.security_groups) > per_eni:  # V51
-            r.add(f"{i.path}.security_groups", "SecurityGroupsPerInterfaceLimitExceeded",
-                  f"The maximum number of security groups per interface has been reached "
-                  f"({per_eni}).")
 
 
 # --- V18-V29: route tables --------------------------------------------------------------------------
@@ -455,42 +482,79 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
 
 def _target_exists(v: DVpc, rt: DRouteTable, path: str, target: RouteTarget, dest: str,
                    topo: DTopology, r: Report) -> None:
-    tpath = f"{path}.target"
-    differ = (f"route table {rt.name} and network gateway {target} belong to different networks")
-    if target.kind == "internet_gateway":
-        if not v.internet_gateways:  # Part M 16
-            r.add(tpath, "InvalidGatewayID.NotFound",
-                  f"VPC {v.name} has no internet gateway (declare internet_gateway: true; a "
-                  "detached one makes the route a blackhole, V26)")
-    elif target.kind == "egress_only_internet_gateway":
-        if not v.egress_only_internet_gateways:
-            r.add(tpath, "InvalidGatewayID.NotFound",
-                  f"VPC {v.name} has no egress-only internet gateway")
-    elif target.kind in ("nat_gateway", "instance"):
-        items = v.nat_gateways if target.kind == "nat_gateway" else v.instances
-        if not any(i.name == target.name for i in items):
-            if _owner(topo, target.kind, target.name or ""):
-                r.add(tpath, "InvalidParameterValue", differ)
-            else:
-                code = ("InvalidNatGatewayID.NotFound" if target.kind == "nat_gateway"
-                        else "InvalidInstanceID.NotFound")
-                what = "natGateway" if target.kind == "nat_gateway" else "instance"
-                r.add(tpath, code, f"The {what} ID '{target.name}' does not exist", ref=target.name)
-    elif target.kind == "peering":
-        p = next((p for p in topo.peerings if p.name == target.name), None)
-        if p is None:
-            r.add(tpath, "InvalidVpcPeeringConnectionID.NotFound",
-                  f"The vpcPeeringConnection ID '{target.name}' does not exist", ref=target.name)
-        elif v.name not in (p.requester, p.accepter):
-            r.add(tpath, "InvalidParameterValue", differ)
-    elif target.kind == "transit_gateway":
-        t = next((t for t in topo.transit_gateways if t.name == target.name), None)
-        if t is None:
-            r.add(tpath, "InvalidTransitGatewayID.NotFound",
-                  f"The transitGateway ID '{target.name}' does not exist.", ref=target.name)
-        elif not any(a.vpc == v.name for a in t.attachments):
-            r.add(tpath, "InvalidParameterValue",
-                  f"transit gateway {target.name} has no attachment in VPC {v.name}")
+    """The route's target exists and belongs to the route table's VPC (TARGET_CHECKS)."""
+    check = TARGET_CHECKS.get(target.kind)
+    problem = check(v, topo, target.name or "") if check is not None else None
+    if problem is not None:
+        code, message, ref = problem
+        if code == "InvalidParameterValue" and not message:
+            message = (f"route table {rt.name} and network gateway {target} belong to different"
+                       " networks")
+        r.add(f"{path}.target", code, message, ref=ref)
+
+
+# (code, message, ref) of a route target that does not exist; an empty InvalidParameterValue
+# message is "belong to different networks" (the target is another VPC's).
+TargetProblem = tuple[str, str, str | None] | None
+
+
+def _igw_missing(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+    if v.internet_gateways:
+        return None
+    return ("InvalidGatewayID.NotFound", f"VPC {v.name} has no internet gateway (declare "  # M16
+            "internet_gateway: true; a detached one makes the route a blackhole, V26)", None)
+
+
+def _eigw_missing(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+    if v.egress_only_internet_gateways:
+        return None
+    return ("InvalidGatewayID.NotFound", f"VPC {v.name} has no egress-only internet gateway",
+            None)
+
+
+def _part_missing(kind: str, code: str, what: str) -> Callable[[DVpc, DTopology, str],
+                                                                TargetProblem]:
+    def check(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+        items: list[DNat] | list[DInstance] = (
+            v.nat_gateways if kind == "nat_gateway" else v.instances)
+        if any(i.name == name for i in items):
+            return None
+        if _owner(topo, kind, name):
+            return ("InvalidParameterValue", "", None)
+        return (code, f"The {what} ID '{name}' does not exist", name)
+
+    return check
+
+
+def _peering_missing(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+    p = next((p for p in topo.peerings if p.name == name), None)
+    if p is None:
+        return ("InvalidVpcPeeringConnectionID.NotFound",
+                f"The vpcPeeringConnection ID '{name}' does not exist", name)
+    if v.name not in (p.requester, p.accepter):
+        return ("InvalidParameterValue", "", None)
+    return None
+
+
+def _tgw_missing(v: DVpc, topo: DTopology, name: str) -> TargetProblem:
+    t = next((t for t in topo.transit_gateways if t.name == name), None)
+    if t is None:
+        return ("InvalidTransitGatewayID.NotFound",
+                f"The transitGateway ID '{name}' does not exist.", name)
+    if not any(a.vpc == v.name for a in t.attachments):
+        return ("InvalidParameterValue",
+                f"transit gateway {name} has no attachment in VPC {v.name}", None)
+    return None
+
+
+TARGET_CHECKS: dict[str, Callable[[DVpc, DTopology, str], TargetProblem]] = {
+    "internet_gateway": _igw_missing,
+    "egress_only_internet_gateway": _eigw_missing,
+    "nat_gateway": _part_missing("nat_gateway", "InvalidNatGatewayID.NotFound", "natGateway"),
+    "instance": _part_missing("instance", "InvalidInstanceID.NotFound", "instance"),
+    "peering": _peering_missing,
+    "transit_gateway": _tgw_missing,
+}
 
 
 # --- V18, V30: associations -------------------------------------------------------------------------

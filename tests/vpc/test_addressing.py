@@ -15,13 +15,13 @@ from netemu.vpc import addressing as a
     (" 10.0.0.0/16 ", "10.0.0.0/16"),
 ])
 def test_v2_canonical(given: str, canonical: str) -> None:
-    assert a.canonical(given) == canonical
+    assert a.canonical_cidr(given) == canonical
 
 
 @pytest.mark.parametrize("bad", ["10.0.0.0", "10.0.0.256/24", "x/8", "10.0.0.0/33", ""])
 def test_not_a_cidr(bad: str) -> None:
     with pytest.raises(ValueError):
-        a.canonical(bad)
+        a.canonical_cidr(bad)
 
 
 @pytest.mark.parametrize(("cidr", "reserved", "count"), [

@@ -5,19 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netemu.vpc.addressing import address, canonical_address, is_address, is_private_ipv4
 from netemu.vpc.index import Eni, Index
-from netemu.vpc.packets import (
-    ICMP,
-    ICMP_PROTOCOLS,
-    ICMPV6,
-    PORT_PROTOCOLS,
-    Packet,
-    address,
-    canonical,
-    is_address,
-    is_private_ipv4,
-    protocol_name,
-)
+from netemu.vpc.packets import ICMP, ICMP_PROTOCOLS, ICMPV6, PORT_PROTOCOLS, Packet, protocol_name
 from netemu.vpc.trace.values import Flow, TraceError
 
 
@@ -56,7 +46,7 @@ def _named_host(ix: Index, name: str, family: int) -> End | None:
     host = ix.hosts_by_name.get(name)
     if host is None:
         return None
-    addr = canonical(host.ip)
+    addr = canonical_address(host.ip)
     if address(addr).version != family:
         raise TraceError(f"internet host {name} has no IPv{family} address")
     return End("internet", f"{name} ({addr})", addr)
@@ -77,7 +67,7 @@ def resolve_source(ix: Index, name: str, family: int) -> End:
         raise TraceError(
             f"unknown source {name!r}: not an instance, an internet host or an address"
         )
-    addr = canonical(name)
+    addr = canonical_address(name)
     found = ix.by_private.get(addr)
     if found is not None and found.kind == "instance":
         return End("eni", found.label(), addr, found)
@@ -116,7 +106,7 @@ def resolve_destination(ix: Index, name: str, family: int, src: End) -> End:
         raise TraceError(
             f"unknown destination {name!r}: not an instance, an internet host or an address"
         )
-    addr = canonical(name)
+    addr = canonical_address(name)
     found = ix.by_private.get(addr) or ix.by_public.get(addr)
     if found is not None:
         return End("eni", f"{found.name} ({addr})", addr, found)

@@ -3,17 +3,11 @@ each Blocker), and which route target would carry it (``--all-blockers`` assumes
 
 from __future__ import annotations
 
+from netemu.vpc.addressing import address, is_private_ipv4
 from netemu.vpc.decision import Decision
 from netemu.vpc.index import Eni, Index
 from netemu.vpc.model import RouteTarget
-from netemu.vpc.packets import (
-    ICMP_PROTOCOLS,
-    PORT_PROTOCOLS,
-    Packet,
-    address,
-    is_private_ipv4,
-    protocol_name,
-)
+from netemu.vpc.packets import ICMP_PROTOCOLS, PORT_PROTOCOLS, Packet, protocol_name
 
 
 def _what(p: Packet) -> str:

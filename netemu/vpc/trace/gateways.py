@@ -7,18 +7,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from netemu.vpc import nacls, routing
+from netemu.vpc.addressing import address, is_private_ipv4
 from netemu.vpc.index import Eni
 from netemu.vpc.model import Route
-from netemu.vpc.packets import (
-    ICMP,
-    PORT_PROTOCOLS,
-    TCP,
-    UDP,
-    Packet,
-    address,
-    is_private_ipv4,
-    protocol_name,
-)
+from netemu.vpc.packets import ICMP, PORT_PROTOCOLS, TCP, UDP, Packet, protocol_name
 from netemu.vpc.trace.fixes import nacl_change
 from netemu.vpc.trace.values import Stop
 
