@@ -180,3 +180,22 @@ def test_dns_resolution_over_peering_needs_the_option_and_both_attributes_V61() 
     t = load_topology(two(True, hostnames=False))
     assert t.dns.peers_resolving(t, t.vpcs[0]) == ()
     assert any("allow_dns_resolution must be true or false" in p for p in problems(two("yes")))
+
+
+def test_trace_to_the_instances_resolver_follows_its_dhcp_options() -> None:
+    """``--to resolver``: AmazonProvidedDNS is the VPC's Resolver, never filtered (V37, V50);
+    a custom name server is a flow like any other, through security groups and NACLs."""
+    from pathlib import Path
+
+    from netemu.vpc.load import load_topology_file
+    from netemu.vpc.trace import Flow, TraceError, trace
+
+    lab = load_topology_file(Path(__file__).parents[1] / "dns" / "data" / "resolver" / "lab.yaml")
+    t = trace(lab, Flow("web1", "resolver", "udp", 53))
+    assert t.reachable and t.packet.dst == "10.0.0.2"
+    assert [h.component for h in t.hops] == ["resolver"]
+    t = trace(lab, Flow("c1", "resolver", "udp", 53))
+    assert t.reachable and t.packet.dst == "10.4.1.53"
+    assert "security-group" in [h.component for h in t.hops]
+    with pytest.raises(TraceError, match="needs an instance as the source"):
+        trace(lab, Flow("extdns", "resolver", "udp", 53))
