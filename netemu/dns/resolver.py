@@ -250,6 +250,7 @@ class ResolverService:
         for vpc in self.vpcs.values():
             auto = {z.name for z in serving.zoneset.zones if z.private
                     and vpc.private_zones and any(a.vpc_id == vpc.name for a in z.vpcs)}
+            auto.update(vpc_dns.autodefined(vpc.region))
             vpc.table = vpc_dns.rule_table(vpc.name, vpc.rules, auto)
         self.serving, self.signature = serving, signature
 

@@ -199,6 +199,19 @@ class DnsConfig:
 # --- Resolver rule precedence (R92, R93) --------------------------------------------------------
 
 FORWARD, SYSTEM, AUTO = "FORWARD", "SYSTEM", "AUTODEFINED"
+# R93: the locally served names (RFC 6303) Resolver answers itself even under a custom "." rule.
+RFC6303 = ("localhost.", "localdomain.", "127.in-addr.arpa.", "0.in-addr.arpa.",
+           "10.in-addr.arpa.", "168.192.in-addr.arpa.", "254.169.in-addr.arpa.",
+           "255.255.255.255.in-addr.arpa.",
+           *(f"{n}.172.in-addr.arpa." for n in range(16, 32)),
+           "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+           "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.")
+
+
+def autodefined(region: str) -> tuple[str, ...]:
+    """R93: the domains of Resolver's autodefined rules that do not depend on the zones: the
+    EC2 names' domains and the RFC 6303 locally served names."""
+    return (default_domain(region) + ".",) + RFC6303
 
 
 @dataclass(frozen=True, slots=True)

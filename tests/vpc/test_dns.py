@@ -108,9 +108,15 @@ def test_forward_rule_beats_a_private_zone_of_the_same_name_R92_R93() -> None:
     inner = dns.rule_table("app", [rule("example.com.")], ["int.example.com."])
     assert inner.lookup("www.int.example.com.")[0] == dns.AUTO
     # a custom "." rule does not override the autodefined ones (R93)
-    root = dns.rule_table("app", [rule(".")], ["ec2.internal."])
+    root = dns.rule_table("app", [rule(".")], dns.autodefined("us-east-1"))
     assert root.lookup("www.example.org.")[0] == dns.FORWARD
     assert root.lookup("ip-10-0-0-1.ec2.internal.")[0] == dns.AUTO
+    assert root.lookup("4.3.2.10.in-addr.arpa.")[0] == dns.AUTO
+    assert root.lookup("1.0.20.172.in-addr.arpa.")[0] == dns.AUTO
+    assert root.lookup("1.0.32.172.in-addr.arpa.")[0] == dns.FORWARD
+    # a custom rule for the same name does override one (R93)
+    same = dns.rule_table("app", [rule("10.in-addr.arpa.")], dns.autodefined("us-east-1"))
+    assert same.lookup("4.3.2.10.in-addr.arpa.")[0] == dns.FORWARD
 
 
 def test_rules_apply_only_to_associated_vpcs() -> None:
