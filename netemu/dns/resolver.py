@@ -474,7 +474,9 @@ class ResolverService:
             "region": vpc.region, "vpc_id": vpc.name,
             "query_timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "query_name": name, "query_type": query.type_name, "query_class": "IN",
-            "rcode": rcode, "answer_count": int.from_bytes(reply[6:8], "big") if reply else 0,
+            "rcode": rcode,
+            "answers": [{"Rdata": data, "Type": rtype, "Class": "IN"}
+                        for rtype, data in (codec.answer_records(reply) if reply else [])],
             "srcaddr": str(peer[0]), "srcport": str(peer[1]), "transport": transport,
             "srcids": {}, **({"firewall_rule_action": None, "resolver_rule": rule}
                              if rule else {}),

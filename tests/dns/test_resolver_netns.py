@@ -284,6 +284,7 @@ def test_query_log_per_vpc(lab: Lab) -> None:
     assert record["query_name"] == "www.example.com." and record["vpc_id"] == "data"
     assert record["region"] == "us-west-2" and record["srcaddr"] == "10.1.1.10"
     assert record["rcode"] == "NOERROR" and record["transport"] == "UDP"
+    assert record["answers"] == [{"Rdata": "192.0.2.1", "Type": "A", "Class": "IN"}]
 
 
 def test_health_transitions_reach_the_resolver_R38(lab: Lab) -> None:
