@@ -38,7 +38,7 @@ MAX_NAME_SERVERS = 4                    # CreateDhcpOptions: up to four DNS serv
 MAX_NTP_V4 = MAX_NTP_V6 = 4             # up to eight NTP servers: four IPv4, four IPv6
 MAX_NETBIOS = 4
 NETBIOS_NODE_TYPES = (1, 2, 4, 8)
-ENDPOINT_MIN_IPS, ENDPOINT_MAX_IPS = 2, 6   # R94: IpAddresses 2..6 per request (2..20 quota)
+ENDPOINT_MIN_IPS, ENDPOINT_MAX_IPS = 2, 20  # R94: IpAddresses, min 2, max 20
 RULE_TYPES = ("FORWARD", "SYSTEM")
 DIRECTIONS = ("INBOUND", "OUTBOUND")
 ENDPOINT_PREFIX = "rslvr-"

@@ -143,7 +143,7 @@ def test_endpoints_become_enis_in_their_subnets_R94() -> None:
 @pytest.mark.parametrize("data,expected", [
     (topo(resolver_endpoints=[dict(endpoint(), ip_addresses=[{"subnet": "a"}])]),
      "resolver_endpoints[out].ip_addresses: InvalidParameterException: IpAddresses: a resolver "
-     "endpoint needs between 2 and 6 IP addresses (R94)"),
+     "endpoint needs between 2 and 20 IP addresses (R94)"),
     (topo(resolver_endpoints=[dict(endpoint(), ip_addresses=[{"subnet": "a"}, {"subnet": "z"}])]),
      "resolver_endpoints[out].ip_addresses[1].subnet: InvalidSubnet"),
     (topo(resolver_rules=[{"name": "r", "domain_name": "corp.example", "rule_type": "FORWARD",
