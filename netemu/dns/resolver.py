@@ -188,9 +188,10 @@ def merged_zoneset(user: ZoneSet, docs: list[dict[str, Any]]) -> ZoneSet:
 class _Forwarder(asyncio.DatagramProtocol):
     """One UDP socket on an outbound endpoint ENI address: forwarded queries leave from it."""
 
-    def __init__(self) -> None:
+    def __init__(self, ns: str = "", ip: str = "0.0.0.0") -> None:
         self.pending: dict[tuple[int, str, int], asyncio.Future[bytes]] = {}
         self.transport: Any = None
+        self.ns, self.ip = ns, ip   # where TCP queries are sent from too
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
@@ -243,16 +244,25 @@ class ResolverService:
         return tuple(out)
 
     def load(self) -> None:
-        """Compile a new snapshot (raises LoadError: the caller keeps the old one)."""
+        """Read the zone files and publish them (raises LoadError: the old snapshot stays)."""
         signature = self.zone_signature()
         user = load_zone_files(self.config["zones"]) if self.config["zones"] else ZoneSet()
+        self.publish(user)
+        self.signature = signature
+
+    def publish(self, user: ZoneSet) -> None:
+        """The one way a new set of hosted zones reaches the resolver (zone files now; the
+        API's stored zones through the same call): compile once with the Amazon-provided names,
+        rebuild each VPC's rule table, swap the snapshot in."""
         serving = build_serving(merged_zoneset(user, self.docs))
+        if self.serving is not None:
+            serving = serving.with_health(self.serving.health)
         for vpc in self.vpcs.values():
             auto = {z.name for z in serving.zoneset.zones if z.private
                     and vpc.private_zones and any(a.vpc_id == vpc.name for a in z.vpcs)}
             auto.update(vpc_dns.autodefined(vpc.region))
             vpc.table = vpc_dns.rule_table(vpc.name, vpc.rules, auto)
-        self.serving, self.signature = serving, signature
+        self.serving = serving
 
     async def start_health(self) -> None:
         """The zones' health checks, probed as ``netemu serve`` probes them; each transition
@@ -312,13 +322,15 @@ class ResolverService:
         if inet and Path("/run/netns", inet).exists():
             with in_netns(inet):
                 sock = _bound(socket.SOCK_DGRAM, "0.0.0.0", 0)
-            _transport, proto = await loop.create_datagram_endpoint(_Forwarder, sock=sock)
+            _transport, proto = await loop.create_datagram_endpoint(
+                lambda: _Forwarder(inet), sock=sock)
             self.internet.append(proto)
         for name, sources in self.config["outbound"].items():
             for ns, ip in sources:
                 with in_netns(ns):
                     sock = _bound(socket.SOCK_DGRAM, ip, 0)
-                _transport, proto = await loop.create_datagram_endpoint(_Forwarder, sock=sock)
+                _transport, proto = await loop.create_datagram_endpoint(
+                    lambda ns=ns, ip=ip: _Forwarder(ns, ip), sock=sock)
                 self.forwarders.setdefault(name, []).append(proto)
 
     def _on_udp(self, sock: socket.socket, vpc: VpcResolver) -> None:
@@ -435,16 +447,22 @@ class ResolverService:
         for attempt, target in enumerate(targets):
             source = sources[(query.id + attempt) % len(sources)]
             new_id = next(self.ids) & 0xFFFF
-            key = (new_id, target.ip, target.port)
-            fut: asyncio.Future[bytes] = loop.create_future()
-            source.pending[key] = fut
-            try:
-                source.transport.sendto(new_id.to_bytes(2, "big") + wire[2:],
-                                        (target.ip, target.port))
-                got = await asyncio.wait_for(fut, FORWARD_TIMEOUT)
-            except (asyncio.TimeoutError, OSError):
-                source.pending.pop(key, None)
-                continue
+            ask = new_id.to_bytes(2, "big") + wire[2:]
+            if transport == "TCP":   # a query that came over TCP goes on over TCP
+                try:
+                    got = await asyncio.wait_for(_ask_tcp(source, target, ask), FORWARD_TIMEOUT)
+                except (asyncio.TimeoutError, OSError, asyncio.IncompleteReadError):
+                    continue
+            else:
+                key = (new_id, target.ip, target.port)
+                fut: asyncio.Future[bytes] = loop.create_future()
+                source.pending[key] = fut
+                try:
+                    source.transport.sendto(ask, (target.ip, target.port))
+                    got = await asyncio.wait_for(fut, FORWARD_TIMEOUT)
+                except (asyncio.TimeoutError, OSError):
+                    source.pending.pop(key, None)
+                    continue
             reply = query.id.to_bytes(2, "big") + got[2:]
             if rule is None and _is_referral(reply):   # recursion goes one level deep
                 reply = None
@@ -496,6 +514,27 @@ class ResolverService:
             s.close()
         for f in self.logs.values():
             f.close()
+
+
+async def _ask_tcp(source: _Forwarder, target: vpc_dns.ResolverTarget, wire: bytes) -> bytes:
+    """One query over TCP from ``source``'s namespace and address."""
+    with in_netns(source.ns):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        sock.bind((source.ip, 0))
+        await asyncio.get_running_loop().sock_connect(sock, (target.ip, target.port))
+    except BaseException:
+        sock.close()
+        raise
+    reader, writer = await asyncio.open_connection(sock=sock)
+    try:
+        writer.write(framing.frame(wire))
+        await writer.drain()
+        size = int.from_bytes(await reader.readexactly(2), "big")
+        return await reader.readexactly(size)
+    finally:
+        writer.close()
 
 
 def _is_referral(reply: bytes) -> bool:

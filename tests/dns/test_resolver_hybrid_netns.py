@@ -87,6 +87,8 @@ def test_private_zone_split_view_inside_the_vpc_R89(hybrid: Hybrid) -> None:
 def test_forward_rule_beats_the_private_zone_and_leaves_from_the_endpoint_enis_R92(
         hybrid: Hybrid) -> None:
     assert hybrid.short("app/web1", "intranet.corp.example") == ["10.99.1.80"]
+    # a query over TCP is forwarded over TCP (resolver-out allows tcp 53 too)
+    assert hybrid.short("app/web1", "+tcp", "intranet.corp.example") == ["10.99.1.80"]
     # the data centre's server saw the query come from an outbound endpoint ENI address
     log = hybrid.dns_log.read_text()
     assert re.search(r"10\.0\.[12]\.100#\d+ intranet\.corp\.example\. A NOERROR", log), log

@@ -182,6 +182,7 @@ def test_a_delegation_to_an_internet_host_is_really_followed(lab: Lab) -> None:
     """example.org (served by netemu) delegates partner.example.org to extdns, an internet host
     of the topology running its own server: the resolver asks it through the emulated internet."""
     assert lab.short("data/db1", "www.partner.example.org") == ["198.51.100.77"]
+    assert lab.short("data/db1", "+tcp", "www.partner.example.org") == ["198.51.100.77"]
     log = (lab.state / "extdns.log").read_text()
     assert "www.partner.example.org. A NOERROR" in log, log
     flags = lab.flags("data/db1", "www.partner.example.org")
