@@ -160,8 +160,9 @@ def test_plain_dig_uses_resolv_conf_V15(lab: Lab) -> None:
     assert re.search(r"www\.example\.com\.\s+60\s+IN\s+A\s+10\.0\.1\.10", out), out
 
 
-def test_169_254_169_253_answers_and_no_security_group_blocks_it_V80_V50(lab: Lab) -> None:
-    # web1's only group allows nothing in or out; the resolver is reached anyway
+def test_169_254_169_253_answers_and_no_sg_or_nacl_blocks_it_V80_V50_V37(lab: Lab) -> None:
+    # web1's only group allows nothing in or out, its subnet's NACL denies everything both
+    # ways; the resolver is reached anyway
     assert lab.short("app/web1", "@169.254.169.253", "www.example.com") == ["10.0.1.10"]
     assert lab.short("app/web1", "@10.0.0.2", "www.example.com") == ["10.0.1.10"]
 
