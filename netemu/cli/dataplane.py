@@ -95,12 +95,15 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if not args.dry_run and (rc := _need_root()):
         return rc
     if args.zones:
+        from netemu.dataplane.resolver import notes
         from netemu.route53.load import load_zone_files
         try:  # refuse a bad zone set before touching the kernel
-            load_zone_files(args.zones)
+            zoneset = load_zone_files(args.zones)
         except LoadError as e:
             print(str(e), file=sys.stderr)
             return 1
+        for note in notes(topology, zoneset):
+            print(f"note: {note}")
     try:
         result = ap.apply(topology, args.prefix, args.state, dry_run=args.dry_run,
                           progress=_Progress(args.quiet))

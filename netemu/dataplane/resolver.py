@@ -25,6 +25,7 @@ from netemu.dataplane import names
 from netemu.dataplane.plan import resolver_address
 from netemu.dataplane.state import State, state_dir
 from netemu.vpc import dns as vpc_dns
+from netemu.route53.model import ZoneSet
 from netemu.vpc.model import Topology, Vpc
 
 MODULE = "netemu.dns.resolver"
@@ -87,6 +88,22 @@ def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Pat
     }
     body["fingerprint"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return body
+
+
+def notes(topology: Topology, zones: ZoneSet) -> list[str]:
+    """What a user should know before asking: private zones no VPC of the topology will see."""
+    vpcs = {v.name: v for v in topology.vpcs}
+    out = []
+    for z in zones.zones:
+        for a in z.vpcs if z.private else ():
+            v = vpcs.get(a.vpc_id)
+            if v is None:
+                out.append(f"private zone {z.name} ({z.source}) is associated with VPC "
+                           f"{a.vpc_id}, which {topology.source or 'the topology'} does not have")
+            elif not vpc_dns.private_zones_active(v):
+                out.append(f"private zone {z.name} is not answered in VPC {v.name}: it needs "
+                           "enable_dns_support and enable_dns_hostnames (R88)")
+    return out
 
 
 def needed(topology: Topology) -> bool:

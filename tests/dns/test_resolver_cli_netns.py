@@ -51,9 +51,13 @@ def test_apply_status_reapply_in_place_and_destroy(tmp_path: Path) -> None:
     common = ["--state", str(state), "--prefix", prefix]
     topo.write_text(TOPOLOGY.format(dhcp=""))
     try:
+        (zones / "elsewhere.yaml").write_text(ZONE.replace("shop.internal.", "other.internal.")
+                                              .replace("VPCId: shop", "VPCId: nowhere"))
         out = run_netemu("apply", str(topo), "--zones", str(zones), "--quiet", *common)
         assert out.returncode == 0, out.stderr
         assert "VPC resolver running (pid" in out.stdout
+        assert "note: private zone other.internal. (" in out.stdout
+        assert "is associated with VPC nowhere, which" in out.stdout
         resolv = Path("/etc/netns", f"{prefix}i-shop.s1", "resolv.conf")
         assert "search eu-west-1.compute.internal" in resolv.read_text()   # the default set
         assert dig(prefix, "+search", "ip-10-7-1-10") == ["10.7.1.10"]

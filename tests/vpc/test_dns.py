@@ -205,3 +205,17 @@ def test_trace_to_the_instances_resolver_follows_its_dhcp_options() -> None:
     assert "security-group" in [h.component for h in t.hops]
     with pytest.raises(TraceError, match="needs an instance as the source"):
         trace(lab, Flow("extdns", "resolver", "udp", 53))
+
+
+def test_apply_notes_private_zones_no_vpc_will_see_R88() -> None:
+    from netemu.dataplane.resolver import notes
+    from netemu.route53.load import load_zone_text
+
+    t = load_topology(topo(), "t.yaml")          # enable_dns_hostnames false (V81)
+    zones = load_zone_text("HostedZone: {Name: a.internal., Config: {PrivateZone: true}}\n"
+                           "VPCs: [{VPCRegion: us-east-1, VPCId: app}, "
+                           "{VPCRegion: us-east-1, VPCId: ghost}]\n")
+    got = notes(t, zones)
+    assert len(got) == 2
+    assert "not answered in VPC app: it needs enable_dns_support and enable_dns_hostnames" in got[0]
+    assert "associated with VPC ghost, which t.yaml does not have" in got[1]
