@@ -121,6 +121,12 @@ class VpcResolver:
     def client(self) -> tuple[str | None, str]:
         return (self.name if self.private_zones else None, self.region)
 
+    def context(self, source_ip: str, _subnet: object, _vpc: object,
+                locator: Any) -> ClientContext:
+        """``handle``'s ``client_type`` for this VPC: its private zones (none when R88's
+        attributes are off), its Region as the location (R58, R64), no ECS (R72)."""
+        return ClientContext(source_ip, None, self.client[0], locator, self.region)
+
 
 def ec2_zone_docs(topology_vpcs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Route 53-shaped private zones holding the Amazon-provided names of each VPC whose DNS
@@ -396,9 +402,11 @@ class ResolverService:
         try:
             query = codec.decode(wire)
         except (codec.NotAQuery, codec.FormErr):
-            return handle(wire, peer, serving, self.rng, transport == "TCP", vpc.client)
+            return handle(wire, peer, serving, self.rng, transport == "TCP",
+                          client_type=vpc.context)
         if query.opcode != 0 or not query.question:   # NOTIMP and the like: the server's rules
-            reply = handle(wire, peer, serving, self.rng, transport == "TCP", vpc.client)
+            reply = handle(wire, peer, serving, self.rng, transport == "TCP",
+                           client_type=vpc.context)
             return None if reply is None else _recursive(reply)
         name = ".".join(label.decode("ascii", "backslashreplace") for label in query.qname) + "."
         if not query.flags & FLAG_RD:  # V80: recursive queries only
@@ -410,7 +418,8 @@ class ResolverService:
             return asyncio.ensure_future(self._forward(
                 wire, query, rule.targets, self.forwarders[rule.endpoint or ""], vpc, peer,
                 transport, name, rule.name))
-        reply = handle(wire, peer, serving, self.rng, transport == "TCP", vpc.client)
+        reply = handle(wire, peer, serving, self.rng, transport == "TCP",
+                       client_type=vpc.context)
         if reply is not None:
             if len(reply) >= 4 and reply[3] & 0xF == Rcode.REFUSED:
                 # No hosted zone holds the name: nobody to recurse to, NXDOMAIN at once.
@@ -430,7 +439,7 @@ class ResolverService:
         """The IPv4 glue of the delegation the engine answers with (its ADDITIONAL section)."""
         serving = self.serving
         assert serving is not None
-        client = ClientContext(str(peer[0]), None, vpc.client[0], serving.locator, vpc.region)
+        client = vpc.context(str(peer[0]), None, None, serving.locator)
         got = engine.answer(Question(query.qname, query.type_name), client, serving.zones,
                             serving.health, self.rng)
         return [v for ref in got.additional if ref.type == "A" for v in ref.record.values]

@@ -144,6 +144,11 @@ def test_private_zone_answers_only_in_associated_vpcs_R88_and_split_view_R89(lab
     assert lab.status("data/db1", "db.example.internal") == "NXDOMAIN"   # not associated
 
 
+def test_the_vpc_region_is_the_client_location_of_latency_records_R58(lab: Lab) -> None:
+    assert lab.short("app/web2", "api.lat.internal") == ["10.9.1.1"]    # us-east-1
+    assert lab.short("data/db1", "api.lat.internal") == ["10.9.2.2"]    # us-west-2
+
+
 def test_a_miss_in_the_private_zone_never_falls_through_R90(lab: Lab) -> None:
     assert lab.status("app/web2", "api.example.com") == "NXDOMAIN"
     assert lab.status("app/web2", "www.example.com", "MX") == "NOERROR"  # NODATA
