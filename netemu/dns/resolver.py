@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import hashlib
 import itertools
 import json
 import logging
@@ -170,8 +171,6 @@ def ec2_zone_docs(topology_vpcs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _zone_id(vpc: str, zone: str) -> str:
-    import hashlib
-
     return "ZEC2" + hashlib.sha256(f"{vpc}|{zone}".encode()).hexdigest()[:16].upper()
 
 
@@ -421,7 +420,9 @@ class ResolverService:
         reply = handle(wire, peer, serving, self.rng, transport == "TCP",
                        client_type=vpc.context)
         if reply is not None:
-            if len(reply) >= 4 and reply[3] & 0xF == Rcode.REFUSED:
+            if len(reply) >= 4 and reply[3] & 0xF == Rcode.REFUSED \
+                    and query.qclass in (codec.CLASS_IN, codec.CLASS_ANY) \
+                    and query.type_name not in ("AXFR", "IXFR"):
                 # No hosted zone holds the name: nobody to recurse to, NXDOMAIN at once.
                 reply = codec.encode_error(query.id, query.flags, Rcode.NXDOMAIN, query)
             elif _is_referral(reply):

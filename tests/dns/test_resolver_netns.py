@@ -182,6 +182,13 @@ def test_names_outside_every_zone_are_nxdomain_at_once(lab: Lab) -> None:
     started = time.monotonic()
     assert lab.status("app/web2", "nothing.invalid") == "NXDOMAIN"
     assert time.monotonic() - started < 1.5
+    # zone transfers stay refused, as by the name servers (not turned into NXDOMAIN)
+    script = ("import dns.message, dns.query, dns.rcode; "
+              "q = dns.message.make_query('example.com', 'AXFR'); "
+              "print(dns.rcode.to_text(dns.query.tcp(q, '10.0.0.2', timeout=3).rcode()))")
+    got = subprocess.run(["ip", "netns", "exec", lab.ns("app/web2"), sys.executable, "-c",
+                          script], capture_output=True, text=True, timeout=20)
+    assert got.stdout.strip() == "REFUSED", got.stderr
 
 
 def test_a_delegation_to_an_internet_host_is_really_followed(lab: Lab) -> None:
