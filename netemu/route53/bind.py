@@ -33,9 +33,11 @@ class BindZone:
 def _logical_lines(text: str) -> list[tuple[int, str, bool]]:
     """(first line number, text without comments, starts with blank owner)."""
     out: list[tuple[int, str, bool]] = []
-    depth, buf, start, blank = 0, [], 0, False
+    buf: list[str] = []
+    depth, start, blank = 0, 0, False
     for number, line in enumerate(text.splitlines(), 1):
-        kept, quoted, i = [], False, 0
+        kept: list[str] = []
+        quoted, i = False, 0
         while i < len(line):
             ch = line[i]
             if ch == "\\" and i + 1 < len(line):
