@@ -1,12 +1,12 @@
-"""What ``netemu serve`` starts for health: the checker and the control channel, in the serving
-process's event loop. ``serve`` hands over a ``publish`` callback that swaps the new snapshot
-into its immutable serving state by assignment; nothing here touches the DNS path.
+"""What ``netemu serve`` starts for health: the checker and the HTTP server on ``--api`` (the
+``/_netemu/`` control paths, and the Route 53 API routes that ``netemu.api.service`` hands over
+as ``web_routes``), in the serving process's event loop. The caller hands over a ``publish``
+callback that swaps the new snapshot into its immutable serving state by assignment; nothing
+here touches the DNS path.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -60,20 +60,3 @@ class HealthService:
     async def stop(self) -> None:
         await self.control.stop()
         await self.checker.stop()
-
-
-async def serve_health(args: argparse.Namespace, server: Any) -> None:
-    """``netemu serve``'s background job: run until cancelled. Each new snapshot is swapped
-    into ``server.serving`` by assignment (the DNS path reads it without locks)."""
-
-    def publish(snapshot: HealthSnapshot) -> None:
-        server.serving = server.serving.with_health(snapshot)
-
-    service = HealthService(server.serving.zoneset, publish,
-                            time_scale=getattr(args, "time_scale", 1.0),
-                            api=getattr(args, "api", DEFAULT_API))
-    await service.start()     # stops what it started if it fails
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await service.stop()
