@@ -118,6 +118,7 @@ def test_v17_trace_reaches_the_auto_assigned_address() -> None:
     assert not trace(topo, Flow("client", "app2", "tcp", 80)).reachable
 
 
+@pytest.mark.slow  # a netemu subprocess
 def test_v17_trace_cli_default_vpc(tmp_path: Path) -> None:
     f = tmp_path / "default.yaml"
     f.write_text(DEFAULT_VPC)
