@@ -205,13 +205,26 @@ class _PlainBuffer(dnslib.DNSBuffer):  # type: ignore[misc]
         self.encode_name_nocompress(name)
 
 
+ContentKey = tuple[str, tuple[str, ...]]              # (type, values): what the RDATA depends on
+TailKey = tuple[str, int | None, tuple[str, ...]]     # (type, TTL, values)
+
+
+def content_key(rec: RecordSet) -> ContentKey:
+    return (rec.type, rec.values)
+
+
+def tail_key(rec: RecordSet) -> TailKey:
+    return (rec.type, rec.ttl, rec.values)
+
+
 @dataclass(frozen=True, slots=True)
 class WireData:
-    """Packed RDATA of every record set, keyed by ``id(record)`` of the loaded ZoneSet (which
-    the serving snapshot keeps alive alongside)."""
+    """Packed RDATA of every record set, keyed by what the bytes depend on (type, TTL and the
+    values as written), never by object identity: a rebuilt snapshot with equal record sets
+    (change batches) finds the same entries, and equal record sets share them."""
 
-    rdata: Mapping[int, tuple[bytes, ...]]
-    tails: Mapping[int, tuple[bytes, ...]]   # TYPE CLASS TTL RDLENGTH RDATA at the record's TTL
+    rdata: Mapping[ContentKey, tuple[bytes, ...]]
+    tails: Mapping[TailKey, tuple[bytes, ...]]   # TYPE CLASS TTL RDLENGTH RDATA at the TTL
 
 
 def pack_rdata(rtype: str, value: str) -> bytes:
@@ -257,25 +270,37 @@ class PackErrors(ValueError):
         self.errors = errors
 
 
-def compile(zoneset: ZoneSet) -> WireData:  # noqa: A001 - the codec's verb
-    """Pack every value of every record set once; raises PackErrors naming each bad value."""
-    packed: dict[int, tuple[bytes, ...]] = {}
-    tails: dict[int, tuple[bytes, ...]] = {}
+def compile(zoneset: ZoneSet, reuse: WireData | None = None) -> WireData:  # noqa: A001
+    """Pack every value of every record set once; raises PackErrors naming each bad value.
+    Entries of ``reuse`` (an earlier snapshot's) are taken as they are, not packed again."""
+    packed: dict[ContentKey, tuple[bytes, ...]] = {}
+    tails: dict[TailKey, tuple[bytes, ...]] = {}
     errors: list[tuple[HostedZone, RecordSet, str]] = []
     for zone in zoneset.zones:
         for rec in zone.record_sets:
             if rec.alias_target is None and rec.ttl is not None:
-                rds: list[bytes] = []
-                for value in rec.values:
-                    try:
-                        rds.append(pack_rdata(rec.type, value))
-                    except ValueError as exc:
-                        errors.append((zone, rec, str(exc)))
-                packed[id(rec)] = tuple(rds)
-                tails[id(rec)] = _tails(TYPE_CODES[rec.type], rec.ttl, packed[id(rec)])
+                key, tkey = content_key(rec), tail_key(rec)
+                if key not in packed:
+                    old = reuse.rdata.get(key) if reuse is not None else None
+                    packed[key] = old if old is not None else _pack_all(zone, rec, errors)
+                if tkey not in tails:
+                    old = reuse.tails.get(tkey) if reuse is not None else None
+                    tails[tkey] = old if old is not None else \
+                        _tails(TYPE_CODES[rec.type], rec.ttl, packed[key])
     if errors:
         raise PackErrors(errors)
     return WireData(packed, tails)   # plain dicts: never mutated after this
+
+
+def _pack_all(zone: HostedZone, rec: RecordSet,
+              errors: list[tuple[HostedZone, RecordSet, str]]) -> tuple[bytes, ...]:
+    rds: list[bytes] = []
+    for value in rec.values:
+        try:
+            rds.append(pack_rdata(rec.type, value))
+        except ValueError as exc:
+            errors.append((zone, rec, str(exc)))
+    return tuple(rds)
 
 
 def _tails(tcode: int, ttl: int, rds: tuple[bytes, ...]) -> tuple[bytes, ...]:
@@ -302,9 +327,9 @@ def _rrs(refs: tuple[RRsetRef, ...], qname: Labels, wire: WireData) -> tuple[byt
         owner = _owner_wire(ref.owner, qname)
         rec = ref.record
         if ref.ttl == rec.ttl and ref.type == rec.type:
-            tails = wire.tails[id(rec)]
+            tails = wire.tails[(rec.type, rec.ttl, rec.values)]
         else:   # e.g. the SOA at the negative-caching TTL
-            tails = _tails(TYPE_CODES[ref.type], ref.ttl, wire.rdata[id(rec)])
+            tails = _tails(TYPE_CODES[ref.type], ref.ttl, wire.rdata[(rec.type, rec.values)])
         if ref.order is not None:
             tails = tuple(tails[i] for i in ref.order)
         parts.append(owner + owner.join(tails))
@@ -378,5 +403,6 @@ def type_name(code: int) -> str:
     return TYPE_NAMES.get(code) or f"TYPE{code}"
 
 
-__all__ = ["Query", "FormErr", "NotAQuery", "PackErrors", "WireData", "decode", "encode", "encode_error",
-           "compile", "pack_rdata", "max_size", "type_name"]
+__all__ = ["Query", "FormErr", "NotAQuery", "PackErrors", "WireData", "decode", "encode",
+           "encode_error", "compile", "pack_rdata", "max_size", "type_name", "content_key",
+           "tail_key"]

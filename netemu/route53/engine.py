@@ -37,8 +37,9 @@ ADDRESS_TYPES = ("A", "AAAA")
 REFUSED = Answer(Rcode.REFUSED, explain=("no hosted zone holds this name",))
 
 
-def make_healthy(zones: CompiledZones, health: HealthSnapshot) -> Healthy:
-    """``healthy(record)`` as the routing policies see it (R38, R42, R44).
+def make_healthy(zone: CompiledZone, health: HealthSnapshot) -> Healthy:
+    """``healthy(record)`` as the routing policies see it (R38, R42, R44), for records of
+    ``zone``.
 
     False when the record's own health check is unhealthy; for an alias with
     EvaluateTargetHealth, also False unless the group it points at has a healthy member.
@@ -49,10 +50,10 @@ def make_healthy(zones: CompiledZones, health: HealthSnapshot) -> Healthy:
             return False
         target = record.alias_target
         if target is not None and target.evaluate_target_health and depth < MAX_ALIAS_DEPTH:
-            found = zones.alias_groups.get(id(record))
+            found = zone.alias_groups.get(record.key)
             if found is None:
                 return False
-            return any(healthy(member, depth + 1) for member in found[1].records)
+            return any(healthy(member, depth + 1) for member in found.records)
         return True
 
     return healthy
@@ -66,13 +67,13 @@ def answer(question: Question, client: ClientContext, zones: CompiledZones,
     landing = lookup.find(zone, question.name, question.type)
     kind = landing.kind
     if kind == lookup.DELEGATION:
-        return _referral(zone, zones, landing)
+        return _referral(zone, landing)
     if kind != lookup.FOUND:
         return zone.nxdomain if kind == lookup.NXDOMAIN else zone.nodata
     node = landing.node
     assert node is not None
     qtype = question.type
-    healthy = make_healthy(zones, health)
+    healthy = make_healthy(zone, health)
     if qtype == "ANY":
         types = tuple(node.groups)
     elif qtype in node.groups:
@@ -84,7 +85,7 @@ def answer(question: Question, client: ClientContext, zones: CompiledZones,
     out: list[RRsetRef] = []
     explain: list[str] = []
     scope: int | None = None
-    refs = zones.refs
+    refs = zone.refs
     exact = not landing.wildcard
     for rtype in types:
         selection = node.groups[rtype].select(client, healthy, rng)
@@ -93,13 +94,13 @@ def answer(question: Question, client: ClientContext, zones: CompiledZones,
             scope = max(scope or 0, selection.scope_prefix)
         for rec in selection.records:
             if rec.alias_target is None:
-                ref = refs.get(id(rec)) if exact else None
+                ref = refs.get(rec.key) if exact else None
                 if ref is None:
                     assert rec.ttl is not None
                     ref = RRsetRef(landing.owner, rtype, rec.ttl, rec)
                 out.append(ref)
             else:
-                _follow_alias(rec, rtype, landing.owner, zones, client, healthy, rng, out,
+                _follow_alias(rec, rtype, landing.owner, zone, client, healthy, rng, out,
                               explain, 0)
     if landing.wildcard:
         explain.append(f"wildcard {node.name}")
@@ -108,7 +109,7 @@ def answer(question: Question, client: ClientContext, zones: CompiledZones,
                       ("; ".join(explain) + ": no record selected",), scope)
     authority = () if (qtype == "NS" and node.labels == zone.apex) else zone.ns_authority
     return Answer(Rcode.NOERROR, True, _shuffled(out, rng), authority,
-                  _additional(zone, zones, out, client, healthy, rng), tuple(explain), scope)
+                  _additional(zone, out, client, healthy, rng), tuple(explain), scope)
 
 
 def _shuffled(refs: list[RRsetRef], rng: random.Random) -> tuple[RRsetRef, ...]:
@@ -125,67 +126,66 @@ def _shuffled(refs: list[RRsetRef], rng: random.Random) -> tuple[RRsetRef, ...]:
     return tuple(out)
 
 
-def _follow_alias(rec: RecordSet, rtype: str, owner: Labels, zones: CompiledZones,
+def _follow_alias(rec: RecordSet, rtype: str, owner: Labels, zone: CompiledZone,
                   client: ClientContext, healthy: Healthy, rng: random.Random,
                   out: list[RRsetRef], explain: list[str], depth: int) -> None:
-    """R36, R37: the alias shows the target's records, under the alias's name and type, with
-    the target's TTL."""
-    found = zones.alias_groups.get(id(rec))
+    """R36, R37: the alias shows the target's records (of the same zone, R35), under the
+    alias's name and type, with the target's TTL."""
+    found = zone.alias_groups.get(rec.key)
     if found is None or depth >= MAX_ALIAS_DEPTH:
         explain.append(f"alias {rec.label()}: target missing")
         return
-    selection = found[1].select(client, healthy, rng)
+    selection = found.select(client, healthy, rng)
     explain.append(f"alias -> {selection.explain}")
     for target in selection.records:
         if target.alias_target is None:
             assert target.ttl is not None
             out.append(RRsetRef(owner, rtype, target.ttl, target))
         else:
-            _follow_alias(target, rtype, owner, zones, client, healthy, rng, out, explain,
+            _follow_alias(target, rtype, owner, zone, client, healthy, rng, out, explain,
                           depth + 1)
 
 
-def _additional(zone: CompiledZone, zones: CompiledZones, records: list[RRsetRef],
-                client: ClientContext, healthy: Healthy,
-                rng: random.Random) -> tuple[RRsetRef, ...]:
+def _additional(zone: CompiledZone, records: list[RRsetRef], client: ClientContext,
+                healthy: Healthy, rng: random.Random) -> tuple[RRsetRef, ...]:
     """R11, R13: A/AAAA of in-zone targets of CNAME, MX, NS and SRV records."""
     out: list[RRsetRef] = []
     for ref in records:
-        for target in zones.targets.get(id(ref.record), ()):
+        for target in zone.targets.get(ref.record.key, ()):
             node = zone.nodes.get(target)
             if node is not None:
-                _addresses(node, client, healthy, rng, zones, out)
+                _addresses(node, client, healthy, rng, zone, out)
     return tuple(out)
 
 
 def _addresses(node: Node, client: ClientContext, healthy: Healthy, rng: random.Random,
-               zones: CompiledZones, out: list[RRsetRef]) -> None:
+               zone: CompiledZone, out: list[RRsetRef]) -> None:
     for rtype in ADDRESS_TYPES:
         group = node.groups.get(rtype)
         if group is None:
             continue
         for rec in group.select(client, healthy, rng).records:
             if rec.alias_target is None:
-                ref = zones.refs.get(id(rec))
+                ref = zone.refs.get(rec.key)
                 out.append(ref if ref is not None else
                            RRsetRef(node.labels, rtype, rec.ttl or 0, rec))
             else:
-                _follow_alias(rec, rtype, node.labels, zones, client, healthy, rng, out, [], 0)
+                _follow_alias(rec, rtype, node.labels, zone, client, healthy, rng, out, [], 0)
 
 
-def _referral(zone: CompiledZone, zones: CompiledZones, landing: lookup.Landing) -> Answer:
+def _referral(zone: CompiledZone, landing: lookup.Landing) -> Answer:
     node = landing.node
     assert node is not None
     ns = node.records["NS"][0]
     glue: list[RRsetRef] = []
-    for target in zones.targets.get(id(ns), ()):
+    for target in zone.targets.get(ns.key, ()):
         held = zone.nodes.get(target)
         if held is None:
             continue
         for rtype in ADDRESS_TYPES:
             for rec in held.records.get(rtype, ()):
-                ref = zones.refs.get(id(rec))
+                ref = zone.refs.get(rec.key)
                 if ref is not None:
                     glue.append(ref)
-    return Answer(Rcode.NOERROR, False, (), (zones.refs[id(ns)],), tuple(glue),
+    return Answer(Rcode.NOERROR, False, (), (zone.refs[ns.key],), tuple(glue),
                   (f"referral to {node.name}",))

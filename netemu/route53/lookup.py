@@ -36,8 +36,20 @@ class Node:
     records: Mapping[str, tuple[RecordSet, ...]]
 
 
+RecordKey = tuple[str, str, str | None]
+"""(name, type, set identifier): how a user names a record set inside one hosted zone, and the
+key of every per-record table of a ``CompiledZone`` (never ``id()``: a rebuilt, equal record set
+finds the same entries)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledZone:
+    """One hosted zone, compiled. Per-record tables are keyed by ``RecordSet.key``: ``refs`` the
+    RRsetRef of a plain record at its own name, ``targets`` the names whose addresses go in
+    ADDITIONAL (R11), ``alias_groups`` the group an alias points at (in this same zone, R35).
+    Plain dicts (faster to read per query than read-only proxies) never mutated after
+    compilation."""
+
     zone: HostedZone
     apex: Labels
     nodes: Mapping[Labels, Node]
@@ -49,6 +61,9 @@ class CompiledZone:
     ns_authority: tuple[RRsetRef, ...]   # R11: the apex NS, for positive answers
     nxdomain: Answer                     # R9, R10: prebuilt negative answers
     nodata: Answer
+    refs: Mapping[RecordKey, RRsetRef] = field(default_factory=dict)
+    targets: Mapping[RecordKey, tuple[Labels, ...]] = field(default_factory=dict)
+    alias_groups: Mapping[RecordKey, policies.CompiledGroup] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,17 +76,13 @@ class Landing:
 
 @dataclass(frozen=True, slots=True)
 class CompiledZones:
-    """Everything the engine needs, built once per ZoneSet. ``alias_groups`` maps an alias
-    record (by ``id``) to the zone and group it points at; ``targets`` maps a record (by ``id``)
-    to the names whose addresses go in ADDITIONAL (R11). The mappings are plain dicts (faster
-    to read per query than read-only proxies) that nothing mutates after compilation."""
+    """Everything the engine needs, built once per ZoneSet: the compiled zones by hosted zone
+    id, and the tables that find the zone for a query name (public, and private per VPC)."""
 
     zoneset: ZoneSet
     public: Mapping[Labels, CompiledZone]
     private: Mapping[str, Mapping[Labels, CompiledZone]]
-    alias_groups: Mapping[int, tuple[CompiledZone, policies.CompiledGroup]]
-    targets: Mapping[int, tuple[Labels, ...]]
-    refs: Mapping[int, RRsetRef] = field(default_factory=dict)  # record -> ref at its own name
+    by_id: Mapping[str, CompiledZone] = field(default_factory=dict)
 
     def find_zone(self, qname: Labels, vpc: str | None = None) -> CompiledZone | None:
         """The most specific hosted zone for ``qname`` (R90): a private zone of ``vpc`` first,
@@ -114,12 +125,36 @@ def compile_zone(zone: HostedZone, zoneset: ZoneSet) -> CompiledZone:
     negative_ttl = min(soa.ttl, minimum)
     assert ns.ttl is not None
     negative = (RRsetRef(apex, "SOA", negative_ttl, soa),)
+    refs, targets, alias_groups = _record_tables(nodes)
     return CompiledZone(
         zone, apex, nodes, frozenset(existing), frozenset(cuts), soa, ns,
         negative_ttl, (RRsetRef(apex, "NS", ns.ttl, ns),),
         Answer(Rcode.NXDOMAIN, True, (), negative, (), (f"nxdomain in zone {zone.name}",)),
         Answer(Rcode.NOERROR, True, (), negative, (), (f"nodata in zone {zone.name}",)),
+        refs, targets, alias_groups,
     )
+
+
+def _record_tables(nodes: Mapping[Labels, Node]) -> tuple[
+        dict[RecordKey, RRsetRef], dict[RecordKey, tuple[Labels, ...]],
+        dict[RecordKey, policies.CompiledGroup]]:
+    """The per-record tables of one zone, keyed by ``RecordSet.key``."""
+    refs: dict[RecordKey, RRsetRef] = {}
+    targets: dict[RecordKey, tuple[Labels, ...]] = {}
+    alias_groups: dict[RecordKey, policies.CompiledGroup] = {}
+    for node in nodes.values():
+        for rtype, recs in node.records.items():
+            for rec in recs:
+                if rec.alias_target is None and rec.ttl is not None:
+                    refs[rec.key] = RRsetRef(node.labels, rtype, rec.ttl, rec)
+                found = rdata_targets(rec)
+                if found:
+                    targets[rec.key] = found
+                if rec.alias_target is not None:   # R35: a record of this same zone
+                    target = nodes.get(names.parse(rec.alias_target.dns_name))
+                    if target is not None and rtype in target.groups:
+                        alias_groups[rec.key] = target.groups[rtype]
+    return refs, targets, alias_groups
 
 
 def compile_zones(zoneset: ZoneSet) -> CompiledZones:
@@ -134,26 +169,7 @@ def compile_zones(zoneset: ZoneSet) -> CompiledZones:
                 private[vpc.vpc_id][compiled.apex] = compiled
         else:
             public[compiled.apex] = compiled
-    alias_groups: dict[int, tuple[CompiledZone, policies.CompiledGroup]] = {}
-    targets: dict[int, tuple[Labels, ...]] = {}
-    refs: dict[int, RRsetRef] = {}
-    for compiled in by_id.values():
-        for node in compiled.nodes.values():
-            for rtype, recs in node.records.items():
-                for rec in recs:
-                    if rec.alias_target is None and rec.ttl is not None:
-                        refs[id(rec)] = RRsetRef(node.labels, rtype, rec.ttl, rec)
-                    found = rdata_targets(rec)
-                    if found:
-                        targets[id(rec)] = found
-                    at = rec.alias_target
-                    if at is None:
-                        continue
-                    target_zone = by_id.get(at.hosted_zone_id or compiled.zone.id, compiled)
-                    target = target_zone.nodes.get(names.parse(at.dns_name))
-                    if target is not None and rtype in target.groups:
-                        alias_groups[id(rec)] = (target_zone, target.groups[rtype])
-    return CompiledZones(zoneset, public, dict(private), alias_groups, targets, refs)
+    return CompiledZones(zoneset, public, dict(private), by_id)
 
 
 def rdata_targets(rec: RecordSet) -> tuple[Labels, ...]:

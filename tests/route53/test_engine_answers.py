@@ -162,15 +162,16 @@ def test_alias_evaluate_target_health() -> None:
     by_name = {r.name: r for z in ZONES.zoneset.zones for r in z.record_sets if r.type == "A"}
     down = HealthSnapshot({"hc-www": False})
     up = HealthSnapshot({"hc-www": True})
-    assert make_healthy(ZONES, up)(by_name["health.example.com."]) is True
-    assert make_healthy(ZONES, down)(by_name["health.example.com."]) is False
-    assert make_healthy(ZONES, down)(by_name["blind.example.com."]) is True
-    assert make_healthy(ZONES, down)(by_name["www.example.com."]) is True   # R42: no check
+    (compiled,) = ZONES.by_id.values()
+    assert make_healthy(compiled, up)(by_name["health.example.com."]) is True
+    assert make_healthy(compiled, down)(by_name["health.example.com."]) is False
+    assert make_healthy(compiled, down)(by_name["blind.example.com."]) is True
+    assert make_healthy(compiled, down)(by_name["www.example.com."]) is True   # R42: no check
     apex_alias = by_name["example.com."]
     assert apex_alias.alias_target is not None
-    assert make_healthy(ZONES, down)(apex_alias) is True       # no check, no target health
+    assert make_healthy(compiled, down)(apex_alias) is True       # no check, no target health
     own = dataclasses.replace(apex_alias, health_check_id="hc-www")
-    assert make_healthy(ZONES, down)(own) is False
+    assert make_healthy(compiled, down)(own) is False
 
 
 def test_private_zone_only_from_its_vpc() -> None:
