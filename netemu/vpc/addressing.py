@@ -10,7 +10,8 @@ Behaviour (VPC-UG vpc-cidr-blocks.html, subnet-sizing.html; AWS-SEMANTICS V2, V5
   - omitted addresses are allocated from the free ones in ascending order (deterministic).
 Examples:
   canonical_cidr("100.68.0.18/18") == "100.68.0.0/18"
-  reserved_addresses("10.0.1.0/24") == ("10.0.1.0", "10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.255")
+  reserved_addresses("10.0.1.0/24")
+    == ("10.0.1.0", "10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.255")
   available_ip_count("10.0.1.0/24") == 251
 """
 

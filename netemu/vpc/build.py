@@ -159,7 +159,7 @@ def _addresses(v: DVpc) -> dict[tuple[str, str], str]:
             waiting.setdefault(p.subnet, []).append((kind, p.name))
     for subnet, keys in waiting.items():  # validation made sure there is room
         got = addressing.allocate(cidr_of[subnet], taken[subnet], len(keys))
-        out.update(zip(keys, got))
+        out.update(zip(keys, got, strict=True))
     return out
 
 

@@ -104,6 +104,3 @@ def load_topology(data: Any, source: str = "<topology>") -> Topology:
     if report.problems or draft is None:
         raise LoadError(report.problems)
     return build(draft, source)
-
-
-# --- pass 1: shape ----------------------------------------------------------------------------

@@ -35,6 +35,8 @@ from netemu.vpc.draft import (
     DPeering,
     DRouteTable,
     DSubnet,
+    DTgw,
+    DTgwAttachment,
     DTopology,
     DVpc,
     Report,
@@ -127,7 +129,7 @@ def vpc_blocks(v: DVpc, topo: DTopology, r: Report) -> None:
             seen6.append(b.cidr)
 
 
-# --- V17: default VPC ------------------------------------------------------------------------------
+# --- V17: default VPC -----------------------------------------------------------------------------
 
 
 def default_vpcs(topo: DTopology, r: Report) -> None:
@@ -151,7 +153,8 @@ def default_vpcs(topo: DTopology, r: Report) -> None:
             continue
         if v.cidr_blocks and v.cidr_blocks[0].cidr != "172.31.0.0/16":  # V17
             r.add(v.cidr_blocks[0].path, "InvalidParameterValue",
-                  f"a default VPC's primary CIDR block is 172.31.0.0/16, not {v.cidr_blocks[0].cidr}"
+                  "a default VPC's primary CIDR block is 172.31.0.0/16, not "
+                  f"{v.cidr_blocks[0].cidr}"
                   " (V17)")
         if v.region in regions:
             r.add(f"{v.path}.default", "DefaultVpcAlreadyExists",
@@ -366,7 +369,7 @@ def _public_addresses(topo: DTopology, parts: list[DNat | DInstance], r: Report)
                   f"{public[p.public_ip]}")
 
 
-# --- V18-V29: route tables --------------------------------------------------------------------------
+# --- V18-V29: route tables ------------------------------------------------------------------------
 
 
 def _is_local_block(v: DVpc, dest: str) -> bool:
@@ -444,7 +447,8 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
             continue
         if target.kind == "local":
             r.add(tpath, "InvalidParameterValue",
-                  f"the local target is only for the VPC's own CIDR blocks ({', '.join(v.cidrs())})")
+                  "the local target is only for the VPC's own CIDR blocks "
+                  f"({', '.join(v.cidrs())})")
             continue
         if dest in seen:  # V25
             r.add(dpath, "RouteAlreadyExists",
@@ -557,7 +561,7 @@ TARGET_CHECKS: dict[str, Callable[[DVpc, DTopology, str], TargetProblem]] = {
 }
 
 
-# --- V18, V30: associations -------------------------------------------------------------------------
+# --- V18, V30: associations -----------------------------------------------------------------------
 
 
 def associations(v: DVpc, r: Report) -> None:
@@ -609,7 +613,7 @@ def network_acls(v: DVpc, topo: DTopology, r: Report) -> None:
                     seen[rule.number] = rule.path
 
 
-# --- V40-V45: security groups ----------------------------------------------------------------------
+# --- V40-V45: security groups ---------------------------------------------------------------------
 
 
 def security_group_names(v: DVpc, r: Report) -> None:
@@ -704,7 +708,7 @@ def tgw_sg_referencing(topo: DTopology, a: str, b: str) -> bool:
     return False
 
 
-# --- V67: NAT gateways ------------------------------------------------------------------------------
+# --- V67: NAT gateways ----------------------------------------------------------------------------
 
 
 def _public_subnet(v: DVpc, subnet: str) -> bool:
@@ -742,7 +746,7 @@ def nat_gateways(v: DVpc, r: Report) -> None:
                   f"the internet gateway); {n.subnet} has no such route (V67)")
 
 
-# --- V52, V53, V59, V62: peerings --------------------------------------------------------------------
+# --- V52, V53, V59, V62: peerings -----------------------------------------------------------------
 
 
 def peerings(topo: DTopology, r: Report, vpc_names: set[str]) -> None:
@@ -803,13 +807,12 @@ def internet_hosts(topo: DTopology, r: Report) -> None:
                   f"Address {h.ip} is in use (public IP of {public[h.ip]}).")
 
 
-# --- V74-V79: transit gateways ----------------------------------------------------------------------
+# --- V74-V79: transit gateways --------------------------------------------------------------------
 
 
 def transit_gateways(topo: DTopology, r: Report) -> None:
     for t in topo.transit_gateways:
         tables = {rt.name for rt in t.route_tables}
-        atts = {a.name for a in t.attachments}
         attached: dict[str, str] = {}
         for a in t.attachments:
             v = topo.vpc(a.vpc)
@@ -821,36 +824,46 @@ def transit_gateways(topo: DTopology, r: Report) -> None:
                 r.add(f"{a.path}.vpc", "DuplicateTransitGatewayAttachment",
                       f"VPC {a.vpc} is already attached to {t.name} ({attached[a.vpc]})")
             attached[a.vpc] = a.name
-            azs: dict[str, str] = {}
-            for k, sn in enumerate(a.subnets):
-                s = _subnet(v, sn)
-                if s is None:
-                    r.add(f"{a.path}.subnets[{k}]", "InvalidSubnetID.NotFound",
-                          f"The subnet ID '{sn}' does not exist in VPC {a.vpc}", ref=sn)
-                elif s.az in azs:  # V78: one subnet per AZ
-                    r.add(f"{a.path}.subnets[{k}]", "DuplicateSubnetsInSameZone",
-                          f"subnets {azs[s.az]} and {sn} are in the same Availability Zone "
-                          f"{s.az}: an attachment has one subnet per zone")
-                else:
-                    azs[s.az] = sn
-            if not a.subnets:
-                r.add(f"{a.path}.subnets", "MissingParameter", "an attachment needs subnets")
-            if a.association is not None and a.association not in tables:  # V74
-                r.add(f"{a.path}.association", "InvalidRouteTableID.NotFound",
-                      f"The transitGatewayRouteTable ID '{a.association}' does not exist",
-                      ref=a.association)
-            for k, pr in enumerate(a.propagations):
-                if pr not in tables:
-                    r.add(f"{a.path}.propagations[{k}]", "InvalidRouteTableID.NotFound",
-                          f"The transitGatewayRouteTable ID '{pr}' does not exist", ref=pr)
-        for rt in t.route_tables:
-            seen: dict[str, str] = {}
-            for route in rt.routes:
-                if route.destination in seen:
-                    r.add(f"{route.path}.destination", "RouteAlreadyExists",
-                          f"The route identified by {route.destination} already exists.")
-                seen[route.destination] = route.path
-                if route.attachment is not None and route.attachment not in atts:
-                    r.add(f"{route.path}.attachment", "InvalidTransitGatewayAttachmentID.NotFound",
-                          f"The transitGatewayAttachment ID '{route.attachment}' does not exist",
-                          ref=route.attachment)
+            _attachment(v, a, tables, r)
+        _tgw_routes(t, r)
+
+
+def _attachment(v: DVpc, a: DTgwAttachment, tables: set[str], r: Report) -> None:
+    """V74, V78: an attachment's subnets (one per zone) and its route tables exist."""
+    azs: dict[str, str] = {}
+    for k, sn in enumerate(a.subnets):
+        s = _subnet(v, sn)
+        if s is None:
+            r.add(f"{a.path}.subnets[{k}]", "InvalidSubnetID.NotFound",
+                  f"The subnet ID '{sn}' does not exist in VPC {a.vpc}", ref=sn)
+        elif s.az in azs:  # V78: one subnet per AZ
+            r.add(f"{a.path}.subnets[{k}]", "DuplicateSubnetsInSameZone",
+                  f"subnets {azs[s.az]} and {sn} are in the same Availability Zone "
+                  f"{s.az}: an attachment has one subnet per zone")
+        else:
+            azs[s.az] = sn
+    if not a.subnets:
+        r.add(f"{a.path}.subnets", "MissingParameter", "an attachment needs subnets")
+    if a.association is not None and a.association not in tables:  # V74
+        r.add(f"{a.path}.association", "InvalidRouteTableID.NotFound",
+              f"The transitGatewayRouteTable ID '{a.association}' does not exist",
+              ref=a.association)
+    for k, pr in enumerate(a.propagations):
+        if pr not in tables:
+            r.add(f"{a.path}.propagations[{k}]", "InvalidRouteTableID.NotFound",
+                  f"The transitGatewayRouteTable ID '{pr}' does not exist", ref=pr)
+
+
+def _tgw_routes(t: DTgw, r: Report) -> None:
+    atts = {a.name for a in t.attachments}
+    for rt in t.route_tables:
+        seen: dict[str, str] = {}
+        for route in rt.routes:
+            if route.destination in seen:
+                r.add(f"{route.path}.destination", "RouteAlreadyExists",
+                      f"The route identified by {route.destination} already exists.")
+            seen[route.destination] = route.path
+            if route.attachment is not None and route.attachment not in atts:
+                r.add(f"{route.path}.attachment", "InvalidTransitGatewayAttachmentID.NotFound",
+                      f"The transitGatewayAttachment ID '{route.attachment}' does not exist",
+                      ref=route.attachment)
