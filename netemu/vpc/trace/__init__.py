@@ -116,26 +116,7 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
     if src.kind == "eni" and src.eni is not None and is_imds(p.dst):
         return imds_trace(flow, src, p, all_blockers)
     _walk(fwd, src, p)
-    ret = Walk(ix, "return", all_blockers, conn)
-    ret.mute = bool(fwd.blockers)
-    delivered = fwd.delivered
-    if delivered is not None:
-        reply = delivered.reply()
-        if dst.kind == "eni" and dst.eni is not None:
-            replier = End("eni", dst.label, reply.src, dst.eni)
-        else:
-            replier = End("internet", dst.label, reply.src)
-        _walk(ret, replier, reply)
-        if ret.delivered is not None and (ret.delivered.dst, ret.delivered.dport) != (
-            p.src, p.sport
-        ):
-            ret.hops.append(Hop("instance", src.label, DENY,
-                                f"the reply arrives as {ret.delivered.describe()}, which does not"
-                                " match the connection", None, None, ret.delivered))
-            ret.blockers.append(Blocker("return", "instance", src.label, None,
-                                        "reply does not match the connection",
-                                        "make the reply return the way the request went"))
-            ret.delivered = None
+    ret = _return_walk(ix, fwd, conn, all_blockers, src, dst, p)
     blockers = tuple(fwd.blockers + ret.blockers)
     reachable = fwd.delivered is not None and ret.delivered is not None and not blockers
     return Trace(
@@ -143,6 +124,33 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
         all_blockers, tuple(fwd.logs + ret.logs),
         () if reachable else explain(ix, src, dst, fwd.hops, blockers),
     )
+
+
+def _return_walk(ix: Index, fwd: Walk, conn: Conn, all_blockers: bool, src: End, dst: End,
+                 p: Packet) -> Walk:
+    """The reply's walk, from the replier (V58), when the request was delivered."""
+    ret = Walk(ix, "return", all_blockers, conn)
+    ret.mute = bool(fwd.blockers)
+    delivered = fwd.delivered
+    if delivered is None:
+        return ret
+    reply = delivered.reply()
+    if dst.kind == "eni" and dst.eni is not None:
+        replier = End("eni", dst.label, reply.src, dst.eni)
+    else:
+        replier = End("internet", dst.label, reply.src)
+    _walk(ret, replier, reply)
+    if ret.delivered is not None and (ret.delivered.dst, ret.delivered.dport) != (
+        p.src, p.sport
+    ):
+        ret.hops.append(Hop("instance", src.label, DENY,
+                            f"the reply arrives as {ret.delivered.describe()}, which does not"
+                            " match the connection", None, None, ret.delivered))
+        ret.blockers.append(Blocker("return", "instance", src.label, None,
+                                    "reply does not match the connection",
+                                    "make the reply return the way the request went"))
+        ret.delivered = None
+    return ret
 
 
 def explain(ix: Index, src: End, dst: End, hops: list[Hop],
