@@ -201,47 +201,59 @@ def subnets(v: DVpc, r: Report) -> None:
     placed6: list[tuple[str, str]] = []
     for s in v.subnets:
         if s.cidr is not None:
-            n = addressing.network(s.cidr)
-            if n.version != 4:
-                r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
-                      f"The CIDR '{s.cidr}' is invalid: cidr is IPv4 (use ipv6_cidr)")
-            elif not 16 <= n.prefixlen <= 28:  # V12
-                r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
-                      f"The CIDR '{s.cidr}' is invalid. A subnet CIDR block is between /16 and "
-                      "/28 (V12).")
-            elif not any(addressing.within(s.cidr, b) for b in blocks):  # V12
-                r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
-                      f"The CIDR '{s.cidr}' is invalid: it is not within one of the VPC's CIDR "
-                      f"blocks ({', '.join(blocks)}).")
-            else:
-                clash = next((name for name, c in placed if addressing.overlaps(c, s.cidr)), None)
-                if clash is not None:
-                    r.add(f"{s.path}.cidr", "InvalidSubnet.Conflict",
-                          f"The CIDR '{s.cidr}' conflicts with another subnet ({clash}).")
-                else:
-                    placed.append((s.name, s.cidr))
+            _subnet_ipv4(s, s.cidr, blocks, placed, r)
         if s.ipv6_cidr is not None:
-            n6 = addressing.network(s.ipv6_cidr)
-            if n6.version != 6 or n6.prefixlen != 64:  # V10
-                r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Range",
-                      f"The IPv6 CIDR '{s.ipv6_cidr}' is invalid: a subnet's IPv6 block is a /64.")
-            elif not any(addressing.within(s.ipv6_cidr, b) for b in v6blocks):
-                r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Range",
-                      f"The IPv6 CIDR '{s.ipv6_cidr}' is not within the VPC's IPv6 blocks "
-                      f"({', '.join(v6blocks) or 'none'}).")
-            else:
-                clash = next((nm for nm, c in placed6 if addressing.overlaps(c, s.ipv6_cidr)), None)
-                if clash is not None:
-                    r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Conflict",
-                          f"The CIDR '{s.ipv6_cidr}' conflicts with another subnet ({clash}).")
-                else:
-                    placed6.append((s.name, s.ipv6_cidr))
+            _subnet_ipv6(s, s.ipv6_cidr, v6blocks, placed6, r)
         az_suffix = s.az[len(v.region):] if s.az.startswith(v.region) else ""
         if not (len(az_suffix) == 1 and az_suffix.isalpha() and az_suffix.islower()):  # V13
             r.add(f"{s.path}.az", "InvalidParameterValue",
                   f"Value ({s.az}) for parameter availabilityZone is invalid. Subnets can only be "
                   f"created in an availability zone of the VPC's Region {v.region} "
                   f"({v.region}a, {v.region}b, ...).")
+
+
+def _subnet_ipv4(s: DSubnet, cidr: str, blocks: list[str], placed: list[tuple[str, str]],
+                 r: Report) -> None:
+    """V12: /16-/28, inside one of the VPC's blocks, overlapping no other subnet."""
+    n = addressing.network(cidr)
+    if n.version != 4:
+        r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
+              f"The CIDR '{cidr}' is invalid: cidr is IPv4 (use ipv6_cidr)")
+    elif not 16 <= n.prefixlen <= 28:  # V12
+        r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
+              f"The CIDR '{cidr}' is invalid. A subnet CIDR block is between /16 and "
+              "/28 (V12).")
+    elif not any(addressing.within(cidr, b) for b in blocks):  # V12
+        r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
+              f"The CIDR '{cidr}' is invalid: it is not within one of the VPC's CIDR "
+              f"blocks ({', '.join(blocks)}).")
+    else:
+        clash = next((name for name, c in placed if addressing.overlaps(c, cidr)), None)
+        if clash is not None:
+            r.add(f"{s.path}.cidr", "InvalidSubnet.Conflict",
+                  f"The CIDR '{cidr}' conflicts with another subnet ({clash}).")
+        else:
+            placed.append((s.name, cidr))
+
+
+def _subnet_ipv6(s: DSubnet, cidr: str, blocks: list[str], placed: list[tuple[str, str]],
+                 r: Report) -> None:
+    """V10: a /64 inside one of the VPC's IPv6 blocks, overlapping no other subnet."""
+    n6 = addressing.network(cidr)
+    if n6.version != 6 or n6.prefixlen != 64:  # V10
+        r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Range",
+              f"The IPv6 CIDR '{cidr}' is invalid: a subnet's IPv6 block is a /64.")
+    elif not any(addressing.within(cidr, b) for b in blocks):
+        r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Range",
+              f"The IPv6 CIDR '{cidr}' is not within the VPC's IPv6 blocks "
+              f"({', '.join(blocks) or 'none'}).")
+    else:
+        clash = next((nm for nm, c in placed if addressing.overlaps(c, cidr)), None)
+        if clash is not None:
+            r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Conflict",
+                  f"The CIDR '{cidr}' conflicts with another subnet ({clash}).")
+        else:
+            placed.append((s.name, cidr))
 
 
 def _subnet(v: DVpc, name: str) -> DSubnet | None:
