@@ -8,10 +8,14 @@ answers locally; V39/V60 ``--size`` and path MTU discovery; V93/V94 explanation 
 from __future__ import annotations
 
 import json
+import re
+import shlex
 
 import pytest
 import yaml
 
+from netemu.cli import build_parser
+from netemu.cli.trace import flow_from_args
 from netemu.vpc.load import load_topology, load_topology_file
 from netemu.vpc.model import Topology
 from netemu.vpc.trace import Flow, Trace, TraceError, trace
@@ -269,3 +273,22 @@ def test_v94_reachable_paths_have_no_explanations() -> None:
 def test_v94_cli_prints_the_codes() -> None:
     r = run_netemu("trace", str(MIDDLEBOX), "--from", "app1", "--to", "db1", "--port", "5432")
     assert "explanation codes SG_REFERENCES_NOT_PRESERVED, MORE_SPECIFIC_ROUTE" in r.stdout
+
+
+ALSO = re.compile(r"^#\s+netemu (trace .*)$")
+
+
+def test_middlebox_header_also_lines_hold() -> None:
+    """The header's "Also" commands (not run on packets yet) say what the trace says."""
+    lines = MIDDLEBOX.read_text().splitlines()
+    checked = 0
+    for i, line in enumerate(lines):
+        m = ALSO.match(line)
+        if not m:
+            continue
+        args = build_parser().parse_args(shlex.split(m.group(1)))
+        expected = lines[i + 1].split(":")[0].strip("# ").strip()
+        result = trace(load_topology_file(str(ROOT / args.topology)), flow_from_args(args))
+        assert ("REACHABLE" if result.reachable else "NOT REACHABLE") == expected, m.group(1)
+        checked += 1
+    assert checked == 5
