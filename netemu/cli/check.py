@@ -13,12 +13,10 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
-
 from netemu.errors import LoadError, Problem
-
 from netemu.route53.load import BIND_SUFFIXES as ZONE_SUFFIXES
 from netemu.route53.load import expand as expand_files
+from netemu.textfile import read_data
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,14 +35,7 @@ def kind_of(path: Path) -> str:
     """``zone`` or ``topology``; raises LoadError when the file is neither."""
     if path.suffix in ZONE_SUFFIXES:
         return "zone"
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise LoadError([Problem(str(path), "", "FileError", exc.strerror or str(exc))]) from exc
-    except UnicodeDecodeError as exc:
-        raise LoadError([Problem(str(path), "", "FileError", f"not UTF-8 text: {exc}")]) from exc
-    except yaml.YAMLError as exc:
-        raise LoadError([Problem(str(path), "", "SyntaxError", str(exc).replace("\n", " "))]) from exc
+    data = read_data(path)   # LoadError: FileError, SyntaxError
     zone_keys = ("HostedZone", "ResourceRecordSets", "HealthChecks", "CidrCollections")
     if isinstance(data, dict) and any(key in data for key in zone_keys):
         return "zone"

@@ -110,29 +110,12 @@ def decode(wire: bytes) -> Query:
     opcode = (flags >> 11) & 0xF
     if qdcount != 1 and (opcode == QUERY or qdcount > 1):
         raise FormErr(f"QDCOUNT is {qdcount}, not 1", qid, flags)
-    labels: list[bytes] = []
-    pos, end, total = 12, len(wire), 1
-    while qdcount:   # 0 only for an opcode other than QUERY: answered NOTIMP without a question
-        if pos >= end:
-            raise FormErr("question name runs past the end", qid, flags)
-        length = wire[pos]
-        if length == 0:
-            pos += 1
-            break
-        if length & 0xC0:
-            raise FormErr("compression or extended label in the question", qid, flags)
-        total += length + 1
-        if total > 255 or pos + 1 + length > end:
-            raise FormErr("question name too long or truncated", qid, flags)
-        labels.append(wire[pos + 1:pos + 1 + length].lower())
-        pos += 1 + length
-    qtype = qclass = 0
     if qdcount:
-        if pos + 4 > end:
-            raise FormErr("question type and class missing", qid, flags)
-        qtype, qclass = _QFIXED.unpack_from(wire, pos)
-        pos += 4
+        labels, qtype, qclass, pos = _question(wire, qid, flags)
+    else:   # only for an opcode other than QUERY: answered NOTIMP without a question
+        labels, qtype, qclass, pos = (), 0, 0, 12
     question = wire[12:pos]
+    end = len(wire)
     edns, payload, dok, version, ecs = False, PLAIN_UDP, False, 0, None
     for index in range(ancount + nscount + arcount):
         pos = _skip_name(wire, pos, qid, flags)
@@ -151,8 +134,32 @@ def decode(wire: bytes) -> Query:
         pos += rdlen
     if pos != end:
         raise FormErr("trailing bytes after the message", qid, flags)
-    return Query(qid, flags, opcode, tuple(labels), qtype, qclass, question, edns, payload,
+    return Query(qid, flags, opcode, labels, qtype, qclass, question, edns, payload,
                  dok, version, ecs)
+
+
+def _question(wire: bytes, qid: int, flags: int) -> tuple[Labels, int, int, int]:
+    """The one question: lower-cased labels, type, class and the position after it."""
+    labels: list[bytes] = []
+    pos, end, total = 12, len(wire), 1
+    while True:
+        if pos >= end:
+            raise FormErr("question name runs past the end", qid, flags)
+        length = wire[pos]
+        if length == 0:
+            pos += 1
+            break
+        if length & 0xC0:
+            raise FormErr("compression or extended label in the question", qid, flags)
+        total += length + 1
+        if total > 255 or pos + 1 + length > end:
+            raise FormErr("question name too long or truncated", qid, flags)
+        labels.append(wire[pos + 1:pos + 1 + length].lower())
+        pos += 1 + length
+    if pos + 4 > end:
+        raise FormErr("question type and class missing", qid, flags)
+    qtype, qclass = _QFIXED.unpack_from(wire, pos)
+    return tuple(labels), qtype, qclass, pos + 4
 
 
 def _skip_name(wire: bytes, pos: int, qid: int, flags: int) -> int:

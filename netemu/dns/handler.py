@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from netemu.dns import codec
 from netemu.errors import LoadError, Problem
-from netemu.route53 import engine
+from netemu.route53 import engine, rdata
 from netemu.route53.client import ClientContext
 from netemu.route53.geo import Locator
 from netemu.route53.engine import Answer, Question, Rcode
@@ -86,12 +86,25 @@ def handle(wire: bytes, peer: tuple[str, int] | tuple[object, ...], serving: Ser
             log.exception("engine failed on %s %s", query.qname, qtype)
             answer = Answer(Rcode.SERVFAIL, explain=("internal error",))
     if QUERY_LOG.isEnabledFor(logging.INFO):
-        _log(peer, query.qname, qtype, answer.rcode.name, answer.explain)
+        _log(peer, query.qname, qtype, answer.rcode.name, answer.explain + _shown(answer))
     try:
         return codec.encode(query, answer, serving.wire, codec.max_size(query, tcp))
     except Exception:  # same: answer SERVFAIL rather than go silent
         log.exception("encoding failed on %s %s", query.qname, qtype)
         return codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
+
+
+SHOWN_VALUES = 8
+
+
+def _shown(answer: Answer) -> tuple[str, ...]:
+    """The ANSWER's values as Route 53 shows them (TXT/SPF octal escapes), the first few."""
+    values = [rdata.render(ref.record.type, value)
+              for ref in answer.answer for value in ref.record.values]
+    if not values:
+        return ()
+    more = f" (+{len(values) - SHOWN_VALUES} more)" if len(values) > SHOWN_VALUES else ""
+    return ("answer: " + ", ".join(values[:SHOWN_VALUES]) + more,)
 
 
 def _log(peer: object, qname: object, qtype: str, rcode: str, explain: tuple[str, ...]) -> None:

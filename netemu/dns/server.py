@@ -18,6 +18,7 @@ from contextlib import suppress
 
 from netemu.dns import framing
 from netemu.dns.handler import Serving, handle
+from netemu.hostport import parse_host_port
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +30,7 @@ TCP_READ = 65536
 
 def parse_listen(text: str) -> tuple[str, int]:
     """``127.0.0.1:1053``, ``[::1]:1053`` or ``:1053``; raises ValueError."""
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"--listen wants HOST:PORT, got '{text}'")
-    host = host.strip("[]") or "127.0.0.1"
-    return host, int(port)
+    return parse_host_port(text, "--listen")
 
 
 class DnsServer:

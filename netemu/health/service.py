@@ -16,22 +16,14 @@ from netemu.health.checker import HealthChecker
 from netemu.health.control import ControlServer, Handler, health_routes
 from netemu.route53.health import HealthSnapshot
 from netemu.route53.model import ZoneSet
+from netemu.hostport import parse_host_port  # the one HOST:PORT parser
 
 log = logging.getLogger("netemu.health")
 
 
 def parse_address(text: str, default_port: int = 4580) -> tuple[str, int]:
     """``HOST:PORT`` (``[v6]:PORT``), ``HOST`` or ``:PORT``; raises ValueError naming --api."""
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        port = rest.lstrip(":") or str(default_port)
-    else:
-        host, sep, port = text.rpartition(":")
-        if not sep:
-            host, port = text, str(default_port)
-    if not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"--api wants HOST:PORT, got '{text}'")
-    return host or "127.0.0.1", int(port)
+    return parse_host_port(text, "--api", default_port)
 
 
 class HealthService:

@@ -11,7 +11,7 @@ the master file's decimal ``\\DDD`` escapes to Route 53's octal ones (same octet
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from netemu.route53 import names, rdata
 
@@ -33,9 +33,11 @@ class BindZone:
 def _logical_lines(text: str) -> list[tuple[int, str, bool]]:
     """(first line number, text without comments, starts with blank owner)."""
     out: list[tuple[int, str, bool]] = []
-    depth, buf, start, blank = 0, [], 0, False
+    buf: list[str] = []
+    depth, start, blank = 0, 0, False
     for number, line in enumerate(text.splitlines(), 1):
-        kept, quoted, i = [], False, 0
+        kept: list[str] = []
+        quoted, i = False, 0
         while i < len(line):
             ch = line[i]
             if ch == "\\" and i + 1 < len(line):
@@ -89,75 +91,103 @@ def _to_route53_name(name: str) -> str:
         raise ValueError(str(exc)) from None
 
 
+@dataclass
+class _State:
+    """What earlier lines set: $ORIGIN, $TTL, the previous owner, the record sets so far."""
+
+    origin: str | None
+    ttl: int | None = None
+    owner: str | None = None
+    first_origin: str | None = None
+    sets: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
+
+
+def _origin(state: _State, fields: list[str], line: int) -> None:
+    if len(fields) != 2:
+        raise BindError(line, "$ORIGIN takes one name")
+    state.origin = _absolute(fields[1], state.origin, line)
+    state.first_origin = state.first_origin or state.origin
+
+
+def _ttl(state: _State, fields: list[str], line: int) -> None:
+    if len(fields) != 2 or not fields[1].isdigit():
+        raise BindError(line, "$TTL takes one number of seconds")
+    state.ttl = int(fields[1])
+
+
+_DIRECTIVES = {"$ORIGIN": _origin, "$TTL": _ttl}
+
+
+def _ttl_class_type(fields: list[str], line: int) -> tuple[int | None, str]:
+    """Pops the optional TTL and class (either order) and the type off ``fields``."""
+    ttl = None
+    while fields:
+        head = fields[0]
+        if head.isdigit() and ttl is None:
+            ttl = int(fields.pop(0))
+        elif head.upper() in _CLASSES:
+            if head.upper() != "IN":
+                raise BindError(line, f"class {head} is not served (only IN)")
+            fields.pop(0)
+        else:
+            rtype = fields.pop(0).upper()
+            if rtype not in rdata.TYPES:
+                raise BindError(line, f"type {rtype} is not a Route 53 record type")
+            return ttl, rtype
+    raise BindError(line, "record without a type")
+
+
+def _route53_value(rtype: str, value: str, origin: str | None, line: int) -> str:
+    """Names made absolute; TXT/SPF decimal \\DDD -> Route 53's octal (same octets)."""
+    try:
+        value = rdata.map_names(rtype, value, lambda name: name if name == "." else
+                                _absolute(name, origin, line))
+        return rdata.from_master_file(rtype, value)
+    except rdata._Bad as bad:
+        raise BindError(line, bad.why) from None
+    except ValueError as exc:
+        raise BindError(line, str(exc)) from None
+
+
+def _record(state: _State, line: int, body: str, blank: bool) -> None:
+    fields = body.split()
+    total = len(fields)
+    if not blank:
+        state.owner = _absolute(fields.pop(0), state.origin, line)
+    elif state.owner is None:
+        raise BindError(line, "the first record has no owner name")
+    ttl, rtype = _ttl_class_type(fields, line)
+    value = _route53_value(rtype, _value_after(body, total - len(fields)), state.origin, line)
+    ttl = state.ttl if ttl is None else ttl
+    if ttl is None:
+        raise BindError(line, "no TTL and no $TTL before this record")
+    try:
+        key = (_to_route53_name(state.owner), rtype)
+    except ValueError as exc:
+        raise BindError(line, str(exc)) from None
+    entry = state.sets.setdefault(
+        key, {"Name": key[0], "Type": rtype, "TTL": ttl, "ResourceRecords": []}
+    )
+    records = entry["ResourceRecords"]
+    assert isinstance(records, list)
+    if {"Value": value} not in records:
+        records.append({"Value": value})
+
+
 def parse(text: str, default_origin: str | None = None) -> BindZone:
     """Raises BindError(line, message)."""
-    origin = default_origin
-    ttl_default: int | None = None
-    owner: str | None = None
-    sets: dict[tuple[str, str], dict[str, object]] = {}
-    first_origin: str | None = None
+    state = _State(default_origin)
     for line, body, blank in _logical_lines(text):
-        fields = body.split()
-        total = len(fields)
-        if fields[0].upper() == "$ORIGIN":
-            if len(fields) != 2:
-                raise BindError(line, "$ORIGIN takes one name")
-            origin = _absolute(fields[1], origin, line)
-            first_origin = first_origin or origin
-            continue
-        if fields[0].upper() == "$TTL":
-            if len(fields) != 2 or not fields[1].isdigit():
-                raise BindError(line, "$TTL takes one number of seconds")
-            ttl_default = int(fields[1])
-            continue
-        if fields[0].startswith("$"):
-            raise BindError(line, f"{fields[0]} is not supported")
-        if not blank:
-            owner = _absolute(fields.pop(0), origin, line)
-        elif owner is None:
-            raise BindError(line, "the first record has no owner name")
-        ttl, rtype = None, None
-        while fields:
-            head = fields[0]
-            if head.isdigit() and ttl is None:
-                ttl = int(fields.pop(0))
-            elif head.upper() in _CLASSES:
-                if head.upper() != "IN":
-                    raise BindError(line, f"class {head} is not served (only IN)")
-                fields.pop(0)
-            else:
-                rtype = fields.pop(0).upper()
-                break
-        if rtype is None:
-            raise BindError(line, "record without a type")
-        if rtype not in rdata.TYPES:
-            raise BindError(line, f"type {rtype} is not a Route 53 record type")
-        value = _value_after(body, total - len(fields))
-        try:
-            value = rdata.map_names(rtype, value, lambda name: name if name == "." else
-                                    _absolute(name, origin, line))
-            value = rdata.from_master_file(rtype, value)   # decimal \DDD -> Route 53's octal
-        except rdata._Bad as bad:
-            raise BindError(line, bad.why) from None
-        except ValueError as exc:
-            raise BindError(line, str(exc)) from None
-        if ttl is None:
-            ttl = ttl_default
-        if ttl is None:
-            raise BindError(line, "no TTL and no $TTL before this record")
-        try:
-            key = (_to_route53_name(owner), rtype)
-        except ValueError as exc:
-            raise BindError(line, str(exc)) from None
-        entry = sets.setdefault(
-            key, {"Name": key[0], "Type": rtype, "TTL": ttl, "ResourceRecords": []}
-        )
-        records = entry["ResourceRecords"]
-        assert isinstance(records, list)
-        if {"Value": value} not in records:
-            records.append({"Value": value})
-    zone_origin = next((k[0] for k in sets if k[1] == "SOA"), None) or first_origin
-    return BindZone(zone_origin, tuple(sets.values()))
+        head = body.split()[0]
+        directive = _DIRECTIVES.get(head.upper())
+        if directive is not None:
+            directive(state, body.split(), line)
+        elif head.startswith("$"):
+            raise BindError(line, f"{head} is not supported")
+        else:
+            _record(state, line, body, blank)
+    zone_origin = next((k[0] for k in state.sets if k[1] == "SOA"), None) or state.first_origin
+    return BindZone(zone_origin, tuple(state.sets.values()))
 
 
 def _value_after(body: str, consumed: int) -> str:

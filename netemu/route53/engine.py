@@ -72,16 +72,26 @@ def answer(question: Question, client: ClientContext, zones: CompiledZones,
         return zone.nxdomain if kind == lookup.NXDOMAIN else zone.nodata
     node = landing.node
     assert node is not None
-    qtype = question.type
-    healthy = make_healthy(zone, health)
-    if qtype == "ANY":
-        types = tuple(node.groups)
-    elif qtype in node.groups:
-        types = (qtype,)
-    elif "CNAME" in node.groups:
-        types = ("CNAME",)
-    else:
+    types = _types(node, question.type)
+    if not types:
         return zone.nodata
+    return _positive(zone, node, landing, types, question.type, client, health, rng)
+
+
+def _types(node: Node, qtype: str) -> tuple[str, ...]:
+    """The groups that answer ``qtype`` at ``node``: all for ANY, the type, else a CNAME."""
+    if qtype == "ANY":
+        return tuple(node.groups)
+    if qtype in node.groups:
+        return (qtype,)
+    return ("CNAME",) if "CNAME" in node.groups else ()
+
+
+def _positive(zone: CompiledZone, node: Node, landing: lookup.Landing, types: tuple[str, ...],
+              qtype: str, client: ClientContext, health: HealthSnapshot,
+              rng: random.Random) -> Answer:
+    """Each group's policy chooses; aliases are followed; the sections shaped (R9-R13)."""
+    healthy = make_healthy(zone, health)
     out: list[RRsetRef] = []
     explain: list[str] = []
     scope: int | None = None

@@ -35,9 +35,8 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
-import yaml
-
 from netemu.errors import LoadError, Problem
+from netemu.textfile import read_data
 
 CONTINENTS: Mapping[str, str] = MappingProxyType({
     "AF": "Africa", "AN": "Antarctica", "AS": "Asia", "EU": "Europe", "NA": "North America",
@@ -269,11 +268,4 @@ def parse_overrides(data: object, source: str) -> tuple[GeoOverride, ...]:
 
 def load_overrides(path: str | Path) -> tuple[GeoOverride, ...]:
     """Read a ``--geo`` YAML file (see ``parse_overrides``)."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LoadError([Problem(str(path), "", "FileError", exc.strerror or str(exc))]) from exc
-    except yaml.YAMLError as exc:
-        raise LoadError([Problem(str(path), "", "SyntaxError",
-                                 str(exc).replace("\n", " "))]) from exc
-    return parse_overrides(data, str(path))
+    return parse_overrides(read_data(path), str(path))

@@ -26,7 +26,7 @@ asyncio side (``netemu.health``) runs the probes and publishes the ``HealthSnaps
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -334,12 +334,17 @@ def validate_health_check(check: HealthCheck, strict_aws: bool = False) -> list[
     words (R73-R84). Called by the zone loader for every ``HealthChecks`` entry. Private and
     loopback endpoints are allowed unless ``strict_aws`` (R84 decision)."""
     c = check.config
-    out: list[tuple[str, str]] = []
     if c.type not in TYPES:
         return [_bad(f"Type '{c.type}' is not one of {', '.join(TYPES)}.")]
     if c.type == "RECOVERY_CONTROL":
         return [("NotImplemented", "netemu does not emulate RECOVERY_CONTROL health checks "
                                    "(Route 53 Application Recovery Controller).")]
+    return _common_problems(c) + _TYPE_PROBLEMS[c.type](c, strict_aws)
+
+
+def _common_problems(c: HealthCheckConfig) -> list[tuple[str, str]]:
+    """The rules of every type of check."""
+    out: list[tuple[str, str]] = []
     if c.request_interval not in (10, 30):
         out.append(_bad(f"RequestInterval {c.request_interval} is not valid; use 10 or 30."))
     if not 1 <= c.failure_threshold <= 10:
@@ -348,10 +353,9 @@ def validate_health_check(check: HealthCheck, strict_aws: bool = False) -> list[
             c.insufficient_data_health_status not in INSUFFICIENT_DATA_STATUSES:
         out.append(_bad(f"InsufficientDataHealthStatus '{c.insufficient_data_health_status}' is "
                         f"not one of {', '.join(INSUFFICIENT_DATA_STATUSES)}."))
-    for region in c.regions:
-        if region not in CHECKER_REGIONS:
-            out.append(_bad(f"Region '{region}' is not a health checker region "
-                            f"({', '.join(CHECKER_REGIONS)})."))
+    out += [_bad(f"Region '{region}' is not a health checker region "
+                 f"({', '.join(CHECKER_REGIONS)}).")
+            for region in c.regions if region not in CHECKER_REGIONS]
     if c.regions and len(set(c.regions)) < 3:
         out.append(_bad("A health check must specify at least 3 regions."))
     if c.search_string is not None and c.type not in STRING_MATCH_TYPES:
@@ -359,27 +363,33 @@ def validate_health_check(check: HealthCheck, strict_aws: bool = False) -> list[
                         "HTTPS_STR_MATCH health checks."))
     if c.alarm_identifier is not None and c.type != "CLOUDWATCH_METRIC":
         out.append(_bad("Basic health checks must not have an metric region specified."))
-
-    if c.type in ENDPOINT_TYPES:
-        out += _endpoint_problems(c, strict_aws)
-    elif c.type == "CALCULATED":
-        if c.health_threshold is None:
-            out.append(_bad("Calculated health checks must have a health threshold specified."))
-        elif not 0 <= c.health_threshold <= 256:
-            out.append(_bad(f"HealthThreshold {c.health_threshold} must be between 0 and 256."))
-        if len(c.child_health_checks) > 255:
-            out.append(_bad("A calculated health check can have at most 255 child health checks."))
-        if c.ip_address or c.fully_qualified_domain_name or c.port is not None:
-            out.append(_bad("Calculated health checks must not have an IPAddress, "
-                            "FullyQualifiedDomainName or Port."))
-    elif c.type == "CLOUDWATCH_METRIC":
-        if c.alarm_identifier is None:
-            out.append(_bad("CloudWatch metric health checks must have an AlarmIdentifier "
-                            "(Region and Name) specified."))
-        if c.ip_address or c.fully_qualified_domain_name or c.port is not None:
-            out.append(_bad("CloudWatch metric health checks must not have an IPAddress, "
-                            "FullyQualifiedDomainName or Port."))
     return out
+
+
+def _no_endpoint(c: HealthCheckConfig, kind: str) -> list[tuple[str, str]]:
+    if c.ip_address or c.fully_qualified_domain_name or c.port is not None:
+        return [_bad(f"{kind} health checks must not have an IPAddress, "
+                     "FullyQualifiedDomainName or Port.")]
+    return []
+
+
+def _calculated_problems(c: HealthCheckConfig, strict_aws: bool) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if c.health_threshold is None:
+        out.append(_bad("Calculated health checks must have a health threshold specified."))
+    elif not 0 <= c.health_threshold <= 256:
+        out.append(_bad(f"HealthThreshold {c.health_threshold} must be between 0 and 256."))
+    if len(c.child_health_checks) > 255:
+        out.append(_bad("A calculated health check can have at most 255 child health checks."))
+    return out + _no_endpoint(c, "Calculated")
+
+
+def _metric_problems(c: HealthCheckConfig, strict_aws: bool) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if c.alarm_identifier is None:
+        out.append(_bad("CloudWatch metric health checks must have an AlarmIdentifier "
+                        "(Region and Name) specified."))
+    return out + _no_endpoint(c, "CloudWatch metric")
 
 
 def _endpoint_problems(c: HealthCheckConfig, strict_aws: bool) -> list[tuple[str, str]]:
@@ -413,6 +423,22 @@ def _endpoint_problems(c: HealthCheckConfig, strict_aws: bool) -> list[tuple[str
     return out
 
 
+# The rules of each type of check beyond the common ones (R73-R84).
+_TYPE_PROBLEMS: Mapping[str, Callable[[HealthCheckConfig, bool], list[tuple[str, str]]]] = {
+    **{t: _endpoint_problems for t in ENDPOINT_TYPES},
+    "CALCULATED": _calculated_problems, "CLOUDWATCH_METRIC": _metric_problems,
+}
+
+
+def duplicate_id(check: HealthCheck, known: Container[str]) -> tuple[str, str] | None:
+    """Health check ids are unique in the account: (code, message) when ``check`` repeats one
+    of ``known``."""
+    if check.id in known:
+        return ("HealthCheckAlreadyExists",
+                f"A health check with the id '{check.id}' already exists.")
+    return None
+
+
 def validate_health_checks(
     checks: Iterable[HealthCheck], strict_aws: bool = False
 ) -> list[tuple[str, str, str]]:
@@ -422,9 +448,9 @@ def validate_health_checks(
     out: list[tuple[str, str, str]] = []
     by_id: dict[str, HealthCheck] = {}
     for check in checks:
-        if check.id in by_id:
-            out.append((check.id, "HealthCheckAlreadyExists",
-                        f"A health check with the id '{check.id}' already exists."))
+        duplicate = duplicate_id(check, by_id)
+        if duplicate is not None:
+            out.append((check.id, *duplicate))
         by_id.setdefault(check.id, check)
         out += [(check.id, code, msg) for code, msg in validate_health_check(check, strict_aws)]
     for check in checks:

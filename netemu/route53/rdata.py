@@ -16,7 +16,8 @@ import base64
 import binascii
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 from netemu.route53 import names
 
@@ -164,7 +165,7 @@ def _fields(value: str, rtype: str, count: int | None) -> list[str]:
     return toks
 
 
-def _strings(value: str, rtype: str) -> None:
+def _strings(rtype: str, value: str) -> None:
     toks = tokens(value)
     if not toks or any(not quoted for _, quoted in toks):
         raise _Bad("InvalidCharacterString", "Value should be enclosed in quotation marks")
@@ -177,86 +178,143 @@ def _strings(value: str, rtype: str) -> None:
             raise _Bad("CharacterStringTooLong", "Value is too long")
 
 
-def _check(rtype: str, value: str) -> None:
-    if rtype == "A":
-        try:
-            ipaddress.IPv4Address(value)
-        except ValueError:
-            raise _Bad("ARRDATAIllegalIPv4Address", "Value is not a valid IPv4 address") from None
-    elif rtype == "AAAA":
-        try:
-            ipaddress.IPv6Address(value)
-        except ValueError:
-            raise _Bad("AAAARRDATAIllegalIPv6Address",
-                       "Value is not a valid IPv6 address") from None
-    elif rtype in ("CNAME", "NS", "PTR"):
-        (target,) = _fields(value, rtype, 1)
-        _name(target, f"{rtype}RRDATAIllegalDomainName")
-    elif rtype in ("TXT", "SPF"):
-        _strings(value, rtype)
-    elif rtype == "MX":
-        pref, host = _fields(value, rtype, 2)
-        _int(pref, 0, 65535, "MXRRDATAIllegalPriority", "Priority")
-        _name(host, "MXRRDATAIllegalDomainName")
-    elif rtype == "SRV":
-        prio, weight, port, host = _fields(value, rtype, 4)
-        _int(prio, 0, 65535, "SRVRRDATAIllegalPriority", "Priority")
-        _int(weight, 0, 65535, "SRVRRDATAIllegalWeight", "Weight")
-        _int(port, 0, 65535, "SRVRRDATAIllegalPort", "Port")
-        _name(host, "SRVRRDATAIllegalDomainName")
-    elif rtype == "SOA":
-        mname, rname, *nums = _fields(value, rtype, 7)
-        _name(mname, "SOARRDATAIllegalDomainName")
-        _name(rname, "SOARRDATAIllegalDomainName")
-        for num in nums:
-            _int(num, 0, 2**32 - 1, "SOARRDATAIllegalNumber", "Each SOA number")
-    elif rtype == "CAA":
-        toks = tokens(value)
-        if len(toks) != 3:
-            raise _Bad("CAARRDATAIllegalFieldCount", "Value must be: flags tag \"value\"")
-        _int(toks[0][0], 0, 255, "CAARRDATAIllegalFlags", "Flags")
-        if not _CAA_TAG.match(toks[1][0]) or len(toks[1][0]) > 15:
-            raise _Bad("CAARRDATAIllegalTag", "Tag must be 1-15 letters or digits")
-        if not toks[2][1]:
-            raise _Bad("InvalidCharacterString", "Value should be enclosed in quotation marks")
-    elif rtype == "DS":
-        tag, alg, dtype, *digest = _fields(value, rtype, None)
-        _int(tag, 0, 65535, "DSRRDATAIllegalKeyTag", "Key tag")
-        _int(alg, 0, 255, "DSRRDATAIllegalAlgorithm", "Algorithm")
-        _int(dtype, 0, 255, "DSRRDATAIllegalDigestType", "Digest type")
-        _hex("".join(digest), "DSRRDATAIllegalDigest", _DIGEST_HEX.get(int(dtype)))
-    elif rtype == "TLSA":
-        usage, sel, mtype, *data = _fields(value, rtype, None)
-        for num, what in ((usage, "Usage"), (sel, "Selector"), (mtype, "Matching type")):
-            _int(num, 0, 255, "TLSARRDATAIllegalField", what)
-        _hex("".join(data), "TLSARRDATAIllegalData", _TLSA_HEX.get(int(mtype)))
-    elif rtype == "SSHFP":
-        alg, ftype, *data = _fields(value, rtype, None)
-        _int(alg, 0, 255, "SSHFPRRDATAIllegalAlgorithm", "Algorithm")
-        _int(ftype, 0, 255, "SSHFPRRDATAIllegalFingerprintType", "Fingerprint type")
-        _hex("".join(data), "SSHFPRRDATAIllegalFingerprint", _SSHFP_HEX.get(int(ftype)))
-    elif rtype == "NAPTR":
-        toks = tokens(value)
-        if len(toks) != 6:
-            raise _Bad("NAPTRRRDATAIllegalFieldCount",
-                       "Value must be: order preference \"flags\" \"services\" \"regexp\" replacement")
-        _int(toks[0][0], 0, 65535, "NAPTRRRDATAIllegalOrder", "Order")
-        _int(toks[1][0], 0, 65535, "NAPTRRRDATAIllegalPreference", "Preference")
-        if not all(quoted for _, quoted in toks[2:5]):
-            raise _Bad("InvalidCharacterString",
-                       "Flags, services and regexp should be enclosed in quotation marks")
-        _name(toks[5][0], "NAPTRRRDATAIllegalDomainName")
-    elif rtype in ("SVCB", "HTTPS"):
-        toks = _fields(value, rtype, None)
-        if len(toks) < 2:
-            raise _Bad(f"{rtype}RRDATAIllegalFieldCount", "Value must be: priority target [params]")
-        _int(toks[0], 0, 65535, f"{rtype}RRDATAIllegalPriority", "Priority")
-        _name(toks[1], f"{rtype}RRDATAIllegalDomainName")
-        keys = [param.split("=", 1)[0] for param in toks[2:]]
-        if len(set(keys)) != len(keys):
-            raise _Bad(f"{rtype}RRDATAIllegalParameter", "A service parameter is repeated")
-        for param in toks[2:]:
-            _svc_param(rtype, param)
+def _a(rtype: str, value: str) -> None:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        raise _Bad("ARRDATAIllegalIPv4Address", "Value is not a valid IPv4 address") from None
+
+
+def _aaaa(rtype: str, value: str) -> None:
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        raise _Bad("AAAARRDATAIllegalIPv6Address", "Value is not a valid IPv6 address") from None
+
+
+def _one_name(rtype: str, value: str) -> None:   # CNAME, NS, PTR
+    (target,) = _fields(value, rtype, 1)
+    _name(target, f"{rtype}RRDATAIllegalDomainName")
+
+
+def _mx(rtype: str, value: str) -> None:
+    pref, host = _fields(value, rtype, 2)
+    _int(pref, 0, 65535, "MXRRDATAIllegalPriority", "Priority")
+    _name(host, "MXRRDATAIllegalDomainName")
+
+
+def _srv(rtype: str, value: str) -> None:
+    prio, weight, port, host = _fields(value, rtype, 4)
+    _int(prio, 0, 65535, "SRVRRDATAIllegalPriority", "Priority")
+    _int(weight, 0, 65535, "SRVRRDATAIllegalWeight", "Weight")
+    _int(port, 0, 65535, "SRVRRDATAIllegalPort", "Port")
+    _name(host, "SRVRRDATAIllegalDomainName")
+
+
+def _soa(rtype: str, value: str) -> None:
+    mname, rname, *nums = _fields(value, rtype, 7)
+    _name(mname, "SOARRDATAIllegalDomainName")
+    _name(rname, "SOARRDATAIllegalDomainName")
+    for num in nums:
+        _int(num, 0, 2**32 - 1, "SOARRDATAIllegalNumber", "Each SOA number")
+
+
+def _caa(rtype: str, value: str) -> None:
+    toks = tokens(value)
+    if len(toks) != 3:
+        raise _Bad("CAARRDATAIllegalFieldCount", "Value must be: flags tag \"value\"")
+    _int(toks[0][0], 0, 255, "CAARRDATAIllegalFlags", "Flags")
+    if not _CAA_TAG.match(toks[1][0]) or len(toks[1][0]) > 15:
+        raise _Bad("CAARRDATAIllegalTag", "Tag must be 1-15 letters or digits")
+    if not toks[2][1]:
+        raise _Bad("InvalidCharacterString", "Value should be enclosed in quotation marks")
+
+
+def _ds(rtype: str, value: str) -> None:
+    tag, alg, dtype, *digest = _fields(value, rtype, None)
+    _int(tag, 0, 65535, "DSRRDATAIllegalKeyTag", "Key tag")
+    _int(alg, 0, 255, "DSRRDATAIllegalAlgorithm", "Algorithm")
+    _int(dtype, 0, 255, "DSRRDATAIllegalDigestType", "Digest type")
+    _hex("".join(digest), "DSRRDATAIllegalDigest", _DIGEST_HEX.get(int(dtype)))
+
+
+def _tlsa(rtype: str, value: str) -> None:
+    usage, sel, mtype, *data = _fields(value, rtype, None)
+    for num, what in ((usage, "Usage"), (sel, "Selector"), (mtype, "Matching type")):
+        _int(num, 0, 255, "TLSARRDATAIllegalField", what)
+    _hex("".join(data), "TLSARRDATAIllegalData", _TLSA_HEX.get(int(mtype)))
+
+
+def _sshfp(rtype: str, value: str) -> None:
+    alg, ftype, *data = _fields(value, rtype, None)
+    _int(alg, 0, 255, "SSHFPRRDATAIllegalAlgorithm", "Algorithm")
+    _int(ftype, 0, 255, "SSHFPRRDATAIllegalFingerprintType", "Fingerprint type")
+    _hex("".join(data), "SSHFPRRDATAIllegalFingerprint", _SSHFP_HEX.get(int(ftype)))
+
+
+def _naptr(rtype: str, value: str) -> None:
+    toks = tokens(value)
+    if len(toks) != 6:
+        raise _Bad("NAPTRRRDATAIllegalFieldCount",
+                   "Value must be: order preference \"flags\" \"services\" \"regexp\" "
+                   "replacement")
+    _int(toks[0][0], 0, 65535, "NAPTRRRDATAIllegalOrder", "Order")
+    _int(toks[1][0], 0, 65535, "NAPTRRRDATAIllegalPreference", "Preference")
+    if not all(quoted for _, quoted in toks[2:5]):
+        raise _Bad("InvalidCharacterString",
+                   "Flags, services and regexp should be enclosed in quotation marks")
+    _name(toks[5][0], "NAPTRRRDATAIllegalDomainName")
+
+
+def _svcb(rtype: str, value: str) -> None:   # SVCB, HTTPS
+    toks = _fields(value, rtype, None)
+    if len(toks) < 2:
+        raise _Bad(f"{rtype}RRDATAIllegalFieldCount", "Value must be: priority target [params]")
+    _int(toks[0], 0, 65535, f"{rtype}RRDATAIllegalPriority", "Priority")
+    _name(toks[1], f"{rtype}RRDATAIllegalDomainName")
+    keys = [param.split("=", 1)[0] for param in toks[2:]]
+    if len(set(keys)) != len(keys):
+        raise _Bad(f"{rtype}RRDATAIllegalParameter", "A service parameter is repeated")
+    for param in toks[2:]:
+        _svc_param(rtype, param)
+
+
+# The RDATA rules of each type (R27, R34): one function per format, raising _Bad.
+CHECKS: Mapping[str, Callable[[str, str], None]] = MappingProxyType({
+    "A": _a, "AAAA": _aaaa, "CNAME": _one_name, "NS": _one_name, "PTR": _one_name,
+    "TXT": _strings, "SPF": _strings, "MX": _mx, "SRV": _srv, "SOA": _soa, "CAA": _caa,
+    "DS": _ds, "TLSA": _tlsa, "SSHFP": _sshfp, "NAPTR": _naptr, "SVCB": _svcb, "HTTPS": _svcb,
+})
+
+
+def _svc_port(value: str, code: str) -> None:
+    _int(value, 0, 65535, code, "port")
+
+
+def _svc_ipv4(value: str, code: str) -> None:
+    for addr in value.split(","):
+        ipaddress.IPv4Address(addr)
+
+
+def _svc_ipv6(value: str, code: str) -> None:
+    for addr in value.split(","):
+        ipaddress.IPv6Address(addr)
+
+
+def _svc_mandatory(value: str, code: str) -> None:
+    if not all(_SVC_KEY.match(k) for k in value.split(",")):
+        raise _Bad(code, f"mandatory lists an unknown key in '{value}'")
+
+
+def _svc_ech(value: str, code: str) -> None:
+    base64.b64decode(value, validate=True)
+
+
+# RFC 9460 section 7: the value rules of each known key (alpn and keyNNNNN: any value).
+_SVC_VALUES: Mapping[str, Callable[[str, str], None]] = MappingProxyType({
+    "port": _svc_port, "ipv4hint": _svc_ipv4, "ipv6hint": _svc_ipv6,
+    "mandatory": _svc_mandatory, "ech": _svc_ech,
+})
 
 
 def _svc_param(rtype: str, param: str) -> None:
@@ -272,20 +330,10 @@ def _svc_param(rtype: str, param: str) -> None:
         return
     if not value and not key.startswith("key"):
         raise _Bad(code, f"Service parameter '{key}' needs a value")
+    check_value = _SVC_VALUES.get(key)
     try:
-        if key == "port":
-            _int(value, 0, 65535, code, "port")
-        elif key == "ipv4hint":
-            for addr in value.split(","):
-                ipaddress.IPv4Address(addr)
-        elif key == "ipv6hint":
-            for addr in value.split(","):
-                ipaddress.IPv6Address(addr)
-        elif key == "mandatory":
-            if not all(_SVC_KEY.match(k) for k in value.split(",")):
-                raise _Bad(code, f"mandatory lists an unknown key in '{value}'")
-        elif key == "ech":
-            base64.b64decode(value, validate=True)
+        if check_value is not None:
+            check_value(value, code)
     except (ValueError, binascii.Error):
         raise _Bad(code, f"Bad value for service parameter '{key}': '{value}'") from None
 
@@ -310,7 +358,9 @@ def check(rtype: str, value: object) -> str | None:
         return (f"Invalid Resource Record: 'FATAL problem: RRDATAEmpty (Value is empty) "
                 f"encountered with '{shown}''")
     try:
-        _check(rtype, value.strip())
+        check_type = CHECKS.get(rtype)
+        if check_type is not None:
+            check_type(rtype, value.strip())
     except _Bad as bad:
         return (f"Invalid Resource Record: 'FATAL problem: {bad.code} ({bad.why}) "
                 f"encountered with '{value}''")

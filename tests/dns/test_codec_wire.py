@@ -218,7 +218,7 @@ def test_packed_rdata_matches_dnspython() -> None:
         ours = codec.pack_rdata(rtype, value)
         text = zone_text(rtype, value)
         if rtype in ("TXT", "SPF"):
-            text = re.sub(r"\\([0-7]{3})", lambda m: "\\%03d" % int(m[1], 8), text)
+            text = re.sub(r"\\([0-7]{3})", lambda m: f"\\{int(m[1], 8):03d}", text)
         theirs = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(rtype),
                                      text, origin=dns.name.root
                                      ).to_wire(origin=dns.name.root)

@@ -77,3 +77,11 @@ def test_check_refuses_cross_zone_alias_with_route53_wording(tmp_path: Path) -> 
     assert out.returncode == 1 and "Traceback" not in out.stderr
     want = f"{tmp_path / 'main.yaml'}: www.main.test. A: InvalidChangeBatch: {CROSS_MESSAGE}"
     assert want in out.stderr.splitlines(), out.stderr
+
+
+@pytest.mark.slow
+def test_query_log_shows_values_in_route53_form(server: Server) -> None:
+    strings(server, "doc.escapes.test")
+    lines = [line for line in server.log.read_text().splitlines()
+             if "netemu.query" in line and "doc.escapes.test. TXT NOERROR" in line]
+    assert lines and lines[-1].endswith('| answer: "ex\\344mple.com"'), lines

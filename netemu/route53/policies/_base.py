@@ -72,6 +72,14 @@ def validation_error(value: object, field: str, constraint: str) -> str:
             f"constraint: {constraint}")
 
 
+def already_exists(r: RecordSet) -> Issue:
+    """R24, Route 53's one wording: a second record set with the same name, type and set
+    identifier (the zone's rules and the policies' both report it with this)."""
+    ident = f", set-identifier='{r.set_identifier}'" if r.set_identifier is not None else ""
+    return (r, "InvalidChangeBatch", f"Tried to create resource record set [name='{r.name}', "
+                                     f"type='{r.type}'{ident}] but it already exists")
+
+
 def common_checks(records: Sequence[RecordSet], policy: str) -> list[Issue]:
     """SetIdentifier required (R28) and unique (R24), at most 100 records per name and type
     (R31), record types the policy may route (R34)."""
@@ -82,10 +90,7 @@ def common_checks(records: Sequence[RecordSet], policy: str) -> list[Issue]:
             out.append((r, "InvalidInput", f"Invalid request: Missing field 'SetIdentifier' "
                                            f"{change(r)}"))
         elif r.set_identifier in seen:
-            out.append((r, "InvalidChangeBatch",
-                        f"Tried to create resource record set [name='{r.name}', "
-                        f"type='{r.type}', set-identifier='{r.set_identifier}'] but it "
-                        f"already exists"))
+            out.append(already_exists(r))
         else:
             seen.add(r.set_identifier)
         if r.type in NOT_ROUTABLE_TYPES:
