@@ -33,6 +33,7 @@ from netemu.vpc.draft import (
     DInstance,
     DNat,
     DPeering,
+    DRoute,
     DRouteTable,
     DSubnet,
     DTgw,
@@ -442,17 +443,8 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
     for route in rt.routes:
         dest, target = route.destination, route.target
         dpath, tpath = f"{route.path}.destination", f"{route.path}.target"
-        net = addressing.network(dest)
         if _is_local_block(v, dest):
-            if target.kind == "none":  # V20 / Part M 15
-                r.add(route.path, "InvalidParameterValue",
-                      f"cannot remove local route {dest} in route table {rt.name} (V20)")
-            elif target.kind not in ("local", "nat_gateway", "instance"):  # V25, Part M 23
-                r.add(dpath, "RouteAlreadyExists",
-                      f"The route identified by {dest} already exists (the local route; only its "
-                      "target can be replaced, by a NAT gateway or a network interface, V20).")
-            else:
-                _target_exists(v, rt, route.path, target, dest, topo, r)
+            _local_route(v, rt, route, topo, r)
             continue
         if target.kind == "none":
             r.add(tpath, "MissingParameter", "a route needs a target")
@@ -467,25 +459,11 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
                   f"The route identified by {dest} already exists (at {seen[dest]}).")
             continue
         seen[dest] = route.path
-        per_family[net.version] += 1
-        if any(net.version == f.version and net.subnet_of(f)  # type: ignore[arg-type]
-               for f in addressing.ROUTE_FORBIDDEN):  # V24
-            r.add(dpath, "InvalidParameterValue",
-                  f"The destination CIDR block {dest} is equal to or more specific than "
-                  "169.254.168.0/22 (fd00:ec2::/32 for IPv6), which is reserved for AWS services "
-                  "(V24).")
-            continue
-        inside = [b for b in v.cidrs() if addressing.within(dest, b)]
-        middlebox = dest in subnet_cidrs and target.kind in ("nat_gateway", "instance")
-        if inside and not middlebox:  # V21 (and V6: the block must not contain an existing route)
-            r.add(dpath, "InvalidParameterValue",
-                  f"The destination CIDR block {dest} is more specific than the local route "
-                  f"{inside[0]}: such a route must match a subnet's CIDR exactly and target a "
-                  "NAT gateway or a network interface (V21, V6).")
-            continue
-        if target.kind == "egress_only_internet_gateway" and net.version != 6:  # V73
-            r.add(tpath, "InvalidParameterValue",
-                  "an egress-only internet gateway can only be the target of IPv6 routes")
+        per_family[addressing.network(dest).version] += 1
+        problem = _destination_problem(v, dest, target, subnet_cidrs)
+        if problem is not None:
+            key, message = problem
+            r.add(f"{route.path}.{key}", "InvalidParameterValue", message)
             continue
         _target_exists(v, rt, route.path, target, dest, topo, r)
     max_routes = quota(topo, "routes_per_route_table")
@@ -494,6 +472,41 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
             r.add(f"{rt.path}.routes", "RouteLimitExceeded",
                   f"The maximum number of routes per route table ({max_routes} per IP "
                   f"family) has been reached (IPv{family}: {count}).")
+
+
+def _local_route(v: DVpc, rt: DRouteTable, route: DRoute, topo: DTopology, r: Report) -> None:
+    """V20, V25: a route for one of the VPC's own blocks replaces the local route's target."""
+    dest, target = route.destination, route.target
+    if target.kind == "none":  # V20 / Part M 15
+        r.add(route.path, "InvalidParameterValue",
+              f"cannot remove local route {dest} in route table {rt.name} (V20)")
+    elif target.kind not in ("local", "nat_gateway", "instance"):  # V25, Part M 23
+        r.add(f"{route.path}.destination", "RouteAlreadyExists",
+              f"The route identified by {dest} already exists (the local route; only its "
+              "target can be replaced, by a NAT gateway or a network interface, V20).")
+    else:
+        _target_exists(v, rt, route.path, target, dest, topo, r)
+
+
+def _destination_problem(v: DVpc, dest: str, target: RouteTarget,
+                         subnet_cidrs: set[str | None]) -> tuple[str, str] | None:
+    """(the route's key at fault, message) for a destination AWS refuses (V24, V21, V73)."""
+    if any(addressing.within(dest, str(f)) for f in addressing.ROUTE_FORBIDDEN):  # V24
+        return ("destination",
+                f"The destination CIDR block {dest} is equal to or more specific than "
+                "169.254.168.0/22 (fd00:ec2::/32 for IPv6), which is reserved for AWS services "
+                "(V24).")
+    inside = [b for b in v.cidrs() if addressing.within(dest, b)]
+    middlebox = dest in subnet_cidrs and target.kind in ("nat_gateway", "instance")
+    if inside and not middlebox:  # V21 (and V6: the block must not contain an existing route)
+        return ("destination",
+                f"The destination CIDR block {dest} is more specific than the local route "
+                f"{inside[0]}: such a route must match a subnet's CIDR exactly and target a "
+                "NAT gateway or a network interface (V21, V6).")
+    if target.kind == "egress_only_internet_gateway" and addressing.network(dest).version != 6:
+        return ("target",  # V73
+                "an egress-only internet gateway can only be the target of IPv6 routes")
+    return None
 
 
 def _target_exists(v: DVpc, rt: DRouteTable, path: str, target: RouteTarget, dest: str,
