@@ -35,6 +35,8 @@ from netemu.vpc.draft import (
     DPeering,
     DRoute,
     DRouteTable,
+    DSecurityGroup,
+    DSgRule,
     DSubnet,
     DTgw,
     DTgwAttachment,
@@ -84,31 +86,11 @@ def validate(topo: DTopology, r: Report) -> None:
 def vpc_blocks(v: DVpc, topo: DTopology, r: Report) -> None:
     seen: list[str] = []
     for i, b in enumerate(v.cidr_blocks):
-        n = addressing.network(b.cidr)
-        if n.version != 4:
-            r.add(b.path, "InvalidVpc.Range",
-                  f"The CIDR '{b.cidr}' is invalid: cidr_blocks are IPv4 (use ipv6_cidr_blocks)")
-            continue
-        if not 16 <= n.prefixlen <= 28:  # V1, V3
-            r.add(b.path, "InvalidVpc.Range",
-                  f"The CIDR '{b.cidr}' is invalid. A VPC CIDR block is between /16 and /28 (V1).")
-            continue
-        if addressing.vpc_range_forbidden(b.cidr):  # V5: 169.254/16; Part M 4
-            r.add(b.path, "InvalidVpc.Range",
-                  f"The CIDR '{b.cidr}' is invalid: it is in a range that can't be assigned to a "
-                  "VPC (169.254.0.0/16 link-local, loopback, multicast or reserved).")
-            continue
-        clash = next((s for s in seen if addressing.overlaps(s, b.cidr)), None)
-        if clash is not None:  # V3
-            r.add(b.path, "InvalidVpc.Range",
-                  f"The CIDR '{b.cidr}' conflicts with another CIDR block of the VPC ({clash}).")
-            continue
-        if i > 0 and seen and addressing.association_restricted(seen, b.cidr):  # V5
-            r.add(b.path, "InvalidVpc.Range",
-                  f"The CIDR '{b.cidr}' is restricted. Use a CIDR from the same private address "
-                  f"range as the current VPC CIDR ({seen[0]}), or use a publicly-routable CIDR.")
-            continue
-        seen.append(b.cidr)
+        message = _ipv4_block_problem(b.cidr, seen, first=i == 0)
+        if message is None:
+            seen.append(b.cidr)
+        else:
+            r.add(b.path, "InvalidVpc.Range", message)
     for family, blocks in (("IPv4", v.cidr_blocks), ("IPv6", v.ipv6_cidr_blocks)):
         limit = quota(topo, f"ip{family[2:].lower()}_cidr_blocks_per_vpc")
         if len(blocks) > limit:  # V4
@@ -128,6 +110,25 @@ def vpc_blocks(v: DVpc, topo: DTopology, r: Report) -> None:
                   f"The CIDR '{b.cidr}' conflicts with another CIDR block of the VPC.")
         else:
             seen6.append(b.cidr)
+
+
+def _ipv4_block_problem(cidr: str, seen: list[str], first: bool) -> str | None:
+    """Why AWS refuses an IPv4 block given the blocks already accepted (V1, V3, V5), or None."""
+    n = addressing.network(cidr)
+    if n.version != 4:
+        return f"The CIDR '{cidr}' is invalid: cidr_blocks are IPv4 (use ipv6_cidr_blocks)"
+    if not 16 <= n.prefixlen <= 28:  # V1, V3
+        return f"The CIDR '{cidr}' is invalid. A VPC CIDR block is between /16 and /28 (V1)."
+    if addressing.vpc_range_forbidden(cidr):  # V5: 169.254/16; Part M 4
+        return (f"The CIDR '{cidr}' is invalid: it is in a range that can't be assigned to a "
+                "VPC (169.254.0.0/16 link-local, loopback, multicast or reserved).")
+    clash = next((s for s in seen if addressing.overlaps(s, cidr)), None)
+    if clash is not None:  # V3
+        return f"The CIDR '{cidr}' conflicts with another CIDR block of the VPC ({clash})."
+    if not first and seen and addressing.association_restricted(seen, cidr):  # V5
+        return (f"The CIDR '{cidr}' is restricted. Use a CIDR from the same private address "
+                f"range as the current VPC CIDR ({seen[0]}), or use a publicly-routable CIDR.")
+    return None
 
 
 # --- V17: default VPC -----------------------------------------------------------------------------
@@ -664,13 +665,7 @@ def security_group_rules(v: DVpc, topo: DTopology, r: Report) -> None:
     own = {sg.name for sg in v.security_groups} | {"default"}
     for sg in v.security_groups:
         for direction, rules in (("ingress", sg.ingress), ("egress", sg.egress or [])):
-            families = Counter(addressing.network(x.cidr).version if x.cidr else 4 for x in rules)
-            for family, count in sorted(families.items()):
-                if count > max_rules:  # V51
-                    r.add(f"{sg.path}.{direction}", "RulesPerSecurityGroupLimitExceeded",
-                          f"The maximum number of rules per security group has been reached "
-                          f"({max_rules} {direction} rules per IP family; "
-                          f"IPv{family}: {count}).")
+            _rules_per_family(sg, direction, rules, max_rules, r)
             seen: dict[tuple[object, ...], str] = {}
             for rule in rules:
                 key = (rule.protocol, rule.ports, rule.cidr,
@@ -690,6 +685,18 @@ def security_group_rules(v: DVpc, topo: DTopology, r: Report) -> None:
                 r.add(f"{i.path}.security_groups[{k}]", "InvalidGroup.NotFound",
                       f"The security group '{name}' does not exist in VPC '{v.name}'{extra}",
                       ref=name)
+
+
+def _rules_per_family(sg: DSecurityGroup, direction: str, rules: list[DSgRule],
+                      max_rules: int, r: Report) -> None:
+    """V51: at most ``rules_per_security_group`` rules per direction and IP family."""
+    families = Counter(addressing.network(x.cidr).version if x.cidr else 4 for x in rules)
+    for family, count in sorted(families.items()):
+        if count > max_rules:  # V51
+            r.add(f"{sg.path}.{direction}", "RulesPerSecurityGroupLimitExceeded",
+                  f"The maximum number of rules per security group has been reached "
+                  f"({max_rules} {direction} rules per IP family; "
+                  f"IPv{family}: {count}).")
 
 
 def _group_ref(v: DVpc, topo: DTopology, path: str, group: tuple[str | None, str],
@@ -778,18 +785,7 @@ def peerings(topo: DTopology, r: Report, vpc_names: set[str]) -> None:
     pairs: dict[frozenset[str], str] = {}
     active: Counter[str] = Counter()
     for p in topo.peerings:
-        bad = False
-        for role in ("requester", "accepter"):
-            name = getattr(p, role)
-            if name not in vpc_names:
-                r.add(f"{p.path}.{role}", "InvalidVpcID.NotFound",
-                      f"The vpc ID '{name}' does not exist", ref=name)
-                bad = True
-        if p.status not in PEERING_STATUSES:  # V59
-            r.add(f"{p.path}.status", "InvalidParameterValue",
-                  f"unknown peering status {p.status!r}: one of {', '.join(PEERING_STATUSES)}")
-            bad = True
-        if bad:
+        if not _peering_named_well(p, vpc_names, r):
             continue
         if p.requester == p.accepter:
             r.add(p.path, "InvalidParameterValue",
@@ -822,6 +818,22 @@ def peerings(topo: DTopology, r: Report, vpc_names: set[str]) -> None:
             r.add(v.path if v else name, "ActiveVpcPeeringConnectionPerVpcLimitExceeded",
                   f"VPC {name} has {count} active peering connections; the quota is "
                   f"{max_active} (V62)")
+
+
+def _peering_named_well(p: DPeering, vpc_names: set[str], r: Report) -> bool:
+    """Its VPCs exist and its status is one AWS has (V59)."""
+    ok = True
+    for role in ("requester", "accepter"):
+        name = getattr(p, role)
+        if name not in vpc_names:
+            r.add(f"{p.path}.{role}", "InvalidVpcID.NotFound",
+                  f"The vpc ID '{name}' does not exist", ref=name)
+            ok = False
+    if p.status not in PEERING_STATUSES:  # V59
+        r.add(f"{p.path}.status", "InvalidParameterValue",
+              f"unknown peering status {p.status!r}: one of {', '.join(PEERING_STATUSES)}")
+        ok = False
+    return ok
 
 
 def internet_hosts(topo: DTopology, r: Report) -> None:
