@@ -45,6 +45,7 @@ class Eni:
     ipv6: str | None = None
     security_groups: tuple[str, ...] = ()
     source_dest_check: bool = True
+    auto_public_ip: bool = False  # public_ip was assigned at launch (V17)
 
     def addresses(self) -> tuple[str, ...]:
         return tuple(a for a in (self.private_ip, self.ipv6) if a)
@@ -202,6 +203,7 @@ def _index_vpc(ix: Index, v: Vpc, members: dict[tuple[str, str], set[str]]) -> N
             ipv6=canonical_address(i.ipv6_address) if i.ipv6_address else None,
             security_groups=i.security_groups,
             source_dest_check=i.source_dest_check,
+            auto_public_ip=i.auto_public_ip,
         )
         _add_eni(ix, eni)
         for group in i.security_groups:
