@@ -23,6 +23,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("topology", help="topology file (topologies/*.yaml)")
     p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument("--zones", nargs="+", action="extend", metavar="PATH", default=None,
+                   help="zone files or folders the VPC resolvers answer from (watched: changes "
+                        "reach the resolvers without re-applying; default: those of the "
+                        "previous apply)")
+    p.add_argument("--time-scale", type=float, default=1.0, metavar="F",
+                   help="the resolvers' health checks: multiply every interval and timeout by F")
     _common(p)
     p.set_defaults(func=cmd_apply)
 
@@ -88,12 +94,34 @@ def cmd_apply(args: argparse.Namespace) -> int:
         return 1
     if not args.dry_run and (rc := _need_root()):
         return rc
+    if args.zones:
+        from netemu.dataplane.resolver import notes
+        from netemu.route53.load import load_zone_files
+        try:  # refuse a bad zone set before touching the kernel
+            zoneset = load_zone_files(args.zones)
+        except LoadError as e:
+            print(str(e), file=sys.stderr)
+            return 1
+        for note in notes(topology, zoneset):
+            print(f"note: {note}")
     try:
         result = ap.apply(topology, args.prefix, args.state, dry_run=args.dry_run,
                           progress=_Progress(args.quiet))
     except (ap.ApplyError, ValueError) as e:
         print(f"netemu apply: {e}", file=sys.stderr)
         return 1
+    if not args.dry_run:
+        from netemu.dataplane import resolver
+        try:
+            # sockets live in router and endpoint namespaces: a recreated one needs a restart
+            recreated = any(s.action in ("create_ns", "delete_ns") for s in result.steps)
+            rec = resolver.ensure(topology, args.prefix, args.state, args.zones,
+                                  restart=recreated, time_scale=args.time_scale)
+        except resolver.ResolverError as e:
+            print(f"netemu apply: {e}", file=sys.stderr)
+            return 1
+        if rec is not None:
+            print(f"apply: VPC resolver running (pid {rec['pid']}, log {rec['log']})")
     for note in result.notes:
         print(f"note: {note}")
     if not result.steps:
@@ -131,9 +159,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     present = set(kernel.list_namespaces(prefix)) if os.geteuid() == 0 or os.path.isdir("/run/netns") else set()
     rows = [{"namespace": ns, "node": rec.get("node"), "role": rec.get("role"), "status": rec.get("status"),
              "present": ns in present} for ns, rec in sorted(st.namespaces.items())]
+    from netemu.dataplane.resolver import info
+
+    dns = info(st)
     if args.json:
         print(json.dumps({"state": str(st.path), "topology": st.topology, "prefix": prefix,
-                          "namespaces": rows, "links": len(st.links)}, indent=2))
+                          "namespaces": rows, "links": len(st.links), "resolver": dns}, indent=2))
         return 0
     if not rows:
         print(f"status: nothing applied (state {st.path})")
@@ -142,6 +173,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"  {r['node']:<28} {r['role']:<9} {r['status']:<11} {'up' if r['present'] else 'MISSING'}  {r['namespace']}")
     print(f"  {len(st.links)} links")
+    if dns is not None:
+        print(f"VPC resolver: pid {dns['pid']} {'running' if dns['running'] else 'NOT RUNNING'}"
+              f"  zones {' '.join(dns.get('zones', [])) or '(none)'}  log {dns['log']}")
+        for v in dns.get("vpcs", []):
+            o = v["dhcp_options"]
+            where = ", ".join(v["resolver"]) or "off (enable_dns_support false)"
+            print(f"  {v['vpc']:<16} resolver {where}"
+                  f"  hostnames {'on' if v['hostnames'] else 'off'}")
+            print(f"  {'':<16} DHCP options {o['name'] or '-'}: domain-name {o['domain_name']}; "
+                  f"domain-name-servers {', '.join(o['domain_name_servers'])}"
+                  + (f"; ntp-servers {', '.join(o['ntp_servers'])}" if o["ntp_servers"] else ""))
     return 0
 
 

@@ -19,7 +19,6 @@ from netemu.dataplane import diff, kernel, names, plan
 from netemu.dataplane.state import State, state_dir
 from netemu.vpc.model import Topology
 
-PARALLEL = ("create_ns", "configure_ns")
 WORKERS = 8
 
 Progress = Callable[[int, int, diff.Step], None]
@@ -53,8 +52,8 @@ def discover(prefix: str, state: State) -> tuple[set[str], set[str]]:
 def open_state(prefix: str, directory: str | Path | None) -> State:
     state = State.load(state_dir(str(directory) if directory else None))
     if state.prefix and state.prefix != prefix:
-        raise ApplyError(f"{state.path}: holds a deployment with prefix {state.prefix!r}, not {prefix!r}; "
-                         "run `netemu destroy` with that state first or use another --state")
+        raise ApplyError(f"{state.path}: holds a deployment with prefix {state.prefix!r}, "
+                         f"not {prefix!r}; run `netemu destroy` with that state first or use another --state")
     return state
 
 
@@ -84,85 +83,127 @@ def apply(
 
 def _execute(desired: plan.Desired, steps: list[diff.Step], state: State, prefix: str,
              progress: Progress | None) -> None:
-    dep = names.deployment_id(prefix)
-    spaces = {n.name: n for n in desired.namespaces}
-    links = {link.id: link for link in desired.links}
     state.prefix, state.topology = prefix, desired.topology
     # Record everything about to be created, before creating anything.
+    spaces = {n.name: n for n in desired.namespaces}
     for s in steps:
         if s.action == "create_ns":
             n = spaces[s.target]
             state.namespaces[n.name] = {"status": "planned", "role": n.role, "node": n.node}
     state.save()
-    fresh = {s.target for s in steps if s.action == "create_ns"}
-    done = 0
-    lock = threading.Lock()
-
-    def tick(s: diff.Step) -> None:
-        nonlocal done
-        with lock:
-            done += 1
-            if progress:
-                progress(done, len(steps), s)
-
-    def run(s: diff.Step) -> None:
-        if s.action == "delete_link":
-            rec = state.links.pop(s.target, {})
-            # Deleting either end deletes the pair, synchronously.
-            alive = set(kernel.list_namespaces(prefix))
-            for ns_key, if_key in (("a_ns", "a_if"), ("b_ns", "b_if")):
-                if rec.get(ns_key) in alive:
-                    kernel.delete_link_end(rec[ns_key], prefix, rec[if_key])
-                    break
-        elif s.action == "delete_ns":
-            kernel.delete_namespace(s.target, prefix)
-            if s.target not in spaces:
-                state.namespaces.pop(s.target, None)
-            for lid in [lid for lid, r in state.links.items() if s.target in (r.get("a_ns"), r.get("b_ns"))]:
-                state.links.pop(lid)
-        elif s.action == "create_ns":
-            n = spaces[s.target]
-            kernel.mark_namespace(n.name, prefix, names.marker(dep, n.name),
-                                  {br.ifname: names.marker(dep, f"bridge:{br.subnet}") for br in n.bridges},
-                                  n.sysctls)
-            state.namespaces[n.name] = {"status": "created", "role": n.role, "node": n.node,
-                                        "structure": n.structure()}
-        elif s.action == "configure_ns":
-            n = spaces[s.target]
-            if s.target in fresh:
-                kernel.configure_new(n, prefix)
-            else:
-                kernel.configure(n, prefix)
-            state.namespaces[n.name].update(status="configured", config=n.config(), structure=n.structure())
-        tick(s)
-
+    run = _Run(desired, state, prefix, len(steps), progress,
+               fresh={s.target for s in steps if s.action == "create_ns"})
     for action in diff.ORDER:
         phase = [s for s in steps if s.action == action]
-        if not phase:
-            continue
-        if action == "create_ns":
-            kernel.create_namespaces([s.target for s in phase], prefix)
-        if action == "create_link":
-            for s in phase:
-                link = links[s.target]
-                state.links[link.id] = {"status": "planned", "a_ns": link.a_ns, "a_if": link.a_if,
-                                        "b_ns": link.b_ns, "b_if": link.b_if}
+        if phase:
+            PHASES[action](run, phase)
             state.save()
-        if action == "create_link":
-            by_ns: dict[str, list[plan.Link]] = {}
-            for s in phase:
-                by_ns.setdefault(links[s.target].a_ns, []).append(links[s.target])
-            for a_ns, group in sorted(by_ns.items()):
-                kernel.create_links_batch(a_ns, group, prefix, {lk.id: names.marker(dep, lk.id) for lk in group})
-                for lk in group:
-                    state.links[lk.id].update(status="created", fingerprint=lk.fingerprint())
-                    tick(diff.Step("create_link", lk.id, ""))
-        elif action in PARALLEL:
-            # One namespace per step in these phases: steps are independent.
-            with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-                for _ in pool.map(run, phase):
-                    pass
+
+
+class _Run:
+    """One execution of a plan: a method per kind of step, found through ``STEPS``/``PHASES``
+    (a table, not a chain of conditions)."""
+
+    def __init__(self, desired: plan.Desired, state: State, prefix: str, total: int,
+                 progress: Progress | None, fresh: set[str]) -> None:
+        self.state, self.prefix, self.total, self.progress = state, prefix, total, progress
+        self.dep = names.deployment_id(prefix)
+        self.spaces = {n.name: n for n in desired.namespaces}
+        self.links = {link.id: link for link in desired.links}
+        self.fresh = fresh
+        self.done = 0
+        self.lock = threading.Lock()
+
+    def tick(self, s: diff.Step) -> None:
+        with self.lock:
+            self.done += 1
+            if self.progress:
+                self.progress(self.done, self.total, s)
+
+    def step(self, s: diff.Step) -> None:
+        STEPS[s.action](self, s)
+        self.tick(s)
+
+    # --- one step ------------------------------------------------------------------------
+
+    def delete_link(self, s: diff.Step) -> None:
+        rec = self.state.links.pop(s.target, {})
+        # Deleting either end deletes the pair, synchronously.
+        alive = set(kernel.list_namespaces(self.prefix))
+        for ns_key, if_key in (("a_ns", "a_if"), ("b_ns", "b_if")):
+            if rec.get(ns_key) in alive:
+                kernel.delete_link_end(rec[ns_key], self.prefix, rec[if_key])
+                break
+
+    def delete_ns(self, s: diff.Step) -> None:
+        kernel.delete_namespace(s.target, self.prefix)
+        if s.target not in self.spaces:
+            self.state.namespaces.pop(s.target, None)
+        links = self.state.links
+        for lid in [lid for lid, r in links.items() if s.target in (r.get("a_ns"), r.get("b_ns"))]:
+            links.pop(lid)
+
+    def create_ns(self, s: diff.Step) -> None:
+        n = self.spaces[s.target]
+        bridges = {br.ifname: names.marker(self.dep, f"bridge:{br.subnet}") for br in n.bridges}
+        kernel.mark_namespace(n.name, self.prefix, names.marker(self.dep, n.name), bridges,
+                              n.sysctls, {br.ifname: br.mtu for br in n.bridges})
+        self.state.namespaces[n.name] = {"status": "created", "role": n.role, "node": n.node,
+                                         "structure": n.structure()}
+
+    def configure_ns(self, s: diff.Step) -> None:
+        n = self.spaces[s.target]
+        if s.target in self.fresh:
+            kernel.configure_new(n, self.prefix)
         else:
-            for s in phase:
-                run(s)
-        state.save()
+            kernel.configure(n, self.prefix)
+        self.state.namespaces[n.name].update(status="configured", config=n.config(),
+                                             structure=n.structure())
+
+    # --- one phase -----------------------------------------------------------------------
+
+    def one_by_one(self, phase: list[diff.Step]) -> None:
+        for s in phase:
+            self.step(s)
+
+    def in_parallel(self, phase: list[diff.Step]) -> None:
+        """One namespace per step in these phases: steps are independent."""
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            for _ in pool.map(self.step, phase):
+                pass
+
+    def create_namespaces(self, phase: list[diff.Step]) -> None:
+        kernel.create_namespaces([s.target for s in phase], self.prefix)
+        self.in_parallel(phase)
+
+    def create_links(self, phase: list[diff.Step]) -> None:
+        """Recorded as planned first; then one ``ip -batch`` per namespace holding the a ends."""
+        for s in phase:
+            link = self.links[s.target]
+            self.state.links[link.id] = {"status": "planned", "a_ns": link.a_ns,
+                                         "a_if": link.a_if, "b_ns": link.b_ns, "b_if": link.b_if}
+        self.state.save()
+        by_ns: dict[str, list[plan.Link]] = {}
+        for s in phase:
+            by_ns.setdefault(self.links[s.target].a_ns, []).append(self.links[s.target])
+        for a_ns, group in sorted(by_ns.items()):
+            markers = {lk.id: names.marker(self.dep, lk.id) for lk in group}
+            kernel.create_links_batch(a_ns, group, self.prefix, markers)
+            for lk in group:
+                self.state.links[lk.id].update(status="created", fingerprint=lk.fingerprint())
+                self.tick(diff.Step("create_link", lk.id, ""))
+
+
+STEPS: dict[str, Callable[[_Run, diff.Step], None]] = {
+    "delete_link": _Run.delete_link,
+    "delete_ns": _Run.delete_ns,
+    "create_ns": _Run.create_ns,
+    "configure_ns": _Run.configure_ns,
+}
+PHASES: dict[str, Callable[[_Run, list[diff.Step]], None]] = {
+    "delete_link": _Run.one_by_one,
+    "delete_ns": _Run.one_by_one,
+    "create_ns": _Run.create_namespaces,
+    "create_link": _Run.create_links,
+    "configure_ns": _Run.in_parallel,
+}

@@ -23,6 +23,9 @@ class DestroyResult:
 
 
 def destroy(prefix: str = names.PREFIX, directory: str | Path | None = None) -> DestroyResult:
+    from netemu.dataplane import resolver
+
+    resolver.stop(directory)  # the VPC resolver process, by its recorded PID
     state = State.load(state_dir(str(directory) if directory else None))
     prefix = names.check_prefix(state.prefix or prefix)
     dep = names.deployment_id(prefix)

@@ -36,26 +36,47 @@ def plan(
 ) -> list[Step]:
     """``recorded_*`` come from the state file, ``present`` is the set of namespaces that exist
     and carry our marker (or are recorded as ours)."""
-    steps: list[Step] = []
     want = {n.name: n for n in desired.namespaces}
     gone = sorted((present | set(recorded_ns)) - set(want))
-    for name in gone:
-        steps.append(Step("delete_ns", name, "not in the topology any more"))
+    steps = [Step("delete_ns", name, "not in the topology any more") for name in gone]
+    created = _namespaces(desired, recorded_ns, present, steps)
+    relinked = _links(desired, recorded_links, created, created | set(gone), steps)
+    for n in desired.namespaces:
+        rec = recorded_ns.get(n.name) or {}
+        if n.name in created:
+            steps.append(Step("configure_ns", n.name, "new namespace"))
+        elif n.name in relinked:
+            steps.append(Step("configure_ns", n.name, "a link was recreated"))
+        elif rec.get("config") != n.config():
+            steps.append(Step("configure_ns", n.name,
+                              "addresses, routes, rules or rulesets changed"))
+    return sorted(steps, key=lambda s: ORDER[s.action])
+
+
+def _namespaces(desired: Desired, recorded_ns: dict[str, dict[str, Any]], present: set[str],
+                steps: list[Step]) -> set[str]:
+    """Create the missing namespaces, recreate the changed or half-made ones; returns both."""
     created: set[str] = set()
     for n in desired.namespaces:
         rec = recorded_ns.get(n.name)
         if n.name not in present:
             steps.append(Step("create_ns", n.name, f"{n.role} {n.node} does not exist"))
             created.add(n.name)
-        elif rec is None or rec.get("structure") != n.structure() or rec.get("status") != "configured":
+        elif rec is None or rec.get("structure") != n.structure() \
+                or rec.get("status") != "configured":
             why = ("not recorded as ours" if rec is None else
-                   "left half-made by an interrupted apply" if rec.get("status") != "configured" else
-                   "its bridges changed")
+                   "left half-made by an interrupted apply"
+                   if rec.get("status") != "configured" else "its bridges changed")
             steps.append(Step("delete_ns", n.name, why))
             steps.append(Step("create_ns", n.name, why))
             created.add(n.name)
-    dying = created | set(gone)
-    relinked: set[str] = set()
+    return created
+
+
+def _links(desired: Desired, recorded_links: dict[str, dict[str, Any]], created: set[str],
+           dying: set[str], steps: list[Step]) -> set[str]:
+    """Delete the links that go or change, (re)create the missing ones; returns the namespaces
+    at either end of a (re)created link."""
     want_links = {link.id: link for link in desired.links}
     for lid, rec in sorted(recorded_links.items()):
         a_dies, b_dies = rec.get("a_ns") in dying, rec.get("b_ns") in dying
@@ -73,21 +94,15 @@ def plan(
         # One end survives: delete the pair explicitly so its name is free again at once
         # (a peer of a deleted namespace lingers for about a second, DATAPLANE-NOTES).
         steps.append(Step("delete_link", lid, why))
+    relinked: set[str] = set()
     for link in desired.links:
-        rec = recorded_links.get(link.id)
-        if (link.a_ns in created or link.b_ns in created or rec is None
-                or rec.get("fingerprint") != link.fingerprint() or rec.get("status") != "created"):
-            steps.append(Step("create_link", link.id, _link_reason(link, rec, created)))
+        known = recorded_links.get(link.id)
+        if (link.a_ns in created or link.b_ns in created or known is None
+                or known.get("fingerprint") != link.fingerprint()
+                or known.get("status") != "created"):
+            steps.append(Step("create_link", link.id, _link_reason(link, known, created)))
             relinked.update((link.a_ns, link.b_ns))
-    for n in desired.namespaces:
-        rec = recorded_ns.get(n.name) or {}
-        if n.name in created:
-            steps.append(Step("configure_ns", n.name, "new namespace"))
-        elif n.name in relinked:
-            steps.append(Step("configure_ns", n.name, "a link was recreated"))
-        elif rec.get("config") != n.config():
-            steps.append(Step("configure_ns", n.name, "addresses, routes, rules or rulesets changed"))
-    return sorted(steps, key=lambda s: ORDER[s.action])
+    return relinked
 
 
 def _link_reason(link: Link, rec: dict[str, Any] | None, created: set[str]) -> str:

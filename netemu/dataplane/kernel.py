@@ -143,14 +143,16 @@ def create_namespaces(spaces: list[str], prefix: str) -> None:
 
 
 def mark_namespace(ns: str, prefix: str, marker: str, bridges: dict[str, str] | None = None,
-                   sysctls: tuple[tuple[str, str], ...] = ()) -> None:
+                   sysctls: tuple[tuple[str, str], ...] = (),
+                   mtus: dict[str, int] | None = None) -> None:
     """Set the namespace's sysctls first (interfaces created later inherit ``default.*``: IPv6
     off, or on without DAD and autoconfiguration), then the ownership marker (ifalias of ``lo``)
-    and the bridges (name -> marker): one process inside ``ns``."""
+    and the bridges (name -> marker, with their MTU from ``mtus``): one process inside ``ns``."""
     _own(ns, prefix)
+    mtus = mtus or {}
     lines = [f"link set dev lo up alias {marker}"]
     for br, br_marker in sorted((bridges or {}).items()):
-        lines.append(f"link add {br} address {bridge_mac(br)} type bridge")
+        lines.append(f"link add {br} address {bridge_mac(br)} mtu {mtus.get(br, 1500)} type bridge")
         lines.append(f"link set dev {br} up alias {br_marker}")
     script = 'sysctl -q -e -w "$@" >/dev/null; exec ip -batch -'
     _in_ns(ns, prefix, ["sh", "-c", script, "sh", *(f"{k}={v}" for k, v in sysctls)],
@@ -222,8 +224,9 @@ def create_links_batch(a_ns: str, links: list[Link], prefix: str, markers: dict[
             raise KernelError(f"{link.id}: batch creation needs a_ns={a_ns} and no b_master")
         if link.a_if in existing:
             lines.append(f"link del dev {link.a_if}")
-        lines.append(f"link add {link.a_if} address {bridge_mac(link.id + '/a')} type veth peer name {link.b_if} "
-                     f"address {bridge_mac(link.id + '/b')} netns {link.b_ns}")
+        lines.append(f"link add {link.a_if} address {bridge_mac(link.id + '/a')} mtu {link.mtu}"
+                     f" type veth peer name {link.b_if} address {bridge_mac(link.id + '/b')}"
+                     f" mtu {link.mtu} netns {link.b_ns}")
         master = f" master {link.a_master}" if link.a_master else ""
         lines.append(f"link set dev {link.a_if}{master} up alias {markers[link.id]}")
     proc = subprocess.run(["ip", "-n", a_ns, "-batch", "-"], input="\n".join(lines) + "\n", text=True,
@@ -244,7 +247,7 @@ def configure_new(n: Namespace, prefix: str) -> None:
         if proc.returncode != 0:
             raise KernelError(f"{n.name}: {proc.stderr.strip()}")
     sysctl_and_nft(n.name, prefix, n.sysctls, n.nft)
-    write_resolver(n.name, prefix, n.resolver)
+    write_resolver(n.name, prefix, n.resolv_conf)
 
 
 def delete_link_end(ns: str, prefix: str, ifname: str) -> None:
@@ -274,7 +277,7 @@ def configure(n: Namespace, prefix: str) -> None:
         _reconcile_rules(ipr, n.rules)
     if n.nft:
         nft_apply(n.name, prefix, n.nft)
-    write_resolver(n.name, prefix, n.resolver)
+    write_resolver(n.name, prefix, n.resolv_conf)
 
 
 def _reconcile_addresses(ipr: IPRoute, index: dict[str, int], want: tuple[Address, ...]) -> None:
@@ -327,6 +330,8 @@ def _reconcile_routes(ipr: IPRoute, index: dict[str, int], want: tuple[KernelRou
                 kw["scope"] = "link"
             if r.src is not None:
                 kw["prefsrc"] = r.src
+            if r.mtu is not None:
+                kw["metrics"] = {"mtu": r.mtu}
         try:
             ipr.route("replace", **kw)
         except Exception as e:
@@ -374,15 +379,17 @@ def nft_apply(ns: str, prefix: str, ruleset: str) -> None:
     _in_ns(ns, prefix, ["nft", "-f", "-"], stdin=ruleset)
 
 
-def write_resolver(ns: str, prefix: str, resolver: str | None) -> None:
+def write_resolver(ns: str, prefix: str, resolv_conf: str | None) -> None:
+    """``resolv_conf``: the node's DHCP options (search domain, name servers) as resolv.conf
+    lines; None: no resolv.conf for this namespace."""
     _own(ns, prefix)
     d = NETNS_ETC / ns
-    if resolver is None:
+    if resolv_conf is None:
         if d.is_dir():
             shutil.rmtree(d, ignore_errors=True)
         return
     d.mkdir(parents=True, exist_ok=True)
-    (d / "resolv.conf").write_text(f"# written by netemu for {ns}\nnameserver {resolver}\n")
+    (d / "resolv.conf").write_text(f"# written by netemu for {ns}\n{resolv_conf}")
 
 
 # --- running commands in a node ------------------------------------------------------------

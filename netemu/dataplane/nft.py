@@ -11,6 +11,7 @@ import re
 
 from netemu.dataplane import names
 from netemu.vpc import addressing
+from netemu.vpc.dns import AMAZON_DNS_V4, AMAZON_DNS_V6
 from netemu.vpc.index import index_of
 from netemu.vpc.model import GroupRef, Instance, NaclRule, NatGateway, SgRule, Topology, Vpc
 
@@ -79,11 +80,29 @@ def _nacl_rule(rule: NaclRule, direction: str) -> str | None:
     return _join(addr, _match(rule.protocol, rule.ports, rule.icmp), verdict, f'comment "rule {rule.number}"')
 
 
-def nacl_ruleset(vpc: Vpc, bridges: dict[str, str], tgw_links: list[tuple[str, str]] | None = None) -> str:
+LOCAL_ONLY_V4 = ("224.0.0.0/4", "255.255.255.255", "169.254.0.0/16")
+"""Destinations a VPC router never forwards: multicast and limited broadcast (V16), link-local
+(V24: IMDS and the other 169.254.169.x services answer on the instance or the router itself)."""
+LOCAL_ONLY_V6 = ("ff00::/8", "fe80::/10", "fd00:ec2::/32")
+ROUTER_SERVICES_V4 = ("169.254.169.253",)
+"""Link-local addresses the VPC router itself answers on (the resolver's, V80)."""
+
+
+def nacl_ruleset(vpc: Vpc, bridges: dict[str, str], tgw_links: list[tuple[str, str]] | None = None,
+                 broadcasts: tuple[str, ...] = ()) -> str:
     """Forward-hook chains: a packet leaving subnet S (routed in from S's bridge) goes through S's
     NACL outbound rules, a packet entering subnet D through D's inbound rules; ``allow`` returns
-    to the next check, ``deny`` or no match drops (V31-V34). No conntrack: stateless."""
+    to the next check, ``deny`` or no match drops (V31-V34). No conntrack: stateless.
+
+    Before any NACL: multicast, broadcast (``broadcasts``: the subnets' broadcast addresses) and
+    link-local destinations are never forwarded, so never leave through an IGW, a NAT gateway, a
+    peering or a TGW (V16, V24). ICMP "fragmentation needed" the router sends for a hop too small
+    (V39) goes through the inbound NACL of the sender's subnet like one from outside."""
     body = ["\tchain forward {", "\t\ttype filter hook forward priority filter; policy accept;"]
+    v4_only = ", ".join(LOCAL_ONLY_V4 + tuple(sorted(broadcasts, key=_ipkey)))
+    body.append(f'\t\tip daddr {{ {v4_only} }} drop comment "never forwarded (V16, V24)"')
+    body.append(f'\t\tip6 daddr {{ {", ".join(LOCAL_ONLY_V6)} }} drop'
+                ' comment "never forwarded (V16, V24)"')
     subnets = {s.name: s for s in vpc.subnets}
     for link, sn in sorted(tgw_links or []):
         # TGW tgw-nacls.html: towards the TGW the attachment subnet's inbound rules apply; from
@@ -103,6 +122,17 @@ def nacl_ruleset(vpc: Vpc, bridges: dict[str, str], tgw_links: list[tuple[str, s
     # not from a peering (V61), a gateway or a transit gateway.
     body += ["\tchain router_input {", "\t\ttype filter hook input priority filter; policy accept;", "\t\t" + NDP]
     body += [f'\t\tiifname "{i}" drop comment "not from outside the VPC (V61)"' for i in ("igw0", "eigw0", "x*", "t*")]
+    body.append(f"\t\tip daddr 169.254.0.0/16 ip daddr != {{ {', '.join(ROUTER_SERVICES_V4)} }} drop"
+                ' comment "link-local: not the router\'s (V24)"')
+    body.append("\t}")
+    body += ["\tchain router_output {", "\t\ttype filter hook output priority filter; policy accept;"]
+    for s in sorted(vpc.subnets, key=lambda s: s.name):
+        if _v4(s.cidr):
+            chain = _ident(s.network_acl)
+            for what in ("icmp type destination-unreachable icmp code frag-needed",
+                         "icmpv6 type packet-too-big"):
+                body.append(f'\t\toifname "{bridges[s.name]}" {what} jump nacl_{chain}_inbound'
+                            f' comment "PMTUD into subnet {_ident(s.name)} (V39)"')
     body.append("\t}")
     for acl in sorted(vpc.network_acls, key=lambda a: a.name):
         for direction, rules in (("inbound", acl.inbound), ("outbound", acl.outbound)):
@@ -155,14 +185,23 @@ def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> s
         return out
 
     body += ["\tchain ingress {", "\t\ttype filter hook input priority filter; policy drop;",
-             '\t\tiifname "lo" accept', "\t\tct state established,related accept", "\t\t" + NDP]
-    body += [f"\t\tip saddr {resolver} meta l4proto {{ tcp, udp }} th sport 53 accept comment \"resolver (V50)\""]
+             '\t\tiifname "lo" accept', *PMTUD_JUMPS,
+             "\t\tct state established,related accept", "\t\t" + NDP]
+    dns4 = f"{{ {resolver}, {AMAZON_DNS_V4} }}"  # base+2 and 169.254.169.253 (V80)
+    why = 'comment "resolver (V50)"'
+    body += [f"\t\tip saddr {dns4} meta l4proto {{ tcp, udp }} th sport 53 accept {why}",
+             f"\t\tip6 saddr {AMAZON_DNS_V6} meta l4proto {{ tcp, udp }} th sport 53 accept {why}"]
     body += rules("ingress")
     body += ["\t}", "\tchain egress {", "\t\ttype filter hook output priority filter; policy drop;",
              '\t\toifname "lo" accept', "\t\tct state established,related accept", "\t\t" + NDP]
-    body += [f"\t\tip daddr {resolver} meta l4proto {{ tcp, udp }} th dport 53 accept comment \"resolver (V50)\""]
+    body += [f"\t\tip daddr {dns4} meta l4proto {{ tcp, udp }} th dport 53 accept {why}",
+             f"\t\tip6 daddr {AMAZON_DNS_V6} meta l4proto {{ tcp, udp }} th dport 53 accept {why}"]
     body += rules("egress")
     body.append("\t}")
+    # V39: ICMP "fragmentation needed" / "packet too big" is not a tracked reply: it reaches the
+    # instance only when an inbound rule allows it (EC2-UG network_mtu.html, Path MTU Discovery).
+    body += ["\tchain pmtud {", *rules("ingress"),
+             '\t\tdrop comment "PMTUD needs an inbound rule (V39)"', "\t}"]
     if not inst.source_dest_check:
         # A middlebox (source/destination check off): a forwarded packet must pass the ENI's
         # ingress rules on arrival and its egress rules on departure; replies are tracked.
@@ -172,6 +211,10 @@ def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> s
         body += ["\tchain forward_ingress {"] + rules("ingress", "return") + ["\t\tdrop", "\t}"]
         body += ["\tchain forward_egress {"] + rules("egress", "return") + ["\t\tdrop", "\t}"]
     return _table("inet", "sg", body)
+
+
+PMTUD_JUMPS = ("\t\ticmp type destination-unreachable icmp code frag-needed jump pmtud",
+               "\t\ticmpv6 type packet-too-big jump pmtud")
 
 
 def _sg_rule(rule: SgRule, direction: str, sets: dict[GroupRef, str], verdict: str = "accept") -> str | None:

@@ -32,6 +32,8 @@ class State:
     topology: str = ""
     namespaces: dict[str, dict[str, Any]] = field(default_factory=dict)
     links: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # processes apply started (``resolver``: pid, config, fingerprint, log), stopped by PID
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, directory: Path) -> State:
@@ -45,13 +47,14 @@ class State:
             # destroy still finds namespaces by prefix and marker.
             return cls(path)
         return cls(path, raw.get("prefix", ""), raw.get("topology", ""),
-                   raw.get("namespaces", {}), raw.get("links", {}))
+                   raw.get("namespaces", {}), raw.get("links", {}), raw.get("services", {}))
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"prefix": self.prefix, "topology": self.topology,
-                                   "namespaces": self.namespaces, "links": self.links},
+                                   "namespaces": self.namespaces, "links": self.links,
+                                   "services": self.services},
                                   indent=1, sort_keys=True))
         os.replace(tmp, self.path)
 
@@ -59,4 +62,4 @@ class State:
         self.path.unlink(missing_ok=True)
 
     def empty(self) -> bool:
-        return not self.namespaces and not self.links
+        return not self.namespaces and not self.links and not self.services

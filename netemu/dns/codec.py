@@ -410,6 +410,16 @@ def type_name(code: int) -> str:
     return TYPE_NAMES.get(code) or f"TYPE{code}"
 
 
+def answer_records(reply: bytes) -> list[tuple[str, str]]:
+    """(type, RDATA text) of each ANSWER record of a reply, for query logs; [] when the reply
+    cannot be read (never on the answering path)."""
+    try:
+        message = dnslib.DNSRecord.parse(reply)
+    except Exception:  # dnslib raises many types for bad input
+        return []
+    return [(type_name(rr.rtype), str(rr.rdata)) for rr in message.rr]
+
+
 __all__ = ["Query", "FormErr", "NotAQuery", "PackErrors", "WireData", "decode", "encode",
            "encode_error", "compile", "pack_rdata", "max_size", "type_name", "content_key",
-           "tail_key"]
+           "tail_key", "answer_records"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from netemu.dns import codec
@@ -54,7 +55,10 @@ _DEFAULT_RNG = random.Random()
 
 
 def handle(wire: bytes, peer: tuple[str, int] | tuple[object, ...], serving: Serving,
-           rng: random.Random = _DEFAULT_RNG, tcp: bool = False) -> bytes | None:
+           rng: random.Random = _DEFAULT_RNG, tcp: bool = False, *,
+           client_type: Callable[..., ClientContext] = ClientContext) -> bytes | None:
+    """The reference path. ``client_type`` builds the ClientContext (the fast path passes one
+    that notes whether the policies looked at the client)."""
     try:
         query = codec.decode(wire)
     except codec.NotAQuery:
@@ -78,7 +82,7 @@ def handle(wire: bytes, peer: tuple[str, int] | tuple[object, ...], serving: Ser
     if query.qclass not in (codec.CLASS_IN, codec.CLASS_ANY) or qtype in ("AXFR", "IXFR"):
         answer: Answer = engine.REFUSED
     else:
-        client = ClientContext(str(peer[0]), query.ecs_subnet(), None, serving.locator)
+        client = client_type(str(peer[0]), query.ecs_subnet(), None, serving.locator)
         try:
             answer = engine.answer(Question(query.qname, qtype), client, serving.zones,
                                    serving.health, rng)

@@ -65,6 +65,7 @@ from typing import Any
 import yaml  # the loader's one I/O step: reading the file
 
 from netemu.errors import LoadError
+from netemu.vpc import dns as vpc_dns
 from netemu.vpc.build import build
 from netemu.vpc.draft import Report
 from netemu.vpc.model import Topology
@@ -72,7 +73,6 @@ from netemu.vpc.shape import KEYS, Reader
 from netemu.vpc.validate import validate
 
 __all__ = ["KEYS", "load_topology", "load_topology_file"]
-
 
 
 def load_topology_file(path: str | Path) -> Topology:
@@ -98,9 +98,24 @@ def load_topology_file(path: str | Path) -> Topology:
 def load_topology(data: Any, source: str = "<topology>") -> Topology:
     """Load an in-memory topology (the parsed YAML/JSON); LoadError with every problem."""
     report = Report(source)
-    draft = Reader(report).topology(data)
+    dns_parts = vpc_dns.read(data, report)  # DHCP options, Resolver rules and endpoints
+    draft = Reader(report).topology(_with_endpoint_enis(data, dns_parts))
     if draft is not None:
         validate(draft, report)
+        vpc_dns.check(dns_parts, {v.name: v for v in draft.vpcs}, report)
     if report.problems or draft is None:
         raise LoadError(report.problems)
-    return build(draft, source)
+    return vpc_dns.attach(build(draft, source), dns_parts)
+
+
+def _with_endpoint_enis(data: Any, parts: vpc_dns.Parts) -> Any:
+    """Resolver endpoint ENIs join their VPC's instances (``vpc.dns`` docstring)."""
+    extra = vpc_dns.endpoint_instances(parts)
+    if not extra or not isinstance(data, dict) or not isinstance(data.get("vpcs"), list):
+        return data
+    vpcs = []
+    for v in data["vpcs"]:
+        if isinstance(v, dict) and v.get("name") in extra:
+            v = dict(v, instances=list(v.get("instances") or []) + extra[v["name"]])
+        vpcs.append(v)
+    return dict(data, vpcs=vpcs)

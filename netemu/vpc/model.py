@@ -17,7 +17,9 @@ This is the contract between the loader, the evaluators (routing, security group
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from netemu.vpc.dns import DnsConfig
 
 PROTOCOL_ALL = -1
 PROTOCOL_NUMBERS = {"all": -1, "icmp": 1, "tcp": 6, "udp": 17, "icmpv6": 58}
@@ -295,6 +297,7 @@ class Topology:
     source: str | None = None
     # The quotas the file raised (``quotas:``; every other quota has AWS's default, quotas.py).
     quotas: tuple[tuple[str, int], ...] = ()
+    dns: DnsConfig = field(default_factory=DnsConfig)  # DHCP options, Resolver rules/endpoints
 
     def vpc(self, name: str) -> Vpc:
         for v in self.vpcs:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from netemu.vpc import addressing
+from netemu.vpc import dns as vpc_dns
 from netemu.vpc.draft import (
     DCidr,
     DGateway,
@@ -47,13 +48,13 @@ __all__ = ["KEYS", "Reader"]
 # describes the same (a test keeps the two in step).
 KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "topology": (("vpcs",), ("region", "account_id", "peerings", "internet", "transit_gateways",
-                             "quotas")),
+                             "quotas", *vpc_dns.TOP_KEYS)),
     "internet": ((), ("hosts",)),
     "host": (("name", "ip"), ()),
     "vpc": (("name", "cidr_blocks"), (
         "default", "region", "ipv6_cidr_blocks", "enable_dns_support", "enable_dns_hostnames",
         "internet_gateway", "egress_only_internet_gateway", "subnets", "route_tables",
-        "nat_gateways", "network_acls", "security_groups", "instances")),
+        "nat_gateways", "network_acls", "security_groups", "instances", "dhcp_options")),
     "gateway": ((), ("name", "state")),
     "subnet": (("name", "cidr"), ("az", "ipv6_cidr", "route_table", "network_acl",
                                   "map_public_ip_on_launch", "default_for_az")),
@@ -71,12 +72,20 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "instance": (("name", "subnet"), ("private_ip", "public_ip", "ipv6_address",
                                       "security_groups", "source_dest_check", "state",
                                       "associate_public_ip_address")),
-    "peering": (("name", "requester", "accepter"), ("status",)),
+    "peering": (("name", "requester", "accepter"), ("status", "allow_dns_resolution")),
     "transit_gateway": (("name",), ("route_tables", "attachments")),
     "tgw_route_table": (("name",), ("routes",)),
     "tgw_route": (("destination",), ("attachment", "blackhole")),
     "tgw_attachment": (("name", "vpc", "subnets"), (
         "association", "propagations", "appliance_mode", "security_group_referencing")),
+    # DNS (netemu/vpc/dns.py reads these)
+    "dhcp_options": ((), vpc_dns.DHCP_KEYS[1:]),
+    "dhcp_options_set": (("name",), vpc_dns.DHCP_KEYS[1:]),
+    "resolver_endpoint": (("name", "vpc", "direction", "ip_addresses"), ("security_groups",)),
+    "endpoint_ip": (("subnet",), ("ip",)),
+    "resolver_rule": (("name", "domain_name", "rule_type"),
+                      ("target_ips", "resolver_endpoint", "vpcs")),
+    "target_ip": (("ip",), ("port",)),
 }
 DEFAULT_VPC_CIDR = "172.31.0.0/16"  # V17
 DEFAULT_AZS = ("a", "b", "c")  # netemu: three default subnets (AWS: one per AZ of the Region)

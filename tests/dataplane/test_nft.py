@@ -1,4 +1,5 @@
-"""nftables rulesets pinned by golden files (regenerate: NETEMU_REGEN_GOLDEN=1 pytest ...)."""
+"""nftables rulesets pinned by golden files (regenerate: NETEMU_REGEN_GOLDEN=1 pytest ...; a
+regenerating run skips the comparison, so it never passes against what it just wrote)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,33 @@ from tests.dataplane.topos import lab
 
 GOLDEN = Path(__file__).parent / "golden"
 P = "netemu-t-"
-CASES = {"nacl-app": "r-app", "sg-web1": "i-app.web1", "sg-web2": "i-app.web2", "igw-app": "igw-app",
-         "natgw-nat-a": "nat-app.nat-a"}
+CASES = {"nacl-app": "r-app", "sg-web1": "i-app.web1", "sg-web2": "i-app.web2",
+         "igw-app": "igw-app", "natgw-nat-a": "nat-app.nat-a"}
+
+
+
+
+def regen_requested(value: str | None) -> bool:
+    """Only NETEMU_REGEN_GOLDEN=1 regenerates; unset, empty or "0" compare."""
+    if value not in (None, "", "0", "1"):
+        raise ValueError(f"NETEMU_REGEN_GOLDEN={value!r}: 1 regenerates, 0 or unset compares")
+    return value == "1"
+
+
+def test_only_1_regenerates() -> None:
+    assert [regen_requested(v) for v in (None, "", "0", "1")] == [False, False, False, True]
+    with pytest.raises(ValueError):
+        regen_requested("yes")
 
 
 @pytest.mark.parametrize("golden,ns", sorted(CASES.items()))
 def test_ruleset_matches_golden(golden: str, ns: str) -> None:
     text = plan.build(lab(), P).namespace(P + ns).nft
     path = GOLDEN / f"{golden}.nft"
-    if os.environ.get("NETEMU_REGEN_GOLDEN"):
+    if regen_requested(os.environ.get("NETEMU_REGEN_GOLDEN")):
         path.write_text(text)
+        pytest.skip(f"regenerated {path.name}: review the diff, then run without the variable")
+    assert text, f"{ns} has no ruleset"
     assert text == path.read_text()
 
 
@@ -39,10 +57,22 @@ def test_sg_is_stateful_and_references_members_V44_V46() -> None:
 
 
 def test_rulesets_replace_their_table_atomically() -> None:
-    for n in plan.build(lab(), P).namespaces:
-        if n.nft:
-            first = n.nft.splitlines()[:2]
-            assert first[1] == "delete " + first[0]
+    spaces = plan.build(lab(), P).namespaces
+    filtered = {n.role for n in spaces if n.nft}
+    # Every namespace that filters or translates has a ruleset; the rest have none.
+    assert filtered == {"router", "instance", "nat", "igw"}
+    assert {n.role for n in spaces if not n.nft} == {"internet", "host"}
+    for n in spaces:
+        if not n.nft:
+            continue
+        tables = [line for line in n.nft.splitlines() if line.startswith("table ") and "{" in line]
+        assert tables, n.name
+        for head in tables:
+            decl = head.removesuffix(" {")
+            lines = n.nft.splitlines()
+            at = lines.index(head)
+            # "table X" (so that the delete is valid), "delete table X", then its body.
+            assert lines[at - 2:at] == [decl, "delete " + decl], n.name
 
 
 def _peered(status: str) -> dict[str, object]:
@@ -54,7 +84,8 @@ def _peered(status: str) -> dict[str, object]:
                 "instances": [{"name": inst, "subnet": "s", "security_groups": [sg["name"]]}]}
     w = {"name": "w", "ingress": [{"protocol": "tcp", "ports": 22,
                                    "source_group": {"vpc": "b", "name": "x"}}]}
-    return {"vpcs": [vpc("a", "10.0.0.0/16", w, "ia"), vpc("b", "10.1.0.0/16", {"name": "x"}, "ib")],
+    return {"vpcs": [vpc("a", "10.0.0.0/16", w, "ia"),
+                     vpc("b", "10.1.0.0/16", {"name": "x"}, "ib")],
             "peerings": [{"name": "p", "requester": "a", "accepter": "b", "status": status}]}
 
 

@@ -223,3 +223,89 @@ def inspection(source_dest_check: bool = False) -> Topology:
         }],
         "internet": {"hosts": [{"name": "client", "ip": "203.0.113.50"}]},
     }, "inspection")
+
+
+def fidelity() -> Topology:
+    """Issue 10's kernel behaviours on one topology: ``app`` (us-east-1) with an IGW, a NAT
+    gateway, a public ``web`` and a private ``app1``; peered with ``near`` (same Region) and
+    ``far`` (eu-west-1); ``app`` and ``spoke`` attached to the transit gateway ``hub``.
+    ``pmtu`` SGs allow ICMP "fragmentation needed" in (V39); ``strict``'s subnet NACL denies it."""
+    from netemu.vpc.load import load_topology
+
+    frag = {"protocol": "icmp", "icmp": {"type": 3, "code": 4}, "cidr": "0.0.0.0/0"}
+    ping = {"protocol": "icmp", "cidr": "10.0.0.0/8"}
+    web_in = [{"protocol": "tcp", "ports": 80, "cidr": "0.0.0.0/0"}, ping, frag]
+
+    def vpc(name: str, n: int, region: str, peer_route: list[dict[str, object]]) -> dict[str, object]:
+        return {"name": name, "region": region, "cidr_blocks": [f"10.{n}.0.0/16"],
+                "subnets": [{"name": "s", "cidr": f"10.{n}.1.0/24", "az": "us-east-1a"
+                             if region == "us-east-1" else "eu-west-1a"}],
+                "route_tables": [{"name": "main", "main": True, "routes": peer_route}],
+                "security_groups": [{"name": "pmtu", "ingress": [ping, frag]}],
+                "instances": [{"name": f"{name}1", "subnet": "s", "private_ip": f"10.{n}.1.10",
+                               "security_groups": ["pmtu"]}]}
+
+    back = [{"destination": "10.0.0.0/16", "target": {"peering": "p-near"}}]
+    near = vpc("near", 1, "us-east-1", back)
+    far = vpc("far", 2, "eu-west-1",
+              [{"destination": "10.0.0.0/16", "target": {"peering": "p-far"}}])
+    spoke = vpc("spoke", 3, "us-east-1",
+                [{"destination": "10.0.0.0/16", "target": {"transit_gateway": "hub"}}])
+    to_peers = [{"destination": "10.1.0.0/16", "target": {"peering": "p-near"}},
+                {"destination": "10.2.0.0/16", "target": {"peering": "p-far"}},
+                {"destination": "10.3.0.0/16", "target": {"transit_gateway": "hub"}}]
+    app = {
+        "name": "app", "region": "us-east-1", "cidr_blocks": ["10.0.0.0/16"],
+        "internet_gateway": True,
+        "subnets": [
+            {"name": "pub", "cidr": "10.0.1.0/24", "az": "us-east-1a", "route_table": "public"},
+            {"name": "priv", "cidr": "10.0.2.0/24", "az": "us-east-1a", "route_table": "private"},
+            {"name": "strict", "cidr": "10.0.3.0/24", "az": "us-east-1a", "route_table": "private",
+             "network_acl": "no-icmp"},
+        ],
+        "route_tables": [
+            {"name": "public", "routes": [{"destination": "0.0.0.0/0", "target": "internet_gateway"},
+                                          *to_peers]},
+            {"name": "private", "routes": [{"destination": "0.0.0.0/0",
+                                            "target": {"nat_gateway": "nat"}}, *to_peers]},
+        ],
+        "network_acls": [{"name": "no-icmp",
+                          "inbound": [{"rule": 90, "protocol": "icmp", "cidr": "0.0.0.0/0",
+                                       "action": "deny"},
+                                      {"rule": 100, "protocol": "all", "cidr": "0.0.0.0/0",
+                                       "action": "allow"}],
+                          "outbound": [{"rule": 100, "protocol": "all", "cidr": "0.0.0.0/0",
+                                        "action": "allow"}]}],
+        "nat_gateways": [{"name": "nat", "subnet": "pub", "private_ip": "10.0.1.5",
+                          "public_ip": "198.51.100.20"}],
+        "security_groups": [{"name": "web", "ingress": web_in},
+                            {"name": "pmtu", "ingress": [ping, frag]},
+                            {"name": "nopmtu", "ingress": [{"protocol": "tcp", "ports": 22,
+                                                            "cidr": "10.0.0.0/8"}]}],
+        "instances": [
+            {"name": "web", "subnet": "pub", "private_ip": "10.0.1.10",
+             "public_ip": "198.51.100.10", "security_groups": ["web"]},
+            {"name": "app1", "subnet": "priv", "private_ip": "10.0.2.10",
+             "security_groups": ["pmtu"]},
+            {"name": "app2", "subnet": "priv", "private_ip": "10.0.2.11",
+             "security_groups": ["nopmtu"]},
+            {"name": "app3", "subnet": "strict", "private_ip": "10.0.3.10",
+             "security_groups": ["pmtu"]},
+        ],
+    }
+    return load_topology({
+        "region": "us-east-1",
+        "vpcs": [app, near, far, spoke],
+        "peerings": [{"name": "p-near", "requester": "app", "accepter": "near"},
+                     {"name": "p-far", "requester": "app", "accepter": "far"}],
+        "transit_gateways": [{
+            "name": "hub",
+            "route_tables": [{"name": "rt", "routes": [
+                {"destination": "10.0.0.0/16", "attachment": "a-app"},
+                {"destination": "10.3.0.0/16", "attachment": "a-spoke"}]}],
+            "attachments": [{"name": "a-app", "vpc": "app", "subnets": ["pub"], "association": "rt"},
+                            {"name": "a-spoke", "vpc": "spoke", "subnets": ["s"],
+                             "association": "rt"}],
+        }],
+        "internet": {"hosts": [{"name": "client", "ip": "203.0.113.50"}]},
+    }, "fidelity")

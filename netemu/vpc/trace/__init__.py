@@ -53,7 +53,13 @@ from netemu.vpc.trace.endpoints import (
     resolve_destination,
     resolve_source,
 )
-from netemu.vpc.trace.resolver import imds_trace, is_imds, is_resolver, resolver_trace
+from netemu.vpc.trace.resolver import (
+    dhcp_resolver,
+    imds_trace,
+    is_imds,
+    is_resolver,
+    resolver_trace,
+)
 from netemu.vpc.trace.values import (
     DEFAULT_SOURCE_PORT,
     Blocker,
@@ -90,6 +96,7 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
     Raises TraceError for a flow that cannot be traced (unknown names, missing port...).
     """
     ix = index_of(topology)
+    flow = dhcp_resolver(ix, topology, flow)
     family = family_of(ix, flow)
     src = resolve_source(ix, flow.src, family)
     dst = resolve_destination(ix, flow.dst, family, src)

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from netemu.vpc import addressing
 from netemu.vpc.decision import ALLOW, DENY
 from netemu.vpc.index import Index
 from netemu.vpc.packets import PORT_PROTOCOLS, Packet
 from netemu.vpc.trace.endpoints import End
-from netemu.vpc.trace.values import Blocker, Flow, Hop, Trace
+from netemu.vpc.model import Topology
+from netemu.vpc.trace.values import Blocker, Flow, Hop, Trace, TraceError
 
 RESOLVER_ADDRESSES = ("169.254.169.253", "fd00:ec2::253")  # V80
+DHCP_RESOLVER = "resolver"   # ``--to resolver``: the instance's DHCP name server
+
+
+def dhcp_resolver(ix: Index, topology: Topology, flow: Flow) -> Flow:
+    """``--to resolver`` is where the source's resolv.conf sends a query: the first name server
+    of its VPC's DHCP options set (AmazonProvidedDNS: the VPC's base + 2, V80)."""
+    if flow.dst != DHCP_RESOLVER or flow.dst in ix.instances:
+        return flow
+    eni = ix.instances.get(flow.src)
+    if eni is None:
+        raise TraceError("--to resolver needs an instance as the source (its DHCP options "
+                         "name the resolver)")
+    vpc = topology.vpc(eni.vpc)
+    base2 = addressing.dns_server(vpc.cidr_blocks[0])
+    return replace(flow, dst=topology.dns.options_for(vpc).name_servers(base2)[0])
 
 
 def is_resolver(ix: Index, vpc: str, ip: str) -> bool:

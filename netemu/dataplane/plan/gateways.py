@@ -1,0 +1,162 @@
+"""Namespaces between the VPCs and the world: the internet gateway (1:1 NAT of public IPv4
+addresses and the V64-V66 checks, IPv6 routed and filtered), the egress-only internet gateway
+(V73), the transit gateways (V74-V78) and the emulated internet. PURE.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from netemu.dataplane import names, nft
+from netemu.dataplane.plan import wiring as w
+from netemu.dataplane.plan.context import (
+    EDGE_TABLE,
+    FIRST_TABLE,
+    FORWARDER_SYSCTLS,
+    RULE_PRIORITY,
+    Context,
+    sysctls,
+    v4,
+)
+from netemu.dataplane.plan.values import (
+    Address,
+    KernelRoute,
+    KernelRule,
+    Namespace,
+    by_ifname,
+    by_table,
+)
+from netemu.vpc import routing
+from netemu.vpc.model import TgwRoute, TgwRouteTable, TransitGateway, Vpc
+
+
+def gateway(ctx: Context, vpc: Vpc, kind: str) -> Namespace:
+    """The internet gateway (``kind`` igw) or the egress-only internet gateway (eigw): ``vpc0``
+    faces the VPC router, ``inet0`` the internet."""
+    v6 = bool(vpc.ipv6_cidr_blocks)
+    wg = ctx.wiring
+    up, down = w.gateway_link(kind, vpc.name), w.internet_link(kind, vpc.name)
+    addresses = [Address(w.TO_INTERNET, f"{wg.addr(down, 2)}/30"),
+                 Address(w.TO_VPC, f"{wg.addr(up, 2)}/30")]
+    routes = []
+    if kind == "igw":
+        routes += [KernelRoute(c, via=wg.addr(up, 1), dev=w.TO_VPC, reason=f"VPC CIDR {c}")
+                   for c in vpc.cidr_blocks if v4(c)]
+        routes.append(KernelRoute("0.0.0.0/0", via=wg.addr(down, 1), dev=w.TO_INTERNET,
+                                  reason="the internet"))
+    if v6:
+        addresses += [Address(w.TO_INTERNET, f"{wg.addr6(down, 2)}/112"),
+                      Address(w.TO_VPC, f"{wg.addr6(up, 2)}/112")]
+        routes += [KernelRoute(c, via=wg.addr6(up, 1), dev=w.TO_VPC, reason=f"VPC IPv6 CIDR {c}")
+                   for c in vpc.ipv6_cidr_blocks]
+        routes.append(KernelRoute("::/0", via=wg.addr6(down, 1), dev=w.TO_INTERNET,
+                                  reason="the IPv6 internet"))
+    if kind == "igw":
+        v6_enis = sorted({i.ipv6_address for i in vpc.instances if i.ipv6_address})
+        text = nft.igw_ruleset(ctx.public_map(vpc))
+        text += nft.igw6_ruleset(vpc.ipv6_cidr_blocks, v6_enis) if v6 else ""
+    else:
+        text = nft.eigw_ruleset(vpc.ipv6_cidr_blocks)
+    return Namespace(
+        name=w.gateway_ns(ctx.prefix, kind, vpc.name), role=kind, node=f"{kind}:{vpc.name}",
+        addresses=by_ifname(addresses), routes=by_table(routes),
+        sysctls=sysctls(FORWARDER_SYSCTLS, v6, forward=True), nft=text,
+    )
+
+
+def transit_gateway(ctx: Context, tgw: TransitGateway) -> Namespace:
+    """One namespace per transit gateway: a veth per (attachment, subnet) to the VPC router,
+    one kernel table per TGW route table chosen by the attachment's association (V74-V77)."""
+    tables = {rt.name: FIRST_TABLE + i
+              for i, rt in enumerate(sorted(tgw.route_tables, key=lambda r: r.name))}
+    mine = [t for t in ctx.wiring.tgw_links if t.tgw == tgw.name]
+    addresses = [Address(t.ifname, f"{ctx.wiring.addr(t.id, 2)}/30") for t in mine]
+    first: dict[str, w.TgwLink] = {}
+    for t in mine:
+        first.setdefault(t.attachment, t)
+    routes = [r for rt in tgw.route_tables for r in _tgw_table(ctx, rt, tables[rt.name], first)]
+    routes.append(KernelRoute("0.0.0.0/0", EDGE_TABLE, "blackhole",
+                              reason="attachment without association"
+                              " (TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION)"))
+    by_name = {a.name: a for a in tgw.attachments}
+    rules = []
+    for j, t in enumerate(sorted(ctx.wiring.tgw_links)):
+        if t.tgw == tgw.name:
+            assoc = by_name[t.attachment].association
+            rules.append(KernelRule(RULE_PRIORITY + j, t.ifname,
+                                    tables.get(assoc or "", EDGE_TABLE),
+                                    f"attachment {t.attachment} is associated with {assoc}"))
+    return Namespace(
+        name=names.ns_tgw(ctx.prefix, tgw.name), role="tgw", node=f"tgw:{tgw.name}",
+        addresses=by_ifname(addresses), routes=by_table(routes),
+        rules=tuple(sorted(rules, key=lambda r: r.priority)), sysctls=FORWARDER_SYSCTLS,
+    )
+
+
+def _tgw_table(ctx: Context, rt: TgwRouteTable, table: int,
+               first: dict[str, w.TgwLink]) -> list[KernelRoute]:
+    """One TGW route table: per prefix, static before propagated (V75-V77, the model's
+    ``routing.best_match``); an attachment with several subnets is reached through its first."""
+    entries = {"0.0.0.0/0": KernelRoute("0.0.0.0/0", table, "blackhole",
+                                        reason=f"{rt.name}: no route matches")}
+    for dst in sorted({r.destination for r in rt.routes if v4(r.destination)}):
+        same = tuple(r for r in rt.routes if r.destination == dst)
+        win = routing.best_match(same, str(ipaddress.IPv4Network(dst).network_address))
+        assert isinstance(win, TgwRoute)
+        why = f"{rt.name}: {dst} -> {win.attachment or 'blackhole'} ({win.origin})"
+        to = first.get(win.attachment or "")
+        if win.blackhole or to is None:
+            entries[dst] = KernelRoute(dst, table, "blackhole", reason=f"{why} (V77)")
+        else:
+            entries[dst] = KernelRoute(dst, table, via=ctx.wiring.addr(to.id, 1), dev=to.ifname,
+                                       reason=why)
+    return list(entries.values())
+
+
+def internet(ctx: Context, any_v6: bool) -> Namespace:
+    """The emulated internet: each public /32 routed to its VPC's IGW, each host to its
+    namespace, IPv6 CIDRs to the VPC's gateway; everything else a blackhole."""
+    addresses: list[Address] = []
+    routes = [KernelRoute("0.0.0.0/0", kind="blackhole",
+                          reason="no route on the emulated internet")]
+    if any_v6:
+        routes.append(KernelRoute("::/0", kind="blackhole",
+                                  reason="no route on the emulated internet"))
+    for vpc in ctx.t.vpcs:
+        for kind, present in (("igw", vpc.internet_gateway),
+                              ("eigw", vpc.egress_only_internet_gateway)):
+            if present:
+                _to_gateway(ctx, vpc, kind, addresses, routes)
+    for h in ctx.t.internet_hosts:
+        ifn, link = w.host_if(h.name), w.host_link(h.name)
+        addresses.append(Address(ifn, f"{ctx.wiring.addr(link, 1)}/30"))
+        if v4(h.ip):
+            routes.append(KernelRoute(f"{h.ip}/32", via=ctx.wiring.addr(link, 2), dev=ifn,
+                                      reason=f"internet host {h.name}"))
+        else:
+            addresses.append(Address(ifn, f"{ctx.wiring.addr6(link, 1)}/112"))
+            routes.append(KernelRoute(f"{h.ip}/128", via=ctx.wiring.addr6(link, 2), dev=ifn,
+                                      reason=f"internet host {h.name}"))
+    return Namespace(
+        name=names.ns_internet(ctx.prefix), role="internet", node="inet:router",
+        addresses=by_ifname(addresses), routes=by_table(routes),
+        sysctls=sysctls(FORWARDER_SYSCTLS, any_v6, forward=True),
+    )
+
+
+def _to_gateway(ctx: Context, vpc: Vpc, kind: str, addresses: list[Address],
+                routes: list[KernelRoute]) -> None:
+    """The internet's end of a gateway link: public /32s towards the IGW; IPv6 in through the
+    two-way IGW when there is one (the egress-only IGW lets nothing in)."""
+    ifn, link = w.internet_if(kind, vpc.name), w.internet_link(kind, vpc.name)
+    addresses.append(Address(ifn, f"{ctx.wiring.addr(link, 1)}/30"))
+    if kind == "igw":
+        routes += [KernelRoute(f"{pub}/32", via=ctx.wiring.addr(link, 2), dev=ifn,
+                               reason=f"public address of VPC {vpc.name}")
+                   for pub in sorted(ctx.public_map(vpc))]
+    if vpc.ipv6_cidr_blocks:
+        addresses.append(Address(ifn, f"{ctx.wiring.addr6(link, 1)}/112"))
+        if kind == "igw" or not vpc.internet_gateway:
+            routes += [KernelRoute(c, via=ctx.wiring.addr6(link, 2), dev=ifn,
+                                   reason=f"IPv6 CIDR of VPC {vpc.name}")
+                       for c in vpc.ipv6_cidr_blocks]

@@ -1,0 +1,103 @@
+"""Namespaces of the things that send and receive: instances and NAT gateways (one ENI on
+their subnet's bridge, only the private address, V65; default via base+1, V14) and internet
+hosts. PURE.
+"""
+
+from __future__ import annotations
+
+from netemu.dataplane import names, nft
+from netemu.dataplane.plan import wiring as w
+from netemu.dataplane.plan.context import (
+    CONNTRACK_SYSCTLS,
+    FORWARDER_SYSCTLS,
+    INSTANCE_SYSCTLS,
+    NAT_SYSCTLS,
+    Context,
+    plen,
+    resolver_address,
+    subnet,
+    sysctls,
+    v4,
+)
+from netemu.dataplane.plan.values import Address, KernelRoute, Namespace
+from netemu.vpc import addressing, mtu
+from netemu.vpc.model import Instance, InternetHost, NatGateway, Vpc
+
+
+def _eni(vpc: Vpc, subnet_name: str, ip: str,
+         mtu: int | None = None) -> tuple[Address, KernelRoute]:
+    """The ENI's private address on ``eth0`` and the default route via the VPC router."""
+    s = subnet(vpc, subnet_name)
+    return (Address(w.ETH, f"{ip}/{plen(s.cidr)}"),
+            KernelRoute("0.0.0.0/0", via=addressing.vpc_router(s.cidr), dev=w.ETH,
+                        reason="default via the VPC router (V14)", mtu=mtu))
+
+
+def instance(ctx: Context, vpc: Vpc, inst: Instance) -> Namespace:
+    addr, default = _eni(vpc, inst.subnet, inst.private_ip)
+    addresses, routes = [addr], [default]
+    sub = subnet(vpc, inst.subnet)
+    v6 = bool(inst.ipv6_address and sub.ipv6_cidr and vpc.ipv6_cidr_blocks)
+    if inst.ipv6_address and sub.ipv6_cidr and v6:
+        addresses.append(Address(w.ETH, f"{inst.ipv6_address}/{plen(sub.ipv6_cidr)}"))
+        routes.append(KernelRoute("::/0", via=addressing.vpc_router(sub.ipv6_cidr), dev=w.ETH,
+                                  reason="IPv6 default via the VPC router"))
+    base = (INSTANCE_SYSCTLS if inst.source_dest_check else FORWARDER_SYSCTLS) + CONNTRACK_SYSCTLS
+    return Namespace(
+        name=names.ns_instance(ctx.prefix, vpc.name, inst.name), role="instance",
+        node=f"{vpc.name}/{inst.name}", addresses=tuple(addresses), routes=tuple(routes),
+        sysctls=sysctls(base, v6, forward=not inst.source_dest_check),
+        nft=nft.sg_ruleset(ctx.t, vpc, inst, resolver_address(vpc)),
+        resolver=resolver_address(vpc) if vpc.enable_dns_support else None,
+        resolv_conf=resolv_conf(ctx, vpc),
+    )
+
+
+def nat_gateway(ctx: Context, vpc: Vpc, nat_gw: NatGateway) -> Namespace:
+    # What the NAT gateway forwards crosses a 1500-byte hop (V39): larger packets with DF set
+    # get ICMP "fragmentation needed" from it.
+    addr, default = _eni(vpc, nat_gw.subnet, nat_gw.private_ip, mtu.hop_mtu("nat_gateway"))
+    return Namespace(
+        name=names.ns_nat(ctx.prefix, vpc.name, nat_gw.name), role="nat",
+        node=f"{vpc.name}/{nat_gw.name}", addresses=(addr,), routes=(default,),
+        sysctls=FORWARDER_SYSCTLS + CONNTRACK_SYSCTLS + NAT_SYSCTLS,
+        nft=nft.natgw_ruleset(vpc, nat_gw, _tgw_neighbour_cidrs(ctx, vpc)),
+        resolver=resolver_address(vpc) if vpc.enable_dns_support else None,
+        resolv_conf=resolv_conf(ctx, vpc),
+    )
+
+
+def resolv_conf(ctx: Context, vpc: Vpc) -> str:
+    """The VPC's DHCP options set as a node sees it (AmazonProvidedDNS = base + 2)."""
+    return ctx.t.dns.options_for(vpc).resolv_conf(resolver_address(vpc))
+
+
+def _tgw_neighbour_cidrs(ctx: Context, vpc: Vpc) -> tuple[str, ...]:
+    """CIDRs of VPCs attached to a transit gateway this VPC is attached to: their traffic can
+    reach this VPC's NAT gateway through the TGW (centralised egress; V69 is about peering,
+    VPN and Direct Connect)."""
+    links = ctx.wiring.tgw_links
+    mine = {t.tgw for t in links if t.vpc == vpc.name}
+    others = sorted({t.vpc for t in links if t.tgw in mine and t.vpc != vpc.name})
+    return tuple(c for o in others for c in ctx.t.vpc(o).cidr_blocks if v4(c))
+
+
+def host(ctx: Context, h: InternetHost) -> Namespace:
+    """An internet host: its public address and a default route via the internet namespace."""
+    link = w.host_link(h.name)
+    addresses: tuple[Address, ...]
+    if v4(h.ip):
+        addresses = (Address(w.ETH, f"{h.ip}/32"),
+                     Address(w.ETH, f"{ctx.wiring.addr(link, 2)}/30"))
+        routes = (KernelRoute("0.0.0.0/0", via=ctx.wiring.addr(link, 1), dev=w.ETH, src=h.ip,
+                              reason="default via the internet"),)
+    else:
+        addresses = (Address(w.ETH, f"{h.ip}/128"),
+                     Address(w.ETH, f"{ctx.wiring.addr6(link, 2)}/112"),
+                     Address(w.ETH, f"{ctx.wiring.addr(link, 2)}/30"))
+        routes = (KernelRoute("::/0", via=ctx.wiring.addr6(link, 1), dev=w.ETH, src=h.ip,
+                              reason="default via the internet"),)
+    return Namespace(
+        name=names.ns_host(ctx.prefix, h.name), role="host", node=h.name, addresses=addresses,
+        routes=routes, sysctls=sysctls(INSTANCE_SYSCTLS, not v4(h.ip)),
+    )

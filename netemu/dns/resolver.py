@@ -1,0 +1,601 @@
+"""The Route 53 Resolver of every VPC: one process, one asyncio loop, sockets in each VPC's
+router namespace (``python -m netemu.dns.resolver CONFIG``, started by ``netemu apply``).
+
+Theory of operation. ``netemu.dataplane.resolver`` writes CONFIG (JSON) and starts this
+process; it opens a UDP and a TCP socket on every resolver address of every VPC with DNS support
+(base + 2, 169.254.169.253, fd00:ec2::253: V80) *inside* that VPC's router namespace (setns,
+bind, setns back), on the addresses of inbound endpoints inside their ENIs' namespaces, and one
+UDP socket per outbound endpoint ENI; then it serves them all from one loop. The socket a query
+arrives on says which VPC asked.
+
+What is answered comes from the same pure engine and the same compiled snapshot kind as
+``netemu serve`` (``handler.build_serving`` over the zone files); the resolver adds only what a
+resolver knows:
+
+- the querying VPC: its private zones (R88-R91) and its Region as client location (R58, R64),
+  passed to ``handler.handle``;
+- EC2 hostnames (V82-V84): per VPC, private zones of Amazon-provided names built from the
+  topology (``ec2_zone_docs``) and compiled into the same snapshot;
+- Resolver rules (R92-R93, ``vpc.dns.rule_table``): FORWARD rules send the query, unchanged but
+  for its id, to the rule's targets from the outbound endpoint's ENI addresses; SYSTEM rules and
+  the autodefined rules answer here;
+- recursion: a referral from a public zone served by netemu (NS records below its apex, with
+  glue) is followed: the query goes to the glue addresses from a socket in the emulated
+  internet's namespace, so a DNS server run on an internet host of the topology really answers
+  (one level: a further referral is SERVFAIL). A name no zone holds is NXDOMAIN at once (nobody
+  else to ask); never a hang. Answers carry RA and no AA, as a recursive resolver's do; a query
+  without RD is REFUSED (V80: the Resolver only serves recursive queries).
+
+Zone files are watched (polled every ``WATCH_SECONDS``): a changed, valid set replaces the
+snapshot without re-applying; an invalid one is logged and the old snapshot kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import hashlib
+import itertools
+import json
+import logging
+import os
+import random
+import signal
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from netemu.dns import codec, framing
+from netemu.dns.handler import Serving, build_serving, handle
+from netemu.errors import LoadError
+from netemu.route53 import engine
+from netemu.route53.answer import Question, Rcode
+from netemu.route53.client import ClientContext
+from netemu.route53.load import expand, load_zone_files, load_zone_text
+from netemu.route53.model import ZoneSet
+from netemu.vpc import dns as vpc_dns
+
+log = logging.getLogger("netemu.resolver")
+
+WATCH_SECONDS = 1.0
+FORWARD_TIMEOUT = 1.5       # per target; dig's default is 5 s for the whole query
+TCP_IDLE_SECONDS = 10.0
+CLONE_NEWNET = 0x40000000
+FLAG_RD, FLAG_RA, FLAG_AA = 0x0100, 0x0080, 0x0400
+
+
+# --- namespaces -------------------------------------------------------------------------------
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _setns(fd: int) -> None:
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+@contextlib.contextmanager
+def in_netns(name: str) -> Iterator[None]:
+    """Run the body (socket creation) inside network namespace ``name`` (this thread only)."""
+    home = os.open("/proc/self/ns/net", os.O_RDONLY)
+    target = os.open(f"/run/netns/{name}", os.O_RDONLY)
+    try:
+        _setns(target)
+        try:
+            yield
+        finally:
+            _setns(home)
+    finally:
+        os.close(target)
+        os.close(home)
+
+
+def _bound(kind: int, ip: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    sock = socket.socket(family, kind)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setblocking(False)
+    sock.bind((ip, port))
+    if kind == socket.SOCK_STREAM:
+        sock.listen(64)
+    return sock
+
+
+# --- what one VPC's resolver knows --------------------------------------------------------------
+
+
+@dataclass
+class VpcResolver:
+    name: str
+    region: str
+    private_zones: bool               # R88: both DNS attributes on
+    rules: tuple[vpc_dns.ResolverRule, ...]
+    table: vpc_dns.RuleTable = field(default_factory=vpc_dns.RuleTable)
+
+    @property
+    def client(self) -> tuple[str | None, str]:
+        return (self.name if self.private_zones else None, self.region)
+
+    def context(self, source_ip: str, _subnet: object, _vpc: object,
+                locator: Any) -> ClientContext:
+        """``handle``'s ``client_type`` for this VPC: its private zones (none when R88's
+        attributes are off), its Region as the location (R58, R64), no ECS (R72)."""
+        return ClientContext(source_ip, None, self.client[0], locator, self.region)
+
+
+def ec2_zone_docs(topology_vpcs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Route 53-shaped private zones holding the Amazon-provided names of each VPC whose DNS
+    attributes are both on (V82): ``ip-a-b-c-d.DOMAIN`` A records (V83), their PTRs, and
+    ``ec2-PUBLIC.compute...amazonaws.com`` answering the private address inside the VPC and the
+    public one for other VPCs' instances (V84); a peer's names too when the peering allows DNS
+    resolution (V61).
+    ``topology_vpcs``: the ``vpcs`` of the resolver config."""
+    docs: list[dict[str, Any]] = []
+    for v in topology_vpcs:
+        if not v["hostnames"]:
+            continue
+        region, vpc = v["region"], v["name"]
+        zones: dict[str, list[dict[str, Any]]] = {}
+
+        def add(zone: str, name: str, rtype: str, value: str) -> None:
+            zones.setdefault(zone, []).append(
+                {"Name": name, "Type": rtype, "TTL": vpc_dns.EC2_TTL,
+                 "ResourceRecords": [{"Value": value}]})
+
+        own = [(region, ip, pub) for ip, pub in v["enis"]]
+        for where, private_ip, public_ip in own + [tuple(e) for e in v.get("peer_enis", [])]:
+            host = vpc_dns.private_hostname(private_ip, where)
+            add(vpc_dns.default_domain(where) + ".", host, "A", private_ip)
+            add(vpc_dns.reverse_zone(private_ip), vpc_dns.reverse_pointer(private_ip), "PTR", host)
+            if public_ip:   # inside the VPC (and peers with DNS resolution): private (V84, V61)
+                add(vpc_dns.public_domain(where) + ".",
+                    vpc_dns.public_hostname(public_ip, where), "A", private_ip)
+        for where, public_ip in v.get("public_names", []):   # elsewhere: the public address
+            add(vpc_dns.public_domain(where) + ".", vpc_dns.public_hostname(public_ip, where),
+                "A", public_ip)
+        for zone, records in sorted(zones.items()):
+            docs.append({
+                "HostedZone": {"Id": _zone_id(vpc, zone), "Name": zone,
+                               "Config": {"PrivateZone": True,
+                                          "Comment": f"netemu: Amazon-provided names of {vpc}"}},
+                "VPCs": [{"VPCRegion": region, "VPCId": vpc}],
+                "ResourceRecordSets": records,
+            })
+    return docs
+
+
+def _zone_id(vpc: str, zone: str) -> str:
+    return "ZEC2" + hashlib.sha256(f"{vpc}|{zone}".encode()).hexdigest()[:16].upper()
+
+
+def merged_zoneset(user: ZoneSet, docs: list[dict[str, Any]]) -> ZoneSet:
+    """The user's zones plus the Amazon-provided names; a user's private zone of the same name
+    for the same VPC wins (the synthetic one is left out)."""
+    taken = {(z.name, v.vpc_id) for z in user.zones if z.private for v in z.vpcs}
+    extra = []
+    for doc in docs:
+        name = doc["HostedZone"]["Name"]
+        if (name, doc["VPCs"][0]["VPCId"]) in taken:
+            continue
+        extra.extend(load_zone_text(json.dumps(doc), f"<ec2 names {name}>").zones)
+    return ZoneSet(user.zones + tuple(extra), user.health_checks, user.cidr_collections)
+
+
+# --- the service ----------------------------------------------------------------------------------
+
+
+class _Forwarder(asyncio.DatagramProtocol):
+    """One UDP socket on an outbound endpoint ENI address: forwarded queries leave from it."""
+
+    def __init__(self, ns: str = "", ip: str = "0.0.0.0") -> None:
+        self.pending: dict[tuple[int, str, int], asyncio.Future[bytes]] = {}
+        self.transport: Any = None
+        self.ns, self.ip = ns, ip   # where TCP queries are sent from too
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[Any, ...]) -> None:
+        if len(data) < 12:
+            return
+        key = (int.from_bytes(data[:2], "big"), str(addr[0]), int(addr[1]))
+        fut = self.pending.pop(key, None)
+        if fut is not None and not fut.done():
+            fut.set_result(data)
+
+    def error_received(self, exc: Exception) -> None:
+        log.debug("forwarder: %s", exc)
+
+
+class ResolverService:
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.rng = random.Random()
+        self.vpcs = {v["name"]: VpcResolver(
+            v["name"], v["region"], v["private_zones"],
+            tuple(vpc_dns.ResolverRule(r["name"], r["domain_name"], r["rule_type"],
+                                       tuple(vpc_dns.ResolverTarget(t["ip"], t["port"])
+                                             for t in r["targets"]),
+                                       r["endpoint"], tuple(r["vpcs"]))
+                  for r in config["rules"]))
+            for v in config["vpcs"] if v["dns_support"]}
+        self.docs = ec2_zone_docs(config["vpcs"])
+        self.serving: Serving | None = None
+        self.signature: object = None
+        self.sockets: list[socket.socket] = []
+        self.servers: list[asyncio.AbstractServer] = []
+        self.forwarders: dict[str, list[_Forwarder]] = {}
+        self.internet: list[_Forwarder] = []   # a socket on the emulated internet (recursion)
+        self.ids = itertools.count(self.rng.randrange(1 << 16))
+        self.logs: dict[str, Any] = {}
+        self.health: Any = None   # the HealthService of the zones' health checks, if any
+
+    # -- zones ---------------------------------------------------------------------------------
+
+    def zone_signature(self) -> object:
+        out = []
+        for path in expand(self.config["zones"]):
+            try:
+                st = path.stat()
+                out.append((str(path), st.st_mtime_ns, st.st_size))
+            except OSError:
+                out.append((str(path), 0, 0))
+        return tuple(out)
+
+    def load(self) -> None:
+        """Read the zone files and publish them (raises LoadError: the old snapshot stays)."""
+        signature = self.zone_signature()
+        user = load_zone_files(self.config["zones"]) if self.config["zones"] else ZoneSet()
+        self.publish(user)
+        self.signature = signature
+
+    def publish(self, user: ZoneSet) -> None:
+        """The one way a new set of hosted zones reaches the resolver (zone files now; the
+        API's stored zones through the same call): compile once with the Amazon-provided names,
+        rebuild each VPC's rule table, swap the snapshot in."""
+        serving = build_serving(merged_zoneset(user, self.docs))
+        if self.serving is not None:
+            serving = serving.with_health(self.serving.health)
+        for vpc in self.vpcs.values():
+            auto = {z.name for z in serving.zoneset.zones if z.private
+                    and vpc.private_zones and any(a.vpc_id == vpc.name for a in z.vpcs)}
+            auto.update(vpc_dns.autodefined(vpc.region))
+            vpc.table = vpc_dns.rule_table(vpc.name, vpc.rules, auto)
+        self.serving = serving
+
+    async def start_health(self) -> None:
+        """The zones' health checks, probed as ``netemu serve`` probes them; each transition
+        swaps a new snapshot in (R38-R44 decide with it). Restarted when the zones change."""
+        if self.health is not None:
+            await self.health.stop()
+            self.health = None
+        assert self.serving is not None
+        if not self.serving.zoneset.health_checks:
+            return
+        from netemu.health.service import HealthService
+
+        def publish(snapshot: Any) -> None:
+            assert self.serving is not None
+            self.serving = self.serving.with_health(snapshot)
+
+        self.health = HealthService(self.serving.zoneset, publish,
+                                    time_scale=float(self.config.get("time_scale", 1.0)),
+                                    api=None)
+        await self.health.start()
+
+    async def watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            if self.zone_signature() == self.signature:
+                continue
+            try:
+                self.load()
+            except LoadError as exc:
+                self.signature = self.zone_signature()
+                log.error("zone files refused, still serving the previous set:\n%s", exc)
+                continue
+            assert self.serving is not None
+            log.warning("zones reloaded: %d hosted zone(s)", len(self.serving.zoneset.zones))
+            await self.start_health()
+
+    # -- sockets -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        port = int(self.config.get("port", 53))
+        for v in self.config["vpcs"]:
+            if not v["dns_support"]:
+                continue
+            places = [(v["namespace"], ip) for ip in v["listen"]]
+            places += [(ns, ip) for ns, ip in v["inbound"]]
+            for ns, ip in places:
+                with in_netns(ns):
+                    udp = _bound(socket.SOCK_DGRAM, ip, port)
+                    tcp = _bound(socket.SOCK_STREAM, ip, port)
+                self.sockets += [udp, tcp]
+                vpc = self.vpcs[v["name"]]
+                loop.add_reader(udp.fileno(), self._on_udp, udp, vpc)
+                self.servers.append(await asyncio.start_server(
+                    lambda r, w, vpc=vpc: self._on_tcp(r, w, vpc), sock=tcp))
+        inet = self.config.get("internet_namespace")
+        if inet and Path("/run/netns", inet).exists():
+            with in_netns(inet):
+                sock = _bound(socket.SOCK_DGRAM, "0.0.0.0", 0)
+            _transport, proto = await loop.create_datagram_endpoint(
+                lambda: _Forwarder(inet), sock=sock)
+            self.internet.append(proto)
+        for name, sources in self.config["outbound"].items():
+            for ns, ip in sources:
+                with in_netns(ns):
+                    sock = _bound(socket.SOCK_DGRAM, ip, 0)
+                _transport, proto = await loop.create_datagram_endpoint(
+                    lambda ns=ns, ip=ip: _Forwarder(ns, ip), sock=sock)
+                self.forwarders.setdefault(name, []).append(proto)
+
+    def _on_udp(self, sock: socket.socket, vpc: VpcResolver) -> None:
+        for _ in range(256):
+            try:
+                data, addr = sock.recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                continue
+            try:
+                reply = self.answer_now(data, addr, vpc, "UDP")
+            except Exception:
+                log.exception("resolver failed on a datagram from %s", addr)
+                continue
+            if isinstance(reply, bytes):
+                with contextlib.suppress(OSError):
+                    sock.sendto(reply, addr)
+            elif reply is not None:
+                asyncio.ensure_future(self._send_later(sock, addr, reply))
+
+    async def _send_later(self, sock: socket.socket, addr: Any,
+                          pending: asyncio.Future[bytes | None]) -> None:
+        reply = await pending
+        if reply is not None:
+            with contextlib.suppress(OSError):
+                sock.sendto(reply, addr)
+
+    async def _on_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                      vpc: VpcResolver) -> None:
+        peer = writer.get_extra_info("peername") or ("?", 0)
+        framer = framing.TcpFramer()
+        try:
+            while True:
+                message = framer.next_message()
+                if message is framing.NEED_DATA:
+                    data = await asyncio.wait_for(reader.read(65536), TCP_IDLE_SECONDS)
+                    if not data:
+                        break
+                    framer.receive_data(data)
+                    continue
+                assert isinstance(message, bytes)
+                reply = self.answer_now(message, peer, vpc, "TCP")
+                if reply is not None and not isinstance(reply, bytes):
+                    reply = await reply
+                if reply is not None:
+                    writer.write(framing.frame(reply))
+                    await writer.drain()
+        except (framing.FramingError, asyncio.TimeoutError, ConnectionError, OSError) as exc:
+            log.debug("tcp %s: %s", peer, exc)
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def answer_now(self, wire: bytes, peer: Any, vpc: VpcResolver,
+                   transport: str) -> bytes | asyncio.Future[bytes | None] | None:
+        """The reply, or a future of it when a FORWARD rule sends the query on."""
+        serving = self.serving
+        assert serving is not None
+        try:
+            query = codec.decode(wire)
+        except (codec.NotAQuery, codec.FormErr):
+            return handle(wire, peer, serving, self.rng, transport == "TCP",
+                          client_type=vpc.context)
+        if query.opcode != 0 or not query.question:   # NOTIMP and the like: the server's rules
+            reply = handle(wire, peer, serving, self.rng, transport == "TCP",
+                           client_type=vpc.context)
+            return None if reply is None else _recursive(reply)
+        name = ".".join(label.decode("ascii", "backslashreplace") for label in query.qname) + "."
+        if not query.flags & FLAG_RD:  # V80: recursive queries only
+            reply = _recursive(codec.encode_error(query.id, query.flags, Rcode.REFUSED, query))
+            self._log(vpc, peer, transport, name, query, reply)
+            return reply
+        kind, rule = vpc.table.lookup(name)
+        if kind == vpc_dns.FORWARD and rule is not None and rule.endpoint in self.forwarders:
+            return asyncio.ensure_future(self._forward(
+                wire, query, rule.targets, self.forwarders[rule.endpoint or ""], vpc, peer,
+                transport, name, rule.name))
+        reply = handle(wire, peer, serving, self.rng, transport == "TCP",
+                       client_type=vpc.context)
+        if reply is not None:
+            if len(reply) >= 4 and reply[3] & 0xF == Rcode.REFUSED \
+                    and query.qclass in (codec.CLASS_IN, codec.CLASS_ANY) \
+                    and query.type_name not in ("AXFR", "IXFR"):
+                # No hosted zone holds the name: nobody to recurse to, NXDOMAIN at once.
+                reply = codec.encode_error(query.id, query.flags, Rcode.NXDOMAIN, query)
+            elif _is_referral(reply):
+                glue = self._glue(query, vpc, peer)
+                if glue and self.internet:
+                    targets = tuple(vpc_dns.ResolverTarget(ip) for ip in glue)
+                    return asyncio.ensure_future(self._forward(
+                        wire, query, targets, self.internet, vpc, peer, transport, name, None))
+                reply = codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
+            reply = _recursive(reply)
+        self._log(vpc, peer, transport, name, query, reply)
+        return reply
+
+    def _glue(self, query: codec.Query, vpc: VpcResolver, peer: Any) -> list[str]:
+        """The IPv4 glue of the delegation the engine answers with (its ADDITIONAL section)."""
+        serving = self.serving
+        assert serving is not None
+        client = vpc.context(str(peer[0]), None, None, serving.locator)
+        got = engine.answer(Question(query.qname, query.type_name), client, serving.zones,
+                            serving.health, self.rng)
+        return [v for ref in got.additional if ref.type == "A" for v in ref.record.values]
+
+    async def _forward(self, wire: bytes, query: codec.Query,
+                       targets: tuple[vpc_dns.ResolverTarget, ...], sources: list[_Forwarder],
+                       vpc: VpcResolver, peer: Any, transport: str, name: str,
+                       rule: str | None) -> bytes | None:
+        """R92: the query goes, as received, to the rule's targets from the outbound endpoint's
+        ENI addresses (so their security groups and NACLs apply), or to a delegation's glue from
+        the emulated internet; SERVFAIL when none answers."""
+        loop = asyncio.get_running_loop()
+        reply: bytes | None = None
+        for attempt, target in enumerate(targets):
+            source = sources[(query.id + attempt) % len(sources)]
+            new_id = next(self.ids) & 0xFFFF
+            ask = new_id.to_bytes(2, "big") + wire[2:]
+            if transport == "TCP":   # a query that came over TCP goes on over TCP
+                try:
+                    got = await asyncio.wait_for(_ask_tcp(source, target, ask), FORWARD_TIMEOUT)
+                except (asyncio.TimeoutError, OSError, asyncio.IncompleteReadError):
+                    continue
+            else:
+                key = (new_id, target.ip, target.port)
+                fut: asyncio.Future[bytes] = loop.create_future()
+                source.pending[key] = fut
+                try:
+                    source.transport.sendto(ask, (target.ip, target.port))
+                    got = await asyncio.wait_for(fut, FORWARD_TIMEOUT)
+                except (asyncio.TimeoutError, OSError):
+                    source.pending.pop(key, None)
+                    continue
+            reply = query.id.to_bytes(2, "big") + got[2:]
+            if rule is None and _is_referral(reply):   # recursion goes one level deep
+                reply = None
+                break
+            reply = _recursive(reply)
+            break
+        if reply is None:
+            reply = _recursive(codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query))
+        self._log(vpc, peer, transport, name, query, reply, rule)
+        return reply
+
+    # -- query logs (Route 53 Resolver query logging fields) -------------------------------------
+
+    def _log(self, vpc: VpcResolver, peer: Any, transport: str, name: str, query: codec.Query,
+             reply: bytes | None, rule: str | None = None) -> None:
+        directory = self.config.get("query_log_dir")
+        if not directory:
+            return
+        out = self.logs.get(vpc.name)
+        if out is None:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            out = self.logs[vpc.name] = open(Path(directory) / f"{vpc.name}.log", "a",
+                                             buffering=1)
+        rcode = Rcode(reply[3] & 0xF).name if reply and len(reply) >= 4 else "-"
+        record = {
+            "version": "1.100000", "account_id": self.config.get("account_id", ""),
+            "region": vpc.region, "vpc_id": vpc.name,
+            "query_timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "query_name": name, "query_type": query.type_name, "query_class": "IN",
+            "rcode": rcode,
+            "answers": [{"Rdata": data, "Type": rtype, "Class": "IN"}
+                        for rtype, data in (codec.answer_records(reply) if reply else [])],
+            "srcaddr": str(peer[0]), "srcport": str(peer[1]), "transport": transport,
+            "srcids": {}, **({"firewall_rule_action": None, "resolver_rule": rule}
+                             if rule else {}),
+        }
+        out.write(json.dumps(record) + "\n")
+
+    async def close(self) -> None:
+        if self.health is not None:
+            await self.health.stop()
+        loop = asyncio.get_running_loop()
+        for s in self.sockets:
+            if s.type == socket.SOCK_DGRAM:
+                loop.remove_reader(s.fileno())
+        for srv in self.servers:
+            srv.close()
+        for s in self.sockets:
+            s.close()
+        for f in self.logs.values():
+            f.close()
+
+
+async def _ask_tcp(source: _Forwarder, target: vpc_dns.ResolverTarget, wire: bytes) -> bytes:
+    """One query over TCP from ``source``'s namespace and address."""
+    with in_netns(source.ns):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        sock.bind((source.ip, 0))
+        await asyncio.get_running_loop().sock_connect(sock, (target.ip, target.port))
+    except BaseException:
+        sock.close()
+        raise
+    reader, writer = await asyncio.open_connection(sock=sock)
+    try:
+        writer.write(framing.frame(wire))
+        await writer.drain()
+        size = int.from_bytes(await reader.readexactly(2), "big")
+        return await reader.readexactly(size)
+    finally:
+        writer.close()
+
+
+def _is_referral(reply: bytes) -> bool:
+    """NOERROR, not authoritative, no answer, name servers in AUTHORITY."""
+    if len(reply) < 12:
+        return False
+    flags = int.from_bytes(reply[2:4], "big")
+    return (flags & 0xF == 0 and not flags & FLAG_AA and reply[6:8] == b"\0\0"
+            and reply[8:10] != b"\0\0")
+
+
+def _recursive(reply: bytes) -> bytes:
+    """A recursive resolver's answer: RA set, AA clear."""
+    flags = (int.from_bytes(reply[2:4], "big") | FLAG_RA) & ~FLAG_AA
+    return reply[:2] + flags.to_bytes(2, "big") + reply[4:]
+
+
+async def serve(config_path: str) -> None:
+    config = json.loads(Path(config_path).read_text())
+    service = ResolverService(config)
+    service.load()
+    await service.start()
+    await service.start_health()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    ready = Path(config["ready_file"])
+    tmp = ready.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"pid": os.getpid(), "fingerprint": config["fingerprint"]}))
+    os.replace(tmp, ready)
+    print(f"netemu resolver: pid {os.getpid()} serving {len(service.vpcs)} VPC(s) on "
+          f"{len(service.sockets)} sockets", flush=True)
+    watcher = asyncio.ensure_future(service.watch())
+    await stop.wait()
+    watcher.cancel()
+    await service.close()
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+    if len(argv) != 1:
+        print("usage: python -m netemu.dns.resolver CONFIG", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(serve(argv[0]))
+    except LoadError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
