@@ -39,6 +39,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--icmp-code", type=int, default=0)
     p.add_argument("-6", "--ipv6", action="store_true",
                    help="use IPv6 addresses when both ends are names")
+    p.add_argument("--size", type=int, default=None, metavar="BYTES",
+                   help="IP packet size (Don't Fragment set): say where a packet this large stops"
+                   " (MTU 9001 in a VPC, 1500 through internet/NAT gateways, 8500 through a"
+                   " transit gateway) and whether path MTU discovery works")
     p.add_argument("--json", action="store_true", help="print the trace as JSON")
     p.add_argument("--all-blockers", action="store_true",
                    help="go on past the first blocker and list every setting to change")
@@ -96,6 +100,7 @@ def flow_from_args(args: argparse.Namespace) -> Any:
         args.src, args.dst, args.protocol, args.port,
         DEFAULT_SOURCE_PORT if args.source_port is None else args.source_port,
         args.icmp_type, args.icmp_code, 6 if args.ipv6 else None,
+        getattr(args, "size", None),
     )
 
 
@@ -146,6 +151,9 @@ def print_human(result: Any, logs: list[str] | None, out: TextIO, color: bool) -
         w("\n" + c("flow log (version 2, default format)", "bold") + "\n")
         for line in logs:
             w("  " + line + "\n")
+    explanations = getattr(result, "explanations", ())
+    if explanations:
+        w("\n" + c("explanation codes", "bold") + " " + ", ".join(explanations) + "\n")
     verdict = c("REACHABLE", "green", "bold") if result.reachable else c("NOT REACHABLE", "red",
                                                                            "bold")
     w("\n" + verdict + "\n")

@@ -10,7 +10,8 @@ Behaviour (VPC-UG vpc-cidr-blocks.html, subnet-sizing.html; AWS-SEMANTICS V2, V5
   - omitted addresses are allocated from the free ones in ascending order (deterministic).
 Examples:
   canonical_cidr("100.68.0.18/18") == "100.68.0.0/18"
-  reserved_addresses("10.0.1.0/24") == ("10.0.1.0", "10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.255")
+  reserved_addresses("10.0.1.0/24")
+    == ("10.0.1.0", "10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.255")
   available_ip_count("10.0.1.0/24") == 251
 """
 
@@ -254,3 +255,31 @@ def auto_public_ipv4(vpc: str, name: str, taken: Iterable[str]) -> str:
             continue
         return str(type(pool.network_address)(i))
     raise ValueError(f"the auto-assigned public IPv4 pool {AUTO_PUBLIC_IPV4_POOL} is full")
+
+
+# V16, V24, V37: destinations that never leave a VPC through an internet gateway, an egress-only
+# internet gateway, a NAT gateway or a peering connection.
+MULTICAST = (ipaddress.ip_network("224.0.0.0/4"), ipaddress.ip_network("ff00::/8"))
+LINK_LOCALS = (LINK_LOCAL, ipaddress.ip_network("fe80::/10"))
+LIMITED_BROADCAST = "255.255.255.255"
+IMDS_ADDRESSES = ("169.254.169.254", "fd00:ec2::254")  # V37: the instance metadata service
+
+
+def never_forwarded(ip: str, subnet_cidrs: Iterable[str] = ()) -> str | None:
+    """Why a packet to ``ip`` is never carried out of its VPC (V16: no broadcast or multicast in a
+    VPC; V24/V37: link-local addresses, IMDS and the resolver included, stay on the instance's
+    link), or None. ``subnet_cidrs``: the subnets whose broadcast address counts."""
+    a = address(ip)
+    if any(a in n for n in MULTICAST if n.version == a.version):
+        return f"{ip} is a multicast address: a VPC carries no multicast (V16)"
+    if str(a) == LIMITED_BROADCAST:
+        return f"{ip} is the limited broadcast address: a VPC carries no broadcast (V16)"
+    if any(a in n for n in LINK_LOCALS if n.version == a.version):
+        return (f"{ip} is a link-local address: it is never routed off the instance's link "
+                "(V24, V37)")
+    for cidr in subnet_cidrs:
+        n = network(cidr)
+        if n.version == a.version == 4 and a == n.broadcast_address:
+            return (f"{ip} is the broadcast address of subnet {cidr}: a VPC carries no broadcast"
+                    " (V16)")
+    return None

@@ -17,6 +17,7 @@ from netemu.vpc.draft import (
     DSecurityGroup,
     DSgRule,
     DSubnet,
+    DTgw,
     DTopology,
     DVpc,
 )
@@ -159,7 +160,7 @@ def _addresses(v: DVpc) -> dict[tuple[str, str], str]:
             waiting.setdefault(p.subnet, []).append((kind, p.name))
     for subnet, keys in waiting.items():  # validation made sure there is room
         got = addressing.allocate(cidr_of[subnet], taken[subnet], len(keys))
-        out.update(zip(keys, got))
+        out.update(zip(keys, got, strict=True))
     return out
 
 
@@ -203,48 +204,52 @@ def _auto_public_ips(topo: DTopology) -> dict[str, dict[str, str]]:
 
 
 def build(topo: DTopology, source: str) -> Topology:
-    vpcs = []
     auto_public = _auto_public_ips(topo)
-    for v in topo.vpcs:
-        tables = _route_tables(v, topo)
-        main = next(rt.name for rt in tables if rt.main)
-        subnets = tuple(Subnet(s.name, v.name, _cidr(s), s.az, s.route_table or main,
-                               s.network_acl or "default", s.ipv6_cidr,
-                               _maps_public_ip(s), s.default_for_az) for s in v.subnets)
-        ips = _addresses(v)
-        public = auto_public.get(v.name, {})
-        nats = tuple(NatGateway(n.name, v.name, n.subnet, ips[("nat", n.name)], n.public_ip,
-                                n.connectivity,
-                                eni_id=addressing.eni_id(v.name, n.name, nat_gateway=True))
-                     for n in v.live_nat_gateways())
-        instances = tuple(
-            Instance(i.name, v.name, i.subnet, ips[("instance", i.name)],
-                     tuple(i.security_groups or ("default",)), i.public_ip or public.get(i.name),
-                     i.ipv6_address, i.source_dest_check, addressing.eni_id(v.name, i.name),
-                     auto_public_ip=i.name in public)
-            for i in v.live_instances())
-        vpcs.append(Vpc(
-            v.name, v.region, tuple(c.cidr for c in v.cidr_blocks), subnets, tables, _nacls(v),
-            _security_groups(v, topo), nats, instances, tuple(c.cidr for c in v.ipv6_cidr_blocks),
-            v.igw_attached(), v.eigw_attached(), v.enable_dns_support, v.enable_dns_hostnames,
-            v.default))
-    by_name = {v.name: v for v in topo.vpcs}
-    tgws = []
-    for t in topo.transit_gateways:
-        tgw_tables: list[TgwRouteTable] = []
-        for rt in t.route_tables:
-            routes = [TgwRoute(r.destination, r.attachment, r.blackhole) for r in rt.routes]
-            for a in t.attachments:
-                if rt.name in a.propagations:
-                    routes.extend(TgwRoute(c, a.name, origin="propagated")
-                                  for c in by_name[a.vpc].cidrs())
-            tgw_tables.append(TgwRouteTable(rt.name, tuple(routes)))
-        atts = tuple(TgwAttachment(a.name, a.vpc, tuple(a.subnets), a.association,
-                                   tuple(a.propagations), a.appliance_mode,
-                                   a.security_group_referencing) for a in t.attachments)
-        tgws.append(TransitGateway(t.name, tuple(tgw_tables), atts))
     return Topology(
-        topo.region, tuple(vpcs),
+        topo.region, tuple(_vpc(v, topo, auto_public.get(v.name, {})) for v in topo.vpcs),
         tuple(Peering(p.name, p.requester, p.accepter, p.status) for p in topo.peerings),
         tuple(InternetHost(h.name, h.ip) for h in topo.hosts),
-        tuple(tgws), topo.account_id, source, tuple(sorted(topo.quotas.items())))
+        tuple(_transit_gateway(t, topo) for t in topo.transit_gateways), topo.account_id,
+        source, tuple(sorted(topo.quotas.items())))
+
+
+def _vpc(v: DVpc, topo: DTopology, public: dict[str, str]) -> Vpc:
+    """One VPC; ``public``: its instances' auto-assigned public IPv4 addresses (V17)."""
+    tables = _route_tables(v, topo)
+    main = next(rt.name for rt in tables if rt.main)
+    subnets = tuple(Subnet(s.name, v.name, _cidr(s), s.az, s.route_table or main,
+                           s.network_acl or "default", s.ipv6_cidr,
+                           _maps_public_ip(s), s.default_for_az) for s in v.subnets)
+    ips = _addresses(v)
+    nats = tuple(NatGateway(n.name, v.name, n.subnet, ips[("nat", n.name)], n.public_ip,
+                            n.connectivity,
+                            eni_id=addressing.eni_id(v.name, n.name, nat_gateway=True))
+                 for n in v.live_nat_gateways())
+    instances = tuple(
+        Instance(i.name, v.name, i.subnet, ips[("instance", i.name)],
+                 tuple(i.security_groups or ("default",)), i.public_ip or public.get(i.name),
+                 i.ipv6_address, i.source_dest_check, addressing.eni_id(v.name, i.name),
+                 auto_public_ip=i.name in public)
+        for i in v.live_instances())
+    return Vpc(
+        v.name, v.region, tuple(c.cidr for c in v.cidr_blocks), subnets, tables, _nacls(v),
+        _security_groups(v, topo), nats, instances, tuple(c.cidr for c in v.ipv6_cidr_blocks),
+        v.igw_attached(), v.eigw_attached(), v.enable_dns_support, v.enable_dns_hostnames,
+        v.default)
+
+
+def _transit_gateway(t: DTgw, topo: DTopology) -> TransitGateway:
+    """A transit gateway, with the routes its attachments propagate (V74, V76)."""
+    by_name = {v.name: v for v in topo.vpcs}
+    tables: list[TgwRouteTable] = []
+    for rt in t.route_tables:
+        routes = [TgwRoute(r.destination, r.attachment, r.blackhole) for r in rt.routes]
+        for a in t.attachments:
+            if rt.name in a.propagations:
+                routes.extend(TgwRoute(c, a.name, origin="propagated")
+                              for c in by_name[a.vpc].cidrs())
+        tables.append(TgwRouteTable(rt.name, tuple(routes)))
+    atts = tuple(TgwAttachment(a.name, a.vpc, tuple(a.subnets), a.association,
+                               tuple(a.propagations), a.appliance_mode,
+                               a.security_group_referencing) for a in t.attachments)
+    return TransitGateway(t.name, tuple(tables), atts)

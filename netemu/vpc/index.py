@@ -45,6 +45,7 @@ class Eni:
     ipv6: str | None = None
     security_groups: tuple[str, ...] = ()
     source_dest_check: bool = True
+    auto_public_ip: bool = False  # public_ip was assigned at launch (V17)
 
     def addresses(self) -> tuple[str, ...]:
         return tuple(a for a in (self.private_ip, self.ipv6) if a)
@@ -106,6 +107,14 @@ class Index:
             if att.vpc == vpc:
                 return att
         return None
+
+    def connected(self, a: str, b: str) -> bool:
+        """VPCs ``a`` and ``b`` are joined by an active peering or attached to one transit
+        gateway (else an unreachable path between them is DISCONNECTED_VPCS, V94)."""
+        if any(p.status == "active" and {p.requester, p.accepter} == {a, b}
+               for p in self.peerings.values()):
+            return True
+        return any({a, b} <= {att.vpc for att in t.attachments} for t in self.tgws.values())
 
     def gateway_route_table(self, vpc: str) -> RouteTable | None:
         """The route table edge-associated with the VPC's internet gateway (V27): it routes the
@@ -194,6 +203,7 @@ def _index_vpc(ix: Index, v: Vpc, members: dict[tuple[str, str], set[str]]) -> N
             ipv6=canonical_address(i.ipv6_address) if i.ipv6_address else None,
             security_groups=i.security_groups,
             source_dest_check=i.source_dest_check,
+            auto_public_ip=i.auto_public_ip,
         )
         _add_eni(ix, eni)
         for group in i.security_groups:

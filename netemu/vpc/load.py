@@ -75,7 +75,6 @@ from netemu.vpc.validate import validate
 __all__ = ["KEYS", "load_topology", "load_topology_file"]
 
 
-
 def load_topology_file(path: str | Path) -> Topology:
     """Read and load one topology file (YAML or JSON); LoadError with every problem."""
     source = str(path)
@@ -120,6 +119,3 @@ def _with_endpoint_enis(data: Any, parts: vpc_dns.Parts) -> Any:
             v = dict(v, instances=list(v.get("instances") or []) + extra[v["name"]])
         vpcs.append(v)
     return dict(data, vpcs=vpcs)
-
-
-# --- pass 1: shape ----------------------------------------------------------------------------

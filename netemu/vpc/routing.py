@@ -56,25 +56,51 @@ def _compile(routes: tuple[Route, ...] | tuple[TgwRoute, ...]) -> tuple[Any, ...
     return tuple((e[3], e[4], e[5], e[6]) for e in entries)
 
 
+def matches(
+    routes: tuple[Route, ...] | tuple[TgwRoute, ...], dst: str,
+    key: tuple[str, ...] | None = None,
+) -> list[Route | TgwRoute]:
+    """Every route containing ``dst``, best first: longest prefix (V22), then origin rank
+    (V23, V76), then table order. ``key``: the table's stable name, to reuse its compiled form
+    (compiled.py)."""
+    version, value = address_int(dst)
+    table = _compile(routes) if key is None else compiled(key, routes, _compile)
+    return [route for rv, net, mask, route in table if rv == version and value & mask == net]
+
+
 def best_match(
     routes: tuple[Route, ...] | tuple[TgwRoute, ...], dst: str,
     key: tuple[str, ...] | None = None,
 ) -> Route | TgwRoute | None:
-    """Longest prefix containing ``dst`` (V22); ties broken by origin rank (V23, V76), then
-    table order. ``key``: the table's stable name, to reuse its compiled form (compiled.py)."""
-    version, value = address_int(dst)
-    table = _compile(routes) if key is None else compiled(key, routes, _compile)
-    for rv, net, mask, route in table:
-        if rv == version and value & mask == net:
-            found: Route | TgwRoute = route
-            return found
+    """The route that carries a packet to ``dst`` (``matches``' first), or None."""
+    found = matches(routes, dst, key)
+    return found[0] if found else None
+
+
+def _prefix_len(cidr: str) -> int:
+    return network_int(cidr)[2].bit_count()
+
+
+def _runner_up_code(found: list[Route | TgwRoute], target: object,
+                    target_of: Callable[[Any], object], prefix: str) -> str | None:
+    """V93/V94: ``MORE_SPECIFIC_ROUTE`` when a shorter prefix also matched and would have
+    sent the packet elsewhere; ``HIGHER_PRIORITY_ROUTE`` when the same prefix of lower priority
+    (a propagated route under a static one, V23/V76) would have."""
+    best = found[0]
+    for other in found[1:]:
+        if target_of(other) == target:
+            continue
+        if _prefix_len(other.destination) < _prefix_len(best.destination):
+            return prefix + "MORE_SPECIFIC_ROUTE"
+        return "HIGHER_PRIORITY_ROUTE"
     return None
 
 
 def lookup(
     table: RouteTable, dst: str, available: Callable[[RouteTarget], bool] = _always
 ) -> Decision:
-    route = best_match(table.routes, dst, ("routes", table.vpc, table.name))
+    found = matches(table.routes, dst, ("routes", table.vpc, table.name))
+    route = found[0] if found else None
     if route is None:
         return Decision(
             DENY, None,
@@ -99,12 +125,16 @@ def lookup(
             " (V26)",
             "BAD_STATE_ROUTE", route,
         )
-    return Decision(ALLOW, text, f"longest prefix match for {dst}: {text}", None, route)
+    # The local route winning over a default route is the everyday case: not worth a code.
+    code = None if route.target.kind == "local" else _runner_up_code(
+        found, route.target, lambda r: r.target, "")
+    return Decision(ALLOW, text, f"longest prefix match for {dst}: {text}", code, route)
 
 
 def lookup_tgw(table: TgwRouteTable, dst: str) -> Decision:
     """Transit gateway route table lookup (V75-V77)."""
-    route = best_match(table.routes, dst, ("tgw-routes", table.name))
+    found = matches(table.routes, dst, ("tgw-routes", table.name))
+    route = found[0] if found else None
     if route is None:
         return Decision(
             DENY, None,
@@ -119,4 +149,5 @@ def lookup_tgw(table: TgwRouteTable, dst: str) -> Decision:
             DENY, text, f"transit gateway route {text} is a blackhole route (V77)",
             "BAD_STATE_ROUTE", route,
         )
-    return Decision(ALLOW, text, f"longest prefix match for {dst}: {text}", None, route)
+    code = _runner_up_code(found, route.attachment, lambda r: r.attachment, "TGW_RTB_")
+    return Decision(ALLOW, text, f"longest prefix match for {dst}: {text}", code, route)

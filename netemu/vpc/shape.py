@@ -76,8 +76,8 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "transit_gateway": (("name",), ("route_tables", "attachments")),
     "tgw_route_table": (("name",), ("routes",)),
     "tgw_route": (("destination",), ("attachment", "blackhole")),
-    "tgw_attachment": (("name", "vpc", "subnets"), ("association", "propagations",
-                                                    "appliance_mode", "security_group_referencing")),
+    "tgw_attachment": (("name", "vpc", "subnets"), (
+        "association", "propagations", "appliance_mode", "security_group_referencing")),
     # DNS (netemu/vpc/dns.py reads these)
     "dhcp_options": ((), vpc_dns.DHCP_KEYS[1:]),
     "dhcp_options_set": (("name",), vpc_dns.DHCP_KEYS[1:]),
@@ -96,7 +96,8 @@ NAMED_TARGETS = ("nat_gateway", "peering", "instance", "transit_gateway")
 
 def _type_name(value: object) -> str:
     return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
-            int: "a number", float: "a number", type(None): "empty"}.get(type(value), type(value).__name__)
+            int: "a number", float: "a number", type(None): "empty"}.get(
+                type(value), type(value).__name__)
 
 
 class Reader:
@@ -121,7 +122,8 @@ class Reader:
     def mapping(self, value: Any, path: str, required: tuple[str, ...],
                 optional: tuple[str, ...]) -> dict[str, Any] | None:
         if not isinstance(value, Mapping):
-            self.r.add(path, "InvalidParameterValue", f"expected a mapping, got {_type_name(value)}")
+            self.r.add(path, "InvalidParameterValue",
+                       f"expected a mapping, got {_type_name(value)}")
             return None
         ok = True
         for key in value:  # reported; the known keys are still read, to find more problems
@@ -200,8 +202,8 @@ class Reader:
             item_path = f"{path}[{label}]"
             if isinstance(name, str) and name:
                 if name in seen:
-                    self.r.add(item_path, "DuplicateName" if what != "sg" else "InvalidGroup.Duplicate",
-                               f"the name {name!r} is used twice in {path}")
+                    code = "DuplicateName" if what != "sg" else "InvalidGroup.Duplicate"
+                    self.r.add(item_path, code, f"the name {name!r} is used twice in {path}")
                     continue
                 seen.add(name)
             parsed = parse(raw, item_path)
@@ -221,7 +223,8 @@ class Reader:
             return None
         region = self.text(m.get("region", "us-east-1"), "region") or "us-east-1"
         account = m.get("account_id", "123456789012")
-        if not (isinstance(account, (str, int)) and str(account).isdigit() and len(str(account)) == 12):
+        if not (isinstance(account, (str, int)) and str(account).isdigit()
+                and len(str(account)) == 12):
             self.r.add("account_id", "InvalidParameterValue", "an account id is 12 digits")
             account = "123456789012"
         vpcs = self.named_items(m["vpcs"], "vpcs", "vpc", lambda v, p: self.vpc(v, p, region))
@@ -278,10 +281,12 @@ class Reader:
             self.r.add(f"{path}.cidr_blocks", "MissingParameter",
                        "a VPC needs a primary IPv4 CIDR block (V1)")
         v6 = [DCidr(c, f"{path}.ipv6_cidr_blocks[{i}]")
-              for i, raw_c in enumerate(self.seq(m.get("ipv6_cidr_blocks"), f"{path}.ipv6_cidr_blocks"))
+              for i, raw_c in enumerate(self.seq(m.get("ipv6_cidr_blocks"),
+                                                 f"{path}.ipv6_cidr_blocks"))
               if (c := self.cidr(raw_c, f"{path}.ipv6_cidr_blocks[{i}]", "InvalidVpc.Range"))]
         dns_support = self.boolean(m.get("enable_dns_support", True), f"{path}.enable_dns_support")
-        dns_hostnames = self.boolean(m.get("enable_dns_hostnames", False), f"{path}.enable_dns_hostnames")
+        dns_hostnames = self.boolean(m.get("enable_dns_hostnames", False),
+                                     f"{path}.enable_dns_hostnames")
         igws = self.gateways(m.get("internet_gateway", False), f"{path}.internet_gateway",
                              ("attached", "detached"))
         eigws = self.gateways(m.get("egress_only_internet_gateway", False),
@@ -405,9 +410,9 @@ class Reader:
             if raw == "blackhole":
                 self.r.add(path, "InvalidParameterValue",
                            "a route can't be created with a blackhole target; a route becomes a "
-                           "blackhole when its target is unavailable (V26): declare the NAT gateway "
-                           "with state: deleted, the instance terminated, the IGW detached, or the "
-                           "peering not active")
+                           "blackhole when its target is unavailable (V26): declare the NAT "
+                           "gateway with state: deleted, the instance terminated, the IGW "
+                           "detached, or the peering not active")
                 return None
         elif isinstance(raw, Mapping) and len(raw) == 1:
             (kind, name), = raw.items()
@@ -423,7 +428,8 @@ class Reader:
             return PROTOCOL_NUMBERS[value.strip().lower()]
         if isinstance(value, bool):
             value = "?"
-        if isinstance(value, int) or (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
+        if isinstance(value, int) or (
+                isinstance(value, str) and value.strip().lstrip("-").isdigit()):
             n = int(value)
             if n == -1 or 0 <= n <= 255:
                 return n
@@ -516,13 +522,15 @@ class Reader:
         if self.failed:
             return None
         ingress = [r for i, raw_r in enumerate(self.seq(m.get("ingress"), f"{path}.ingress"))
-                   if (r := self.sg_rule(raw_r, f"{path}.ingress[{i}]", "source_group")) is not None]
+                   if (r := self.sg_rule(raw_r, f"{path}.ingress[{i}]", "source_group"))
+                   is not None]
         egress = None
         if "egress" in m:
             egress = [r for i, raw_r in enumerate(self.seq(m.get("egress"), f"{path}.egress"))
                       if (r := self.sg_rule(raw_r, f"{path}.egress[{i}]", "destination_group"))
                       is not None]
-        return DSecurityGroup(name.rstrip(" "), path, ingress, egress)  # V43: trailing spaces trimmed
+        # V43: trailing spaces trimmed
+        return DSecurityGroup(name.rstrip(" "), path, ingress, egress)
 
     def sg_rule(self, raw: Any, path: str, group_key: str) -> DSgRule | None:
         m = self.mapping(raw, path, *KEYS[group_key.split("_")[0] + "_rule"])
@@ -565,8 +573,10 @@ class Reader:
             return None
         self.failed = False
         name, subnet = self.name_of(m, path), self.text(m["subnet"], f"{path}.subnet")
-        priv = self.ip(m["private_ip"], f"{path}.private_ip") if m.get("private_ip") is not None else None
-        pub = self.ip(m["public_ip"], f"{path}.public_ip") if m.get("public_ip") is not None else None
+        priv = self.ip(m["private_ip"], f"{path}.private_ip") \
+            if m.get("private_ip") is not None else None
+        pub = self.ip(m["public_ip"], f"{path}.public_ip") \
+            if m.get("public_ip") is not None else None
         conn = m.get("connectivity", "public")
         if conn not in ("public", "private"):
             self.r.add(f"{path}.connectivity", "InvalidParameterValue",
@@ -618,7 +628,8 @@ class Reader:
             return None
         self.failed = False
         name = self.name_of(m, path)
-        req, acc = self.text(m["requester"], f"{path}.requester"), self.text(m["accepter"], f"{path}.accepter")
+        req = self.text(m["requester"], f"{path}.requester")
+        acc = self.text(m["accepter"], f"{path}.accepter")
         status = self.text(m.get("status", "active"), f"{path}.status")
         if self.failed:
             return None
@@ -668,7 +679,8 @@ class Reader:
                 continue
             if (att is None) == (not blackhole):
                 self.r.add(rp, "InvalidParameterCombination",
-                           "a transit gateway route has exactly one of attachment and blackhole: true")
+                           "a transit gateway route has exactly one of attachment and "
+                           "blackhole: true")
                 continue
             if att is not None and not isinstance(att, str):
                 self.r.add(f"{rp}.attachment", "InvalidParameterValue", "an attachment name")

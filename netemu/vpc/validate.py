@@ -33,8 +33,13 @@ from netemu.vpc.draft import (
     DInstance,
     DNat,
     DPeering,
+    DRoute,
     DRouteTable,
+    DSecurityGroup,
+    DSgRule,
     DSubnet,
+    DTgw,
+    DTgwAttachment,
     DTopology,
     DVpc,
     Report,
@@ -81,31 +86,11 @@ def validate(topo: DTopology, r: Report) -> None:
 def vpc_blocks(v: DVpc, topo: DTopology, r: Report) -> None:
     seen: list[str] = []
     for i, b in enumerate(v.cidr_blocks):
-        n = addressing.network(b.cidr)
-        if n.version != 4:
-            r.add(b.path, "InvalidVpc.Range",
-                  f"The CIDR '{b.cidr}' is invalid: cidr_blocks are IPv4 (use ipv6_cidr_blocks)")
-            continue
-        if not 16 <= n.prefixlen <= 28:  # V1, V3
-            r.add(b.path, "InvalidVpc.Range",
-                  f"The CIDR '{b.cidr}' is invalid. A VPC CIDR block is between /16 and /28 (V1).")
-            continue
-        if addressing.vpc_range_forbidden(b.cidr):  # V5: 169.254/16; Part M 4
-            r.add(b.path, "InvalidVpc.Range",
-                  f"The CIDR '{b.cidr}' is invalid: it is in a range that can't be assigned to a "
-                  "VPC (169.254.0.0/16 link-local, loopback, multicast or reserved).")
-            continue
-        clash = next((s for s in seen if addressing.overlaps(s, b.cidr)), None)
-        if clash is not None:  # V3
-            r.add(b.path, "InvalidVpc.Range",
-                  f"The CIDR '{b.cidr}' conflicts with another CIDR block of the VPC ({clash}).")
-            continue
-        if i > 0 and seen and addressing.association_restricted(seen, b.cidr):  # V5
-            r.add(b.path, "InvalidVpc.Range",
-                  f"The CIDR '{b.cidr}' is restricted. Use a CIDR from the same private address "
-                  f"range as the current VPC CIDR ({seen[0]}), or use a publicly-routable CIDR.")
-            continue
-        seen.append(b.cidr)
+        message = _ipv4_block_problem(b.cidr, seen, first=i == 0)
+        if message is None:
+            seen.append(b.cidr)
+        else:
+            r.add(b.path, "InvalidVpc.Range", message)
     for family, blocks in (("IPv4", v.cidr_blocks), ("IPv6", v.ipv6_cidr_blocks)):
         limit = quota(topo, f"ip{family[2:].lower()}_cidr_blocks_per_vpc")
         if len(blocks) > limit:  # V4
@@ -127,7 +112,26 @@ def vpc_blocks(v: DVpc, topo: DTopology, r: Report) -> None:
             seen6.append(b.cidr)
 
 
-# --- V17: default VPC ------------------------------------------------------------------------------
+def _ipv4_block_problem(cidr: str, seen: list[str], first: bool) -> str | None:
+    """Why AWS refuses an IPv4 block given the blocks already accepted (V1, V3, V5), or None."""
+    n = addressing.network(cidr)
+    if n.version != 4:
+        return f"The CIDR '{cidr}' is invalid: cidr_blocks are IPv4 (use ipv6_cidr_blocks)"
+    if not 16 <= n.prefixlen <= 28:  # V1, V3
+        return f"The CIDR '{cidr}' is invalid. A VPC CIDR block is between /16 and /28 (V1)."
+    if addressing.vpc_range_forbidden(cidr):  # V5: 169.254/16; Part M 4
+        return (f"The CIDR '{cidr}' is invalid: it is in a range that can't be assigned to a "
+                "VPC (169.254.0.0/16 link-local, loopback, multicast or reserved).")
+    clash = next((s for s in seen if addressing.overlaps(s, cidr)), None)
+    if clash is not None:  # V3
+        return f"The CIDR '{cidr}' conflicts with another CIDR block of the VPC ({clash})."
+    if not first and seen and addressing.association_restricted(seen, cidr):  # V5
+        return (f"The CIDR '{cidr}' is restricted. Use a CIDR from the same private address "
+                f"range as the current VPC CIDR ({seen[0]}), or use a publicly-routable CIDR.")
+    return None
+
+
+# --- V17: default VPC -----------------------------------------------------------------------------
 
 
 def default_vpcs(topo: DTopology, r: Report) -> None:
@@ -151,7 +155,8 @@ def default_vpcs(topo: DTopology, r: Report) -> None:
             continue
         if v.cidr_blocks and v.cidr_blocks[0].cidr != "172.31.0.0/16":  # V17
             r.add(v.cidr_blocks[0].path, "InvalidParameterValue",
-                  f"a default VPC's primary CIDR block is 172.31.0.0/16, not {v.cidr_blocks[0].cidr}"
+                  "a default VPC's primary CIDR block is 172.31.0.0/16, not "
+                  f"{v.cidr_blocks[0].cidr}"
                   " (V17)")
         if v.region in regions:
             r.add(f"{v.path}.default", "DefaultVpcAlreadyExists",
@@ -198,47 +203,59 @@ def subnets(v: DVpc, r: Report) -> None:
     placed6: list[tuple[str, str]] = []
     for s in v.subnets:
         if s.cidr is not None:
-            n = addressing.network(s.cidr)
-            if n.version != 4:
-                r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
-                      f"The CIDR '{s.cidr}' is invalid: cidr is IPv4 (use ipv6_cidr)")
-            elif not 16 <= n.prefixlen <= 28:  # V12
-                r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
-                      f"The CIDR '{s.cidr}' is invalid. A subnet CIDR block is between /16 and "
-                      "/28 (V12).")
-            elif not any(addressing.within(s.cidr, b) for b in blocks):  # V12
-                r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
-                      f"The CIDR '{s.cidr}' is invalid: it is not within one of the VPC's CIDR "
-                      f"blocks ({', '.join(blocks)}).")
-            else:
-                clash = next((name for name, c in placed if addressing.overlaps(c, s.cidr)), None)
-                if clash is not None:
-                    r.add(f"{s.path}.cidr", "InvalidSubnet.Conflict",
-                          f"The CIDR '{s.cidr}' conflicts with another subnet ({clash}).")
-                else:
-                    placed.append((s.name, s.cidr))
+            _subnet_ipv4(s, s.cidr, blocks, placed, r)
         if s.ipv6_cidr is not None:
-            n6 = addressing.network(s.ipv6_cidr)
-            if n6.version != 6 or n6.prefixlen != 64:  # V10
-                r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Range",
-                      f"The IPv6 CIDR '{s.ipv6_cidr}' is invalid: a subnet's IPv6 block is a /64.")
-            elif not any(addressing.within(s.ipv6_cidr, b) for b in v6blocks):
-                r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Range",
-                      f"The IPv6 CIDR '{s.ipv6_cidr}' is not within the VPC's IPv6 blocks "
-                      f"({', '.join(v6blocks) or 'none'}).")
-            else:
-                clash = next((nm for nm, c in placed6 if addressing.overlaps(c, s.ipv6_cidr)), None)
-                if clash is not None:
-                    r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Conflict",
-                          f"The CIDR '{s.ipv6_cidr}' conflicts with another subnet ({clash}).")
-                else:
-                    placed6.append((s.name, s.ipv6_cidr))
+            _subnet_ipv6(s, s.ipv6_cidr, v6blocks, placed6, r)
         az_suffix = s.az[len(v.region):] if s.az.startswith(v.region) else ""
         if not (len(az_suffix) == 1 and az_suffix.isalpha() and az_suffix.islower()):  # V13
             r.add(f"{s.path}.az", "InvalidParameterValue",
                   f"Value ({s.az}) for parameter availabilityZone is invalid. Subnets can only be "
                   f"created in an availability zone of the VPC's Region {v.region} "
                   f"({v.region}a, {v.region}b, ...).")
+
+
+def _subnet_ipv4(s: DSubnet, cidr: str, blocks: list[str], placed: list[tuple[str, str]],
+                 r: Report) -> None:
+    """V12: /16-/28, inside one of the VPC's blocks, overlapping no other subnet."""
+    n = addressing.network(cidr)
+    if n.version != 4:
+        r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
+              f"The CIDR '{cidr}' is invalid: cidr is IPv4 (use ipv6_cidr)")
+    elif not 16 <= n.prefixlen <= 28:  # V12
+        r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
+              f"The CIDR '{cidr}' is invalid. A subnet CIDR block is between /16 and "
+              "/28 (V12).")
+    elif not any(addressing.within(cidr, b) for b in blocks):  # V12
+        r.add(f"{s.path}.cidr", "InvalidSubnet.Range",
+              f"The CIDR '{cidr}' is invalid: it is not within one of the VPC's CIDR "
+              f"blocks ({', '.join(blocks)}).")
+    else:
+        clash = next((name for name, c in placed if addressing.overlaps(c, cidr)), None)
+        if clash is not None:
+            r.add(f"{s.path}.cidr", "InvalidSubnet.Conflict",
+                  f"The CIDR '{cidr}' conflicts with another subnet ({clash}).")
+        else:
+            placed.append((s.name, cidr))
+
+
+def _subnet_ipv6(s: DSubnet, cidr: str, blocks: list[str], placed: list[tuple[str, str]],
+                 r: Report) -> None:
+    """V10: a /64 inside one of the VPC's IPv6 blocks, overlapping no other subnet."""
+    n6 = addressing.network(cidr)
+    if n6.version != 6 or n6.prefixlen != 64:  # V10
+        r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Range",
+              f"The IPv6 CIDR '{cidr}' is invalid: a subnet's IPv6 block is a /64.")
+    elif not any(addressing.within(cidr, b) for b in blocks):
+        r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Range",
+              f"The IPv6 CIDR '{cidr}' is not within the VPC's IPv6 blocks "
+              f"({', '.join(blocks) or 'none'}).")
+    else:
+        clash = next((nm for nm, c in placed if addressing.overlaps(c, cidr)), None)
+        if clash is not None:
+            r.add(f"{s.path}.ipv6_cidr", "InvalidSubnet.Conflict",
+                  f"The CIDR '{cidr}' conflicts with another subnet ({clash}).")
+        else:
+            placed.append((s.name, cidr))
 
 
 def _subnet(v: DVpc, name: str) -> DSubnet | None:
@@ -366,7 +383,7 @@ def _public_addresses(topo: DTopology, parts: list[DNat | DInstance], r: Report)
                   f"{public[p.public_ip]}")
 
 
-# --- V18-V29: route tables --------------------------------------------------------------------------
+# --- V18-V29: route tables ------------------------------------------------------------------------
 
 
 def _is_local_block(v: DVpc, dest: str) -> bool:
@@ -427,49 +444,27 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
     for route in rt.routes:
         dest, target = route.destination, route.target
         dpath, tpath = f"{route.path}.destination", f"{route.path}.target"
-        net = addressing.network(dest)
         if _is_local_block(v, dest):
-            if target.kind == "none":  # V20 / Part M 15
-                r.add(route.path, "InvalidParameterValue",
-                      f"cannot remove local route {dest} in route table {rt.name} (V20)")
-            elif target.kind not in ("local", "nat_gateway", "instance"):  # V25, Part M 23
-                r.add(dpath, "RouteAlreadyExists",
-                      f"The route identified by {dest} already exists (the local route; only its "
-                      "target can be replaced, by a NAT gateway or a network interface, V20).")
-            else:
-                _target_exists(v, rt, route.path, target, dest, topo, r)
+            _local_route(v, rt, route, topo, r)
             continue
         if target.kind == "none":
             r.add(tpath, "MissingParameter", "a route needs a target")
             continue
         if target.kind == "local":
             r.add(tpath, "InvalidParameterValue",
-                  f"the local target is only for the VPC's own CIDR blocks ({', '.join(v.cidrs())})")
+                  "the local target is only for the VPC's own CIDR blocks "
+                  f"({', '.join(v.cidrs())})")
             continue
         if dest in seen:  # V25
             r.add(dpath, "RouteAlreadyExists",
                   f"The route identified by {dest} already exists (at {seen[dest]}).")
             continue
         seen[dest] = route.path
-        per_family[net.version] += 1
-        if any(net.version == f.version and net.subnet_of(f)  # type: ignore[arg-type]
-               for f in addressing.ROUTE_FORBIDDEN):  # V24
-            r.add(dpath, "InvalidParameterValue",
-                  f"The destination CIDR block {dest} is equal to or more specific than "
-                  "169.254.168.0/22 (fd00:ec2::/32 for IPv6), which is reserved for AWS services "
-                  "(V24).")
-            continue
-        inside = [b for b in v.cidrs() if addressing.within(dest, b)]
-        middlebox = dest in subnet_cidrs and target.kind in ("nat_gateway", "instance")
-        if inside and not middlebox:  # V21 (and V6: the block must not contain an existing route)
-            r.add(dpath, "InvalidParameterValue",
-                  f"The destination CIDR block {dest} is more specific than the local route "
-                  f"{inside[0]}: such a route must match a subnet's CIDR exactly and target a "
-                  "NAT gateway or a network interface (V21, V6).")
-            continue
-        if target.kind == "egress_only_internet_gateway" and net.version != 6:  # V73
-            r.add(tpath, "InvalidParameterValue",
-                  "an egress-only internet gateway can only be the target of IPv6 routes")
+        per_family[addressing.network(dest).version] += 1
+        problem = _destination_problem(v, dest, target, subnet_cidrs)
+        if problem is not None:
+            key, message = problem
+            r.add(f"{route.path}.{key}", "InvalidParameterValue", message)
             continue
         _target_exists(v, rt, route.path, target, dest, topo, r)
     max_routes = quota(topo, "routes_per_route_table")
@@ -478,6 +473,41 @@ def _routes(v: DVpc, rt: DRouteTable, topo: DTopology, r: Report) -> None:
             r.add(f"{rt.path}.routes", "RouteLimitExceeded",
                   f"The maximum number of routes per route table ({max_routes} per IP "
                   f"family) has been reached (IPv{family}: {count}).")
+
+
+def _local_route(v: DVpc, rt: DRouteTable, route: DRoute, topo: DTopology, r: Report) -> None:
+    """V20, V25: a route for one of the VPC's own blocks replaces the local route's target."""
+    dest, target = route.destination, route.target
+    if target.kind == "none":  # V20 / Part M 15
+        r.add(route.path, "InvalidParameterValue",
+              f"cannot remove local route {dest} in route table {rt.name} (V20)")
+    elif target.kind not in ("local", "nat_gateway", "instance"):  # V25, Part M 23
+        r.add(f"{route.path}.destination", "RouteAlreadyExists",
+              f"The route identified by {dest} already exists (the local route; only its "
+              "target can be replaced, by a NAT gateway or a network interface, V20).")
+    else:
+        _target_exists(v, rt, route.path, target, dest, topo, r)
+
+
+def _destination_problem(v: DVpc, dest: str, target: RouteTarget,
+                         subnet_cidrs: set[str | None]) -> tuple[str, str] | None:
+    """(the route's key at fault, message) for a destination AWS refuses (V24, V21, V73)."""
+    if any(addressing.within(dest, str(f)) for f in addressing.ROUTE_FORBIDDEN):  # V24
+        return ("destination",
+                f"The destination CIDR block {dest} is equal to or more specific than "
+                "169.254.168.0/22 (fd00:ec2::/32 for IPv6), which is reserved for AWS services "
+                "(V24).")
+    inside = [b for b in v.cidrs() if addressing.within(dest, b)]
+    middlebox = dest in subnet_cidrs and target.kind in ("nat_gateway", "instance")
+    if inside and not middlebox:  # V21 (and V6: the block must not contain an existing route)
+        return ("destination",
+                f"The destination CIDR block {dest} is more specific than the local route "
+                f"{inside[0]}: such a route must match a subnet's CIDR exactly and target a "
+                "NAT gateway or a network interface (V21, V6).")
+    if target.kind == "egress_only_internet_gateway" and addressing.network(dest).version != 6:
+        return ("target",  # V73
+                "an egress-only internet gateway can only be the target of IPv6 routes")
+    return None
 
 
 def _target_exists(v: DVpc, rt: DRouteTable, path: str, target: RouteTarget, dest: str,
@@ -557,7 +587,7 @@ TARGET_CHECKS: dict[str, Callable[[DVpc, DTopology, str], TargetProblem]] = {
 }
 
 
-# --- V18, V30: associations -------------------------------------------------------------------------
+# --- V18, V30: associations -----------------------------------------------------------------------
 
 
 def associations(v: DVpc, r: Report) -> None:
@@ -609,7 +639,7 @@ def network_acls(v: DVpc, topo: DTopology, r: Report) -> None:
                     seen[rule.number] = rule.path
 
 
-# --- V40-V45: security groups ----------------------------------------------------------------------
+# --- V40-V45: security groups ---------------------------------------------------------------------
 
 
 def security_group_names(v: DVpc, r: Report) -> None:
@@ -635,13 +665,7 @@ def security_group_rules(v: DVpc, topo: DTopology, r: Report) -> None:
     own = {sg.name for sg in v.security_groups} | {"default"}
     for sg in v.security_groups:
         for direction, rules in (("ingress", sg.ingress), ("egress", sg.egress or [])):
-            families = Counter(addressing.network(x.cidr).version if x.cidr else 4 for x in rules)
-            for family, count in sorted(families.items()):
-                if count > max_rules:  # V51
-                    r.add(f"{sg.path}.{direction}", "RulesPerSecurityGroupLimitExceeded",
-                          f"The maximum number of rules per security group has been reached "
-                          f"({max_rules} {direction} rules per IP family; "
-                          f"IPv{family}: {count}).")
+            _rules_per_family(sg, direction, rules, max_rules, r)
             seen: dict[tuple[object, ...], str] = {}
             for rule in rules:
                 key = (rule.protocol, rule.ports, rule.cidr,
@@ -661,6 +685,18 @@ def security_group_rules(v: DVpc, topo: DTopology, r: Report) -> None:
                 r.add(f"{i.path}.security_groups[{k}]", "InvalidGroup.NotFound",
                       f"The security group '{name}' does not exist in VPC '{v.name}'{extra}",
                       ref=name)
+
+
+def _rules_per_family(sg: DSecurityGroup, direction: str, rules: list[DSgRule],
+                      max_rules: int, r: Report) -> None:
+    """V51: at most ``rules_per_security_group`` rules per direction and IP family."""
+    families = Counter(addressing.network(x.cidr).version if x.cidr else 4 for x in rules)
+    for family, count in sorted(families.items()):
+        if count > max_rules:  # V51
+            r.add(f"{sg.path}.{direction}", "RulesPerSecurityGroupLimitExceeded",
+                  f"The maximum number of rules per security group has been reached "
+                  f"({max_rules} {direction} rules per IP family; "
+                  f"IPv{family}: {count}).")
 
 
 def _group_ref(v: DVpc, topo: DTopology, path: str, group: tuple[str | None, str],
@@ -704,7 +740,7 @@ def tgw_sg_referencing(topo: DTopology, a: str, b: str) -> bool:
     return False
 
 
-# --- V67: NAT gateways ------------------------------------------------------------------------------
+# --- V67: NAT gateways ----------------------------------------------------------------------------
 
 
 def _public_subnet(v: DVpc, subnet: str) -> bool:
@@ -742,25 +778,14 @@ def nat_gateways(v: DVpc, r: Report) -> None:
                   f"the internet gateway); {n.subnet} has no such route (V67)")
 
 
-# --- V52, V53, V59, V62: peerings --------------------------------------------------------------------
+# --- V52, V53, V59, V62: peerings -----------------------------------------------------------------
 
 
 def peerings(topo: DTopology, r: Report, vpc_names: set[str]) -> None:
     pairs: dict[frozenset[str], str] = {}
     active: Counter[str] = Counter()
     for p in topo.peerings:
-        bad = False
-        for role in ("requester", "accepter"):
-            name = getattr(p, role)
-            if name not in vpc_names:
-                r.add(f"{p.path}.{role}", "InvalidVpcID.NotFound",
-                      f"The vpc ID '{name}' does not exist", ref=name)
-                bad = True
-        if p.status not in PEERING_STATUSES:  # V59
-            r.add(f"{p.path}.status", "InvalidParameterValue",
-                  f"unknown peering status {p.status!r}: one of {', '.join(PEERING_STATUSES)}")
-            bad = True
-        if bad:
+        if not _peering_named_well(p, vpc_names, r):
             continue
         if p.requester == p.accepter:
             r.add(p.path, "InvalidParameterValue",
@@ -795,6 +820,22 @@ def peerings(topo: DTopology, r: Report, vpc_names: set[str]) -> None:
                   f"{max_active} (V62)")
 
 
+def _peering_named_well(p: DPeering, vpc_names: set[str], r: Report) -> bool:
+    """Its VPCs exist and its status is one AWS has (V59)."""
+    ok = True
+    for role in ("requester", "accepter"):
+        name = getattr(p, role)
+        if name not in vpc_names:
+            r.add(f"{p.path}.{role}", "InvalidVpcID.NotFound",
+                  f"The vpc ID '{name}' does not exist", ref=name)
+            ok = False
+    if p.status not in PEERING_STATUSES:  # V59
+        r.add(f"{p.path}.status", "InvalidParameterValue",
+              f"unknown peering status {p.status!r}: one of {', '.join(PEERING_STATUSES)}")
+        ok = False
+    return ok
+
+
 def internet_hosts(topo: DTopology, r: Report) -> None:
     public = {p.public_ip: p.path for v in topo.vpcs for p in v.all_parts() if p.public_ip}
     for h in topo.hosts:
@@ -803,13 +844,12 @@ def internet_hosts(topo: DTopology, r: Report) -> None:
                   f"Address {h.ip} is in use (public IP of {public[h.ip]}).")
 
 
-# --- V74-V79: transit gateways ----------------------------------------------------------------------
+# --- V74-V79: transit gateways --------------------------------------------------------------------
 
 
 def transit_gateways(topo: DTopology, r: Report) -> None:
     for t in topo.transit_gateways:
         tables = {rt.name for rt in t.route_tables}
-        atts = {a.name for a in t.attachments}
         attached: dict[str, str] = {}
         for a in t.attachments:
             v = topo.vpc(a.vpc)
@@ -821,36 +861,46 @@ def transit_gateways(topo: DTopology, r: Report) -> None:
                 r.add(f"{a.path}.vpc", "DuplicateTransitGatewayAttachment",
                       f"VPC {a.vpc} is already attached to {t.name} ({attached[a.vpc]})")
             attached[a.vpc] = a.name
-            azs: dict[str, str] = {}
-            for k, sn in enumerate(a.subnets):
-                s = _subnet(v, sn)
-                if s is None:
-                    r.add(f"{a.path}.subnets[{k}]", "InvalidSubnetID.NotFound",
-                          f"The subnet ID '{sn}' does not exist in VPC {a.vpc}", ref=sn)
-                elif s.az in azs:  # V78: one subnet per AZ
-                    r.add(f"{a.path}.subnets[{k}]", "DuplicateSubnetsInSameZone",
-                          f"subnets {azs[s.az]} and {sn} are in the same Availability Zone "
-                          f"{s.az}: an attachment has one subnet per zone")
-                else:
-                    azs[s.az] = sn
-            if not a.subnets:
-                r.add(f"{a.path}.subnets", "MissingParameter", "an attachment needs subnets")
-            if a.association is not None and a.association not in tables:  # V74
-                r.add(f"{a.path}.association", "InvalidRouteTableID.NotFound",
-                      f"The transitGatewayRouteTable ID '{a.association}' does not exist",
-                      ref=a.association)
-            for k, pr in enumerate(a.propagations):
-                if pr not in tables:
-                    r.add(f"{a.path}.propagations[{k}]", "InvalidRouteTableID.NotFound",
-                          f"The transitGatewayRouteTable ID '{pr}' does not exist", ref=pr)
-        for rt in t.route_tables:
-            seen: dict[str, str] = {}
-            for route in rt.routes:
-                if route.destination in seen:
-                    r.add(f"{route.path}.destination", "RouteAlreadyExists",
-                          f"The route identified by {route.destination} already exists.")
-                seen[route.destination] = route.path
-                if route.attachment is not None and route.attachment not in atts:
-                    r.add(f"{route.path}.attachment", "InvalidTransitGatewayAttachmentID.NotFound",
-                          f"The transitGatewayAttachment ID '{route.attachment}' does not exist",
-                          ref=route.attachment)
+            _attachment(v, a, tables, r)
+        _tgw_routes(t, r)
+
+
+def _attachment(v: DVpc, a: DTgwAttachment, tables: set[str], r: Report) -> None:
+    """V74, V78: an attachment's subnets (one per zone) and its route tables exist."""
+    azs: dict[str, str] = {}
+    for k, sn in enumerate(a.subnets):
+        s = _subnet(v, sn)
+        if s is None:
+            r.add(f"{a.path}.subnets[{k}]", "InvalidSubnetID.NotFound",
+                  f"The subnet ID '{sn}' does not exist in VPC {a.vpc}", ref=sn)
+        elif s.az in azs:  # V78: one subnet per AZ
+            r.add(f"{a.path}.subnets[{k}]", "DuplicateSubnetsInSameZone",
+                  f"subnets {azs[s.az]} and {sn} are in the same Availability Zone "
+                  f"{s.az}: an attachment has one subnet per zone")
+        else:
+            azs[s.az] = sn
+    if not a.subnets:
+        r.add(f"{a.path}.subnets", "MissingParameter", "an attachment needs subnets")
+    if a.association is not None and a.association not in tables:  # V74
+        r.add(f"{a.path}.association", "InvalidRouteTableID.NotFound",
+              f"The transitGatewayRouteTable ID '{a.association}' does not exist",
+              ref=a.association)
+    for k, pr in enumerate(a.propagations):
+        if pr not in tables:
+            r.add(f"{a.path}.propagations[{k}]", "InvalidRouteTableID.NotFound",
+                  f"The transitGatewayRouteTable ID '{pr}' does not exist", ref=pr)
+
+
+def _tgw_routes(t: DTgw, r: Report) -> None:
+    atts = {a.name for a in t.attachments}
+    for rt in t.route_tables:
+        seen: dict[str, str] = {}
+        for route in rt.routes:
+            if route.destination in seen:
+                r.add(f"{route.path}.destination", "RouteAlreadyExists",
+                      f"The route identified by {route.destination} already exists.")
+            seen[route.destination] = route.path
+            if route.attachment is not None and route.attachment not in atts:
+                r.add(f"{route.path}.attachment", "InvalidTransitGatewayAttachmentID.NotFound",
+                      f"The transitGatewayAttachment ID '{route.attachment}' does not exist",
+                      ref=route.attachment)

@@ -113,11 +113,13 @@ def test_v17_trace_reaches_the_auto_assigned_address() -> None:
     t = trace(topo, Flow("client", "web1", "tcp", 80))
     assert t.reachable, [h.reason for h in t.hops]
     assert t.packet.dst == instance(topo, "dflt", "web1").public_ip
+    assert any("assigned at launch, V17" in h.reason for h in t.hops)  # the IGW's 1:1 NAT
     assert not trace(topo, Flow("client", "quiet", "tcp", 80)).reachable
     assert trace(topo, Flow("client", "app1", "tcp", 80)).reachable
     assert not trace(topo, Flow("client", "app2", "tcp", 80)).reachable
 
 
+@pytest.mark.slow  # a netemu subprocess
 def test_v17_trace_cli_default_vpc(tmp_path: Path) -> None:
     f = tmp_path / "default.yaml"
     f.write_text(DEFAULT_VPC)

@@ -29,8 +29,9 @@ TABLE = RouteTable("rt", "app", (
     # V22: the most specific route containing the destination wins
     ("10.0.7.9", "allow", LOCAL, None),
     ("8.8.8.8", "allow", IGW, None),
-    ("10.1.2.3", "allow", PCX, None),
-    ("10.1.5.3", "allow", NAT, None),          # /24 beats /16
+    # V94: a more specific route took the packet away from a shorter one (MORE_SPECIFIC_ROUTE)
+    ("10.1.2.3", "allow", PCX, "MORE_SPECIFIC_ROUTE"),
+    ("10.1.5.3", "allow", NAT, "MORE_SPECIFIC_ROUTE"),  # /24 beats /16
     # V22: families are separate; ::/0 matches IPv6 only and 0.0.0.0/0 never does
     ("2600:1f18:1::10", "allow", LOCAL, None),
     ("2001:db8::1", "allow", EIGW, None),
@@ -89,8 +90,8 @@ TGW_TABLE = TgwRouteTable("hub", (
 
 
 @pytest.mark.parametrize("dst, attachment, code", [
-    ("10.0.3.3", "att-a", None),
-    ("10.1.3.3", "att-c", None),            # V76 static > propagated
+    ("10.0.3.3", "att-a", "TGW_RTB_MORE_SPECIFIC_ROUTE"),  # V94: /16 over 0.0.0.0/0
+    ("10.1.3.3", "att-c", "HIGHER_PRIORITY_ROUTE"),        # V76 static > propagated, V94
     ("10.1.9.9", None, "BAD_STATE_ROUTE"),  # V77 blackhole
     ("8.8.4.4", "att-egress", None),        # V75: transitive hub, default route
     ("2001:db8::1", None, "TGW_RTB_NO_ROUTE_TO_TGW_ATTACHMENT"),

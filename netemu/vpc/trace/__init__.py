@@ -40,8 +40,9 @@ goes on, so ``blockers`` lists every setting that would have to change (V95).
 
 from __future__ import annotations
 
+from netemu.vpc import mtu
 from netemu.vpc.decision import DENY
-from netemu.vpc.index import index_of
+from netemu.vpc.index import Index, index_of
 from netemu.vpc.model import Topology
 from netemu.vpc.packets import Packet
 from netemu.vpc.trace import gateways
@@ -52,7 +53,13 @@ from netemu.vpc.trace.endpoints import (
     resolve_destination,
     resolve_source,
 )
-from netemu.vpc.trace.resolver import dhcp_resolver, is_resolver, resolver_trace
+from netemu.vpc.trace.resolver import (
+    dhcp_resolver,
+    imds_trace,
+    is_imds,
+    is_resolver,
+    resolver_trace,
+)
 from netemu.vpc.trace.values import (
     DEFAULT_SOURCE_PORT,
     Blocker,
@@ -76,6 +83,8 @@ def _walk(w: Walk, start: End, p: Packet) -> None:
             w.start_at_instance(start.eni, p)
         else:
             w.note("internet", start.label.split(" ")[0], f"sent from {start.label}", p)
+            w.check_mtu(mtu.INTERNET_MTU, "internet", start.label.split(" ")[0], p,
+                        "the internet")
             gateways.internet(w, p)
     except Stop:
         pass
@@ -96,7 +105,9 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
         "0.0.0.0" if family == 4 else "::")
     p = first_packet(flow, src.address, placeholder, family)
     conn = Conn()
-    fwd = Walk(ix, "forward", all_blockers, conn)
+    if flow.size is not None and not 20 <= flow.size <= 65535:
+        raise TraceError(f"size {flow.size} is not an IP packet size (20-65535 bytes)")
+    fwd = Walk(ix, "forward", all_blockers, conn, flow.size)
     if not dst.address:
         why = f"{dst.label}: it cannot be reached from {src.label} (V64)"
         fwd.hops.append(Hop("instance", flow.dst, DENY, why,
@@ -105,33 +116,65 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
                                     "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS", why,
                                     f"associate a public address with {flow.dst}"))
         return Trace(flow, src.label, dst.label, p, False, tuple(fwd.hops), (),
-                     tuple(fwd.blockers), all_blockers)
+                     tuple(fwd.blockers), all_blockers,
+                     explanations=("IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS",))
     if src.kind == "eni" and src.eni is not None and is_resolver(ix, src.eni.vpc, p.dst):
         return resolver_trace(ix, flow, src, dst, p, all_blockers)
+    if src.kind == "eni" and src.eni is not None and is_imds(p.dst):
+        return imds_trace(flow, src, p, all_blockers)
     _walk(fwd, src, p)
-    ret = Walk(ix, "return", all_blockers, conn)
-    ret.mute = bool(fwd.blockers)
-    delivered = fwd.delivered
-    if delivered is not None:
-        reply = delivered.reply()
-        if dst.kind == "eni" and dst.eni is not None:
-            replier = End("eni", dst.label, reply.src, dst.eni)
-        else:
-            replier = End("internet", dst.label, reply.src)
-        _walk(ret, replier, reply)
-        if ret.delivered is not None and (ret.delivered.dst, ret.delivered.dport) != (
-            p.src, p.sport
-        ):
-            ret.hops.append(Hop("instance", src.label, DENY,
-                                f"the reply arrives as {ret.delivered.describe()}, which does not"
-                                " match the connection", None, None, ret.delivered))
-            ret.blockers.append(Blocker("return", "instance", src.label, None,
-                                        "reply does not match the connection",
-                                        "make the reply return the way the request went"))
-            ret.delivered = None
+    ret = _return_walk(ix, fwd, conn, all_blockers, src, dst, p)
     blockers = tuple(fwd.blockers + ret.blockers)
     reachable = fwd.delivered is not None and ret.delivered is not None and not blockers
     return Trace(
         flow, src.label, dst.label, p, reachable, tuple(fwd.hops), tuple(ret.hops), blockers,
         all_blockers, tuple(fwd.logs + ret.logs),
+        () if reachable else explain(ix, src, dst, fwd.hops, blockers),
     )
+
+
+def _return_walk(ix: Index, fwd: Walk, conn: Conn, all_blockers: bool, src: End, dst: End,
+                 p: Packet) -> Walk:
+    """The reply's walk, from the replier (V58), when the request was delivered."""
+    ret = Walk(ix, "return", all_blockers, conn)
+    ret.mute = bool(fwd.blockers)
+    delivered = fwd.delivered
+    if delivered is None:
+        return ret
+    reply = delivered.reply()
+    if dst.kind == "eni" and dst.eni is not None:
+        replier = End("eni", dst.label, reply.src, dst.eni)
+    else:
+        replier = End("internet", dst.label, reply.src)
+    _walk(ret, replier, reply)
+    if ret.delivered is not None and (ret.delivered.dst, ret.delivered.dport) != (
+        p.src, p.sport
+    ):
+        ret.hops.append(Hop("instance", src.label, DENY,
+                            f"the reply arrives as {ret.delivered.describe()}, which does not"
+                            " match the connection", None, None, ret.delivered))
+        ret.blockers.append(Blocker("return", "instance", src.label, None,
+                                    "reply does not match the connection",
+                                    "make the reply return the way the request went"))
+        ret.delivered = None
+    return ret
+
+
+def explain(ix: Index, src: End, dst: End, hops: list[Hop],
+            blockers: tuple[Blocker, ...]) -> tuple[str, ...]:
+    """The Reachability Analyzer explanation codes of an unreachable path (V93, V94): the
+    blockers' codes in order; MORE_SPECIFIC_ROUTE (or its transit gateway form) when a more
+    specific route took the packet where it stopped; DISCONNECTED_VPCS when the two ends are in
+    VPCs joined by no active peering and no transit gateway; NO_PATH when nothing else
+    explains it."""
+    codes = [b.code for b in blockers if b.code]
+    codes += [h.code for h in hops if h.code and h.code.endswith(
+        ("MORE_SPECIFIC_ROUTE", "HIGHER_PRIORITY_ROUTE"))]
+    a = src.eni.vpc if src.eni is not None else None
+    b = dst.eni.vpc if dst.eni is not None else (
+        ix.vpc_of_address(dst.address) if dst.address else None)
+    if a is not None and b is not None and a != b and not ix.connected(a, b):
+        codes.append("DISCONNECTED_VPCS")
+    if not codes:
+        codes.append("NO_PATH")
+    return tuple(dict.fromkeys(codes))

@@ -90,7 +90,7 @@ def igw_egress(w: Walk, vpc: str, p: Packet) -> None:
         assert src is not None and src.public_ip is not None
         q = replace(p, src=src.public_ip)
         w.note("internet-gateway", name,
-                  f"1:1 NAT: source {p.src} -> public {q.src} (V65)", p)
+                  f"1:1 NAT: source {p.src} -> public {q.src} (V65{_auto(src)})", p)
     else:
         q = p
         w.note("internet-gateway", name, "IPv6: forwarded without translation", p)
@@ -139,7 +139,8 @@ def igw_ingress(w: Walk, eni: Eni, p: Packet) -> None:
                       change=f"attach an internet gateway to VPC {vpc.name}")
         q = replace(p, dst=eni.private_ip or "")
         w.note("internet-gateway", name,
-                  f"1:1 NAT: destination public {p.dst} -> {q.dst} ({eni.name}, V65)", p)
+                  f"1:1 NAT: destination public {p.dst} -> {q.dst} ({eni.name}, V65{_auto(eni)})",
+                  p)
     else:
         q = p
         if vpc.internet_gateway:
@@ -257,6 +258,11 @@ def tgw(w: Walk, vpc: str, subnet_name: str, name: str, p: Packet) -> None:
               p)
     hub = Eni("tgw_attachment", out.name, out.vpc, out_subnet, None, "")
     w.send(hub, p)
+
+
+def _auto(eni: Eni) -> str:
+    """Says that a public address was assigned at launch (V17)."""
+    return "; assigned at launch, V17" if eni.auto_public_ip else ""
 
 
 def nat_port(p: Packet) -> int:

@@ -61,3 +61,29 @@ def resolver_trace(ix: Index, flow: Flow, src: End, dst: End, p: Packet,
                       f"enable DNS support on VPC {vpc.name} and query port 53")
     return Trace(flow, src.label, f"{name} ({p.dst})", p, False, (hop,), (), (blocker,),
                  all_blockers)
+
+
+def is_imds(ip: str) -> bool:
+    """169.254.169.254 / fd00:ec2::254: the instance metadata service (V37)."""
+    return ip in addressing.IMDS_ADDRESSES
+
+
+def imds_trace(flow: Flow, src: End, p: Packet, all_blockers: bool) -> Trace:
+    """The instance metadata service answers every instance locally, over HTTP on port 80,
+    whatever its routes, network ACLs and security groups say (V37); it is not logged (V91)."""
+    assert src.eni is not None
+    name = f"{src.eni.name} instance metadata service"
+    label = f"{name} ({p.dst})"
+    if p.protocol not in PORT_PROTOCOLS or p.protocol == 17 or p.dport != 80:
+        reason = "the instance metadata service answers HTTP on TCP port 80 only"
+        hop = Hop("instance-metadata", name, DENY, reason, None, None, p)
+        blocker = Blocker("forward", "instance-metadata", name, None, reason,
+                          "query http://169.254.169.254/ (TCP port 80)")
+        return Trace(flow, src.label, label, p, False, (hop,), (), (blocker,), all_blockers,
+                     explanations=("NO_PATH",))
+    reason = (f"{p.dst} is the instance metadata service: it answers on the instance's own link,"
+              " whatever its routes, network ACLs and security groups say (V37)")
+    hop = Hop("instance-metadata", name, ALLOW, reason, None, None, p)
+    back = Hop("instance-metadata", name, ALLOW, "the metadata service's answer, unfiltered (V37)",
+               None, None, p.reply())
+    return Trace(flow, src.label, label, p, True, (hop,), (back,), (), all_blockers)

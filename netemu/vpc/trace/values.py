@@ -26,7 +26,9 @@ class Flow:
     ``internet.hosts``) or an address (private, public, IPv6, or any internet address).
     ``protocol``: a name (``tcp``, ``udp``, ``icmp``, ``icmpv6``, ``all``) or an IANA number.
     ``port``: the destination port (TCP/UDP). ``src_port``: the client's ephemeral port.
-    ``ip_version``: 4 or 6 when both ends are names (default 4)."""
+    ``ip_version``: 4 or 6 when both ends are names (default 4). ``size``: the IP packet size
+    in bytes (header included, Don't Fragment set) to check against each hop's MTU (V39, V60);
+    None: no MTU check."""
 
     src: str
     dst: str
@@ -36,6 +38,7 @@ class Flow:
     icmp_type: int | None = None
     icmp_code: int = 0
     ip_version: int | None = None
+    size: int | None = None
 
     def protocol_number(self) -> int:
         p = self.protocol
@@ -112,6 +115,9 @@ class Trace:
     blockers: tuple[Blocker, ...]
     all_blockers: bool = False
     log_events: tuple[LogEvent, ...] = ()
+    # Reachability Analyzer explanation codes of an unreachable path (V93, V94): the codes of
+    # the blockers, then the path's own (MORE_SPECIFIC_ROUTE, DISCONNECTED_VPCS, NO_PATH).
+    explanations: tuple[str, ...] = ()
 
     @property
     def forward_reachable(self) -> bool:
@@ -128,12 +134,14 @@ class Trace:
                 "source": self.source,
                 "destination": self.destination,
                 "packet": self.packet.to_json(),
+                "size": self.flow.size,
             },
             "reachable": self.reachable,
             "hops": [h.to_json() for h in self.hops],
             "return_path": [h.to_json() for h in self.return_path],
             "blockers": [b.to_json() for b in self.blockers],
             "all_blockers": self.all_blockers,
+            "explanations": list(self.explanations),
         }
 
 

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn
 
-from netemu.vpc import nacls, routing, security_groups
+from netemu.vpc import addressing, mtu, nacls, routing, security_groups
 from netemu.vpc.decision import ALLOW, DENY, Decision
 from netemu.vpc.index import Eni, Index
 from netemu.vpc.model import Route, RouteTarget
-from netemu.vpc.packets import Packet
+from netemu.vpc.packets import ICMP, ICMPV6, Packet
 from netemu.vpc.trace import gateways
 from netemu.vpc.trace.fixes import nacl_change, route_change, sg_change, suggest_target
 from netemu.vpc.trace.values import Blocker, Hop, LogEvent, Stop
@@ -33,8 +33,10 @@ class Conn:
 
 
 class Walk:
-    def __init__(self, ix: Index, path: str, all_blockers: bool, conn: Conn) -> None:
+    def __init__(self, ix: Index, path: str, all_blockers: bool, conn: Conn,
+                 size: int | None = None) -> None:
         self.ix = ix
+        self.size = size  # the IP packet size to check against each hop's MTU (--size)
         self.path = path
         self.all_blockers = all_blockers
         self.conn = conn
@@ -46,6 +48,10 @@ class Walk:
         self.via_tgw = False
         self.tgw_sg_referencing = True  # both attachments crossed support SG references (V79)
         self.steps = 0
+        # The ENI that last put the packet on the wire (transit gateway attachments are
+        # transparent): SG references match only packets straight from a member's ENI (V44).
+        self.sender: Eni | None = None
+        self.origin: Eni | None = None  # the instance that sent the first packet
 
     @property
     def forward(self) -> bool:
@@ -82,9 +88,19 @@ class Walk:
             return
         self.logs.append(LogEvent(eni.eni_id, eni.name, packet, "ACCEPT" if accepted else "REJECT"))
 
-    def members_at(self, eni: Eni) -> Callable[[Any], frozenset[str]]:
-        """Group membership as seen at ``eni``: references to another VPC's groups match only
-        when the packet did not cross a transit gateway without referencing support (V79)."""
+    def forwarded_by_middlebox(self, p: Packet) -> bool:
+        """The packet reaches the next ENI from an instance that is not its source: it was
+        routed through a middlebox (source/destination check off), V44."""
+        return (self.sender is not None and self.sender.kind == "instance"
+                and p.src not in self.sender.addresses())
+
+    def members_at(self, eni: Eni, p: Packet) -> Callable[[Any], frozenset[str]]:
+        """Group membership as seen at ``eni``: a reference matches a member's private address
+        only when the packet comes straight from that member's ENI, so nothing through a
+        middlebox (V44); references to another VPC's groups match only when the packet did not
+        cross a transit gateway without referencing support (V79)."""
+        if self.forwarded_by_middlebox(p):
+            return _no_members
         if not self.via_tgw or self.tgw_sg_referencing:
             return self.ix.member_ips
         ix = self.ix
@@ -97,6 +113,8 @@ class Walk:
     # sending -----------------------------------------------------------------------------------
     def start_at_instance(self, eni: Eni, p: Packet) -> None:
         groups = self.ix.groups_of(eni)
+        self.origin = eni
+        self.check_mtu(mtu.VPC_MTU, "instance", eni.name, p, "its network interface")
         if self.forward:
             d = security_groups.evaluate(groups, "egress", p, self.ix.member_ips)
         else:
@@ -113,6 +131,8 @@ class Walk:
         self.steps += 1
         if self.steps > MAX_HOPS:
             self.drop("route-table", eni.subnet, f"routing loop: more than {MAX_HOPS} hops", p)
+        if eni.kind != "tgw_attachment":
+            self.sender = eni
         ix = self.ix
         subnet = ix.subnets[(eni.vpc, eni.subnet)]
         if ix.subnet_contains(subnet, p.dst):
@@ -125,8 +145,9 @@ class Walk:
                 " and no network ACL (V35)", p,
             )
             if target is None:
-                self.drop("subnet", subnet.name, f"no network interface has the address {p.dst}",
-                          p)
+                why = addressing.never_forwarded(p.dst, [subnet.cidr])
+                self.drop("subnet", subnet.name,
+                          why or f"no network interface has the address {p.dst}", p)
             self.arrive(target, p, from_subnet=subnet.name)
             return
         rtb = ix.route_tables[(eni.vpc, subnet.route_table)]
@@ -154,8 +175,42 @@ class Walk:
         self.dispatch(eni, subnet.name, route.target, p)
 
     def dispatch(self, eni: Eni, subnet: str, target: RouteTarget, p: Packet) -> None:
-        """Hands ``p`` to the route's target (ROUTE_TARGETS: one handler per target kind)."""
+        """Hands ``p`` to the route's target (ROUTE_TARGETS: one handler per target kind),
+        unless the destination never leaves the VPC that way (V16, V24, V37) or the packet is
+        larger than the hop's MTU (V39, V60)."""
+        component, name = _hop_label(eni.vpc, target)
+        if target.kind in LEAVING_KINDS:
+            cidrs = [s.cidr for s in self.ix.vpcs[eni.vpc].subnets]
+            why = addressing.never_forwarded(p.dst, cidrs)
+            if why is not None:
+                self.drop(component, name, f"{why}: {component.replace('-', ' ')} {name} does"
+                          " not carry it", p, "CANNOT_ROUTE",
+                          change=f"no setting carries {p.dst} out of the VPC (V16, V24)")
+        self.check_mtu(mtu.target_mtu(self.ix.topology, eni.vpc, target), component, name, p)
         ROUTE_TARGETS[target.kind](self, eni, subnet, target, p)
+
+    def check_mtu(self, hop: int, component: str, name: str, p: Packet,
+                  what: str = "") -> None:
+        """``--size``: a packet larger than the hop's MTU stops here (Don't Fragment set). The hop
+        sends ICMP "fragmentation needed" back; path MTU discovery works when the sender's
+        network ACL and security groups let that ICMP in (V39)."""
+        if self.size is None or not self.forward or mtu.fits(self.size, hop):
+            return
+        where = what or f"{component.replace('-', ' ')} {name}"
+        reason = f"a packet of {self.size} bytes exceeds the MTU {hop} of {where} (V39, V60)"
+        if self.origin is None or component == "instance":
+            self.drop(component, name, reason + ": it is not sent", p, rule=f"MTU {hop}",
+                      change=f"send packets of at most {hop} bytes")
+        blocked, detail = pmtud_blocked(self.ix, self.origin, p, self.size, hop)
+        if blocked is None:
+            self.drop(component, name, f"{reason}; Don't Fragment is set, so it is dropped and "
+                      f"{detail}", p, rule=f"MTU {hop}",
+                      change=f"send packets of at most {hop} bytes (path MTU discovery finds it)")
+        self.drop(component, name, f"{reason}; Don't Fragment is set, so it is dropped, and "
+                  f"{detail}: path MTU discovery fails and packets this large black-hole (V39)",
+                  p, blocked.code, f"MTU {hop}",
+                  change=f"allow ICMP type 3 code 4 (fragmentation needed) in: {blocked.rule}"
+                  f" (V39), or send packets of at most {hop} bytes")
 
     # arriving ----------------------------------------------------------------------------------
     def arrive(self, eni: Eni, p: Packet, from_subnet: str | None) -> None:
@@ -183,8 +238,14 @@ class Walk:
                 change=f"disable the source/destination check of {eni.name}",
             )
         if self.forward:
-            d = security_groups.evaluate(groups, "ingress", p, self.members_at(eni))
-            if not d.allowed and self.via_tgw and not self.tgw_sg_referencing and any(
+            d = security_groups.evaluate(groups, "ingress", p, self.members_at(eni, p))
+            if not d.allowed and self.forwarded_by_middlebox(p) and security_groups.evaluate(
+                    groups, "ingress", p, self.ix.member_ips).allowed:
+                d = replace(d, code="SG_REFERENCES_NOT_PRESERVED", reason=d.reason + "; a"
+                            " rule referencing a security group would match, but the packet was"
+                            f" routed through {self.sender.name if self.sender else 'a middlebox'}"
+                            ", so it no longer comes from a member's network interface (V44)")
+            elif not d.allowed and self.via_tgw and not self.tgw_sg_referencing and any(
                 r.group is not None and r.group.vpc != eni.vpc for g in groups for r in g.ingress
             ):
                 d = replace(d, code="SG_REFERENCING_SUPPORT", reason=d.reason + "; references to"
@@ -213,23 +274,64 @@ class Walk:
         self.send(eni, p)
 
 
-    # gateways ----------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
 # --- what each route target and each ENI does with a packet -------------------------------------
+
+
+def _no_members(ref: Any) -> frozenset[str]:
+    return frozenset()
+
+
+# Targets that carry a packet out of the VPC: multicast, broadcast and link-local destinations
+# stop at them (V16, V24, V37).
+LEAVING_KINDS = ("internet_gateway", "egress_only_internet_gateway", "nat_gateway", "peering")
+_COMPONENTS = {
+    "local": "vpc", "instance": "instance", "nat_gateway": "nat-gateway",
+    "internet_gateway": "internet-gateway", "egress_only_internet_gateway":
+    "egress-only-internet-gateway", "peering": "peering-connection",
+    "transit_gateway": "transit-gateway", "blackhole": "route-table",
+}
+
+
+def _hop_label(vpc: str, target: RouteTarget) -> tuple[str, str]:
+    """The (component, name) a hop to ``target`` is reported as."""
+    suffix = {"internet_gateway": "-igw", "egress_only_internet_gateway": "-eigw"}
+    name = target.name or (vpc + suffix.get(target.kind, ""))
+    return _COMPONENTS.get(target.kind, target.kind), name
+
+
+def pmtud_blocked(ix: Index, origin: Eni, p: Packet, size: int,
+                  hop: int) -> tuple[Decision | None, str]:
+    """V39: does ICMP "fragmentation needed" (IPv6: "packet too big") from the hop reach the
+    sender ``origin``? Its subnet's network ACL (inbound) and its security groups (ingress)
+    must allow it: AWS's security groups do not admit it as part of the connection. The ICMP
+    message is taken to come from the packet's destination (netemu decision: the address a
+    rule for that flow names). Returns (the blocking decision or None, a sentence)."""
+    src = p.dst
+    dst = origin.private_ip if p.version == 4 else (origin.ipv6 or "")
+    kind, code = (mtu.ICMP_FRAG_NEEDED if p.version == 4 else mtu.ICMPV6_PACKET_TOO_BIG)
+    icmp = Packet(ICMP if p.version == 4 else ICMPV6, src, dst or "", icmp_type=kind,
+                  icmp_code=code)
+    subnet = ix.subnets[(origin.vpc, origin.subnet)]
+    acl = ix.nacls[(origin.vpc, subnet.network_acl)]
+    nd = nacls.evaluate(acl, "inbound", icmp)
+    what = f"ICMP fragmentation needed (type {kind} code {code}, MTU {hop}) back to {origin.name}"
+    if not nd.allowed:
+        return (replace(nd, rule=f"network ACL {acl.name} (inbound)"),
+                f"{what} is denied by network ACL {acl.name}")
+    sd = security_groups.evaluate(ix.groups_of(origin), "ingress", icmp, ix.member_ips)
+    if not sd.allowed:
+        return (replace(sd, rule=f"security group {', '.join(origin.security_groups)} (inbound)"),
+                f"{what} is not allowed by the security groups of {origin.name}")
+    return None, (f"{what} passes its network ACL and security groups: path MTU discovery "
+                  f"lowers the size to {hop} (V39)")
 
 
 def _to_vpc_address(w: Walk, eni: Eni, subnet: str, target: RouteTarget, p: Packet) -> None:
     dest = w.ix.eni_in_vpc(eni.vpc, p.dst)
     if dest is None:
-        w.drop("vpc", eni.vpc, f"no network interface in VPC {eni.vpc} has the address {p.dst}",
-               p)
+        why = addressing.never_forwarded(p.dst, [s.cidr for s in w.ix.vpcs[eni.vpc].subnets])
+        w.drop("vpc", eni.vpc,
+               why or f"no network interface in VPC {eni.vpc} has the address {p.dst}", p)
     w.arrive(dest, p, from_subnet=subnet)
 
 
