@@ -5,6 +5,8 @@ the message)."""
 from __future__ import annotations
 
 HEAD = "HostedZone: {Name: example.com.}\nResourceRecordSets:\n"
+PRIVATE_HEAD = ("HostedZone: {Name: example.com., Config: {PrivateZone: true}}\n"
+                "VPCs: [{VPCRegion: us-east-1, VPCId: app}]\nResourceRecordSets:\n")
 OK = "  - {Name: ok.example.com., Type: A, TTL: 60, ResourceRecords: [{Value: 192.0.2.1}]}\n"
 
 
@@ -127,4 +129,8 @@ INVALID = [
      "h.example.com. A", "NoSuchHealthCheck", "No health check exists with the specified ID nope"),
     ("TTL and ResourceRecords required", zone("{Name: e.example.com., Type: A}"),
      "e.example.com. A", "InvalidInput", "but found none in Change with"),
+    ("R91 private zone delegates a subdomain",
+     zone("{Name: sub.example.com., Type: NS, TTL: 60, ResourceRecords: [{Value: ns.example.org.}]}",
+          head=PRIVATE_HEAD),
+     "sub.example.com. NS", "InvalidChangeBatch", "private hosted zones can't delegate subdomains"),
 ]

@@ -81,6 +81,23 @@ def test_router_disables_bridge_netfilter_V35(desired: plan.Desired) -> None:
     assert ("net.bridge.bridge-nf-call-iptables", "0") in desired.namespace(P + "r-app").sysctls
 
 
+def test_conntrack_keeps_udp_streams_180_s_V49_V97(desired: plan.Desired) -> None:
+    """V49, V97: the kernel forgets a UDP stream after 120 s, AWS after 180 s: every namespace
+    that filters statefully (instances, NAT gateways) is given AWS's figure."""
+    for ns in ("i-app.web1", "nat-app.nat-a"):
+        sysctls = dict(desired.namespace(P + ns).sysctls)
+        assert sysctls["net.netfilter.nf_conntrack_udp_timeout_stream"] == "180", ns
+
+
+def test_nat_gateway_forgets_idle_connections_after_350_s_V71(desired: plan.Desired) -> None:
+    """V71: a NAT gateway drops an idle TCP connection after 350 s; an instance keeps the
+    kernel's (and AWS's security group) five days."""
+    nat = dict(desired.namespace(P + "nat-app.nat-a").sysctls)
+    assert nat["net.netfilter.nf_conntrack_tcp_timeout_established"] == "350"
+    web1 = dict(desired.namespace(P + "i-app.web1").sysctls)
+    assert "net.netfilter.nf_conntrack_tcp_timeout_established" not in web1
+
+
 def test_missing_gateway_is_a_blackhole() -> None:
     t = scaled(3)
     vpc = t.vpcs[0]

@@ -76,6 +76,7 @@ async def server(web: Endpoint, tmp_path: Path) -> AsyncIterator[LiveServer]:
 
 
 async def test_failover_and_recovery_over_dns_R52_R76(web: Endpoint, server: LiveServer) -> None:
+    """The check probes its own endpoint (127.0.0.1), never the record's value 192.0.2.1 (R44)."""
     assert await server.dig("www.hc.example.org") == ["192.0.2.1"]   # PRIMARY, healthy (R80)
     port = web.port
     await asyncio.sleep(INTERVAL)

@@ -57,7 +57,8 @@ def topo():  # type: ignore[no-untyped-def]
 
 def test_v90_ping_in_accept_reply_reject() -> None:
     """V90: ping in allowed by SG and NACL inbound, NACL outbound does not allow it: the
-    request is ACCEPT, the reply REJECT, on the same ENI; addresses are private (V89)."""
+    request is ACCEPT, the reply REJECT, on the same ENI; addresses are private (V89); one record
+    per direction for the one 60 s aggregation interval (V88)."""
     t = trace(topo(), Flow("home", "web1", "icmp"))
     assert not t.reachable
     recs = flowlogs.records(t, "111122223333", 1700000000)

@@ -230,7 +230,8 @@ CASES = [
     (THREE_TIER, "vault", "app1", "tcp", 22, False, ("network-acl", "SUBNET_ACL_RESTRICTION")),
     # V35: same subnet: no NACL (the private NACL would deny port 8080 from 10.0.2.0/24)
     (THREE_TIER, "app2", "app1", "tcp", 8080, False, ("security-group", "ENI_SG_RULES_MISMATCH")),
-    # V54: peering is not transitive: a -> b through hub is refused at the hub side
+    # V54: peering is not transitive: a -> b through hub is refused at the hub side (V56: the
+    # peering carries only traffic from or to an address of the VPC on the other side)
     (PEERING, "a", "b", "tcp", 443, False,
      ("peering-connection", "PCX_REQUIRES_ADDRESS_IN_VPC_CIDR")),
     # V55: no edge-to-edge routing: a cannot use hub's internet gateway
@@ -504,7 +505,7 @@ def test_gateway_route_table_sends_ingress_through_an_appliance() -> None:
 ])
 def test_resolver_is_never_filtered(dst: str, proto: str, port: int, reachable: bool) -> None:
     """V37, V50: vault's subnet has a NACL and an SG; the resolver is reached anyway, and
-    nothing is logged (V85)."""
+    nothing is logged (V85, V91)."""
     t = run(THREE_TIER, "app1", dst, proto, port)  # app1's NACL denies udp 53 outbound
     assert t.reachable is reachable
     assert [h.component for h in t.hops] == ["resolver"]
