@@ -27,10 +27,10 @@ THIS = Path("tests") / "test_catalogue.py"
 _ID = r"(?<![A-Za-z0-9_])([RV])(\d{1,3})(?![0-9A-Za-z_])"
 ID_RE = re.compile(_ID)
 RANGE_RE = re.compile(_ID + r"\s*(?:-|–|\.\.)\s*([RV])(\d{1,3})(?![0-9A-Za-z_])")
-ENTRY_RE = re.compile(r"^### (.+?)\s*$", re.M)
+ENTRY_RE = re.compile(r"^### (.+?)\s*$", re.MULTILINE)
 ENTRY_ID_RE = re.compile(r"^([RV]\d{1,3}) — \S")
-TEST_DEF_RE = re.compile(r"^\s*(?:async\s+)?def\s+(test\w*)", re.M)
-CHECKED_RE = re.compile(r"^Checked by:(.*?)(?:\n\s*\n|\Z)", re.M | re.S)
+TEST_DEF_RE = re.compile(r"^\s*(?:async\s+)?def\s+(test\w*)", re.MULTILINE)
+CHECKED_RE = re.compile(r"^Checked by:(.*?)(?:\n\s*\n|\Z)", re.MULTILINE | re.DOTALL)
 TEST_REF_RE = re.compile(r"`([^`]+?\.py)::([^`]+)`")
 
 
@@ -80,7 +80,7 @@ class ParsedTests:
     tests: dict[str, str] = field(default_factory=dict)  # "test_x" or "TestC::test_x" -> text
 
 
-def _source(lines: list[str], node: ast.AST) -> str:
+def _source(lines: list[str], node: ast.stmt) -> str:
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
     end = node.end_lineno or node.lineno
     return "\n".join(lines[first - 1:end])
@@ -332,8 +332,9 @@ def test_self_check_catches_a_checked_by_test_that_does_not_exist(tmp_path: Path
                   "tests/test_a.py::TestOther::test_canonical"):
         bad = GOOD.replace("tests/test_a.py::test_notify", wrong)
         found = problems(_tree(tmp_path / wrong.replace("/", "_").replace(":", "_")), bad)
-        assert found == [f"{CATALOGUE}: 'NOTIMP for NOTIFY': Checked by `{wrong}`, "
-                         "which does not exist"], found
+        expected = (f"{CATALOGUE}: 'NOTIMP for NOTIFY': Checked by `{wrong}`, "
+                    "which does not exist")
+        assert found == [expected], found
 
 
 def test_self_check_catches_an_entry_with_neither_test_nor_reason(tmp_path: Path) -> None:

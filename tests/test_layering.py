@@ -1,4 +1,4 @@
-"""The layer rules of ARCHITECTURE.md and STYLE.md section 7, checked by walking the imports.
+"""The layer rules of docs/architecture.md, checked by walking the imports.
 
 - route53/ and vpc/ (pure) import no edge package and no I/O, clock or global randomness.
 - each third-party I/O library has one home (dnslib: dns/codec.py; pyroute2: dataplane/kernel.py).

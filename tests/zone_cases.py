@@ -1,4 +1,4 @@
-"""Invalid zone files, one per Route 53 rule (AWS-SEMANTICS R14-R40): shared by the pure loader
+"""Invalid zone files, one per Route 53 rule (docs/behaviour.md R14-R40): shared by the pure loader
 tests and the ``netemu check`` tests. Each case: (id, zone file text, item named, code, words of
 the message)."""
 

@@ -1,5 +1,5 @@
 """``netemu check`` on zone files: each rule broken in its own file is reported with the file and
-the record, exit 1, never a traceback (AWS-SEMANTICS R14-R40; cases in tests/zone_cases.py)."""
+the record, exit 1, never a traceback (docs/behaviour.md R14-R40; cases in tests/zone_cases.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Safety (ARCHITECTURE.md): apply + destroy leave the host namespace exactly as it was; a killed
+"""Safety (docs/architecture.md, docs/dataplane.md): apply + destroy leave the host namespace exactly as it was; a killed
 apply is cleaned up by destroy; destroy never touches a namespace that is not this deployment's."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pure tests of lookup and answer shaping (no sockets): each case cites the AWS-SEMANTICS item."""
+"""Pure tests of lookup and answer shaping (no sockets): each case cites its behaviour id (docs/behaviour.md)."""
 
 from __future__ import annotations
 

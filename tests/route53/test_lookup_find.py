@@ -1,5 +1,5 @@
 """Where a name lands in a zone (lookup.find), table-driven: RFC 1034 4.3.2 and RFC 4592 as
-AWS-SEMANTICS R10 and R17-R21 phrase them."""
+docs/behaviour.md R10 and R17-R21 describe them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The topology loader on good files: the file shape of ARCHITECTURE.md and everything AWS makes
+"""The topology loader on good files: the topology file shape (docs/architecture.md) and everything AWS makes
 implicitly (local routes, main route table, default NACL and SG, associations, addresses)."""
 
 from __future__ import annotations

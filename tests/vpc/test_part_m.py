@@ -1,5 +1,6 @@
-"""AWS-SEMANTICS Part M: each configuration moto 5.2.5 gets wrong, as a topology file, gets
-AWS's answer from netemu (rows by number; row 34 is Reachability Analyzer, not a topology)."""
+"""Configurations moto 5.2.5 gets wrong, one row each (rows keep their original numbers): each,
+as a topology file, gets AWS's answer from netemu (row 34 is Reachability Analyzer, not a
+topology)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The path explainer, end to end on small topologies loaded by the real loader.
 
-Each case names the AWS-SEMANTICS items it checks. Topologies are YAML in the file shape of
-ARCHITECTURE.md, so a case reads like the example a user would write.
+Each case names the behaviour ids (docs/behaviour.md) it checks. Topologies are YAML in the
+topology file shape (docs/architecture.md), so a case reads like the example a user would write.
 """
 
 from __future__ import annotations

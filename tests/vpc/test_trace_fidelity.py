@@ -1,4 +1,4 @@
-"""Issue 10, trace side: each behaviour cites its AWS-SEMANTICS item, and each case failed on
+"""Issue 10, trace side: each behaviour cites its id (docs/behaviour.md), and each case failed on
 the code before issue 10 (the trace let it through, or said nothing about it).
 
 V44 security-group references stop matching through a middlebox; V16/V24/V37 multicast,

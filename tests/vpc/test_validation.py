@@ -1,5 +1,5 @@
 """Each AWS rule a topology must satisfy: one bad snippet per rule -> AWS's error code and the
-item path (AWS-SEMANTICS V items cited per case), plus the rules whose effect is a loaded value."""
+item path (V ids of docs/behaviour.md cited per case), plus the rules whose effect is a loaded value."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The POLICIES table (STYLE.md section 7, rule 6): one module, one table line, one test file and
+"""The POLICIES table (docs/routing-policies.md): one module, one table line, one test file and
 one example zone per policy; every module opens with the Name / Behaviour / Fields / Health /
-Examples docstring (rule 11) and exports ``validate`` and ``compile``."""
+Examples docstring and exports ``validate`` and ``compile``."""
 
 from __future__ import annotations
 
