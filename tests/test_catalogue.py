@@ -2,8 +2,8 @@
 
 The checks, all by reading files (no imports of netemu, no servers):
 
-- every id cited in ``netemu/`` or ``tests/`` (a range such as ``V31-V34`` cites each id in it)
-  has an entry in the catalogue;
+- every id cited in ``netemu/``, ``tests/`` or the other pages of ``docs/`` (a range such as
+  ``V31-V34`` cites each id in it) has an entry in the catalogue;
 - every entry either is marked ``Out of scope: <reason>.`` or has a ``Checked by:`` line, and
   some test cites its id;
 - every test named on a ``Checked by:`` line exists (file + function, optionally ``Class::``)
@@ -62,13 +62,16 @@ def _py_files(root: Path, top: str) -> list[Path]:
                   if "__pycache__" not in p.parts and p.relative_to(root) != THIS)
 
 
+def _doc_files(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "docs").rglob("*.md") if p.relative_to(root) != CATALOGUE)
+
+
 def ids_cited_in_tree(root: Path) -> dict[str, set[str]]:
-    """id -> the files (relative to root) of netemu/ and tests/ that cite it."""
+    """id -> the files (relative to root) of netemu/, tests/ and docs/ that cite it."""
     out: dict[str, set[str]] = {}
-    for top in ("netemu", "tests"):
-        for path in _py_files(root, top):
-            for i in _text_ids(path.read_text(encoding="utf-8")):
-                out.setdefault(i, set()).add(str(path.relative_to(root)))
+    for path in _py_files(root, "netemu") + _py_files(root, "tests") + _doc_files(root):
+        for i in _text_ids(path.read_text(encoding="utf-8")):
+            out.setdefault(i, set()).add(str(path.relative_to(root)))
     return out
 
 
@@ -318,6 +321,15 @@ def test_self_check_catches_an_id_missing_from_the_catalogue(tmp_path: Path) -> 
     assert len(found) == 2
 
 
+def test_self_check_reads_the_other_docs_too(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    (root / "docs").mkdir()
+    (root / "docs" / "guide.md").write_text("Untracked flows (V48) are not modelled.\n")
+    (root / "docs" / "behaviour.md").write_text("### V49 — only the catalogue itself\n")
+    assert problems(root, GOOD) == [
+        f"V48 is cited by docs/guide.md but has no entry in {CATALOGUE}"]
+
+
 def test_self_check_catches_an_entry_no_test_cites(tmp_path: Path) -> None:
     extra = GOOD.replace("## Choices", "### R9 — Cited by code only\nWords. Source: s.\n"
                          "Checked by: `tests/test_a.py::test_case_R1`.\n\n## Choices")
@@ -346,3 +358,24 @@ def test_self_check_catches_an_entry_with_neither_test_nor_reason(tmp_path: Path
 def test_cited_ids_reads_single_ids_and_ranges() -> None:
     assert cited_ids("R38-R40, V1–V3 and V9..V10; not IPv4, HR12, V4a, R5_x") == {
         "R38", "R39", "R40", "V1", "V2", "V3", "V9", "V10"}
+
+
+def test_self_check_attributes_tables_sections_and_lowercase_names(tmp_path: Path) -> None:
+    root = _tree(tmp_path, tests='''"""Module."""
+from tests.cases import ROWS
+
+# --- V16: broadcast ---
+
+
+def test_v3_v7_blocks():
+    pass
+
+
+def test_rows():
+    assert ROWS
+''')
+    (root / "tests" / "cases.py").write_text('ROWS = [("R27 bad IPv4", "x")]\n')
+    found = citing_tests(root)
+    assert found["V3"] == found["V7"] == ["tests/test_a.py::test_v3_v7_blocks"]
+    assert found["V16"] == ["tests/test_a.py::test_v3_v7_blocks", "tests/test_a.py::test_rows"]
+    assert found["R27"] == ["tests/test_a.py::test_rows"]
