@@ -250,6 +250,30 @@ def _order(ident: str) -> tuple[str, int]:
     return ident[0], int(ident[1:])
 
 
+def checked_by_line(ident: str, tests: list[str], limit: int = 6) -> str:
+    """The generated ``Checked by:`` line: tests whose name carries the id first, at most limit."""
+    named = [t for t in tests if ident in name_ids(t.split("::")[-1])]
+    chosen = (named + [t for t in tests if t not in named])[:limit]
+    line = "Checked by: " + ", ".join(f"`{t}`" for t in chosen)
+    more = len(tests) - len(chosen)
+    return line + (f" (and {more} more that cite {ident})." if more else ".")
+
+
+def main(argv: list[str]) -> None:
+    """``python tests/test_catalogue.py [ID ...]``: the ``Checked by:`` line of each id, from the
+    tree; with no id, a skeleton entry for every cited id the catalogue lacks."""
+    by_tests = citing_tests(ROOT)
+    listed = {e.ident for e in parse_catalogue((ROOT / CATALOGUE).read_text(encoding="utf-8"))}
+    ids = argv or sorted(set(ids_cited_in_tree(ROOT)) - listed, key=_order)
+    for ident in ids:
+        tests = by_tests.get(ident, [])
+        if not argv:
+            print(f"### {ident} — TITLE\nTEXT. Source: PAGE TITLE, URL.")
+        print(checked_by_line(ident, tests) if tests else "Out of scope: REASON (no test cites it).")
+        if not argv:
+            print()
+
+
 # --- the real check -------------------------------------------------------------------------------
 
 
@@ -379,3 +403,9 @@ def test_rows():
     assert found["V3"] == found["V7"] == ["tests/test_a.py::test_v3_v7_blocks"]
     assert found["V16"] == ["tests/test_a.py::test_v3_v7_blocks", "tests/test_a.py::test_rows"]
     assert found["R27"] == ["tests/test_a.py::test_rows"]
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
