@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Any, TextIO
 
+from netemu import shipped
 from netemu.errors import LoadError
 
 EXIT_REACHABLE, EXIT_ERROR, EXIT_UNREACHABLE = 0, 1, 2
@@ -27,7 +28,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "one hop per component, each with its decision, reason, deciding rule and the "
         "Reachability Analyzer explanation code. Exit 0 reachable, 2 unreachable, 1 error.",
     )
-    p.add_argument("topology", metavar="TOPOLOGY")
+    p.add_argument("topology", metavar="TOPOLOGY", type=shipped.resolve_noisy,
+                   help="topology file; a relative path that does not exist here falls back to "
+                        "the shipped example of that name (topologies/three-tier.yaml)")
     p.add_argument("--from", dest="src", required=True, metavar="NODE|IP",
                    help="instance name, internet host name or address")
     p.add_argument("--to", dest="dst", required=True, metavar="NODE|IP")
