@@ -47,6 +47,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    " (MTU 9001 in a VPC, 1500 through internet/NAT gateways, 8500 through a"
                    " transit gateway) and whether path MTU discovery works")
     p.add_argument("--json", action="store_true", help="print the trace as JSON")
+    p.add_argument("--format", choices=("text", "json", "reachability-analyzer"), default=None,
+                   help="text (default), json (as --json), or reachability-analyzer: the JSON"
+                        " of `aws ec2 describe-network-insights-analyses` for this path"
+                        " (NetworkPathFound, Explanations, Forward/ReturnPathComponents), to"
+                        " diff against AWS's own analysis")
     p.add_argument("--all-blockers", action="store_true",
                    help="go on past the first blocker and list every setting to change")
     p.add_argument("--flow-log", action="store_true",
@@ -83,7 +88,14 @@ def run(args: argparse.Namespace) -> int:
         if start is None:
             start = int(time.time()) // 60 * 60
         logs = [str(r) for r in flowlogs.records(result, topology.account_id, start)]
-    if args.json:
+    fmt = args.format or ("json" if args.json else "text")
+    if fmt == "reachability-analyzer":
+        from netemu.vpc.reachability import analysis
+
+        started = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        json.dump(analysis(topology, result, started), sys.stdout, indent=2)
+        print()
+    elif fmt == "json":
         data: dict[str, Any] = result.to_json()
         if args.flow_log:
             data["flow_log"] = logs

@@ -48,7 +48,9 @@ def arrive_nat(w: Walk, eni: Eni, p: Packet) -> None:
         w.log(eni, p, True)
         w.note("nat-gateway", nat.name,
                   f"source address {p.src} translated to {q.src}{ports} (V68)", p,
-                  code="NGW_SOURCE_ADDRESS_REASSIGN")
+                  code="NGW_SOURCE_ADDRESS_REASSIGN",
+                  details=("NGW_DEST_ADDRESS_PRESERVATION",)
+                  + (("REMAP_EPHEMERAL_PORT",) if sport else ()))
         w.send(eni, q)
         return
     binding = w.conn.nat.get(nat.name)

@@ -59,14 +59,17 @@ class Walk:
 
     # recording ---------------------------------------------------------------------------------
     def note(self, component: str, name: str, reason: str, packet: Packet,
-             rule: str | None = None, code: str | None = None) -> None:
-        self.hops.append(Hop(component, name, ALLOW, reason, code, rule, packet))
+             rule: str | None = None, code: str | None = None,
+             details: tuple[str, ...] = ()) -> None:
+        self.hops.append(Hop(component, name, ALLOW, reason, code, rule, packet,
+                             details=details))
 
     def check(self, component: str, name: str, d: Decision, packet: Packet,
               change: str | Callable[[], str]) -> bool:
         """Records the hop; True when the walk goes on (allowed, or assumed so). ``change``
         (text, or a function giving it) says what would let the packet pass."""
-        self.hops.append(Hop(component, name, d.verdict, d.reason, d.code, d.rule, packet))
+        self.hops.append(Hop(component, name, d.verdict, d.reason, d.code, d.rule, packet,
+                             d.matched))
         if d.allowed:
             return True
         text = change if isinstance(change, str) else change()
