@@ -58,6 +58,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="print the VPC Flow Logs records (version 2) of the ENIs on the path")
     p.add_argument("--flow-log-start", type=int, default=None, metavar="EPOCH",
                    help="start time of the flow-log records (default: now)")
+    p.add_argument("--flow-log-format", default=None, metavar="'FORMAT'",
+                   help="custom flow-log format, implies --flow-log: '${field} ...' with any"
+                        " version 2-5 field (vpc-id subnet-id instance-id tcp-flags type"
+                        " pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id"
+                        " pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path);"
+                        " ${version} prints the highest version among them (V92)")
     p.add_argument("--color", dest="color", action="store_true", default=None,
                    help="colour the output (default: when stdout is a terminal)")
     p.add_argument("--no-color", dest="color", action="store_false")
@@ -75,6 +81,16 @@ def run(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         return EXIT_ERROR
     flow = flow_from_args(args)
+    fmt = None
+    if args.flow_log_format is not None:
+        from netemu.vpc.flowlogs import FlowLogFormatError, LogFormat
+
+        try:
+            fmt = LogFormat.parse(args.flow_log_format)
+        except FlowLogFormatError as exc:
+            print(f"netemu: --flow-log-format: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        args.flow_log = True
     try:
         result = trace(topology, flow, all_blockers=args.all_blockers)
     except TraceError as exc:
@@ -87,15 +103,16 @@ def run(args: argparse.Namespace) -> int:
         start = args.flow_log_start
         if start is None:
             start = int(time.time()) // 60 * 60
-        logs = [str(r) for r in flowlogs.records(result, topology.account_id, start)]
-    fmt = args.format or ("json" if args.json else "text")
-    if fmt == "reachability-analyzer":
+        logs = flowlogs.lines(flowlogs.records(result, topology.account_id, start,
+                                               topology=topology), fmt)
+    output = args.format or ("json" if args.json else "text")
+    if output == "reachability-analyzer":
         from netemu.vpc.reachability import analysis
 
         started = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
         json.dump(analysis(topology, result, started), sys.stdout, indent=2)
         print()
-    elif fmt == "json":
+    elif output == "json":
         data: dict[str, Any] = result.to_json()
         if args.flow_log:
             data["flow_log"] = logs
@@ -103,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
         print()
     else:
         color = args.color if args.color is not None else _isatty(sys.stdout)
-        print_human(result, logs if args.flow_log else None, sys.stdout, color)
+        title = (f"flow log (version {fmt.version}, custom format)" if fmt is not None
+                 else "flow log (version 2, default format)")
+        print_human(result, logs if args.flow_log else None, sys.stdout, color, title)
     return EXIT_REACHABLE if result.reachable else EXIT_UNREACHABLE
 
 
@@ -131,7 +150,8 @@ def _isatty(stream: TextIO) -> bool:
 _CODES = {"green": "32", "red": "31", "bold": "1", "dim": "2", "yellow": "33", "cyan": "36"}
 
 
-def print_human(result: Any, logs: list[str] | None, out: TextIO, color: bool) -> None:
+def print_human(result: Any, logs: list[str] | None, out: TextIO, color: bool,
+                log_title: str = "flow log (version 2, default format)") -> None:
     def c(text: str, *styles: str) -> str:
         if not color or not styles:
             return text
@@ -163,7 +183,7 @@ def print_human(result: Any, logs: list[str] | None, out: TextIO, color: bool) -
             code = f" [{b.code}]" if b.code else ""
             w(f"  - {b.path}: {b.component} {b.name}{code}\n      change: {b.change}\n")
     if logs is not None:
-        w("\n" + c("flow log (version 2, default format)", "bold") + "\n")
+        w("\n" + c(log_title, "bold") + "\n")
         for line in logs:
             w("  " + line + "\n")
     explanations = getattr(result, "explanations", ())

@@ -107,6 +107,14 @@ class LogEvent:
     eni: str
     packet: Packet
     action: str  # "ACCEPT" | "REJECT"
+    # for the version 3-5 fields of custom formats (V92): where the ENI is, which way the
+    # packet goes through it, and (egress) the traffic-path code of the route it takes
+    vpc: str = ""
+    subnet: str = ""
+    kind: str = "instance"  # the ENI's owner: "instance" | "nat_gateway"
+    direction: str = "ingress"  # "ingress" | "egress"
+    reply: bool = False  # a packet of the return path
+    traffic_path: str = "-"
 
 
 @dataclass(frozen=True, slots=True)
