@@ -1,10 +1,12 @@
 """The README's and docs/*.md's command blocks, run: what they promise is what netemu does.
 
-- Every ``dig @127.0.0.1 -p 1053 ... # PROMISE`` line in a command block is asked of one real
+- Every ``dig @127.0.0.1 -p 1053 ... # PROMISE`` line in a command block, and every
+  ``#   dig @127.0.0.1 -p 1053 ... -> PROMISE`` line of a zone file's header, is asked of one real
   ``netemu serve`` with no ``--zones`` (the shipped zones, as the README's ``make serve``),
   and the promise is compared: the IPv4 addresses it names are the answer's, its status word
-  (NXDOMAIN, REFUSED; else NOERROR), ``flag(s) "aa"``, ``NS``/``SOA in AUTHORITY``, ``TTL N``
-  on the SOA and ``ECS scope /N``. Lines in a block that starts something in the background
+  (NXDOMAIN, REFUSED; else NOERROR), NODATA / "no answer", ``flag(s) "aa"``, a referral,
+  ``NS``/``SOA in AUTHORITY``, ``A in ADDITIONAL``, ``CNAME X.``, ``owner X.``, ``TTL N``,
+  an MX value, the SOA's fixed fields, "the same" (as the line before) and ``ECS scope /N``. Lines in a block that starts something in the background
   (``... &``: the health and API walkthroughs, which need an HTTP server or API calls first)
   are scenarios, tested by their own suites (tests/health, tests/api), and are skipped here.
 - A block that starts with ``$ netemu trace ...`` is a transcript: the command's output must be
@@ -73,6 +75,13 @@ class DigPromise:
     where: str
     args: tuple[str, ...]
     promise: str
+    previous: tuple[str, ...] = ()   # the line before, for "the same"
+    geo: bool = False   # the zone's header says "With `--geo zones/geo/clients.yaml`"
+
+
+def _dig_args(command: str) -> tuple[str, ...]:
+    command = command.split(" (")[0]   # "(FR, IPv6)" and other notes before the arrow
+    return tuple(a for a in shlex.split(command)[4:] if a not in ("+short", "+norec"))
 
 
 def dig_promises() -> tuple[list[DigPromise], list[str]]:
@@ -90,8 +99,26 @@ def dig_promises() -> tuple[list[DigPromise], list[str]]:
                     scenarios.append(where)
                     continue
                 command, promise = cmd.split("#", 1)
-                args = [a for a in shlex.split(command)[4:] if a not in ("+short", "+norec")]
-                checked.append(DigPromise(where, tuple(args), promise.strip()))
+                checked.append(DigPromise(where, _dig_args(command), promise.strip()))
+    # the zone files' headers: "#   dig @127.0.0.1 -p 1053 ARGS -> PROMISE" (one line each)
+    for zone in sorted((ROOT / "zones").glob("*.yaml")):
+        previous: tuple[str, ...] = ()
+        geo = False
+        for n, line in enumerate(zone.read_text().splitlines(), 1):
+            if not line.startswith("#"):
+                break
+            geo = geo or "--geo zones/geo/clients.yaml" in line
+            text = line.lstrip("# ")
+            if not text.startswith("dig @127.0.0.1 -p 1053 ") or " -> " not in text or (
+                    "|" in text):
+                continue
+            command, promise = text.split(" -> ", 1)
+            args = _dig_args(command)
+            if promise.startswith("the same") and not previous:
+                continue   # "the same as www", whose own line promises nothing checkable
+            checked.append(DigPromise(f"zones/{zone.name}:{n}", args, promise.strip(), previous,
+                                      geo))
+            previous = args
     return checked, scenarios
 
 
@@ -99,10 +126,11 @@ DIG, SCENARIOS = dig_promises()
 
 
 def test_docs_make_dig_promises() -> None:
-    """The collection itself: the README's three basic dig lines and two routing-policy lines
-    are checked; the health and API walkthroughs are scenarios."""
-    assert {p.where.split(":")[0] for p in DIG} >= {"README.md"}
-    assert len(DIG) >= 5, DIG
+    """The collection itself: the README's basic and routing-policy dig lines and the zone
+    files' headers are checked; the health and API walkthroughs are scenarios."""
+    files = {p.where.split(":")[0] for p in DIG}
+    assert {"README.md", "zones/basics.yaml", "zones/wildcard.yaml"} <= files, files
+    assert len(DIG) >= 30, DIG
     assert any(w.startswith("README.md") for w in SCENARIOS)
 
 
@@ -110,28 +138,73 @@ def test_docs_make_dig_promises() -> None:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if shutil.which("dig") is None:
         pytest.skip("needs dig")
+    # as `make serve`: the shipped zones, no --geo; checks slowed 100x so none fails (R80)
     with serve_process([ROOT / "zones"], tmp_path_factory.mktemp("docs"),
                        "--api", f"127.0.0.1:{free_port()}", "--time-scale", "100") as srv:
         yield srv
 
 
+@pytest.fixture(scope="module")
+def geo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The same with ``--geo zones/geo/clients.yaml``, for the headers that say so."""
+    if shutil.which("dig") is None:
+        pytest.skip("needs dig")
+    with serve_process([ROOT / "zones"], tmp_path_factory.mktemp("docs-geo"),
+                       "--api", f"127.0.0.1:{free_port()}", "--time-scale", "100",
+                       "--geo", str(ROOT / "zones" / "geo" / "clients.yaml")) as srv:
+        yield srv
+
+
+def _type(line: str) -> str:
+    return line.split()[3]
+
+
+def _addresses(answer: list[str]) -> set[str]:
+    return {line.split()[-1] for line in answer if _type(line) in ("A", "AAAA")}
+
+
 @pytest.mark.parametrize("promise", DIG, ids=[p.where for p in DIG])
-def test_dig_line_answers_as_documented(server: Server, promise: DigPromise) -> None:
-    status, flags, answer, authority, _ = server.dig(*promise.args)
+def test_dig_line_answers_as_documented(request: pytest.FixtureRequest,
+                                        promise: DigPromise) -> None:
+    server: Server = request.getfixturevalue("geo_server" if promise.geo else "server")
+    status, flags, answer, authority, additional = server.dig(*promise.args)
     said = promise.promise
+    head = said.split("(")[0]
     expected_status = next((s for s in STATUSES if s in said), "NOERROR")
     assert status == expected_status, (promise, status)
-    addresses = {line.split()[-1] for line in answer if line.split()[3] == "A"}
-    assert addresses == set(IPV4.findall(said.split("(")[0])), (promise, answer)
+    if head.startswith("the same"):
+        assert _addresses(answer) == _addresses(server.dig(*promise.previous)[2])
+    else:
+        assert _addresses(answer) == set(IPV4.findall(head)), (promise, answer)
+    if "NODATA" in said or "no answer" in said or head.startswith("referral"):
+        assert answer == [], (promise, answer)
     if re.search(r'flags? "aa"', said):
         assert "aa" in flags
+    if head.startswith("referral"):
+        assert "aa" not in flags and any(_type(a) == "NS" for a in authority), authority
     for rtype in ("NS", "SOA"):
         if f"{rtype} in AUTHORITY" in said:
-            assert any(line.split()[3] == rtype for line in authority), (promise, authority)
+            assert any(_type(line) == rtype for line in authority), (promise, authority)
+    if "A in ADDITIONAL" in said:
+        assert any(_type(line) == "A" for line in additional), (promise, additional)
+    cname = re.search(r"CNAME (\S+\.)", head)
+    if cname:
+        assert any(_type(a) == "CNAME" and a.split()[-1] == cname.group(1) for a in answer)
+    owner = re.search(r"owner (\S+\.)", head)
+    if owner:
+        assert all(a.split()[0] == owner.group(1) for a in answer), answer
     ttl = re.search(r"TTL (\d+)", said)
     if ttl and "SOA in AUTHORITY" in said:
-        soa = next(line for line in authority if line.split()[3] == "SOA")
+        soa = next(line for line in authority if _type(line) == "SOA")
         assert soa.split()[1] == ttl.group(1), soa
+    elif ttl:
+        assert answer and all(a.split()[1] == ttl.group(1) for a in answer), answer
+    if "awsdns-hostmaster" in head:   # the SOA's fixed fields (R6)
+        soa = next(line for line in answer if _type(line) == "SOA")
+        assert soa.split()[-6:] == head.split()[-6:], soa
+    mx = re.fullmatch(r"(\d+ \S+\.),.*", head.strip())
+    if mx:
+        assert any(_type(a) == "MX" and a.endswith(mx.group(1)) for a in answer), answer
     scope = re.search(r"ECS scope /(\d+)", said)
     if scope:
         out = subprocess.run(["dig", "@127.0.0.1", "-p", str(server.port), "+time=2",
