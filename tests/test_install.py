@@ -1,7 +1,8 @@
 """Installed the ordinary way (a wheel in a fresh virtual environment, outside the repository),
-netemu runs the README's first commands: ``netemu serve`` with no arguments answers a real dig
-from the shipped example zones, and ``netemu trace topologies/three-tier.yaml`` in an empty
-folder traces the shipped topology (saying on stderr that it used the shipped copy)."""
+netemu runs the README's commands: ``netemu serve`` with no arguments answers a real dig from
+the shipped example zones, and ``netemu trace topologies/three-tier.yaml`` (and every other
+trace and check command of the README and docs) in an empty folder uses the shipped files
+(saying so on stderr)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT, free_port
+from tests.test_docs_commands import CHECKS, TRACES
 
 pytestmark = pytest.mark.slow
 PURELIB = "import sysconfig; print(sysconfig.get_path('purelib'))"
@@ -71,6 +73,19 @@ def test_trace_shipped_topology_from_an_empty_folder(installed: Path, tmp_path: 
     assert result.returncode == 0, result.stderr
     assert "shipped copy" in result.stderr and "three-tier.yaml" in result.stderr
     assert "forward path" in result.stdout and "web1" in result.stdout
+
+
+@pytest.mark.parametrize(("where", "args"), TRACES + CHECKS, ids=[w for w, _ in TRACES + CHECKS])
+def test_readme_trace_and_check_commands_from_an_empty_folder(
+        installed: Path, tmp_path: Path, where: str, args: list[str]) -> None:
+    """Every `netemu trace` / `netemu check` command of the README and docs, run by the
+    installed command in an empty folder: the shipped files stand in for the relative paths."""
+    result = subprocess.run([str(installed / "netemu"), *args], cwd=tmp_path, env=_env(),
+                            capture_output=True, text=True, check=False, timeout=60)
+    ok = (0, 2) if args[0] == "trace" else (0,)
+    assert result.returncode in ok, (where, result.stderr)
+    assert "using the shipped copy" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig (dnsutils)")
