@@ -81,7 +81,7 @@ def igw_egress(w: Walk, vpc: str, p: Packet) -> None:
             if nat.connectivity == "private":
                 w.drop("internet-gateway", name,
                           f"private NAT gateway {nat.name}: traffic it sends to an internet"
-                          " gateway is dropped (V67)", p)
+                          " gateway is dropped (V67)", p, "IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS")
         if src is None or src.public_ip is None:
             who = src.name if src else p.src
             w.drop("internet-gateway", name,
