@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from netemu import shipped
 from netemu.errors import LoadError, Problem
 from netemu.route53.load import BIND_SUFFIXES as ZONE_SUFFIXES
 from netemu.route53.load import expand as expand_files
@@ -21,7 +22,7 @@ from netemu.textfile import read_data
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("check", help="validate zone and topology files (exit 1 on errors)")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", type=shipped.resolve_noisy)
     p.set_defaults(func=run)
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import sys
 
+from netemu import shipped
 from netemu.dataplane import names
 
 
@@ -20,10 +21,13 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("apply", help="realise a topology on network namespaces (root)")
-    p.add_argument("topology", help="topology file (topologies/*.yaml)")
+    p.add_argument("topology", type=shipped.resolve_noisy,
+                   help="topology file (topologies/*.yaml; the shipped example when the "
+                        "relative path does not exist here)")
     p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.add_argument("--zones", nargs="+", action="extend", metavar="PATH", default=None,
+                   type=shipped.resolve_noisy,
                    help="zone files or folders the VPC resolvers answer from (watched: changes "
                         "reach the resolvers without re-applying; default: those of the "
                         "previous apply)")

@@ -4,7 +4,10 @@
 
 Loads and validates the zone files (a bad set is refused with every problem, exit 1), compiles
 them once into a ``Serving`` snapshot and answers DNS on UDP and TCP until interrupted. Without
-``--zones`` it serves the example zones shipped in the repository's ``zones/`` folder.
+``--zones`` it serves ``./zones`` when the current folder has one, else the example zones
+shipped with netemu (the repository's ``zones/`` folder, copied into the wheel; see
+netemu/shipped.py). A relative zone or ``--geo`` path that does not exist falls back to the
+shipped copy of the same path, with a line on stderr.
 
 Built to be extended: ``add_arguments`` holds the options, ``build_serving(args)`` the load,
 ``run_server(args, serving)`` the listeners plus ``BACKGROUND`` tasks (each an async callable
@@ -18,14 +21,14 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-import netemu
+from netemu import shipped
 from netemu.errors import LoadError
 from netemu.health import DEFAULT_API
 
-DEFAULT_ZONES = Path(netemu.__file__).resolve().parent.parent / "zones"
+# the shipped examples (kept for importers; `serve` itself prefers ./zones, see default_zones)
+DEFAULT_ZONES = shipped.zones()
 DEFAULT_LISTEN = "127.0.0.1:1053"
 
 log = logging.getLogger("netemu.serve")
@@ -54,12 +57,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-query-log", dest="query_log", action="store_false",
                    help="do not log one line per query (logger netemu.query, INFO)")
     p.add_argument("--zones", nargs="+", action="extend", metavar="PATH",
-                   help="zone files or folders (default: the shipped zones/ folder)")
+                   type=shipped.resolve_noisy,
+                   help="zone files or folders (default: ./zones when there is one, else the "
+                        "example zones shipped with netemu)")
     p.add_argument("--listen", default=DEFAULT_LISTEN, metavar="HOST:PORT",
                    help=f"DNS address for UDP and TCP (default {DEFAULT_LISTEN})")
     p.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto",
                    help="event loop: uvloop when installed (auto), or plain asyncio")
-    p.add_argument("--geo", metavar="FILE",
+    p.add_argument("--geo", metavar="FILE", type=shipped.resolve_noisy,
                    help="client location overrides, applied before the embedded geo database: "
                         "a YAML list of {cidr, country, subdivision?, latitude?, longitude?}")
     p.add_argument("--api", default=DEFAULT_API, metavar="HOST:PORT",
@@ -90,7 +95,7 @@ def build_serving(args: argparse.Namespace) -> Any:
     from netemu.dns.handler import build_serving as compile_serving
     from netemu.route53.load import load_zone_files
 
-    zoneset = load_zone_files(args.zones or [DEFAULT_ZONES],
+    zoneset = load_zone_files(args.zones or [shipped.default_zones()],
                               strict_aws=getattr(args, "strict_aws", False))
     serving = compile_serving(zoneset)
     if getattr(args, "geo", None):

@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Any, TextIO
 
+from netemu import shipped
 from netemu.errors import LoadError
 
 EXIT_REACHABLE, EXIT_ERROR, EXIT_UNREACHABLE = 0, 1, 2
@@ -27,7 +28,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "one hop per component, each with its decision, reason, deciding rule and the "
         "Reachability Analyzer explanation code. Exit 0 reachable, 2 unreachable, 1 error.",
     )
-    p.add_argument("topology", metavar="TOPOLOGY")
+    p.add_argument("topology", metavar="TOPOLOGY", type=shipped.resolve_noisy,
+                   help="topology file; a relative path that does not exist here falls back to "
+                        "the shipped example of that name (topologies/three-tier.yaml)")
     p.add_argument("--from", dest="src", required=True, metavar="NODE|IP",
                    help="instance name, internet host name or address")
     p.add_argument("--to", dest="dst", required=True, metavar="NODE|IP")
@@ -44,12 +47,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    " (MTU 9001 in a VPC, 1500 through internet/NAT gateways, 8500 through a"
                    " transit gateway) and whether path MTU discovery works")
     p.add_argument("--json", action="store_true", help="print the trace as JSON")
+    p.add_argument("--format", choices=("text", "json", "reachability-analyzer"), default=None,
+                   help="text (default), json (as --json), or reachability-analyzer: the JSON"
+                        " of `aws ec2 describe-network-insights-analyses` for this path"
+                        " (NetworkPathFound, Explanations, Forward/ReturnPathComponents), to"
+                        " diff against AWS's own analysis")
     p.add_argument("--all-blockers", action="store_true",
                    help="go on past the first blocker and list every setting to change")
     p.add_argument("--flow-log", action="store_true",
                    help="print the VPC Flow Logs records (version 2) of the ENIs on the path")
     p.add_argument("--flow-log-start", type=int, default=None, metavar="EPOCH",
                    help="start time of the flow-log records (default: now)")
+    p.add_argument("--flow-log-format", default=None, metavar="'FORMAT'",
+                   help="custom flow-log format, implies --flow-log: '${field} ...' with any"
+                        " version 2-5 field (vpc-id subnet-id instance-id tcp-flags type"
+                        " pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id"
+                        " pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path);"
+                        " ${version} prints the highest version among them (V92)")
     p.add_argument("--color", dest="color", action="store_true", default=None,
                    help="colour the output (default: when stdout is a terminal)")
     p.add_argument("--no-color", dest="color", action="store_false")
@@ -67,6 +81,16 @@ def run(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         return EXIT_ERROR
     flow = flow_from_args(args)
+    fmt = None
+    if args.flow_log_format is not None:
+        from netemu.vpc.flowlogs import FlowLogFormatError, LogFormat
+
+        try:
+            fmt = LogFormat.parse(args.flow_log_format)
+        except FlowLogFormatError as exc:
+            print(f"netemu: --flow-log-format: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        args.flow_log = True
     try:
         result = trace(topology, flow, all_blockers=args.all_blockers)
     except TraceError as exc:
@@ -79,8 +103,16 @@ def run(args: argparse.Namespace) -> int:
         start = args.flow_log_start
         if start is None:
             start = int(time.time()) // 60 * 60
-        logs = [str(r) for r in flowlogs.records(result, topology.account_id, start)]
-    if args.json:
+        logs = flowlogs.lines(flowlogs.records(result, topology.account_id, start,
+                                               topology=topology), fmt)
+    output = args.format or ("json" if args.json else "text")
+    if output == "reachability-analyzer":
+        from netemu.vpc.reachability import analysis
+
+        started = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        json.dump(analysis(topology, result, started), sys.stdout, indent=2)
+        print()
+    elif output == "json":
         data: dict[str, Any] = result.to_json()
         if args.flow_log:
             data["flow_log"] = logs
@@ -88,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
         print()
     else:
         color = args.color if args.color is not None else _isatty(sys.stdout)
-        print_human(result, logs if args.flow_log else None, sys.stdout, color)
+        title = (f"flow log (version {fmt.version}, custom format)" if fmt is not None
+                 else "flow log (version 2, default format)")
+        print_human(result, logs if args.flow_log else None, sys.stdout, color, title)
     return EXIT_REACHABLE if result.reachable else EXIT_UNREACHABLE
 
 
@@ -116,7 +150,8 @@ def _isatty(stream: TextIO) -> bool:
 _CODES = {"green": "32", "red": "31", "bold": "1", "dim": "2", "yellow": "33", "cyan": "36"}
 
 
-def print_human(result: Any, logs: list[str] | None, out: TextIO, color: bool) -> None:
+def print_human(result: Any, logs: list[str] | None, out: TextIO, color: bool,
+                log_title: str = "flow log (version 2, default format)") -> None:
     def c(text: str, *styles: str) -> str:
         if not color or not styles:
             return text
@@ -148,7 +183,7 @@ def print_human(result: Any, logs: list[str] | None, out: TextIO, color: bool) -
             code = f" [{b.code}]" if b.code else ""
             w(f"  - {b.path}: {b.component} {b.name}{code}\n      change: {b.change}\n")
     if logs is not None:
-        w("\n" + c("flow log (version 2, default format)", "bold") + "\n")
+        w("\n" + c(log_title, "bold") + "\n")
         for line in logs:
             w("  " + line + "\n")
     explanations = getattr(result, "explanations", ())

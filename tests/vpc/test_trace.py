@@ -588,8 +588,10 @@ internet:
 """
 
 ODD_CASES = [
-    # V67: a private NAT gateway's traffic to an internet gateway is dropped
-    ("a1", "client", "tcp", 443, "internet-gateway", None, "private NAT gateway"),
+    # V67: a private NAT gateway's traffic to an internet gateway is dropped; its source has no
+    # public IP, which is Reachability Analyzer's IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS (V94)
+    ("a1", "client", "tcp", 443, "internet-gateway", "IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS",
+     "private NAT gateway"),
     # a route table that sends the NAT gateway's own traffic back to it: a loop, stopped
     ("l1", "client", "tcp", 443, "route-table", None, "routing loop"),
     # within a subnet, to an address nobody has

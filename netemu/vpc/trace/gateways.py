@@ -48,7 +48,9 @@ def arrive_nat(w: Walk, eni: Eni, p: Packet) -> None:
         w.log(eni, p, True)
         w.note("nat-gateway", nat.name,
                   f"source address {p.src} translated to {q.src}{ports} (V68)", p,
-                  code="NGW_SOURCE_ADDRESS_REASSIGN")
+                  code="NGW_SOURCE_ADDRESS_REASSIGN",
+                  details=("NGW_DEST_ADDRESS_PRESERVATION",)
+                  + (("REMAP_EPHEMERAL_PORT",) if sport else ()))
         w.send(eni, q)
         return
     binding = w.conn.nat.get(nat.name)
@@ -79,7 +81,7 @@ def igw_egress(w: Walk, vpc: str, p: Packet) -> None:
             if nat.connectivity == "private":
                 w.drop("internet-gateway", name,
                           f"private NAT gateway {nat.name}: traffic it sends to an internet"
-                          " gateway is dropped (V67)", p)
+                          " gateway is dropped (V67)", p, "IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS")
         if src is None or src.public_ip is None:
             who = src.name if src else p.src
             w.drop("internet-gateway", name,

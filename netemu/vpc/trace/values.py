@@ -3,7 +3,7 @@ LogEvent). Their ``to_json`` shapes are the stable ``--json`` contract (docs/vpc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from netemu.vpc.decision import ALLOW
@@ -61,6 +61,12 @@ class Hop:
     code: str | None = None
     rule: str | None = None
     packet: Packet | None = None  # the header as it reaches this component
+    # Not in ``to_json`` (the --json contract): for ``--format reachability-analyzer``
+    # (netemu.vpc.reachability). ``matched``: the model object that decided (NaclRule, SgRule,
+    # Route, TgwRoute); ``details``: further explanation codes of an allowed hop (V94), e.g. a
+    # NAT gateway's NGW_DEST_ADDRESS_PRESERVATION and REMAP_EPHEMERAL_PORT.
+    matched: object = field(default=None, compare=False)
+    details: tuple[str, ...] = field(default=(), compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -101,6 +107,14 @@ class LogEvent:
     eni: str
     packet: Packet
     action: str  # "ACCEPT" | "REJECT"
+    # for the version 3-5 fields of custom formats (V92): where the ENI is, which way the
+    # packet goes through it, and (egress) the traffic-path code of the route it takes
+    vpc: str = ""
+    subnet: str = ""
+    kind: str = "instance"  # the ENI's owner: "instance" | "nat_gateway"
+    direction: str = "ingress"  # "ingress" | "egress"
+    reply: bool = False  # a packet of the return path
+    traffic_path: str = "-"
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,14 +59,17 @@ class Walk:
 
     # recording ---------------------------------------------------------------------------------
     def note(self, component: str, name: str, reason: str, packet: Packet,
-             rule: str | None = None, code: str | None = None) -> None:
-        self.hops.append(Hop(component, name, ALLOW, reason, code, rule, packet))
+             rule: str | None = None, code: str | None = None,
+             details: tuple[str, ...] = ()) -> None:
+        self.hops.append(Hop(component, name, ALLOW, reason, code, rule, packet,
+                             details=details))
 
     def check(self, component: str, name: str, d: Decision, packet: Packet,
               change: str | Callable[[], str]) -> bool:
         """Records the hop; True when the walk goes on (allowed, or assumed so). ``change``
         (text, or a function giving it) says what would let the packet pass."""
-        self.hops.append(Hop(component, name, d.verdict, d.reason, d.code, d.rule, packet))
+        self.hops.append(Hop(component, name, d.verdict, d.reason, d.code, d.rule, packet,
+                             d.matched))
         if d.allowed:
             return True
         text = change if isinstance(change, str) else change()
@@ -81,12 +84,16 @@ class Walk:
         )
         raise Stop
 
-    def log(self, eni: Eni, packet: Packet, accepted: bool) -> None:
+    def log(self, eni: Eni, packet: Packet, accepted: bool, direction: str = "ingress",
+            traffic_path: str = "-") -> None:
         """Flow-log material; only what really happens: nothing past a blocker, even when
-        ``all_blockers`` walks on."""
+        ``all_blockers`` walks on. ``direction``: the packet goes into (``ingress``) or out of
+        (``egress``) the ENI; ``traffic_path``: the flow-log code of the way it leaves."""
         if eni.kind == "tgw_attachment" or self.blockers or self.mute:
             return
-        self.logs.append(LogEvent(eni.eni_id, eni.name, packet, "ACCEPT" if accepted else "REJECT"))
+        self.logs.append(LogEvent(eni.eni_id, eni.name, packet, "ACCEPT" if accepted else "REJECT",
+                                  eni.vpc, eni.subnet, eni.kind, direction, not self.forward,
+                                  traffic_path))
 
     def forwarded_by_middlebox(self, p: Packet) -> bool:
         """The packet reaches the next ENI from an instance that is not its source: it was
@@ -120,7 +127,7 @@ class Walk:
         else:
             d = security_groups.tracked_reply(groups, "egress")
         if not d.allowed:
-            self.log(eni, p, False)
+            self.log(eni, p, False, "egress")
         if not self.check("security-group", ", ".join(eni.security_groups), d, p,
                           lambda: sg_change(eni, "egress", p)):
             raise Stop
@@ -138,7 +145,7 @@ class Walk:
         if ix.subnet_contains(subnet, p.dst):
             target = ix.eni_in_vpc(eni.vpc, p.dst)
             if origin:
-                self.log(eni, p, True)
+                self.log(eni, p, True, "egress", TRAFFIC_PATH["local"])
             self.note(
                 "subnet", subnet.name,
                 f"{p.dst} is in the same subnet {subnet.cidr}: delivered directly, no route table"
@@ -155,7 +162,7 @@ class Walk:
         acl = ix.nacls[(eni.vpc, subnet.network_acl)]
         nd = nacls.evaluate(acl, "outbound", p)
         if origin or eni.kind == "nat_gateway":
-            self.log(eni, p, nd.allowed)
+            self.log(eni, p, nd.allowed, "egress", self.traffic_path(eni.vpc, rd.matched))
         if not self.check("network-acl", acl.name, nd, p,
                           lambda: nacl_change(acl.name, "outbound", p, nd, self.path)):
             raise Stop
@@ -173,6 +180,19 @@ class Walk:
         self.check("route-table", rtb.name, rd, p, "")
         assert route is not None
         self.dispatch(eni, subnet.name, route.target, p)
+
+    def traffic_path(self, vpc: str, route: object) -> str:
+        """The flow-log ``traffic-path`` of an egress packet taking ``route`` (V92 fields)."""
+        if not isinstance(route, Route):
+            return "-"
+        if route.target.kind == "peering":
+            topo = self.ix.topology
+            pcx = next((x for x in topo.peerings if x.name == route.target.name), None)
+            if pcx is None:
+                return "-"
+            same = topo.vpc(pcx.requester).region == topo.vpc(pcx.accepter).region
+            return "4" if same else "5"
+        return TRAFFIC_PATH.get(route.target.kind, "-")
 
     def dispatch(self, eni: Eni, subnet: str, target: RouteTarget, p: Packet) -> None:
         """Hands ``p`` to the route's target (ROUTE_TARGETS: one handler per target kind),
@@ -220,7 +240,7 @@ class Walk:
             acl = self.ix.nacls[(eni.vpc, subnet.network_acl)]
             nd = nacls.evaluate(acl, "inbound", p)
             if not nd.allowed:
-                self.log(eni, p, False)
+                self.log(eni, p, False, "ingress")
             if not self.check("network-acl", acl.name, nd, p,
                               lambda: nacl_change(acl.name, "inbound", p, nd, self.path)):
                 raise Stop
@@ -281,6 +301,12 @@ def _no_members(ref: Any) -> frozenset[str]:
     return frozenset()
 
 
+# The flow-log ``traffic-path`` (version 5) of an egress packet by the kind of route it takes:
+# 1 another resource of the VPC (an ENI: instance, NAT gateway, transit gateway attachment),
+# 2 an internet gateway (the egress-only one too: netemu decision), 4/5 an intra/inter-Region
+# peering (Walk.traffic_path).
+TRAFFIC_PATH = {"local": "1", "instance": "1", "nat_gateway": "1", "transit_gateway": "1",
+                "internet_gateway": "2", "egress_only_internet_gateway": "2"}
 # Targets that carry a packet out of the VPC: multicast, broadcast and link-local destinations
 # stop at them (V16, V24, V37).
 LEAVING_KINDS = ("internet_gateway", "egress_only_internet_gateway", "nat_gateway", "peering")

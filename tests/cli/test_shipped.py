@@ -1,0 +1,49 @@
+"""Where the example zones and topologies come from when a path is not given or not here
+(netemu/shipped.py): ``./zones`` first for ``serve``, else the shipped copy; a relative path that
+does not exist falls back to the shipped file of the same path, said on stderr."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from netemu import shipped
+from tests.helpers import ROOT
+
+
+def test_default_zones_prefers_the_current_folder(tmp_path: Path) -> None:
+    assert shipped.default_zones(tmp_path) == shipped.zones()
+    assert (shipped.zones() / "basics.yaml").is_file()
+    (tmp_path / "zones").mkdir()
+    assert shipped.default_zones(tmp_path) == tmp_path / "zones"
+
+
+def test_resolve_falls_back_only_when_the_path_is_missing(tmp_path: Path) -> None:
+    found, fallback = shipped.resolve("topologies/three-tier.yaml", tmp_path)
+    assert fallback and found == shipped.topologies() / "three-tier.yaml" and found.is_file()
+    found, fallback = shipped.resolve("policy-weighted.yaml", tmp_path)
+    assert fallback and found == shipped.zones() / "policy-weighted.yaml"
+    (tmp_path / "topologies").mkdir()
+    (tmp_path / "topologies" / "three-tier.yaml").write_text("vpcs: []\n")
+    assert shipped.resolve("topologies/three-tier.yaml", tmp_path) == (
+        Path("topologies/three-tier.yaml"), False)
+    assert shipped.resolve("topologies/nothere.yaml", tmp_path) == (
+        Path("topologies/nothere.yaml"), False)
+
+
+def test_check_and_trace_from_another_folder_use_the_shipped_copy(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    check = subprocess.run([sys.executable, "-m", "netemu", "check", "zones/basics.yaml"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=60)
+    assert check.returncode == 0, check.stderr
+    assert "zones/basics.yaml is not here; using the shipped copy" in check.stderr
+    trace = subprocess.run([sys.executable, "-m", "netemu", "trace", "topologies/peering.yaml",
+                            "--from", "nowhere", "--to", "nowhere2"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=60)
+    assert "using the shipped copy" in trace.stderr
+    missing = subprocess.run([sys.executable, "-m", "netemu", "check", "zones/nothere.yaml"],
+                             cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=60)
+    assert missing.returncode == 1 and "nothere.yaml" in missing.stderr
+    assert "shipped copy" not in missing.stderr
