@@ -224,11 +224,50 @@ def _sg_rule(rule: SgRule, direction: str, sets: dict[GroupRef, str], verdict: s
     what = _match(rule.protocol, rule.ports, rule.icmp)
     if rule.group is not None:
         name = sets[rule.group]
-        return (_join(f"ip {field} @{name}", what, verdict) + "\n\t\t"
-                + _join(f"ip6 {field} @{name}_6", what, verdict))
+        # V44: an inbound reference matches only a packet straight from a member's ENI, not
+        # one the VPC router marked as forwarded by a middlebox (see middlebox_ruleset).
+        direct = f"ether saddr != {MIDDLEBOX_MAC}" if direction == "ingress" else ""
+        return (_join(direct, f"ip {field} @{name}", what, verdict) + "\n\t\t"
+                + _join(direct, f"ip6 {field} @{name}_6", what, verdict))
     if rule.cidr is None:
         return None
     return _join(_addr(rule.cidr, field), what, verdict)
+
+
+# --- middleboxes (V44, router namespace) -----------------------------------------------------
+
+MIDDLEBOX_MARK = "0x44"
+MIDDLEBOX_MAC = "02:00:00:00:00:44"
+"""V44 in the kernel. The VPC router marks a packet that reaches one of its bridges from the
+port of an instance whose source/destination check is off while its source is not an address of
+that instance: the instance forwarded it (a middlebox). Whatever the router then puts on a bridge
+with that mark (routed, or bridged port to port) leaves with this locally administered source
+MAC, so the receiving ENI's security group can tell it from a packet straight from a member's
+ENI (a mark does not cross namespaces, a MAC does): a rule naming a group requires another
+source MAC (``_sg_rule``); CIDR rules do not care. Nothing else reads the source MAC: neighbours
+are learnt from ARP and NDP, and the bridge learns from what its ports receive."""
+
+
+def middlebox_ruleset(forwarders: list[tuple[str, tuple[str, ...]]]) -> str:
+    """``forwarders``: (router port, addresses) of each instance of the VPC whose
+    source/destination check is off. A bridge table of the router namespace."""
+    body = ["\tchain prerouting {", "\t\ttype filter hook prerouting priority filter; policy accept;"]
+    why = 'comment "forwarded by a middlebox (V44)"'
+    for port, addresses in sorted(forwarders):
+        for word, fam in (("ip", 4), ("ip6", 6)):
+            # its own addresses, and (IPv6) its link-local one: neighbour discovery is its own
+            own = sorted(a for a in addresses if (":" in a) == (fam == 6))
+            own += ["fe80::/10"] if fam == 6 else []
+            if own:
+                body.append(f'\t\tiifname "{port}" {word} saddr != {{ {", ".join(own)} }}'
+                            f" meta mark set {MIDDLEBOX_MARK} {why}")
+    body.append("\t}")
+    for chain in ("forward", "output"):  # bridged port to port; routed by the router
+        body += [f"\tchain {chain} {{",
+                 f"\t\ttype filter hook {chain} priority filter; policy accept;",
+                 f'\t\tmeta mark {MIDDLEBOX_MARK} ether saddr set {MIDDLEBOX_MAC}'
+                 ' comment "no longer from a member\'s ENI (V44)"', "\t}"]
+    return _table("bridge", "v44", body)
 
 
 # --- internet gateway --------------------------------------------------------------------------

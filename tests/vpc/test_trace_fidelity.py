@@ -279,7 +279,8 @@ ALSO = re.compile(r"^#\s+netemu (trace .*)$")
 
 
 def test_middlebox_header_also_lines_hold() -> None:
-    """The header's "Also" commands (not run on packets yet) say what the trace says."""
+    """The header's "Also" commands (not "$" lines: the shipped-topology packet test does not
+    run them; their kernel side is in tests/dataplane/test_fidelity.py) say what the trace says."""
     lines = MIDDLEBOX.read_text().splitlines()
     checked = 0
     for i, line in enumerate(lines):
@@ -291,4 +292,4 @@ def test_middlebox_header_also_lines_hold() -> None:
         result = trace(load_topology_file(str(ROOT / args.topology)), flow_from_args(args))
         assert ("REACHABLE" if result.reachable else "NOT REACHABLE") == expected, m.group(1)
         checked += 1
-    assert checked == 5
+    assert checked == 4
