@@ -122,6 +122,14 @@ def cmd_apply(args: argparse.Namespace) -> int:
             return 1
         if rec is not None:
             print(f"apply: VPC resolver running (pid {rec['pid']}, log {rec['log']})")
+        from netemu.dataplane import imds
+        try:  # V37: sockets live in instance namespaces: a recreated one needs a restart
+            rec = imds.ensure(topology, args.prefix, args.state, restart=recreated)
+        except imds.ImdsError as e:
+            print(f"netemu apply: {e}", file=sys.stderr)
+            return 1
+        if rec is not None:
+            print(f"apply: instance metadata service running (pid {rec['pid']}, log {rec['log']})")
     for note in result.notes:
         print(f"note: {note}")
     if not result.steps:

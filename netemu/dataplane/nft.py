@@ -265,8 +265,8 @@ def middlebox_ruleset(forwarders: list[tuple[str, tuple[str, ...]]]) -> str:
     for chain in ("forward", "output"):  # bridged port to port; routed by the router
         body += [f"\tchain {chain} {{",
                  f"\t\ttype filter hook {chain} priority filter; policy accept;",
-                 f'\t\tmeta mark {MIDDLEBOX_MARK} ether saddr set {MIDDLEBOX_MAC}'
-                 ' comment "no longer from a member\'s ENI (V44)"', "\t}"]
+                 (f"\t\tmeta mark {MIDDLEBOX_MARK} ether saddr set {MIDDLEBOX_MAC}"
+                  ' comment "no longer from a member\'s ENI (V44)"'), "\t}"]
     return _table("bridge", "v44", body)
 
 

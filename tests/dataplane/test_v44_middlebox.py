@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pytest
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.netns
 
 
 def v44_topology() -> Topology:
-    def sg(name: str, *rules: dict[str, object]) -> dict[str, object]:
+    def sg(name: str, *rules: Mapping[str, object]) -> dict[str, object]:
         return {"name": name, "ingress": list(rules)}
 
     ref_5432 = {"protocol": "tcp", "ports": 5432, "source_group": "app"}

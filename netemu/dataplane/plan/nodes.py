@@ -20,7 +20,7 @@ from netemu.dataplane.plan.context import (
     v4,
 )
 from netemu.dataplane.plan.values import Address, KernelRoute, Namespace
-from netemu.vpc import addressing, mtu
+from netemu.vpc import addressing, imds, mtu
 from netemu.vpc.model import Instance, InternetHost, NatGateway, Vpc
 
 
@@ -38,6 +38,9 @@ def instance(ctx: Context, vpc: Vpc, inst: Instance) -> Namespace:
     addresses, routes = [addr], [default]
     sub = subnet(vpc, inst.subnet)
     v6 = bool(inst.ipv6_address and sub.ipv6_cidr and vpc.ipv6_cidr_blocks)
+    # V37: the metadata service answers on the instance's own lo (netemu.dataplane.imds_server)
+    addresses += [Address("lo", f"{a}/{128 if ':' in a else 32}")
+                  for a in imds.addresses_of(inst) if v6 or ":" not in a]
     if inst.ipv6_address and sub.ipv6_cidr and v6:
         addresses.append(Address(w.ETH, f"{inst.ipv6_address}/{plen(sub.ipv6_cidr)}"))
         routes.append(KernelRoute("::/0", via=addressing.vpc_router(sub.ipv6_cidr), dev=w.ETH,
