@@ -1,8 +1,9 @@
 """The instance metadata service process (V37): ``python -m netemu.dataplane.imds_server CONFIG``.
 
 One process serves every instance of a deployment: for each instance it opens a listening TCP
-socket on 169.254.169.254:80 (and [fd00:ec2::254]:80 with IPv6) *inside* the instance's
-namespace (setns, bind, setns back), where the plan put that address on ``lo``, and answers
+socket on 169.254.169.254 (and fd00:ec2::254 with IPv6) *inside* the instance's namespace
+(setns, bind, setns back), where the plan put that address on ``lo`` and sends its port 80 to
+this socket's port (``nft.imds_ruleset``: a user's server on port 80 is not disturbed), and answers
 what ``netemu.vpc.imds`` says. Being on the instance's own ``lo``, the service is reached
 whatever the instance's routes, network ACLs and security groups say, as on AWS. Stopped by
 SIGTERM (by the PID ``netemu.dataplane.imds`` recorded).
@@ -22,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from netemu.dataplane import nft
 from netemu.dns.resolver import in_netns
 from netemu.vpc import imds
 
@@ -87,7 +89,7 @@ def _listen(ns: str, address: str) -> socket.socket:
     with in_netns(ns):
         sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((address, imds.PORT))
+    sock.bind((address, nft.IMDS_LISTEN_PORT))  # port 80 is DNATed there (nft.imds_ruleset)
     sock.listen(64)
     return sock
 

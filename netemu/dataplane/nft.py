@@ -234,6 +234,27 @@ def _sg_rule(rule: SgRule, direction: str, sets: dict[GroupRef, str], verdict: s
     return _join(_addr(rule.cidr, field), what, verdict)
 
 
+# --- instance metadata service (V37, instance namespace) -------------------------------------
+
+IMDS_LISTEN_PORT = 65254
+"""Where the metadata process listens on 169.254.169.254 (and fd00:ec2::254) inside an instance
+namespace. Not 80: a listener there would make a user's ``bind(("", 80))`` in the instance fail
+(a wildcard bind conflicts with every local address's); above the ephemeral range (V96), so no
+client socket takes it."""
+
+
+def imds_ruleset(addresses: tuple[str, ...]) -> str:
+    """Connections to the metadata service's port 80 go to its listener (``IMDS_LISTEN_PORT``),
+    before any socket lookup, so a server of the user's on port 80 never sees them (V37)."""
+    body = ["\tchain output {", "\t\ttype nat hook output priority -100; policy accept;"]
+    for a in addresses:
+        word, to = ("ip6", f"[{a}]") if ":" in a else ("ip", a)
+        body.append(f"\t\t{word} daddr {a} tcp dport 80 dnat {word} to {to}:{IMDS_LISTEN_PORT}"
+                    ' comment "instance metadata service (V37)"')
+    body.append("\t}")
+    return _table("inet", "imds", body)
+
+
 # --- middleboxes (V44, router namespace) -----------------------------------------------------
 
 MIDDLEBOX_MARK = "0x44"

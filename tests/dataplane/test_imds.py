@@ -6,6 +6,7 @@ What it answers is ``netemu.vpc.imds``'s; the trace says the same flow is reacha
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -133,6 +134,35 @@ def test_imdsv2_token_refusals_V37(dep: Deployment, headers: list[str], code: in
 
 def test_ipv6_endpoint_V37(dep: Deployment) -> None:
     assert meta(dep, "meta/web1", "ipv6", "http://[fd00:ec2::254]") == "2600:1f18:6200:101::10"
+
+
+def test_a_users_server_on_port_80_coexists_V37(dep: Deployment) -> None:
+    """The instance's own web server binds every address on port 80 while the metadata service
+    runs; a client reaches that server, and the instance still reaches its metadata."""
+    ns = dep.node_ns("meta/web1")
+    server = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", WEB],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        assert meta(dep, "meta/web1", "local-ipv4") == "10.62.1.10"
+        code, body = curl(dep, "meta/web1", "http://10.62.1.10/")
+        assert (code, body) == (200, "mine")
+    finally:
+        server.kill()  # our own child, by its PID
+        server.wait(timeout=10)
+
+
+WEB = r"""
+from http.server import BaseHTTPRequestHandler, HTTPServer
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.send_header("Content-Length", "4"); self.end_headers()
+        self.wfile.write(b"mine")
+    def log_message(self, *a): pass
+s = HTTPServer(("0.0.0.0", 80), H)
+print("ready", flush=True)
+s.serve_forever()
+"""
 
 
 def test_ensure_is_idempotent_and_stop_ends_the_process_V37(dep: Deployment) -> None:
