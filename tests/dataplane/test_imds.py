@@ -173,3 +173,14 @@ def test_ensure_is_idempotent_and_stop_ends_the_process_V37(dep: Deployment) -> 
     assert not Path(f"/proc/{first['pid']}").exists() or \
         b"imds_server" not in Path(f"/proc/{first['pid']}/cmdline").read_bytes()
     assert curl(dep, "meta/web1", "--max-time", "1", f"{URL}/latest/meta-data/")[0] == 0
+
+
+def test_destroy_stops_the_service_V37(deploy_module: Callable[[Topology], Deployment]) -> None:
+    from netemu.dataplane import destroy
+
+    d = deploy_module(imds_topology())
+    record = imds_service.ensure(d.topology, d.prefix, d.state)
+    assert record is not None and Path(f"/proc/{record['pid']}").exists()
+    destroy.destroy(d.prefix, d.state)
+    cmdline = Path(f"/proc/{record['pid']}/cmdline")
+    assert not cmdline.exists() or b"imds_server" not in cmdline.read_bytes()
