@@ -97,6 +97,23 @@ def test_v16_v24_never_through_a_gateway(path: object, src: str, dst: str, proto
     assert "CANNOT_ROUTE" in t.explanations
 
 
+IPV6 = ROOT / "topologies" / "ipv6-egress-only.yaml"
+
+
+@pytest.mark.parametrize("src, component", [("webv6", "internet-gateway"),
+                                            ("worker", "egress-only-internet-gateway")])
+@pytest.mark.parametrize("dst, what", [("ff0e::1", "multicast"), ("ff02::1", "multicast"),
+                                       ("fe80::1", "link-local"), ("fd00:ec2::1234", "fd00:ec2")])
+def test_v16_v24_ipv6_never_through_a_gateway(src: str, component: str, dst: str,
+                                              what: str) -> None:
+    """IPv6 multicast, link-local and AWS's service range fd00:ec2::/32 (V24) stop at the
+    (egress-only) internet gateway, as the router's nftables drops them."""
+    t = trace(shipped(IPV6), Flow(src, dst, "udp", 9))
+    assert not t.reachable
+    assert (drop(t)[0], drop(t)[2]) == (component, "CANNOT_ROUTE")
+    assert what in t.hops[-1].reason
+
+
 PEERED = """
 region: us-east-1
 vpcs:
