@@ -291,6 +291,24 @@ def middlebox_ruleset(forwarders: list[tuple[str, tuple[str, ...]]]) -> str:
     return _table("bridge", "v44", body)
 
 
+def middlebox_links_ruleset(links: list[str]) -> str:
+    """The mark of ``middlebox_ruleset`` across a peering or a transit gateway (V44): on each
+    point-to-point link of a router or a TGW, what arrives with ``MIDDLEBOX_MAC`` is marked
+    again, and what leaves marked carries that MAC, so a reference in the next VPC does not
+    match it either. A netdev table, one ingress and one egress chain per link."""
+    body: list[str] = []
+    for i, link in enumerate(sorted(links)):
+        body += [f"\tchain in_{i} {{",
+                 f'\t\ttype filter hook ingress device "{link}" priority filter; policy accept;',
+                 (f"\t\tether saddr {MIDDLEBOX_MAC} meta mark set {MIDDLEBOX_MARK}"
+                 ' comment "forwarded by a middlebox (V44)"'), "\t}",
+                 f"\tchain out_{i} {{",
+                 f'\t\ttype filter hook egress device "{link}" priority filter; policy accept;',
+                 (f"\t\tmeta mark {MIDDLEBOX_MARK} ether saddr set {MIDDLEBOX_MAC}"
+                 ' comment "no longer from a member\'s ENI (V44)"'), "\t}"]
+    return _table("netdev", "v44_links", body)
+
+
 # --- internet gateway --------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import pytest
 
@@ -105,3 +106,100 @@ def test_router_marks_only_what_a_middlebox_forwards_V44(dep: Deployment) -> Non
     ports = {wiring.eni_port("v44", f"i:{n}") for n in ("fw1", "fw2")}
     assert sorted(marked) == sorted((p, fam) for p in ports for fam in ("ip", "ip6"))
     assert rules.stdout.count("ether saddr set " + nft.MIDDLEBOX_MAC) == 2
+
+
+def pcx_topology() -> Topology:
+    """app1 reaches VPC b through fw1 then the peering; app3 through the peering only. db1 (in
+    b) admits 5432 from a's group ``app`` (a reference across a same-Region peering) and 3306
+    from a's CIDR."""
+    return load_topology(pcx_spec(), "pcx")
+
+
+def tgw_topology() -> Topology:
+    """pcx_topology with a transit gateway (SG referencing support on) instead of the peering."""
+    spec = pcx_spec()
+    del spec["peerings"]
+    a, b = spec["vpcs"]
+    a["route_tables"][1]["routes"] = [{"destination": "10.64.0.0/16",
+                                       "target": {"transit_gateway": "hub"}}]
+    b["route_tables"][0]["routes"] = [{"destination": "10.63.0.0/16",
+                                       "target": {"transit_gateway": "hub"}}]
+    spec["transit_gateways"] = [{
+        "name": "hub", "route_tables": [{"name": "rt", "routes": []}],
+        "attachments": [{"name": n, "vpc": v, "subnets": [sn], "association": "rt",
+                         "propagations": ["rt"], "security_group_referencing": True}
+                        for n, v, sn in (("a-att", "a", "edge"), ("b-att", "b", "data"))]}]
+    return load_topology(spec, "tgw")
+
+
+def pcx_spec() -> dict[str, Any]:
+    return {
+        "region": "us-east-1",
+        "vpcs": [
+            {"name": "a", "cidr_blocks": ["10.63.0.0/16"],
+             "subnets": [{"name": "app", "cidr": "10.63.1.0/24", "route_table": "app"},
+                         {"name": "edge", "cidr": "10.63.2.0/24", "route_table": "edge"},
+                         {"name": "other", "cidr": "10.63.3.0/24", "route_table": "edge"}],
+             "route_tables": [
+                 {"name": "app", "routes": [{"destination": "10.64.0.0/16", "target": {"instance": "fw1"}}]},
+                 {"name": "edge", "routes": [{"destination": "10.64.0.0/16", "target": {"peering": "ab"}}]}],
+             "security_groups": [{"name": "app"}, {"name": "fw", "ingress": [{"protocol": "all", "cidr": "10.63.0.0/16"}]}],
+             "instances": [
+                 {"name": "app1", "subnet": "app", "private_ip": "10.63.1.10", "security_groups": ["app"]},
+                 {"name": "fw1", "subnet": "edge", "private_ip": "10.63.2.10", "security_groups": ["fw"], "source_dest_check": False},
+                 {"name": "app3", "subnet": "other", "private_ip": "10.63.3.10", "security_groups": ["app"]}]},
+            {"name": "b", "cidr_blocks": ["10.64.0.0/16"],
+             "subnets": [{"name": "data", "cidr": "10.64.1.0/24", "route_table": "data"}],
+             "route_tables": [{"name": "data", "routes": [{"destination": "10.63.0.0/16", "target": {"peering": "ab"}}]}],
+             "security_groups": [{"name": "db", "ingress": [
+                 {"protocol": "tcp", "ports": 5432, "source_group": {"vpc": "a", "name": "app"}},
+                 {"protocol": "tcp", "ports": 3306, "cidr": "10.63.0.0/16"}]}],
+             "instances": [{"name": "db1", "subnet": "data", "private_ip": "10.64.1.10", "security_groups": ["db"]}]},
+        ],
+        "peerings": [{"name": "ab", "requester": "a", "accepter": "b"}],
+    }
+
+
+PCX_FLOWS = [
+    ("app1", "db1", 5432, False, "V44: through fw1, then the peering: the reference no longer matches"),
+    ("app1", "db1", 3306, True, "V44: the CIDR rule matches through fw1 and the peering"),
+    ("app3", "db1", 5432, True, "V44: straight from a member's ENI across the peering"),
+]
+
+
+@pytest.fixture(scope="module")
+def dep_pcx(deploy_module: Callable[[Topology], Deployment]) -> Deployment:
+    return deploy_module(pcx_topology())
+
+
+@pytest.mark.parametrize("src,dst,port,expected,why", PCX_FLOWS,
+                         ids=[f"{f[0]}-{f[1]}-{f[2]}" for f in PCX_FLOWS])
+def test_sg_reference_through_a_middlebox_and_a_peering_V44(
+        dep_pcx: Deployment, src: str, dst: str, port: int, expected: bool, why: str) -> None:
+    t = dep_pcx.topology
+    ips = {i.name: (v.name, i.private_ip) for v in t.vpcs for i in v.instances}
+    tr = trace(t, Flow(ips[src][1], ips[dst][1], "tcp", port))
+    assert tr.reachable == expected, f"trace: {why}"
+    got = probe(dep_pcx.node_ns(f"{ips[src][0]}/{src}"), dep_pcx.node_ns(f"{ips[dst][0]}/{dst}"),
+                ips[dst][1], "tcp", port)
+    assert got.reply == expected, f"kernel {got}: {why}"
+
+
+@pytest.fixture(scope="module")
+def dep_tgw(deploy_module: Callable[[Topology], Deployment]) -> Deployment:
+    return deploy_module(tgw_topology())
+
+
+@pytest.mark.parametrize("src,dst,port,expected,why", PCX_FLOWS,
+                         ids=[f"{f[0]}-{f[1]}-{f[2]}" for f in PCX_FLOWS])
+def test_sg_reference_through_a_middlebox_and_a_transit_gateway_V44(
+        dep_tgw: Deployment, src: str, dst: str, port: int, expected: bool, why: str) -> None:
+    """As across the peering, with a transit gateway whose attachments support security group
+    referencing (V79): only the middlebox takes the reference away."""
+    t = dep_tgw.topology
+    ips = {i.name: (v.name, i.private_ip) for v in t.vpcs for i in v.instances}
+    tr = trace(t, Flow(ips[src][1], ips[dst][1], "tcp", port))
+    assert tr.reachable == expected, f"trace: {why}"
+    got = probe(dep_tgw.node_ns(f"{ips[src][0]}/{src}"), dep_tgw.node_ns(f"{ips[dst][0]}/{dst}"),
+                ips[dst][1], "tcp", port)
+    assert got.reply == expected, f"kernel {got}: {why}"

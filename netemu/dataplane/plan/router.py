@@ -78,19 +78,28 @@ def router(ctx: Context, vpc: Vpc) -> tuple[Namespace, list[str]]:
         addresses=by_ifname(r.addresses), routes=by_table(r.routes),
         rules=tuple(sorted(r.rules, key=lambda k: (k.family, k.priority))),
         sysctls=sysctls(ROUTER_SYSCTLS, v6, forward=True),
-        nft=nft.nacl_ruleset(vpc, bridges, tgw_nacl, _broadcasts(ctx, vpc)) + _middleboxes(vpc),
+        nft=nft.nacl_ruleset(vpc, bridges, tgw_nacl, _broadcasts(ctx, vpc)) + _middleboxes(ctx, vpc),
     )
     return ns, notes
 
 
-def _middleboxes(vpc: Vpc) -> str:
-    """The bridge table that marks what the VPC's middleboxes forward (V44), when it has any
-    instance with its source/destination check off. (Were the last one removed, a table left by
-    an earlier apply would mark nothing: an instance with the check on forwards nothing.)"""
+def _middleboxes(ctx: Context, vpc: Vpc) -> str:
+    """The tables that carry "forwarded by a middlebox" (V44) when the topology has any instance
+    with its source/destination check off: the bridge table marks what this VPC's middleboxes
+    forward and gives marked packets the middlebox MAC on the bridges; the netdev table carries
+    the mark over this router's peerings and TGW attachments. (Were the last middlebox removed,
+    tables left by an earlier apply would mark nothing: an instance with the check on forwards
+    nothing.)"""
+    if not ctx.middleboxes_anywhere():
+        return ""
     forwarders = [(w.eni_port(vpc.name, f"i:{i.name}"),
                    tuple(a for a in (i.private_ip, i.ipv6_address) if a))
                   for i in vpc.instances if not i.source_dest_check]
-    return nft.middlebox_ruleset(forwarders) if forwarders else ""
+    links = [w.pcx_if(pc.name) for pc in ctx.wiring.peerings
+             if vpc.name in (pc.requester, pc.accepter)]
+    links += [t.ifname for t in ctx.wiring.tgw_links_of(vpc.name)]
+    return nft.middlebox_ruleset(forwarders) + (nft.middlebox_links_ruleset(links) if links else "")
+
 
 
 def _broadcasts(ctx: Context, vpc: Vpc) -> tuple[str, ...]:
