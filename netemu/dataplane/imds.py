@@ -135,3 +135,16 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         pass
+
+
+def info(state: State) -> dict[str, Any] | None:
+    """What ``status`` shows: the process, whether it runs, how many instances it answers."""
+    record = state.services.get(SERVICE)
+    if not record:
+        return None
+    out = dict(record, running=_alive(int(record["pid"]), str(record["config"])))
+    try:
+        out["instances"] = len(json.loads(Path(record["config"]).read_text())["instances"])
+    except (OSError, ValueError, KeyError):
+        out["instances"] = 0
+    return out
