@@ -275,13 +275,12 @@ def middlebox_ruleset(forwarders: list[tuple[str, tuple[str, ...]]]) -> str:
     body = ["\tchain prerouting {", "\t\ttype filter hook prerouting priority filter; policy accept;"]
     why = 'comment "forwarded by a middlebox (V44)"'
     for port, addresses in sorted(forwarders):
-        for word, fam in (("ip", 4), ("ip6", 6)):
-            # its own addresses, and (IPv6) its link-local one: neighbour discovery is its own
-            own = sorted(a for a in addresses if (":" in a) == (fam == 6))
-            own += ["fe80::/10"] if fam == 6 else []
-            if own:
-                body.append(f'\t\tiifname "{port}" {word} saddr != {{ {", ".join(own)} }}'
-                            f" meta mark set {MIDDLEBOX_MARK} {why}")
+        v4 = sorted(a for a in addresses if ":" not in a)
+        # IPv6: its own addresses and its link-local one (neighbour discovery is its own)
+        v6 = sorted(a for a in addresses if ":" in a) + ["fe80::/10"]
+        for word, own in (("ip", v4), ("ip6", v6)):
+            body.append(f'\t\tiifname "{port}" {word} saddr != {{ {", ".join(own)} }}'
+                        f" meta mark set {MIDDLEBOX_MARK} {why}")
     body.append("\t}")
     for chain in ("forward", "output"):  # bridged port to port; routed by the router
         body += [f"\tchain {chain} {{",
