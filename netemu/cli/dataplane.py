@@ -126,6 +126,14 @@ def cmd_apply(args: argparse.Namespace) -> int:
             return 1
         if rec is not None:
             print(f"apply: VPC resolver running (pid {rec['pid']}, log {rec['log']})")
+        from netemu.dataplane import imds
+        try:  # V37: sockets live in instance namespaces: a recreated one needs a restart
+            rec = imds.ensure(topology, args.prefix, args.state, restart=recreated)
+        except imds.ImdsError as e:
+            print(f"netemu apply: {e}", file=sys.stderr)
+            return 1
+        if rec is not None:
+            print(f"apply: instance metadata service running (pid {rec['pid']}, log {rec['log']})")
     for note in result.notes:
         print(f"note: {note}")
     if not result.steps:
@@ -163,12 +171,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     present = set(kernel.list_namespaces(prefix)) if os.geteuid() == 0 or os.path.isdir("/run/netns") else set()
     rows = [{"namespace": ns, "node": rec.get("node"), "role": rec.get("role"), "status": rec.get("status"),
              "present": ns in present} for ns, rec in sorted(st.namespaces.items())]
+    from netemu.dataplane import imds
     from netemu.dataplane.resolver import info
 
     dns = info(st)
+    metadata = imds.info(st)
     if args.json:
         print(json.dumps({"state": str(st.path), "topology": st.topology, "prefix": prefix,
-                          "namespaces": rows, "links": len(st.links), "resolver": dns}, indent=2))
+                          "namespaces": rows, "links": len(st.links), "resolver": dns,
+                          "metadata_service": metadata}, indent=2))
         return 0
     if not rows:
         print(f"status: nothing applied (state {st.path})")
@@ -188,6 +199,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  {'':<16} DHCP options {o['name'] or '-'}: domain-name {o['domain_name']}; "
                   f"domain-name-servers {', '.join(o['domain_name_servers'])}"
                   + (f"; ntp-servers {', '.join(o['ntp_servers'])}" if o["ntp_servers"] else ""))
+    if metadata is not None:
+        print(f"instance metadata service (V37): pid {metadata['pid']}"
+              f" {'running' if metadata['running'] else 'NOT RUNNING'}"
+              f"  {metadata['instances']} instances  log {metadata['log']}")
     return 0
 
 

@@ -23,9 +23,10 @@ class DestroyResult:
 
 
 def destroy(prefix: str = names.PREFIX, directory: str | Path | None = None) -> DestroyResult:
-    from netemu.dataplane import resolver
+    from netemu.dataplane import imds, resolver
 
     resolver.stop(directory)  # the VPC resolver process, by its recorded PID
+    imds.stop(directory)  # the instance metadata service (V37), likewise
     state = State.load(state_dir(str(directory) if directory else None))
     prefix = names.check_prefix(state.prefix or prefix)
     dep = names.deployment_id(prefix)

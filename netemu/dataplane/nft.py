@@ -224,11 +224,88 @@ def _sg_rule(rule: SgRule, direction: str, sets: dict[GroupRef, str], verdict: s
     what = _match(rule.protocol, rule.ports, rule.icmp)
     if rule.group is not None:
         name = sets[rule.group]
-        return (_join(f"ip {field} @{name}", what, verdict) + "\n\t\t"
-                + _join(f"ip6 {field} @{name}_6", what, verdict))
+        # V44: an inbound reference matches only a packet straight from a member's ENI, not
+        # one the VPC router marked as forwarded by a middlebox (see middlebox_ruleset).
+        direct = f"ether saddr != {MIDDLEBOX_MAC}" if direction == "ingress" else ""
+        return (_join(direct, f"ip {field} @{name}", what, verdict) + "\n\t\t"
+                + _join(direct, f"ip6 {field} @{name}_6", what, verdict))
     if rule.cidr is None:
         return None
     return _join(_addr(rule.cidr, field), what, verdict)
+
+
+# --- instance metadata service (V37, instance namespace) -------------------------------------
+
+IMDS_LISTEN_PORT = 65254
+"""Where the metadata process listens on 169.254.169.254 (and fd00:ec2::254) inside an instance
+namespace. Not 80: a listener there would make a user's ``bind(("", 80))`` in the instance fail
+(a wildcard bind conflicts with every local address's); above the ephemeral range (V96), so no
+client socket takes it."""
+
+
+def imds_ruleset(addresses: tuple[str, ...]) -> str:
+    """Connections to the metadata service's port 80 go to its listener (``IMDS_LISTEN_PORT``),
+    before any socket lookup, so a server of the user's on port 80 never sees them (V37)."""
+    body = ["\tchain output {", "\t\ttype nat hook output priority -100; policy accept;"]
+    for a in addresses:
+        word, to = ("ip6", f"[{a}]") if ":" in a else ("ip", a)
+        body.append(f"\t\t{word} daddr {a} tcp dport 80 dnat {word} to {to}:{IMDS_LISTEN_PORT}"
+                    ' comment "instance metadata service (V37)"')
+    body.append("\t}")
+    return _table("inet", "imds", body)
+
+
+# --- middleboxes (V44, router namespace) -----------------------------------------------------
+
+MIDDLEBOX_MARK = "0x44"
+MIDDLEBOX_MAC = "02:00:00:00:00:44"
+"""V44 in the kernel. The VPC router marks a packet that reaches one of its bridges from the
+port of an instance whose source/destination check is off while its source is not an address of
+that instance: the instance forwarded it (a middlebox). Whatever the router then puts on a bridge
+with that mark (routed, or bridged port to port) leaves with this locally administered source
+MAC, so the receiving ENI's security group can tell it from a packet straight from a member's
+ENI (a mark does not cross namespaces, a MAC does): a rule naming a group requires another
+source MAC (``_sg_rule``); CIDR rules do not care. Nothing else reads the source MAC: neighbours
+are learnt from ARP and NDP, and the bridge learns from what its ports receive."""
+
+
+def middlebox_ruleset(forwarders: list[tuple[str, tuple[str, ...]]]) -> str:
+    """``forwarders``: (router port, addresses) of each instance of the VPC whose
+    source/destination check is off. A bridge table of the router namespace."""
+    body = ["\tchain prerouting {", "\t\ttype filter hook prerouting priority filter; policy accept;"]
+    why = 'comment "forwarded by a middlebox (V44)"'
+    for port, addresses in sorted(forwarders):
+        v4 = sorted(a for a in addresses if ":" not in a)
+        # IPv6: its own addresses and its link-local one (neighbour discovery is its own)
+        v6 = sorted(a for a in addresses if ":" in a) + ["fe80::/10"]
+        for word, own in (("ip", v4), ("ip6", v6)):
+            body.append(f'\t\tiifname "{port}" {word} saddr != {{ {", ".join(own)} }}'
+                        f" meta mark set {MIDDLEBOX_MARK} {why}")
+    body.append("\t}")
+    for chain in ("forward", "output"):  # bridged port to port; routed by the router
+        body += [f"\tchain {chain} {{",
+                 f"\t\ttype filter hook {chain} priority filter; policy accept;",
+                 (f"\t\tmeta mark {MIDDLEBOX_MARK} ether saddr set {MIDDLEBOX_MAC}"
+                  ' comment "no longer from a member\'s ENI (V44)"'), "\t}"]
+    return _table("bridge", "v44", body)
+
+
+def middlebox_links_ruleset(links: list[str]) -> str:
+    """The mark of ``middlebox_ruleset`` across a peering or a transit gateway (V44): on each
+    point-to-point link of a router or a TGW, what arrives with ``MIDDLEBOX_MAC`` is marked
+    again, and what leaves marked carries that MAC, so a reference in the next VPC does not
+    match it either. A netdev table, one ingress and one egress chain per link."""
+    body: list[str] = []
+    for i, link in enumerate(sorted(links)):
+        body += [f"\tchain in_{i} {{",
+                 f'\t\ttype filter hook ingress device "{link}" priority filter; policy accept;',
+                 (f"\t\tether saddr {MIDDLEBOX_MAC} meta mark set {MIDDLEBOX_MARK}"
+                 ' comment "forwarded by a middlebox (V44)"'), "\t}",
+                 f"\tchain out_{i} {{",
+                 f'\t\ttype filter hook egress device "{link}" priority filter; policy accept;',
+                 (f"\t\tmeta mark {MIDDLEBOX_MARK} ether saddr set {MIDDLEBOX_MAC}"
+                 ' comment "no longer from a member\'s ENI (V44)"'), "\t}"]
+    return _table("netdev", "v44_links", body)
 
 
 # --- internet gateway --------------------------------------------------------------------------

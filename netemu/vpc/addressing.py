@@ -277,6 +277,9 @@ def never_forwarded(ip: str, subnet_cidrs: Iterable[str] = ()) -> str | None:
     if any(a in n for n in LINK_LOCALS if n.version == a.version):
         return (f"{ip} is a link-local address: it is never routed off the instance's link "
                 "(V24, V37)")
+    if a.version == 6 and a in ROUTE_FORBIDDEN[1]:
+        return (f"{ip} is in fd00:ec2::/32, the range of the services AWS answers on the "
+                "instance's link (IMDS, the resolver): it is never forwarded (V24, V37)")
     for cidr in subnet_cidrs:
         n = network(cidr)
         if n.version == a.version == 4 and a == n.broadcast_address:

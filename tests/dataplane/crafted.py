@@ -23,9 +23,10 @@ for p in s.stop() or []:
 
 SENDER = r"""
 import sys
-from scapy.all import Ether, IP, UDP, Raw, sendp
+from scapy.all import Ether, IP, IPv6, UDP, Raw, sendp
 iface, mac, dsts = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
-frames = [Ether(dst=mac) / IP(dst=d, ttl=8) / UDP(sport=40000, dport=9) / Raw(b"netemu") for d in dsts]
+frames = [Ether(dst=mac) / (IPv6(dst=d, hlim=8) if ":" in d else IP(dst=d, ttl=8))
+          / UDP(sport=40000, dport=9) / Raw(b"netemu") for d in dsts]
 sendp(frames, iface=iface, verbose=0)
 print("sent", len(frames), flush=True)
 """
@@ -33,7 +34,7 @@ print("sent", len(frames), flush=True)
 
 def send_udp_frames(src_ns: str, iface: str, mac: str, destinations: list[str],
                     capture_ns: str, capture_iface: str, settle: float = 0.5) -> list[str]:
-    """Send one UDP frame (port 9) to each destination from ``src_ns`` out of ``iface`` to the
+    """Send one UDP frame (port 9, IPv4 or IPv6) to each destination from ``src_ns`` out of ``iface`` to the
     MAC ``mac`` (the next hop), and return what ``capture_ns`` saw on ``capture_iface``."""
     sniffer = subprocess.Popen(["ip", "netns", "exec", capture_ns, sys.executable, "-c", SNIFFER,
                                 capture_iface, "udp and port 9"],

@@ -102,6 +102,13 @@ def test_command_line_apply_status_exec_destroy(tmp_path: Path) -> None:
         st = json.loads(run_netemu("status", "--json", *opts).stdout)
         assert {r["node"] for r in st["namespaces"]} >= {"app/web1", "client", "router:app", "igw:app"}
         assert all(r["present"] and r["status"] == "configured" for r in st["namespaces"])
+        # V37: apply started the metadata service; curl inside the instance reaches it
+        assert "instance metadata service running" in out.stdout
+        assert st["metadata_service"]["running"]
+        meta = run_netemu("exec", *opts, "web1", "--", "curl", "-s", "--max-time", "5",
+                          "http://169.254.169.254/latest/meta-data/local-ipv4")
+        assert meta.stdout == "10.0.1.10"
+        imds_pid = st["metadata_service"]["pid"]
         # capture: tcpdump in web1 sees the SYN addressed to its private address (1:1 NAT, V65)
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         cap = subprocess.Popen([sys.executable, "-m", "netemu", "capture", *opts, "web1", "--",
@@ -120,6 +127,8 @@ def test_command_line_apply_status_exec_destroy(tmp_path: Path) -> None:
     finally:
         d = run_netemu("destroy", *opts)
     assert d.returncode == 0 and kernel.list_namespaces(prefix) == []
+    cmdline = Path(f"/proc/{imds_pid}/cmdline")
+    assert not cmdline.exists() or b"imds_server" not in cmdline.read_bytes()  # V37: stopped
 
 
 def test_changed_routes_and_rules_are_reconciled_in_place(tmp_path: Path) -> None:

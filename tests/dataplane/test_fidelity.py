@@ -1,5 +1,6 @@
 """Issue 10 on real packets (topos.fidelity): MTU and path MTU discovery (V39, V60), addresses
-that never leave a VPC (V16, V24), each checked against the AWS value and the model's rule."""
+that never leave a VPC (V16, V24; IPv6 on topologies/ipv6-egress-only.yaml), each checked
+against the AWS value and the model's rule."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from netemu.dataplane import kernel, plan
 from netemu.dataplane.plan import wiring
 from netemu.vpc import mtu
 from netemu.vpc.model import RouteTarget
+from netemu.vpc.trace import Flow, trace
 from tests.dataplane.conftest import Deployment
 from tests.dataplane.crafted import send_udp_frames
 from tests.dataplane.topos import fidelity
@@ -148,3 +150,43 @@ def test_local_only_destinations_never_cross_a_peering_V16_V24(dep: Deployment) 
                                          ["10.1.1.255", "224.0.0.251", "169.254.10.10",
                                           "10.1.1.10"], dep.ns("r-near"), pcx_if))
     assert seen == ["10.1.1.10"], f"V16/V24: only the control packet may cross: {seen}"
+
+
+# --- IPv6: multicast, link-local and fd00:ec2::/32 never leave through an IGW or an EIGW -------
+
+NEVER_LEAVE_V6 = ["ff0e::1", "ff02::1", "fe80::1", "fd00:ec2::1234", "fd00:ec2::254"]
+V6_CONTROL = "2001:db8:1::80"  # mirror6, on the internet
+
+
+@pytest.fixture(scope="module")
+def dep6(deploy_module: Callable[..., Deployment]) -> Deployment:
+    from netemu.vpc.load import load_topology_file
+    from tests.helpers import ROOT
+
+    return deploy_module(load_topology_file(ROOT / "topologies" / "ipv6-egress-only.yaml"))
+
+
+def _destinations6(seen: list[str]) -> list[str]:
+    """The destinations of captured ``Ether / IPv6 / UDP a:p > b:p / Raw`` summaries."""
+    return [m.group(1).rsplit(":", 1)[0] for m in (re.search(r"> (\S+) /", s) for s in seen) if m]
+
+
+@pytest.mark.parametrize("node,vpc,subnet,gateway", [
+    ("public6/webv6", "public6", "public", "igw"),
+    ("private6/worker", "private6", "private", "eigw"),
+])
+def test_ipv6_local_only_destinations_never_reach_a_gateway_V16_V24(
+        dep6: Deployment, node: str, vpc: str, subnet: str, gateway: str) -> None:
+    """The instance's default IPv6 route is the (egress-only) internet gateway: IPv6 multicast,
+    link-local and fd00:ec2::/32 destinations sent to the VPC router stop there, as the trace
+    says; the control packet to an internet host gets through."""
+    src = next(i.ipv6_address for v in dep6.topology.vpcs for i in v.instances
+               if f"{v.name}/{i.name}" == node)
+    assert src is not None
+    for dst in NEVER_LEAVE_V6:
+        assert not trace(dep6.topology, Flow(src, dst, "udp", 9)).reachable, dst
+    assert trace(dep6.topology, Flow(src, V6_CONTROL, "udp", 9)).forward_reachable
+    seen = _destinations6(send_udp_frames(dep6.node_ns(node), "eth0", _router_mac(vpc, subnet),
+                                          NEVER_LEAVE_V6 + [V6_CONTROL],
+                                          dep6.ns(f"{gateway}-{vpc}"), "vpc0"))
+    assert seen == [V6_CONTROL], f"V16/V24: only the control packet may reach the {gateway}: {seen}"

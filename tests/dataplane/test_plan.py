@@ -38,8 +38,10 @@ def test_one_namespace_per_node_router_gateway(desired: plan.Desired) -> None:
 
 
 def test_instance_holds_only_its_private_address_V65(desired: plan.Desired) -> None:
+    """eth0 holds the private address only (V65); lo the metadata service's (V37)."""
     web1 = desired.namespace(P + "i-app.web1")
-    assert [a.cidr for a in web1.addresses] == ["10.0.1.10/24"]
+    assert [(a.ifname, a.cidr) for a in web1.addresses] == [("eth0", "10.0.1.10/24"),
+                                                             ("lo", "169.254.169.254/32")]
     assert web1.routes[0].via == "10.0.1.1"  # base+1 is the VPC router (V14)
     assert web1.resolver == "10.0.0.2"  # primary CIDR base+2 (V15)
 

@@ -92,6 +92,11 @@ class Context:
         return bool(self.t.vpc(pc.requester).ipv6_cidr_blocks
                     and self.t.vpc(pc.accepter).ipv6_cidr_blocks)
 
+    def middleboxes_anywhere(self) -> bool:
+        """Whether any instance of the topology forwards (source/destination check off): only
+        then do routers and TGWs carry the middlebox mark (V44)."""
+        return any(not i.source_dest_check for v in self.t.vpcs for i in v.instances)
+
     def public_map(self, vpc: Vpc) -> dict[str, str]:
         """public -> private for every ENI of the VPC with a public address (instances, public
         NAT gateways): the IGW's 1:1 NAT (V65), as the model's index knows them."""

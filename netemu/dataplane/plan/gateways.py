@@ -90,6 +90,9 @@ def transit_gateway(ctx: Context, tgw: TransitGateway) -> Namespace:
         name=names.ns_tgw(ctx.prefix, tgw.name), role="tgw", node=f"tgw:{tgw.name}",
         addresses=by_ifname(addresses), routes=by_table(routes),
         rules=tuple(sorted(rules, key=lambda r: r.priority)), sysctls=FORWARDER_SYSCTLS,
+        # V44: what a middlebox forwarded stays marked across the TGW
+        nft=nft.middlebox_links_ruleset([t.ifname for t in mine])
+        if mine and ctx.middleboxes_anywhere() else "",
     )
 
 

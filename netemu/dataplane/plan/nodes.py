@@ -20,7 +20,7 @@ from netemu.dataplane.plan.context import (
     v4,
 )
 from netemu.dataplane.plan.values import Address, KernelRoute, Namespace
-from netemu.vpc import addressing, mtu
+from netemu.vpc import addressing, imds, mtu
 from netemu.vpc.model import Instance, InternetHost, NatGateway, Vpc
 
 
@@ -38,6 +38,9 @@ def instance(ctx: Context, vpc: Vpc, inst: Instance) -> Namespace:
     addresses, routes = [addr], [default]
     sub = subnet(vpc, inst.subnet)
     v6 = bool(inst.ipv6_address and sub.ipv6_cidr and vpc.ipv6_cidr_blocks)
+    # V37: the metadata service answers on the instance's own lo (netemu.dataplane.imds_server)
+    metadata = tuple(a for a in imds.addresses_of(inst) if v6 or ":" not in a)
+    addresses += [Address("lo", f"{a}/{128 if ':' in a else 32}") for a in metadata]
     if inst.ipv6_address and sub.ipv6_cidr and v6:
         addresses.append(Address(w.ETH, f"{inst.ipv6_address}/{plen(sub.ipv6_cidr)}"))
         routes.append(KernelRoute("::/0", via=addressing.vpc_router(sub.ipv6_cidr), dev=w.ETH,
@@ -47,7 +50,7 @@ def instance(ctx: Context, vpc: Vpc, inst: Instance) -> Namespace:
         name=names.ns_instance(ctx.prefix, vpc.name, inst.name), role="instance",
         node=f"{vpc.name}/{inst.name}", addresses=tuple(addresses), routes=tuple(routes),
         sysctls=sysctls(base, v6, forward=not inst.source_dest_check),
-        nft=nft.sg_ruleset(ctx.t, vpc, inst, resolver_address(vpc)),
+        nft=nft.sg_ruleset(ctx.t, vpc, inst, resolver_address(vpc)) + nft.imds_ruleset(metadata),
         resolver=resolver_address(vpc) if vpc.enable_dns_support else None,
         resolv_conf=resolv_conf(ctx, vpc),
     )

@@ -1,7 +1,8 @@
 """The VPC router namespace: a bridge per subnet owning base+1 (V14), the resolver address on
 ``lo`` (V15, V80), a kernel table per (route table, AZ) chosen by ``ip rule iif <bridge>``
 (V18, V78), the edge table for traffic from a gateway or a peering (V54-V56, V69) or the IGW's
-gateway route table (V27), and the NACL ruleset (V31-V35). PURE.
+gateway route table (V27), the NACL ruleset (V31-V35) and the marking of what middleboxes
+forward (V44). PURE.
 """
 
 from __future__ import annotations
@@ -77,9 +78,28 @@ def router(ctx: Context, vpc: Vpc) -> tuple[Namespace, list[str]]:
         addresses=by_ifname(r.addresses), routes=by_table(r.routes),
         rules=tuple(sorted(r.rules, key=lambda k: (k.family, k.priority))),
         sysctls=sysctls(ROUTER_SYSCTLS, v6, forward=True),
-        nft=nft.nacl_ruleset(vpc, bridges, tgw_nacl, _broadcasts(ctx, vpc)),
+        nft=nft.nacl_ruleset(vpc, bridges, tgw_nacl, _broadcasts(ctx, vpc)) + _middleboxes(ctx, vpc),
     )
     return ns, notes
+
+
+def _middleboxes(ctx: Context, vpc: Vpc) -> str:
+    """The tables that carry "forwarded by a middlebox" (V44) when the topology has any instance
+    with its source/destination check off: the bridge table marks what this VPC's middleboxes
+    forward and gives marked packets the middlebox MAC on the bridges; the netdev table carries
+    the mark over this router's peerings and TGW attachments. (Were the last middlebox removed,
+    tables left by an earlier apply would mark nothing: an instance with the check on forwards
+    nothing.)"""
+    if not ctx.middleboxes_anywhere():
+        return ""
+    forwarders = [(w.eni_port(vpc.name, f"i:{i.name}"),
+                   tuple(a for a in (i.private_ip, i.ipv6_address) if a))
+                  for i in vpc.instances if not i.source_dest_check]
+    links = [w.pcx_if(pc.name) for pc in ctx.wiring.peerings
+             if vpc.name in (pc.requester, pc.accepter)]
+    links += [t.ifname for t in ctx.wiring.tgw_links_of(vpc.name)]
+    return nft.middlebox_ruleset(forwarders) + (nft.middlebox_links_ruleset(links) if links else "")
+
 
 
 def _broadcasts(ctx: Context, vpc: Vpc) -> tuple[str, ...]:

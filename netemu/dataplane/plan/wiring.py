@@ -42,6 +42,11 @@ def eni_link(vpc: str, what: str) -> str:
     return f"eni:{vpc}/{what}"
 
 
+def eni_port(vpc: str, what: str) -> str:
+    """The router's end of an ENI's link: a port of its subnet's bridge (``what``: i:NAME, n:NAME)."""
+    return names.ifname("v", vpc, what)
+
+
 def gateway_link(kind: str, vpc: str) -> str:
     """``igw:VPC`` / ``eigw:VPC``: router to gateway."""
     return f"{kind}:{vpc}"
@@ -163,7 +168,7 @@ def _vpc_links(vpc: Vpc, prefix: str) -> list[Link]:
     for what, subnet, ns in enis:
         if subnet not in subnets:
             raise KeyError(f"vpc {vpc.name}: no subnet {subnet}")
-        links.append(Link(eni_link(vpc.name, what), router, names.ifname("v", vpc.name, what),
+        links.append(Link(eni_link(vpc.name, what), router, eni_port(vpc.name, what),
                           ns, ETH, a_master=bridge(vpc.name, subnet), mtu=mtu.VPC_MTU))
     for kind, present, target in (
             ("igw", vpc.internet_gateway, "internet_gateway"),
