@@ -39,12 +39,12 @@ POLL_SECONDS = 10.0
 
 def dig(prefix: str, node: str, name: str) -> tuple[str, list[str]]:
     """(status, answers) of ``dig name`` inside ``node`` (its resolv.conf: the VPC resolver)."""
-    out = subprocess.run(["ip", "netns", "exec", f"{prefix}i-{node}", "dig", "+time=2",
-                          "+tries=1", name], capture_output=True, text=True, timeout=20).stdout
+    where = ["ip", "netns", "exec", f"{prefix}i-{node}", "dig", "+time=2", "+tries=1"]
+    out = subprocess.run([*where, name], capture_output=True, text=True, timeout=20,
+                         check=False).stdout
     status = out.split("status: ", 1)[1].split(",", 1)[0] if "status: " in out else "NO REPLY"
-    short = subprocess.run(["ip", "netns", "exec", f"{prefix}i-{node}", "dig", "+short",
-                            "+time=2", "+tries=1", name], capture_output=True, text=True,
-                           timeout=20).stdout.split()
+    short = subprocess.run([*where, "+short", name], capture_output=True, text=True,
+                           timeout=20, check=False).stdout.split()
     return status, short
 
 
