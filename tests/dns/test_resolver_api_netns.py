@@ -5,6 +5,7 @@ re-applying (real server on loopback, real namespaces, real dig)."""
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -65,6 +66,14 @@ def a_record(name: str, value: str, action: str = "CREATE") -> dict[str, Any]:
                                                     "ResourceRecords": [{"Value": value}]}}
 
 
+def failover(name: str, role: str, value: str, check: str | None = None) -> dict[str, Any]:
+    rrset: dict[str, Any] = {"Name": name, "Type": "A", "TTL": 0, "SetIdentifier": role,
+                             "Failover": role, "ResourceRecords": [{"Value": value}]}
+    if check:
+        rrset["HealthCheckId"] = check
+    return {"Action": "CREATE", "ResourceRecordSet": rrset}
+
+
 def private_zone(r53: Any, name: str, vpc: str) -> str:
     made = r53.create_hosted_zone(Name=name, CallerReference=f"ref-{name}",
                                   VPC={"VPCRegion": "us-east-1", "VPCId": vpc},
@@ -76,7 +85,9 @@ def test_api_zones_reach_the_vpc_resolvers_and_follow_changes_R88_R89(tmp_path: 
     """R88: a private zone created through the API answers only in the VPC it is associated
     with (VPCId names the topology's VPC), until AssociateVPCWithHostedZone adds another; R89:
     split view between a private and a public zone of the same name; a public zone answers in
-    every VPC; a ChangeResourceRecordSets UPSERT reaches the resolver without re-applying."""
+    every VPC; a ChangeResourceRecordSets UPSERT reaches the resolver without re-applying;
+    R74, R76: a health check created through the API is probed by the resolver, and failover (R52,
+    allowed in private zones, R91) follows it."""
     prefix, dp_state, api_state = unique_prefix(), tmp_path / "dp", tmp_path / "api"
     topo = tmp_path / "two.yaml"
     topo.write_text(TOPOLOGY)
@@ -97,7 +108,8 @@ def test_api_zones_reach_the_vpc_resolvers_and_follow_changes_R88_R89(tmp_path: 
             a_record("db.corp.internal.", "192.0.2.50"),
             a_record("www.corp.internal.", "192.0.2.80")]})
 
-        out = run_netemu("apply", str(topo), "--api-state", str(api_state), "--quiet", *common)
+        out = run_netemu("apply", str(topo), "--api-state", str(api_state), "--quiet",
+                         "--time-scale", "0.05", *common)
         assert out.returncode == 0, out.stderr
         assert "VPC resolver running (pid" in out.stdout
 
@@ -118,6 +130,19 @@ def test_api_zones_reach_the_vpc_resolvers_and_follow_changes_R88_R89(tmp_path: 
                                            VPC={"VPCRegion": "us-east-1", "VPCId": "app"})
         assert until(prefix, "app.web", "vault.secret.internal", ["10.62.1.77"]) == \
             ["10.62.1.77"]
+
+        # a health check created through the API after apply is probed by the resolver (R74, R76)
+        listener = socket.create_server(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        check = r53.create_health_check(CallerReference="hc", HealthCheckConfig={
+            "Type": "TCP", "IPAddress": "127.0.0.1", "Port": port, "RequestInterval": 10,
+            "FailureThreshold": 1})["HealthCheck"]["Id"]
+        r53.change_resource_record_sets(HostedZoneId=corp, ChangeBatch={"Changes": [
+            failover("api.corp.internal.", "PRIMARY", "10.61.1.60", check),
+            failover("api.corp.internal.", "SECONDARY", "10.61.1.61")]})
+        assert until(prefix, "app.web", "api.corp.internal", ["10.61.1.60"]) == ["10.61.1.60"]
+        listener.close()   # the endpoint goes away: the resolver's probes fail over (R52)
+        assert until(prefix, "app.web", "api.corp.internal", ["10.61.1.61"]) == ["10.61.1.61"]
 
         status = run_netemu("status", *common).stdout
         assert f"api-state {api_state.resolve()}" in status, status
