@@ -1,9 +1,9 @@
 """Benchmark: change-to-answer latency of `netemu apply --api-state DIR` (the VPC resolver
 following a running `netemu serve --api --state DIR`).
 
-Run as root:  .venv/bin/python bench/resolver_api_latency.py [20]
+Run as root:  .venv/bin/python bench/resolver_api_latency.py [CHANGES=20] [FILLER=0]
 Starts a real `netemu serve --api --state` on free loopback ports, creates a private zone with
-boto3 associated with the VPC `app` of a one-VPC topology, applies the topology with
+boto3 associated with the VPC `app` of a one-VPC topology (FILLER more A records in it), applies the topology with
 `--api-state` under its own prefix and state directory, then N times: an UPSERT of
 db.corp.internal. to a new address through boto3 (ChangeResourceRecordSets), and from inside the
 instance's namespace a DNS query to the VPC resolver (10.61.0.2, what `dig db.corp.internal`
@@ -77,7 +77,7 @@ def change(r53: object, zone: str, address: str) -> None:
             "Name": NAME, "Type": "A", "TTL": 0, "ResourceRecords": [{"Value": address}]}}]})
 
 
-def main(n: int) -> int:
+def main(n: int, filler: int) -> int:
     prefix = f"netemu-ra{os.getpid() % 10000}-"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     netemu = [sys.executable, "-m", "netemu"]
@@ -95,6 +95,12 @@ def main(n: int) -> int:
                 VPC={"VPCRegion": "us-east-1", "VPCId": "app"},
                 HostedZoneConfig={"PrivateZone": True})["HostedZone"]["Id"]
             change(r53, zone, "10.61.2.0")
+            for start in range(0, filler, 1000):   # a bigger zone: FILLER more A records
+                r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
+                    {"Action": "CREATE", "ResourceRecordSet": {
+                        "Name": f"h{i}.corp.internal.", "Type": "A", "TTL": 60,
+                        "ResourceRecords": [{"Value": f"10.61.{100 + i // 250}.{i % 250}"}]}}
+                    for i in range(start, min(filler, start + 1000))]})
             subprocess.run([*netemu, "apply", str(topo), "--api-state", str(work / "api"),
                             "--quiet", *common], check=True, env=env, cwd=ROOT,
                            stdout=subprocess.DEVNULL)
@@ -121,12 +127,12 @@ def main(n: int) -> int:
             server.stop()
     ms = 1000.0
     print(f"change-to-answer latency over {n} UPSERTs (boto3 ChangeResourceRecordSets -> "
-          f"first answer from the VPC resolver inside the VPC):")
+          f"first answer from the VPC resolver inside the VPC), zone of {filler + 3} records:")
     print(f"  from the request:        median {statistics.median(total) * ms:.0f} ms, "
           f"worst {max(total) * ms:.0f} ms")
     print(f"  after the API's answer:  median {statistics.median(after_ack) * ms:.0f} ms, "
           f"worst {max(after_ack) * ms:.0f} ms")
-    print(f"command: sudo .venv/bin/python bench/resolver_api_latency.py {n}")
+    print(f"command: sudo .venv/bin/python bench/resolver_api_latency.py {n} {filler}")
     return 0
 
 
@@ -134,4 +140,5 @@ if __name__ == "__main__":
     if os.geteuid() != 0:
         print("bench/resolver_api_latency.py needs root (network namespaces)", file=sys.stderr)
         raise SystemExit(1)
-    raise SystemExit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 20))
+    raise SystemExit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 20,
+                          int(sys.argv[2]) if len(sys.argv) > 2 else 0))

@@ -7,6 +7,7 @@ DIR`` whichever ``Store`` implementation holds the state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -18,19 +19,54 @@ from netemu.route53.model import HostedZone, RecordSet, ZoneSet
 SERVED_KINDS = frozenset({"zone", "rrset", "healthcheck", "cidr"})
 
 
-def stored_zoneset(rows: dict[str, dict[str, Any]]) -> ZoneSet:
+Cache = dict[tuple[str, str], tuple[Any, Any]]   # (kind, key) -> (row value, what it reads as)
+
+
+def stored_zoneset(rows: dict[str, dict[str, Any]], cache: Cache | None = None) -> ZoneSet:
     """The hosted zones (with their record sets), health checks and CIDR collections of the
     stored rows, in the order they were first stored (raises LoadError on a row it cannot
-    read)."""
+    read).
+
+    With ``cache`` (kept by the caller between calls), a row whose value is the same object as
+    last time is not read again, and a zone whose row and record sets are all unchanged is the
+    same HostedZone object as last time, so an incremental compile skips it."""
+    memo: Cache = {} if cache is None else cache
+
+    def read(kind: str, key: str, value: Any, reader: Callable[[Any], Any]) -> Any:
+        hit = memo.get((kind, key))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        got = reader(value)
+        memo[(kind, key)] = (value, got)
+        return got
+
     records: dict[str, list[RecordSet]] = {}
-    for value in rows.get("rrset", {}).values():
-        records.setdefault(value["ZoneId"], []).append(load.read_record(value["RecordSet"]))
+    for key, value in rows.get("rrset", {}).items():
+        records.setdefault(value["ZoneId"], []).append(
+            read("rrset", key, value, lambda v: load.read_record(v["RecordSet"])))
     zones: list[HostedZone] = []
     for zone_id, value in rows.get("zone", {}).items():
-        zone = load.read_hosted_zone(value["HostedZone"], value.get("VPCs"), "api")
-        zones.append(replace(zone, source=None, record_sets=tuple(records.get(zone_id, ()))))
-    checks = [load.read_health_check(v["HealthCheck"]) for v in rows.get("healthcheck", {}).values()]
-    collections = [load.read_cidr_collection(v["Collection"]) for v in rows.get("cidr", {}).values()]
+        bare = read("zone", zone_id, value, lambda v: replace(
+            load.read_hosted_zone(v["HostedZone"], v.get("VPCs"), "api"), source=None))
+        record_sets = tuple(records.get(zone_id, ()))
+        hit = memo.get(("zone+records", zone_id))
+        if hit is not None and hit[0][0] is bare and len(hit[0][1]) == len(record_sets) \
+                and all(a is b for a, b in zip(hit[0][1], record_sets, strict=True)):
+            zones.append(hit[1])
+            continue
+        zone = replace(bare, record_sets=record_sets)
+        memo[("zone+records", zone_id)] = ((bare, record_sets), zone)
+        zones.append(zone)
+    checks = [read("healthcheck", k, v, lambda v: load.read_health_check(v["HealthCheck"]))
+              for k, v in rows.get("healthcheck", {}).items()]
+    collections = [read("cidr", k, v, lambda v: load.read_cidr_collection(v["Collection"]))
+                   for k, v in rows.get("cidr", {}).items()]
+    if cache is not None:   # forget what is gone
+        live = {(kind, key) for kind in ("rrset", "zone", "healthcheck", "cidr")
+                for key in rows.get(kind, {})}
+        live |= {("zone+records", key) for key in rows.get("zone", {})}
+        for gone in set(memo) - live:
+            del memo[gone]
     return ZoneSet(tuple(zones), tuple(checks), tuple(collections))
 
 
@@ -45,11 +81,12 @@ class StoreFollower:
         self.store = store
         self.version = 0
         self.rows: dict[str, dict[str, Any]] = {}
+        self.cache: Cache = {}
 
     def load(self) -> ZoneSet:
         loaded = self.store.load()
         self.version, self.rows = loaded.version, {k: dict(v) for k, v in loaded.rows.items()}
-        return stored_zoneset(self.rows)
+        return stored_zoneset(self.rows, self.cache)
 
     def poll(self) -> ZoneSet | None:
         """The new ZoneSet when a commit since the last call changed what DNS answers; None
@@ -69,7 +106,7 @@ class StoreFollower:
                     table[key] = value   # an update keeps its place, as the store's order does
                 served = served or kind in SERVED_KINDS
             self.version = commit.version
-        return stored_zoneset(self.rows) if served else None
+        return stored_zoneset(self.rows, self.cache) if served else None
 
 
 __all__ = ["SERVED_KINDS", "StoreFollower", "stored_zoneset"]

@@ -9,8 +9,8 @@ UDP socket per outbound endpoint ENI; then it serves them all from one loop. The
 arrives on says which VPC asked.
 
 What is answered comes from the same pure engine and the same compiled snapshot kind as
-``netemu serve`` (``handler.build_serving`` over the zone files); the resolver adds only what a
-resolver knows:
+``netemu serve`` (``api.snapshot.SnapshotBuilder``, as ``serve --api`` compiles: a change
+recompiles only the zones it touched); the resolver adds only what a resolver knows:
 
 - the querying VPC: its private zones (R88-R91) and its Region as client location (R58, R64),
   passed to ``handler.handle``;
@@ -60,9 +60,10 @@ from pathlib import Path
 from typing import Any
 
 from netemu.api.follow import StoreFollower
+from netemu.api.snapshot import SnapshotBuilder
 from netemu.api.store import open_store
 from netemu.dns import codec, framing
-from netemu.dns.handler import Serving, build_serving, handle
+from netemu.dns.handler import Serving, handle
 from netemu.errors import LoadError
 from netemu.route53 import engine
 from netemu.route53.answer import Question, Rcode
@@ -257,6 +258,7 @@ class ResolverService:
         self.file_zones = ZoneSet()
         self.api_zones = ZoneSet()
         self.follower: StoreFollower | None = None
+        self.builder = SnapshotBuilder()   # recompiles only the zones that changed
         if config.get("api_state"):
             self.follower = StoreFollower(open_store(config["api_state"]))
 
@@ -292,7 +294,7 @@ class ResolverService:
         """The one way a new set of hosted zones reaches the resolver (zone files now; the
         API's stored zones through the same call): compile once with the Amazon-provided names,
         rebuild each VPC's rule table, swap the snapshot in."""
-        serving = build_serving(merged_zoneset(user, self.docs))
+        serving = self.builder.build(merged_zoneset(user, self.docs))
         if self.serving is not None:
             serving = serving.with_health(self.serving.health)
         for vpc in self.vpcs.values():

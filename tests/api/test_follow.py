@@ -57,6 +57,14 @@ def test_a_second_reader_follows_commits_R88(tmp_path: Path) -> None:
                                                                    "public.example."]
         assert values(got, "db.corp.internal.") == []
         assert got == stored_zoneset(reader.load().rows)            # the same as a full load
+
+        # a change to one zone reads and rebuilds that zone only: the other is the same object
+        writer.commit([("rrset", "Z2\twww.public.example.\tA\t",
+                        rrset_row("Z2", "www.public.example.", "192.0.2.8"))])
+        again = follower.poll()
+        assert again is not None and again == stored_zoneset(reader.load().rows)
+        assert again.zones[0] is got.zones[0] and again.zones[1] is not got.zones[1]
+        assert values(again, "www.public.example.") == ["192.0.2.8"]
     finally:
         writer.close()
         reader.close()
