@@ -20,8 +20,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from netemu.api.follow import stored_zoneset
 from netemu.api.store import Store, Write
-from netemu.route53 import changes, load, shapes
+from netemu.route53 import changes, shapes
 from netemu.route53.changes import ChangeRejected
 from netemu.route53.model import HealthCheck, HostedZone, RecordSet, VpcAssociation, ZoneSet
 
@@ -63,35 +64,24 @@ class Account:
         self.health: Any = None     # the running HealthChecker, when there is one
         loaded = store.load()
         rows = loaded.rows
-        zones: list[HostedZone] = []
-        records: dict[str, list[RecordSet]] = {}
-        for value in rows.get("rrset", {}).values():
-            records.setdefault(value["ZoneId"], []).append(load.read_record(value["RecordSet"]))
-        for zone_id, value in rows.get("zone", {}).items():
-            zone = load.read_hosted_zone(value["HostedZone"], value.get("VPCs"), "api")
-            zones.append(replace(zone, source=None,
-                                 record_sets=tuple(records.get(zone_id, ()))))
-        checks = []
+        stored = stored_zoneset(rows)
         for check_id, value in rows.get("healthcheck", {}).items():
-            checks.append(load.read_health_check(value["HealthCheck"]))
             self.check_versions[check_id] = int(value.get("HealthCheckVersion", 1))
         for change_id, value in rows.get("change", {}).items():
             self.changes[change_id] = ChangeInfo(change_id, value["SubmittedAt"],
                                                  value.get("Comment"), value["Version"])
         self.tags = {k: dict(v) for k, v in rows.get("tags", {}).items()}
-        collections = []
         self.cidr_meta: dict[str, dict[str, Any]] = {}
         for cid, value in rows.get("cidr", {}).items():
-            collections.append(load.read_cidr_collection(value["Collection"]))
             self.cidr_meta[cid] = {"Version": value["Version"],
                                    "CallerReference": value.get("CallerReference")}
         self.version = loaded.version
         self.served_version = 0
         self._started = False
         self._publishing: asyncio.Future[None] | None = None
-        self.zoneset = ZoneSet(files.zones + tuple(zones),
-                               files.health_checks + tuple(checks),
-                               files.cidr_collections + tuple(collections))
+        self.zoneset = ZoneSet(files.zones + stored.zones,
+                               files.health_checks + stored.health_checks,
+                               files.cidr_collections + stored.cidr_collections)
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -105,8 +95,8 @@ class Account:
         info = self.changes.get(change_id)
         if info is None:
             raise ChangeRejected([("NoSuchChange",
-                                   f"A change with the specified change ID does not exist: "
-                                   f"{change_id}")])
+                                   (f"A change with the specified change ID does not exist: "
+                                   f"{change_id}"))])
         return info, "INSYNC" if info.version <= self.served_version else "PENDING"
 
     async def start(self) -> None:
@@ -159,9 +149,9 @@ class Account:
         zone = self.zone(zone_id)
         if self.is_file_zone(zone):
             raise ChangeRejected([("InvalidInput",
-                                   f"The hosted zone {zone.name} ({zone.id}) is loaded from the "
+                                   (f"The hosted zone {zone.name} ({zone.id}) is loaded from the "
                                    f"zone file {zone.source} and is read-only through the API; "
-                                   "change the file instead")])
+                                   "change the file instead"))])
         return zone
 
     def _zone_write(self, zone: HostedZone) -> Write:
@@ -279,8 +269,8 @@ class Account:
             for cid, meta in self.cidr_meta.items():
                 if meta.get("CallerReference") == caller_reference:
                     raise ChangeRejected([("CidrCollectionAlreadyExistsException",
-                                           "A CIDR collection with this CallerReference "
-                                           f"already exists ({cid})")])
+                                           ("A CIDR collection with this CallerReference "
+                                           f"already exists ({cid})"))])
             cid = str(uuid.uuid4())
             new = changes.create_cidr_collection(self.zoneset, cid, name)
             self.cidr_meta[cid] = {"Version": 1, "CallerReference": caller_reference}
@@ -294,8 +284,8 @@ class Account:
             current = self.cidr_meta[cid]["Version"]
             if version not in (None, "") and str(version) != str(current):
                 raise ChangeRejected([("CidrCollectionVersionMismatchException",
-                                       f"The CIDR collection version {version} does not match "
-                                       f"the current version {current}")])
+                                       (f"The CIDR collection version {version} does not match "
+                                       f"the current version {current}"))])
             new = changes.change_cidr_collection(self.zoneset, cid, raw)
             self.cidr_meta[cid]["Version"] = current + 1
             return await self._commit(new, [self._cidr_write(new, cid)])
@@ -311,15 +301,15 @@ class Account:
         changes.find_cidr_collection(self.zoneset, cid)
         if cid not in self.cidr_meta:
             raise ChangeRejected([("InvalidInput",
-                                   f"The CIDR collection {cid} is loaded from a zone file and is "
-                                   "read-only through the API; change the file instead")])
+                                   (f"The CIDR collection {cid} is loaded from a zone file and is "
+                                   "read-only through the API; change the file instead"))])
 
     def _writable_check(self, check_id: str) -> None:
         changes.find_health_check(self.zoneset, check_id)
         if any(h.id == check_id for h in self.files.health_checks):
             raise ChangeRejected([("InvalidInput",
-                                   f"The health check {check_id} is loaded from a zone file and "
-                                   "is read-only through the API; change the file instead")])
+                                   (f"The health check {check_id} is loaded from a zone file and "
+                                   "is read-only through the API; change the file instead"))])
 
 
 __all__ = ["Account", "ChangeInfo", "new_id", "rrset_key"]

@@ -7,9 +7,13 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from netemu import shipped
 from netemu.dataplane import names
+
+if TYPE_CHECKING:
+    from netemu.vpc.model import Topology
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -31,6 +35,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="zone files or folders the VPC resolvers answer from (watched: changes "
                         "reach the resolvers without re-applying; default: those of the "
                         "previous apply)")
+    p.add_argument("--api-state", metavar="DIR", default=None,
+                   help="also answer the hosted zones stored by a running 'netemu serve --state "
+                        "DIR' (followed: API changes reach the resolvers without re-applying; "
+                        "default: that of the previous apply)")
     p.add_argument("--time-scale", type=float, default=1.0, metavar="F",
                    help="the resolvers' health checks: multiply every interval and timeout by F")
     _common(p)
@@ -108,6 +116,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
             return 1
         for note in notes(topology, zoneset):
             print(f"note: {note}")
+    if args.api_state and (rc := _api_state_notes(topology, args.api_state)):
+        return rc
     try:
         result = ap.apply(topology, args.prefix, args.state, dry_run=args.dry_run,
                           progress=_Progress(args.quiet))
@@ -120,7 +130,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
             # sockets live in router and endpoint namespaces: a recreated one needs a restart
             recreated = any(s.action in ("create_ns", "delete_ns") for s in result.steps)
             rec = resolver.ensure(topology, args.prefix, args.state, args.zones,
-                                  restart=recreated, time_scale=args.time_scale)
+                                  restart=recreated, time_scale=args.time_scale,
+                                  api_state=args.api_state)
         except resolver.ResolverError as e:
             print(f"netemu apply: {e}", file=sys.stderr)
             return 1
@@ -144,6 +155,34 @@ def cmd_apply(args: argparse.Namespace) -> int:
             print(f"  {s}")
     else:
         print(f"apply: {len(result.steps)} steps in {result.seconds:.2f}s")
+    return 0
+
+
+def _api_state_notes(topology: Topology, directory: str) -> int:
+    """Refuse a directory that holds no ``netemu serve --state``; note private zones stored
+    there that no VPC of the topology will see. Returns 1 on error."""
+    from pathlib import Path
+
+    from netemu.api.follow import StoreFollower
+    from netemu.api.store import FILENAME, open_store
+    from netemu.dataplane.resolver import notes
+    from netemu.errors import LoadError
+
+    if not (Path(directory) / FILENAME).is_file():
+        print(f"netemu apply: --api-state {directory}: no Route 53 API state here ({FILENAME} "
+              "is missing); start 'netemu serve --api ADDR --state DIR' first", file=sys.stderr)
+        return 1
+    try:
+        store = open_store(directory)
+        try:
+            zoneset = StoreFollower(store).load()
+        finally:
+            store.close()
+    except (OSError, LoadError, ValueError) as e:
+        print(f"netemu apply: --api-state {directory}: {e}", file=sys.stderr)
+        return 1
+    for note in notes(topology, zoneset):
+        print(f"note: {note}")
     return 0
 
 
@@ -190,7 +229,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"  {len(st.links)} links")
     if dns is not None:
         print(f"VPC resolver: pid {dns['pid']} {'running' if dns['running'] else 'NOT RUNNING'}"
-              f"  zones {' '.join(dns.get('zones', [])) or '(none)'}  log {dns['log']}")
+              f"  zones {' '.join(dns.get('zones', [])) or '(none)'}"
+              f"{'  api-state ' + dns['api_state'] if dns.get('api_state') else ''}"
+              f"  log {dns['log']}")
         for v in dns.get("vpcs", []):
             o = v["dhcp_options"]
             where = ", ".join(v["resolver"]) or "off (enable_dns_support false)"

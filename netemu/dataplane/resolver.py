@@ -24,8 +24,8 @@ from typing import Any
 from netemu.dataplane import names
 from netemu.dataplane.plan import resolver_address
 from netemu.dataplane.state import State, state_dir
-from netemu.vpc import dns as vpc_dns
 from netemu.route53.model import ZoneSet
+from netemu.vpc import dns as vpc_dns
 from netemu.vpc.model import Topology, Vpc
 
 MODULE = "netemu.dns.resolver"
@@ -38,7 +38,7 @@ class ResolverError(RuntimeError):
 
 
 def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Path,
-           port: int = 53, time_scale: float = 1.0) -> dict[str, Any]:
+           port: int = 53, time_scale: float = 1.0, api_state: str = "") -> dict[str, Any]:
     """What the resolver process serves (plain JSON; every decision is the model's)."""
     dns = topology.dns
     eni_ns = {}
@@ -81,6 +81,8 @@ def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Pat
         "prefix": prefix, "port": port, "account_id": topology.account_id,
         "time_scale": time_scale,
         "zones": [str(Path(z).resolve()) for z in zones],
+        # the durable state of a running ``netemu serve --state DIR``, followed (or "")
+        "api_state": str(Path(api_state).resolve()) if api_state else "",
         "vpcs": vpcs, "rules": rules, "outbound": outbound,
         "internet_namespace": names.ns_internet(prefix) if topology.internet_hosts else None,
         "query_log_dir": str(directory / "resolver-query-logs"),
@@ -98,7 +100,8 @@ def notes(topology: Topology, zones: ZoneSet) -> list[str]:
         for a in z.vpcs if z.private else ():
             v = vpcs.get(a.vpc_id)
             if v is None:
-                out.append(f"private zone {z.name} ({z.source}) is associated with VPC "
+                out.append(f"private zone {z.name} ({z.source or 'API zone ' + z.id}) is "
+                           f"associated with VPC "
                            f"{a.vpc_id}, which {topology.source or 'the topology'} does not have")
             elif not vpc_dns.private_zones_active(v):
                 out.append(f"private zone {z.name} is not answered in VPC {v.name}: it needs "
@@ -121,20 +124,23 @@ def _alive(pid: int, config_path: str) -> bool:
 
 def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path | None = None,
            zones: Sequence[str] | None = (), restart: bool = False, port: int = 53,
-           time_scale: float = 1.0) -> dict[str, Any] | None:
-    """Make the running resolver serve ``topology`` and ``zones`` (None: the zones it serves
-    now): start it, or restart it when its configuration changed, it died, or ``restart``
-    (apply recreated namespaces its sockets live in). Returns the state record, or None when no
-    VPC has DNS support."""
+           time_scale: float = 1.0, api_state: str | Path | None = "") -> dict[str, Any] | None:
+    """Make the running resolver serve ``topology``, ``zones`` (None: the zones it serves
+    now) and the hosted zones stored in ``api_state`` (a ``netemu serve --state`` directory,
+    followed as it changes; "" none; None: the one it follows now): start it, or restart it
+    when its configuration changed, it died, or ``restart`` (apply recreated namespaces its
+    sockets live in). Returns the state record, or None when no VPC has DNS support."""
     where = state_dir(str(directory) if directory else None)
     state = State.load(where)
     record = state.services.get("resolver")
     if zones is None:
         zones = _current_zones(record)
+    if api_state is None:
+        api_state = _current(record, "api_state") or ""
     if not needed(topology):
         stop(where)
         return None
-    body = config(topology, prefix, zones, where, port, time_scale)
+    body = config(topology, prefix, zones, where, port, time_scale, str(api_state))
     if record and not restart and record.get("fingerprint") == body["fingerprint"] \
             and _alive(int(record["pid"]), record["config"]):
         return dict(record)
@@ -174,12 +180,17 @@ def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path
 
 
 def _current_zones(record: dict[str, Any] | None) -> list[str]:
+    return list(_current(record, "zones") or [])
+
+
+def _current(record: dict[str, Any] | None, key: str) -> Any:
+    """``key`` of the running resolver's configuration (None when there is none)."""
     if not record:
-        return []
+        return None
     try:
-        return list(json.loads(Path(record["config"]).read_text())["zones"])
-    except (OSError, ValueError, KeyError):
-        return []
+        return json.loads(Path(record["config"]).read_text()).get(key)
+    except (OSError, ValueError, KeyError, AttributeError):
+        return None
 
 
 def stop(directory: str | Path | None = None) -> bool:
@@ -228,4 +239,5 @@ def info(state: State) -> dict[str, Any] | None:
                     "hostnames": v["hostnames"], "dhcp_options": v["dhcp_options"]}
                    for v in cfg["vpcs"]]
     out["zones"] = cfg["zones"]
+    out["api_state"] = cfg.get("api_state", "")
     return out

@@ -9,8 +9,8 @@ UDP socket per outbound endpoint ENI; then it serves them all from one loop. The
 arrives on says which VPC asked.
 
 What is answered comes from the same pure engine and the same compiled snapshot kind as
-``netemu serve`` (``handler.build_serving`` over the zone files); the resolver adds only what a
-resolver knows:
+``netemu serve`` (``api.snapshot.SnapshotBuilder``, as ``serve --api`` compiles: a change
+recompiles only the zones it touched); the resolver adds only what a resolver knows:
 
 - the querying VPC: its private zones (R88-R91) and its Region as client location (R58, R64),
   passed to ``handler.handle``;
@@ -28,6 +28,14 @@ resolver knows:
 
 Zone files are watched (polled every ``WATCH_SECONDS``): a changed, valid set replaces the
 snapshot without re-applying; an invalid one is logged and the old snapshot kept.
+
+The durable state of a running ``netemu serve --state DIR`` (CONFIG ``api_state``, from ``netemu
+apply --api-state DIR``) is followed through the store's own interface only
+(``netemu.api.follow.StoreFollower``: ``load`` once, then ``changes_since`` every
+``STORE_POLL_SECONDS``): its hosted zones, public and private, are served beside the files' as
+they are committed. A private zone's VPC association names a topology VPC by name, as in zone
+files. Their health checks are probed by this process, as the files' are (the server's own
+observations are not in the store).
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import functools
 import hashlib
 import itertools
 import json
@@ -50,19 +59,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from netemu.api.follow import StoreFollower
+from netemu.api.snapshot import SnapshotBuilder
+from netemu.api.store import open_store
 from netemu.dns import codec, framing
-from netemu.dns.handler import Serving, build_serving, handle
+from netemu.dns.handler import Serving, handle
 from netemu.errors import LoadError
 from netemu.route53 import engine
 from netemu.route53.answer import Question, Rcode
 from netemu.route53.client import ClientContext
 from netemu.route53.load import expand, load_zone_files, load_zone_text
-from netemu.route53.model import ZoneSet
+from netemu.route53.model import HostedZone, ZoneSet
 from netemu.vpc import dns as vpc_dns
 
 log = logging.getLogger("netemu.resolver")
 
 WATCH_SECONDS = 1.0
+STORE_POLL_SECONDS = 0.1    # a poll is one indexed query on the change log
 FORWARD_TIMEOUT = 1.5       # per target; dig's default is 5 s for the whole query
 TCP_IDLE_SECONDS = 10.0
 CLONE_NEWNET = 0x40000000
@@ -143,7 +156,8 @@ def ec2_zone_docs(topology_vpcs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         region, vpc = v["region"], v["name"]
         zones: dict[str, list[dict[str, Any]]] = {}
 
-        def add(zone: str, name: str, rtype: str, value: str) -> None:
+        def add(zone: str, name: str, rtype: str, value: str,
+                zones: dict[str, list[dict[str, Any]]] = zones) -> None:
             zones.setdefault(zone, []).append(
                 {"Name": name, "Type": rtype, "TTL": vpc_dns.EC2_TTL,
                  "ResourceRecords": [{"Value": value}]})
@@ -174,16 +188,22 @@ def _zone_id(vpc: str, zone: str) -> str:
     return "ZEC2" + hashlib.sha256(f"{vpc}|{zone}".encode()).hexdigest()[:16].upper()
 
 
+@functools.lru_cache(maxsize=4096)
+def _ec2_zones(text: str, name: str) -> tuple[HostedZone, ...]:
+    """Parsed once per content: a republish keeps the same zone objects (and compiles less)."""
+    return load_zone_text(text, f"<ec2 names {name}>").zones
+
+
 def merged_zoneset(user: ZoneSet, docs: list[dict[str, Any]]) -> ZoneSet:
     """The user's zones plus the Amazon-provided names; a user's private zone of the same name
     for the same VPC wins (the synthetic one is left out)."""
     taken = {(z.name, v.vpc_id) for z in user.zones if z.private for v in z.vpcs}
-    extra = []
+    extra: list[HostedZone] = []
     for doc in docs:
         name = doc["HostedZone"]["Name"]
         if (name, doc["VPCs"][0]["VPCId"]) in taken:
             continue
-        extra.extend(load_zone_text(json.dumps(doc), f"<ec2 names {name}>").zones)
+        extra.extend(_ec2_zones(json.dumps(doc, sort_keys=True), name))
     return ZoneSet(user.zones + tuple(extra), user.health_checks, user.cidr_collections)
 
 
@@ -235,6 +255,12 @@ class ResolverService:
         self.ids = itertools.count(self.rng.randrange(1 << 16))
         self.logs: dict[str, Any] = {}
         self.health: Any = None   # the HealthService of the zones' health checks, if any
+        self.file_zones = ZoneSet()
+        self.api_zones = ZoneSet()
+        self.follower: StoreFollower | None = None
+        self.builder = SnapshotBuilder()   # recompiles only the zones that changed
+        if config.get("api_state"):
+            self.follower = StoreFollower(open_store(config["api_state"]))
 
     # -- zones ---------------------------------------------------------------------------------
 
@@ -251,15 +277,24 @@ class ResolverService:
     def load(self) -> None:
         """Read the zone files and publish them (raises LoadError: the old snapshot stays)."""
         signature = self.zone_signature()
-        user = load_zone_files(self.config["zones"]) if self.config["zones"] else ZoneSet()
-        self.publish(user)
+        self.file_zones = (load_zone_files(self.config["zones"]) if self.config["zones"]
+                           else ZoneSet())
+        if self.follower is not None and self.serving is None:
+            self.api_zones = self.follower.load()
+        self.publish(self.user_zones())
         self.signature = signature
+
+    def user_zones(self, api: ZoneSet | None = None) -> ZoneSet:
+        """The zone files' hosted zones, then the API's stored ones (``api``, or the current)."""
+        files, api = self.file_zones, self.api_zones if api is None else api
+        return ZoneSet(files.zones + api.zones, files.health_checks + api.health_checks,
+                       files.cidr_collections + api.cidr_collections)
 
     def publish(self, user: ZoneSet) -> None:
         """The one way a new set of hosted zones reaches the resolver (zone files now; the
         API's stored zones through the same call): compile once with the Amazon-provided names,
         rebuild each VPC's rule table, swap the snapshot in."""
-        serving = build_serving(merged_zoneset(user, self.docs))
+        serving = self.builder.build(merged_zoneset(user, self.docs))
         if self.serving is not None:
             serving = serving.with_health(self.serving.health)
         for vpc in self.vpcs.values():
@@ -288,6 +323,37 @@ class ResolverService:
                                     time_scale=float(self.config.get("time_scale", 1.0)),
                                     api=None)
         await self.health.start()
+
+    async def follow(self) -> None:
+        """Serve each commit of the followed store that changes what DNS answers; a commit that
+        cannot be read is logged and the previous snapshot kept."""
+        assert self.follower is not None
+        while True:
+            await asyncio.sleep(STORE_POLL_SECONDS)
+            try:
+                got = await asyncio.to_thread(self.follower.poll)
+                if got is None:
+                    continue
+                checks_before = self.api_zones.health_checks
+                self.publish(self.user_zones(got))
+            except LoadError as exc:
+                log.error("API state %s at version %d refused, still serving the previous "
+                          "set:\n%s", self.config["api_state"], self.follower.version, exc)
+                continue
+            except Exception as exc:  # noqa: BLE001 - any store's failure: keep serving, retry
+                log.error("API state %s: %s", self.config["api_state"], exc)
+                continue
+            self.api_zones = got
+            if got.health_checks != checks_before:
+                await self.replace_health_checks()
+
+    async def replace_health_checks(self) -> None:
+        """A new set of checks keeps the state of the unchanged ones (the checker's rule)."""
+        assert self.serving is not None
+        if self.health is None:
+            await self.start_health()
+        else:
+            await self.health.checker.replace_checks(self.serving.zoneset.health_checks)
 
     async def watch(self) -> None:
         while True:
@@ -322,20 +388,20 @@ class ResolverService:
                 vpc = self.vpcs[v["name"]]
                 loop.add_reader(udp.fileno(), self._on_udp, udp, vpc)
                 self.servers.append(await asyncio.start_server(
-                    lambda r, w, vpc=vpc: self._on_tcp(r, w, vpc), sock=tcp))
+                    functools.partial(self._on_tcp, vpc=vpc), sock=tcp))
         inet = self.config.get("internet_namespace")
         if inet and Path("/run/netns", inet).exists():
             with in_netns(inet):
                 sock = _bound(socket.SOCK_DGRAM, "0.0.0.0", 0)
             _transport, proto = await loop.create_datagram_endpoint(
-                lambda: _Forwarder(inet), sock=sock)
+                functools.partial(_Forwarder, inet), sock=sock)
             self.internet.append(proto)
         for name, sources in self.config["outbound"].items():
             for ns, ip in sources:
                 with in_netns(ns):
                     sock = _bound(socket.SOCK_DGRAM, ip, 0)
                 _transport, proto = await loop.create_datagram_endpoint(
-                    lambda ns=ns, ip=ip: _Forwarder(ns, ip), sock=sock)
+                    functools.partial(_Forwarder, ns, ip), sock=sock)
                 self.forwarders.setdefault(name, []).append(proto)
 
     def _on_udp(self, sock: socket.socket, vpc: VpcResolver) -> None:
@@ -384,7 +450,7 @@ class ResolverService:
                 if reply is not None:
                     writer.write(framing.frame(reply))
                     await writer.drain()
-        except (framing.FramingError, asyncio.TimeoutError, ConnectionError, OSError) as exc:
+        except (TimeoutError, framing.FramingError, ConnectionError, OSError) as exc:
             log.debug("tcp %s: %s", peer, exc)
         finally:
             writer.close()
@@ -461,7 +527,7 @@ class ResolverService:
             if transport == "TCP":   # a query that came over TCP goes on over TCP
                 try:
                     got = await asyncio.wait_for(_ask_tcp(source, target, ask), FORWARD_TIMEOUT)
-                except (asyncio.TimeoutError, OSError, asyncio.IncompleteReadError):
+                except (TimeoutError, OSError, asyncio.IncompleteReadError):
                     continue
             else:
                 key = (new_id, target.ip, target.port)
@@ -470,7 +536,7 @@ class ResolverService:
                 try:
                     source.transport.sendto(ask, (target.ip, target.port))
                     got = await asyncio.wait_for(fut, FORWARD_TIMEOUT)
-                except (asyncio.TimeoutError, OSError):
+                except (TimeoutError, OSError):
                     source.pending.pop(key, None)
                     continue
             reply = query.id.to_bytes(2, "big") + got[2:]
@@ -494,8 +560,8 @@ class ResolverService:
         out = self.logs.get(vpc.name)
         if out is None:
             Path(directory).mkdir(parents=True, exist_ok=True)
-            out = self.logs[vpc.name] = open(Path(directory) / f"{vpc.name}.log", "a",
-                                             buffering=1)
+            out = self.logs[vpc.name] = open(  # noqa: SIM115 - open until close()
+                Path(directory) / f"{vpc.name}.log", "a", buffering=1)
         rcode = Rcode(reply[3] & 0xF).name if reply and len(reply) >= 4 else "-"
         record = {
             "version": "1.100000", "account_id": self.config.get("account_id", ""),
@@ -514,6 +580,8 @@ class ResolverService:
     async def close(self) -> None:
         if self.health is not None:
             await self.health.stop()
+        if self.follower is not None:
+            self.follower.store.close()
         loop = asyncio.get_running_loop()
         for s in self.sockets:
             if s.type == socket.SOCK_DGRAM:
@@ -578,9 +646,12 @@ async def serve(config_path: str) -> None:
     os.replace(tmp, ready)
     print(f"netemu resolver: pid {os.getpid()} serving {len(service.vpcs)} VPC(s) on "
           f"{len(service.sockets)} sockets", flush=True)
-    watcher = asyncio.ensure_future(service.watch())
+    watchers = [asyncio.ensure_future(service.watch())]
+    if service.follower is not None:
+        watchers.append(asyncio.ensure_future(service.follow()))
     await stop.wait()
-    watcher.cancel()
+    for watcher in watchers:
+        watcher.cancel()
     await service.close()
 
 
