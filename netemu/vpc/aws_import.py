@@ -1,0 +1,728 @@
+"""Import an AWS account's EC2 networking (the JSON ``aws ec2 describe-*`` prints) -> a topology
+(the plain data of a topology file), pure.
+
+Name: aws_import
+Behaviour: ``import_ec2(documents)`` takes the parsed outputs, one per call (any file names; the
+  top-level key says what each is: ``Vpcs``, ``Subnets``, ``RouteTables``, ``SecurityGroups``,
+  ``NetworkAcls``, ``InternetGateways``, ``EgressOnlyInternetGateways``, ``NatGateways``,
+  ``Reservations``, ``VpcPeeringConnections``, and ``describe-vpc-attribute``'s
+  ``EnableDnsSupport``/``EnableDnsHostnames``) and returns the topology with:
+  - names: the ``Name`` tag (security groups: ``GroupName``) where it is unique among the
+    imported items of its kind in the whole account and a plain word, else the AWS id; so every
+    name is unique in the topology and the top-level ``aws_ids`` maps it back to its id;
+  - every item AWS creates implicitly kept explicit: a default NACL and a default SG are
+    imported like any other (their AWS rules are listed by describe-*), under their ids, and
+    every subnet is associated with its NACL and route table as AWS reports;
+  - ``notes``: everything that is not represented (resource, id, why), never a silent drop;
+  - ``problems``: malformed input (``FILE: ITEM: CODE: message``); the CLI writes nothing then.
+The CLI (``netemu import aws``) reads the files; this module never touches the file system.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from netemu.errors import Problem
+
+__all__ = ["AWS_ID_KINDS", "Document", "Ec2Import", "Note", "import_ec2", "kind_of_document"]
+
+# aws_ids kinds (topology ``aws_ids`` keys) and the trace component each names.
+AWS_ID_KINDS = {
+    "vpcs": "vpc", "subnets": "subnet", "route_tables": "route-table",
+    "network_acls": "network-acl", "security_groups": "security-group",
+    "instances": "instance", "nat_gateways": "nat-gateway", "peerings": "peering-connection",
+    "internet_gateways": "internet-gateway",
+    "egress_only_internet_gateways": "egress-only-internet-gateway",
+}
+
+# Top-level keys this module reads.
+EC2_KEYS = ("Vpcs", "Subnets", "RouteTables", "SecurityGroups", "NetworkAcls",
+            "InternetGateways", "EgressOnlyInternetGateways", "NatGateways", "Reservations",
+            "VpcPeeringConnections")
+# Top-level keys of AWS outputs that are known but not (yet) represented: each item is noted.
+UNSUPPORTED_KEYS = {
+    "SecurityGroupRules": "the rules are read from SecurityGroups' IpPermissions",
+    "NetworkInterfaces": "only instances' primary network interfaces are modelled",
+    "TransitGateways": "transit gateways are not imported yet (write them in the topology)",
+    "TransitGatewayAttachments": "transit gateways are not imported yet",
+    "TransitGatewayVpcAttachments": "transit gateways are not imported yet",
+    "TransitGatewayRouteTables": "transit gateways are not imported yet",
+    "VpcEndpoints": "VPC endpoints are not modelled",
+    "PrefixLists": "prefix lists are not modelled",
+    "ManagedPrefixLists": "prefix lists are not modelled",
+    "Addresses": "Elastic IPs are read from the instances and NAT gateways that hold them",
+    "VpnConnections": "VPN connections are not modelled",
+    "VpnGateways": "virtual private gateways are not modelled",
+    "CustomerGateways": "customer gateways are not modelled",
+    "Firewalls": "AWS Network Firewall is not modelled",
+    "FirewallPolicies": "AWS Network Firewall is not modelled",
+    "LoadBalancers": "load balancers are not modelled",
+    "DhcpOptions": "DHCP option sets are not imported (the VPCs use AmazonProvidedDNS)",
+}
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+_PROTOCOLS = {"-1": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp", "icmp": "icmp",
+              "1": "icmp", "icmpv6": "icmpv6", "58": "icmpv6"}
+_RUNNING = "running"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One saved AWS CLI output: where it came from, the Region its folder names (or None), and
+    the parsed JSON."""
+
+    source: str
+    region: str | None
+    data: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something in the snapshot that the topology does not represent, or represents with a
+    stated difference."""
+
+    file: str
+    item: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.item}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Ec2Import:
+    topology: dict[str, Any]
+    notes: tuple[Note, ...]
+    problems: tuple[Problem, ...]
+    vpc_names: dict[str, str] = field(default_factory=dict)  # vpc-... -> topology name
+
+
+def kind_of_document(data: Any) -> str | None:
+    """The top-level key that says what an EC2 output is, or None."""
+    if not isinstance(data, dict):
+        return None
+    for key in EC2_KEYS + tuple(UNSUPPORTED_KEYS):
+        if key in data:
+            return key
+    if "VpcId" in data and ("EnableDnsSupport" in data or "EnableDnsHostnames" in data):
+        return "VpcAttribute"
+    return None
+
+
+def tags(item: dict[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for t in item.get("Tags") or []:
+        if isinstance(t, dict) and isinstance(t.get("Key"), str):
+            out[t["Key"]] = str(t.get("Value", ""))
+    return out
+
+
+def unique_names(candidates: Iterable[tuple[str, str | None]]) -> dict[str, str]:
+    """id -> name: the candidate when it is a plain word, not ``default``, not an id of the
+    kind's own, and unique among the kind's candidates; else the id."""
+    pairs = list(candidates)
+    counts = Counter(c for _, c in pairs if c)
+    out: dict[str, str] = {}
+    ids = {i for i, _ in pairs}
+    for ident, cand in pairs:
+        ok = (cand is not None and counts[cand] == 1 and bool(_PLAIN_NAME.match(cand))
+              and cand != "default" and cand not in ids)
+        out[ident] = cand if ok and cand else ident
+    return out
+
+
+class _Reader:
+    """Collects the items of every document by kind, with the problems and notes found."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, list[tuple[str, str | None, dict[str, Any]]]] = {}
+        self.notes: list[Note] = []
+        self.problems: list[Problem] = []
+        self.dns: dict[str, dict[str, bool]] = {}
+
+    def note(self, source: str, item: str, message: str) -> None:
+        self.notes.append(Note(source, item, message))
+
+    def problem(self, source: str, item: str, code: str, message: str) -> None:
+        self.problems.append(Problem(source, item, code, message))
+
+    def read(self, doc: Document) -> None:
+        kind = kind_of_document(doc.data)
+        if kind is None:
+            return  # not an EC2 document (Route 53's, or unknown: the CLI reports those)
+        if kind == "VpcAttribute":
+            self._attribute(doc)
+            return
+        raw = doc.data[kind]
+        if not isinstance(raw, list):
+            self.problem(doc.source, kind, "InvalidParameterValue",
+                         f"expected a list under {kind}")
+            return
+        if kind in UNSUPPORTED_KEYS:
+            for i, item in enumerate(raw):
+                self.note(doc.source, f"{kind}[{_ident(item, i)}]",
+                          f"skipped: {UNSUPPORTED_KEYS[kind]}")
+            return
+        if kind == "Reservations":
+            for i, res in enumerate(raw):
+                if not isinstance(res, dict) or not isinstance(res.get("Instances"), list):
+                    self.problem(doc.source, f"Reservations[{i}]", "InvalidParameterValue",
+                                 "expected a mapping with a list Instances")
+                    continue
+                for j, inst in enumerate(res["Instances"]):
+                    self._item(doc, "Instances", f"Reservations[{i}].Instances[{j}]", inst)
+            return
+        for i, item in enumerate(raw):
+            self._item(doc, kind, f"{kind}[{i}]", item)
+
+    def _item(self, doc: Document, kind: str, where: str, item: Any) -> None:
+        key = ID_KEYS[kind]
+        if not isinstance(item, dict):
+            self.problem(doc.source, where, "InvalidParameterValue", "expected a mapping")
+            return
+        if not isinstance(item.get(key), str) or not item[key]:
+            self.problem(doc.source, where, "MissingParameter", f"{key} is required")
+            return
+        self.items.setdefault(kind, []).append((doc.source, doc.region, item))
+
+    def _attribute(self, doc: Document) -> None:
+        vpc = doc.data["VpcId"]
+        for key, attr in (("EnableDnsSupport", "enable_dns_support"),
+                          ("EnableDnsHostnames", "enable_dns_hostnames")):
+            if key in doc.data:
+                value = doc.data[key].get("Value") if isinstance(doc.data[key], dict) else None
+                if not isinstance(value, bool):
+                    self.problem(doc.source, f"{vpc}.{key}", "InvalidParameterValue",
+                                 "expected {Value: true|false}")
+                    continue
+                self.dns.setdefault(vpc, {})[attr] = value
+
+    def of(self, kind: str) -> list[tuple[str, str | None, dict[str, Any]]]:
+        return self.items.get(kind, [])
+
+
+ID_KEYS = {
+    "Vpcs": "VpcId", "Subnets": "SubnetId", "RouteTables": "RouteTableId",
+    "SecurityGroups": "GroupId", "NetworkAcls": "NetworkAclId",
+    "InternetGateways": "InternetGatewayId",
+    "EgressOnlyInternetGateways": "EgressOnlyInternetGatewayId",
+    "NatGateways": "NatGatewayId", "Instances": "InstanceId",
+    "VpcPeeringConnections": "VpcPeeringConnectionId",
+}
+
+
+def _ident(item: Any, index: int) -> str:
+    """The item's own id (its first ``...Id``, else ``...Name`` or ``...Arn``) or its index."""
+    if isinstance(item, dict):
+        for suffix in ("Id", "Name", "Arn"):
+            for key, value in item.items():
+                if key.endswith(suffix) and isinstance(value, str):
+                    return value
+    return str(index)
+
+
+def import_ec2(documents: Sequence[Document], default_region: str = "us-east-1") -> Ec2Import:
+    """The topology (plain data) of the EC2 outputs, with notes and problems (module doc)."""
+    r = _Reader()
+    for doc in documents:
+        r.read(doc)
+    b = _Builder(r, default_region)
+    topology = b.build() if not r.problems else {}
+    return Ec2Import(topology, tuple(r.notes), tuple(r.problems), dict(b.vpc_names))
+
+
+class _Builder:
+    def __init__(self, r: _Reader, default_region: str) -> None:
+        self.r = r
+        self.default_region = default_region
+        self.vpc_ids = {item["VpcId"] for _, _, item in r.of("Vpcs")}
+        self.vpc_names = unique_names((i["VpcId"], tags(i).get("Name")) for _, _, i in r.of("Vpcs"))
+        self.names: dict[str, dict[str, str]] = {"vpcs": self.vpc_names}
+        self.aws_ids: dict[str, dict[str, str]] = {}
+        self.vpc_of: dict[str, str] = {}  # resource id -> vpc id
+        self.eni_owner: dict[str, str] = {}  # primary ENI id -> instance id
+
+    # -- helpers
+    def in_vpc(self, kind: str, source: str, item: dict[str, Any]) -> bool:
+        """The item belongs to an imported VPC (else a note)."""
+        vpc = item.get("VpcId")
+        if vpc in self.vpc_ids:
+            return True
+        self.r.note(source, item[ID_KEYS[kind]],
+                    f"skipped: its VPC {vpc or '(none)'} is not in the snapshot")
+        return False
+
+    def name(self, names_kind: str, ident: str) -> str:
+        return self.names[names_kind][ident]
+
+    def build(self) -> dict[str, Any]:
+        r = self.r
+        subnets = [x for x in r.of("Subnets") if self.in_vpc("Subnets", x[0], x[2])]
+        self.names["subnets"] = unique_names((i["SubnetId"], tags(i).get("Name"))
+                                             for _, _, i in subnets)
+        subnet_ids = {i["SubnetId"] for _, _, i in subnets}
+        instances = self._live_instances(subnet_ids)
+        self.names["instances"] = unique_names((i["InstanceId"], tags(i).get("Name"))
+                                               for _, _, i in instances)
+        nats = self._live_nats(subnet_ids)
+        self.names["nat_gateways"] = unique_names((i["NatGatewayId"], tags(i).get("Name"))
+                                                  for _, _, i in nats)
+        peerings = self._live_peerings()
+        self.names["peerings"] = unique_names((i["VpcPeeringConnectionId"], tags(i).get("Name"))
+                                              for _, _, i in peerings)
+        sgs = [x for x in r.of("SecurityGroups") if self.in_vpc("SecurityGroups", x[0], x[2])]
+        # AWS refuses group names in the format sg-* (V43): a group whose GroupName is not
+        # unique (every VPC's ``default``) is named VPC-GROUPNAME, else by its id without "sg-".
+        sg_names = unique_names((i["GroupId"], i.get("GroupName")) for _, _, i in sgs)
+        fallback = unique_names(
+            (i["GroupId"], f"{self.vpc_names[i['VpcId']]}-{i.get('GroupName')}")
+            for _, _, i in sgs if sg_names[i["GroupId"]] == i["GroupId"])
+        self.names["security_groups"] = {
+            gid: (name if name != gid else fallback[gid]).replace("sg-", "group-", 1)
+            if (name if name != gid else fallback[gid]).startswith("sg-")
+            else (name if name != gid else fallback[gid]) for gid, name in sg_names.items()}
+        self.sg_vpc = {i["GroupId"]: i["VpcId"] for _, _, i in sgs}
+        nacls = [x for x in r.of("NetworkAcls") if self.in_vpc("NetworkAcls", x[0], x[2])]
+        self.names["network_acls"] = unique_names((i["NetworkAclId"], tags(i).get("Name"))
+                                                  for _, _, i in nacls)
+        rtbs = [x for x in r.of("RouteTables") if self.in_vpc("RouteTables", x[0], x[2])]
+        self.names["route_tables"] = unique_names((i["RouteTableId"], tags(i).get("Name"))
+                                                  for _, _, i in rtbs)
+        igws = self._gateways("InternetGateways", ("available", "attached"))
+        eigws = self._gateways("EgressOnlyInternetGateways", ("attached",))
+
+        vpcs: dict[str, dict[str, Any]] = {}
+        regions: dict[str, str] = {}
+        for source, region, v in r.of("Vpcs"):
+            vid = v["VpcId"]
+            vpc = self._vpc(source, v)
+            vpcs[vid] = vpc
+            if region:
+                regions[vid] = region
+        for source, region, s in subnets:
+            vpcs[s["VpcId"]]["subnets"].append(self._subnet(source, s))
+            az = s.get("AvailabilityZone")
+            if s["VpcId"] not in regions and isinstance(az, str) and len(az) > 1:
+                regions[s["VpcId"]] = region or az[:-1]
+        subnet_by_id = {s["aws_id"]: s for v in vpcs.values() for s in v["subnets"]}
+        for source, _, n in nats:
+            vpcs[n["VpcId"]]["nat_gateways"].append(self._nat(source, n))
+        for source, _, i in instances:
+            vpcs[i["VpcId"]]["instances"].append(self._instance(source, i))
+        for source, _, g in sgs:
+            vpcs[g["VpcId"]]["security_groups"].append(self._sg(source, g))
+        for source, _, a in nacls:
+            vpcs[a["VpcId"]]["network_acls"].append(self._nacl(source, a, subnet_by_id))
+        for source, _, t in rtbs:
+            vpcs[t["VpcId"]]["route_tables"].append(self._route_table(source, t, subnet_by_id,
+                                                                      igws, eigws))
+        for vid, gw in igws.items():
+            if gw is not None and vid in vpcs:
+                vpcs[vid]["internet_gateway"] = True
+                self.aws_ids.setdefault("internet_gateways", {})[self.vpc_names[vid]] = gw
+        for vid, gw in eigws.items():
+            if gw is not None and vid in vpcs:
+                vpcs[vid]["egress_only_internet_gateway"] = True
+                self.aws_ids.setdefault("egress_only_internet_gateways", {})[
+                    self.vpc_names[vid]] = gw
+        for vid, attrs in self.r.dns.items():
+            if vid in vpcs:
+                vpcs[vid].update(attrs)
+        out_vpcs = []
+        for vid, vpc in vpcs.items():
+            vpc["region"] = regions.get(vid, self.default_region)
+            for s in vpc["subnets"]:
+                self._record("subnets", s.pop("aws_id"), s["name"])
+            out_vpcs.append({k: val for k, val in vpc.items() if val not in ([], None)})
+        region = Counter(v["region"] for v in out_vpcs).most_common(1)
+        topology: dict[str, Any] = {"region": region[0][0] if region else self.default_region}
+        owners = [v.get("OwnerId") for _, _, v in r.of("Vpcs") if v.get("OwnerId")]
+        if owners:
+            topology["account_id"] = str(owners[0])
+        topology["vpcs"] = out_vpcs
+        topology["peerings"] = [self._peering(i) for _, _, i in peerings]
+        if not topology["peerings"]:
+            del topology["peerings"]
+        topology["aws_ids"] = {k: dict(sorted(v.items())) for k, v in sorted(self.aws_ids.items())}
+        return topology
+
+    def _record(self, kind: str, ident: str, name: str) -> None:
+        self.aws_ids.setdefault(kind, {})[name] = ident
+
+    # -- resources
+    def _vpc(self, source: str, v: dict[str, Any]) -> dict[str, Any]:
+        vid = v["VpcId"]
+        name = self.vpc_names[vid]
+        self._record("vpcs", vid, name)
+        blocks = [v["CidrBlock"]] if isinstance(v.get("CidrBlock"), str) else []
+        for assoc in v.get("CidrBlockAssociationSet") or []:
+            block = assoc.get("CidrBlock")
+            state = (assoc.get("CidrBlockState") or {}).get("State", "associated")
+            if state != "associated":
+                self.r.note(source, f"{vid}.CidrBlockAssociationSet[{block}]",
+                            f"skipped: CIDR block state {state}")
+            elif block and block not in blocks:
+                blocks.append(block)
+        ipv6 = [a["Ipv6CidrBlock"] for a in v.get("Ipv6CidrBlockAssociationSet") or []
+                if a.get("Ipv6CidrBlock")
+                and (a.get("Ipv6CidrBlockState") or {}).get("State", "associated") == "associated"]
+        out: dict[str, Any] = {"name": name, "region": None, "cidr_blocks": blocks,
+                               "ipv6_cidr_blocks": ipv6}
+        if v.get("IsDefault") is True:
+            out["default"] = True
+        for key in ("subnets", "route_tables", "nat_gateways", "network_acls",
+                    "security_groups", "instances"):
+            out[key] = []
+        return out
+
+    def _subnet(self, source: str, s: dict[str, Any]) -> dict[str, Any]:
+        sid = s["SubnetId"]
+        out: dict[str, Any] = {"name": self.name("subnets", sid), "cidr": s.get("CidrBlock"),
+                               "aws_id": sid}
+        if s.get("AvailabilityZone"):
+            out["az"] = s["AvailabilityZone"]
+        for a in s.get("Ipv6CidrBlockAssociationSet") or []:
+            if a.get("Ipv6CidrBlock"):
+                out["ipv6_cidr"] = a["Ipv6CidrBlock"]
+                break
+        if isinstance(s.get("MapPublicIpOnLaunch"), bool):
+            out["map_public_ip_on_launch"] = s["MapPublicIpOnLaunch"]
+        if s.get("DefaultForAz") is True:
+            out["default_for_az"] = True
+        if s.get("CidrBlock") is None:
+            self.r.problem(source, sid, "MissingParameter", "CidrBlock is required")
+        return out
+
+    def _live_instances(self, subnet_ids: set[str]) -> list[tuple[str, str | None,
+                                                                dict[str, Any]]]:
+        out = []
+        for source, region, i in self.r.of("Instances"):
+            iid = i["InstanceId"]
+            state = (i.get("State") or {}).get("Name", _RUNNING)
+            if state in ("terminated", "shutting-down"):
+                self.r.note(source, iid, f"skipped: instance state {state}")
+                continue
+            if i.get("SubnetId") not in subnet_ids:
+                self.r.note(source, iid, f"skipped: its subnet {i.get('SubnetId')} is not in the"
+                            " snapshot")
+                continue
+            if state != _RUNNING:
+                self.r.note(source, iid, f"imported as running: its state is {state} (the model"
+                            " has running and terminated only)")
+            out.append((source, region, i))
+        return out
+
+    def _live_nats(self, subnet_ids: set[str]) -> list[tuple[str, str | None, dict[str, Any]]]:
+        out = []
+        for source, region, n in self.r.of("NatGateways"):
+            state = n.get("State", "available")
+            if state not in ("available", "deleted"):
+                self.r.note(source, n["NatGatewayId"], f"skipped: NAT gateway state {state}")
+            elif n.get("SubnetId") not in subnet_ids:
+                self.r.note(source, n["NatGatewayId"], "skipped: its subnet is not in the"
+                            " snapshot")
+            else:
+                out.append((source, region, n))
+        return out
+
+    def _live_peerings(self) -> list[tuple[str, str | None, dict[str, Any]]]:
+        out = []
+        for source, region, p in self.r.of("VpcPeeringConnections"):
+            ends = [(p.get(k) or {}).get("VpcId") for k in ("RequesterVpcInfo", "AccepterVpcInfo")]
+            missing = [e or "(none)" for e in ends if e not in self.vpc_ids]
+            if missing:
+                self.r.note(source, p["VpcPeeringConnectionId"],
+                            f"skipped: peer VPC {', '.join(missing)} is not in the snapshot"
+                            " (another account or Region: add its describe-* output)")
+                continue
+            out.append((source, region, p))
+        return out
+
+    def _gateways(self, kind: str, attached: tuple[str, ...]) -> dict[str, str | None]:
+        """vpc id -> the attached gateway's id (None: a gateway is known but detached)."""
+        key = ID_KEYS[kind]
+        out: dict[str, str | None] = {}
+        for source, _, g in self.r.of(kind):
+            atts = g.get("Attachments") or []
+            if not atts:
+                self.r.note(source, g[key], "skipped: not attached to a VPC")
+            for a in atts:
+                vid = a.get("VpcId")
+                if vid not in self.vpc_ids:
+                    self.r.note(source, g[key], f"skipped: its VPC {vid} is not in the snapshot")
+                elif a.get("State") in attached:
+                    if out.get(vid):
+                        self.r.note(source, g[key], f"skipped: {vid} already has {out[vid]}")
+                    else:
+                        out[vid] = g[key]
+                else:
+                    self.r.note(source, g[key], f"skipped: attachment state {a.get('State')}")
+        return out
+
+    def _nat(self, source: str, n: dict[str, Any]) -> dict[str, Any]:
+        nid = n["NatGatewayId"]
+        name = self.name("nat_gateways", nid)
+        self._record("nat_gateways", nid, name)
+        out: dict[str, Any] = {"name": name, "subnet": self.name("subnets", n["SubnetId"])}
+        addresses = [a for a in n.get("NatGatewayAddresses") or [] if isinstance(a, dict)]
+        primary = next((a for a in addresses if a.get("IsPrimary") is not False), None)
+        if n.get("State") == "deleted":
+            out["state"] = "deleted"
+        elif primary is not None:
+            if primary.get("PrivateIp"):
+                out["private_ip"] = primary["PrivateIp"]
+            if primary.get("PublicIp"):
+                out["public_ip"] = primary["PublicIp"]
+        for extra in addresses[1:]:
+            self.r.note(source, f"{nid}.NatGatewayAddresses[{extra.get('PrivateIp')}]",
+                        "skipped: secondary NAT gateway addresses are not modelled")
+        if n.get("ConnectivityType") == "private":
+            out["connectivity"] = "private"
+        return out
+
+    def _instance(self, source: str, i: dict[str, Any]) -> dict[str, Any]:
+        iid = i["InstanceId"]
+        name = self.name("instances", iid)
+        self._record("instances", iid, name)
+        out: dict[str, Any] = {"name": name, "subnet": self.name("subnets", i["SubnetId"])}
+        if i.get("PrivateIpAddress"):
+            out["private_ip"] = i["PrivateIpAddress"]
+        if i.get("PublicIpAddress"):
+            out["public_ip"] = i["PublicIpAddress"]
+        enis = sorted((e for e in i.get("NetworkInterfaces") or [] if isinstance(e, dict)),
+                      key=lambda e: (e.get("Attachment") or {}).get("DeviceIndex", 0))
+        groups = i.get("SecurityGroups") or []
+        if enis:
+            primary = enis[0]
+            if primary.get("NetworkInterfaceId"):
+                self.eni_owner[primary["NetworkInterfaceId"]] = iid
+            groups = primary.get("Groups") or groups
+            v6 = [a.get("Ipv6Address") for a in primary.get("Ipv6Addresses") or []]
+            if v6 and v6[0]:
+                out["ipv6_address"] = v6[0]
+            for extra in primary.get("PrivateIpAddresses") or []:
+                if extra.get("Primary") is False:
+                    self.r.note(source, f"{iid}.{primary.get('NetworkInterfaceId')}",
+                                f"skipped secondary private address {extra.get('PrivateIpAddress')}"
+                                ": one address per instance is modelled")
+            for e in enis[1:]:
+                self.r.note(source, f"{iid}.{e.get('NetworkInterfaceId')}",
+                            "skipped: only the primary network interface (device 0) is modelled")
+        names = []
+        for g in groups:
+            gid = g.get("GroupId") if isinstance(g, dict) else None
+            if gid in self.names["security_groups"]:
+                names.append(self.names["security_groups"][gid])
+            else:
+                self.r.note(source, f"{iid}.SecurityGroups[{gid}]",
+                            "skipped: the group is not in the snapshot")
+        out["security_groups"] = names
+        if i.get("SourceDestCheck") is False:
+            out["source_dest_check"] = False
+        return out
+
+    def _peering(self, p: dict[str, Any]) -> dict[str, Any]:
+        pid = p["VpcPeeringConnectionId"]
+        name = self.name("peerings", pid)
+        self._record("peerings", pid, name)
+        out = {"name": name,
+               "requester": self.vpc_names[p["RequesterVpcInfo"]["VpcId"]],
+               "accepter": self.vpc_names[p["AccepterVpcInfo"]["VpcId"]]}
+        status = (p.get("Status") or {}).get("Code", "active")
+        if status != "active":
+            out["status"] = status
+        return out
+
+    # -- security groups
+    def _sg(self, source: str, g: dict[str, Any]) -> dict[str, Any]:
+        gid = g["GroupId"]
+        name = self.name("security_groups", gid)
+        self._record("security_groups", gid, name)
+        out: dict[str, Any] = {"name": name}
+        if g.get("Description"):
+            out["description"] = g["Description"]
+        out["ingress"] = self._sg_rules(source, g, "IpPermissions", "source_group")
+        # Always explicit: an empty egress list is "no egress" in AWS; omitted would be "all".
+        out["egress"] = self._sg_rules(source, g, "IpPermissionsEgress", "destination_group")
+        return out
+
+    def _sg_rules(self, source: str, g: dict[str, Any], key: str,
+                  group_key: str) -> list[dict[str, Any]]:
+        gid = g["GroupId"]
+        rules: list[dict[str, Any]] = []
+        for n, perm in enumerate(g.get(key) or []):
+            where = f"{gid}.{key}[{n}]"
+            if not isinstance(perm, dict):
+                self.r.problem(source, where, "InvalidParameterValue", "expected a mapping")
+                continue
+            base = self._proto_ports(source, where, perm.get("IpProtocol"),
+                                     perm.get("FromPort"), perm.get("ToPort"))
+            if base is None:
+                continue
+            for rng in perm.get("IpRanges") or []:
+                rules.append(dict(base, cidr=rng.get("CidrIp")) | _desc(rng))
+            for rng in perm.get("Ipv6Ranges") or []:
+                rules.append(dict(base, cidr=rng.get("CidrIpv6")) | _desc(rng))
+            for pl in perm.get("PrefixListIds") or []:
+                self.r.note(source, where, f"skipped prefix list {pl.get('PrefixListId')}:"
+                            " prefix lists are not modelled")
+            for pair in perm.get("UserIdGroupPairs") or []:
+                ref = pair.get("GroupId")
+                if ref not in self.sg_vpc:
+                    self.r.note(source, where, f"skipped reference to {ref}: the group is not in"
+                                " the snapshot (another account, or not saved)")
+                    continue
+                target: Any = self.names["security_groups"][ref]
+                if self.sg_vpc[ref] != g["VpcId"]:
+                    target = {"vpc": self.vpc_names[self.sg_vpc[ref]], "name": target}
+                rules.append(dict(base, **{group_key: target}) | _desc(pair))
+        return rules
+
+    def _proto_ports(self, source: str, where: str, proto: Any, first: Any,
+                     last: Any) -> dict[str, Any] | None:
+        text = str(proto).lower() if proto is not None else None
+        if text is None:
+            self.r.problem(source, where, "MissingParameter", "IpProtocol is required")
+            return None
+        name = _PROTOCOLS.get(text)
+        if name is None and not text.isdigit():
+            self.r.problem(source, where, "InvalidParameterValue", f"unknown protocol {proto!r}")
+            return None
+        out: dict[str, Any] = {"protocol": name if name is not None else int(text)}
+        if name in ("tcp", "udp"):
+            out["ports"] = _ports(first, last)
+        elif name in ("icmp", "icmpv6") and isinstance(first, int) and first >= 0:
+            out["icmp"] = {"type": first, "code": last if isinstance(last, int) else -1}
+        return out
+
+    # -- network ACLs
+    def _nacl(self, source: str, a: dict[str, Any],
+              subnets: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        aid = a["NetworkAclId"]
+        name = self.name("network_acls", aid)
+        self._record("network_acls", aid, name)
+        for assoc in a.get("Associations") or []:
+            sid = assoc.get("SubnetId")
+            if sid in subnets:
+                subnets[sid]["network_acl"] = name
+        out: dict[str, Any] = {"name": name, "inbound": [], "outbound": []}
+        for n, e in enumerate(a.get("Entries") or []):
+            where = f"{aid}.Entries[{n}]"
+            if not isinstance(e, dict) or not isinstance(e.get("RuleNumber"), int):
+                self.r.problem(source, where, "InvalidParameterValue",
+                               "expected a mapping with a RuleNumber")
+                continue
+            if e["RuleNumber"] == 32767:
+                continue  # the "*" rule: the evaluator's implicit deny
+            pr = e.get("PortRange") or {}
+            base = self._proto_ports(source, where, e.get("Protocol"), pr.get("From"),
+                                     pr.get("To"))
+            if base is None:
+                continue
+            if "icmp" in base or base["protocol"] in ("icmp", "icmpv6"):
+                base.pop("icmp", None)
+                itc = e.get("IcmpTypeCode") or {}
+                if isinstance(itc.get("Type"), int) and itc["Type"] >= 0:
+                    base["icmp"] = {"type": itc["Type"], "code": itc.get("Code", -1)}
+            rule = {"rule": e["RuleNumber"], **base,
+                    "cidr": e.get("CidrBlock") or e.get("Ipv6CidrBlock"),
+                    "action": e.get("RuleAction")}
+            out["outbound" if e.get("Egress") else "inbound"].append(rule)
+        return out
+
+    # -- route tables
+    def _route_table(self, source: str, t: dict[str, Any], subnets: dict[str, dict[str, Any]],
+                     igws: dict[str, str | None], eigws: dict[str, str | None]) -> dict[str, Any]:
+        tid = t["RouteTableId"]
+        name = self.name("route_tables", tid)
+        self._record("route_tables", tid, name)
+        out: dict[str, Any] = {"name": name}
+        for assoc in t.get("Associations") or []:
+            state = (assoc.get("AssociationState") or {}).get("State", "associated")
+            if state != "associated":
+                continue
+            if assoc.get("Main") is True:
+                out["main"] = True
+            elif assoc.get("SubnetId") in subnets:
+                subnets[assoc["SubnetId"]]["route_table"] = name
+            elif str(assoc.get("GatewayId", "")).startswith("igw-"):
+                out["edge_associations"] = ["internet_gateway"]
+            elif assoc.get("GatewayId"):
+                self.r.note(source, f"{tid}.Associations[{assoc.get('GatewayId')}]",
+                            "skipped: only internet gateway edge associations are modelled")
+        routes = []
+        for n, rt in enumerate(t.get("Routes") or []):
+            route = self._route(source, f"{tid}.Routes[{n}]", t["VpcId"], rt, igws, eigws)
+            if route is not None:
+                routes.append(route)
+        out["routes"] = routes
+        return out
+
+    def _route(self, source: str, where: str, vpc: str, rt: Any, igws: dict[str, str | None],
+               eigws: dict[str, str | None]) -> dict[str, Any] | None:
+        if not isinstance(rt, dict):
+            self.r.problem(source, where, "InvalidParameterValue", "expected a mapping")
+            return None
+        dest = rt.get("DestinationCidrBlock") or rt.get("DestinationIpv6CidrBlock")
+        gw = str(rt.get("GatewayId") or "")
+        if gw == "local":
+            return None  # AWS's local route: the loader adds it
+        where = f"{where}[{dest or rt.get('DestinationPrefixListId')}]"
+        if dest is None:
+            self.r.note(source, where, "skipped: prefix-list destinations are not modelled")
+            return None
+        if rt.get("Origin") == "EnableVgwRoutePropagation":
+            self.r.note(source, where, "skipped: a route propagated from a virtual private"
+                        " gateway (VPN is not modelled)")
+            return None
+        target: Any = None
+        if gw.startswith("igw-"):
+            if igws.get(vpc) == gw:
+                target = "internet_gateway"
+        elif rt.get("EgressOnlyInternetGatewayId") or gw.startswith("eigw-"):
+            if eigws.get(vpc) == (rt.get("EgressOnlyInternetGatewayId") or gw):
+                target = "egress_only_internet_gateway"
+        elif rt.get("NatGatewayId") in self.names["nat_gateways"]:
+            target = {"nat_gateway": self.names["nat_gateways"][rt["NatGatewayId"]]}
+        elif rt.get("VpcPeeringConnectionId") in self.names["peerings"]:
+            target = {"peering": self.names["peerings"][rt["VpcPeeringConnectionId"]]}
+        elif rt.get("InstanceId") in self.names["instances"]:
+            target = {"instance": self.names["instances"][rt["InstanceId"]]}
+        elif rt.get("NetworkInterfaceId") in self.eni_owner:
+            target = {"instance": self.names["instances"][self.eni_owner[rt["NetworkInterfaceId"]]]}
+        if target is None:
+            what = next((str(rt[k]) for k in ("GatewayId", "NatGatewayId", "VpcPeeringConnectionId",
+                                               "TransitGatewayId", "InstanceId",
+                                               "NetworkInterfaceId", "EgressOnlyInternetGatewayId",
+                                               "CarrierGatewayId", "LocalGatewayId",
+                                               "CoreNetworkArn") if rt.get(k)), "(no target)")
+            why = ("its target is not in the snapshot or not modelled"
+                   if rt.get("State") != "blackhole" else "a blackhole route whose target is gone")
+            self.r.note(source, where, f"skipped route to {what}: {why}; the model routes"
+                        f" {dest} by the next less specific route instead")
+            return None
+        if rt.get("State") == "blackhole" and not _may_blackhole(target):
+            self.r.note(source, where, "AWS reports this route as blackhole but its target is"
+                        " imported as available: the model forwards it")
+        return {"destination": dest, "target": target}
+
+
+def _may_blackhole(target: Any) -> bool:
+    return isinstance(target, dict) and "nat_gateway" in target
+
+
+def _ports(first: Any, last: Any) -> Any:
+    if not isinstance(first, int) or first < 0 or (first == 0 and last == 65535):
+        return "all"
+    if not isinstance(last, int) or last == first:
+        return first
+    return f"{first}-{last}"
+
+
+def _desc(item: Any) -> dict[str, Any]:
+    if isinstance(item, dict) and isinstance(item.get("Description"), str) and item["Description"]:
+        return {"description": item["Description"]}
+    return {}
