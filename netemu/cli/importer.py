@@ -115,13 +115,16 @@ def _check(topology: Path | None, zones: list[Path]) -> int:
     from netemu.vpc.load import load_topology_file
 
     problems: list[Problem] = []
-    try:
-        if topology is not None:
+    if topology is not None:
+        try:
             load_topology_file(topology)
-        if zones:
+        except LoadError as exc:
+            problems.extend(exc.problems)
+    if zones:
+        try:
             load_zone_files(zones)
-    except LoadError as exc:
-        problems.extend(exc.problems)
+        except LoadError as exc:
+            problems.extend(exc.problems)
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

@@ -108,7 +108,7 @@ class _Importer:
             self.problem(source, where, "InvalidInput", "a hosted zone needs Id and Name")
             return
         zid = _zone_id(hz["Id"])
-        config = hz.get("Config") if isinstance(hz.get("Config"), dict) else {}
+        config: dict[str, Any] = hz["Config"] if isinstance(hz.get("Config"), dict) else {}
         out: dict[str, Any] = {"Id": zid, "Name": hz["Name"],
                                "Config": {"PrivateZone": bool(config.get("PrivateZone", False))}}
         if config.get("Comment"):

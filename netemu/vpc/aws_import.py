@@ -274,16 +274,7 @@ class _Builder:
         self.names["peerings"] = unique_names((i["VpcPeeringConnectionId"], tags(i).get("Name"))
                                               for _, _, i in peerings)
         sgs = [x for x in r.of("SecurityGroups") if self.in_vpc("SecurityGroups", x[0], x[2])]
-        # AWS refuses group names in the format sg-* (V43): a group whose GroupName is not
-        # unique (every VPC's ``default``) is named VPC-GROUPNAME, else by its id without "sg-".
-        sg_names = unique_names((i["GroupId"], i.get("GroupName")) for _, _, i in sgs)
-        fallback = unique_names(
-            (i["GroupId"], f"{self.vpc_names[i['VpcId']]}-{i.get('GroupName')}")
-            for _, _, i in sgs if sg_names[i["GroupId"]] == i["GroupId"])
-        self.names["security_groups"] = {
-            gid: (name if name != gid else fallback[gid]).replace("sg-", "group-", 1)
-            if (name if name != gid else fallback[gid]).startswith("sg-")
-            else (name if name != gid else fallback[gid]) for gid, name in sg_names.items()}
+        self.names["security_groups"] = self._sg_names(sgs)
         self.sg_vpc = {i["GroupId"]: i["VpcId"] for _, _, i in sgs}
         nacls = [x for x in r.of("NetworkAcls") if self.in_vpc("NetworkAcls", x[0], x[2])]
         self.names["network_acls"] = unique_names((i["NetworkAclId"], tags(i).get("Name"))
@@ -337,8 +328,8 @@ class _Builder:
             for s in vpc["subnets"]:
                 self._record("subnets", s.pop("aws_id"), s["name"])
             out_vpcs.append({k: val for k, val in vpc.items() if val not in ([], None)})
-        region = Counter(v["region"] for v in out_vpcs).most_common(1)
-        topology: dict[str, Any] = {"region": region[0][0] if region else self.default_region}
+        common = Counter(v["region"] for v in out_vpcs).most_common(1)
+        topology: dict[str, Any] = {"region": common[0][0] if common else self.default_region}
         owners = [v.get("OwnerId") for _, _, v in r.of("Vpcs") if v.get("OwnerId")]
         if owners:
             topology["account_id"] = str(owners[0])
@@ -348,6 +339,19 @@ class _Builder:
             del topology["peerings"]
         topology["aws_ids"] = {k: dict(sorted(v.items())) for k, v in sorted(self.aws_ids.items())}
         return topology
+
+    def _sg_names(self, sgs: list[tuple[str, str | None, dict[str, Any]]]) -> dict[str, str]:
+        """GroupName where unique in the account; else VPC-GROUPNAME (every VPC's ``default``);
+        else the id with ``sg-`` replaced, since a group name may not start with sg- (V43)."""
+        first = unique_names((i["GroupId"], i.get("GroupName")) for _, _, i in sgs)
+        second = unique_names(
+            (i["GroupId"], f"{self.vpc_names[i['VpcId']]}-{i.get('GroupName')}")
+            for _, _, i in sgs if first[i["GroupId"]] == i["GroupId"])
+        out = {}
+        for gid, name in first.items():
+            name = second.get(gid, name)
+            out[gid] = "group-" + name[3:] if name.startswith("sg-") else name
+        return out
 
     def _record(self, kind: str, ident: str, name: str) -> None:
         self.aws_ids.setdefault(kind, {})[name] = ident
