@@ -82,6 +82,59 @@ def export(topology: Topology) -> dict[str, Any]:
                                 "Region": topology.vpc(p.accepter).region}})
     files: dict[str, Any] = {f"describe-{k}.json": {k: items} for k, items in out.items()}
     files.update(attributes)
+    files.update(_transit_gateways(ids, topology))
+    return files
+
+
+def _transit_gateways(ids: _Ids, topology: Topology) -> dict[str, Any]:
+    """describe-transit-gateways, -vpc-attachments, -attachments (associations), -route-tables,
+    and per table search-transit-gateway-routes and get-...-propagations (id in file name)."""
+    gws, vpc_atts, atts, tables, files = [], [], [], [], {}
+    for t in topology.transit_gateways:
+        gid = ids("tgw", t.name)
+        gws.append({"TransitGatewayId": gid, "State": "available", "Tags": _tags(t.name),
+                    "Options": {"DefaultRouteTableAssociation": "disable",
+                                "DefaultRouteTablePropagation": "disable"}})
+        for rt in t.route_tables:
+            tid = ids("tgw-rtb", t.name, rt.name)
+            tables.append({"TransitGatewayRouteTableId": tid, "TransitGatewayId": gid,
+                           "State": "available", "Tags": _tags(rt.name)})
+            files[f"search-transit-gateway-routes-{tid}.json"] = {"Routes": [
+                {"DestinationCidrBlock": r.destination, "Type": r.origin,
+                 "State": "blackhole" if r.blackhole else "active",
+                 "TransitGatewayAttachments": [] if r.attachment is None else [
+                     {"TransitGatewayAttachmentId": ids("tgw-attach", t.name, r.attachment),
+                      "ResourceType": "vpc"}]}
+                for r in rt.routes], "AdditionalRoutesAvailable": False}
+            files[f"get-transit-gateway-route-table-propagations-{tid}.json"] = {
+                "TransitGatewayRouteTablePropagations": [
+                    {"TransitGatewayAttachmentId": ids("tgw-attach", t.name, a.name),
+                     "ResourceType": "vpc", "State": "enabled"}
+                    for a in t.attachments if rt.name in a.propagations]}
+        for a in t.attachments:
+            aid = ids("tgw-attach", t.name, a.name)
+            vpc_atts.append({
+                "TransitGatewayAttachmentId": aid, "TransitGatewayId": gid,
+                "VpcId": ids("vpc", a.vpc), "State": "available", "Tags": _tags(a.name),
+                "SubnetIds": [ids("subnet", a.vpc, s) for s in a.subnets],
+                "Options": {"ApplianceModeSupport": "enable" if a.appliance_mode else "disable",
+                            "SecurityGroupReferencingSupport":
+                                "enable" if a.security_group_referencing else "disable"}})
+            item: dict[str, Any] = {"TransitGatewayAttachmentId": aid, "TransitGatewayId": gid,
+                                    "ResourceType": "vpc", "ResourceId": ids("vpc", a.vpc),
+                                    "State": "available"}
+            if a.association is not None:
+                item["Association"] = {
+                    "TransitGatewayRouteTableId": ids("tgw-rtb", t.name, a.association),
+                    "State": "associated"}
+            atts.append(item)
+    if gws:
+        files["describe-transit-gateways.json"] = {"TransitGateways": gws}
+        files["describe-transit-gateway-vpc-attachments.json"] = {
+            "TransitGatewayVpcAttachments": vpc_atts}
+        files["describe-transit-gateway-attachments.json"] = {"TransitGatewayAttachments": atts}
+        files["describe-transit-gateway-route-tables.json"] = {
+            "TransitGatewayRouteTables": tables}
     return files
 
 

@@ -23,6 +23,9 @@ KINDS = {
     "instances": "instance", "nat_gateways": "nat-gateway", "peerings": "peering-connection",
     "internet_gateways": "internet-gateway",
     "egress_only_internet_gateways": "egress-only-internet-gateway",
+    "transit_gateways": "transit-gateway",
+    "transit_gateway_attachments": "transit-gateway-attachment",
+    "transit_gateway_route_tables": "transit-gateway-route-table",
 }
 _SUFFIX = {"internet_gateways": "-igw", "egress_only_internet_gateways": "-eigw"}
 
@@ -64,6 +67,10 @@ def check(ids: tuple[tuple[str, str, str], ...], draft: DTopology, report: Repor
                      "nat_gateways"):
             known[attr].update(x.name for x in getattr(v, attr))
     known["peerings"].update(p.name for p in draft.peerings)
+    for t in draft.transit_gateways:
+        known["transit_gateways"].add(t.name)
+        known["transit_gateway_attachments"].update(a.name for a in t.attachments)
+        known["transit_gateway_route_tables"].update(rt.name for rt in t.route_tables)
     for kind, name, _ in ids:
         if name not in known[kind]:
             report.add(f"aws_ids.{kind}.{name}", "InvalidParameterValue",

@@ -28,29 +28,20 @@ from typing import Any
 
 from netemu.errors import Problem
 
-__all__ = ["AWS_ID_KINDS", "Document", "Ec2Import", "Note", "import_ec2", "kind_of_document"]
-
-# aws_ids kinds (topology ``aws_ids`` keys) and the trace component each names.
-AWS_ID_KINDS = {
-    "vpcs": "vpc", "subnets": "subnet", "route_tables": "route-table",
-    "network_acls": "network-acl", "security_groups": "security-group",
-    "instances": "instance", "nat_gateways": "nat-gateway", "peerings": "peering-connection",
-    "internet_gateways": "internet-gateway",
-    "egress_only_internet_gateways": "egress-only-internet-gateway",
-}
+__all__ = ["Document", "Ec2Import", "Note", "import_ec2", "kind_of_document"]
 
 # Top-level keys this module reads.
 EC2_KEYS = ("Vpcs", "Subnets", "RouteTables", "SecurityGroups", "NetworkAcls",
             "InternetGateways", "EgressOnlyInternetGateways", "NatGateways", "Reservations",
-            "VpcPeeringConnections")
+            "VpcPeeringConnections", "TransitGateways", "TransitGatewayVpcAttachments",
+            "TransitGatewayAttachments", "TransitGatewayRouteTables")
+# Outputs about one transit gateway route table that do not name it: the table id must be in
+# the file's path (search-transit-gateway-routes, get-transit-gateway-route-table-propagations).
+TABLE_KEYS = ("TransitGatewayRouteTablePropagations", "Routes")
 # Top-level keys of AWS outputs that are known but not (yet) represented: each item is noted.
 UNSUPPORTED_KEYS = {
     "SecurityGroupRules": "the rules are read from SecurityGroups' IpPermissions",
     "NetworkInterfaces": "only instances' primary network interfaces are modelled",
-    "TransitGateways": "transit gateways are not imported yet (write them in the topology)",
-    "TransitGatewayAttachments": "transit gateways are not imported yet",
-    "TransitGatewayVpcAttachments": "transit gateways are not imported yet",
-    "TransitGatewayRouteTables": "transit gateways are not imported yet",
     "VpcEndpoints": "VPC endpoints are not modelled",
     "PrefixLists": "prefix lists are not modelled",
     "ManagedPrefixLists": "prefix lists are not modelled",
@@ -104,7 +95,7 @@ def kind_of_document(data: Any) -> str | None:
     """The top-level key that says what an EC2 output is, or None."""
     if not isinstance(data, dict):
         return None
-    for key in EC2_KEYS + tuple(UNSUPPORTED_KEYS):
+    for key in EC2_KEYS + TABLE_KEYS + tuple(UNSUPPORTED_KEYS):
         if key in data:
             return key
     if "VpcId" in data and ("EnableDnsSupport" in data or "EnableDnsHostnames" in data):
@@ -142,6 +133,7 @@ class _Reader:
         self.notes: list[Note] = []
         self.problems: list[Problem] = []
         self.dns: dict[str, dict[str, bool]] = {}
+        self.table_docs: list[tuple[str, str, list[Any]]] = []
 
     def note(self, source: str, item: str, message: str) -> None:
         self.notes.append(Note(source, item, message))
@@ -160,6 +152,9 @@ class _Reader:
         if not isinstance(raw, list):
             self.problem(doc.source, kind, "InvalidParameterValue",
                          f"expected a list under {kind}")
+            return
+        if kind in TABLE_KEYS:
+            self.table_docs.append((doc.source, kind, raw))
             return
         if kind in UNSUPPORTED_KEYS:
             for i, item in enumerate(raw):
@@ -211,6 +206,10 @@ ID_KEYS = {
     "EgressOnlyInternetGateways": "EgressOnlyInternetGatewayId",
     "NatGateways": "NatGatewayId", "Instances": "InstanceId",
     "VpcPeeringConnections": "VpcPeeringConnectionId",
+    "TransitGateways": "TransitGatewayId",
+    "TransitGatewayVpcAttachments": "TransitGatewayAttachmentId",
+    "TransitGatewayAttachments": "TransitGatewayAttachmentId",
+    "TransitGatewayRouteTables": "TransitGatewayRouteTableId",
 }
 
 
@@ -279,6 +278,7 @@ class _Builder:
         nacls = [x for x in r.of("NetworkAcls") if self.in_vpc("NetworkAcls", x[0], x[2])]
         self.names["network_acls"] = unique_names((i["NetworkAclId"], tags(i).get("Name"))
                                                   for _, _, i in nacls)
+        tgws = self._transit_gateways(subnet_ids)
         rtbs = [x for x in r.of("RouteTables") if self.in_vpc("RouteTables", x[0], x[2])]
         self.names["route_tables"] = unique_names((i["RouteTableId"], tags(i).get("Name"))
                                                   for _, _, i in rtbs)
@@ -337,8 +337,13 @@ class _Builder:
         topology["peerings"] = [self._peering(i) for _, _, i in peerings]
         if not topology["peerings"]:
             del topology["peerings"]
+        if tgws:
+            topology["transit_gateways"] = tgws
         topology["aws_ids"] = {k: dict(sorted(v.items())) for k, v in sorted(self.aws_ids.items())}
         return topology
+
+    def _transit_gateways(self, subnet_ids: set[str]) -> list[dict[str, Any]]:
+        return _TgwBuilder(self, subnet_ids).build()
 
     def _sg_names(self, sgs: list[tuple[str, str | None, dict[str, Any]]]) -> dict[str, str]:
         """GroupName where unique in the account; else VPC-GROUPNAME (every VPC's ``default``);
@@ -695,6 +700,8 @@ class _Builder:
             target = {"peering": self.names["peerings"][rt["VpcPeeringConnectionId"]]}
         elif rt.get("InstanceId") in self.names["instances"]:
             target = {"instance": self.names["instances"][rt["InstanceId"]]}
+        elif rt.get("TransitGatewayId") in self.names.get("transit_gateways", {}):
+            target = {"transit_gateway": self.names["transit_gateways"][rt["TransitGatewayId"]]}
         elif rt.get("NetworkInterfaceId") in self.eni_owner:
             target = {"instance": self.names["instances"][self.eni_owner[rt["NetworkInterfaceId"]]]}
         if target is None:
@@ -712,6 +719,157 @@ class _Builder:
             self.r.note(source, where, "AWS reports this route as blackhole but its target is"
                         " imported as available: the model forwards it")
         return {"destination": dest, "target": target}
+
+
+class _TgwBuilder:
+    """Transit gateways (V74-V79): gateways, their VPC attachments with the route table each is
+    associated with and the tables it propagates to, and each table's static routes. Propagated
+    routes are not copied: the loader derives them from the propagations (a propagated route
+    whose attachment the propagations file lacks adds that propagation)."""
+
+    def __init__(self, b: _Builder, subnet_ids: set[str]) -> None:
+        self.b, self.r, self.subnet_ids = b, b.r, subnet_ids
+
+    def build(self) -> list[dict[str, Any]]:
+        r, b = self.r, self.b
+        gws = []
+        for source, _, g in r.of("TransitGateways"):
+            if g.get("State", "available") != "available":
+                r.note(source, g["TransitGatewayId"], f"skipped: state {g.get('State')}")
+            else:
+                gws.append(g)
+        b.names["transit_gateways"] = unique_names((g["TransitGatewayId"], tags(g).get("Name"))
+                                                   for g in gws)
+        tgw_names = b.names["transit_gateways"]
+        atts = [a for a in self._vpc_attachments() if a["TransitGatewayId"] in tgw_names]
+        b.names["transit_gateway_attachments"] = unique_names(
+            (a["TransitGatewayAttachmentId"], tags(a).get("Name")) for a in atts)
+        tables = [t for _, _, t in r.of("TransitGatewayRouteTables")
+                  if t.get("TransitGatewayId") in tgw_names
+                  and t.get("State", "available") == "available"]
+        b.names["transit_gateway_route_tables"] = unique_names(
+            (t["TransitGatewayRouteTableId"], tags(t).get("Name")) for t in tables)
+        associations = self._associations()
+        routes, propagations = self._table_documents()
+        att_names = b.names["transit_gateway_attachments"]
+        table_names = b.names["transit_gateway_route_tables"]
+        out = []
+        for g in gws:
+            gid = g["TransitGatewayId"]
+            b._record("transit_gateways", gid, tgw_names[gid])
+            item: dict[str, Any] = {"name": tgw_names[gid], "route_tables": [],
+                                    "attachments": []}
+            for t in tables:
+                tid = t["TransitGatewayRouteTableId"]
+                if t["TransitGatewayId"] != gid:
+                    continue
+                b._record("transit_gateway_route_tables", tid, table_names[tid])
+                item["route_tables"].append({"name": table_names[tid],
+                                             "routes": routes.get(tid, [])})
+            for a in atts:
+                aid = a["TransitGatewayAttachmentId"]
+                if a["TransitGatewayId"] != gid:
+                    continue
+                b._record("transit_gateway_attachments", aid, att_names[aid])
+                att: dict[str, Any] = {
+                    "name": att_names[aid], "vpc": b.vpc_names[a["VpcId"]],
+                    "subnets": [b.names["subnets"][s] for s in a.get("SubnetIds") or []
+                                if s in self.subnet_ids]}
+                if associations.get(aid) in table_names:
+                    att["association"] = table_names[associations[aid]]
+                props = sorted(table_names[t] for t in propagations.get(aid, set())
+                               if t in table_names)
+                if props:
+                    att["propagations"] = props
+                options = a.get("Options") or {}
+                if options.get("ApplianceModeSupport") == "enable":
+                    att["appliance_mode"] = True
+                if options.get("SecurityGroupReferencingSupport") == "enable":
+                    att["security_group_referencing"] = True
+                item["attachments"].append(att)
+            out.append(item)
+        return out
+
+    def _vpc_attachments(self) -> list[dict[str, Any]]:
+        out = []
+        for source, _, a in self.r.of("TransitGatewayVpcAttachments"):
+            aid = a["TransitGatewayAttachmentId"]
+            if a.get("State", "available") != "available":
+                self.r.note(source, aid, f"skipped: attachment state {a.get('State')}")
+            elif a.get("VpcId") not in self.b.vpc_ids:
+                self.r.note(source, aid, f"skipped: its VPC {a.get('VpcId')} is not in the"
+                            " snapshot")
+            else:
+                out.append(a)
+        return out
+
+    def _associations(self) -> dict[str, str]:
+        """attachment id -> associated route table id (describe-transit-gateway-attachments);
+        attachments of other kinds (VPN, peering, Direct Connect, Connect) are noted."""
+        out: dict[str, str] = {}
+        for source, _, a in self.r.of("TransitGatewayAttachments"):
+            aid = a["TransitGatewayAttachmentId"]
+            kind = a.get("ResourceType", "vpc")
+            if kind != "vpc":
+                self.r.note(source, aid, f"skipped: {kind} attachments are not modelled")
+                continue
+            assoc = a.get("Association") or {}
+            if assoc.get("State", "associated") == "associated" and assoc.get(
+                    "TransitGatewayRouteTableId"):
+                out[aid] = assoc["TransitGatewayRouteTableId"]
+        return out
+
+    def _table_documents(self) -> tuple[dict[str, list[dict[str, Any]]], dict[str, set[str]]]:
+        """table id -> static routes; attachment id -> table ids it propagates to."""
+        table_names = self.b.names["transit_gateway_route_tables"]
+        att_names = self.b.names["transit_gateway_attachments"]
+        routes: dict[str, list[dict[str, Any]]] = {}
+        propagations: dict[str, set[str]] = {}
+        for source, kind, items in self.r.table_docs:
+            ids = [t for t in table_names if t in source]
+            if len(ids) != 1:
+                self.r.problem(source, kind, "InvalidRouteTableID.NotFound",
+                               "which transit gateway route table this output is about is "
+                               "unknown: put the tgw-rtb-... id in the file name")
+                continue
+            tid = ids[0]
+            for n, item in enumerate(items):
+                where = f"{tid}.{kind}[{n}]"
+                if not isinstance(item, dict):
+                    self.r.problem(source, where, "InvalidParameterValue", "expected a mapping")
+                elif kind == "TransitGatewayRouteTablePropagations":
+                    if item.get("State", "enabled") == "enabled":
+                        propagations.setdefault(str(item.get("TransitGatewayAttachmentId")),
+                                                set()).add(tid)
+                else:
+                    route = self._route(source, where, item, att_names)
+                    if route is None:
+                        continue
+                    if item.get("Type") == "propagated":
+                        propagations.setdefault(route["attachment"], set()).add(tid)
+                    else:
+                        routes.setdefault(tid, []).append(route)
+        by_name = {name: ident for ident, name in att_names.items()}
+        return routes, {by_name.get(a, a): t for a, t in propagations.items()}
+
+    def _route(self, source: str, where: str, item: dict[str, Any],
+               att_names: dict[str, str]) -> dict[str, Any] | None:
+        dest = item.get("DestinationCidrBlock")
+        if dest is None:
+            self.r.note(source, where, "skipped: prefix-list destinations are not modelled")
+            return None
+        atts = [a.get("TransitGatewayAttachmentId") for a in
+                item.get("TransitGatewayAttachments") or [] if isinstance(a, dict)]
+        if item.get("State") == "blackhole" and not atts:
+            return {"destination": dest, "blackhole": True}
+        if not atts or atts[0] not in att_names:
+            self.r.note(source, f"{where}[{dest}]", f"skipped: its attachment {atts[:1]} is not"
+                        " imported (not a VPC attachment, or not in the snapshot)")
+            return None
+        if len(atts) > 1:
+            self.r.note(source, f"{where}[{dest}]", "only the first of its attachments is"
+                        " modelled (ECMP over several attachments is not)")
+        return {"destination": dest, "attachment": att_names[atts[0]]}
 
 
 def _may_blackhole(target: Any) -> bool:
