@@ -67,22 +67,28 @@ def test_report_names_every_resource_not_imported(imported: Path) -> None:
          "primary network interface"),
         ("describe-security-groups.json", "sg-0b5d7f9a1c3e2b4d6.IpPermissions[0]",
          "pl-0a1b2c3d4e5f60718"),
-        ("describe-route-tables.json", "rtb-0d3f5b7a9c1e2d4f6.Routes[3][pl-63a5400a]",
+        ("describe-route-tables.json", "rtb-0d3f5b7a9c1e2d4f6.Routes[4][pl-63a5400a]",
          "prefix-list"),
         ("list-resource-record-sets-Z04812683SHOPPUB1X2Y.json", "shop.example.com. A",
          "Z35SXDOTRQ7X7K"),
+        ("describe-transit-gateway-attachments.json", "tgw-attach-0f2b4d6a8c1e3f5b9",
+         "vpn attachments"),
+        ("search-transit-gateway-routes-tgw-rtb-0b6d8f2a4c1e3b5d7.json",
+         "tgw-rtb-0b6d8f2a4c1e3b5d7.Routes[3][192.168.0.0/16]", "tgw-attach-0f2b4d6a8c1e3f5b9"),
     ]
     assert len(lines) == len(expected), lines
-    for (file, item, why), line in zip(expected, lines, strict=True):
-        path, rest = line.split(": ", 1)
-        assert path.endswith(file) and rest.startswith(item + ": ") and why in rest, line
+    for file, item, why in expected:
+        assert [ln for ln in lines if ln.split(": ", 1)[0].endswith("/" + file)
+                and ln.split(": ", 2)[1] == item and why in ln], (file, item)
 
 
 def test_imported_names_and_ids(imported: Path) -> None:
     """Name tags (GroupName for groups) where unique, else ids; ``aws_ids`` maps them back."""
     topo = yaml.safe_load((imported / "topology.yaml").read_text())
     ids = topo["aws_ids"]
-    assert ids["vpcs"] == {"shop": "vpc-0f3a91c2d4e5b6a71", "billing": "vpc-06b8e2d4c1a3f5e79"}
+    assert ids["vpcs"] == {"shop": "vpc-0f3a91c2d4e5b6a71", "billing": "vpc-06b8e2d4c1a3f5e79",
+                           "ops": "vpc-0c7e1a3b5d9f2c4e8"}
+    assert ids["transit_gateways"] == {"core-tgw": "tgw-0e3a5c7b9d2f4a6c8"}
     assert ids["instances"]["db-1"] == "i-0f8b2d4a6c1e3f5b7"
     assert ids["internet_gateways"] == {"shop": "igw-05d7f9b1c3e2a4d68"}
     # the untagged main route table and default NACL keep their ids
@@ -121,6 +127,9 @@ def test_trace_web_to_app_names_the_imported_ids(imported: Path) -> None:
     ("web-1", "app-1", 22, "network-acl", "acl-03b5d7f9a1c2e4b6d", "90"),
     # V44: db-sg admits 5432 only from app-sg (across the peering), not from web-sg
     ("web-1", "db-1", 5432, "security-group", "sg-0b5d7f9a1c3e2b4d6", None),
+    # V77: the TGW route table's static blackhole keeps ops away from billing
+    ("monitor-1", "db-1", 5432, "transit-gateway-route-table", "tgw-rtb-0b6d8f2a4c1e3b5d7",
+     "10.30.0.0/16 -> blackhole (static)"),
 ])
 def test_trace_blocked_flows_name_the_blocking_aws_id(imported: Path, src: str, dst: str,
                                                       port: int, component: str, aws_id: str,
@@ -147,6 +156,17 @@ def test_trace_private_tier_out_through_the_nat_gateway_v68(imported: Path) -> N
     assert rc == 0
     gateways = [h["aws_id"] for h in t["hops"] if h["component"].endswith("gateway")]
     assert gateways == ["nat-0d1f3b5a7c9e2d4f6", "igw-05d7f9b1c3e2a4d68"]
+
+
+def test_trace_through_the_imported_transit_gateway_v76(imported: Path) -> None:
+    """V76: routes propagated by the attachments (imported as propagations) carry the flow both
+    ways; the attachments enter and leave through the subnets AWS lists (V75)."""
+    rc, t = trace(imported, "app-1", "monitor-1", 443)
+    assert rc == 0
+    tgw = [(h["component"], h["aws_id"]) for h in t["hops"] if "transit" in h["component"]]
+    assert tgw == [("transit-gateway-attachment", "tgw-attach-0a4c6e8b2d1f3a5c7"),
+                   ("transit-gateway-route-table", "tgw-rtb-0b6d8f2a4c1e3b5d7"),
+                   ("transit-gateway-attachment", "tgw-attach-07b9d1f3a5c2e4b6d")]
 
 
 def test_trace_human_output_shows_ids_beside_names(imported: Path) -> None:
