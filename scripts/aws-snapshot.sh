@@ -9,6 +9,9 @@
 # ec2:DescribeSecurityGroups, ec2:DescribeNetworkAcls, ec2:DescribeInternetGateways,
 # ec2:DescribeEgressOnlyInternetGateways, ec2:DescribeNatGateways, ec2:DescribeInstances,
 # ec2:DescribeVpcPeeringConnections, ec2:DescribeVpcEndpoints, ec2:DescribeTransitGateways,
+# ec2:DescribeTransitGatewayVpcAttachments, ec2:DescribeTransitGatewayAttachments,
+# ec2:DescribeTransitGatewayRouteTables, ec2:SearchTransitGatewayRoutes,
+# ec2:GetTransitGatewayRouteTablePropagations,
 # route53:ListHostedZones, route53:GetHostedZone, route53:ListResourceRecordSets,
 # route53:ListHealthChecks. The AWS managed policy ReadOnlyAccess covers them.
 #
@@ -27,8 +30,19 @@ for region in "$@"; do
                 describe-network-acls describe-internet-gateways \
                 describe-egress-only-internet-gateways describe-nat-gateways describe-instances \
                 describe-vpc-peering-connections describe-vpc-endpoints \
-                describe-transit-gateways; do
+                describe-transit-gateways describe-transit-gateway-vpc-attachments \
+                describe-transit-gateway-attachments describe-transit-gateway-route-tables; do
         aws ec2 "$call" --region "$region" --output json > "$out/$call.json"
+    done
+    # per transit gateway route table: its routes and propagations (the id in the file name)
+    for rtb in $(aws ec2 describe-transit-gateway-route-tables --region "$region" \
+                     --query 'TransitGatewayRouteTables[].TransitGatewayRouteTableId' --output text); do
+        aws ec2 search-transit-gateway-routes --region "$region" \
+            --transit-gateway-route-table-id "$rtb" --filters Name=state,Values=active,blackhole \
+            --output json > "$out/search-transit-gateway-routes-$rtb.json"
+        aws ec2 get-transit-gateway-route-table-propagations --region "$region" \
+            --transit-gateway-route-table-id "$rtb" --output json \
+            > "$out/get-transit-gateway-route-table-propagations-$rtb.json"
     done
     for vpc in $(aws ec2 describe-vpcs --region "$region" --query 'Vpcs[].VpcId' --output text); do
         for attr in enableDnsSupport enableDnsHostnames; do
