@@ -5,8 +5,12 @@ Name: aws_import
 Behaviour: ``import_ec2(documents)`` takes the parsed outputs, one per call (any file names; the
   top-level key says what each is: ``Vpcs``, ``Subnets``, ``RouteTables``, ``SecurityGroups``,
   ``NetworkAcls``, ``InternetGateways``, ``EgressOnlyInternetGateways``, ``NatGateways``,
-  ``Reservations``, ``VpcPeeringConnections``, and ``describe-vpc-attribute``'s
-  ``EnableDnsSupport``/``EnableDnsHostnames``) and returns the topology with:
+  ``Reservations``, ``VpcPeeringConnections``, ``describe-vpc-attribute``'s
+  ``EnableDnsSupport``/``EnableDnsHostnames``, and the transit gateway outputs:
+  ``TransitGateways``, ``TransitGatewayVpcAttachments``, ``TransitGatewayAttachments``,
+  ``TransitGatewayRouteTables``, and per route table (its id in the file path)
+  ``Routes`` of search-transit-gateway-routes and ``TransitGatewayRouteTablePropagations``)
+  and returns the topology with:
   - names: the ``Name`` tag (security groups: ``GroupName``) where it is unique among the
     imported items of its kind in the whole account and a plain word, else the AWS id; so every
     name is unique in the topology and the top-level ``aws_ids`` maps it back to its id;
@@ -15,6 +19,8 @@ Behaviour: ``import_ec2(documents)`` takes the parsed outputs, one per call (any
     every subnet is associated with its NACL and route table as AWS reports;
   - ``notes``: everything that is not represented (resource, id, why), never a silent drop;
   - ``problems``: malformed input (``FILE: ITEM: CODE: message``); the CLI writes nothing then.
+  A VPC's Region is its document's (the CLI passes the Region folder a file sits in), else its
+  subnets' Availability Zone less the letter, else ``default_region``.
 The CLI (``netemu import aws``) reads the files; this module never touches the file system.
 """
 

@@ -239,6 +239,25 @@ def test_resources_outside_the_snapshot_are_noted_not_dropped() -> None:
     ]
 
 
+def test_region_comes_from_the_folder_then_the_zones(tmp_path: Path) -> None:
+    """Batfish's layout: DIR/REGION/*.json; without a Region folder, the subnets' AZ."""
+    from netemu.cli.importer import read_documents
+
+    (tmp_path / "eu-west-1").mkdir()
+    (tmp_path / "eu-west-1" / "vpcs.json").write_text(json.dumps(
+        {"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.1.0.0/16"}]}))
+    (tmp_path / "vpcs.json").write_text(json.dumps(
+        {"Vpcs": [{"VpcId": "vpc-2", "CidrBlock": "10.2.0.0/16"}]}))
+    (tmp_path / "subnets.json").write_text(json.dumps({"Subnets": [
+        {"SubnetId": "subnet-2", "VpcId": "vpc-2", "CidrBlock": "10.2.1.0/24",
+         "AvailabilityZone": "ap-south-1b"}]}))
+    docs, problems = read_documents(tmp_path)
+    assert problems == []
+    result = import_ec2([Document(*d) for d in docs], "us-west-2")
+    assert {v["name"]: v["region"] for v in result.topology["vpcs"]} == {
+        "vpc-1": "eu-west-1", "vpc-2": "ap-south-1"}
+
+
 def test_malformed_input_fails_with_file_item_code_and_writes_nothing(tmp_path: Path) -> None:
     src = tmp_path / "in" / "eu-west-1"
     src.mkdir(parents=True)
