@@ -22,6 +22,7 @@ import yaml
 
 from netemu.errors import LoadError, Problem
 
+HEADER = "# imported by `netemu import aws` from "
 REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
 
@@ -85,13 +86,16 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     zones_dir = out / "zones"
     zones_dir.mkdir(parents=True, exist_ok=True)
+    for old in zones_dir.glob("*.yaml"):  # a zone gone from the account since the last import
+        if old.read_text().startswith(HEADER):
+            old.unlink()
     topology = out / "topology.yaml"
     written: list[Path] = []
     if vpc.topology.get("vpcs"):
-        _write_yaml(topology, vpc.topology, "imported by `netemu import aws` from " + args.dir)
+        _write_yaml(topology, vpc.topology, args.dir)
         written.append(topology)
     for name, doc in sorted(dns.files.items()):
-        _write_yaml(zones_dir / name, doc, "imported by `netemu import aws` from " + args.dir)
+        _write_yaml(zones_dir / name, doc, args.dir)
         written.append(zones_dir / name)
     report = out / "import-report.txt"
     report.write_text("".join(line + "\n" for line in notes) or "everything was imported\n")
@@ -104,9 +108,9 @@ def run(args: argparse.Namespace) -> int:
                   [p for p in written if p != topology])
 
 
-def _write_yaml(path: Path, data: Any, comment: str) -> None:
+def _write_yaml(path: Path, data: Any, source: str) -> None:
     text = yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=100)
-    path.write_text(f"# {comment}\n{text}")
+    path.write_text(f"{HEADER}{source}\n{text}")
 
 
 def _check(topology: Path | None, zones: list[Path]) -> int:

@@ -299,6 +299,30 @@ def test_route53_records_find_their_zone_and_checks_they_lack() -> None:
         ("r.json", "ResourceRecordSets", "NoSuchHostedZone")]
 
 
+def test_ip_based_records_wait_for_cidr_collections() -> None:
+    zones = {"HostedZones": [{"Id": "ZC", "Name": "c.example.", "Config": {}}]}
+    records = {"ResourceRecordSets": [
+        {"Name": "x.c.example.", "Type": "A", "TTL": 60, "SetIdentifier": "office",
+         "CidrRoutingConfig": {"CollectionId": "0b1c2d3e-aaaa-bbbb-cccc-1234567890ab",
+                               "LocationName": "office"},
+         "ResourceRecords": [{"Value": "192.0.2.7"}]}]}
+    result = import_route53([("z.json", zones), ("ZC-records.json", records)])
+    assert result.files["c.example.public.yaml"]["ResourceRecordSets"] == []
+    assert [n[1] for n in result.notes] == ["x.c.example. A [office]"]
+
+
+def test_reimport_replaces_its_own_zone_files_only(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "zones").mkdir(parents=True)
+    stale = out / "zones" / "gone.example.public.yaml"
+    stale.write_text("# imported by `netemu import aws` from old\nHostedZone: {Name: gone.}\n")
+    mine = out / "zones" / "mine.yaml"
+    mine.write_text("HostedZone: {Name: mine.example.}\n")
+    done = netemu("import", "aws", str(DATA), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert not stale.exists() and mine.exists()
+
+
 def test_private_zone_names_the_imported_vpcs(imported: Path) -> None:
     doc = yaml.safe_load((imported / "zones" / "billing.internal.private.yaml").read_text())
     assert doc["VPCs"] == [{"VPCRegion": "us-east-1", "VPCId": "shop"},
