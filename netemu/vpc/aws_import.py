@@ -64,6 +64,8 @@ _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 _PROTOCOLS = {"-1": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp", "icmp": "icmp",
               "1": "icmp", "icmpv6": "icmpv6", "58": "icmpv6"}
 _RUNNING = "running"
+_DNS_ATTRS = {"enableDnsSupport": "enable_dns_support",
+              "enableDnsHostnames": "enable_dns_hostnames"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,10 +295,12 @@ class _Builder:
 
         vpcs: dict[str, dict[str, Any]] = {}
         regions: dict[str, str] = {}
+        vpc_sources: dict[str, str] = {}
         for source, region, v in r.of("Vpcs"):
             vid = v["VpcId"]
             vpc = self._vpc(source, v)
             vpcs[vid] = vpc
+            vpc_sources[vid] = source
             if region:
                 regions[vid] = region
         for source, region, s in subnets:
@@ -325,9 +329,16 @@ class _Builder:
                 vpcs[vid]["egress_only_internet_gateway"] = True
                 self.aws_ids.setdefault("egress_only_internet_gateways", {})[
                     self.vpc_names[vid]] = gw
-        for vid, attrs in self.r.dns.items():
-            if vid in vpcs:
-                vpcs[vid].update(attrs)
+        for vid, vpc in vpcs.items():
+            attrs = self.r.dns.get(vid, {})
+            vpc.update(attrs)
+            missing = [k for k in ("enableDnsSupport", "enableDnsHostnames")
+                       if _DNS_ATTRS[k] not in attrs]
+            if missing and not vpc.get("default"):
+                self.r.note(vpc_sources[vid], vid, f"{' and '.join(missing)} not saved"
+                            " (describe-vpc-attribute): AWS's defaults for a VPC are used"
+                            " (support true, hostnames false; private hosted zones need both"
+                            " true, V81, R88)")
         out_vpcs = []
         for vid, vpc in vpcs.items():
             vpc["region"] = regions.get(vid, self.default_region)
