@@ -83,29 +83,35 @@ def run(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         return 1
-    out = Path(args.output)
-    zones_dir = out / "zones"
-    zones_dir.mkdir(parents=True, exist_ok=True)
-    for old in zones_dir.glob("*.yaml"):  # a zone gone from the account since the last import
-        if old.read_text().startswith(HEADER):
-            old.unlink()
-    topology = out / "topology.yaml"
-    written: list[Path] = []
-    if vpc.topology.get("vpcs"):
-        _write_yaml(topology, vpc.topology, args.dir)
-        written.append(topology)
-    for name, doc in sorted(dns.files.items()):
-        _write_yaml(zones_dir / name, doc, args.dir)
-        written.append(zones_dir / name)
-    report = out / "import-report.txt"
+    topology, zones = _write(Path(args.output), args.dir, vpc.topology, dns.files)
+    report = Path(args.output) / "import-report.txt"
     report.write_text("".join(line + "\n" for line in notes) or "everything was imported\n")
-    for path in written:
+    for path in ([topology] if topology else []) + zones:
         print(f"wrote {path}")
     print(f"wrote {report}: {len(notes)} item(s) not imported or imported with a difference")
     for line in notes:
         print(f"  {line}")
-    return _check(topology if topology in written else None,
-                  [p for p in written if p != topology])
+    return _check(topology, zones)
+
+
+def _write(out: Path, source: str, topology: dict[str, Any],
+           zone_files: dict[str, dict[str, Any]]) -> tuple[Path | None, list[Path]]:
+    """Write the topology (when the snapshot has VPCs) and the zone files; a zone file an
+    earlier import wrote for a zone now gone is removed (files without our header stay)."""
+    zones_dir = out / "zones"
+    zones_dir.mkdir(parents=True, exist_ok=True)
+    for old in zones_dir.glob("*.yaml"):
+        if old.read_text().startswith(HEADER):
+            old.unlink()
+    path = None
+    if topology.get("vpcs"):
+        path = out / "topology.yaml"
+        _write_yaml(path, topology, source)
+    zones = []
+    for name, doc in sorted(zone_files.items()):
+        _write_yaml(zones_dir / name, doc, source)
+        zones.append(zones_dir / name)
+    return path, zones
 
 
 def _write_yaml(path: Path, data: Any, source: str) -> None:

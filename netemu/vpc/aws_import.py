@@ -241,6 +241,25 @@ def import_ec2(documents: Sequence[Document], default_region: str = "us-east-1")
     return Ec2Import(topology, tuple(r.notes), tuple(r.problems), dict(b.vpc_names))
 
 
+Items = list[tuple[str, str | None, dict[str, Any]]]  # (file, Region folder, item)
+
+
+@dataclass
+class _Live:
+    """The items of each kind that are imported."""
+
+    subnets: Items = field(default_factory=list)
+    instances: Items = field(default_factory=list)
+    nats: Items = field(default_factory=list)
+    peerings: Items = field(default_factory=list)
+    sgs: Items = field(default_factory=list)
+    nacls: Items = field(default_factory=list)
+    rtbs: Items = field(default_factory=list)
+    igws: dict[str, str | None] = field(default_factory=dict)
+    eigws: dict[str, str | None] = field(default_factory=dict)
+    tgws: list[dict[str, Any]] = field(default_factory=list)
+
+
 class _Builder:
     def __init__(self, r: _Reader, default_region: str) -> None:
         self.r = r
@@ -249,7 +268,7 @@ class _Builder:
         self.vpc_names = unique_names((i["VpcId"], tags(i).get("Name")) for _, _, i in r.of("Vpcs"))
         self.names: dict[str, dict[str, str]] = {"vpcs": self.vpc_names}
         self.aws_ids: dict[str, dict[str, str]] = {}
-        self.vpc_of: dict[str, str] = {}  # resource id -> vpc id
+        self.sg_vpc: dict[str, str] = {}  # group id -> vpc id
         self.eni_owner: dict[str, str] = {}  # primary ENI id -> instance id
 
     # -- helpers
@@ -266,79 +285,10 @@ class _Builder:
         return self.names[names_kind][ident]
 
     def build(self) -> dict[str, Any]:
-        r = self.r
-        subnets = [x for x in r.of("Subnets") if self.in_vpc("Subnets", x[0], x[2])]
-        self.names["subnets"] = unique_names((i["SubnetId"], tags(i).get("Name"))
-                                             for _, _, i in subnets)
-        subnet_ids = {i["SubnetId"] for _, _, i in subnets}
-        instances = self._live_instances(subnet_ids)
-        self.names["instances"] = unique_names((i["InstanceId"], tags(i).get("Name"))
-                                               for _, _, i in instances)
-        nats = self._live_nats(subnet_ids)
-        self.names["nat_gateways"] = unique_names((i["NatGatewayId"], tags(i).get("Name"))
-                                                  for _, _, i in nats)
-        peerings = self._live_peerings()
-        self.names["peerings"] = unique_names((i["VpcPeeringConnectionId"], tags(i).get("Name"))
-                                              for _, _, i in peerings)
-        sgs = [x for x in r.of("SecurityGroups") if self.in_vpc("SecurityGroups", x[0], x[2])]
-        self.names["security_groups"] = self._sg_names(sgs)
-        self.sg_vpc = {i["GroupId"]: i["VpcId"] for _, _, i in sgs}
-        nacls = [x for x in r.of("NetworkAcls") if self.in_vpc("NetworkAcls", x[0], x[2])]
-        self.names["network_acls"] = unique_names((i["NetworkAclId"], tags(i).get("Name"))
-                                                  for _, _, i in nacls)
-        tgws = self._transit_gateways(subnet_ids)
-        rtbs = [x for x in r.of("RouteTables") if self.in_vpc("RouteTables", x[0], x[2])]
-        self.names["route_tables"] = unique_names((i["RouteTableId"], tags(i).get("Name"))
-                                                  for _, _, i in rtbs)
-        igws = self._gateways("InternetGateways", ("available", "attached"))
-        eigws = self._gateways("EgressOnlyInternetGateways", ("attached",))
-
-        vpcs: dict[str, dict[str, Any]] = {}
-        regions: dict[str, str] = {}
-        vpc_sources: dict[str, str] = {}
-        for source, region, v in r.of("Vpcs"):
-            vid = v["VpcId"]
-            vpc = self._vpc(source, v)
-            vpcs[vid] = vpc
-            vpc_sources[vid] = source
-            if region:
-                regions[vid] = region
-        for source, region, s in subnets:
-            vpcs[s["VpcId"]]["subnets"].append(self._subnet(source, s))
-            az = s.get("AvailabilityZone")
-            if s["VpcId"] not in regions and isinstance(az, str) and len(az) > 1:
-                regions[s["VpcId"]] = region or az[:-1]
-        subnet_by_id = {s["aws_id"]: s for v in vpcs.values() for s in v["subnets"]}
-        for source, _, n in nats:
-            vpcs[n["VpcId"]]["nat_gateways"].append(self._nat(source, n))
-        for source, _, i in instances:
-            vpcs[i["VpcId"]]["instances"].append(self._instance(source, i))
-        for source, _, g in sgs:
-            vpcs[g["VpcId"]]["security_groups"].append(self._sg(source, g))
-        for source, _, a in nacls:
-            vpcs[a["VpcId"]]["network_acls"].append(self._nacl(source, a, subnet_by_id))
-        for source, _, t in rtbs:
-            vpcs[t["VpcId"]]["route_tables"].append(self._route_table(source, t, subnet_by_id,
-                                                                      igws, eigws))
-        for vid, gw in igws.items():
-            if gw is not None and vid in vpcs:
-                vpcs[vid]["internet_gateway"] = True
-                self.aws_ids.setdefault("internet_gateways", {})[self.vpc_names[vid]] = gw
-        for vid, gw in eigws.items():
-            if gw is not None and vid in vpcs:
-                vpcs[vid]["egress_only_internet_gateway"] = True
-                self.aws_ids.setdefault("egress_only_internet_gateways", {})[
-                    self.vpc_names[vid]] = gw
-        for vid, vpc in vpcs.items():
-            attrs = self.r.dns.get(vid, {})
-            vpc.update(attrs)
-            missing = [k for k in ("enableDnsSupport", "enableDnsHostnames")
-                       if _DNS_ATTRS[k] not in attrs]
-            if missing and not vpc.get("default"):
-                self.r.note(vpc_sources[vid], vid, f"{' and '.join(missing)} not saved"
-                            " (describe-vpc-attribute): AWS's defaults for a VPC are used"
-                            " (support true, hostnames false; private hosted zones need both"
-                            " true, V81, R88)")
+        live = self._select()
+        vpcs, sources, regions = self._vpcs(live)
+        self._gateway_flags(vpcs, live)
+        self._dns_attributes(vpcs, sources)
         out_vpcs = []
         for vid, vpc in vpcs.items():
             vpc["region"] = regions.get(vid, self.default_region)
@@ -347,20 +297,96 @@ class _Builder:
             out_vpcs.append({k: val for k, val in vpc.items() if val not in ([], None)})
         common = Counter(v["region"] for v in out_vpcs).most_common(1)
         topology: dict[str, Any] = {"region": common[0][0] if common else self.default_region}
-        owners = [v.get("OwnerId") for _, _, v in r.of("Vpcs") if v.get("OwnerId")]
+        owners = [v.get("OwnerId") for _, _, v in self.r.of("Vpcs") if v.get("OwnerId")]
         if owners:
             topology["account_id"] = str(owners[0])
         topology["vpcs"] = out_vpcs
-        topology["peerings"] = [self._peering(i) for _, _, i in peerings]
-        if not topology["peerings"]:
-            del topology["peerings"]
-        if tgws:
-            topology["transit_gateways"] = tgws
+        peerings = [self._peering(i) for _, _, i in live.peerings]
+        if peerings:
+            topology["peerings"] = peerings
+        if live.tgws:
+            topology["transit_gateways"] = live.tgws
         topology["aws_ids"] = {k: dict(sorted(v.items())) for k, v in sorted(self.aws_ids.items())}
         return topology
 
-    def _transit_gateways(self, subnet_ids: set[str]) -> list[dict[str, Any]]:
-        return _TgwBuilder(self, subnet_ids).build()
+    def _select(self) -> _Live:
+        """The items that are imported (the others are noted), each kind named (module doc)."""
+        r = self.r
+        live = _Live()
+        live.subnets = [x for x in r.of("Subnets") if self.in_vpc("Subnets", x[0], x[2])]
+        self._name("subnets", "SubnetId", live.subnets)
+        subnet_ids = {i["SubnetId"] for _, _, i in live.subnets}
+        live.instances = self._live_instances(subnet_ids)
+        self._name("instances", "InstanceId", live.instances)
+        live.nats = self._live_nats(subnet_ids)
+        self._name("nat_gateways", "NatGatewayId", live.nats)
+        live.peerings = self._live_peerings()
+        self._name("peerings", "VpcPeeringConnectionId", live.peerings)
+        live.sgs = [x for x in r.of("SecurityGroups")
+                    if self.in_vpc("SecurityGroups", x[0], x[2])]
+        self.names["security_groups"] = self._sg_names(live.sgs)
+        self.sg_vpc = {i["GroupId"]: i["VpcId"] for _, _, i in live.sgs}
+        live.nacls = [x for x in r.of("NetworkAcls") if self.in_vpc("NetworkAcls", x[0], x[2])]
+        self._name("network_acls", "NetworkAclId", live.nacls)
+        live.tgws = _TgwBuilder(self, subnet_ids).build()
+        live.rtbs = [x for x in r.of("RouteTables") if self.in_vpc("RouteTables", x[0], x[2])]
+        self._name("route_tables", "RouteTableId", live.rtbs)
+        live.igws = self._gateways("InternetGateways", ("available", "attached"))
+        live.eigws = self._gateways("EgressOnlyInternetGateways", ("attached",))
+        return live
+
+    def _name(self, kind: str, key: str, items: list[tuple[str, str | None, dict[str, Any]]]
+              ) -> None:
+        self.names[kind] = unique_names((i[key], tags(i).get("Name")) for _, _, i in items)
+
+    def _vpcs(self, live: _Live) -> tuple[dict[str, dict[str, Any]], dict[str, str],
+                                          dict[str, str]]:
+        """vpc id -> the VPC's topology item with its parts; the file and Region of each."""
+        vpcs: dict[str, dict[str, Any]] = {}
+        regions: dict[str, str] = {}
+        sources: dict[str, str] = {}
+        for source, region, v in self.r.of("Vpcs"):
+            vpcs[v["VpcId"]] = self._vpc(source, v)
+            sources[v["VpcId"]] = source
+            if region:
+                regions[v["VpcId"]] = region
+        for source, region, s in live.subnets:
+            vpcs[s["VpcId"]]["subnets"].append(self._subnet(source, s))
+            az = s.get("AvailabilityZone")
+            if s["VpcId"] not in regions and isinstance(az, str) and len(az) > 1:
+                regions[s["VpcId"]] = region or az[:-1]
+        subnet_by_id = {s["aws_id"]: s for v in vpcs.values() for s in v["subnets"]}
+        for source, _, n in live.nats:
+            vpcs[n["VpcId"]]["nat_gateways"].append(self._nat(source, n))
+        for source, _, i in live.instances:
+            vpcs[i["VpcId"]]["instances"].append(self._instance(source, i))
+        for source, _, g in live.sgs:
+            vpcs[g["VpcId"]]["security_groups"].append(self._sg(source, g))
+        for source, _, a in live.nacls:
+            vpcs[a["VpcId"]]["network_acls"].append(self._nacl(source, a, subnet_by_id))
+        for source, _, t in live.rtbs:
+            vpcs[t["VpcId"]]["route_tables"].append(
+                self._route_table(source, t, subnet_by_id, live.igws, live.eigws))
+        return vpcs, sources, regions
+
+    def _gateway_flags(self, vpcs: dict[str, dict[str, Any]], live: _Live) -> None:
+        for key, gateways in (("internet_gateway", live.igws),
+                              ("egress_only_internet_gateway", live.eigws)):
+            for vid, gw in gateways.items():
+                if gw is not None and vid in vpcs:
+                    vpcs[vid][key] = True
+                    self._record(key + "s", gw, self.vpc_names[vid])
+
+    def _dns_attributes(self, vpcs: dict[str, dict[str, Any]], sources: dict[str, str]) -> None:
+        for vid, vpc in vpcs.items():
+            attrs = self.r.dns.get(vid, {})
+            vpc.update(attrs)
+            missing = [k for k, attr in _DNS_ATTRS.items() if attr not in attrs]
+            if missing and not vpc.get("default"):
+                self.r.note(sources[vid], vid, f"{' and '.join(missing)} not saved"
+                            " (describe-vpc-attribute): AWS's defaults for a VPC are used"
+                            " (support true, hostnames false; private hosted zones need both"
+                            " true, V81, R88)")
 
     def _sg_names(self, sgs: list[tuple[str, str | None, dict[str, Any]]]) -> dict[str, str]:
         """GroupName where unique in the account; else VPC-GROUPNAME (every VPC's ``default``);
@@ -518,25 +544,7 @@ class _Builder:
             out["private_ip"] = i["PrivateIpAddress"]
         if i.get("PublicIpAddress"):
             out["public_ip"] = i["PublicIpAddress"]
-        enis = sorted((e for e in i.get("NetworkInterfaces") or [] if isinstance(e, dict)),
-                      key=lambda e: (e.get("Attachment") or {}).get("DeviceIndex", 0))
-        groups = i.get("SecurityGroups") or []
-        if enis:
-            primary = enis[0]
-            if primary.get("NetworkInterfaceId"):
-                self.eni_owner[primary["NetworkInterfaceId"]] = iid
-            groups = primary.get("Groups") or groups
-            v6 = [a.get("Ipv6Address") for a in primary.get("Ipv6Addresses") or []]
-            if v6 and v6[0]:
-                out["ipv6_address"] = v6[0]
-            for extra in primary.get("PrivateIpAddresses") or []:
-                if extra.get("Primary") is False:
-                    self.r.note(source, f"{iid}.{primary.get('NetworkInterfaceId')}",
-                                f"skipped secondary private address {extra.get('PrivateIpAddress')}"
-                                ": one address per instance is modelled")
-            for e in enis[1:]:
-                self.r.note(source, f"{iid}.{e.get('NetworkInterfaceId')}",
-                            "skipped: only the primary network interface (device 0) is modelled")
+        groups = self._primary_eni(source, i, out) or i.get("SecurityGroups") or []
         names = []
         for g in groups:
             gid = g.get("GroupId") if isinstance(g, dict) else None
@@ -549,6 +557,30 @@ class _Builder:
         if i.get("SourceDestCheck") is False:
             out["source_dest_check"] = False
         return out
+
+    def _primary_eni(self, source: str, i: dict[str, Any], out: dict[str, Any]) -> list[Any]:
+        """The device-0 ENI's IPv6 address into ``out``; its groups. Every other ENI and each
+        secondary private address is noted (the model has one ENI with one address)."""
+        iid = i["InstanceId"]
+        enis = sorted((e for e in i.get("NetworkInterfaces") or [] if isinstance(e, dict)),
+                      key=lambda e: (e.get("Attachment") or {}).get("DeviceIndex", 0))
+        if not enis:
+            return []
+        primary = enis[0]
+        if primary.get("NetworkInterfaceId"):
+            self.eni_owner[primary["NetworkInterfaceId"]] = iid
+        v6 = [a.get("Ipv6Address") for a in primary.get("Ipv6Addresses") or []]
+        if v6 and v6[0]:
+            out["ipv6_address"] = v6[0]
+        for extra in primary.get("PrivateIpAddresses") or []:
+            if extra.get("Primary") is False:
+                self.r.note(source, f"{iid}.{primary.get('NetworkInterfaceId')}",
+                            f"skipped secondary private address {extra.get('PrivateIpAddress')}"
+                            ": one address per instance is modelled")
+        for e in enis[1:]:
+            self.r.note(source, f"{iid}.{e.get('NetworkInterfaceId')}",
+                        "skipped: only the primary network interface (device 0) is modelled")
+        return list(primary.get("Groups") or [])
 
     def _peering(self, p: dict[str, Any]) -> dict[str, Any]:
         pid = p["VpcPeeringConnectionId"]
@@ -687,6 +719,22 @@ class _Builder:
         out["routes"] = routes
         return out
 
+    def _route_target(self, rt: dict[str, Any], vpc: str, igws: dict[str, str | None],
+                      eigws: dict[str, str | None]) -> Any:
+        """The topology target of an AWS route, or None when it is not imported."""
+        gw = str(rt.get("GatewayId") or "")
+        if gw.startswith("igw-"):
+            return "internet_gateway" if igws.get(vpc) == gw else None
+        eigw = rt.get("EgressOnlyInternetGatewayId") or (gw if gw.startswith("eigw-") else None)
+        if eigw:
+            return "egress_only_internet_gateway" if eigws.get(vpc) == eigw else None
+        for key, kind, target in _NAMED_TARGETS:
+            if rt.get(key) in self.names.get(kind, {}):
+                return {target: self.names[kind][rt[key]]}
+        if rt.get("NetworkInterfaceId") in self.eni_owner:
+            return {"instance": self.names["instances"][self.eni_owner[rt["NetworkInterfaceId"]]]}
+        return None
+
     def _route(self, source: str, where: str, vpc: str, rt: Any, igws: dict[str, str | None],
                eigws: dict[str, str | None]) -> dict[str, Any] | None:
         if not isinstance(rt, dict):
@@ -704,29 +752,9 @@ class _Builder:
             self.r.note(source, where, "skipped: a route propagated from a virtual private"
                         " gateway (VPN is not modelled)")
             return None
-        target: Any = None
-        if gw.startswith("igw-"):
-            if igws.get(vpc) == gw:
-                target = "internet_gateway"
-        elif rt.get("EgressOnlyInternetGatewayId") or gw.startswith("eigw-"):
-            if eigws.get(vpc) == (rt.get("EgressOnlyInternetGatewayId") or gw):
-                target = "egress_only_internet_gateway"
-        elif rt.get("NatGatewayId") in self.names["nat_gateways"]:
-            target = {"nat_gateway": self.names["nat_gateways"][rt["NatGatewayId"]]}
-        elif rt.get("VpcPeeringConnectionId") in self.names["peerings"]:
-            target = {"peering": self.names["peerings"][rt["VpcPeeringConnectionId"]]}
-        elif rt.get("InstanceId") in self.names["instances"]:
-            target = {"instance": self.names["instances"][rt["InstanceId"]]}
-        elif rt.get("TransitGatewayId") in self.names.get("transit_gateways", {}):
-            target = {"transit_gateway": self.names["transit_gateways"][rt["TransitGatewayId"]]}
-        elif rt.get("NetworkInterfaceId") in self.eni_owner:
-            target = {"instance": self.names["instances"][self.eni_owner[rt["NetworkInterfaceId"]]]}
+        target = self._route_target(rt, vpc, igws, eigws)
         if target is None:
-            what = next((str(rt[k]) for k in ("GatewayId", "NatGatewayId", "VpcPeeringConnectionId",
-                                               "TransitGatewayId", "InstanceId",
-                                               "NetworkInterfaceId", "EgressOnlyInternetGatewayId",
-                                               "CarrierGatewayId", "LocalGatewayId",
-                                               "CoreNetworkArn") if rt.get(k)), "(no target)")
+            what = next((str(rt[k]) for k in _ROUTE_TARGET_KEYS if rt.get(k)), "(no target)")
             why = ("its target is not in the snapshot or not modelled"
                    if rt.get("State") != "blackhole" else "a blackhole route whose target is gone")
             self.r.note(source, where, f"skipped route to {what}: {why}; the model routes"
@@ -768,7 +796,6 @@ class _TgwBuilder:
             (t["TransitGatewayRouteTableId"], tags(t).get("Name")) for t in tables)
         associations = self._associations()
         routes, propagations = self._table_documents()
-        att_names = b.names["transit_gateway_attachments"]
         table_names = b.names["transit_gateway_route_tables"]
         out = []
         for g in gws:
@@ -783,29 +810,33 @@ class _TgwBuilder:
                 b._record("transit_gateway_route_tables", tid, table_names[tid])
                 item["route_tables"].append({"name": table_names[tid],
                                              "routes": routes.get(tid, [])})
-            for a in atts:
-                aid = a["TransitGatewayAttachmentId"]
-                if a["TransitGatewayId"] != gid:
-                    continue
-                b._record("transit_gateway_attachments", aid, att_names[aid])
-                att: dict[str, Any] = {
-                    "name": att_names[aid], "vpc": b.vpc_names[a["VpcId"]],
-                    "subnets": [b.names["subnets"][s] for s in a.get("SubnetIds") or []
-                                if s in self.subnet_ids]}
-                if associations.get(aid) in table_names:
-                    att["association"] = table_names[associations[aid]]
-                props = sorted(table_names[t] for t in propagations.get(aid, set())
-                               if t in table_names)
-                if props:
-                    att["propagations"] = props
-                options = a.get("Options") or {}
-                if options.get("ApplianceModeSupport") == "enable":
-                    att["appliance_mode"] = True
-                if options.get("SecurityGroupReferencingSupport") == "enable":
-                    att["security_group_referencing"] = True
-                item["attachments"].append(att)
+            item["attachments"] = [self._attachment(a, associations, propagations)
+                                   for a in atts if a["TransitGatewayId"] == gid]
             out.append(item)
         return out
+
+    def _attachment(self, a: dict[str, Any], associations: dict[str, str],
+                    propagations: dict[str, set[str]]) -> dict[str, Any]:
+        b = self.b
+        table_names = b.names["transit_gateway_route_tables"]
+        aid = a["TransitGatewayAttachmentId"]
+        name = b.names["transit_gateway_attachments"][aid]
+        b._record("transit_gateway_attachments", aid, name)
+        att: dict[str, Any] = {
+            "name": name, "vpc": b.vpc_names[a["VpcId"]],
+            "subnets": [b.names["subnets"][s] for s in a.get("SubnetIds") or []
+                        if s in self.subnet_ids]}
+        if associations.get(aid) in table_names:
+            att["association"] = table_names[associations[aid]]
+        props = sorted(table_names[t] for t in propagations.get(aid, set()) if t in table_names)
+        if props:
+            att["propagations"] = props
+        options = a.get("Options") or {}
+        if options.get("ApplianceModeSupport") == "enable":
+            att["appliance_mode"] = True
+        if options.get("SecurityGroupReferencingSupport") == "enable":
+            att["security_group_referencing"] = True
+        return att
 
     def _vpc_attachments(self) -> list[dict[str, Any]]:
         out = []
@@ -887,6 +918,16 @@ class _TgwBuilder:
             self.r.note(source, f"{where}[{dest}]", "only the first of its attachments is"
                         " modelled (ECMP over several attachments is not)")
         return {"destination": dest, "attachment": att_names[atts[0]]}
+
+
+_ROUTE_TARGET_KEYS = ("GatewayId", "NatGatewayId", "VpcPeeringConnectionId", "TransitGatewayId",
+                      "InstanceId", "NetworkInterfaceId", "EgressOnlyInternetGatewayId",
+                      "CarrierGatewayId", "LocalGatewayId", "CoreNetworkArn")
+# route key -> (names kind, topology target kind) for targets named in the topology
+_NAMED_TARGETS = (("NatGatewayId", "nat_gateways", "nat_gateway"),
+                  ("VpcPeeringConnectionId", "peerings", "peering"),
+                  ("InstanceId", "instances", "instance"),
+                  ("TransitGatewayId", "transit_gateways", "transit_gateway"))
 
 
 def _may_blackhole(target: Any) -> bool:
