@@ -55,6 +55,11 @@ done
 r53="$dir/route53"
 aws route53 list-hosted-zones --output json > "$r53/list-hosted-zones.json"
 aws route53 list-health-checks --output json > "$r53/list-health-checks.json"
+aws route53 list-cidr-collections --output json > "$r53/list-cidr-collections.json"
+for id in $(aws route53 list-cidr-collections --query 'CidrCollections[].Id' --output text); do
+    aws route53 list-cidr-blocks --collection-id "$id" --output json \
+        > "$r53/list-cidr-blocks-$id.json"
+done
 for id in $(aws route53 list-hosted-zones --query 'HostedZones[].Id' --output text); do
     id=${id#/hostedzone/}
     aws route53 get-hosted-zone --id "$id" --output json > "$r53/get-hosted-zone-$id.json"

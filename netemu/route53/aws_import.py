@@ -10,7 +10,10 @@ Behaviour: ``import_route53(documents, vpc_names)`` takes the parsed outputs (an
     topology's VPCs (``vpc_names``: vpc-... -> name) where the VPC was imported;
   - a ``ResourceRecordSets`` output belongs to the zone whose id its file path contains, else
     to the zone named by its apex SOA record (the name must then be unambiguous);
-  - the account's health checks in ``health-checks.yaml``;
+  - the account's health checks in ``health-checks.yaml``, its CIDR collections (IP-based
+    routing) in ``cidr-collections.yaml``: ``list-cidr-collections`` names them, and each
+    ``list-cidr-blocks`` output (``CidrBlocks``, the collection id in its file path) gives a
+    collection's locations;
   - every record and health check is read with the zone loader's own readers; what they refuse
     or netemu cannot serve (aliases to other zones or AWS resources, traffic-policy records) is
     a note (file, item, why), never a silent drop; malformed input is a Problem.
@@ -23,12 +26,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from netemu.errors import Problem
-from netemu.route53.readers import FieldError, read_health_check, read_record
+from netemu.route53.readers import (
+    FieldError,
+    read_cidr_collection,
+    read_health_check,
+    read_record,
+)
 
 __all__ = ["R53_KEYS", "Route53Import", "import_route53"]
 
-R53_KEYS = ("HostedZones", "HostedZone", "ResourceRecordSets", "HealthChecks", "CidrCollections")
+R53_KEYS = ("HostedZones", "HostedZone", "ResourceRecordSets", "HealthChecks", "CidrCollections",
+            "CidrBlocks")
 HEALTH_FILE = "health-checks.yaml"
+CIDR_FILE = "cidr-collections.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +77,12 @@ class _Importer:
         self.vpcs: dict[str, list[dict[str, Any]]] = {}
         self.records: list[tuple[str, list[Any]]] = []
         self.checks: list[tuple[str, Any]] = []
+        self.collections: dict[str, dict[str, Any]] = {}  # id -> {Id, Name, Locations}
+        self.blocks: list[tuple[str, list[Any]]] = []
+        self.collection_source: dict[str, str] = {}
         self.notes: list[tuple[str, str, str]] = []
         self.problems: list[Problem] = []
+        self.collection_ids: set[str] = set()
 
     def note(self, source: str, item: str, message: str) -> None:
         self.notes.append((source, item, message))
@@ -98,10 +112,18 @@ class _Importer:
             else:
                 self.checks.extend((source, c) for c in data["HealthChecks"])
         elif kind == "CidrCollections":
-            for c in data["CidrCollections"] or []:
-                ident = c.get("Id", "?") if isinstance(c, dict) else "?"
-                self.note(source, f"CidrCollections[{ident}]", "skipped: CIDR collections are"
-                          " not imported yet (IP-based records that use them are skipped)")
+            for i, c in enumerate(data["CidrCollections"] or []):
+                if not isinstance(c, dict) or not isinstance(c.get("Id"), str):
+                    self.problem(source, f"CidrCollections[{i}]", "InvalidInput", "Id is required")
+                else:
+                    self.collections[c["Id"]] = {"Id": c["Id"], "Name": c.get("Name") or c["Id"],
+                                                 "Locations": []}
+                    self.collection_source[c["Id"]] = source
+        elif kind == "CidrBlocks":
+            if not isinstance(data["CidrBlocks"], list):
+                self.problem(source, "CidrBlocks", "InvalidInput", "expected a list")
+            else:
+                self.blocks.append((source, data["CidrBlocks"]))
 
     def _zone(self, source: str, where: str, hz: Any) -> None:
         if not isinstance(hz, dict) or not hz.get("Id") or not isinstance(hz.get("Name"), str):
@@ -136,8 +158,39 @@ class _Importer:
                      f"which hosted zone these records belong to is unknown ({why})")
         return None
 
+    def _cidr_collections(self) -> set[str]:
+        """The collections with their locations (the blocks of each ``list-cidr-blocks``
+        output); the ids of those the zone loader's reader accepts."""
+        for source, blocks in self.blocks:
+            ids = [c for c in self.collections if c in source]
+            if len(ids) != 1:
+                self.problem(source, "CidrBlocks", "NoSuchCidrCollectionException",
+                             "which CIDR collection these blocks belong to is unknown: save "
+                             "list-cidr-collections and put the collection id in the file name")
+                continue
+            locations: dict[str, list[str]] = {}
+            for b in blocks:
+                if isinstance(b, dict) and b.get("LocationName") and b.get("CidrBlock"):
+                    locations.setdefault(str(b["LocationName"]), []).append(str(b["CidrBlock"]))
+                else:
+                    self.problem(source, "CidrBlocks[]", "InvalidInput",
+                                 "each block needs CidrBlock and LocationName")
+            self.collections[ids[0]]["Locations"] += [
+                {"LocationName": n, "CidrList": c} for n, c in locations.items()]
+        ok = set()
+        for cid, c in self.collections.items():
+            try:
+                read_cidr_collection(c)
+            except FieldError as exc:
+                self.note(self.collection_source[cid], f"CidrCollections[{cid}]",
+                          f"skipped: {exc.code}: {exc.message}")
+                continue
+            ok.add(cid)
+        return ok
+
     def finish(self) -> Route53Import:
         check_ids = self._health_checks()
+        self.collection_ids = self._cidr_collections()
         files: dict[str, dict[str, Any]] = {}
         zone_records: dict[str, list[dict[str, Any]]] = {z: [] for z in self.zones}
         for source, records in self.records:
@@ -157,6 +210,9 @@ class _Importer:
         if self.checks:
             files[HEALTH_FILE] = {"HealthChecks": [c for _, c in self.checks
                                                    if _check_id(c) in check_ids]}
+        if self.collection_ids:
+            files[CIDR_FILE] = {"CidrCollections": [c for cid, c in self.collections.items()
+                                                    if cid in self.collection_ids]}
         return Route53Import(files, tuple(self.notes), tuple(self.problems))
 
     def _zone_vpcs(self, zid: str) -> list[dict[str, str]]:
@@ -215,9 +271,11 @@ class _Importer:
                 continue
             if isinstance(alias, dict):
                 rec["AliasTarget"] = dict(alias, HostedZoneId=zid)
-            if rec.get("CidrRoutingConfig") is not None:
-                self.note(source, label, "skipped: IP-based routing needs its CIDR collection,"
-                          " and CIDR collections are not imported yet")
+            cidr = rec.get("CidrRoutingConfig")
+            if isinstance(cidr, dict) and cidr.get("CollectionId") not in self.collection_ids:
+                self.note(source, label, f"skipped: its CIDR collection {cidr.get('CollectionId')}"
+                          " is not in the snapshot (save list-cidr-collections and"
+                          " list-cidr-blocks)")
                 continue
             hc = rec.get("HealthCheckId")
             if hc is not None and hc not in check_ids:

@@ -49,11 +49,11 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_import_writes_files_that_check_accepts(imported: Path) -> None:
     names = sorted(p.name for p in (imported / "zones").iterdir())
-    assert names == ["billing.internal.private.yaml", "example.com.public.yaml",
-                     "health-checks.yaml"]
+    assert names == ["billing.internal.private.yaml", "cidr-collections.yaml",
+                     "example.com.public.yaml", "health-checks.yaml"]
     done = netemu("check", str(imported / "topology.yaml"), str(imported / "zones"))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.count(": ok") == 4
+    assert done.stdout.count(": ok") == 5
 
 
 def test_report_names_every_resource_not_imported(imported: Path) -> None:
@@ -303,6 +303,25 @@ def test_route53_records_find_their_zone_and_checks_they_lack() -> None:
         ("r.json", "ResourceRecordSets", "NoSuchHostedZone")]
 
 
+def test_cidr_collections_gather_their_blocks_by_location() -> None:
+    """list-cidr-collections names a collection; list-cidr-blocks (its id in the file name)
+    gives the blocks, grouped here by location as the zone file's CidrCollections shape."""
+    cid = "0aaa1111-2222-4333-8444-555566667777"
+    result = import_route53([
+        ("c.json", {"CidrCollections": [{"Id": cid, "Name": "nets", "Version": 1}]}),
+        (f"blocks-{cid}.json", {"CidrBlocks": [
+            {"CidrBlock": "10.1.0.0/16", "LocationName": "a"},
+            {"CidrBlock": "10.2.0.0/16", "LocationName": "b"},
+            {"CidrBlock": "10.3.0.0/16", "LocationName": "a"}]}),
+        ("orphan.json", {"CidrBlocks": [{"CidrBlock": "10.9.0.0/16", "LocationName": "x"}]})])
+    assert result.files["cidr-collections.yaml"] == {"CidrCollections": [
+        {"Id": cid, "Name": "nets", "Locations": [
+            {"LocationName": "a", "CidrList": ["10.1.0.0/16", "10.3.0.0/16"]},
+            {"LocationName": "b", "CidrList": ["10.2.0.0/16"]}]}]}
+    assert [(p.file, p.code) for p in result.problems] == [
+        ("orphan.json", "NoSuchCidrCollectionException")]
+
+
 def test_ip_based_records_wait_for_cidr_collections() -> None:
     zones = {"HostedZones": [{"Id": "ZC", "Name": "c.example.", "Config": {}}]}
     records = {"ResourceRecordSets": [
@@ -349,9 +368,11 @@ def test_aws_ids_must_name_items_of_the_topology(tmp_path: Path) -> None:
 @needs_dig
 def test_serve_imported_zones_answers_as_the_records_say(imported: Path, tmp_path: Path) -> None:
     """R47: weight 0 (green) is never returned while blue is healthy; R35/R36: the apex alias
-    answers with www's address as an A record; R52: the PRIMARY's health check (HTTP to
-    127.0.0.1:9, where nothing listens) fails, so the SECONDARY answers; the ELB alias the
-    import skipped is not there (NXDOMAIN)."""
+    answers with www's address as an A record; IP-based routing with the imported CIDR
+    collection: the office's client subnet (EDNS0 client subnet) gets its record, others the
+    ``*`` location's; R52: the PRIMARY's health check (HTTP to 127.0.0.1:9, where nothing
+    listens) fails, so the SECONDARY answers; the ELB alias the import skipped is not there
+    (NXDOMAIN)."""
     zones = sorted((imported / "zones").iterdir())
     with serve_process(zones, tmp_path, "--api", f"127.0.0.1:{free_port()}",
                        "--time-scale", "0.1") as srv:
@@ -360,6 +381,10 @@ def test_serve_imported_zones_answers_as_the_records_say(imported: Path, tmp_pat
         status, _, answer, _, _ = srv.dig("example.com", "A")
         assert status == "NOERROR" and answer == ["example.com. 60 IN A 198.51.100.10"]
         assert srv.dig("shop.example.com", "A")[0] == "NXDOMAIN"
+        assert srv.dig("app.example.com", "A", "+subnet=203.0.113.7/32")[2] == [
+            "app.example.com. 60 IN A 198.51.100.30"]
+        assert srv.dig("app.example.com", "A", "+subnet=198.51.100.0/24")[2] == [
+            "app.example.com. 60 IN A 198.51.100.31"]
         deadline = time.monotonic() + 15
         answer = []
         while time.monotonic() < deadline:
