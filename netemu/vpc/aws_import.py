@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netemu.errors import Problem
+from netemu.vpc.aws_resolver import DNS_KEYS, ENDPOINT_KEYS, dns_parts
 
 __all__ = ["Document", "Ec2Import", "Note", "import_ec2", "kind_of_document"]
 
@@ -40,7 +41,7 @@ __all__ = ["Document", "Ec2Import", "Note", "import_ec2", "kind_of_document"]
 EC2_KEYS = ("Vpcs", "Subnets", "RouteTables", "SecurityGroups", "NetworkAcls",
             "InternetGateways", "EgressOnlyInternetGateways", "NatGateways", "Reservations",
             "VpcPeeringConnections", "TransitGateways", "TransitGatewayVpcAttachments",
-            "TransitGatewayAttachments", "TransitGatewayRouteTables")
+            "TransitGatewayAttachments", "TransitGatewayRouteTables", *DNS_KEYS)
 # Outputs about one transit gateway route table that do not name it: the table id must be in
 # the file's path (search-transit-gateway-routes, get-transit-gateway-route-table-propagations).
 TABLE_KEYS = ("TransitGatewayRouteTablePropagations", "Routes")
@@ -58,7 +59,6 @@ UNSUPPORTED_KEYS = {
     "Firewalls": "AWS Network Firewall is not modelled",
     "FirewallPolicies": "AWS Network Firewall is not modelled",
     "LoadBalancers": "load balancers are not modelled",
-    "DhcpOptions": "DHCP option sets are not imported (the VPCs use AmazonProvidedDNS)",
 }
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 _PROTOCOLS = {"-1": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp", "icmp": "icmp",
@@ -103,7 +103,7 @@ def kind_of_document(data: Any) -> str | None:
     """The top-level key that says what an EC2 output is, or None."""
     if not isinstance(data, dict):
         return None
-    for key in EC2_KEYS + TABLE_KEYS + tuple(UNSUPPORTED_KEYS):
+    for key in EC2_KEYS + TABLE_KEYS + ENDPOINT_KEYS + tuple(UNSUPPORTED_KEYS):
         if key in data:
             return key
     if "VpcId" in data and ("EnableDnsSupport" in data or "EnableDnsHostnames" in data):
@@ -142,6 +142,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.dns: dict[str, dict[str, bool]] = {}
         self.table_docs: list[tuple[str, str, list[Any]]] = []
+        self.endpoint_ips: list[tuple[str, list[Any]]] = []
 
     def note(self, source: str, item: str, message: str) -> None:
         self.notes.append(Note(source, item, message))
@@ -163,6 +164,9 @@ class _Reader:
             return
         if kind in TABLE_KEYS:
             self.table_docs.append((doc.source, kind, raw))
+            return
+        if kind in ENDPOINT_KEYS:
+            self.endpoint_ips.append((doc.source, [i for i in raw if isinstance(i, dict)]))
             return
         if kind in UNSUPPORTED_KEYS:
             for i, item in enumerate(raw):
@@ -218,6 +222,10 @@ ID_KEYS = {
     "TransitGatewayVpcAttachments": "TransitGatewayAttachmentId",
     "TransitGatewayAttachments": "TransitGatewayAttachmentId",
     "TransitGatewayRouteTables": "TransitGatewayRouteTableId",
+    "DhcpOptions": "DhcpOptionsId",
+    "ResolverEndpoints": "Id",
+    "ResolverRules": "Id",
+    "ResolverRuleAssociations": "Id",
 }
 
 
@@ -289,6 +297,10 @@ class _Builder:
         vpcs, sources, regions = self._vpcs(live)
         self._gateway_flags(vpcs, live)
         self._dns_attributes(vpcs, sources)
+        dns = self._resolver()
+        for vid, vpc in vpcs.items():
+            if self.vpc_names[vid] in dns["dhcp_options"]:
+                vpc["dhcp_options"] = dns["dhcp_options"][self.vpc_names[vid]]
         out_vpcs = []
         for vid, vpc in vpcs.items():
             vpc["region"] = regions.get(vid, self.default_region)
@@ -301,13 +313,23 @@ class _Builder:
         if owners:
             topology["account_id"] = str(owners[0])
         topology["vpcs"] = out_vpcs
-        peerings = [self._peering(i) for _, _, i in live.peerings]
+        peerings = [self._peering(src, i) for src, _, i in live.peerings]
         if peerings:
             topology["peerings"] = peerings
         if live.tgws:
             topology["transit_gateways"] = live.tgws
+        for key in ("resolver_endpoints", "resolver_rules"):
+            if key in dns:
+                topology[key] = dns[key]
         topology["aws_ids"] = {k: dict(sorted(v.items())) for k, v in sorted(self.aws_ids.items())}
         return topology
+
+    def _resolver(self) -> dict[str, Any]:
+        items = {k: [(src, i) for src, _, i in self.r.of(k)] for k in DNS_KEYS}
+        vpc_dhcp = {v["VpcId"]: (src, str(v["DhcpOptionsId"])) for src, _, v in self.r.of("Vpcs")
+                    if v.get("DhcpOptionsId")}
+        return dns_parts(items, self.r.endpoint_ips, self.names, vpc_dhcp, self.r.note,
+                         self.r.problem)
 
     def _select(self) -> _Live:
         """The items that are imported (the others are noted), each kind named (module doc)."""
@@ -582,16 +604,23 @@ class _Builder:
                         "skipped: only the primary network interface (device 0) is modelled")
         return list(primary.get("Groups") or [])
 
-    def _peering(self, p: dict[str, Any]) -> dict[str, Any]:
+    def _peering(self, source: str, p: dict[str, Any]) -> dict[str, Any]:
         pid = p["VpcPeeringConnectionId"]
         name = self.name("peerings", pid)
         self._record("peerings", pid, name)
-        out = {"name": name,
+        out: dict[str, Any] = {"name": name,
                "requester": self.vpc_names[p["RequesterVpcInfo"]["VpcId"]],
                "accepter": self.vpc_names[p["AccepterVpcInfo"]["VpcId"]]}
         status = (p.get("Status") or {}).get("Code", "active")
         if status != "active":
             out["status"] = status
+        sides = [bool(((p.get(k) or {}).get("PeeringOptions") or {}).get(
+            "AllowDnsResolutionFromRemoteVpc")) for k in ("RequesterVpcInfo", "AccepterVpcInfo")]
+        if all(sides):
+            out["allow_dns_resolution"] = True
+        elif any(sides):
+            self.r.note(source, pid, "AllowDnsResolutionFromRemoteVpc is on for"
+                        " one side only: the model has one switch for both, left off (V61)")
         return out
 
     # -- security groups
