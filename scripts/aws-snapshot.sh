@@ -11,7 +11,9 @@
 # ec2:DescribeVpcPeeringConnections, ec2:DescribeVpcEndpoints, ec2:DescribeTransitGateways,
 # ec2:DescribeTransitGatewayVpcAttachments, ec2:DescribeTransitGatewayAttachments,
 # ec2:DescribeTransitGatewayRouteTables, ec2:SearchTransitGatewayRoutes,
-# ec2:GetTransitGatewayRouteTablePropagations,
+# ec2:GetTransitGatewayRouteTablePropagations, ec2:DescribeDhcpOptions,
+# route53resolver:ListResolverEndpoints, route53resolver:ListResolverEndpointIpAddresses,
+# route53resolver:ListResolverRules, route53resolver:ListResolverRuleAssociations,
 # route53:ListHostedZones, route53:GetHostedZone, route53:ListResourceRecordSets,
 # route53:ListHealthChecks. The AWS managed policy ReadOnlyAccess covers them.
 #
@@ -31,8 +33,18 @@ for region in "$@"; do
                 describe-egress-only-internet-gateways describe-nat-gateways describe-instances \
                 describe-vpc-peering-connections describe-vpc-endpoints \
                 describe-transit-gateways describe-transit-gateway-vpc-attachments \
-                describe-transit-gateway-attachments describe-transit-gateway-route-tables; do
+                describe-transit-gateway-attachments describe-transit-gateway-route-tables \
+                describe-dhcp-options; do
         aws ec2 "$call" --region "$region" --output json > "$out/$call.json"
+    done
+    for call in list-resolver-endpoints list-resolver-rules list-resolver-rule-associations; do
+        aws route53resolver "$call" --region "$region" --output json > "$out/$call.json"
+    done
+    for id in $(aws route53resolver list-resolver-endpoints --region "$region" \
+                    --query 'ResolverEndpoints[].Id' --output text); do
+        aws route53resolver list-resolver-endpoint-ip-addresses --region "$region" \
+            --resolver-endpoint-id "$id" --output json \
+            > "$out/list-resolver-endpoint-ip-addresses-$id.json"
     done
     # per transit gateway route table: its routes and propagations (the id in the file name)
     for rtb in $(aws ec2 describe-transit-gateway-route-tables --region "$region" \

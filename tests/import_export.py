@@ -83,6 +83,58 @@ def export(topology: Topology) -> dict[str, Any]:
     files: dict[str, Any] = {f"describe-{k}.json": {k: items} for k, items in out.items()}
     files.update(attributes)
     files.update(_transit_gateways(ids, topology))
+    files.update(_dns(ids, topology, out))
+    return files
+
+
+def _dns(ids: _Ids, topology: Topology, out: dict[str, list[Any]]) -> dict[str, Any]:
+    """describe-dhcp-options (and each VPC's DhcpOptionsId), the peerings' DNS resolution
+    option, and the route53resolver outputs for the endpoints and rules."""
+    options = dict(topology.dns.options)
+    sets = []
+    for v in out["Vpcs"]:
+        name = next(t["Value"] for t in v["Tags"])
+        if name not in options:
+            v["DhcpOptionsId"] = "default"
+            continue
+        o, v["DhcpOptionsId"] = options[name], ids("dopt", name)
+        conf = [("domain-name", [o.domain_name]), ("domain-name-servers", o.domain_name_servers),
+                ("ntp-servers", o.ntp_servers), ("netbios-name-servers", o.netbios_name_servers),
+                ("netbios-node-type",
+                 [] if o.netbios_node_type is None else [str(o.netbios_node_type)])]
+        sets.append({"DhcpOptionsId": v["DhcpOptionsId"], "DhcpConfigurations": [
+            {"Key": k, "Values": [{"Value": x} for x in values]} for k, values in conf if values]})
+    for p in out["VpcPeeringConnections"]:
+        if next(t["Value"] for t in p["Tags"]) in topology.dns.dns_peerings:
+            for side in ("RequesterVpcInfo", "AccepterVpcInfo"):
+                p[side]["PeeringOptions"] = {"AllowDnsResolutionFromRemoteVpc": True}
+    files: dict[str, Any] = {"describe-dhcp-options.json": {"DhcpOptions": sets}}
+    endpoints = []
+    for e in topology.dns.endpoints:
+        eid = ids("rslvr-in" if e.direction == "INBOUND" else "rslvr-out", e.name)
+        endpoints.append({"Id": eid, "Name": e.name, "Direction": e.direction,
+                          "HostVPCId": ids("vpc", e.vpc), "Status": "OPERATIONAL",
+                          "SecurityGroupIds": [ids("sg", e.vpc, g) for g in e.security_groups],
+                          "IpAddressCount": len(e.addresses)})
+        files[f"list-resolver-endpoint-ip-addresses-{eid}.json"] = {"IpAddresses": [
+            {"IpId": ids("rni", e.name, a.ip), "SubnetId": ids("subnet", e.vpc, a.subnet),
+             "Ip": a.ip, "Status": "ATTACHED"} for a in e.addresses]}
+    rules, associations = [], []
+    for r in topology.dns.rules:
+        rid = ids("rslvr-rr", r.name)
+        rule: dict[str, Any] = {"Id": rid, "Name": r.name, "DomainName": r.domain_name,
+                                "RuleType": r.rule_type, "Status": "COMPLETE"}
+        if r.rule_type == "FORWARD":
+            rule["TargetIps"] = [{"Ip": t.ip, "Port": t.port} for t in r.targets]
+            endpoint = next(e for e in topology.dns.endpoints if e.name == r.endpoint)
+            rule["ResolverEndpointId"] = ids(
+                "rslvr-in" if endpoint.direction == "INBOUND" else "rslvr-out", endpoint.name)
+        rules.append(rule)
+        associations += [{"Id": ids("rslvr-rrassoc", r.name, v), "ResolverRuleId": rid,
+                          "VPCId": ids("vpc", v), "Status": "COMPLETE"} for v in r.vpcs]
+    files["list-resolver-endpoints.json"] = {"ResolverEndpoints": endpoints}
+    files["list-resolver-rules.json"] = {"ResolverRules": rules}
+    files["list-resolver-rule-associations.json"] = {"ResolverRuleAssociations": associations}
     return files
 
 
@@ -264,8 +316,11 @@ def _groups(ids: _Ids, topology: Topology, v: Vpc, out: dict[str, list[Any]]) ->
 
 
 def _instances(ids: _Ids, topology: Topology, v: Vpc, out: dict[str, list[Any]]) -> None:
+    enis = {a.eni for e in topology.dns.endpoints for a in e.addresses}  # Resolver's, not EC2's
     instances = []
     for i in v.instances:
+        if i.name in enis:
+            continue
         groups = [{"GroupName": g, "GroupId": ids("sg", v.name, g)} for g in i.security_groups]
         eni: dict[str, Any] = {
             "NetworkInterfaceId": ids("eni", v.name, i.name), "Attachment": {"DeviceIndex": 0},

@@ -300,7 +300,9 @@ class _Builder:
         dns = self._resolver()
         for vid, vpc in vpcs.items():
             if self.vpc_names[vid] in dns["dhcp_options"]:
-                vpc["dhcp_options"] = dns["dhcp_options"][self.vpc_names[vid]]
+                opts = dns["dhcp_options"][self.vpc_names[vid]]  # a copy each: no YAML anchors
+                vpc["dhcp_options"] = {k: list(v) if isinstance(v, list) else v
+                                       for k, v in opts.items()}
         out_vpcs = []
         for vid, vpc in vpcs.items():
             vpc["region"] = regions.get(vid, self.default_region)
