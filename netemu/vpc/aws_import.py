@@ -9,7 +9,9 @@ Behaviour: ``import_ec2(documents)`` takes the parsed outputs, one per call (any
   ``EnableDnsSupport``/``EnableDnsHostnames``, and the transit gateway outputs:
   ``TransitGateways``, ``TransitGatewayVpcAttachments``, ``TransitGatewayAttachments``,
   ``TransitGatewayRouteTables``, and per route table (its id in the file path)
-  ``Routes`` of search-transit-gateway-routes and ``TransitGatewayRouteTablePropagations``)
+  ``Routes`` of search-transit-gateway-routes and ``TransitGatewayRouteTablePropagations``;
+  and DNS: ``DhcpOptions``, ``ResolverEndpoints`` with each endpoint's ``IpAddresses``,
+  ``ResolverRules``, ``ResolverRuleAssociations``, read by ``aws_resolver``)
   and returns the topology with:
   - names: the ``Name`` tag (security groups: ``GroupName``) where it is unique among the
     imported items of its kind in the whole account and a plain word, else the AWS id; so every

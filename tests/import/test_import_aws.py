@@ -262,6 +262,50 @@ def test_region_comes_from_the_folder_then_the_zones(tmp_path: Path) -> None:
         "vpc-1": "eu-west-1", "vpc-2": "ap-south-1"}
 
 
+def test_resolver_rules_and_endpoints_r92_r94() -> None:
+    """A FORWARD rule keeps its targets, its outbound endpoint (by name) and its associated
+    VPCs; the built-in RECURSIVE rule and a rule associated with no imported VPC are noted;
+    endpoint addresses are matched to their endpoint by the id in the file name."""
+    vpc = {"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16", "DhcpOptionsId": "default"}
+    subnets = [{"SubnetId": f"subnet-{n}", "VpcId": "vpc-1", "CidrBlock": f"10.0.{n}.0/24",
+                "AvailabilityZone": f"us-east-1{z}"} for n, z in ((1, "a"), (2, "b"))]
+    docs = [Document("v.json", None, {"Vpcs": [vpc]}),
+            Document("s.json", None, {"Subnets": subnets}),
+            Document("e.json", None, {"ResolverEndpoints": [
+                {"Id": "rslvr-out-1", "Name": "out", "Direction": "OUTBOUND",
+                 "HostVPCId": "vpc-1", "SecurityGroupIds": []}]}),
+            Document("ips-rslvr-out-1.json", None, {"IpAddresses": [
+                {"SubnetId": "subnet-1", "Ip": "10.0.1.100"},
+                {"SubnetId": "subnet-2", "Ip": "10.0.2.100"}]}),
+            Document("r.json", None, {"ResolverRules": [
+                {"Id": "rslvr-rr-1", "Name": "corp", "DomainName": "corp.example.",
+                 "RuleType": "FORWARD", "TargetIps": [{"Ip": "192.0.2.53", "Port": 53}],
+                 "ResolverEndpointId": "rslvr-out-1"},
+                {"Id": "rslvr-rr-2", "Name": "lonely", "DomainName": "x.example.",
+                 "RuleType": "SYSTEM"},
+                {"Id": "rslvr-autodefined-rr-internet-resolver", "DomainName": ".",
+                 "RuleType": "RECURSIVE"}]}),
+            Document("a.json", None, {"ResolverRuleAssociations": [
+                {"Id": "rslvr-rrassoc-1", "ResolverRuleId": "rslvr-rr-1", "VPCId": "vpc-1",
+                 "Status": "COMPLETE"}]})]
+    result = import_ec2(docs)
+    assert result.problems == ()
+    topo = result.topology
+    assert topo["resolver_endpoints"] == [
+        {"name": "out", "vpc": "vpc-1", "direction": "OUTBOUND", "security_groups": [],
+         "ip_addresses": [{"subnet": "subnet-1", "ip": "10.0.1.100"},
+                          {"subnet": "subnet-2", "ip": "10.0.2.100"}]}]
+    assert topo["resolver_rules"] == [
+        {"name": "corp", "domain_name": "corp.example", "rule_type": "FORWARD",
+         "target_ips": [{"ip": "192.0.2.53", "port": 53}], "resolver_endpoint": "out",
+         "vpcs": ["vpc-1"]}]
+    assert {n.item for n in result.notes} >= {"rslvr-rr-2",
+                                              "rslvr-autodefined-rr-internet-resolver"}
+    loose = import_ec2([*docs[:3], Document("ips.json", None, docs[3].data)])
+    assert [(p.file, p.code) for p in loose.problems] == [
+        ("ips.json", "ResourceNotFoundException")]
+
+
 def test_malformed_input_fails_with_file_item_code_and_writes_nothing(tmp_path: Path) -> None:
     src = tmp_path / "in" / "eu-west-1"
     src.mkdir(parents=True)
