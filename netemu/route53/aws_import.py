@@ -92,7 +92,9 @@ class _Importer:
 
     def read(self, source: str, data: Any) -> None:
         kind = kind_of_document(data)
-        if kind == "HostedZones":
+        if kind in ("HostedZones", "CidrCollections") and not isinstance(data[kind], list):
+            self.problem(source, kind, "InvalidInput", "expected a list")
+        elif kind == "HostedZones":
             for i, hz in enumerate(data["HostedZones"] or []):
                 self._zone(source, f"HostedZones[{i}]", hz)
         elif kind == "HostedZone":
@@ -225,7 +227,7 @@ class _Importer:
         out = []
         for v in raw:
             vid = v.get("VPCId") if isinstance(v, dict) else None
-            if not vid:
+            if not vid or not isinstance(vid, str):
                 self.problem(source, zid, "InvalidVPCId", "VPCs[].VPCId is required")
                 continue
             if vid in self.vpc_names:

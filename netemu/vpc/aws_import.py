@@ -165,6 +165,10 @@ class _Reader:
                          f"expected a list under {kind}")
             return
         if kind in TABLE_KEYS:
+            for n, item in enumerate(raw):
+                for name, want in field_problems(item, FIELDS.get(kind, {})):
+                    self.problem(doc.source, f"{kind}[{n}].{name}", "InvalidParameterValue",
+                                 f"expected {want}")
             self.table_docs.append((doc.source, kind, raw))
             return
         if kind in ENDPOINT_KEYS:
@@ -195,10 +199,18 @@ class _Reader:
         if not isinstance(item.get(key), str) or not item[key]:
             self.problem(doc.source, where, "MissingParameter", f"{key} is required")
             return
-        self.items.setdefault(kind, []).append((doc.source, doc.region, item))
+        wrong = field_problems(item, FIELDS.get(kind, {}) | COMMON_FIELDS)
+        for name, want in wrong:
+            self.problem(doc.source, f"{item[key]}.{name}", "InvalidParameterValue",
+                         f"expected {want}")
+        if not wrong:
+            self.items.setdefault(kind, []).append((doc.source, doc.region, item))
 
     def _attribute(self, doc: Document) -> None:
         vpc = doc.data["VpcId"]
+        if not isinstance(vpc, str):
+            self.problem(doc.source, "VpcId", "InvalidParameterValue", "expected a string")
+            return
         for key, attr in (("EnableDnsSupport", "enable_dns_support"),
                           ("EnableDnsHostnames", "enable_dns_hostnames")):
             if key in doc.data:
@@ -229,6 +241,135 @@ ID_KEYS = {
     "ResolverRules": "Id",
     "ResolverRuleAssociations": "Id",
 }
+
+
+# The fields this module reads, and their JSON types: an item with a field of another type is
+# malformed input (a Problem), so that the builders below can trust the shapes they read.
+# "list[dict]" / "list[str]": a list of those; "a.b": field b of the mapping a.
+COMMON_FIELDS = {"Tags": "list[dict]", "VpcId": "str", "Tags[].Key": "str"}
+_PERMISSION = {"IpProtocol": "str", "FromPort": "int", "ToPort": "int",
+               "IpRanges": "list[dict]", "Ipv6Ranges": "list[dict]",
+               "PrefixListIds": "list[dict]", "UserIdGroupPairs": "list[dict]",
+               "IpRanges[].CidrIp": "str", "Ipv6Ranges[].CidrIpv6": "str",
+               "UserIdGroupPairs[].GroupId": "str", "PrefixListIds[].PrefixListId": "str"}
+_ROUTE = {k: "str" for k in ("DestinationCidrBlock", "DestinationIpv6CidrBlock",
+                             "DestinationPrefixListId", "GatewayId", "NatGatewayId",
+                             "VpcPeeringConnectionId", "TransitGatewayId", "InstanceId",
+                             "NetworkInterfaceId", "EgressOnlyInternetGatewayId", "Origin",
+                             "State")}
+_ENTRY = {"RuleNumber": "int", "Protocol": "str", "RuleAction": "str", "Egress": "bool",
+          "CidrBlock": "str", "Ipv6CidrBlock": "str", "PortRange": "dict",
+          "PortRange.From": "int", "PortRange.To": "int", "IcmpTypeCode": "dict",
+          "IcmpTypeCode.Type": "int", "IcmpTypeCode.Code": "int"}
+_ENI = {"NetworkInterfaceId": "str", "Attachment": "dict", "Attachment.DeviceIndex": "int",
+        "Groups": "list[dict]", "Groups[].GroupId": "str", "Ipv6Addresses": "list[dict]",
+        "Ipv6Addresses[].Ipv6Address": "str", "PrivateIpAddresses": "list[dict]"}
+_ATTACHMENTS = {"Attachments[].VpcId": "str", "Attachments[].State": "str"}
+
+
+def _under(prefix: str, spec: dict[str, str]) -> dict[str, str]:
+    return {f"{prefix}.{k}": v for k, v in spec.items()}
+_STATE = {"State": "dict", "State.Name": "str"}
+FIELDS: dict[str, dict[str, str]] = {
+    "Vpcs": {"CidrBlock": "str", "CidrBlockAssociationSet": "list[dict]",
+             "Ipv6CidrBlockAssociationSet": "list[dict]", "IsDefault": "bool", "OwnerId": "str",
+             "DhcpOptionsId": "str", "CidrBlockAssociationSet[].CidrBlock": "str",
+             "CidrBlockAssociationSet[].CidrBlockState": "dict",
+             "CidrBlockAssociationSet[].CidrBlockState.State": "str",
+             "Ipv6CidrBlockAssociationSet[].Ipv6CidrBlock": "str",
+             "Ipv6CidrBlockAssociationSet[].Ipv6CidrBlockState": "dict"},
+    "Subnets": {"CidrBlock": "str", "AvailabilityZone": "str", "MapPublicIpOnLaunch": "bool",
+                "Ipv6CidrBlockAssociationSet": "list[dict]", "DefaultForAz": "bool",
+                "Ipv6CidrBlockAssociationSet[].Ipv6CidrBlock": "str"},
+    "RouteTables": {"Associations": "list[dict]", "Routes": "list[dict]",
+                    "Associations[].Main": "bool", "Associations[].SubnetId": "str",
+                    "Associations[].GatewayId": "str", "Associations[].AssociationState": "dict",
+                    "Associations[].AssociationState.State": "str",
+                    **_under("Routes[]", _ROUTE)},
+    "SecurityGroups": {"GroupName": "str", "Description": "str",
+                       "IpPermissions": "list[dict]", "IpPermissionsEgress": "list[dict]",
+                       **_under("IpPermissions[]", _PERMISSION),
+                       **_under("IpPermissionsEgress[]", _PERMISSION)},
+    "NetworkAcls": {"Associations": "list[dict]", "Entries": "list[dict]", "IsDefault": "bool",
+                    "Associations[].SubnetId": "str", **_under("Entries[]", _ENTRY)},
+    "InternetGateways": {"Attachments": "list[dict]", **_ATTACHMENTS},
+    "EgressOnlyInternetGateways": {"Attachments": "list[dict]", **_ATTACHMENTS},
+    "NatGateways": {"SubnetId": "str", "State": "str", "NatGatewayAddresses": "list[dict]",
+                    "ConnectivityType": "str", "NatGatewayAddresses[].PrivateIp": "str",
+                    "NatGatewayAddresses[].PublicIp": "str",
+                    "NatGatewayAddresses[].IsPrimary": "bool"},
+    "Instances": {"SubnetId": "str", "PrivateIpAddress": "str", "PublicIpAddress": "str",
+                  "NetworkInterfaces": "list[dict]", "SecurityGroups": "list[dict]",
+                  "SourceDestCheck": "bool", "SecurityGroups[].GroupId": "str",
+                  **_under("NetworkInterfaces[]", _ENI), **_STATE},
+    "VpcPeeringConnections": {"RequesterVpcInfo": "dict", "AccepterVpcInfo": "dict",
+                              "RequesterVpcInfo.VpcId": "str", "AccepterVpcInfo.VpcId": "str",
+                              "RequesterVpcInfo.PeeringOptions": "dict",
+                              "AccepterVpcInfo.PeeringOptions": "dict",
+                              "Status": "dict", "Status.Code": "str"},
+    "TransitGateways": {"State": "str"},
+    "TransitGatewayVpcAttachments": {"TransitGatewayId": "str", "SubnetIds": "list[str]",
+                                     "State": "str", "Options": "dict"},
+    "TransitGatewayAttachments": {"TransitGatewayId": "str", "ResourceType": "str",
+                                  "Association": "dict",
+                                  "Association.TransitGatewayRouteTableId": "str"},
+    "TransitGatewayRouteTables": {"TransitGatewayId": "str", "State": "str"},
+    "Routes": {"DestinationCidrBlock": "str", "TransitGatewayAttachments": "list[dict]",
+               "State": "str", "Type": "str",
+               "TransitGatewayAttachments[].TransitGatewayAttachmentId": "str"},
+    "TransitGatewayRouteTablePropagations": {"TransitGatewayAttachmentId": "str",
+                                             "State": "str"},
+    "DhcpOptions": {"DhcpConfigurations": "list[dict]", "DhcpConfigurations[].Key": "str",
+                    "DhcpConfigurations[].Values": "list[dict]"},
+    "ResolverEndpoints": {"Name": "str", "HostVPCId": "str", "Direction": "str",
+                          "SecurityGroupIds": "list[str]"},
+    "ResolverRules": {"Name": "str", "DomainName": "str", "RuleType": "str",
+                      "TargetIps": "list[dict]", "ResolverEndpointId": "str",
+                      "TargetIps[].Ip": "str", "TargetIps[].Port": "int"},
+    "ResolverRuleAssociations": {"ResolverRuleId": "str", "VPCId": "str", "Status": "str"},
+}
+_TYPES: dict[str, type] = {"str": str, "bool": bool, "int": int, "dict": dict,
+                           "list[dict]": dict, "list[str]": str}
+_WORDS = {"str": "a string", "bool": "true or false", "int": "a number", "dict": "a mapping",
+          "list[dict]": "a list of mappings", "list[str]": "a list of strings"}
+
+
+def field_problems(item: Any, spec: dict[str, str]) -> list[tuple[str, str]]:
+    """(field, expected) for each field of ``spec`` that ``item`` has with another type. A
+    spec path is dotted; ``a[]`` steps into each element of the list ``a``."""
+    if not isinstance(item, dict):
+        return [("", "a mapping")]
+    out = []
+    for path, kind in spec.items():
+        for where, value in _values_at(item, path.split("."), ""):
+            if not _is(value, kind):
+                out.append((where, _WORDS[kind]))
+    return out
+
+
+def _values_at(value: Any, steps: list[str], where: str) -> Iterable[tuple[str, Any]]:
+    if not steps:
+        if value is not None:
+            yield where, value
+        return
+    step, rest = steps[0], steps[1:]
+    key = step.removesuffix("[]")
+    if not isinstance(value, dict) or value.get(key) is None:
+        return
+    here = f"{where}.{key}" if where else key
+    if step.endswith("[]"):
+        if isinstance(value[key], list):
+            for n, element in enumerate(value[key]):
+                yield from _values_at(element, rest, f"{here}[{n}]")
+    else:
+        yield from _values_at(value[key], rest, here)
+
+
+def _is(value: Any, kind: str) -> bool:
+    want = _TYPES[kind]
+    if kind.startswith("list"):
+        return isinstance(value, list) and all(isinstance(v, want) for v in value)
+    return isinstance(value, want) and not (want is int and isinstance(value, bool))
 
 
 def _ident(item: Any, index: int) -> str:
@@ -279,6 +420,7 @@ class _Builder:
         self.names: dict[str, dict[str, str]] = {"vpcs": self.vpc_names}
         self.aws_ids: dict[str, dict[str, str]] = {}
         self.sg_vpc: dict[str, str] = {}  # group id -> vpc id
+        self.subnet_vpc: dict[str, str] = {}  # subnet id -> vpc id
         self.eni_owner: dict[str, str] = {}  # primary ENI id -> instance id
 
     # -- helpers
@@ -342,6 +484,7 @@ class _Builder:
         live.subnets = [x for x in r.of("Subnets") if self.in_vpc("Subnets", x[0], x[2])]
         self._name("subnets", "SubnetId", live.subnets)
         subnet_ids = {i["SubnetId"] for _, _, i in live.subnets}
+        self.subnet_vpc = {i["SubnetId"]: i["VpcId"] for _, _, i in live.subnets}
         live.instances = self._live_instances(subnet_ids)
         self._name("instances", "InstanceId", live.instances)
         live.nats = self._live_nats(subnet_ids)
@@ -382,10 +525,10 @@ class _Builder:
             if s["VpcId"] not in regions and isinstance(az, str) and len(az) > 1:
                 regions[s["VpcId"]] = region or az[:-1]
         subnet_by_id = {s["aws_id"]: s for v in vpcs.values() for s in v["subnets"]}
-        for source, _, n in live.nats:
-            vpcs[n["VpcId"]]["nat_gateways"].append(self._nat(source, n))
+        for source, _, n in live.nats:  # in their subnet's VPC
+            vpcs[self.subnet_vpc[n["SubnetId"]]]["nat_gateways"].append(self._nat(source, n))
         for source, _, i in live.instances:
-            vpcs[i["VpcId"]]["instances"].append(self._instance(source, i))
+            vpcs[self.subnet_vpc[i["SubnetId"]]]["instances"].append(self._instance(source, i))
         for source, _, g in live.sgs:
             vpcs[g["VpcId"]]["security_groups"].append(self._sg(source, g))
         for source, _, a in live.nacls:
