@@ -92,40 +92,38 @@ class _Importer:
 
     def read(self, source: str, data: Any) -> None:
         kind = kind_of_document(data)
-        if kind in ("HostedZones", "CidrCollections") and not isinstance(data[kind], list):
-            self.problem(source, kind, "InvalidInput", "expected a list")
-        elif kind == "HostedZones":
-            for i, hz in enumerate(data["HostedZones"] or []):
-                self._zone(source, f"HostedZones[{i}]", hz)
-        elif kind == "HostedZone":
+        if kind is None:
+            return
+        if kind == "HostedZone":
             self._zone(source, "HostedZone", data["HostedZone"])
             hz_id = _zone_id(data["HostedZone"].get("Id")) if isinstance(
                 data["HostedZone"], dict) else ""
             if hz_id and isinstance(data.get("VPCs"), list):
                 self.vpcs[hz_id] = data["VPCs"]
+            return
+        items = data[kind]
+        if not isinstance(items, list):  # every other output is a list under its key
+            self.problem(source, kind, "InvalidInput", "expected a list")
+        elif kind == "HostedZones":
+            for i, hz in enumerate(items):
+                self._zone(source, f"HostedZones[{i}]", hz)
         elif kind == "ResourceRecordSets":
-            if not isinstance(data["ResourceRecordSets"], list):
-                self.problem(source, "ResourceRecordSets", "InvalidInput", "expected a list")
-            else:
-                self.records.append((source, data["ResourceRecordSets"]))
+            self.records.append((source, items))
         elif kind == "HealthChecks":
-            if not isinstance(data["HealthChecks"], list):
-                self.problem(source, "HealthChecks", "InvalidInput", "expected a list")
-            else:
-                self.checks.extend((source, c) for c in data["HealthChecks"])
+            self.checks.extend((source, c) for c in items)
         elif kind == "CidrCollections":
-            for i, c in enumerate(data["CidrCollections"] or []):
-                if not isinstance(c, dict) or not isinstance(c.get("Id"), str):
-                    self.problem(source, f"CidrCollections[{i}]", "InvalidInput", "Id is required")
-                else:
-                    self.collections[c["Id"]] = {"Id": c["Id"], "Name": c.get("Name") or c["Id"],
-                                                 "Locations": []}
-                    self.collection_source[c["Id"]] = source
-        elif kind == "CidrBlocks":
-            if not isinstance(data["CidrBlocks"], list):
-                self.problem(source, "CidrBlocks", "InvalidInput", "expected a list")
+            self._collections(source, items)
+        else:  # CidrBlocks
+            self.blocks.append((source, items))
+
+    def _collections(self, source: str, items: list[Any]) -> None:
+        for i, c in enumerate(items):
+            if not isinstance(c, dict) or not isinstance(c.get("Id"), str):
+                self.problem(source, f"CidrCollections[{i}]", "InvalidInput", "Id is required")
             else:
-                self.blocks.append((source, data["CidrBlocks"]))
+                self.collections[c["Id"]] = {"Id": c["Id"], "Name": c.get("Name") or c["Id"],
+                                             "Locations": []}
+                self.collection_source[c["Id"]] = source
 
     def _zone(self, source: str, where: str, hz: Any) -> None:
         if not isinstance(hz, dict) or not hz.get("Id") or not isinstance(hz.get("Name"), str):
