@@ -145,6 +145,7 @@ class _Reader:
         self.dns: dict[str, dict[str, bool]] = {}
         self.table_docs: list[tuple[str, str, list[Any]]] = []
         self.endpoint_ips: list[tuple[str, list[Any]]] = []
+        self.seen: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
 
     def note(self, source: str, item: str, message: str) -> None:
         self.notes.append(Note(source, item, message))
@@ -203,8 +204,15 @@ class _Reader:
         for name, want in wrong:
             self.problem(doc.source, f"{item[key]}.{name}", "InvalidParameterValue",
                          f"expected {want}")
-        if not wrong:
+        if wrong:
+            return
+        first = self.seen.get((kind, item[key]))
+        if first is None:
+            self.seen[(kind, item[key])] = (doc.source, item)
             self.items.setdefault(kind, []).append((doc.source, doc.region, item))
+        elif first[1] != item:  # e.g. a cross-Region peering, listed by both Regions
+            self.note(doc.source, item[key], f"listed again, differently: the listing in"
+                      f" {first[0]} is used")
 
     def _attribute(self, doc: Document) -> None:
         vpc = doc.data["VpcId"]

@@ -1,8 +1,10 @@
 """``netemu import aws`` (issue 20): a hand-written snapshot of an account, in the AWS CLI's output
-shapes (tests/import/data/account: two VPCs ``shop`` (public + app tier, IGW, NAT gateway, a
-custom NACL) and ``billing`` (a database) joined by a peering, security groups that reference each
-other across it, a public zone with weighted, failover and alias records and a health check, and
-a private zone), imported by the real CLI, checked, traced and served to real ``dig``."""
+shapes (tests/import/data/account: in us-east-1, VPC ``shop`` (public and app tiers, IGW, NAT
+gateway, a custom NACL) peered with ``billing`` (a database; groups reference each other across
+the peering) and joined to ``ops`` by a transit gateway; in eu-west-1, ``dr`` over a cross-Region
+peering; Route 53: a public zone with weighted, failover, IP-based and alias records and a
+health check, a private zone, a CIDR collection), imported by the real CLI, checked, traced and
+served to real ``dig``."""
 
 from __future__ import annotations
 
@@ -91,7 +93,11 @@ def test_imported_names_and_ids(imported: Path) -> None:
     topo = yaml.safe_load((imported / "topology.yaml").read_text())
     ids = topo["aws_ids"]
     assert ids["vpcs"] == {"shop": "vpc-0f3a91c2d4e5b6a71", "billing": "vpc-06b8e2d4c1a3f5e79",
-                           "ops": "vpc-0c7e1a3b5d9f2c4e8"}
+                           "ops": "vpc-0c7e1a3b5d9f2c4e8", "dr": "vpc-0d5f7b9a1c3e2d4f6"}
+    # the cross-Region peering is listed by both Regions' outputs: imported once
+    assert sorted(p["name"] for p in topo["peerings"]) == ["shop-to-billing", "shop-to-dr"]
+    assert {v["name"]: v["region"] for v in topo["vpcs"]}["dr"] == "eu-west-1"
+    assert topo["region"] == "us-east-1"
     assert ids["transit_gateways"] == {"core-tgw": "tgw-0e3a5c7b9d2f4a6c8"}
     assert ids["instances"]["db-1"] == "i-0f8b2d4a6c1e3f5b7"
     assert ids["internet_gateways"] == {"shop": "igw-05d7f9b1c3e2a4d68"}
@@ -171,6 +177,15 @@ def test_trace_through_the_imported_transit_gateway_v76(imported: Path) -> None:
     assert tgw == [("transit-gateway-attachment", "tgw-attach-0a4c6e8b2d1f3a5c7"),
                    ("transit-gateway-route-table", "tgw-rtb-0b6d8f2a4c1e3b5d7"),
                    ("transit-gateway-attachment", "tgw-attach-07b9d1f3a5c2e4b6d")]
+
+
+def test_trace_across_regions_by_cidr_v44(imported: Path) -> None:
+    """The eu-west-1 VPC (its Region from the snapshot's folder) is reached over a cross-Region
+    peering; its group names the peer by CIDR, as a cross-Region reference must (V44)."""
+    rc, t = trace(imported, "app-1", "dr-1", 443)
+    assert rc == 0
+    assert [h["aws_id"] for h in t["hops"] if h["component"] == "peering-connection"] == [
+        "pcx-0b8d2f4a6c1e3b5d9"]
 
 
 def test_trace_human_output_shows_ids_beside_names(imported: Path) -> None:

@@ -30,6 +30,7 @@ FLOWS = [
     ("db-1", "web-1", 443, False),     # billing has no route to 10.20.1.0/24 (V54)
     ("app-1", "monitor-1", 443, True),  # V76: through the transit gateway, propagated routes
     ("monitor-1", "db-1", 5432, False),  # V77: the TGW route table's blackhole
+    ("app-1", "dr-1", 443, True),      # the cross-Region peering to eu-west-1
 ]
 
 
