@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "netemu.cli.dataplane",
     "netemu.cli.health",
     "netemu.cli.zones",
+    "netemu.cli.importer",
 )
 
 

@@ -114,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
         print()
     elif output == "json":
         data: dict[str, Any] = result.to_json()
+        if topology.aws_ids:
+            add_aws_ids(data, topology.aws_ids)
         if args.flow_log:
             data["flow_log"] = logs
         json.dump(data, sys.stdout, indent=2)
@@ -122,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
         color = args.color if args.color is not None else _isatty(sys.stdout)
         title = (f"flow log (version {fmt.version}, custom format)" if fmt is not None
                  else "flow log (version 2, default format)")
-        print_human(result, logs if args.flow_log else None, sys.stdout, color, title)
+        print_human(result, logs if args.flow_log else None, sys.stdout, color, title,
+                    topology.aws_ids)
     return EXIT_REACHABLE if result.reachable else EXIT_UNREACHABLE
 
 
@@ -138,6 +141,15 @@ def flow_from_args(args: argparse.Namespace) -> Any:
     )
 
 
+def add_aws_ids(data: dict[str, Any], ids: tuple[tuple[str, str, str], ...]) -> None:
+    """Each hop and blocker of an imported account's trace gains ``aws_id`` (None: no id)."""
+    from netemu.vpc.aws_ids import lookup
+
+    for key in ("hops", "return_path", "blockers"):
+        for item in data.get(key) or []:
+            item["aws_id"] = lookup(ids, item["component"], item["name"])
+
+
 def _isatty(stream: TextIO) -> bool:
     try:
         return stream.isatty() and os.environ.get("NO_COLOR") is None
@@ -151,7 +163,15 @@ _CODES = {"green": "32", "red": "31", "bold": "1", "dim": "2", "yellow": "33", "
 
 
 def print_human(result: Any, logs: list[str] | None, out: TextIO, color: bool,
-                log_title: str = "flow log (version 2, default format)") -> None:
+                log_title: str = "flow log (version 2, default format)",
+                aws_ids: tuple[tuple[str, str, str], ...] = ()) -> None:
+    from netemu.vpc.aws_ids import lookup
+
+    def named(component: str, name: str) -> str:
+        """The name, and the AWS id beside it when the topology was imported and they differ."""
+        ident = lookup(aws_ids, component, name) if aws_ids else None
+        return f"{name} ({ident})" if ident and ident != name else name
+
     def c(text: str, *styles: str) -> str:
         if not color or not styles:
             return text
@@ -173,7 +193,8 @@ def print_human(result: Any, logs: list[str] | None, out: TextIO, color: bool,
             previous = hop.packet
             ok = hop.decision == "allow"
             mark = c(" ok ", "green") if ok else c("DROP", "red", "bold")
-            line = f"  {n:>2} {mark}  {hop.component:<28} {hop.name:<20} {hop.reason}"
+            line = (f"  {n:>2} {mark}  {hop.component:<28} {named(hop.component, hop.name):<20}"
+                    f" {hop.reason}")
             if hop.code and not ok:
                 line += " " + c(f"[{hop.code}]", "yellow")
             w(line + "\n")
@@ -181,7 +202,8 @@ def print_human(result: Any, logs: list[str] | None, out: TextIO, color: bool,
         w("\n" + c("blockers" + (" (all)" if result.all_blockers else ""), "bold") + "\n")
         for b in result.blockers:
             code = f" [{b.code}]" if b.code else ""
-            w(f"  - {b.path}: {b.component} {b.name}{code}\n      change: {b.change}\n")
+            w(f"  - {b.path}: {b.component} {named(b.component, b.name)}{code}\n"
+              f"      change: {b.change}\n")
     if logs is not None:
         w("\n" + c(log_title, "bold") + "\n")
         for line in logs:

@@ -13,7 +13,8 @@ Behaviour: a topology file is refused whole when anything is wrong, and every pr
        associations, allocated addresses, ENI ids, propagated transit-gateway routes.
 Fields (file shape, beyond ARCHITECTURE.md's example):
   top level: region, account_id?, vpcs, peerings?, internet: {hosts}?, transit_gateways?,
-    quotas? ({NAME: VALUE}: raised AWS quotas, quotas.py)
+    quotas? ({NAME: VALUE}: raised AWS quotas, quotas.py), aws_ids? ({KIND: {NAME: ID}}, the
+    AWS ids of an imported account, ``aws_ids.py``)
   vpc: name, default? (false; true = the Region's default VPC, V17: cidr_blocks default to
     [172.31.0.0/16], internet_gateway and enable_dns_hostnames to true, subnets to three /20
     default subnets ``default-<az>`` in zones a-c, the main route table to 0.0.0.0/0 -> IGW),
@@ -59,12 +60,14 @@ Allocation: omitted private addresses are taken from each subnet's free addresse
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml  # the loader's one I/O step: reading the file
 
 from netemu.errors import LoadError
+from netemu.vpc import aws_ids as vpc_aws_ids
 from netemu.vpc import dns as vpc_dns
 from netemu.vpc.build import build
 from netemu.vpc.draft import Report
@@ -99,13 +102,16 @@ def load_topology(data: Any, source: str = "<topology>") -> Topology:
     """Load an in-memory topology (the parsed YAML/JSON); LoadError with every problem."""
     report = Report(source)
     dns_parts = vpc_dns.read(data, report)  # DHCP options, Resolver rules and endpoints
+    ids = vpc_aws_ids.read(data, report)  # the AWS ids of an imported account
     draft = Reader(report).topology(_with_endpoint_enis(data, dns_parts))
     if draft is not None:
         validate(draft, report)
         vpc_dns.check(dns_parts, {v.name: v for v in draft.vpcs}, report)
+        vpc_aws_ids.check(ids, draft, report)
     if report.problems or draft is None:
         raise LoadError(report.problems)
-    return vpc_dns.attach(build(draft, source), dns_parts)
+    topology = vpc_dns.attach(build(draft, source), dns_parts)
+    return replace(topology, aws_ids=ids) if ids else topology
 
 
 def _with_endpoint_enis(data: Any, parts: vpc_dns.Parts) -> Any:

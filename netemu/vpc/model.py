@@ -298,6 +298,9 @@ class Topology:
     # The quotas the file raised (``quotas:``; every other quota has AWS's default, quotas.py).
     quotas: tuple[tuple[str, int], ...] = ()
     dns: DnsConfig = field(default_factory=DnsConfig)  # DHCP options, Resolver rules/endpoints
+    # ``aws_ids``: (kind, topology name, AWS id) of imported items (``netemu import aws``);
+    # kinds are aws_ids.KINDS; internet gateways are named by their VPC.
+    aws_ids: tuple[tuple[str, str, str], ...] = ()
 
     def vpc(self, name: str) -> Vpc:
         for v in self.vpcs:
