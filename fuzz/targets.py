@@ -35,6 +35,7 @@ from netemu.dns.handler import Serving, build_serving, handle
 from netemu.errors import LoadError
 from netemu.route53.load import load_zone_files, load_zone_text
 from netemu.route53.lookup import compile_zones
+from netemu.textfile import load_yaml
 from netemu.vpc.load import load_topology
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,8 +155,8 @@ def topology(data: bytes) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            doc = yaml.safe_load(_text(data))
-        except (yaml.YAMLError, RecursionError, ValueError, TypeError):
+            doc = load_yaml(_text(data))
+        except yaml.YAMLError:
             return  # not YAML: the file loader reports SyntaxError before load_topology
     try:
         load_topology(doc, "fuzz.yaml")
