@@ -29,10 +29,19 @@ from typing import Any
 import dns.exception
 import dns.message
 import yaml
+from aiohttp import streams, web
+from aiohttp.test_utils import make_mocked_request
 
+# imported here, not where used, so that the campaign's instrumentation covers them
+from netemu.api.account import Account
+from netemu.api.http import HttpServer
+from netemu.api.route53 import Route53Api
+from netemu.api.store import MemoryStore
 from netemu.dns import codec
 from netemu.dns.handler import Serving, build_serving, handle
 from netemu.errors import LoadError
+from netemu.health.checker import HealthChecker
+from netemu.health.control import health_routes
 from netemu.route53.load import load_zone_files, load_zone_text
 from netemu.route53.lookup import compile_zones
 from netemu.textfile import load_yaml
@@ -172,13 +181,6 @@ class _Api:
     fed requests built by aiohttp (no socket: the fuzzer needs thousands a second)."""
 
     def __init__(self) -> None:
-        from netemu.api.account import Account
-        from netemu.api.http import HttpServer
-        from netemu.api.route53 import Route53Api
-        from netemu.api.store import MemoryStore
-        from netemu.health.checker import HealthChecker
-        from netemu.health.control import health_routes
-
         self.loop = asyncio.new_event_loop()
         files = serving().zoneset
         self.account = Account(files, MemoryStore())
@@ -193,9 +195,6 @@ class _Api:
 
     async def _request(self, method: str, path_qs: str, body: bytes,
                        headers: dict[str, str]) -> tuple[int, bytes, str]:
-        from aiohttp import streams, web
-        from aiohttp.test_utils import make_mocked_request
-
         protocol: Any = _Protocol()
         payload = streams.StreamReader(protocol, 2 ** 16, loop=asyncio.get_running_loop())
         payload.feed_data(body)
