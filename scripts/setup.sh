@@ -30,3 +30,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 .venv/bin/python -m pip install -q -e '.[test,fast]'
+# atheris makes fuzz/campaign.py coverage-guided; optional (no wheel for every Python)
+.venv/bin/python -m pip install -q --only-binary=:all: 'atheris>=2.3' >/dev/null 2>&1 \
+  || echo "setup: atheris not installed: fuzz/campaign.py falls back to unguided mutation" >&2

@@ -9,6 +9,7 @@ translates. Paths are matched by ``ROUTES`` (method, regular expression, handler
 from __future__ import annotations
 
 import ipaddress
+import logging
 import random
 import re
 import time
@@ -21,11 +22,15 @@ from aiohttp import web
 from netemu.api import xml
 from netemu.api.account import Account, ChangeInfo
 from netemu.api.auth import Verifier
+from netemu.api.http import MAX_BODY
+from netemu.api.store import STORE_FAILURES
 from netemu.route53 import changes, engine, load, names, shapes
 from netemu.route53.answer import Question
 from netemu.route53.changes import ChangeRejected
 from netemu.route53.client import ClientContext
 from netemu.route53.model import HostedZone, VpcAssociation
+
+log = logging.getLogger("netemu.api")
 
 PREFIX = "/2013-04-01"
 DEFAULT_MAX_ITEMS = 100
@@ -37,7 +42,8 @@ STATUS = {  # HTTP status of each error code (botocore's model; anything else is
     "HostedZoneAlreadyExists": 409, "HealthCheckAlreadyExists": 409,
     "HealthCheckVersionMismatch": 409, "CidrCollectionVersionMismatchException": 409,
     "SignatureDoesNotMatch": 403, "InvalidClientTokenId": 403, "IncompleteSignature": 403,
-    "NotImplemented": 501,
+    "NotImplemented": 501, "RequestEntityTooLarge": 413, "InternalFailure": 500,
+    "ServiceUnavailable": 503,
 }
 Handler = Callable[["Route53Api", web.Request, dict[str, str]], Awaitable[web.Response]]
 
@@ -54,7 +60,8 @@ def iso(ts: float) -> str:
 
 def error_response(code: str, message: str) -> web.Response:
     body = xml.render("ErrorResponse", {
-        "Error": {"Type": "Sender", "Code": code, "Message": message},
+        "Error": {"Type": "Receiver" if STATUS.get(code, 400) >= 500 else "Sender",
+                  "Code": code, "Message": message},
         "RequestId": str(uuid.uuid4())})
     return web.Response(status=STATUS.get(code, 400), body=body, content_type="text/xml")
 
@@ -155,6 +162,19 @@ class Route53Api:
                 return error_response(exc.code, message)
             except (xml.BadXml, ValueError) as exc:
                 return error_response("InvalidInput", str(exc))
+            except web.HTTPRequestEntityTooLarge:
+                return error_response("RequestEntityTooLarge",
+                                      f"The request body is over {MAX_BODY} bytes")
+            except STORE_FAILURES as exc:   # nothing was committed, nothing is acknowledged
+                log.error("%s %s: the state store failed: %s", request.method, path, exc)
+                return error_response("ServiceUnavailable",
+                                      "The request has failed due to a temporary failure of "
+                                      f"the server: the state store failed ({exc})")
+            except Exception:  # a bug: logged with its traceback, answered without it
+                log.exception("%s %s failed", request.method, path)
+                return error_response("InternalFailure",
+                                      "The request processing has failed because of an "
+                                      "unknown error, exception or failure.")
         return error_response("InvalidAction" if path.count("/") > 1 else "NotImplemented",
                               f"netemu does not implement {request.method} {path}")
 
@@ -615,4 +635,4 @@ ROUTES = [
     _r("GET", r"/testdnsanswer", "test_dns_answer"),
 ]
 
-__all__ = ["Route53Api", "ROUTES", "error_response"]
+__all__ = ["ROUTES", "Route53Api", "error_response"]

@@ -146,9 +146,15 @@ class SqliteStore:
             self.db.close()
 
 
+# What a failing store raises (a full disk, an I/O error, a database locked by another process):
+# the API answers ServiceUnavailable and nothing is acknowledged or changed in memory.
+STORE_FAILURES: tuple[type[BaseException], ...] = (sqlite3.Error, OSError)
+
+
 def open_store(state_dir: str | Path | None) -> Store:
     """SQLite under ``state_dir``, or memory when None."""
     return MemoryStore() if state_dir is None else SqliteStore(state_dir)
 
 
-__all__ = ["Store", "Loaded", "Commit", "Write", "MemoryStore", "SqliteStore", "open_store"]
+__all__ = ["STORE_FAILURES", "Commit", "Loaded", "MemoryStore", "SqliteStore", "Store", "Write",
+           "open_store"]

@@ -1,5 +1,6 @@
 """Route 53's XML (2013-04-01) in and out: requests parsed safely (defusedxml: no DTDs, no
-entity expansion; the HTTP layer caps the size), responses built from plain mappings."""
+entity expansion; at most ``MAX_DEPTH`` levels of nesting; the HTTP layer caps the size),
+responses built from plain mappings."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ LISTS = {
 }
 
 
+MAX_DEPTH = 32   # Route 53's deepest request (a change batch's GeoProximityLocation) has 8
+
+
 class BadXml(ValueError):
     """The body is not well-formed (or forbidden) XML."""
 
@@ -46,10 +50,21 @@ def parse(body: bytes) -> tuple[str, dict[str, Any]]:
     try:
         root = SafeTree.fromstring(body, forbid_dtd=True, forbid_entities=True,
                                    forbid_external=True)
-    except Exception as exc:  # defusedxml raises several kinds; all mean a refused body
+    except Exception as exc:  # noqa: BLE001 - defusedxml raises several kinds: all refuse it
         raise BadXml(f"the request body is not acceptable XML: {exc}") from None
+    _check_depth(root)
     content = _convert(root)
     return _local(root.tag), content if isinstance(content, dict) else {}
+
+
+def _check_depth(root: Element) -> None:
+    """Refuse nesting deeper than MAX_DEPTH (converting it would exhaust the stack)."""
+    level: list[Element] = [root]
+    for _ in range(MAX_DEPTH):
+        level = [child for el in level for child in el]
+        if not level:
+            return
+    raise BadXml(f"the request body nests elements more than {MAX_DEPTH} levels deep")
 
 
 def _text(value: Any) -> str:
@@ -81,4 +96,4 @@ def render(root: str, content: dict[str, Any]) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(el, encoding="utf-8")
 
 
-__all__ = ["NS", "LISTS", "BadXml", "parse", "render"]
+__all__ = ["LISTS", "NS", "BadXml", "parse", "render"]

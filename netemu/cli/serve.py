@@ -1,6 +1,7 @@
 """``netemu serve [--zones PATH ...] [--listen 127.0.0.1:1053] [--loop auto|asyncio|uvloop]
 [--api 127.0.0.1:4580] [--state DIR] [--api-credentials FILE] [--time-scale F] [--strict-aws]
-[--geo FILE]``.
+[--geo FILE] [--rate-limit N] [--rate-limit-slip K] [--tcp-max-connections N]
+[--tcp-idle-timeout S]``.
 
 Loads and validates the zone files (a bad set is refused with every problem, exit 1), compiles
 them once into a ``Serving`` snapshot and answers DNS on UDP and TCP until interrupted. Without
@@ -82,6 +83,49 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "FILE (AWS credentials file); default: any credentials are accepted")
     p.add_argument("--strict-aws", action="store_true",
                    help="refuse health checks on private and loopback addresses, as AWS does")
+    add_limit_arguments(p)
+
+
+def add_limit_arguments(p: argparse.ArgumentParser) -> None:
+    """The DNS listeners' bounds (netemu.dns.limits; docs/dns.md)."""
+    from netemu.dns.limits import DEFAULT
+
+    p.add_argument("--rate-limit", type=_non_negative, default=DEFAULT.rate_limit, metavar="N",
+                   help="answer at most N UDP queries a second per client /24 (IPv6 /56), in "
+                        "the style of RRL: over it, queries are dropped except every "
+                        "--rate-limit-slip-th, answered truncated (TC) so clients retry over "
+                        "TCP; 0: off (default)")
+    p.add_argument("--rate-limit-slip", type=int, default=DEFAULT.rate_limit_slip, metavar="K",
+                   help="every K-th limited query gets a truncated reply; 0: drop them all "
+                        f"(default {DEFAULT.rate_limit_slip})")
+    p.add_argument("--tcp-max-connections", type=int, default=DEFAULT.tcp_max_connections,
+                   metavar="N", help="TCP connections open at once; at the limit the one idle "
+                                     "longest is closed (default "
+                                     f"{DEFAULT.tcp_max_connections})")
+    p.add_argument("--tcp-idle-timeout", type=_positive, default=DEFAULT.tcp_idle_seconds,
+                   metavar="S", help="close a TCP connection that has not completed a query "
+                                     f"within S seconds (default {DEFAULT.tcp_idle_seconds:g})")
+
+
+def limits_from(args: argparse.Namespace) -> Any:
+    """``netemu.dns.limits.Limits`` with the command line's overrides."""
+    from dataclasses import replace
+
+    from netemu.dns.limits import DEFAULT
+
+    return replace(DEFAULT,
+                   rate_limit=getattr(args, "rate_limit", DEFAULT.rate_limit),
+                   rate_limit_slip=getattr(args, "rate_limit_slip", DEFAULT.rate_limit_slip),
+                   tcp_max_connections=getattr(args, "tcp_max_connections",
+                                               DEFAULT.tcp_max_connections),
+                   tcp_idle_seconds=getattr(args, "tcp_idle_timeout", DEFAULT.tcp_idle_seconds))
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
 
 
 def _positive(text: str) -> float:
@@ -112,7 +156,7 @@ async def run_server(args: argparse.Namespace, serving: Any,
     from netemu.dns.server import DnsServer, parse_listen
 
     host, port = parse_listen(args.listen)
-    server = DnsServer(serving)
+    server = DnsServer(serving, bounds=limits_from(args))
     await server.start(host, port)
     zones = ", ".join(z.name + (" (private)" if z.private else "")
                       for z in serving.zoneset.zones)

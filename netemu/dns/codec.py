@@ -197,6 +197,11 @@ def _ecs(wire: bytes, pos: int, end: int, qid: int, flags: int) -> tuple[int, in
             if size is None or source > size * 8 or scope != 0 \
                     or len(addr) != (source + 7) // 8:
                 raise FormErr("bad client subnet option (RFC 7871 section 7.1)", qid, flags)
+            if source % 8 and addr[-1] & (0xFF >> (source % 8)):
+                # RFC 7871 section 6: address bits beyond SOURCE PREFIX-LENGTH must be zero;
+                # echoed in the reply they would make it unreadable (found by fuzz/)
+                raise FormErr("client subnet address has bits set beyond its source prefix "
+                              "(RFC 7871 section 6)", qid, flags)
             found = (family, source, addr)
         pos += length
     return found

@@ -2,7 +2,8 @@
 
 ``TcpFramer.receive_data(bytes)`` buffers what the stream delivered; ``next_message()`` returns
 the next whole message or ``NEED_DATA``; ``frame(message)`` adds the two-byte length prefix. A
-zero-length frame is a protocol error (``FramingError``): the server closes the connection.
+zero-length frame, or one longer than ``max_message`` (the server's limit on a query), is a
+protocol error (``FramingError``): the server closes the connection.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ class FramingError(Exception):
 
 
 class TcpFramer:
-    __slots__ = ("_buffer",)
+    __slots__ = ("_buffer", "max_message")
 
-    def __init__(self) -> None:
+    def __init__(self, max_message: int = 0xFFFF) -> None:
         self._buffer = bytearray()
+        self.max_message = max_message
 
     def receive_data(self, data: bytes) -> None:
         self._buffer += data
@@ -37,6 +39,8 @@ class TcpFramer:
         length = int.from_bytes(self._buffer[:2], "big")
         if length == 0:
             raise FramingError("zero-length DNS message")
+        if length > self.max_message:
+            raise FramingError(f"a {length}-byte message, over the {self.max_message}-byte limit")
         if len(self._buffer) < 2 + length:
             return NEED_DATA
         message = bytes(self._buffer[2:2 + length])

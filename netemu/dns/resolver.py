@@ -62,7 +62,7 @@ from typing import Any
 from netemu.api.follow import StoreFollower
 from netemu.api.snapshot import SnapshotBuilder
 from netemu.api.store import open_store
-from netemu.dns import codec, framing
+from netemu.dns import codec, framing, limits
 from netemu.dns.handler import Serving, handle
 from netemu.errors import LoadError
 from netemu.route53 import engine
@@ -77,7 +77,6 @@ log = logging.getLogger("netemu.resolver")
 WATCH_SECONDS = 1.0
 STORE_POLL_SECONDS = 0.1    # a poll is one indexed query on the change log
 FORWARD_TIMEOUT = 1.5       # per target; dig's default is 5 s for the whole query
-TCP_IDLE_SECONDS = 10.0
 CLONE_NEWNET = 0x40000000
 FLAG_RD, FLAG_RA, FLAG_AA = 0x0100, 0x0080, 0x0400
 
@@ -432,25 +431,33 @@ class ResolverService:
 
     async def _on_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                       vpc: VpcResolver) -> None:
+        """Bounded as ``netemu serve``'s listener is (``dns.limits``): the time to complete each
+        query, the connection's life, its queries, a query's size, the time to take a reply."""
         peer = writer.get_extra_info("peername") or ("?", 0)
-        framer = framing.TcpFramer()
+        bounds = limits.DEFAULT
+        framer = framing.TcpFramer(bounds.tcp_max_message)
+        loop = asyncio.get_running_loop()
+        last = loop.time()
         try:
-            while True:
-                message = framer.next_message()
-                if message is framing.NEED_DATA:
-                    data = await asyncio.wait_for(reader.read(65536), TCP_IDLE_SECONDS)
-                    if not data:
-                        break
-                    framer.receive_data(data)
-                    continue
-                assert isinstance(message, bytes)
-                reply = self.answer_now(message, peer, vpc, "TCP")
-                if reply is not None and not isinstance(reply, bytes):
-                    reply = await reply
-                if reply is not None:
-                    writer.write(framing.frame(reply))
-                    await writer.drain()
-        except (TimeoutError, framing.FramingError, ConnectionError, OSError) as exc:
+            async with asyncio.timeout(bounds.tcp_lifetime_seconds):
+                for _ in range(bounds.tcp_max_queries):
+                    message = framer.next_message()
+                    while message is framing.NEED_DATA:
+                        left = last + bounds.tcp_idle_seconds - loop.time()
+                        data = await asyncio.wait_for(reader.read(65536), max(left, 0.0))
+                        if not data:
+                            return
+                        framer.receive_data(data)
+                        message = framer.next_message()
+                    assert isinstance(message, bytes)
+                    last = loop.time()
+                    reply = self.answer_now(message, peer, vpc, "TCP")
+                    if reply is not None and not isinstance(reply, bytes):
+                        reply = await reply
+                    if reply is not None:
+                        writer.write(framing.frame(reply))
+                        await asyncio.wait_for(writer.drain(), bounds.tcp_write_seconds)
+        except (framing.FramingError, TimeoutError, ConnectionError, OSError) as exc:
             log.debug("tcp %s: %s", peer, exc)
         finally:
             writer.close()

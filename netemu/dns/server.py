@@ -6,6 +6,12 @@ per datagram than a DatagramProtocol. TCP uses asyncio streams and ``framing.Tcp
 ``serving`` is an immutable snapshot: publishers (health checker, API) assign a new one and the
 next query sees it. Nothing a client sends can stop the listeners: every handler error is
 logged and the loop goes on.
+
+Every resource is bounded by ``limits.Limits`` (docs/dns.md): TCP connections open at once (at
+the limit the one idle longest is closed to make room), the time to complete each message (a
+client trickling bytes gains nothing), a connection's whole life, the queries it may send, the
+size of one query and the time a client has to take its replies. With a rate limit, UDP answers
+per client /24 or /56 are limited in the style of RRL (``limits.RateLimiter``).
 """
 
 from __future__ import annotations
@@ -14,17 +20,16 @@ import asyncio
 import logging
 import random
 import socket
+import time
+from collections.abc import Callable
 from contextlib import suppress
 
-from netemu.dns import framing
+from netemu.dns import framing, limits
 from netemu.dns.handler import Serving, handle
 from netemu.hostport import parse_host_port
 
 log = logging.getLogger(__name__)
 
-UDP_BATCH = 256
-TCP_IDLE_SECONDS = 10.0
-TCP_MAX_QUERIES = 1000
 TCP_READ = 65536
 
 
@@ -33,10 +38,29 @@ def parse_listen(text: str) -> tuple[str, int]:
     return parse_host_port(text, "--listen")
 
 
+class _Connection:
+    """One TCP client: when it last completed a message, and whether it is waiting for one."""
+
+    __slots__ = ("last_message", "waiting", "writer")
+
+    def __init__(self, writer: asyncio.StreamWriter, now: float) -> None:
+        self.writer, self.last_message, self.waiting = writer, now, False
+
+
 class DnsServer:
-    def __init__(self, serving: Serving, rng: random.Random | None = None) -> None:
+    def __init__(self, serving: Serving, rng: random.Random | None = None,
+                 bounds: limits.Limits = limits.DEFAULT,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.serving = serving
         self.rng = rng or random.Random()
+        self.limits = bounds
+        self.clock = clock
+        self.limiter = (limits.RateLimiter(bounds.rate_limit, bounds.rate_limit_slip,
+                                           bounds.rate_limit_networks)
+                        if bounds.rate_limit > 0 else None)
+        self._connections: dict[asyncio.StreamWriter, _Connection] = {}
+        self.refused_connections = 0
+        self.evicted_connections = 0
         self._udp: socket.socket | None = None
         self._tcp: asyncio.base_events.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -57,10 +81,15 @@ class DnsServer:
                                                reuse_address=True)
         loop.add_reader(udp.fileno(), self._on_udp)
 
+    @property
+    def tcp_connections(self) -> int:
+        return len(self._connections)
+
     def _on_udp(self) -> None:
         sock = self._udp
         assert sock is not None
-        for _ in range(UDP_BATCH):
+        limiter = self.limiter
+        for _ in range(self.limits.udp_batch):
             try:
                 data, addr = sock.recvfrom(65535)
             except (BlockingIOError, InterruptedError):
@@ -68,6 +97,14 @@ class DnsServer:
             except OSError as exc:   # e.g. ICMP port unreachable reported on the socket
                 log.debug("udp recv: %s", exc)
                 continue
+            if limiter is not None:
+                verdict = limiter.check(addr[0], self.clock())
+                if verdict != limits.ANSWER:
+                    reply = limits.truncated(data) if verdict == limits.SLIP else None
+                    if reply is not None:
+                        with suppress(BlockingIOError, InterruptedError, OSError):
+                            sock.sendto(reply, addr)
+                    continue
             try:
                 reply = handle(data, addr, self.serving, self.rng)
             except Exception:
@@ -77,35 +114,70 @@ class DnsServer:
                 with suppress(BlockingIOError, InterruptedError, OSError):
                     sock.sendto(reply, addr)
 
+    def _make_room(self) -> bool:
+        """At the connection limit: close the connection that has waited longest for a
+        message; False when none is waiting (all are being answered)."""
+        idle = [c for c in self._connections.values() if c.waiting]
+        if not idle:
+            return False
+        oldest = min(idle, key=lambda c: c.last_message)
+        del self._connections[oldest.writer]
+        oldest.writer.close()
+        self.evicted_connections += 1
+        return True
+
     async def _on_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername") or ("?", 0)
-        framer = framing.TcpFramer()
-        answered = 0
+        if len(self._connections) >= self.limits.tcp_max_connections and not self._make_room():
+            self.refused_connections += 1
+            writer.close()
+            return
+        conn = _Connection(writer, self.clock())
+        self._connections[writer] = conn
         try:
-            while answered < TCP_MAX_QUERIES:
-                message = framer.next_message()
-                if message is framing.NEED_DATA:
-                    data = await asyncio.wait_for(reader.read(TCP_READ), TCP_IDLE_SECONDS)
-                    if not data:
-                        break
-                    framer.receive_data(data)
-                    continue
-                assert isinstance(message, bytes)
-                try:
-                    reply = handle(message, peer, self.serving, self.rng, tcp=True)
-                except Exception:
-                    log.exception("handle() raised on a TCP message from %s", peer)
-                    break
-                answered += 1
-                if reply is not None:
-                    writer.write(framing.frame(reply))
-                    await writer.drain()
-        except (framing.FramingError, asyncio.TimeoutError, ConnectionError, OSError) as exc:
+            async with asyncio.timeout(self.limits.tcp_lifetime_seconds):
+                await self._serve_tcp(reader, writer, conn, peer)
+        except (framing.FramingError, TimeoutError, ConnectionError, OSError) as exc:
             log.debug("tcp %s: %s", peer, exc)
         finally:
+            self._connections.pop(writer, None)
             writer.close()
             with suppress(Exception):
-                await writer.wait_closed()
+                await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+    async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                         conn: _Connection, peer: tuple[object, ...]) -> None:
+        bounds = self.limits
+        framer = framing.TcpFramer(bounds.tcp_max_message)
+        answered = 0
+        while answered < bounds.tcp_max_queries:
+            message = framer.next_message()
+            if message is framing.NEED_DATA:
+                # the next message must be complete within the idle time: bytes trickled
+                # one at a time do not extend it
+                left = conn.last_message + bounds.tcp_idle_seconds - self.clock()
+                if left <= 0:
+                    return
+                conn.waiting = True
+                try:
+                    data = await asyncio.wait_for(reader.read(TCP_READ), left)
+                finally:
+                    conn.waiting = False
+                if not data or writer.is_closing():
+                    return
+                framer.receive_data(data)
+                continue
+            assert isinstance(message, bytes)
+            conn.last_message = self.clock()
+            try:
+                reply = handle(message, peer, self.serving, self.rng, tcp=True)
+            except Exception:
+                log.exception("handle() raised on a TCP message from %s", peer)
+                return
+            answered += 1
+            if reply is not None:
+                writer.write(framing.frame(reply))
+                await asyncio.wait_for(writer.drain(), bounds.tcp_write_seconds)
 
     async def close(self) -> None:
         if self._udp is not None and self._loop is not None:
@@ -114,6 +186,8 @@ class DnsServer:
             self._udp = None
         if self._tcp is not None:
             self._tcp.close()
+            for conn in list(self._connections.values()):
+                conn.writer.close()
             with suppress(Exception):
                 await self._tcp.wait_closed()
             self._tcp = None

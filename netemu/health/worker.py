@@ -8,7 +8,11 @@ the worker prints one line per probe ``{"id": ID, "passed": true, "detail": "...
 The worker exits when its stdin closes (the parent stopped or died). The schedule is the
 checker's: each check every RequestInterval x time_scale, starts staggered over one interval.
 
-The parent side is ``WorkerProber`` (used by ``HealthChecker(prober="process")``).
+The parent side is ``WorkerProber`` (used by ``HealthChecker(prober="process")``). A worker
+that dies is started again after a delay that doubles with each death in a row (``RESTART_MIN``
+up to ``RESTART_MAX``; reset once a worker has lived ``RESTART_RESET`` seconds), and every check
+it was probing observes a failure saying so, so that a worker that keeps dying turns its checks
+unhealthy after their FailureThreshold instead of leaving their last status standing.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import dataclasses
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,6 +33,7 @@ from netemu.route53.model import HealthCheck, HealthCheckConfig
 
 log = logging.getLogger("netemu.health")
 FLUSH_DELAY = 0.02   # seconds a result may wait to be sent with others
+RESTART_MIN, RESTART_MAX, RESTART_RESET = 1.0, 60.0, 60.0   # seconds (see the docstring)
 
 
 def encode_check(check: HealthCheck) -> dict[str, Any]:
@@ -117,15 +123,23 @@ class WorkerProber:
     ``record``. Stopped by closing its stdin, then by its PID if it does not exit."""
 
     def __init__(self, checks: Sequence[HealthCheck], time_scale: float,
-                 record: Callable[[str, Observation], None]) -> None:
+                 record: Callable[[str, Observation], None],
+                 clock: Callable[[], float] = time.time,
+                 restart_min: float = RESTART_MIN) -> None:
         self.checks = checks
         self.time_scale = time_scale
         self.record = record
+        self.clock = clock
+        self.restart_min = restart_min
         self.proc: asyncio.subprocess.Process | None = None
         self.task: asyncio.Task[None] | None = None
         self.stopping = False
+        self.deaths = 0                  # in a row
+        self.delays: list[float] = []    # every restart delay so far (for `netemu health`, tests)
+        self.started_at = 0.0
 
     async def start(self) -> None:
+        self.started_at = self.clock()
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "netemu.health.worker",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
@@ -141,15 +155,42 @@ class WorkerProber:
         while chunk := await self.proc.stdout.read(1 << 16):
             *lines, rest = (rest + chunk).split(b"\n")
             for line in lines:
-                data = json.loads(line)
-                self.record(data["id"], Observation(data["passed"], data["detail"], data["at"]))
-        if not self.stopping:     # the worker died on its own: say so and start another
+                try:
+                    data = json.loads(line)
+                    obs = Observation(bool(data["passed"]), str(data["detail"]),
+                                      float(data["at"]))
+                    check_id = str(data["id"])
+                except (ValueError, KeyError, TypeError):
+                    log.error("probe worker (pid %s) sent a bad line: %r", self.proc.pid,
+                              line[:200])
+                    continue
+                self.record(check_id, obs)
+        if not self.stopping:     # the worker died on its own
             await self.proc.wait()
-            log.error("probe worker (pid %s) exited with %s; starting a new one",
-                      self.proc.pid, self.proc.returncode)
-            await asyncio.sleep(1.0)
-            if not self.stopping:
+            await self._restart(f"exited with {self.proc.returncode}")
+
+    async def _restart(self, why: str) -> None:
+        """Report the death to every check, wait (doubling while it keeps dying), start again."""
+        assert self.proc is not None
+        pid = self.proc.pid
+        while not self.stopping:
+            if self.clock() - self.started_at >= RESTART_RESET:
+                self.deaths = 0
+            self.deaths += 1
+            delay = min(RESTART_MAX, self.restart_min * 2 ** (self.deaths - 1))
+            self.delays.append(delay)
+            detail = f"probe worker (pid {pid}) {why}; starting a new one in {delay:g} s"
+            log.error("%s", detail)
+            for check in self.checks:
+                self.record(check.id, Observation(False, detail, self.clock()))
+            await asyncio.sleep(delay)
+            if self.stopping:
+                return
+            try:
                 await self.start()
+                return
+            except OSError as exc:   # cannot even start one: another death in a row
+                why = f"could not be restarted ({exc})"
 
     async def stop(self) -> None:
         self.stopping = True
@@ -159,7 +200,7 @@ class WorkerProber:
             self.proc.stdin.close()
         try:
             await asyncio.wait_for(self.proc.wait(), 5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.proc.kill()     # by the PID we started
             await self.proc.wait()
         if self.task is not None:

@@ -68,6 +68,7 @@ import yaml  # the loader's one I/O step: reading the file
 
 from netemu.errors import LoadError
 from netemu.vpc import aws_ids as vpc_aws_ids
+from netemu.textfile import load_yaml
 from netemu.vpc import dns as vpc_dns
 from netemu.vpc.build import build
 from netemu.vpc.draft import Report
@@ -91,7 +92,7 @@ def load_topology_file(path: str | Path) -> Topology:
         report.add("", "FileError", f"not UTF-8 text: {exc}")
         raise LoadError(report.problems) from exc
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         report.add("", "SyntaxError", str(exc).replace("\n", " "))
         raise LoadError(report.problems) from exc
