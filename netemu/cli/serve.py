@@ -1,6 +1,6 @@
 """``netemu serve [--zones PATH ...] [--listen 127.0.0.1:1053] [--loop auto|asyncio|uvloop]
 [--api 127.0.0.1:4580] [--state DIR] [--api-credentials FILE] [--time-scale F] [--strict-aws]
-[--geo FILE]``.
+[--geo FILE] [--no-fast-path]``.
 
 Loads and validates the zone files (a bad set is refused with every problem, exit 1), compiles
 them once into a ``Serving`` snapshot and answers DNS on UDP and TCP until interrupted. Without
@@ -17,7 +17,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ DEFAULT_LISTEN = "127.0.0.1:1053"
 
 log = logging.getLogger("netemu.serve")
 
-Background = Callable[[argparse.Namespace, Any], Awaitable[None]]
+Background = Callable[[argparse.Namespace, Any], Coroutine[Any, Any, None]]
 
 
 async def _api(args: argparse.Namespace, server: Any) -> None:
@@ -75,6 +75,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-credentials", metavar="FILE",
                    help="verify SigV4 signatures of Route 53 API requests against the keys in "
                         "FILE (AWS credentials file); default: any credentials are accepted")
+    p.add_argument("--no-fast-path", dest="fast_path", action="store_false",
+                   help="answer every query on the full path (no prepared replies); the "
+                        "answers are the same, only slower")
     p.add_argument("--strict-aws", action="store_true",
                    help="refuse health checks on private and loopback addresses, as AWS does")
 
@@ -107,7 +110,7 @@ async def run_server(args: argparse.Namespace, serving: Any,
     from netemu.dns.server import DnsServer, parse_listen
 
     host, port = parse_listen(args.listen)
-    server = DnsServer(serving)
+    server = DnsServer(serving, fast_path=getattr(args, "fast_path", True))
     await server.start(host, port)
     zones = ", ".join(z.name + (" (private)" if z.private else "")
                       for z in serving.zoneset.zones)

@@ -6,6 +6,11 @@ per datagram than a DatagramProtocol. TCP uses asyncio streams and ``framing.Tcp
 ``serving`` is an immutable snapshot: publishers (health checker, API) assign a new one and the
 next query sees it. Nothing a client sends can stop the listeners: every handler error is
 logged and the loop goes on.
+
+With ``fast_path`` (the default; ``netemu serve --no-fast-path`` turns it off) queries are answered
+by ``fastpath.FastPath``: a prepared reply with the query's ID patched in, or the full path
+``handler.handle`` for anything it has not prepared. The snapshot is read once per wake-up of the
+UDP drain loop, so one batch is answered from one snapshot.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import socket
 from contextlib import suppress
 
 from netemu.dns import framing
-from netemu.dns.handler import Serving, handle
+from netemu.dns.fastpath import FastPath
+from netemu.dns.handler import QUERY_LOG, Serving, handle
 from netemu.hostport import parse_host_port
 
 log = logging.getLogger(__name__)
@@ -34,9 +40,11 @@ def parse_listen(text: str) -> tuple[str, int]:
 
 
 class DnsServer:
-    def __init__(self, serving: Serving, rng: random.Random | None = None) -> None:
+    def __init__(self, serving: Serving, rng: random.Random | None = None,
+                 fast_path: bool = True) -> None:
         self.serving = serving
         self.rng = rng or random.Random()
+        self.fast_path = FastPath() if fast_path else None
         self._udp: socket.socket | None = None
         self._tcp: asyncio.base_events.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -60,12 +68,42 @@ class DnsServer:
     def _on_udp(self) -> None:
         sock = self._udp
         assert sock is not None
+        fast = self.fast_path
+        if fast is None or QUERY_LOG.isEnabledFor(logging.INFO):
+            self._on_udp_full(sock)
+            return
+        serving, rng = self.serving, self.rng
+        table = fast.tables(serving)[0]
+        answer = fast.answer
+        recvfrom, sendto = sock.recvfrom, sock.sendto
+        for _ in range(UDP_BATCH):
+            try:
+                data, addr = recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:   # e.g. ICMP port unreachable reported on the socket
+                log.debug("udp recv: %s", exc)
+                continue
+            prepared = table.get(data[2:])
+            if prepared.__class__ is bytes:
+                reply: bytes | None = data[:2] + prepared
+            else:
+                try:
+                    reply = answer(data, addr, serving, rng)
+                except Exception:
+                    log.exception("handle() raised on a datagram from %s", addr)
+                    continue
+            if reply is not None:
+                with suppress(BlockingIOError, InterruptedError, OSError):
+                    sendto(reply, addr)
+
+    def _on_udp_full(self, sock: socket.socket) -> None:
         for _ in range(UDP_BATCH):
             try:
                 data, addr = sock.recvfrom(65535)
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError as exc:   # e.g. ICMP port unreachable reported on the socket
+            except OSError as exc:
                 log.debug("udp recv: %s", exc)
                 continue
             try:
@@ -92,7 +130,11 @@ class DnsServer:
                     continue
                 assert isinstance(message, bytes)
                 try:
-                    reply = handle(message, peer, self.serving, self.rng, tcp=True)
+                    if self.fast_path is not None:
+                        reply = self.fast_path.answer(message, peer, self.serving, self.rng,
+                                                      tcp=True)
+                    else:
+                        reply = handle(message, peer, self.serving, self.rng, tcp=True)
                 except Exception:
                     log.exception("handle() raised on a TCP message from %s", peer)
                     break
@@ -100,7 +142,7 @@ class DnsServer:
                 if reply is not None:
                     writer.write(framing.frame(reply))
                     await writer.drain()
-        except (framing.FramingError, asyncio.TimeoutError, ConnectionError, OSError) as exc:
+        except (TimeoutError, framing.FramingError, ConnectionError, OSError) as exc:
             log.debug("tcp %s: %s", peer, exc)
         finally:
             writer.close()
