@@ -20,8 +20,9 @@ would get the same bytes:
 - A branch not seen yet runs the full path with the outcomes already drawn on the way replayed
   to it (then the live generator), and adds its reply to the tree.
 - Rare queries go to the full path and are not remembered: malformed, responses, other opcodes,
-  other classes, ANY/AXFR/IXFR, EDNS versions above 0, replies other than NOERROR/NXDOMAIN,
-  truncated replies (TC), and anything when the query log is on.
+  other classes, ANY/AXFR/IXFR, EDNS versions above 0, replies other than NOERROR, NXDOMAIN and
+  REFUSED, truncated replies (TC), and anything while the query log is on (``netemu serve``
+  logs each query unless ``--no-query-log``: the log line needs the engine's explanation).
 
 Snapshots: the tables belong to one ``Serving`` object. A new snapshot (zone change, health
 change) is a new object: the first query that sees it starts empty tables, so nothing prepared
@@ -233,7 +234,7 @@ def _cacheable_query(wire: bytes) -> bool:
 
 
 def _cacheable_reply(reply: bytes) -> bool:
-    return len(reply) >= 12 and reply[2] & 0x02 == 0 and reply[3] & 0x0F in (0, 3)
+    return len(reply) >= 12 and reply[2] & 0x02 == 0 and reply[3] & 0x0F in (0, 3, 5)
 
 
 def _new_node(event: Event) -> _Draw | _Source:
