@@ -1,6 +1,6 @@
 """``netemu serve [--zones PATH ...] [--listen 127.0.0.1:1053] [--loop auto|asyncio|uvloop]
 [--api 127.0.0.1:4580] [--state DIR] [--api-credentials FILE] [--time-scale F] [--strict-aws]
-[--geo FILE] [--no-fast-path]``.
+[--geo FILE] [--workers N] [--no-fast-path]``.
 
 Loads and validates the zone files (a bad set is refused with every problem, exit 1), compiles
 them once into a ``Serving`` snapshot and answers DNS on UDP and TCP until interrupted. Without
@@ -75,11 +75,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-credentials", metavar="FILE",
                    help="verify SigV4 signatures of Route 53 API requests against the keys in "
                         "FILE (AWS credentials file); default: any credentials are accepted")
+    p.add_argument("--workers", type=_count, default=1, metavar="N",
+                   help="answer DNS from N processes sharing the address (SO_REUSEPORT); the "
+                        "API and the health checker run in the first, every change reaches all")
     p.add_argument("--no-fast-path", dest="fast_path", action="store_false",
                    help="answer every query on the full path (no prepared replies); the "
                         "answers are the same, only slower")
     p.add_argument("--strict-aws", action="store_true",
                    help="refuse health checks on private and loopback addresses, as AWS does")
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError("must be 1 to 64")
+    return value
 
 
 def _positive(text: str) -> float:
@@ -111,12 +121,27 @@ async def run_server(args: argparse.Namespace, serving: Any,
 
     host, port = parse_listen(args.listen)
     server = DnsServer(serving, fast_path=getattr(args, "fast_path", True))
-    await server.start(host, port)
+    count = getattr(args, "workers", 1)
+    await server.start(host, port, reuse_port=count > 1)
+    workers = None
+    if count > 1:
+        from netemu.dns.workers import Workers
+
+        assert server.address is not None
+        workers = Workers(args, count)
+        try:
+            await workers.start(host, server.address[1])
+        except BaseException:
+            workers.stop()
+            await server.close()
+            raise
+        server.on_publish.append(workers.publish)
     zones = ", ".join(z.name + (" (private)" if z.private else "")
                       for z in serving.zoneset.zones)
     where = f"{server.address[0]}:{server.address[1]}" if server.address else args.listen
+    procs = f" ({count} processes)" if count > 1 else ""
     print(f"netemu: serving {len(serving.zoneset.zones)} hosted zone(s) [{zones}] on "
-          f"udp+tcp {where}", flush=True)
+          f"udp+tcp {where}{procs}", flush=True)
     if ready is not None:
         ready(server)
     tasks = [asyncio.create_task(job(args, server)) for job in BACKGROUND]
@@ -133,6 +158,8 @@ async def run_server(args: argparse.Namespace, serving: Any,
             task.cancel()
         # wait for them: the health job stops its probe worker process on cancellation
         await asyncio.gather(*tasks, return_exceptions=True)
+        if workers is not None:
+            workers.stop()
         await server.close()
 
 

@@ -19,6 +19,7 @@ import asyncio
 import logging
 import random
 import socket
+from collections.abc import Callable
 from contextlib import suppress
 
 from netemu.dns import framing
@@ -40,9 +41,15 @@ def parse_listen(text: str) -> tuple[str, int]:
 
 
 class DnsServer:
+    """``serving`` is assigned whole by publishers; ``on_publish`` callbacks see each new
+    snapshot (``--workers``: sent to the other processes). ``before_batch``, when set, runs
+    before each UDP batch and TCP query (a worker takes in snapshots published meanwhile)."""
+
     def __init__(self, serving: Serving, rng: random.Random | None = None,
                  fast_path: bool = True) -> None:
-        self.serving = serving
+        self._serving = serving
+        self.on_publish: list[Callable[[Serving, Serving], None]] = []
+        self.before_batch: Callable[[], None] | None = None
         self.rng = rng or random.Random()
         self.fast_path = FastPath() if fast_path else None
         self._udp: socket.socket | None = None
@@ -50,29 +57,45 @@ class DnsServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.address: tuple[str, int] | None = None
 
-    async def start(self, host: str, port: int) -> None:
+    @property
+    def serving(self) -> Serving:
+        return self._serving
+
+    @serving.setter
+    def serving(self, new: Serving) -> None:
+        old, self._serving = self._serving, new
+        for callback in self.on_publish:
+            callback(old, new)
+
+    async def start(self, host: str, port: int, reuse_port: bool = False) -> None:
+        """Listen on UDP and TCP; ``reuse_port`` (``--workers``): SO_REUSEPORT, so that several
+        processes share the address and the kernel spreads clients over them."""
         loop = asyncio.get_running_loop()
         self._loop = loop
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         udp = socket.socket(family, socket.SOCK_DGRAM)
         udp.setblocking(False)
+        if reuse_port:
+            udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         with suppress(OSError):   # bursts: a deeper queue (clamped to net.core.rmem_max)
             udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
         udp.bind((host, port))
         self._udp = udp
         self.address = udp.getsockname()[:2]
         self._tcp = await asyncio.start_server(self._on_tcp, host, self.address[1],
-                                               reuse_address=True)
+                                               reuse_address=True, reuse_port=reuse_port)
         loop.add_reader(udp.fileno(), self._on_udp)
 
     def _on_udp(self) -> None:
         sock = self._udp
         assert sock is not None
+        if self.before_batch is not None:
+            self.before_batch()
         fast = self.fast_path
         if fast is None or QUERY_LOG.isEnabledFor(logging.INFO):
             self._on_udp_full(sock)
             return
-        serving, rng = self.serving, self.rng
+        serving, rng = self._serving, self.rng
         table = fast.tables(serving)[0]
         answer = fast.answer
         recvfrom, sendto = sock.recvfrom, sock.sendto
@@ -86,15 +109,16 @@ class DnsServer:
                 continue
             prepared = table.get(data[2:])
             if prepared.__class__ is bytes:
-                reply: bytes | None = data[:2] + prepared
+                reply = data[:2] + prepared
             else:
                 try:
-                    reply = answer(data, addr, serving, rng)
+                    answered = answer(data, addr, serving, rng)
                 except Exception:
                     log.exception("handle() raised on a datagram from %s", addr)
                     continue
-                if reply is None:
+                if answered is None:
                     continue
+                reply = answered
             try:   # try/except, not suppress(): a context manager per datagram costs
                 sendto(reply, addr)
             except OSError:   # BlockingIOError, InterruptedError included: the reply is lost
@@ -132,6 +156,8 @@ class DnsServer:
                     framer.receive_data(data)
                     continue
                 assert isinstance(message, bytes)
+                if self.before_batch is not None:
+                    self.before_batch()
                 try:
                     if self.fast_path is not None:
                         reply = self.fast_path.answer(message, peer, self.serving, self.rng,
