@@ -58,11 +58,15 @@ Event = tuple[str, Any, Any]   # ("randrange"|"shuffle"|"sample", args, outcome)
 class _Draw:
     """A call on the random generator; its outcome picks the child."""
 
-    __slots__ = ("arg", "children", "kind")
+    __slots__ = ("arg", "below", "children", "kind")
 
     def __init__(self, kind: str, arg: Any) -> None:
         self.kind, self.arg = kind, arg
         self.children: dict[Any, Any] = {}
+        # randrange(n), n > 0, is random.Random._randbelow(n) (Lib/random.py): the same draw,
+        # without randrange's argument checks, for a plain random.Random
+        one = kind == "randrange" and len(arg) == 1 and isinstance(arg[0], int) and arg[0] > 0
+        self.below: int = arg[0] if one else 0
 
     def draw(self, rng: random.Random) -> Any:
         kind = self.kind
@@ -185,18 +189,21 @@ class FastPath:
         node = table.get(key)
         if node.__class__ is bytes:
             return wire[:2] + node   # type: ignore[no-any-return]
-        path: list[Event] = []
+        drawn: list[Any] = []
+        plain = rng.__class__ is random.Random
         while node is not None:
             if node.__class__ is _Draw:
-                outcome = node.draw(rng)
-                path.append((node.kind, node.arg, outcome))
+                below = node.below
+                outcome = (rng._randbelow(below)  # type: ignore[attr-defined]
+                           if below and plain else node.draw(rng))
+                drawn.append(outcome)
             else:
                 outcome = peer[0]
             child = node.children.get(outcome)
             if child.__class__ is bytes:
                 return wire[:2] + child   # type: ignore[no-any-return]
             node = child
-        return self._miss(wire, key, peer, serving, rng, tcp, table, path)
+        return self._miss(wire, key, peer, serving, rng, tcp, table, _path(table, key, drawn, peer[0]))
 
     def _miss(self, wire: bytes, key: bytes, peer: tuple[Any, ...], serving: Serving,
               rng: random.Random, tcp: bool, table: dict[bytes, Any],
@@ -220,6 +227,27 @@ class FastPath:
                 table.clear()
             _insert(table, key, events, reply[2:])
         return reply
+
+
+_END = object()
+
+
+def _path(table: dict[bytes, Any], key: bytes, drawn: list[Any], source: Any) -> list[Event]:
+    """The draws made on the way down the tree of ``key`` (outcomes ``drawn``, source address
+    ``source``), as events (kind, args, outcome): the script a replayed full path follows."""
+    path: list[Event] = []
+    outcomes = iter(drawn)
+    node = table.get(key)
+    while node is not None and node.__class__ is not bytes:
+        if node.__class__ is _Source:
+            node = node.children.get(source)
+            continue
+        outcome = next(outcomes, _END)
+        if outcome is _END:
+            break
+        path.append((node.kind, node.arg, outcome))
+        node = node.children.get(outcome)
+    return path
 
 
 def _cacheable_query(wire: bytes) -> bool:

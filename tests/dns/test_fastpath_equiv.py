@@ -185,9 +185,11 @@ def generated_zone() -> str:
                     f"GeoProximityLocation: {{AWSRegion: {region}, Bias: {bias}}}, TTL: 60, "
                     f"ResourceRecords: [{{Value: 192.0.2.{60 + bias // 10 + 2}}}]}}")
     for sid, loc in (("site", "site"), ("lab", "lab"), ("other", "'*'")):
+        values = ", ".join(f"{{Value: 192.0.2.{70 + len(sid) + i}}}"   # lab: source, then shuffle
+                           for i in range(3 if sid == "lab" else 1))
         recs.append(f"{{Name: cidr.gen.test., Type: A, SetIdentifier: {sid}, CidrRoutingConfig: "
                     f"{{CollectionId: offices, LocationName: {loc}}}, TTL: 60, "
-                    f"ResourceRecords: [{{Value: 192.0.2.{70 + len(sid)}}}]}}")
+                    f"ResourceRecords: [{values}]}}")
     recs += [
         ("{Name: fo.gen.test., Type: A, SetIdentifier: p, Failover: PRIMARY, TTL: 60, "
          "HealthCheckId: down, ResourceRecords: [{Value: 192.0.2.81}]}"),
