@@ -189,6 +189,13 @@ class FastPath:
         node = table.get(key)
         if node.__class__ is bytes:
             return wire[:2] + node   # type: ignore[no-any-return]
+        return self.walk(node, wire, key, peer, serving, rng, tcp, table)
+
+    def walk(self, node: Any, wire: bytes, key: bytes, peer: tuple[Any, ...], serving: Serving,
+             rng: random.Random, tcp: bool, table: dict[bytes, Any]) -> bytes | None:
+        """From ``node`` (``table[key]``, not a leaf; None: a miss) down to a leaf, making the
+        draws on ``rng``; a missing branch is filled from the full path. The server's drain loop
+        calls this directly for a key it found in ``table``."""
         drawn: list[Any] = []
         plain = rng.__class__ is random.Random
         while node is not None:
@@ -203,7 +210,8 @@ class FastPath:
             if child.__class__ is bytes:
                 return wire[:2] + child   # type: ignore[no-any-return]
             node = child
-        return self._miss(wire, key, peer, serving, rng, tcp, table, _path(table, key, drawn, peer[0]))
+        return self._miss(wire, key, peer, serving, rng, tcp, table, _path(table, key, drawn,
+                                                                           peer[0]))
 
     def _miss(self, wire: bytes, key: bytes, peer: tuple[Any, ...], serving: Serving,
               rng: random.Random, tcp: bool, table: dict[bytes, Any],

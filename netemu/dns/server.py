@@ -97,7 +97,7 @@ class DnsServer:
             return
         serving, rng = self._serving, self.rng
         table = fast.tables(serving)[0]
-        answer = fast.answer
+        answer, walk = fast.answer, fast.walk
         recvfrom, sendto = sock.recvfrom, sock.sendto
         for _ in range(UDP_BATCH):
             try:
@@ -107,12 +107,14 @@ class DnsServer:
             except OSError as exc:   # e.g. ICMP port unreachable reported on the socket
                 log.debug("udp recv: %s", exc)
                 continue
-            prepared = table.get(data[2:])
+            key = data[2:]
+            prepared = table.get(key)
             if prepared.__class__ is bytes:
                 reply = data[:2] + prepared
             else:
                 try:
-                    answered = answer(data, addr, serving, rng)
+                    answered = (walk(prepared, data, key, addr, serving, rng, False, table)
+                                if prepared is not None else answer(data, addr, serving, rng))
                 except Exception:
                     log.exception("handle() raised on a datagram from %s", addr)
                     continue
