@@ -1,7 +1,7 @@
 """``netemu serve [--zones PATH ...] [--listen 127.0.0.1:1053] [--loop auto|asyncio|uvloop]
 [--api 127.0.0.1:4580] [--state DIR] [--api-credentials FILE] [--time-scale F] [--strict-aws]
-[--geo FILE] [--rate-limit N] [--rate-limit-slip K] [--tcp-max-connections N]
-[--tcp-idle-timeout S]``.
+[--geo FILE] [--workers N] [--no-fast-path] [--rate-limit N] [--rate-limit-slip K]
+[--tcp-max-connections N] [--tcp-idle-timeout S]``.
 
 Loads and validates the zone files (a bad set is refused with every problem, exit 1), compiles
 them once into a ``Serving`` snapshot and answers DNS on UDP and TCP until interrupted. Without
@@ -21,7 +21,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from netemu import shipped
@@ -34,7 +34,7 @@ DEFAULT_LISTEN = "127.0.0.1:1053"
 
 log = logging.getLogger("netemu.serve")
 
-Background = Callable[[argparse.Namespace, Any], Awaitable[None]]
+Background = Callable[[argparse.Namespace, Any], Coroutine[Any, Any, None]]
 
 
 async def _api(args: argparse.Namespace, server: Any) -> None:
@@ -81,6 +81,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-credentials", metavar="FILE",
                    help="verify SigV4 signatures of Route 53 API requests against the keys in "
                         "FILE (AWS credentials file); default: any credentials are accepted")
+    p.add_argument("--workers", type=_count, default=1, metavar="N",
+                   help="answer DNS from N processes sharing the address (SO_REUSEPORT); the "
+                        "API and the health checker run in the first, every change reaches all")
+    p.add_argument("--no-fast-path", dest="fast_path", action="store_false",
+                   help="answer every query on the full path (no prepared replies); the "
+                        "answers are the same, only slower")
     p.add_argument("--strict-aws", action="store_true",
                    help="refuse health checks on private and loopback addresses, as AWS does")
     add_limit_arguments(p)
@@ -128,6 +134,13 @@ def _non_negative(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError("must be 1 to 64")
+    return value
+
+
 def _positive(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -156,13 +169,29 @@ async def run_server(args: argparse.Namespace, serving: Any,
     from netemu.dns.server import DnsServer, parse_listen
 
     host, port = parse_listen(args.listen)
-    server = DnsServer(serving, bounds=limits_from(args))
-    await server.start(host, port)
+    server = DnsServer(serving, bounds=limits_from(args),
+                       fast_path=getattr(args, "fast_path", True))
+    count = getattr(args, "workers", 1)
+    await server.start(host, port, reuse_port=count > 1)
+    workers = None
+    if count > 1:
+        from netemu.dns.workers import Workers
+
+        assert server.address is not None
+        workers = Workers(args, count)
+        try:
+            await workers.start(host, server.address[1])
+        except BaseException:
+            workers.stop()
+            await server.close()
+            raise
+        server.on_publish.append(workers.publish)
     zones = ", ".join(z.name + (" (private)" if z.private else "")
                       for z in serving.zoneset.zones)
     where = f"{server.address[0]}:{server.address[1]}" if server.address else args.listen
+    procs = f" ({count} processes)" if count > 1 else ""
     print(f"netemu: serving {len(serving.zoneset.zones)} hosted zone(s) [{zones}] on "
-          f"udp+tcp {where}", flush=True)
+          f"udp+tcp {where}{procs}", flush=True)
     if ready is not None:
         ready(server)
     tasks = [asyncio.create_task(job(args, server)) for job in BACKGROUND]
@@ -179,6 +208,8 @@ async def run_server(args: argparse.Namespace, serving: Any,
             task.cancel()
         # wait for them: the health job stops its probe worker process on cancellation
         await asyncio.gather(*tasks, return_exceptions=True)
+        if workers is not None:
+            workers.stop()
         await server.close()
 
 

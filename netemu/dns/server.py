@@ -12,6 +12,11 @@ the limit the one idle longest is closed to make room), the time to complete eac
 client trickling bytes gains nothing), a connection's whole life, the queries it may send, the
 size of one query and the time a client has to take its replies. With a rate limit, UDP answers
 per client /24 or /56 are limited in the style of RRL (``limits.RateLimiter``).
+
+With ``fast_path`` (the default; ``netemu serve --no-fast-path`` turns it off) queries are answered
+by ``fastpath.FastPath``: a prepared reply with the query's ID patched in, or the full path
+``handler.handle`` for anything it has not prepared. The snapshot is read once per wake-up of the
+UDP drain loop, so one batch is answered from one snapshot.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from collections.abc import Callable
 from contextlib import suppress
 
 from netemu.dns import framing, limits
-from netemu.dns.handler import Serving, handle
+from netemu.dns.fastpath import FastPath
+from netemu.dns.handler import QUERY_LOG, Serving, handle
 from netemu.hostport import parse_host_port
 
 log = logging.getLogger(__name__)
@@ -48,11 +54,18 @@ class _Connection:
 
 
 class DnsServer:
+    """``serving`` is assigned whole by publishers; ``on_publish`` callbacks see each new
+    snapshot (``--workers``: sent to the other processes). ``before_batch``, when set, runs
+    before each UDP batch and TCP query (a worker takes in snapshots published meanwhile)."""
+
     def __init__(self, serving: Serving, rng: random.Random | None = None,
                  bounds: limits.Limits = limits.DEFAULT,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.serving = serving
+                 clock: Callable[[], float] = time.monotonic, fast_path: bool = True) -> None:
+        self._serving = serving
+        self.on_publish: list[Callable[[Serving, Serving], None]] = []
+        self.before_batch: Callable[[], None] | None = None
         self.rng = rng or random.Random()
+        self.fast_path = FastPath() if fast_path else None
         self.limits = bounds
         self.clock = clock
         self.limiter = (limits.RateLimiter(bounds.rate_limit, bounds.rate_limit_slip,
@@ -66,19 +79,33 @@ class DnsServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.address: tuple[str, int] | None = None
 
-    async def start(self, host: str, port: int) -> None:
+    @property
+    def serving(self) -> Serving:
+        return self._serving
+
+    @serving.setter
+    def serving(self, new: Serving) -> None:
+        old, self._serving = self._serving, new
+        for callback in self.on_publish:
+            callback(old, new)
+
+    async def start(self, host: str, port: int, reuse_port: bool = False) -> None:
+        """Listen on UDP and TCP; ``reuse_port`` (``--workers``): SO_REUSEPORT, so that several
+        processes share the address and the kernel spreads clients over them."""
         loop = asyncio.get_running_loop()
         self._loop = loop
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         udp = socket.socket(family, socket.SOCK_DGRAM)
         udp.setblocking(False)
+        if reuse_port:
+            udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         with suppress(OSError):   # bursts: a deeper queue (clamped to net.core.rmem_max)
             udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
         udp.bind((host, port))
         self._udp = udp
         self.address = udp.getsockname()[:2]
         self._tcp = await asyncio.start_server(self._on_tcp, host, self.address[1],
-                                               reuse_address=True)
+                                               reuse_address=True, reuse_port=reuse_port)
         loop.add_reader(udp.fileno(), self._on_udp)
 
     @property
@@ -88,13 +115,52 @@ class DnsServer:
     def _on_udp(self) -> None:
         sock = self._udp
         assert sock is not None
+        if self.before_batch is not None:
+            self.before_batch()
+        fast = self.fast_path
+        if fast is None or self.limiter is not None or QUERY_LOG.isEnabledFor(logging.INFO):
+            # rate limiting and the query log need the full path's per-query steps
+            self._on_udp_full(sock)
+            return
+        serving, rng = self._serving, self.rng
+        table = fast.tables(serving)[0]
+        answer, walk = fast.answer, fast.walk
+        recvfrom, sendto = sock.recvfrom, sock.sendto
+        for _ in range(self.limits.udp_batch):
+            try:
+                data, addr = recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:   # e.g. ICMP port unreachable reported on the socket
+                log.debug("udp recv: %s", exc)
+                continue
+            key = data[2:]
+            prepared = table.get(key)
+            if prepared.__class__ is bytes:
+                reply = data[:2] + prepared
+            else:
+                try:
+                    answered = (walk(prepared, data, key, addr, serving, rng, False, table)
+                                if prepared is not None else answer(data, addr, serving, rng))
+                except Exception:
+                    log.exception("handle() raised on a datagram from %s", addr)
+                    continue
+                if answered is None:
+                    continue
+                reply = answered
+            try:   # try/except, not suppress(): a context manager per datagram costs
+                sendto(reply, addr)
+            except OSError:   # BlockingIOError, InterruptedError included: the reply is lost
+                pass
+
+    def _on_udp_full(self, sock: socket.socket) -> None:
         limiter = self.limiter
         for _ in range(self.limits.udp_batch):
             try:
                 data, addr = sock.recvfrom(65535)
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError as exc:   # e.g. ICMP port unreachable reported on the socket
+            except OSError as exc:
                 log.debug("udp recv: %s", exc)
                 continue
             if limiter is not None:
@@ -169,8 +235,13 @@ class DnsServer:
                 continue
             assert isinstance(message, bytes)
             conn.last_message = self.clock()
+            if self.before_batch is not None:
+                self.before_batch()
             try:
-                reply = handle(message, peer, self.serving, self.rng, tcp=True)
+                if self.fast_path is not None:
+                    reply = self.fast_path.answer(message, peer, self.serving, self.rng, tcp=True)
+                else:
+                    reply = handle(message, peer, self.serving, self.rng, tcp=True)
             except Exception:
                 log.exception("handle() raised on a TCP message from %s", peer)
                 return
