@@ -139,7 +139,8 @@ def test_fuzz_corpus_requests_over_real_http(api: ApiServer) -> None:
         sent += 1
         assert status < 500, (method, path, status, reply[:300])
         assert b"Traceback" not in reply
-        if status >= 400 and path.startswith("/2013-04-01/"):
+        if status >= 400 and path.startswith("/2013-04-01/") and method != "HEAD":
+            # a reply to HEAD has no body (RFC 9110 9.3.2): only its status can be checked
             assert b"<ErrorResponse" in reply, (method, path, reply[:300])
     assert sent >= 10
     still_serving(api)
