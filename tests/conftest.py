@@ -12,6 +12,7 @@ import shutil
 
 import pytest
 
+
 def _netns_unavailable() -> str | None:
     if os.geteuid() != 0:
         return "needs root (network namespaces)"

@@ -42,7 +42,7 @@ INVALID = [
      "y.example.com. CNAME", "InvalidChangeBatch",
      "RRSet of type CNAME with DNS name y.example.com. is not permitted as it conflicts with "
      "other records with the same DNS name in zone example.com."),
-    ("R24 duplicate record set", zone(f"{{Name: d.example.com., Type: TXT, TTL: 60, "
+    ("R24 duplicate record set", zone("{Name: d.example.com., Type: TXT, TTL: 60, "
                                       "ResourceRecords: [{Value: '\"a\"'}]}",
                                       "{Name: d.example.com., Type: TXT, TTL: 60, "
                                       "ResourceRecords: [{Value: '\"b\"'}]}"),

@@ -17,7 +17,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ DEFAULT_LISTEN = "127.0.0.1:1053"
 
 log = logging.getLogger("netemu.serve")
 
-Background = Callable[[argparse.Namespace, Any], Awaitable[None]]
+Background = Callable[[argparse.Namespace, Any], Coroutine[Any, Any, None]]
 
 
 async def _api(args: argparse.Namespace, server: Any) -> None:

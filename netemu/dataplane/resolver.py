@@ -24,8 +24,8 @@ from typing import Any
 from netemu.dataplane import names
 from netemu.dataplane.plan import resolver_address
 from netemu.dataplane.state import State, state_dir
-from netemu.vpc import dns as vpc_dns
 from netemu.route53.model import ZoneSet
+from netemu.vpc import dns as vpc_dns
 from netemu.vpc.model import Topology, Vpc
 
 MODULE = "netemu.dns.resolver"

@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import functools
 import hashlib
 import itertools
 import json
@@ -57,7 +58,7 @@ from netemu.route53 import engine
 from netemu.route53.answer import Question, Rcode
 from netemu.route53.client import ClientContext
 from netemu.route53.load import expand, load_zone_files, load_zone_text
-from netemu.route53.model import ZoneSet
+from netemu.route53.model import HostedZone, ZoneSet
 from netemu.vpc import dns as vpc_dns
 
 log = logging.getLogger("netemu.resolver")
@@ -143,7 +144,8 @@ def ec2_zone_docs(topology_vpcs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         region, vpc = v["region"], v["name"]
         zones: dict[str, list[dict[str, Any]]] = {}
 
-        def add(zone: str, name: str, rtype: str, value: str) -> None:
+        def add(zone: str, name: str, rtype: str, value: str,
+                zones: dict[str, list[dict[str, Any]]] = zones) -> None:
             zones.setdefault(zone, []).append(
                 {"Name": name, "Type": rtype, "TTL": vpc_dns.EC2_TTL,
                  "ResourceRecords": [{"Value": value}]})
@@ -178,7 +180,7 @@ def merged_zoneset(user: ZoneSet, docs: list[dict[str, Any]]) -> ZoneSet:
     """The user's zones plus the Amazon-provided names; a user's private zone of the same name
     for the same VPC wins (the synthetic one is left out)."""
     taken = {(z.name, v.vpc_id) for z in user.zones if z.private for v in z.vpcs}
-    extra = []
+    extra: list[HostedZone] = []
     for doc in docs:
         name = doc["HostedZone"]["Name"]
         if (name, doc["VPCs"][0]["VPCId"]) in taken:
@@ -322,7 +324,7 @@ class ResolverService:
                 vpc = self.vpcs[v["name"]]
                 loop.add_reader(udp.fileno(), self._on_udp, udp, vpc)
                 self.servers.append(await asyncio.start_server(
-                    lambda r, w, vpc=vpc: self._on_tcp(r, w, vpc), sock=tcp))
+                    functools.partial(self._on_tcp, vpc=vpc), sock=tcp))
         inet = self.config.get("internet_namespace")
         if inet and Path("/run/netns", inet).exists():
             with in_netns(inet):
@@ -335,7 +337,7 @@ class ResolverService:
                 with in_netns(ns):
                     sock = _bound(socket.SOCK_DGRAM, ip, 0)
                 _transport, proto = await loop.create_datagram_endpoint(
-                    lambda ns=ns, ip=ip: _Forwarder(ns, ip), sock=sock)
+                    functools.partial(_Forwarder, ns, ip), sock=sock)
                 self.forwarders.setdefault(name, []).append(proto)
 
     def _on_udp(self, sock: socket.socket, vpc: VpcResolver) -> None:
@@ -384,7 +386,7 @@ class ResolverService:
                 if reply is not None:
                     writer.write(framing.frame(reply))
                     await writer.drain()
-        except (framing.FramingError, asyncio.TimeoutError, ConnectionError, OSError) as exc:
+        except (TimeoutError, framing.FramingError, ConnectionError, OSError) as exc:
             log.debug("tcp %s: %s", peer, exc)
         finally:
             writer.close()
@@ -461,7 +463,7 @@ class ResolverService:
             if transport == "TCP":   # a query that came over TCP goes on over TCP
                 try:
                     got = await asyncio.wait_for(_ask_tcp(source, target, ask), FORWARD_TIMEOUT)
-                except (asyncio.TimeoutError, OSError, asyncio.IncompleteReadError):
+                except (TimeoutError, OSError, asyncio.IncompleteReadError):
                     continue
             else:
                 key = (new_id, target.ip, target.port)
@@ -470,7 +472,7 @@ class ResolverService:
                 try:
                     source.transport.sendto(ask, (target.ip, target.port))
                     got = await asyncio.wait_for(fut, FORWARD_TIMEOUT)
-                except (asyncio.TimeoutError, OSError):
+                except (TimeoutError, OSError):
                     source.pending.pop(key, None)
                     continue
             reply = query.id.to_bytes(2, "big") + got[2:]

@@ -100,7 +100,7 @@ class DnsServer:
                 if reply is not None:
                     writer.write(framing.frame(reply))
                     await writer.drain()
-        except (framing.FramingError, asyncio.TimeoutError, ConnectionError, OSError) as exc:
+        except (TimeoutError, framing.FramingError, ConnectionError, OSError) as exc:
             log.debug("tcp %s: %s", peer, exc)
         finally:
             writer.close()

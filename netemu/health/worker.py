@@ -159,7 +159,7 @@ class WorkerProber:
             self.proc.stdin.close()
         try:
             await asyncio.wait_for(self.proc.wait(), 5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.proc.kill()     # by the PID we started
             await self.proc.wait()
         if self.task is not None:

@@ -27,7 +27,13 @@ from typing import Any
 from netemu.errors import Problem
 from netemu.route53 import health, load, names, shapes
 from netemu.route53.model import (
-    CidrCollection, CidrLocation, HealthCheck, HostedZone, RecordSet, VpcAssociation, ZoneSet,
+    CidrCollection,
+    CidrLocation,
+    HealthCheck,
+    HostedZone,
+    RecordSet,
+    VpcAssociation,
+    ZoneSet,
 )
 from netemu.route53.policies.ip_based import LOCATION_NAME
 

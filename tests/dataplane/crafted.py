@@ -25,7 +25,8 @@ SENDER = r"""
 import sys
 from scapy.all import Ether, IP, UDP, Raw, sendp
 iface, mac, dsts = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
-frames = [Ether(dst=mac) / IP(dst=d, ttl=8) / UDP(sport=40000, dport=9) / Raw(b"netemu") for d in dsts]
+frames = [Ether(dst=mac) / IP(dst=d, ttl=8) / UDP(sport=40000, dport=9) / Raw(b"netemu")
+          for d in dsts]
 sendp(frames, iface=iface, verbose=0)
 print("sent", len(frames), flush=True)
 """

@@ -79,7 +79,7 @@ async def live_serve(zones: Path, workdir: Path, ready: str,
             proc.send_signal(signal.SIGINT)
             try:
                 await asyncio.wait_for(proc.wait(), 10)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 proc.kill()
                 await proc.wait()
         log.close()

@@ -125,8 +125,16 @@ async def test_calculated_and_or_R82(web: Endpoint, running) -> None:  # type: i
     def calc(id: str, threshold: int) -> HealthCheck:
         return HealthCheck(id, HealthCheckConfig(type="CALCULATED", health_threshold=threshold,
                                                  child_health_checks=("up", "down")))
-    r = await running([endpoint_check("up", web.port), endpoint_check("down", web.port, path="/fail"),
-                 calc("all", 2), calc("any", 1), calc("none-needed", 0)])
+
+    r = await running(
+        [
+            endpoint_check("up", web.port),
+            endpoint_check("down", web.port, path="/fail"),
+            calc("all", 2),
+            calc("any", 1),
+            calc("none-needed", 0),
+        ]
+    )
     await r.until(lambda s: not s.is_healthy("down"), within=INTERVAL + 2)
     assert dict(r.now.statuses) == {"up": True, "down": False, "all": False, "any": True,
                                     "none-needed": True}
