@@ -13,6 +13,8 @@ import pytest
 
 from tests.helpers import run_netemu
 
+pytestmark = pytest.mark.slow  # starts a server or a subprocess
+
 HEAD = "HostedZone: {Name: bad.test.}\n"
 A = "TTL: 60, ResourceRecords: [{Value: 192.0.2.1}]"
 

@@ -12,6 +12,8 @@ import pytest
 from tests.helpers import run_netemu
 from tests.vpc import test_load_tgw, test_part_m, test_validation
 
+pytestmark = pytest.mark.slow  # starts a server or a subprocess
+
 GOOD = Path(__file__).resolve().parent.parent / "vpc" / "data" / "architecture-example.yaml"
 
 ALL_CASES = (

@@ -10,6 +10,8 @@ import pytest
 from tests.helpers import ROOT, run_netemu
 from tests.zone_cases import INVALID
 
+pytestmark = pytest.mark.slow  # starts a server or a subprocess
+
 
 def test_shipped_zones_pass() -> None:
     result = run_netemu("check", str(ROOT / "zones"))

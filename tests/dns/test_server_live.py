@@ -17,6 +17,8 @@ import pytest
 from tests.dns_live import Server, serve_process
 from tests.helpers import ROOT
 
+pytestmark = pytest.mark.slow  # starts a server or a subprocess
+
 needs_dig = pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig (dnsutils)")
 
 BIG = "HostedZone: {Name: big.test}\nResourceRecordSets:\n  - {Name: big.big.test, Type: TXT, " \

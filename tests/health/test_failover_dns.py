@@ -27,7 +27,8 @@ THRESHOLD = 2
 SLACK = 3.0                  # stated slack on top of FailureThreshold x interval
 BOUND = THRESHOLD * INTERVAL + SLACK
 
-pytestmark = pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig")
+pytestmark = [pytest.mark.slow,  # starts a server or a subprocess
+              pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig")]
 
 ZONE = """
 HostedZone: {{Name: hc.example.org.}}
