@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.health.endpoints import Endpoint
-from tests.health.live import LiveServer, live_serve
+from tests.live import LiveServer, live_serve
 
 SCALE = 0.1
 INTERVAL = 10 * SCALE

@@ -14,8 +14,8 @@ import dns.query
 import dns.rcode
 import pytest
 
-from tests.dns_live import Server, serve_process
 from tests.helpers import ROOT
+from tests.live import Server, serve_process
 
 pytestmark = pytest.mark.slow  # starts a server or a subprocess
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import dns.rdatatype
 import pytest
 
-from tests.dns_live import Server, serve_process
 from tests.helpers import ROOT, run_netemu
+from tests.live import Server, serve_process
 from tests.route53.test_txt_escapes_alias_scope import (
     BIND,
     CROSS,
