@@ -40,16 +40,17 @@ def free_port() -> int:
 
 
 def bench_handle() -> None:
+    import dns.message
+
     from netemu.dns.handler import build_serving, handle
     from netemu.route53.load import load_zone_files
-    import dns.message
 
     serving = build_serving(load_zone_files([ROOT / "zones"]))
     rng = random.Random(0)
     print("handle() per query, best of 5 x 20000 (python -m timeit equivalent):")
     for name, qtype in QUERIES[:8] + QUERIES[-1:]:
         wire = dns.message.make_query(name, qtype, use_edns=0).to_wire()
-        best = min(timeit.repeat(lambda: handle(wire, ("127.0.0.1", 1), serving, rng),
+        best = min(timeit.repeat(lambda wire=wire: handle(wire, ("127.0.0.1", 1), serving, rng),
                                  number=20000, repeat=5)) / 20000
         print(f"  {name:26} {qtype:5} {best * 1e6:6.1f} us")
 
@@ -88,7 +89,9 @@ def bench_server(seconds: int, loop: str) -> None:
 
 
 def _wait(port: int, proc: subprocess.Popen[bytes]) -> None:
-    probe = bytes.fromhex("0001 0000 0001 0000 0000 0000 03777777 076578616d706c65 03636f6d 00 0001 0001")
+    probe = bytes.fromhex(
+        "0001 0000 0001 0000 0000 0000 03777777 076578616d706c65 03636f6d 00 0001 0001"
+    )
     deadline = time.monotonic() + 20
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.settimeout(0.2)

@@ -756,9 +756,7 @@ def _public_subnet(v: DVpc, subnet: str) -> bool:
 
 
 def nat_gateways(v: DVpc, r: Report) -> None:
-    for n in v.nat_gateways:
-        if n.state == "deleted":
-            continue
+    for n in v.live_nat_gateways():
         if n.connectivity == "private":
             if n.public_ip is not None:  # V67
                 r.add(f"{n.path}.public_ip", "InvalidParameterCombination",

@@ -35,15 +35,45 @@ def test_resolve_falls_back_only_when_the_path_is_missing(tmp_path: Path) -> Non
 
 def test_check_and_trace_from_another_folder_use_the_shipped_copy(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    check = subprocess.run([sys.executable, "-m", "netemu", "check", "zones/basics.yaml"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=60)
+    check = subprocess.run(
+        [sys.executable, "-m", "netemu", "check", "zones/basics.yaml"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert check.returncode == 0, check.stderr
     assert "zones/basics.yaml is not here; using the shipped copy" in check.stderr
-    trace = subprocess.run([sys.executable, "-m", "netemu", "trace", "topologies/peering.yaml",
-                            "--from", "nowhere", "--to", "nowhere2"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=60)
+    trace = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "netemu",
+            "trace",
+            "topologies/peering.yaml",
+            "--from",
+            "nowhere",
+            "--to",
+            "nowhere2",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert "using the shipped copy" in trace.stderr
-    missing = subprocess.run([sys.executable, "-m", "netemu", "check", "zones/nothere.yaml"],
-                             cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=60)
+    missing = subprocess.run(
+        [sys.executable, "-m", "netemu", "check", "zones/nothere.yaml"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert missing.returncode == 1 and "nothere.yaml" in missing.stderr
     assert "shipped copy" not in missing.stderr

@@ -21,8 +21,8 @@ import yaml
 
 from netemu.route53.aws_import import import_route53
 from netemu.vpc.aws_import import Document, import_ec2
-from tests.dns_live import serve_process
 from tests.helpers import ROOT, free_port
+from tests.live import serve_process
 
 DATA = Path(__file__).resolve().parent / "data" / "account"
 needs_dig = pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig (dnsutils)")
