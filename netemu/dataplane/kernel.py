@@ -1,7 +1,7 @@
 """The only module that touches the kernel: pyroute2 for netlink (namespaces, links, addresses,
 routes, rules), ``ip netns exec`` + ``nft -f`` / ``sysctl`` for rulesets and sysctls.
 
-Safety (ARCHITECTURE.md): every function takes a namespace name and refuses one that does not
+Safety (docs/architecture.md): every function takes a namespace name and refuses one that does not
 start with the prefix it is given; links are created *inside* netemu namespaces (a veth is
 created in one of our namespaces with its peer placed directly in another), so the host
 namespace never holds a netemu object, not even for a moment. Nothing here opens a netlink

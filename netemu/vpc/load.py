@@ -1,4 +1,4 @@
-"""Topology files (ARCHITECTURE.md "Topology files") -> the VPC model, with AWS's errors.
+"""Topology files (docs/architecture.md "Topology files") -> the VPC model, with AWS's errors.
 
 Name: load
 Behaviour: a topology file is refused whole when anything is wrong, and every problem found is
@@ -11,7 +11,7 @@ Behaviour: a topology file is refused whole when anything is wrong, and every pr
     3. build (``build.py``): everything AWS makes implicitly becomes explicit in the model
        (``model.py`` docstring): local routes, main route table, default NACL and SG, resolved
        associations, allocated addresses, ENI ids, propagated transit-gateway routes.
-Fields (file shape, beyond ARCHITECTURE.md's example):
+Fields (file shape, beyond docs/architecture.md's example):
   top level: region, account_id?, vpcs, peerings?, internet: {hosts}?, transit_gateways?,
     quotas? ({NAME: VALUE}: raised AWS quotas, quotas.py), aws_ids? ({KIND: {NAME: ID}}, the
     AWS ids of an imported account, ``aws_ids.py``)
