@@ -164,6 +164,7 @@ def _addresses(answer: list[str]) -> set[str]:
     return {line.split()[-1] for line in answer if _type(line) in ("A", "AAAA")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("promise", DIG, ids=[p.where for p in DIG])
 def test_dig_line_answers_as_documented(request: pytest.FixtureRequest,
                                         promise: DigPromise) -> None:
@@ -228,6 +229,7 @@ def _transcripts() -> list[tuple[str, str, list[str]]]:
 TRANSCRIPTS = _transcripts()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("where", "command", "expected"), TRANSCRIPTS,
                          ids=[t[0] for t in TRANSCRIPTS])
 def test_trace_transcript_is_the_output(where: str, command: str, expected: list[str]) -> None:
@@ -269,6 +271,7 @@ def test_docs_name_trace_and_check_commands() -> None:
     assert len(TRACES) >= 3 and CHECKS, (TRACES, CHECKS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("where", "args"), TRACES, ids=[t[0] for t in TRACES])
 def test_documented_trace_runs(where: str, args: list[str]) -> None:
     result = run_netemu(*args)
@@ -276,6 +279,7 @@ def test_documented_trace_runs(where: str, args: list[str]) -> None:
     assert "forward path" in result.stdout or '"hops"' in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("where", "args"), CHECKS, ids=[t[0] for t in CHECKS])
 def test_documented_check_passes(where: str, args: list[str]) -> None:
     result = run_netemu(*args)

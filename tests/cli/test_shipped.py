@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from netemu import shipped
 from tests.helpers import ROOT
 
@@ -33,6 +35,7 @@ def test_resolve_falls_back_only_when_the_path_is_missing(tmp_path: Path) -> Non
         Path("topologies/nothere.yaml"), False)
 
 
+@pytest.mark.slow
 def test_check_and_trace_from_another_folder_use_the_shipped_copy(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     check = subprocess.run(

@@ -19,6 +19,8 @@ import pytest
 from tests.helpers import run_netemu
 from tests.live import ApiServer
 
+pytestmark = pytest.mark.slow   # starts servers or subprocesses
+
 ZONE = """\
 HostedZone: {Name: hc.example.org.}
 HealthChecks:
