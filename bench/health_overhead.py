@@ -23,13 +23,14 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _serving import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 # With --pin (default on 2+ CPUs): the DNS server on CPU 0, everything else (dnsperf, the probe
@@ -40,15 +41,6 @@ PIN: dict[str, set[int]] = {}
 def pin(pid: int, role: str) -> None:
     if PIN:
         os.sched_setaffinity(pid, PIN[role])
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-    with socket.socket() as t:
-        t.bind(("127.0.0.1", port))
-    return port
 
 
 def zone_text(records: int, probing: bool, web_port: int) -> str:
