@@ -68,6 +68,7 @@ from netemu.errors import LoadError
 from netemu.textfile import read_data
 from netemu.vpc import aws_ids as vpc_aws_ids
 from netemu.vpc import dns as vpc_dns
+from netemu.vpc import elb as vpc_elb
 from netemu.vpc.build import build
 from netemu.vpc.draft import Report
 from netemu.vpc.model import Topology
@@ -88,14 +89,18 @@ def load_topology(data: Any, source: str = "<topology>") -> Topology:
     report = Report(source)
     dns_parts = vpc_dns.read(data, report)  # DHCP options, Resolver rules and endpoints
     ids = vpc_aws_ids.read(data, report)  # the AWS ids of an imported account
-    draft = Reader(report).topology(_with_endpoint_enis(data, dns_parts))
+    elb_parts = vpc_elb.read(data, report)  # load balancers and target groups
+    data = _with_endpoint_enis(data, dns_parts)
+    data = _with_lb_nodes(data, elb_parts)
+    draft = Reader(report).topology(data)
     if draft is not None:
         validate(draft, report)
         vpc_dns.check(dns_parts, {v.name: v for v in draft.vpcs}, report)
         vpc_aws_ids.check(ids, draft, report)
+        vpc_elb.check(elb_parts, {v.name: v for v in draft.vpcs}, report)
     if report.problems or draft is None:
         raise LoadError(report.problems)
-    topology = vpc_dns.attach(build(draft, source), dns_parts)
+    topology = vpc_elb.attach(vpc_dns.attach(build(draft, source), dns_parts), elb_parts)
     return replace(topology, aws_ids=ids) if ids else topology
 
 
@@ -108,5 +113,22 @@ def _with_endpoint_enis(data: Any, parts: vpc_dns.Parts) -> Any:
     for v in data["vpcs"]:
         if isinstance(v, dict) and v.get("name") in extra:
             v = dict(v, instances=list(v.get("instances") or []) + extra[v["name"]])
+        vpcs.append(v)
+    return dict(data, vpcs=vpcs)
+
+
+def _with_lb_nodes(data: Any, parts: vpc_elb.Parts) -> Any:
+    """Load balancer nodes' ENIs join their VPC's instances (``vpc.elb`` docstring)."""
+    if not parts.balancers or not isinstance(data, dict) \
+            or not isinstance(data.get("vpcs"), list):
+        return data
+    extra, groups = vpc_elb.node_items(parts, data)
+    vpcs = []
+    for v in data["vpcs"]:
+        if isinstance(v, dict) and v.get("name") in extra:
+            v = dict(v, instances=list(v.get("instances") or []) + extra[v["name"]])
+        if isinstance(v, dict) and v.get("name") in groups:
+            v = dict(v, security_groups=list(v.get("security_groups") or [])
+                     + groups[v["name"]])
         vpcs.append(v)
     return dict(data, vpcs=vpcs)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from netemu.vpc.dns import DnsConfig
+from netemu.vpc.elb import ElbConfig
 
 PROTOCOL_ALL = -1
 PROTOCOL_NUMBERS = {"all": -1, "icmp": 1, "tcp": 6, "udp": 17, "icmpv6": 58}
@@ -301,6 +302,8 @@ class Topology:
     # ``aws_ids``: (kind, topology name, AWS id) of imported items (``netemu import aws``);
     # kinds are aws_ids.KINDS; internet gateways are named by their VPC.
     aws_ids: tuple[tuple[str, str, str], ...] = ()
+    # Load balancers and target groups (``load_balancers``, ``target_groups``; vpc/elb.py)
+    elb: ElbConfig = field(default_factory=ElbConfig)
 
     def vpc(self, name: str) -> Vpc:
         for v in self.vpcs:

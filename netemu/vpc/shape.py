@@ -48,7 +48,8 @@ __all__ = ["KEYS", "Reader"]
 # describes the same (a test keeps the two in step).
 KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "topology": (("vpcs",), ("region", "account_id", "peerings", "internet", "transit_gateways",
-                             "quotas", "aws_ids", *vpc_dns.TOP_KEYS)),
+                             "quotas", "aws_ids", "load_balancers", "target_groups",
+                             *vpc_dns.TOP_KEYS)),
     "internet": ((), ("hosts",)),
     "host": (("name", "ip"), ()),
     "vpc": (("name", "cidr_blocks"), (
