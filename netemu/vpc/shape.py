@@ -87,6 +87,15 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "resolver_rule": (("name", "domain_name", "rule_type"),
                       ("target_ips", "resolver_endpoint", "vpcs")),
     "target_ip": (("ip",), ("port",)),
+    # Elastic Load Balancing (netemu/vpc/elb.py reads these)
+    "load_balancer": (("name", "vpc"), ("type", "scheme", "subnets", "security_groups",
+                                        "listeners")),
+    "listener": (("port", "target_group"), ("protocol",)),
+    "target_group": (("name", "vpc", "port"), ("protocol", "target_type", "targets",
+                                               "health_check")),
+    "lb_target": (("id",), ("port",)),
+    "lb_health_check": ((), ("protocol", "port", "path", "interval", "timeout",
+                             "healthy_threshold", "unhealthy_threshold", "matcher")),
 }
 DEFAULT_VPC_CIDR = "172.31.0.0/16"  # V17
 DEFAULT_AZS = ("a", "b", "c")  # netemu: three default subnets (AWS: one per AZ of the Region)

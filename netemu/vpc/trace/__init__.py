@@ -46,6 +46,7 @@ from netemu.vpc.index import Index, index_of
 from netemu.vpc.model import Topology
 from netemu.vpc.packets import Packet
 from netemu.vpc.trace import gateways
+from netemu.vpc.trace.balancer import balancer_named, trace_balancer
 from netemu.vpc.trace.endpoints import (
     End,
     family_of,
@@ -95,6 +96,9 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
 
     Raises TraceError for a flow that cannot be traced (unknown names, missing port...).
     """
+    lb = balancer_named(topology, flow.dst) if topology.elb.load_balancers else None
+    if lb is not None:
+        return trace_balancer(topology, flow, lb, all_blockers, trace)
     ix = index_of(topology)
     flow = dhcp_resolver(ix, topology, flow)
     family = family_of(ix, flow)
