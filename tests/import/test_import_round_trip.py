@@ -21,7 +21,10 @@ from tests.import_export import export
 
 pytestmark = pytest.mark.slow   # starts servers or subprocesses
 
-SHIPPED = sorted((ROOT / "topologies").glob("*.yaml"))
+# ``netemu import aws`` reads no Elastic Load Balancing describe output yet: topologies with
+# load balancers (whose nodes would come back as plain instances) are not round-tripped.
+SHIPPED = sorted(p for p in (ROOT / "topologies").glob("*.yaml")
+                 if "\nload_balancers:" not in p.read_text())
 
 
 def _shape(t: Trace) -> tuple[object, ...]:
