@@ -147,6 +147,14 @@ def cmd_apply(args: argparse.Namespace) -> int:
             return 1
         if rec is not None:
             print(f"apply: instance metadata service running (pid {rec['pid']}, log {rec['log']})")
+        from netemu.dataplane import elb
+        try:  # listener sockets live in the nodes' namespaces: recreated ones need a restart
+            rec = elb.ensure(topology, args.prefix, args.state, restart=recreated)
+        except elb.ElbError as e:
+            print(f"netemu apply: {e}", file=sys.stderr)
+            return 1
+        if rec is not None:
+            print(f"apply: load balancer nodes running (pid {rec['pid']}, log {rec['log']})")
     for note in result.notes:
         print(f"note: {note}")
     if not result.steps:

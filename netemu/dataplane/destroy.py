@@ -23,10 +23,11 @@ class DestroyResult:
 
 
 def destroy(prefix: str = names.PREFIX, directory: str | Path | None = None) -> DestroyResult:
-    from netemu.dataplane import imds, resolver
+    from netemu.dataplane import elb, imds, resolver
 
     resolver.stop(directory)  # the VPC resolver process, by its recorded PID
     imds.stop(directory)  # the instance metadata service (V37), likewise
+    elb.stop(directory)  # the load balancer nodes' process
     state = State.load(state_dir(str(directory) if directory else None))
     prefix = names.check_prefix(state.prefix or prefix)
     dep = names.deployment_id(prefix)

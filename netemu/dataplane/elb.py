@@ -1,0 +1,89 @@
+"""The load balancer nodes' process as the data plane runs it: ``ensure`` after ``apply``
+(start, or restart when what it serves changed or namespaces were recreated), ``stop`` before
+``destroy``, ``health`` for ``netemu status`` and the DNS side. Like the instance metadata
+service (``netemu.dataplane.imds``): its configuration is ``STATE/elb.json`` and the process
+(``netemu.dataplane.elb_server``) is run by ``netemu.dataplane.service``; it writes the targets'
+health to ``STATE/elb-health.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from netemu.dataplane import names
+from netemu.dataplane.service import Service
+from netemu.dataplane.state import State, state_dir
+from netemu.vpc.model import Topology
+
+
+class ElbError(RuntimeError):
+    pass
+
+
+SERVICE = Service("elb", "netemu.dataplane.elb_server", "load balancer nodes", ElbError)
+HEALTH_FILE = "elb-health.json"
+
+
+def config(topology: Topology, prefix: str, directory: Path) -> dict[str, Any]:
+    """What the process serves: per node its namespace, address and listeners; the target
+    groups with their targets and health checks."""
+    elb = topology.elb
+    nodes = [{"namespace": names.ns_instance(prefix, lb.vpc, n.eni), "lb": lb.name,
+              "type": lb.type, "az": n.az, "address": n.private_ip,
+              "listeners": [{"port": li.port, "protocol": li.protocol,
+                             "target_group": li.target_group} for li in lb.listeners]}
+             for lb in elb.load_balancers for n in lb.nodes]
+    groups = [{"name": g.name, "protocol": g.protocol,
+               "targets": [{"id": t.id, "ip": t.ip, "port": t.port, "az": t.az}
+                           for t in g.targets],
+               "health_check": {"protocol": g.health_check.protocol,
+                                "path": g.health_check.path, "port": g.health_check.port,
+                                "interval": g.health_check.interval,
+                                "timeout": g.health_check.timeout,
+                                "healthy_threshold": g.health_check.healthy_threshold,
+                                "unhealthy_threshold": g.health_check.unhealthy_threshold,
+                                "matcher": g.health_check.matcher}}
+              for g in elb.target_groups]
+    body: dict[str, Any] = {"nodes": nodes, "target_groups": groups,
+                            "status_file": str(directory / HEALTH_FILE),
+                            "ready_file": str(directory / "elb.ready")}
+    body["fingerprint"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+    return body
+
+
+def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path | None = None,
+           restart: bool = False) -> dict[str, Any] | None:
+    """Make the running process serve ``topology``'s load balancers; the state record, or None
+    when the topology has none."""
+    where = state_dir(str(directory) if directory else None)
+    record = State.load(where).services.get(SERVICE.name)
+    if not topology.elb.load_balancers:
+        stop(where)
+        return None
+    body = config(topology, prefix, where)
+    if record and not restart and record.get("fingerprint") == body["fingerprint"] \
+            and SERVICE.record_alive(record):
+        return dict(record)
+    stop(where)
+    return SERVICE.start(where, body)
+
+
+def stop(directory: str | Path | None = None) -> bool:
+    """Stop the recorded process by its PID; True when one was running."""
+    where = state_dir(str(directory) if directory else None)
+    (where / HEALTH_FILE).unlink(missing_ok=True)
+    return SERVICE.stop(where)
+
+
+def health(directory: str | Path | None = None) -> dict[str, Any]:
+    """The targets' health as the nodes last saw it: ``{lb: {target_group: {target: {state,
+    reason, description, nodes}}}}`` ({} when no process runs)."""
+    where = state_dir(str(directory) if directory else None)
+    try:
+        data: dict[str, Any] = json.loads((where / HEALTH_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data
