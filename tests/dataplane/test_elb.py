@@ -1,0 +1,150 @@
+"""Load balancers with real packets (root): ``curl`` from an internet host through an
+internet-facing ALB to targets in two AZs; a stopped app is found unhealthy by the nodes' own
+probes (through the targets' security groups) and gets no traffic (V106, V107, V109); an
+internal ALB answers only from inside (V104). The trace of every flow says the same."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netemu.dataplane import elb as elb_service
+from netemu.vpc.load import load_topology_file
+from netemu.vpc.trace import Flow, trace
+from tests.dataplane.conftest import Deployment
+
+pytestmark = [pytest.mark.netns, pytest.mark.slow]
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "topologies" / "alb-failover.yaml"
+
+APP = r"""
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+NAME = sys.argv[1]
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        body = (f"{NAME} peer={self.client_address[0]} "
+                f"xff={self.headers.get('X-Forwarded-For')}\n").encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body)))
+        self.end_headers(); self.wfile.write(body)
+servers = [ThreadingHTTPServer(("0.0.0.0", int(p)), H) for p in sys.argv[2:]]
+import threading
+for s in servers[1:]:
+    threading.Thread(target=s.serve_forever, daemon=True).start()
+print("ready", flush=True)
+servers[0].serve_forever()
+"""
+
+
+class Apps:
+    """The targets' web apps, one process per instance, stopped by their PIDs."""
+
+    def __init__(self, dep: Deployment) -> None:
+        self.dep = dep
+        self.procs: dict[str, subprocess.Popen[str]] = {}
+
+    def start(self, node: str, *ports: int) -> None:
+        ns = self.dep.node_ns(node)
+        name = node.split("/")[1]
+        p = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", APP, name,
+                              *map(str, ports)], stdout=subprocess.PIPE, text=True)
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        self.procs[node] = p
+
+    def stop(self, node: str) -> None:
+        p = self.procs.pop(node)
+        p.kill()
+        p.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for node in list(self.procs):
+            self.stop(node)
+
+
+@pytest.fixture(scope="module")
+def dep(deploy_module: Callable[[Any], Deployment]) -> Iterator[Deployment]:
+    d = deploy_module(load_topology_file(EXAMPLE))
+    elb_service.ensure(d.topology, d.prefix, d.state)
+    yield d
+    elb_service.stop(d.state)
+
+
+@pytest.fixture(scope="module")
+def apps(dep: Deployment) -> Iterator[Apps]:
+    a = Apps(dep)
+    try:
+        for node in ("shop/web1", "shop/web2"):
+            a.start(node, 8080, 9000)
+        for node in ("shop/app1", "shop/app2"):
+            a.start(node, 8080)
+        yield a
+    finally:
+        a.stop_all()
+
+
+def curl(dep: Deployment, node: str, url: str, seconds: float = 5) -> tuple[int, str]:
+    out = subprocess.run(["ip", "netns", "exec", dep.node_ns(node), "curl", "-s", "--max-time",
+                          str(seconds), "-w", "\n%{http_code}", url],
+                         capture_output=True, text=True, timeout=30, check=False)
+    body, _, code = out.stdout.rpartition("\n")
+    return int(code or 0), body
+
+
+def wait_health(dep: Deployment, lb: str, tg: str, want: dict[str, str],
+                seconds: float = 40) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    seen: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        seen = elb_service.health(dep.state).get(lb, {}).get(tg, {})
+        if {k: v.get("state") for k, v in seen.items()} == want:
+            return seen
+        time.sleep(0.5)
+    raise AssertionError(f"{lb}/{tg}: wanted {want}, saw {json.dumps(seen)}")
+
+
+def node_url(dep: Deployment, lb: str, port: int, public: bool = True) -> str:
+    b = dep.topology.elb.balancer(lb)
+    assert b is not None
+    n = b.nodes[0]
+    return f"http://{n.public_ip if public else n.private_ip}:{port}/"
+
+
+def test_alb_spreads_then_skips_a_stopped_target_V106_V107(dep: Deployment, apps: Apps) -> None:
+    wait_health(dep, "web-alb", "web", {"web1": "healthy", "web2": "healthy"})
+    assert trace(dep.topology, Flow("client", "web-alb", "tcp", 80)).reachable
+    url = node_url(dep, "web-alb", 80)
+    answers = [curl(dep, "client", url) for _ in range(6)]
+    assert all(code == 200 for code, _ in answers), answers
+    names = {body.split()[0] for _, body in answers}
+    assert names == {"web1", "web2"}  # both AZs' targets serve
+    node_ips = {n.private_ip for n in dep.topology.elb.load_balancers[0].nodes}
+    for _, body in answers:  # the ALB's own connection (V107): from a node, with XFF
+        assert body.split()[1].removeprefix("peer=") in node_ips
+        assert "xff=203.0.113.50" in body
+    apps.stop("shop/web2")
+    try:
+        seen = wait_health(dep, "web-alb", "web", {"web1": "healthy", "web2": "unhealthy"})
+        assert seen["web2"]["reason"] in ("Target.FailedHealthChecks", "Target.Timeout")
+        answers = [curl(dep, "client", url) for _ in range(6)]
+        assert [b.split()[0] for _, b in answers] == ["web1"] * 6, answers
+    finally:
+        apps.start("shop/web2", 8080, 9000)
+    wait_health(dep, "web-alb", "web", {"web1": "healthy", "web2": "healthy"})
+
+
+def test_internal_alb_only_from_inside_V104(dep: Deployment, apps: Apps) -> None:
+    wait_health(dep, "app-alb", "app", {"10.40.11.10": "healthy", "10.40.12.10": "healthy"})
+    inside = curl(dep, "shop/web1", node_url(dep, "app-alb", 80, public=False))
+    assert inside[0] == 200 and inside[1].split()[0] in ("app1", "app2")
+    assert trace(dep.topology, Flow("web1", "app-alb", "tcp", 80)).reachable
+    # from the internet: the node has no public address; its private one is not routed
+    assert curl(dep, "client", node_url(dep, "app-alb", 80, public=False), 2)[0] == 0
+    assert not trace(dep.topology, Flow("client", "app-alb", "tcp", 80)).reachable
