@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from netemu.dns import codec
 from netemu.dns.handler import Serving
 from netemu.errors import LoadError, Problem
+from netemu.route53 import resources
 from netemu.route53.lookup import CompiledZone, CompiledZones, compile_zone
 from netemu.route53.model import CidrCollection, HostedZone, ZoneSet
 from netemu.route53.names import Labels
@@ -37,11 +38,17 @@ class SnapshotBuilder:
 
     def build(self, zoneset: ZoneSet) -> Serving:
         parts: dict[str, _Part] = {}
+        # R162: a changed AWS resource zone (a load balancer's healthy nodes) changes what
+        # aliases into it answer: their zones are compiled again too
+        services_changed = any(
+            z.id in resources.SERVICE_ZONE_IDS and (
+                z.id not in self.parts or self.parts[z.id].zone is not z)
+            for z in zoneset.zones)
         for zone in zoneset.zones:
             part = self.parts.get(zone.id)
             if part is None or part.cidr_collections != zoneset.cidr_collections:
                 part = _Part(zone, zoneset.cidr_collections, compile_zone(zone, zoneset))
-            elif part.zone is not zone:   # changed: only its changed names are compiled again
+            elif part.zone is not zone or (services_changed and _aliases_a_service(zone)):
                 part = _Part(zone, zoneset.cidr_collections,
                              compile_zone(zone, zoneset, previous=part.compiled))
             parts[zone.id] = part
@@ -62,6 +69,12 @@ class SnapshotBuilder:
         by_id = {zone_id: part.compiled for zone_id, part in parts.items()}
         self.parts, self.wire = parts, wire
         return Serving(zoneset, CompiledZones(zoneset, public, private, by_id), wire)
+
+
+def _aliases_a_service(zone: HostedZone) -> bool:
+    return any(r.alias_target is not None
+               and r.alias_target.hosted_zone_id in resources.SERVICE_ZONE_IDS
+               for r in zone.record_sets)
 
 
 __all__ = ["SnapshotBuilder"]

@@ -104,6 +104,8 @@ class Server:
         self.nodes = [Node(n["namespace"], n["lb"], n["type"], n["az"], n["address"])
                       for n in cfg["nodes"]]
         self.status_file = Path(cfg["status_file"])
+        self.target_az = {(g["name"], t["id"]): t["az"] for g in cfg["target_groups"]
+                          for t in g["targets"]}
 
     # --- health ---------------------------------------------------------------------------
 
@@ -165,7 +167,7 @@ class Server:
         for node in self.nodes:
             for (tg, tid), st in node.health.items():
                 entry = out.setdefault(node.lb, {}).setdefault(tg, {}).setdefault(
-                    tid, {"nodes": {}})
+                    tid, {"nodes": {}, "az": self.target_az.get((tg, tid), "")})
                 entry["nodes"][node.az] = {"state": st.state, "reason": st.reason,
                                            "description": st.description}
         for groups in out.values():

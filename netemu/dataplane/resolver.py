@@ -21,6 +21,7 @@ from netemu.dataplane.service import Service
 from netemu.dataplane.state import State, state_dir
 from netemu.route53.model import ZoneSet
 from netemu.vpc import dns as vpc_dns
+from netemu.vpc import elb as vpc_elb
 from netemu.vpc.model import Topology, Vpc
 
 
@@ -80,6 +81,9 @@ def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Pat
         "vpcs": vpcs, "rules": rules, "outbound": outbound,
         "internet_namespace": names.ns_internet(prefix) if topology.internet_hosts else None,
         "query_log_dir": str(directory / "resolver-query-logs"),
+        # R162, R164: load balancers' and AWS services' names, with the nodes' health reports
+        "aws_resources": dict(vpc_elb.resource_config(topology.elb),
+                              health_file=str(directory / "elb-health.json")),
         "ready_file": str(directory / "resolver.ready"),
     }
     body["fingerprint"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]

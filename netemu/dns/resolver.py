@@ -55,8 +55,9 @@ import socket
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from netemu.api.follow import StoreFollower
@@ -65,9 +66,10 @@ from netemu.api.store import open_store
 from netemu.dns import codec, framing, limits
 from netemu.dns.handler import Serving, handle
 from netemu.errors import LoadError
-from netemu.route53 import engine
+from netemu.route53 import engine, resources
 from netemu.route53.answer import Question, Rcode
 from netemu.route53.client import ClientContext
+from netemu.route53.health import ALL_HEALTHY, HealthSnapshot
 from netemu.route53.load import expand, load_zone_files, load_zone_text
 from netemu.route53.model import HostedZone, ZoneSet
 from netemu.vpc import dns as vpc_dns
@@ -258,6 +260,10 @@ class ResolverService:
         self.api_zones = ZoneSet()
         self.follower: StoreFollower | None = None
         self.builder = SnapshotBuilder()   # recompiles only the zones that changed
+        self.aws: dict[str, Any] = config.get("aws_resources") or {}
+        self.lb_statuses: dict[str, bool] = {}
+        self.check_health: HealthSnapshot = ALL_HEALTHY
+        self.health_signature: object = None
         if config.get("api_state"):
             self.follower = StoreFollower(open_store(config["api_state"]))
 
@@ -293,15 +299,49 @@ class ResolverService:
         """The one way a new set of hosted zones reaches the resolver (zone files now; the
         API's stored zones through the same call): compile once with the Amazon-provided names,
         rebuild each VPC's rule table, swap the snapshot in."""
-        serving = self.builder.build(merged_zoneset(user, self.docs))
-        if self.serving is not None:
-            serving = serving.with_health(self.serving.health)
+        merged = merged_zoneset(user, self.docs)
+        merged = replace(merged, zones=merged.zones + self.aws_zones())
+        serving = self.builder.build(merged).with_health(self._health())
         for vpc in self.vpcs.values():
             auto = {z.name for z in serving.zoneset.zones if z.private
                     and vpc.private_zones and any(a.vpc_id == vpc.name for a in z.vpcs)}
             auto.update(vpc_dns.autodefined(vpc.region))
             vpc.table = vpc_dns.rule_table(vpc.name, vpc.rules, auto)
         self.serving = serving
+
+    def _health(self) -> HealthSnapshot:
+        """The zones' health checks' snapshot with the load balancers' health (R164)."""
+        if not self.lb_statuses:
+            return self.check_health
+        return replace(self.check_health, statuses=MappingProxyType(
+            {**self.check_health.statuses, **self.lb_statuses}))
+
+    def _health_file_signature(self) -> object:
+        path = self.aws.get("health_file")
+        try:
+            st = Path(path).stat() if path else None
+        except OSError:
+            return None
+        return None if st is None else (st.st_mtime_ns, st.st_size)
+
+    def aws_zones(self) -> tuple[HostedZone, ...]:
+        """R162: the service zones answering the topology's load balancers and AWS service
+        hosts, from the nodes' latest health report (R164)."""
+        if not self.aws.get("balancers") and not self.aws.get("services"):
+            return ()
+        self.health_signature = self._health_file_signature()
+        try:
+            report = json.loads(Path(self.aws["health_file"]).read_text())
+        except (OSError, ValueError, KeyError):
+            report = {}
+        docs, self.lb_statuses, ids = resources.aws_zone_docs(self.aws, report)
+        out: list[HostedZone] = []
+        for doc in docs:
+            for zone in _ec2_zones(json.dumps(doc, sort_keys=True), "aws resources"):
+                out.append(replace(zone, record_sets=tuple(
+                    replace(r, health_check_id=ids[r.name]) if r.name in ids else r
+                    for r in zone.record_sets)))
+        return tuple(out)
 
     async def start_health(self) -> None:
         """The zones' health checks, probed as ``netemu serve`` probes them; each transition
@@ -316,7 +356,8 @@ class ResolverService:
 
         def publish(snapshot: Any) -> None:
             assert self.serving is not None
-            self.serving = self.serving.with_health(snapshot)
+            self.check_health = snapshot
+            self.serving = self.serving.with_health(self._health())
 
         self.health = HealthService(self.serving.zoneset, publish,
                                     time_scale=float(self.config.get("time_scale", 1.0)),
@@ -358,6 +399,8 @@ class ResolverService:
         while True:
             await asyncio.sleep(WATCH_SECONDS)
             if self.zone_signature() == self.signature:
+                if self._health_file_signature() != self.health_signature:
+                    self.publish(self.user_zones())   # the load balancers' health (R164)
                 continue
             try:
                 self.load()

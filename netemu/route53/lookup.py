@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from netemu.route53 import names, policies, rdata
+from netemu.route53 import names, policies, rdata, resources
 from netemu.route53.answer import Answer, Rcode, RRsetRef
 from netemu.route53.model import HostedZone, RecordSet, ZoneSet
 from netemu.route53.names import Labels
@@ -146,6 +146,7 @@ def compile_zone(zone: HostedZone, zoneset: ZoneSet,
     assert ns.ttl is not None
     negative = (RRsetRef(apex, "SOA", negative_ttl, soa),)
     refs, targets, alias_groups = _record_tables(nodes, previous, reused)
+    alias_groups.update(_service_aliases(nodes, zoneset))
     return CompiledZone(
         zone, apex, nodes, frozenset(existing), frozenset(cuts), soa, ns,
         negative_ttl, (RRsetRef(apex, "NS", ns.ttl, ns),),
@@ -199,6 +200,28 @@ def _record_tables(nodes: Mapping[Labels, Node], previous: CompiledZone | None =
                     if target is not None and rtype in target.groups:
                         alias_groups[rec.key] = target.groups[rtype]
     return refs, targets, alias_groups
+
+
+def _service_aliases(nodes: Mapping[Labels, Node], zoneset: ZoneSet
+                     ) -> dict[RecordKey, policies.CompiledGroup]:
+    """R162: aliases to AWS resources land in the service zone that answers them (when one is
+    loaded): the target's records there, compiled as a group of that zone."""
+    out: dict[RecordKey, policies.CompiledGroup] = {}
+    for node in nodes.values():
+        for rtype, recs in node.records.items():
+            for rec in recs:
+                target = rec.alias_target
+                if target is None or target.hosted_zone_id not in resources.SERVICE_ZONE_IDS:
+                    continue
+                home = resources.service_zone(target, zoneset)
+                if home is None:
+                    continue
+                wanted = names.parse(target.dns_name)
+                found = [r for r in home.record_sets
+                         if r.type == rtype and names.parse(r.name) == wanted]
+                if found:
+                    out[rec.key] = policies.compile_group(found, zoneset)
+    return out
 
 
 def compile_zones(zoneset: ZoneSet) -> CompiledZones:

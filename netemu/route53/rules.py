@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from netemu.errors import Problem
-from netemu.route53 import names, policies, rdata
+from netemu.route53 import names, policies, rdata, resources
 from netemu.route53.model import HealthCheck, HostedZone, RecordSet, ZoneSet
 from netemu.route53.policies._base import already_exists
 
@@ -244,7 +244,9 @@ def alias_target_zone(rec: RecordSet, zone: HostedZone, zoneset: ZoneSet) -> Hos
     reference a record in a different hosted zone"); None for another zone id."""
     assert rec.alias_target is not None
     zone_id = rec.alias_target.hosted_zone_id
-    return zone if zone_id is None or zone_id == zone.id else None
+    if zone_id is None or zone_id == zone.id:
+        return zone
+    return resources.service_zone(rec.alias_target, zoneset)
 
 
 def alias_problem(rec: RecordSet, zone: HostedZone, zoneset: ZoneSet) -> str | None:
@@ -255,6 +257,9 @@ def alias_problem(rec: RecordSet, zone: HostedZone, zoneset: ZoneSet) -> str | N
         target = current.alias_target
         head = (f"Tried to create an alias that targets {target.dns_name}, type "
                 f"{rec.type} in zone {target.hosted_zone_id or zone.id}")
+        if target.hosted_zone_id in resources.SERVICE_ZONE_IDS and \
+                target.hosted_zone_id != zone.id:  # an AWS resource (R161, R163)
+            return resources.alias_problem(target, zone.private, head)
         if alias_target_zone(current, zone, zoneset) is None:
             if any(z.id == target.hosted_zone_id for z in zoneset.zones):
                 # another hosted zone: Route 53 words it as it words every alias whose target

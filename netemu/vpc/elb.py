@@ -29,6 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from netemu.route53 import resources
+
 if TYPE_CHECKING:
     from netemu.vpc.draft import DVpc, Report
     from netemu.vpc.model import Topology
@@ -43,23 +45,10 @@ LB_KEYS = ("name", "type", "scheme", "vpc", "subnets", "security_groups", "liste
 LISTENER_KEYS = ("port", "protocol", "target_group")
 TG_KEYS = ("name", "vpc", "protocol", "port", "target_type", "targets", "health_check")
 TARGET_KEYS = ("id", "port")
+SERVICE_KEYS = ("service", "host", "region", "name")
 HC_KEYS = ("protocol", "port", "path", "interval", "timeout", "healthy_threshold",
            "unhealthy_threshold", "matcher")
 NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$")  # V101: 1-32
-
-# R161: the fixed hosted-zone ids an alias to a load balancer names (ELB endpoints table:
-# Application/Classic and Network Load Balancer columns), per Region.
-ELB_ZONE_IDS: dict[str, tuple[str, str]] = {
-    "us-east-1": ("Z35SXDOTRQ7X7K", "Z26RNL4JYFTOTI"),
-    "us-east-2": ("Z3AADJGX6KTTL2", "ZLMOA37VPKANP"),
-    "us-west-1": ("Z368ELLRRE2KJ0", "Z24FKFUX50B4VW"),
-    "us-west-2": ("Z1H1FL5HABSF5", "Z18D5FSROUN65G"),
-    "eu-west-1": ("Z32O12XQLNTSW2", "Z2IFOLAFXWLO4F"),
-    "eu-central-1": ("Z215JYRZR1TBD5", "Z3F0SRJ5LGBH90"),
-    "ap-southeast-1": ("Z1LMS91P8CMLE5", "ZKVM4W9LS7TM"),
-    "ap-northeast-1": ("Z14GRHDCWA56QT", "Z31USIVHYNEOWT"),
-}
-
 
 # --- model values -----------------------------------------------------------------------------
 
@@ -153,9 +142,23 @@ class LoadBalancer:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceHost:
+    """An AWS service endpoint played by an internet host (``aws_services``): its DNS name
+    answers the host's address from the service's zone (R162)."""
+
+    service: str          # s3-website | cloudfront
+    region: str
+    host: str
+    ip: str
+    dns_name: str
+    zone_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ElbConfig:
     load_balancers: tuple[LoadBalancer, ...] = ()
     target_groups: tuple[TargetGroup, ...] = ()
+    services: tuple[ServiceHost, ...] = ()
 
     def balancer(self, name: str) -> LoadBalancer | None:
         return next((b for b in self.load_balancers if b.name == name), None)
@@ -192,7 +195,7 @@ def dns_name(name: str, lb_type: str, scheme: str, region: str, account: str) ->
 
 def hosted_zone_id(lb_type: str, region: str) -> str:
     """R161: the alias hosted-zone id of ``lb_type`` load balancers in ``region``."""
-    ids = ELB_ZONE_IDS.get(region, ELB_ZONE_IDS["us-east-1"])
+    ids = resources.ELB_ZONE_IDS.get(region, resources.ELB_ZONE_IDS["us-east-1"])
     return ids[1] if lb_type == "network" else ids[0]
 
 
@@ -211,6 +214,7 @@ def open_group(lb: str) -> str:
 class Parts:
     balancers: list[dict[str, Any]] = field(default_factory=list)
     groups: list[dict[str, Any]] = field(default_factory=list)
+    services: list[ServiceHost] = field(default_factory=list)
 
 
 def _list(value: Any, path: str, report: Report) -> list[Any]:
@@ -409,7 +413,42 @@ def read(data: Any, report: Report) -> Parts:
             report.broken.add(raw["name"])  # no "not found" follow-ons about a refused group
     for i, raw in enumerate(_list(data.get("load_balancers"), "load_balancers", report)):
         _balancer(raw, i, parts, report)
+    for i, raw in enumerate(_list(data.get("aws_services"), "aws_services", report)):
+        _service(raw, i, data, parts, report)
     return parts
+
+
+def _service(raw: Any, i: int, data: Mapping[str, Any], parts: Parts, report: Report) -> None:
+    """``aws_services``: {service: s3-website | cloudfront, host, region?, name?}."""
+    path = f"aws_services[{i}]"
+    if not isinstance(raw, dict) or set(raw) - set(SERVICE_KEYS) or not isinstance(
+            raw.get("host"), str):
+        report.add(path, "ValidationError", f"an AWS service is {{{', '.join(SERVICE_KEYS)}}}"
+                   " with the internet host that plays it")
+        return
+    internet = data.get("internet") if isinstance(data.get("internet"), dict) else {}
+    hosts = {h.get("name"): h.get("ip") for h in (internet or {}).get("hosts") or []
+             if isinstance(h, dict)}
+    ip = hosts.get(raw["host"])
+    if not isinstance(ip, str):
+        report.add(f"{path}.host", "ValidationError",
+                   f"internet host '{raw['host']}' is not declared under internet.hosts")
+        return
+    region = str(raw.get("region") or data.get("region") or "us-east-1")
+    kind = raw.get("service")
+    if kind == "s3-website" and region in resources.S3_WEBSITE:
+        endpoint, zone_id = resources.S3_WEBSITE[region]
+        parts.services.append(ServiceHost(kind, region, raw["host"], ip, endpoint, zone_id))
+    elif kind == "cloudfront" and isinstance(raw.get("name"), str) \
+            and raw["name"].rstrip(".").endswith(".cloudfront.net"):
+        parts.services.append(ServiceHost(kind, region, raw["host"], ip,
+                                          raw["name"].rstrip(".").lower() + ".",
+                                          resources.CLOUDFRONT_ZONE_ID))
+    else:
+        report.add(f"{path}.service", "ValidationError",
+                   f"service {kind!r} is not one netemu plays here: s3-website (Regions "
+                   f"{', '.join(resources.S3_WEBSITE)}) or cloudfront with a name "
+                   "dNNNN.cloudfront.net")
 
 
 # --- checks against the VPCs ------------------------------------------------------------------
@@ -549,7 +588,7 @@ def node_items(parts: Parts, data: Mapping[str, Any]) -> tuple[
 
 def attach(topology: Topology, parts: Parts) -> Topology:
     """The loaded topology with its load balancers (node ENIs already in the VPCs)."""
-    if not parts.balancers and not parts.groups:
+    if not parts.balancers and not parts.groups and not parts.services:
         return topology
     by_vpc = {v.name: v for v in topology.vpcs}
     tgs = []
@@ -584,4 +623,20 @@ def attach(topology: Topology, parts: Parts) -> Topology:
             tuple(b["listeners"]), nodes,
             dns_name(b["name"], b["type"], b["scheme"], v.region, topology.account_id),
             hosted_zone_id(b["type"], v.region)))
-    return replace(topology, elb=ElbConfig(tuple(lbs), tuple(tgs)))
+    return replace(topology, elb=ElbConfig(tuple(lbs), tuple(tgs), tuple(parts.services)))
+
+
+
+def resource_config(elb: ElbConfig) -> dict[str, Any]:
+    """What the DNS side needs to answer the resources' names (``resources.aws_zone_docs``):
+    per load balancer its name, type, service zone and nodes; the service hosts' names."""
+    return {
+        "balancers": [{"name": lb.name, "type": lb.type, "zone_id": lb.hosted_zone_id,
+                       "domain": resources.elb_domain(lb.type, lb.region),
+                       "dns_name": lb.dns_name,
+                       "nodes": [[n.az, n.address] for n in lb.nodes]}
+                      for lb in elb.load_balancers],
+        "services": [{"zone_id": s.zone_id, "name": s.dns_name, "values": [s.ip],
+                      "domain": s.dns_name if s.service == "s3-website" else "cloudfront.net."}
+                     for s in elb.services],
+    }

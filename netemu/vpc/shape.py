@@ -48,7 +48,7 @@ __all__ = ["KEYS", "Reader"]
 # describes the same (a test keeps the two in step).
 KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "topology": (("vpcs",), ("region", "account_id", "peerings", "internet", "transit_gateways",
-                             "quotas", "aws_ids", "load_balancers", "target_groups",
+                             "quotas", "aws_ids", "load_balancers", "target_groups", "aws_services",
                              *vpc_dns.TOP_KEYS)),
     "internet": ((), ("hosts",)),
     "host": (("name", "ip"), ()),
@@ -94,6 +94,7 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "target_group": (("name", "vpc", "port"), ("protocol", "target_type", "targets",
                                                "health_check")),
     "lb_target": (("id",), ("port",)),
+    "aws_service": (("service", "host"), ("region", "name")),
     "lb_health_check": ((), ("protocol", "port", "path", "interval", "timeout",
                              "healthy_threshold", "unhealthy_threshold", "matcher")),
 }
