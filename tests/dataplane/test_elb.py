@@ -16,13 +16,16 @@ from typing import Any
 import pytest
 
 from netemu.dataplane import elb as elb_service
+from netemu.dataplane import resolver as resolver_service
 from netemu.vpc.load import load_topology_file
 from netemu.vpc.trace import Flow, trace
 from tests.dataplane.conftest import Deployment
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "topologies" / "alb-failover.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "topologies" / "alb-failover.yaml"
+ZONE = ROOT / "zones" / "alb-failover.yaml"
 
 APP = r"""
 import sys
@@ -72,9 +75,13 @@ class Apps:
 @pytest.fixture(scope="module")
 def dep(deploy_module: Callable[[Any], Deployment]) -> Iterator[Deployment]:
     d = deploy_module(load_topology_file(EXAMPLE))
-    elb_service.ensure(d.topology, d.prefix, d.state)
-    yield d
-    elb_service.stop(d.state)
+    try:
+        resolver_service.ensure(d.topology, d.prefix, d.state, [str(ZONE)])
+        elb_service.ensure(d.topology, d.prefix, d.state)
+        yield d
+    finally:
+        elb_service.stop(d.state)
+        resolver_service.stop(d.state)
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +155,48 @@ def test_internal_alb_only_from_inside_V104(dep: Deployment, apps: Apps) -> None
     # from the internet: the node has no public address; its private one is not routed
     assert curl(dep, "client", node_url(dep, "app-alb", 80, public=False), 2)[0] == 0
     assert not trace(dep.topology, Flow("client", "app-alb", "tcp", 80)).reachable
+
+
+def dig(dep: Deployment, node: str, name: str) -> list[str]:
+    out = subprocess.run(["ip", "netns", "exec", dep.node_ns(node), "dig", "+short", "+time=2",
+                          "+tries=1", "@10.40.0.2", name, "A"],
+                         capture_output=True, text=True, timeout=30, check=False)
+    return sorted(out.stdout.split())
+
+
+def wait_dig(dep: Deployment, name: str, want: list[str], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    seen: list[str] = []
+    while time.monotonic() < deadline:
+        seen = dig(dep, "shop/web1", name)
+        if seen == want:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"dig {name}: wanted {want}, saw {seen}")
+
+
+def test_alias_to_alb_fails_over_to_s3_website_R162_R164(dep: Deployment, apps: Apps) -> None:
+    """The ALB's own name answers its nodes (one per AZ); the failover alias with
+    EvaluateTargetHealth answers them while a target is healthy and the S3 website endpoint's
+    host once every target is down; back when they recover."""
+    lb = dep.topology.elb.balancer("web-alb")
+    assert lb is not None
+    nodes = sorted(n.address for n in lb.nodes)
+    static = next(s.ip for s in dep.topology.elb.services)
+    www = "www.alb-failover.example.com"
+    wait_health(dep, "web-alb", "web", {"web1": "healthy", "web2": "healthy"})
+    wait_dig(dep, lb.dns_name, nodes)
+    wait_dig(dep, www, nodes)
+    apps.stop("shop/web1")
+    apps.stop("shop/web2")
+    try:
+        wait_health(dep, "web-alb", "web", {"web1": "unhealthy", "web2": "unhealthy"})
+        wait_dig(dep, www, [static])
+        wait_dig(dep, lb.dns_name, nodes)   # the name itself still answers (fail open)
+        # the ALB fails open (V109): with no healthy target it tries them all: 502 from the node
+        assert curl(dep, "client", node_url(dep, "web-alb", 80))[0] == 502
+    finally:
+        apps.start("shop/web1", 8080, 9000)
+        apps.start("shop/web2", 8080, 9000)
+    wait_health(dep, "web-alb", "web", {"web1": "healthy", "web2": "healthy"})
+    wait_dig(dep, www, nodes)
