@@ -33,6 +33,7 @@ def config(topology: Topology, prefix: str, directory: Path) -> dict[str, Any]:
     elb = topology.elb
     nodes = [{"namespace": names.ns_instance(prefix, lb.vpc, n.eni), "lb": lb.name,
               "type": lb.type, "az": n.az, "address": n.private_ip,
+              "router": names.ns_router(prefix, lb.vpc),
               "listeners": [{"port": li.port, "protocol": li.protocol,
                              "target_group": li.target_group} for li in lb.listeners]}
              for lb in elb.load_balancers for n in lb.nodes]

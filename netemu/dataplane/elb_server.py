@@ -13,8 +13,13 @@ network ACLs and the route tables like any instance's (V107).
   robin among the healthy ones (cross-zone load balancing is on for ALBs); with no healthy
   target anywhere the node fails open and uses all of them (V109); with no target at all, or
   a target that cannot be reached, it answers 503 / 502 itself.
-- Network Load Balancer (TCP listener): a layer-4 relay from the node (the target's address
-  preservation is modelled by ``trace``, V108; the relay's source is the node).
+- Network Load Balancer (TCP/UDP listener): forwarded at layer 4 keeping the client's address
+  (V108) by DNAT in the VPC router (``nft.nlb_ruleset``, this process keeps the router's
+  ``netemu_nlb`` table in step with the targets' health): a connection to the node's address
+  is sent to a target of the node's AZ (cross-zone off, NLB's default) with the client's
+  address as source, and the target's reply, which goes to the router (its gateway), is
+  translated back to the node's address. The node's own listener is a plain relay, used only
+  by what does not pass the router.
 - Health checks (V106): each node probes each target of each target group its listeners use,
   every ``interval`` seconds with ``timeout``, from its own namespace: HTTP(S) checks send
   ``GET path`` and compare the status with the matcher, TCP checks connect. A target becomes
@@ -39,11 +44,13 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from netemu.dataplane import names, nft
 from netemu.dns.resolver import in_netns
 
 READ_LIMIT = 65536
@@ -67,6 +74,8 @@ class Node:
     lb_type: str
     az: str
     address: str
+    router: str = ""   # the VPC router's namespace (Network Load Balancers' DNAT, V108)
+    listeners: tuple[dict[str, Any], ...] = ()
     health: dict[tuple[str, str], TargetState] = field(default_factory=dict)  # (tg, target id)
     turn: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -101,8 +110,9 @@ class Server:
     def __init__(self, cfg: dict[str, Any]) -> None:
         self.cfg = cfg
         self.groups: dict[str, dict[str, Any]] = {g["name"]: g for g in cfg["target_groups"]}
-        self.nodes = [Node(n["namespace"], n["lb"], n["type"], n["az"], n["address"])
-                      for n in cfg["nodes"]]
+        self.nodes = [Node(n["namespace"], n["lb"], n["type"], n["az"], n["address"],
+                           n.get("router", ""), tuple(n["listeners"])) for n in cfg["nodes"]]
+        self.nlb_rules: dict[str, str] = {}   # router namespace -> the ruleset it holds
         self.status_file = Path(cfg["status_file"])
         self.target_az = {(g["name"], t["id"]): t["az"] for g in cfg["target_groups"]
                           for t in g["targets"]}
@@ -160,6 +170,8 @@ class Server:
                     st.reason, st.description = reason, description
             if st.state != before or not ok:
                 self.write_status()
+            if st.state != before:
+                self.write_nlb()
             await asyncio.sleep(hc["interval"])
 
     def write_status(self) -> None:
@@ -183,6 +195,39 @@ class Server:
         tmp = self.status_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(out, indent=1, sort_keys=True))
         tmp.replace(self.status_file)
+
+    def nlb_targets(self, node: Node, tg: dict[str, Any]) -> list[tuple[str, int]]:
+        """Where a Network Load Balancer node sends new connections (cross-zone load balancing
+        off, NLB's default): the healthy targets of its AZ, else all of its AZ's (fail open),
+        else every target."""
+        own = [t for t in tg["targets"] if t["az"] == node.az] or tg["targets"]
+        healthy = [t for t in own if node.health.get(
+            (tg["name"], t["id"]), TargetState()).state == "healthy"]
+        return [(t["ip"], t["port"]) for t in healthy or own]
+
+    def write_nlb(self) -> None:
+        """The DNAT rules of the Network Load Balancers' nodes, per VPC router (V108)."""
+        by_router: dict[str, list[tuple[str, int, str, list[tuple[str, int]]]]] = {}
+        for node in self.nodes:
+            if node.lb_type != "network" or not node.router:
+                continue
+            for li in node.listeners:
+                proto = "udp" if li["protocol"] == "UDP" else "tcp"
+                by_router.setdefault(node.router, []).append(
+                    (node.address, li["port"], proto,
+                     self.nlb_targets(node, self.groups[li["target_group"]])))
+        for router, forwards in by_router.items():
+            text = nft.nlb_ruleset(forwards)
+            if self.nlb_rules.get(router) != text:
+                subprocess.run(["ip", "netns", "exec", router, "nft", "-f", "-"], input=text,
+                               text=True, check=True, timeout=10)
+                self.nlb_rules[router] = text
+
+    def clear_nlb(self) -> None:
+        for router in self.nlb_rules:
+            subprocess.run(["ip", "netns", "exec", router, "nft", "delete", "table", "ip",
+                            names.NFT_TABLE_PREFIX + "nlb"], check=False, timeout=10,
+                           capture_output=True)
 
     # --- traffic --------------------------------------------------------------------------
 
@@ -242,6 +287,7 @@ class Server:
                         node.health[(tg["name"], t["id"])] = TargetState()
                         tasks.append(asyncio.create_task(self.check_loop(node, tg, t)))
         self.write_status()
+        self.write_nlb()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -251,6 +297,7 @@ class Server:
             t.cancel()
         for srv in servers:
             srv.close()
+        self.clear_nlb()
 
 
 def _matches(matcher: str, code: int) -> bool:

@@ -200,3 +200,22 @@ def test_alias_to_alb_fails_over_to_s3_website_R162_R164(dep: Deployment, apps: 
         apps.start("shop/web2", 8080, 9000)
     wait_health(dep, "web-alb", "web", {"web1": "healthy", "web2": "healthy"})
     wait_dig(dep, www, nodes)
+
+
+def test_nlb_keeps_the_client_address_V108(dep: Deployment, apps: Apps) -> None:
+    """The target sees the internet client's own address (no SNAT), and the reply comes back
+    from the node's public address (curl completes); each node sends to its own AZ's target
+    (cross-zone load balancing off)."""
+    wait_health(dep, "tcp-nlb", "tcp", {"web1": "healthy", "web2": "healthy"})
+    t = trace(dep.topology, Flow("client", "tcp-nlb", "tcp", 9000))
+    assert t.reachable and any("203.0.113.50" in h.reason for h in t.hops)
+    lb = dep.topology.elb.balancer("tcp-nlb")
+    assert lb is not None
+    for node, name in zip(lb.nodes, ("web1", "web2"), strict=True):
+        for _ in range(3):
+            code, body = curl(dep, "client", f"http://{node.public_ip}:9000/")
+            assert code == 200, body
+            assert body.split()[:2] == [name, "peer=203.0.113.50"], body
+    # the ALB, by contrast, connects from its node (V107)
+    code, body = curl(dep, "client", node_url(dep, "web-alb", 80))
+    assert code == 200 and "peer=203.0.113.50" not in body
