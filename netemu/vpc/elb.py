@@ -1,5 +1,5 @@
 """Elastic Load Balancing, pure: Application and Network Load Balancers, their listeners and
-target groups (V100-V109), and their DNS names and alias hosted-zone ids (R160-R169).
+target groups (V100 to V109), and their DNS names and alias hosted-zone ids (R160, R161).
 
 Topology file shape (new top-level keys; ``vpc.load`` calls ``read``, ``check`` and ``attach``):
 
