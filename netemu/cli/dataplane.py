@@ -7,7 +7,7 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from netemu import shipped
 from netemu.dataplane import names
@@ -232,15 +232,17 @@ def cmd_status(args: argparse.Namespace) -> int:
         }
         for ns, rec in sorted(st.namespaces.items())
     ]
-    from netemu.dataplane import imds
+    from netemu.dataplane import elb, imds
     from netemu.dataplane.resolver import info
 
     dns = info(st)
     metadata = imds.info(st)
+    balancers = elb.info(st)
     if args.json:
         print(json.dumps({"state": str(st.path), "topology": st.topology, "prefix": prefix,
                           "namespaces": rows, "links": len(st.links), "resolver": dns,
-                          "metadata_service": metadata}, indent=2))
+                          "metadata_service": metadata, "load_balancers": balancers},
+                         indent=2))
         return 0
     if not rows:
         print(f"status: nothing applied (state {st.path})")
@@ -269,7 +271,21 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"instance metadata service (V37): pid {metadata['pid']}"
               f" {'running' if metadata['running'] else 'NOT RUNNING'}"
               f"  {metadata['instances']} instances  log {metadata['log']}")
+    if balancers is not None:
+        _print_balancers(balancers)
     return 0
+
+
+def _print_balancers(info: dict[str, Any]) -> None:
+    """The load balancer nodes' process and each target's health, as DescribeTargetHealth."""
+    print(f"load balancer nodes: pid {info['pid']} "
+          f"{'running' if info['running'] else 'NOT RUNNING'}  log {info['log']}")
+    for lb, groups in sorted(info["health"].items()):
+        for tg, targets in sorted(groups.items()):
+            print(f"  {lb} target group {tg}")
+            for tid, t in sorted(targets.items()):
+                why = f"  {t['reason']}: {t['description']}" if t.get("reason") else ""
+                print(f"    {tid:<16} {t.get('az', ''):<12} {t['state']:<10}{why}")
 
 
 def _strip(cmd: list[str], args: argparse.Namespace | None = None) -> list[str]:

@@ -88,3 +88,11 @@ def health(directory: str | Path | None = None) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data
+
+
+def info(state: State) -> dict[str, Any] | None:
+    """What ``status`` shows: the process, whether it runs, and the targets' health."""
+    record = state.services.get(SERVICE.name)
+    if not record:
+        return None
+    return dict(record, running=SERVICE.record_alive(record), health=health(state.path.parent))

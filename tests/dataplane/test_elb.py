@@ -140,6 +140,11 @@ def test_alb_spreads_then_skips_a_stopped_target_V106_V107(dep: Deployment, apps
     try:
         seen = wait_health(dep, "web-alb", "web", {"web1": "healthy", "web2": "unhealthy"})
         assert seen["web2"]["reason"] in ("Target.FailedHealthChecks", "Target.Timeout")
+        status = subprocess.run([sys.executable, "-m", "netemu", "status", "--state",
+                                 str(dep.state), "--prefix", dep.prefix], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60, check=True).stdout
+        line = next(ln for ln in status.splitlines() if ln.strip().startswith("web2 "))
+        assert "us-east-1b" in line and "unhealthy" in line and "Target." in line, status
         answers = [curl(dep, "client", url) for _ in range(6)]
         assert [b.split()[0] for _, b in answers] == ["web1"] * 6, answers
     finally:

@@ -70,7 +70,7 @@ def test_health_check_defaults_and_matcher_V106() -> None:
     t = load_topology(base(), "x.yaml")
     web = t.elb.target_group("web").health_check
     assert (web.path, web.interval, web.healthy_threshold, web.matcher) == (
-        "/health", 5, 2, "200-299")
+        "/", 5, 2, "200-299")
     assert web.matches(204) and not web.matches(302)
     data = base()
     del data["target_groups"][0]["health_check"]
