@@ -224,3 +224,69 @@ def test_nlb_keeps_the_client_address_V108(dep: Deployment, apps: Apps) -> None:
     # the ALB, by contrast, connects from its node (V107)
     code, body = curl(dep, "client", node_url(dep, "web-alb", 80))
     assert code == 200 and "peer=203.0.113.50" not in body
+
+
+def blocked_topology() -> Any:
+    from netemu.vpc.load import load_topology
+    return load_topology({
+        "region": "us-east-1",
+        "vpcs": [{
+            "name": "hc", "cidr_blocks": ["10.50.0.0/16"],
+            "subnets": [{"name": "a", "cidr": "10.50.1.0/24", "az": "us-east-1a"},
+                        {"name": "b", "cidr": "10.50.2.0/24", "az": "us-east-1b"}],
+            "security_groups": [
+                {"name": "alb", "ingress": [{"protocol": "tcp", "ports": "80-81",
+                                             "cidr": "10.50.0.0/16"}]},
+                # the app's port from the ALB, but not the health check port 8081
+                {"name": "app", "ingress": [{"protocol": "tcp", "ports": 8080,
+                                             "source_group": "alb"}]}],
+            "instances": [
+                {"name": "t1", "subnet": "a", "private_ip": "10.50.1.10",
+                 "security_groups": ["app"]},
+                {"name": "t2", "subnet": "b", "private_ip": "10.50.2.10",
+                 "security_groups": ["app"]},
+                {"name": "c1", "subnet": "a", "private_ip": "10.50.1.20"}],
+        }],
+        "target_groups": [
+            {"name": "checked-elsewhere", "vpc": "hc", "port": 8080,
+             "targets": [{"id": "t1"}, {"id": "t2"}],
+             "health_check": {"port": 8081, "interval": 5, "timeout": 2,
+                              "healthy_threshold": 2, "unhealthy_threshold": 2}},
+            {"name": "checked-on-traffic-port", "vpc": "hc", "port": 8080,
+             "targets": [{"id": "t1"}, {"id": "t2"}],
+             "health_check": {"interval": 5, "timeout": 2, "healthy_threshold": 2,
+                              "unhealthy_threshold": 2}}],
+        "load_balancers": [{
+            "name": "inside", "scheme": "internal", "vpc": "hc", "subnets": ["a", "b"],
+            "security_groups": ["alb"],
+            "listeners": [{"port": 80, "target_group": "checked-elsewhere"},
+                          {"port": 81, "target_group": "checked-on-traffic-port"}]}],
+    }, "blocked")
+
+
+def test_health_checks_pass_the_targets_security_groups_V106_V109(
+        deploy_module: Callable[[Any], Deployment]) -> None:
+    """The nodes probe from their own ENIs: a health check port the targets' SG does not allow
+    from the ALB times out (unhealthy) although the app answers there; the same targets
+    checked on the traffic port are healthy. With no healthy target the ALB fails open and
+    still forwards (V109)."""
+    d = deploy_module(blocked_topology())
+    apps = Apps(d)
+    try:
+        elb_service.ensure(d.topology, d.prefix, d.state)
+        for node in ("hc/t1", "hc/t2"):
+            apps.start(node, 8080, 8081)
+        seen = wait_health(d, "inside", "checked-elsewhere",
+                           {"t1": "unhealthy", "t2": "unhealthy"})
+        assert {t["reason"] for t in seen.values()} == {"Target.Timeout"}
+        wait_health(d, "inside", "checked-on-traffic-port", {"t1": "healthy", "t2": "healthy"})
+        lb = d.topology.elb.balancer("inside")
+        assert lb is not None
+        node = lb.nodes[0].private_ip
+        code, body = curl(d, "hc/c1", f"http://{node}:80/")
+        assert code == 200 and body.split()[0] in ("t1", "t2")   # fail open (V109)
+        code, body = curl(d, "hc/c1", f"http://{node}:81/")
+        assert code == 200 and body.split()[0] in ("t1", "t2")
+    finally:
+        apps.stop_all()
+        elb_service.stop(d.state)

@@ -13,7 +13,7 @@ import dns.message
 
 from netemu.dns import codec
 from netemu.dns.handler import Serving, build_serving, handle
-from netemu.route53 import engine
+from netemu.route53 import engine, resources
 from netemu.route53.health import HealthSnapshot
 from netemu.route53.load import load_zone_files
 from netemu.route53.lookup import compile_zones
@@ -77,8 +77,10 @@ def test_health_of_a_rebuilt_alias_record() -> None:
     """make_healthy finds an alias's target group from an equal copy of the alias record."""
     zoneset = load_zone_files([ROOT / "zones"])
     compiled = compile_zones(zoneset)
+    # aliases to AWS resources (R162) have no target without an applied topology: unhealthy
     aliases = [(z.id, r) for z in zoneset.zones for r in z.record_sets
-               if r.alias_target is not None and r.alias_target.evaluate_target_health]
+               if r.alias_target is not None and r.alias_target.evaluate_target_health
+               and r.alias_target.hosted_zone_id not in resources.SERVICE_ZONE_IDS]
     assert aliases, "the shipped zones have an alias with EvaluateTargetHealth"
     for zone_id, alias in aliases:
         zone = compiled.by_id[zone_id]
