@@ -127,3 +127,19 @@ def test_lb_names_and_alias_follow_target_health_R162_R164() -> None:
     assert ask(zoneset, health, alb.dns_name) == [(alb.dns_name, alb_nodes, 60)]  # still named
     zoneset, health = serving({})  # no report yet: targets in their initial checks
     assert ask(zoneset, health, WWW) == [(s3, ("203.0.113.80",), 60)]
+
+
+def test_cloudfront_host_answers_an_alias_R162() -> None:
+    from netemu.vpc.load import load_topology
+    topology = load_topology({
+        "region": "us-east-1", "vpcs": [{"name": "v", "cidr_blocks": ["10.9.0.0/16"]}],
+        "internet": {"hosts": [{"name": "cdn", "ip": "203.0.113.90"}]},
+        "aws_services": [{"service": "cloudfront", "host": "cdn",
+                          "name": "d111111abcdef8.cloudfront.net"}]}, "cf")
+    docs, _statuses, _ids = resources.aws_zone_docs(elb.resource_config(topology.elb), {})
+    extra = tuple(z for d in docs for z in load_zone_text(json.dumps(d), "aws").zones)
+    user = load_zone_text(zone_with("{HostedZoneId: Z2FDTNDATAQYW2, DNSName: d111111abcdef8."
+                                    "cloudfront.net., EvaluateTargetHealth: false}"), "t.yaml")
+    zoneset = ZoneSet(user.zones + extra)
+    assert ask(zoneset, HealthSnapshot(), "a.t.example.") == [
+        ("d111111abcdef8.cloudfront.net.", ("203.0.113.90",), 60)]

@@ -135,7 +135,19 @@ def _unknown_key(d: dict[str, Any]) -> None:
     lb(d, "web-alb")["cross_zone"] = True
 
 
+def _unknown_host(d: dict[str, Any]) -> None:
+    d["aws_services"][0]["host"] = "nobody"
+
+
+def _unknown_service(d: dict[str, Any]) -> None:
+    d["aws_services"][0]["service"] = "api-gateway"
+
+
 CASES = [
+    ("aws service on an unknown host", _unknown_host, "aws_services[0].host", "ValidationError",
+     "nobody"),
+    ("aws service not played", _unknown_service, "aws_services[0].service", "ValidationError",
+     "api-gateway"),
     ("V100 one AZ", _one_az, "load_balancers[web-alb].subnets", "ValidationError",
      "At least two subnets in two different Availability Zones must be specified"),
     ("V100 same AZ", _same_az, "load_balancers[web-alb].subnets",
