@@ -56,6 +56,14 @@ S3_WEBSITE: dict[str, tuple[str, str]] = {
     "ap-southeast-1": ("s3-website-ap-southeast-1.amazonaws.com.", "Z3O0J2DXBE1FTB"),
     "ap-northeast-1": ("s3-website-ap-northeast-1.amazonaws.com.", "Z2M4EHUR26P7ZW"),
 }
+# R161: API Gateway Regional endpoints (``execute-api``), per Region (edge-optimized APIs use
+# CloudFront's id), and Global Accelerator.
+API_GATEWAY_ZONE_IDS: dict[str, str] = {
+    "us-east-1": "Z1UJRXOUMOOFQ8", "us-east-2": "ZOJJZC49E0EPZ", "us-west-1": "Z2MUQ32089INYE",
+    "us-west-2": "Z2OJLYMUO9EFXC", "eu-west-1": "ZLY8HYME6SFDD", "eu-central-1": "Z1U9ULNL0V5AJ3",
+    "ap-southeast-1": "ZL327KTPIQFUL", "ap-northeast-1": "Z1YSHQZHG15GKL",
+}
+GLOBAL_ACCELERATOR_ZONE_ID = "Z2BJ6XQ5FK7U4H"
 CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"
 SERVICE_TTL = 60  # the TTL of ELB's and S3's own names
 ELB_HEALTH_PREFIX = "netemu-elb:"
@@ -85,12 +93,34 @@ def services() -> tuple[Service, ...]:
         out.append(Service("elb-network", region, nlb, elb_domain("network", region)))
     for region, (endpoint, zone_id) in S3_WEBSITE.items():
         out.append(Service("s3-website", region, zone_id, endpoint))
+    for region, zone_id in API_GATEWAY_ZONE_IDS.items():
+        out.append(Service("api-gateway", region, zone_id, f"execute-api.{region}.amazonaws.com."))
     out.append(Service("cloudfront", None, CLOUDFRONT_ZONE_ID, "cloudfront.net."))
+    out.append(Service("global-accelerator", None, GLOBAL_ACCELERATOR_ZONE_ID,
+                       "awsglobalaccelerator.com."))
     return tuple(out)
 
 
 SERVICES = services()
 SERVICE_ZONE_IDS = frozenset(s.zone_id for s in SERVICES)
+HOST_KINDS = ("s3-website", "cloudfront", "api-gateway", "global-accelerator")
+
+
+def host_service(kind: str, region: str, name: str | None) -> tuple[Service, str] | None:
+    """The service an ``aws_services`` host plays and the DNS name it answers (None: not a
+    service netemu plays there, or a name outside the service's domain). S3 website
+    endpoints answer the Region's endpoint name; the others need their own name."""
+    for s in SERVICES:
+        if s.kind != kind or s.region not in (None, region):
+            continue
+        if kind == "s3-website":
+            return s, s.domain
+        if name is None:
+            return None
+        full = name.rstrip(".").lower() + "."
+        if full != s.domain and names.is_subdomain(names.parse(full), names.parse(s.domain)):
+            return s, full
+    return None
 
 
 def service_for(zone_id: str | None) -> tuple[Service, ...]:

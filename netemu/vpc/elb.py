@@ -146,12 +146,13 @@ class ServiceHost:
     """An AWS service endpoint played by an internet host (``aws_services``): its DNS name
     answers the host's address from the service's zone (R162)."""
 
-    service: str          # s3-website | cloudfront
+    service: str          # resources.HOST_KINDS
     region: str
     host: str
     ip: str
     dns_name: str
     zone_id: str
+    domain: str = ""      # the service zone's name (resources.Service.domain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,19 +437,18 @@ def _service(raw: Any, i: int, data: Mapping[str, Any], parts: Parts, report: Re
         return
     region = str(raw.get("region") or data.get("region") or "us-east-1")
     kind = raw.get("service")
-    if kind == "s3-website" and region in resources.S3_WEBSITE:
-        endpoint, zone_id = resources.S3_WEBSITE[region]
-        parts.services.append(ServiceHost(kind, region, raw["host"], ip, endpoint, zone_id))
-    elif kind == "cloudfront" and isinstance(raw.get("name"), str) \
-            and raw["name"].rstrip(".").endswith(".cloudfront.net"):
-        parts.services.append(ServiceHost(kind, region, raw["host"], ip,
-                                          raw["name"].rstrip(".").lower() + ".",
-                                          resources.CLOUDFRONT_ZONE_ID))
-    else:
+    name = raw.get("name") if isinstance(raw.get("name"), str) else None
+    found = resources.host_service(kind, region, name) if isinstance(kind, str) else None
+    if found is None:
         report.add(f"{path}.service", "ValidationError",
-                   f"service {kind!r} is not one netemu plays here: s3-website (Regions "
-                   f"{', '.join(resources.S3_WEBSITE)}) or cloudfront with a name "
-                   "dNNNN.cloudfront.net")
+                   f"service {kind!r} with name {name!r} is not one netemu plays in {region}: "
+                   f"{', '.join(resources.HOST_KINDS)} (all but s3-website need the name AWS "
+                   "gives them, e.g. d111111abcdef8.cloudfront.net, d-abc123.execute-api."
+                   f"{region}.amazonaws.com, a1234.awsglobalaccelerator.com)")
+        return
+    svc, dns = found
+    parts.services.append(ServiceHost(str(kind), region, raw["host"], ip, dns, svc.zone_id,
+                                      svc.domain))
 
 
 # --- checks against the VPCs ------------------------------------------------------------------
@@ -637,6 +637,5 @@ def resource_config(elb: ElbConfig) -> dict[str, Any]:
                        "nodes": [[n.az, n.address] for n in lb.nodes]}
                       for lb in elb.load_balancers],
         "services": [{"zone_id": s.zone_id, "name": s.dns_name, "values": [s.ip],
-                      "domain": s.dns_name if s.service == "s3-website" else "cloudfront.net."}
-                     for s in elb.services],
+                      "domain": s.domain} for s in elb.services],
     }

@@ -129,17 +129,20 @@ def test_lb_names_and_alias_follow_target_health_R162_R164() -> None:
     assert ask(zoneset, health, WWW) == [(s3, ("203.0.113.80",), 60)]
 
 
-def test_cloudfront_host_answers_an_alias_R162() -> None:
+@pytest.mark.parametrize(("kind", "name", "zone_id"), [
+    ("cloudfront", "d111111abcdef8.cloudfront.net.", "Z2FDTNDATAQYW2"),
+    ("api-gateway", "d-abc123.execute-api.us-east-1.amazonaws.com.", "Z1UJRXOUMOOFQ8"),
+    ("global-accelerator", "a1234567890abcdef.awsglobalaccelerator.com.", "Z2BJ6XQ5FK7U4H"),
+])
+def test_service_host_answers_an_alias_R161_R162(kind: str, name: str, zone_id: str) -> None:
     from netemu.vpc.load import load_topology
     topology = load_topology({
         "region": "us-east-1", "vpcs": [{"name": "v", "cidr_blocks": ["10.9.0.0/16"]}],
-        "internet": {"hosts": [{"name": "cdn", "ip": "203.0.113.90"}]},
-        "aws_services": [{"service": "cloudfront", "host": "cdn",
-                          "name": "d111111abcdef8.cloudfront.net"}]}, "cf")
+        "internet": {"hosts": [{"name": "svc", "ip": "203.0.113.90"}]},
+        "aws_services": [{"service": kind, "host": "svc", "name": name.rstrip(".")}]}, "svc")
     docs, _statuses, _ids = resources.aws_zone_docs(elb.resource_config(topology.elb), {})
     extra = tuple(z for d in docs for z in load_zone_text(json.dumps(d), "aws").zones)
-    user = load_zone_text(zone_with("{HostedZoneId: Z2FDTNDATAQYW2, DNSName: d111111abcdef8."
-                                    "cloudfront.net., EvaluateTargetHealth: false}"), "t.yaml")
+    user = load_zone_text(zone_with(f"{{HostedZoneId: {zone_id}, DNSName: {name}, "
+                                    "EvaluateTargetHealth: false}"), "t.yaml")
     zoneset = ZoneSet(user.zones + extra)
-    assert ask(zoneset, HealthSnapshot(), "a.t.example.") == [
-        ("d111111abcdef8.cloudfront.net.", ("203.0.113.90",), 60)]
+    assert ask(zoneset, HealthSnapshot(), "a.t.example.") == [(name, ("203.0.113.90",), 60)]
