@@ -195,6 +195,16 @@ def _ec2_zones(text: str, name: str) -> tuple[HostedZone, ...]:
     return load_zone_text(text, f"<ec2 names {name}>").zones
 
 
+@functools.lru_cache(maxsize=256)
+def _service_zones(text: str, ids_text: str) -> tuple[HostedZone, ...]:
+    """A service zone (R162) with its load balancers' health check ids (R164), parsed once per
+    content: an unchanged report republishes the very same zone objects (nothing recompiled)."""
+    ids = json.loads(ids_text)
+    return tuple(replace(zone, record_sets=tuple(
+        replace(r, health_check_id=ids[r.name]) if r.name in ids else r
+        for r in zone.record_sets)) for zone in _ec2_zones(text, "aws resources"))
+
+
 def merged_zoneset(user: ZoneSet, docs: list[dict[str, Any]]) -> ZoneSet:
     """The user's zones plus the Amazon-provided names; a user's private zone of the same name
     for the same VPC wins (the synthetic one is left out)."""
@@ -335,13 +345,9 @@ class ResolverService:
         except (OSError, ValueError, KeyError):
             report = {}
         docs, self.lb_statuses, ids = resources.aws_zone_docs(self.aws, report)
-        out: list[HostedZone] = []
-        for doc in docs:
-            for zone in _ec2_zones(json.dumps(doc, sort_keys=True), "aws resources"):
-                out.append(replace(zone, record_sets=tuple(
-                    replace(r, health_check_id=ids[r.name]) if r.name in ids else r
-                    for r in zone.record_sets)))
-        return tuple(out)
+        ids_text = json.dumps(ids, sort_keys=True)
+        return tuple(z for doc in docs
+                     for z in _service_zones(json.dumps(doc, sort_keys=True), ids_text))
 
     async def start_health(self) -> None:
         """The zones' health checks, probed as ``netemu serve`` probes them; each transition
