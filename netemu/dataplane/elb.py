@@ -16,6 +16,8 @@ from typing import Any
 from netemu.dataplane import names
 from netemu.dataplane.service import Service
 from netemu.dataplane.state import State, state_dir
+from netemu.vpc.elb import Listener, LoadBalancer
+from netemu.vpc.index import index_of
 from netemu.vpc.model import Topology
 
 
@@ -35,7 +37,9 @@ def config(topology: Topology, prefix: str, directory: Path) -> dict[str, Any]:
               "type": lb.type, "az": n.az, "address": n.private_ip,
               "router": names.ns_router(prefix, lb.vpc),
               "listeners": [{"port": li.port, "protocol": li.protocol,
-                             "target_group": li.target_group} for li in lb.listeners]}
+                             "target_group": li.target_group,
+                             "sources": allowed_sources(topology, lb, li)}
+                            for li in lb.listeners]}
              for lb in elb.load_balancers for n in lb.nodes]
     groups = [{"name": g.name, "protocol": g.protocol,
                "targets": [{"id": t.id, "ip": t.ip, "port": t.port, "az": t.az}
@@ -53,6 +57,27 @@ def config(topology: Topology, prefix: str, directory: Path) -> dict[str, Any]:
                             "ready_file": str(directory / "elb.ready")}
     body["fingerprint"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return body
+
+
+def allowed_sources(topology: Topology, lb: LoadBalancer, li: Listener) -> list[str]:
+    """The IPv4 sources the load balancer's security groups let reach ``li`` (CIDRs, and the
+    members of referenced groups, V44): where the NLB's DNAT applies (``nft.nlb_ruleset``)."""
+    vpc = topology.vpc(lb.vpc)
+    proto = 17 if li.protocol == "UDP" else 6
+    ix = index_of(topology)
+    out: set[str] = set()
+    for g in vpc.security_groups:
+        if g.name not in lb.security_groups:
+            continue
+        for r in g.ingress:
+            if r.stale or r.protocol not in (-1, proto) or (
+                    r.ports is not None and li.port not in r.ports):
+                continue
+            if r.cidr is not None and ":" not in r.cidr:
+                out.add(r.cidr)
+            elif r.group is not None:
+                out.update(a for a in ix.member_ips(r.group) if ":" not in a)
+    return sorted(out)
 
 
 def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path | None = None,

@@ -207,7 +207,7 @@ class Server:
 
     def write_nlb(self) -> None:
         """The DNAT rules of the Network Load Balancers' nodes, per VPC router (V108)."""
-        by_router: dict[str, list[tuple[str, int, str, list[tuple[str, int]]]]] = {}
+        by_router: dict[str, list[tuple[str, int, str, list[tuple[str, int]], list[str]]]] = {}
         for node in self.nodes:
             if node.lb_type != "network" or not node.router:
                 continue
@@ -215,7 +215,8 @@ class Server:
                 proto = "udp" if li["protocol"] == "UDP" else "tcp"
                 by_router.setdefault(node.router, []).append(
                     (node.address, li["port"], proto,
-                     self.nlb_targets(node, self.groups[li["target_group"]])))
+                     self.nlb_targets(node, self.groups[li["target_group"]]),
+                     li.get("sources", [])))
         for router, forwards in by_router.items():
             text = nft.nlb_ruleset(forwards)
             if self.nlb_rules.get(router) != text:

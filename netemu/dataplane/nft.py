@@ -459,16 +459,18 @@ def natgw_ruleset(vpc: Vpc, nat: NatGateway, via_tgw: tuple[str, ...] = ()) -> s
     return _table("ip", "natgw", body)
 
 
-def nlb_ruleset(forwards: list[tuple[str, int, str, list[tuple[str, int]]]]) -> str:
+def nlb_ruleset(forwards: list[tuple[str, int, str, list[tuple[str, int]], list[str]]]) -> str:
     """Network Load Balancer nodes in the VPC router (V108): ``(node address, listener port,
-    protocol tcp|udp, [(target address, port)])`` each; a new connection to the node's address
-    and port is DNATed to one of the targets, in turn, before the router routes it, with no
-    SNAT, so the target sees the client's own address and its reply, routed back through the
-    router, is translated back to the node's address (conntrack). An ``ip`` table of the router
+    protocol tcp|udp, [(target address, port)], [source CIDR])`` each; a new connection to the
+    node's address and port from a source the load balancer's security groups allow is DNATed
+    to one of the targets, in turn, before the router routes it, with no SNAT, so the target
+    sees the client's own address and its reply, routed back through the router, is translated
+    back to the node's address (conntrack). A source the groups do not allow is left alone: it
+    reaches the node's ENI, whose security groups drop it. An ``ip`` table of the router
     namespace; the load balancer process rewrites it when the targets' health changes."""
     body = ["  chain dnat_in {", "    type nat hook prerouting priority dstnat; policy accept;"]
-    for node, port, proto, targets in sorted(forwards):
-        if not targets:
+    for node, port, proto, targets, sources in sorted(forwards):
+        if not targets or not sources:
             continue
         if len(targets) == 1:
             ip, tport = targets[0]
@@ -476,6 +478,7 @@ def nlb_ruleset(forwards: list[tuple[str, int, str, list[tuple[str, int]]]]) -> 
         else:
             pairs = ", ".join(f"{i} : {ip} . {tport}" for i, (ip, tport) in enumerate(targets))
             to = f"numgen inc mod {len(targets)} map {{ {pairs} }}"
-        body.append(f"    ip daddr {node} {proto} dport {port} dnat ip to {to}")
+        src = "" if "0.0.0.0/0" in sources else f" ip saddr {{ {', '.join(sorted(sources))} }}"
+        body.append(f"    ip daddr {node}{src} {proto} dport {port} dnat ip to {to}")
     body.append("  }")
     return _table("ip", "nlb", body)

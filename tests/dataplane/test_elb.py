@@ -233,19 +233,26 @@ def blocked_topology() -> Any:
         "vpcs": [{
             "name": "hc", "cidr_blocks": ["10.50.0.0/16"],
             "subnets": [{"name": "a", "cidr": "10.50.1.0/24", "az": "us-east-1a"},
-                        {"name": "b", "cidr": "10.50.2.0/24", "az": "us-east-1b"}],
+                        {"name": "b", "cidr": "10.50.2.0/24", "az": "us-east-1b"},
+                        {"name": "c", "cidr": "10.50.3.0/24", "az": "us-east-1a"}],
             "security_groups": [
                 {"name": "alb", "ingress": [{"protocol": "tcp", "ports": "80-81",
                                              "cidr": "10.50.0.0/16"}]},
                 # the app's port from the ALB, but not the health check port 8081
                 {"name": "app", "ingress": [{"protocol": "tcp", "ports": 8080,
-                                             "source_group": "alb"}]}],
+                                             "source_group": "alb"},
+                                            {"protocol": "tcp", "ports": 8080,
+                                             "cidr": "10.50.0.0/16"}]},
+                # the NLB lets in subnet a only
+                {"name": "nlb", "ingress": [{"protocol": "tcp", "ports": 9000,
+                                             "cidr": "10.50.1.0/24"}]}],
             "instances": [
                 {"name": "t1", "subnet": "a", "private_ip": "10.50.1.10",
                  "security_groups": ["app"]},
                 {"name": "t2", "subnet": "b", "private_ip": "10.50.2.10",
                  "security_groups": ["app"]},
-                {"name": "c1", "subnet": "a", "private_ip": "10.50.1.20"}],
+                {"name": "c1", "subnet": "a", "private_ip": "10.50.1.20"},
+                {"name": "c3", "subnet": "c", "private_ip": "10.50.3.20"}],
         }],
         "target_groups": [
             {"name": "checked-elsewhere", "vpc": "hc", "port": 8080,
@@ -255,16 +262,23 @@ def blocked_topology() -> Any:
             {"name": "checked-on-traffic-port", "vpc": "hc", "port": 8080,
              "targets": [{"id": "t1"}, {"id": "t2"}],
              "health_check": {"interval": 5, "timeout": 2, "healthy_threshold": 2,
+                              "unhealthy_threshold": 2}},
+            {"name": "tcp", "vpc": "hc", "protocol": "TCP", "port": 8080,
+             "targets": [{"id": "t1"}, {"id": "t2"}],
+             "health_check": {"interval": 5, "timeout": 2, "healthy_threshold": 2,
                               "unhealthy_threshold": 2}}],
         "load_balancers": [{
             "name": "inside", "scheme": "internal", "vpc": "hc", "subnets": ["a", "b"],
             "security_groups": ["alb"],
             "listeners": [{"port": 80, "target_group": "checked-elsewhere"},
-                          {"port": 81, "target_group": "checked-on-traffic-port"}]}],
+                          {"port": 81, "target_group": "checked-on-traffic-port"}]},
+            {"name": "gated", "type": "network", "scheme": "internal", "vpc": "hc",
+             "subnets": ["a", "b"], "security_groups": ["nlb"],
+             "listeners": [{"port": 9000, "protocol": "TCP", "target_group": "tcp"}]}],
     }, "blocked")
 
 
-def test_health_checks_pass_the_targets_security_groups_V106_V109(
+def test_health_checks_pass_the_targets_security_groups_V106_V108_V109(
         deploy_module: Callable[[Any], Deployment]) -> None:
     """The nodes probe from their own ENIs: a health check port the targets' SG does not allow
     from the ALB times out (unhealthy) although the app answers there; the same targets
@@ -287,6 +301,17 @@ def test_health_checks_pass_the_targets_security_groups_V106_V109(
         assert code == 200 and body.split()[0] in ("t1", "t2")   # fail open (V109)
         code, body = curl(d, "hc/c1", f"http://{node}:81/")
         assert code == 200 and body.split()[0] in ("t1", "t2")
+        # an NLB with a security group: the allowed client keeps its address (V108), the
+        # other is dropped by the group, as the trace says
+        wait_health(d, "gated", "tcp", {"t1": "healthy", "t2": "healthy"})
+        nlb = d.topology.elb.balancer("gated")
+        assert nlb is not None
+        url = f"http://{nlb.nodes[1].private_ip}:9000/"
+        code, body = curl(d, "hc/c1", url)
+        assert code == 200 and body.split()[:2] == ["t2", "peer=10.50.1.20"], body
+        assert curl(d, "hc/c3", url, 2)[0] == 0
+        assert trace(d.topology, Flow("c1", "gated", "tcp", 9000)).reachable
+        assert not trace(d.topology, Flow("c3", "gated", "tcp", 9000)).reachable
     finally:
         apps.stop_all()
         elb_service.stop(d.state)
