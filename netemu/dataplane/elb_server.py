@@ -128,7 +128,7 @@ class Server:
         except TimeoutError:
             return False, "Target.Timeout", "Request timed out"
         except OSError as e:
-            return False, "Target.FailedHealthChecks", f"Health checks failed ({e.strerror})"
+            return False, "Target.FailedHealthChecks", f"Health checks failed ({_why(e)})"
         try:
             if hc["protocol"] == "TCP":
                 return True, "", ""
@@ -146,7 +146,7 @@ class Server:
         except TimeoutError:
             return False, "Target.Timeout", "Request timed out"
         except OSError as e:
-            return False, "Target.FailedHealthChecks", f"Health checks failed ({e.strerror})"
+            return False, "Target.FailedHealthChecks", f"Health checks failed ({_why(e)})"
         finally:
             writer.close()
             with contextlib.suppress(OSError):
@@ -299,6 +299,10 @@ class Server:
         for srv in servers:
             srv.close()
         self.clear_nlb()
+
+
+def _why(e: OSError) -> str:
+    return os.strerror(e.errno) if e.errno else str(e)
 
 
 def _matches(matcher: str, code: int) -> bool:
