@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netemu.errors import Problem
+from netemu.route53 import resources
 from netemu.route53.readers import (
     FieldError,
     read_cidr_collection,
@@ -266,9 +267,13 @@ class _Importer:
             rec = dict(raw)
             alias = rec.get("AliasTarget")
             if isinstance(alias, dict) and _zone_id(alias.get("HostedZoneId")) not in ("", zid):
+                why = ("an AWS resource: the import creates no load balancers or other AWS "
+                       "resources (a topology's load_balancers and aws_services do, R162)"
+                       if _zone_id(alias.get("HostedZoneId")) in resources.SERVICE_ZONE_IDS
+                       else "another zone: netemu serves aliases to records of the same zone "
+                       "and to AWS resources only")
                 self.note(source, label, f"skipped: an alias to {alias.get('DNSName')} in"
-                          f" hosted zone {alias.get('HostedZoneId')} (an AWS resource or another"
-                          " zone): netemu serves aliases to records of the same zone only")
+                          f" hosted zone {alias.get('HostedZoneId')} ({why})")
                 continue
             if isinstance(alias, dict):
                 rec["AliasTarget"] = dict(alias, HostedZoneId=zid)
