@@ -33,7 +33,7 @@ from netemu.route53 import resources
 
 if TYPE_CHECKING:
     from netemu.vpc.draft import DVpc, Report
-    from netemu.vpc.model import Topology
+    from netemu.vpc.model import Topology, Vpc
 
 NODE_PREFIX = "elb-"
 TYPES = ("application", "network")
@@ -591,41 +591,41 @@ def attach(topology: Topology, parts: Parts) -> Topology:
     if not parts.balancers and not parts.groups and not parts.services:
         return topology
     by_vpc = {v.name: v for v in topology.vpcs}
-    tgs = []
-    for g in parts.groups:
-        v = by_vpc[g["vpc"]]
-        insts = {i.name: i for i in v.instances}
-        azs = {s.name: s.az for s in v.subnets}
-        targets = []
-        for tid, port in g["targets"]:
-            inst = insts.get(tid) if g["target_type"] == "instance" else None
-            if inst is not None:
-                targets.append(Target(tid, inst.private_ip, port or g["port"], azs[inst.subnet],
-                                      tid))
-            else:
-                ip = ipaddress.ip_address(tid)
-                az = next(s.az for s in v.subnets if ip in ipaddress.ip_network(s.cidr))
-                targets.append(Target(tid, str(ip), port or g["port"], az))
-        tgs.append(TargetGroup(g["name"], g["vpc"], g["protocol"], g["port"], g["target_type"],
-                               tuple(targets), g["health_check"]))
-    lbs = []
-    for b in parts.balancers:
-        v = by_vpc[b["vpc"]]
-        insts = {i.name: i for i in v.instances}
-        azs = {s.name: s.az for s in v.subnets}
-        nodes = tuple(LbNode(azs[sn], sn, node_eni(b["name"], azs[sn]),
-                             insts[node_eni(b["name"], azs[sn])].private_ip,
-                             insts[node_eni(b["name"], azs[sn])].public_ip)
-                      for sn in b["subnets"])
-        sgs = tuple(insts[nodes[0].eni].security_groups) if nodes else ()
-        lbs.append(LoadBalancer(
-            b["name"], b["type"], b["scheme"], b["vpc"], v.region, tuple(b["subnets"]), sgs,
-            tuple(b["listeners"]), nodes,
-            dns_name(b["name"], b["type"], b["scheme"], v.region, topology.account_id),
-            hosted_zone_id(b["type"], v.region)))
-    return replace(topology, elb=ElbConfig(tuple(lbs), tuple(tgs), tuple(parts.services)))
+    tgs = tuple(_target_group(g, by_vpc[g["vpc"]]) for g in parts.groups)
+    lbs = tuple(_load_balancer(b, by_vpc[b["vpc"]], topology.account_id)
+                for b in parts.balancers)
+    return replace(topology, elb=ElbConfig(lbs, tgs, tuple(parts.services)))
 
 
+def _target_group(g: dict[str, Any], v: Vpc) -> TargetGroup:
+    insts = {i.name: i for i in v.instances}
+    azs = {s.name: s.az for s in v.subnets}
+    targets = []
+    for tid, port in g["targets"]:
+        inst = insts.get(tid) if g["target_type"] == "instance" else None
+        if inst is not None:
+            targets.append(Target(tid, inst.private_ip, port or g["port"], azs[inst.subnet], tid))
+        else:
+            ip = ipaddress.ip_address(tid)
+            az = next(s.az for s in v.subnets if ip in ipaddress.ip_network(s.cidr))
+            targets.append(Target(tid, str(ip), port or g["port"], az))
+    return TargetGroup(g["name"], g["vpc"], g["protocol"], g["port"], g["target_type"],
+                       tuple(targets), g["health_check"])
+
+
+def _load_balancer(b: dict[str, Any], v: Vpc, account: str) -> LoadBalancer:
+    insts = {i.name: i for i in v.instances}
+    azs = {s.name: s.az for s in v.subnets}
+    nodes = []
+    for sn in b["subnets"]:
+        eni = insts[node_eni(b["name"], azs[sn])]
+        nodes.append(LbNode(azs[sn], sn, eni.name, eni.private_ip, eni.public_ip))
+    sgs = tuple(insts[nodes[0].eni].security_groups) if nodes else ()
+    return LoadBalancer(
+        b["name"], b["type"], b["scheme"], b["vpc"], v.region, tuple(b["subnets"]), sgs,
+        tuple(b["listeners"]), tuple(nodes),
+        dns_name(b["name"], b["type"], b["scheme"], v.region, account),
+        hosted_zone_id(b["type"], v.region))
 
 def resource_config(elb: ElbConfig) -> dict[str, Any]:
     """What the DNS side needs to answer the resources' names (``resources.aws_zone_docs``):

@@ -22,8 +22,8 @@ from dataclasses import replace
 
 from netemu.vpc import security_groups
 from netemu.vpc.decision import ALLOW, DENY
-from netemu.vpc.elb import LbNode, LoadBalancer, Target
-from netemu.vpc.index import index_of
+from netemu.vpc.elb import LbNode, Listener, LoadBalancer, Target
+from netemu.vpc.index import Index, index_of
 from netemu.vpc.model import Topology
 from netemu.vpc.trace.values import Blocker, Flow, Hop, Trace, TraceError
 
@@ -52,6 +52,9 @@ def _order(targets: tuple[Target, ...], node: LbNode) -> list[Target]:
     return sorted(targets, key=lambda t: t.az != node.az)
 
 
+Leg = tuple[Target, Trace, "Hop | None"]
+
+
 def trace_balancer(topology: Topology, flow: Flow, lb: LoadBalancer, all_blockers: bool,
                    trace: TraceFn) -> Trace:
     node = _node_for(topology, lb, flow.src)
@@ -60,40 +63,12 @@ def trace_balancer(topology: Topology, flow: Flow, lb: LoadBalancer, all_blocker
     label = f"{lb.name} ({lb.dns_name.rstrip('.')}, node {node.az})"
     listener = lb.listener(port) if port is not None else None
     if not first.reachable or listener is None:
-        hops = first.hops
-        blockers = first.blockers
-        if lb.scheme == "internal" and hops and hops[0].code == PRIVATE_ONLY:
-            hops = (replace(hops[0], component="load-balancer", name=lb.name, reason=(
-                f"{lb.name} is internal: its nodes have private addresses only "
-                f"({', '.join(n.private_ip for n in lb.nodes)}), reachable from inside the VPC "
-                f"and networks connected to it, never from the internet (V104)")),)
-        if first.reachable:
-            why = f"{lb.name} has no listener on port {port}: the node refuses the connection"
-            hops += (Hop("load-balancer", lb.name, DENY, why),)
-            blockers += (Blocker("forward", "load-balancer", lb.name, None, why,
-                                 f"add a listener on port {port} to {lb.name}"),)
-        return replace(first, destination=label, hops=hops, blockers=blockers,
-                       reachable=False)
+        return _stopped_at_node(first, lb, port, label)
     tg = topology.elb.target_group(listener.target_group)
-    ix = index_of(topology)
-    legs: list[tuple[Target, Trace, Hop | None]] = []
-    for t in _order(tg.targets, node):
-        leg = trace(topology, Flow(node.eni, t.instance or t.ip, "tcp", t.port), all_blockers)
-        extra = _client_check(ix, lb, t, first) if lb.type == "network" else None
-        legs.append((t, leg, extra))
-    ok = [x for x in legs if x[1].reachable and (x[2] is None or x[2].decision == ALLOW)]
-    verdicts = "; ".join(
-        f"{t.id} {t.ip}:{t.port} ({t.az}) "
-        + ("reachable" if (t, leg, extra) in ok else "NOT reachable")
-        for t, leg, extra in legs) or "no target registered"
-    mode = ("forwards at layer 4, keeping the client's address (V108)"
-            if lb.type == "network" else "ends the client's connection and opens its own from "
-            f"the node {node.private_ip} (V107)")
+    legs = _second_legs(topology, lb, node, tg.targets, first, all_blockers, trace)
+    ok = [x for x in legs if _leg_ok(x)]
     chosen = ok[0] if ok else (legs[0] if legs else None)
-    reason = (f"listener {listener.protocol}:{listener.port} forwards to target group "
-              f"{tg.name}: node {node.eni} {mode}; targets: {verdicts}")
-    lb_hop = Hop("load-balancer", lb.name, ALLOW if chosen else DENY, reason,
-                 rule=f"listener {listener.protocol}:{listener.port} -> {tg.name}")
+    lb_hop = _lb_hop(lb, node, listener, tg.name, legs, chosen is not None)
     if chosen is None:
         why = f"target group {tg.name} has no target"
         return replace(first, destination=label, hops=first.hops + (lb_hop,), reachable=False,
@@ -110,10 +85,58 @@ def trace_balancer(topology: Topology, flow: Flow, lb: LoadBalancer, all_blocker
                  first.log_events + leg.log_events, leg.explanations)
 
 
-def _client_check(ix: object, lb: LoadBalancer, t: Target, first: Trace) -> Hop:
+def _stopped_at_node(first: Trace, lb: LoadBalancer, port: int | None, label: str) -> Trace:
+    """The client's connection does not reach a listener: blocked on the way (an internal load
+    balancer from the internet, V104), or no listener on the port."""
+    hops, blockers = first.hops, first.blockers
+    if lb.scheme == "internal" and hops and hops[0].code == PRIVATE_ONLY:
+        hops = (replace(hops[0], component="load-balancer", name=lb.name, reason=(
+            f"{lb.name} is internal: its nodes have private addresses only "
+            f"({', '.join(n.private_ip for n in lb.nodes)}), reachable from inside the VPC "
+            f"and networks connected to it, never from the internet (V104)")),)
+    if first.reachable:
+        why = f"{lb.name} has no listener on port {port}: the node refuses the connection"
+        hops += (Hop("load-balancer", lb.name, DENY, why),)
+        blockers += (Blocker("forward", "load-balancer", lb.name, None, why,
+                             f"add a listener on port {port} to {lb.name}"),)
+    return replace(first, destination=label, hops=hops, blockers=blockers, reachable=False)
+
+
+def _second_legs(topology: Topology, lb: LoadBalancer, node: LbNode,
+                 targets: tuple[Target, ...], first: Trace, all_blockers: bool,
+                 trace: TraceFn) -> list[Leg]:
+    """The node's connection to each target (its AZ's first); for an NLB, also the targets'
+    security groups against the client's address (V108)."""
+    ix = index_of(topology)
+    legs: list[Leg] = []
+    for t in _order(targets, node):
+        leg = trace(topology, Flow(node.eni, t.instance or t.ip, "tcp", t.port), all_blockers)
+        extra = _client_check(ix, t, first) if lb.type == "network" else None
+        legs.append((t, leg, extra))
+    return legs
+
+
+def _leg_ok(leg: Leg) -> bool:
+    return leg[1].reachable and (leg[2] is None or leg[2].decision == ALLOW)
+
+
+def _lb_hop(lb: LoadBalancer, node: LbNode, listener: Listener, tg: str, legs: list[Leg],
+            any_target: bool) -> Hop:
+    verdicts = "; ".join(
+        f"{t.id} {t.ip}:{t.port} ({t.az}) "
+        + ("reachable" if _leg_ok((t, leg, extra)) else "NOT reachable")
+        for t, leg, extra in legs) or "no target registered"
+    mode = ("forwards at layer 4, keeping the client's address (V108)"
+            if lb.type == "network" else "ends the client's connection and opens its own from "
+            f"the node {node.private_ip} (V107)")
+    reason = (f"listener {listener.protocol}:{listener.port} forwards to target group "
+              f"{tg}: node {node.eni} {mode}; targets: {verdicts}")
+    return Hop("load-balancer", lb.name, ALLOW if any_target else DENY, reason,
+               rule=f"listener {listener.protocol}:{listener.port} -> {tg}")
+
+
+def _client_check(ix: Index, t: Target, first: Trace) -> Hop:
     """V108: the target's security groups see the client's address."""
-    from netemu.vpc.index import Index
-    assert isinstance(ix, Index)
     eni = ix.by_private.get(t.ip)
     client = first.packet.src
     if eni is None:
