@@ -67,6 +67,7 @@ from typing import Any
 from netemu.errors import LoadError
 from netemu.textfile import read_data
 from netemu.vpc import aws_ids as vpc_aws_ids
+from netemu.vpc import checkers as vpc_checkers
 from netemu.vpc import dns as vpc_dns
 from netemu.vpc import elb as vpc_elb
 from netemu.vpc.build import build
@@ -90,6 +91,8 @@ def load_topology(data: Any, source: str = "<topology>") -> Topology:
     dns_parts = vpc_dns.read(data, report)  # DHCP options, Resolver rules and endpoints
     ids = vpc_aws_ids.read(data, report)  # the AWS ids of an imported account
     elb_parts = vpc_elb.read(data, report)  # load balancers and target groups
+    checkers = vpc_checkers.read(data, report)  # Route 53 health checkers (R180)
+    data = vpc_checkers.with_hosts(data, checkers, report)
     data = _with_endpoint_enis(data, dns_parts)
     data = _with_lb_nodes(data, elb_parts)
     draft = Reader(report).topology(data)
@@ -101,6 +104,7 @@ def load_topology(data: Any, source: str = "<topology>") -> Topology:
     if report.problems or draft is None:
         raise LoadError(report.problems)
     topology = vpc_elb.attach(vpc_dns.attach(build(draft, source), dns_parts), elb_parts)
+    topology = vpc_checkers.attach(topology, checkers)
     return replace(topology, aws_ids=ids) if ids else topology
 
 

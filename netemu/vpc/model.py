@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from netemu.vpc.checkers import CheckerHost
 from netemu.vpc.dns import DnsConfig
 from netemu.vpc.elb import ElbConfig
 
@@ -304,6 +305,8 @@ class Topology:
     aws_ids: tuple[tuple[str, str, str], ...] = ()
     # Load balancers and target groups (``load_balancers``, ``target_groups``; vpc/elb.py)
     elb: ElbConfig = field(default_factory=ElbConfig)
+    # Route 53 health checkers on the internet (``route53_health_checkers``; vpc/checkers.py)
+    route53_checkers: tuple[CheckerHost, ...] = ()
 
     def vpc(self, name: str) -> Vpc:
         for v in self.vpcs:

@@ -49,7 +49,8 @@ __all__ = ["KEYS", "Reader"]
 KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "topology": (("vpcs",), ("region", "account_id", "peerings", "internet", "transit_gateways",
                              "quotas", "aws_ids", "load_balancers", "target_groups", "aws_services",
-                             *vpc_dns.TOP_KEYS)),
+                             "route53_health_checkers", *vpc_dns.TOP_KEYS)),
+    "route53_health_checkers": ((), ("cidr", "regions")),
     "internet": ((), ("hosts",)),
     "host": (("name", "ip"), ()),
     "vpc": (("name", "cidr_blocks"), (
@@ -65,7 +66,8 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "nacl_rule": (("rule", "protocol", "cidr", "action"), ("ports", "icmp")),
     "icmp": ((), ("type", "code")),
     "security_group": (("name",), ("description", "ingress", "egress")),
-    "source_rule": (("protocol",), ("ports", "cidr", "source_group", "icmp", "description")),
+    "source_rule": (("protocol",), ("ports", "cidr", "source_group", "icmp", "description",
+                                    "prefix_list")),
     "destination_rule": (("protocol",), ("ports", "cidr", "destination_group", "icmp",
                                          "description")),
     "group_ref": (("vpc", "name"), ()),

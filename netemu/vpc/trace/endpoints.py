@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netemu.vpc import checkers
 from netemu.vpc.addressing import address, canonical_address, is_address, is_private_ipv4
 from netemu.vpc.index import Eni, Index
 from netemu.vpc.packets import ICMP, ICMP_PROTOCOLS, ICMPV6, PORT_PROTOCOLS, Packet, protocol_name
@@ -42,9 +43,13 @@ def family_of(ix: Index, flow: Flow) -> int:
 
 
 def _named_host(ix: Index, name: str, family: int) -> End | None:
-    """The internet host called ``name``, at its address of the flow's family."""
-    host = ix.hosts_by_name.get(name)
+    """The internet host called ``name``, at its address of the flow's family
+    (``route53-checker:REGION`` names a Route 53 health checker's host, R180)."""
+    host = ix.hosts_by_name.get(checkers.node_name(name))
     if host is None:
+        if name.startswith(checkers.NODE_PREFIX):
+            raise TraceError(f"no Route 53 health checker {name!r}: the topology's "
+                             f"{checkers.KEY} key names the checker Regions")
         return None
     addr = canonical_address(host.ip)
     if address(addr).version != family:
