@@ -22,6 +22,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--api", default=DEFAULT_API, metavar="ADDR",
                    help=f"the server's --api address (default {DEFAULT_API})")
     p.add_argument("--json", action="store_true", help="print the server's JSON")
+    p.add_argument("--applied", action="store_true",
+                   help="the health checks the applied data plane's Route 53 checkers probe "
+                        "(netemu apply --zones), per checker Region, instead of a server's")
+    p.add_argument("--state", metavar="DIR", default=None,
+                   help="with --applied: the data plane's state directory (default "
+                        "$NETEMU_STATE_DIR or /run/netemu)")
     p.set_defaults(func=_health)
 
     a = sub.add_parser("alarm", help="emulated CloudWatch alarms of a running server")
@@ -55,8 +61,22 @@ def _ago(ts: float | None) -> str:
     return f"{max(0.0, time.time() - ts):.1f}s ago"
 
 
+def _applied(directory: str | None) -> Any:
+    """The VPC resolver's report of the health checks it probes (``route53-health.json``)."""
+    from netemu.dataplane.state import state_dir
+
+    path = state_dir(directory) / "route53-health.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"netemu health: {path}: no health report of an applied data plane "
+                         f"({getattr(e, 'strerror', None) or e}); run 'netemu apply TOPOLOGY "
+                         "--zones PATH' first") from None
+
+
 def _health(args: argparse.Namespace) -> int:
-    data = _call(args.api, "GET", "/_netemu/health-checks")
+    data = _applied(args.state) if args.applied else _call(args.api, "GET",
+                                                           "/_netemu/health-checks")
     if args.json:
         json.dump(data, sys.stdout, indent=2)
         print()
@@ -68,6 +88,12 @@ def _health(args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
         print("  ".join(f"{v:<{w}}" for v, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
+    regional = [(c["id"], o) for c in data["health_checks"] for o in c.get("checkers") or ()]
+    if regional:   # R183: per checker Region, as GetHealthCheckStatus reports them
+        print("\nCHECKER REGION OBSERVATIONS")
+        for cid, o in regional:
+            print(f"  {cid:<{widths[0]}}  {o['region']:<15} {o['status']:<9} "
+                  f"{_ago(o['checked_at']):<12} {o['observation'] or '-'}")
     return 0
 
 

@@ -85,6 +85,10 @@ def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Pat
         "aws_resources": dict(vpc_elb.resource_config(topology.elb),
                               health_file=str(directory / "elb-health.json")),
         "ready_file": str(directory / "resolver.ready"),
+        # R180: the zones' health checks are probed from the Route 53 checkers' hosts
+        "health_checkers": [{"region": c.region, "namespace": names.ns_host(prefix, c.host),
+                             "ip": c.ip} for c in topology.route53_checkers],
+        "health_report": str(directory / "route53-health.json"),
     }
     body["fingerprint"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return body

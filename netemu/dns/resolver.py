@@ -365,10 +365,28 @@ class ResolverService:
             self.check_health = snapshot
             self.serving = self.serving.with_health(self._health())
 
+        # R180: probed from the Route 53 checkers' hosts on the emulated internet, if any
+        checkers = [(c["region"], c["namespace"]) for c in self.config.get("health_checkers", [])]
         self.health = HealthService(self.serving.zoneset, publish,
                                     time_scale=float(self.config.get("time_scale", 1.0)),
-                                    api=None)
+                                    api=None, checkers=checkers)
         await self.health.start()
+        self.write_health_report()
+
+    def write_health_report(self) -> None:
+        """``STATE/route53-health.json`` for ``netemu health --applied``: every check's status
+        and each checker Region's last observation (R183)."""
+        path = self.config.get("health_report")
+        if not path:
+            return
+        from netemu.health.control import report_json
+
+        body = report_json(self.health.checker.report()) if self.health is not None \
+            else {"health_checks": []}
+        body["checkers"] = self.config.get("health_checkers", [])
+        tmp = Path(path).with_suffix(".tmp")
+        tmp.write_text(json.dumps(body, indent=1))
+        os.replace(tmp, path)
 
     async def follow(self) -> None:
         """Serve each commit of the followed store that changes what DNS answers; a commit that
@@ -404,6 +422,7 @@ class ResolverService:
     async def watch(self) -> None:
         while True:
             await asyncio.sleep(WATCH_SECONDS)
+            self.write_health_report()
             if self.zone_signature() == self.signature:
                 if self._health_file_signature() != self.health_signature:
                     self.publish(self.user_zones())   # the load balancers' health (R164)

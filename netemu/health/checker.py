@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 
 from netemu.health.worker import WorkerProber, schedule
@@ -48,8 +49,12 @@ class HealthChecker:
         time_scale: float = 1.0,
         clock: Callable[[], float] = time.time,
         prober: str = "inline",
+        checkers: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.checks = tuple(checks)
+        # Route 53 checkers in the data plane (R180): (Region, network namespace) each; every
+        # endpoint check is probed from each of them by a worker inside it (none: from here)
+        self.checkers = tuple(checkers)
         self.publish = publish
         self.time_scale = time_scale
         self.clock = clock
@@ -65,6 +70,7 @@ class HealthChecker:
         self.last_failure: dict[str, Observation] = {}
         self._task: asyncio.Task[None] | None = None
         self._worker: WorkerProber | None = None
+        self._regional: list[WorkerProber] = []
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -94,7 +100,13 @@ class HealthChecker:
         probed = [c for c in self.checks if rules.probed(c.config)]
         if not probed:
             return
-        if self.prober == "process":
+        if self.checkers:
+            for region, netns in self.checkers:
+                worker = WorkerProber(probed, self.time_scale,
+                                      functools.partial(self.record_from, region), netns=netns)
+                self._regional.append(worker)
+                await worker.start()
+        elif self.prober == "process":
             self._worker = WorkerProber(probed, self.time_scale, self.record)
             await self._worker.start()
         else:
@@ -102,6 +114,9 @@ class HealthChecker:
                 [(c.id, c.config) for c in probed], self.time_scale, self.record))
 
     async def stop(self) -> None:
+        for worker in self._regional:
+            await worker.stop()
+        self._regional = []
         if self._worker is not None:
             await self._worker.stop()
             self._worker = None
@@ -121,6 +136,22 @@ class HealthChecker:
         if not observation.passed:
             self.last_failure[check_id] = observation
         state = rules.observe(self.states[check_id], observation, check.config)
+        self.states[check_id] = state
+        if rules.status(check, state) != self.snapshot.statuses.get(check_id):
+            self._refresh(observation.detail)
+
+    def record_from(self, region: str, check_id: str, observation: Observation) -> None:
+        """One probe result from the checker in ``region`` (R180): it is the observation of
+        every Region of the check that this checker serves (R181)."""
+        check = self.by_id.get(check_id)
+        if check is None:
+            return
+        if not observation.passed:
+            self.last_failure[check_id] = observation
+        emulated = [r for r, _ in self.checkers]
+        sources = rules.served_by(rules.checker_regions(check.config), emulated)
+        mine = {r: observation for r, src in sources.items() if src == region}
+        state = rules.observe_regions(self.states[check_id], mine, check.config)
         self.states[check_id] = state
         if rules.status(check, state) != self.snapshot.statuses.get(check_id):
             self._refresh(observation.detail)

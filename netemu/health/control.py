@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from netemu.health.checker import HealthChecker
-from netemu.route53.health import status_word
+from netemu.route53.health import HealthSnapshot, status_word
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,20 @@ REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not All
 MAX_BODY = 64 * 1024
 
 
+def report_json(snap: HealthSnapshot) -> dict[str, Any]:
+    """What ``netemu health`` shows: each check's status and last observation, and per checker
+    Region (as GetHealthCheckStatus) its view and last observation when it has its own."""
+    return {"health_checks": [
+        {"id": r.check_id, "type": r.type, "status": status_word(r.healthy),
+         "since": r.since, "last_observation": r.observation, "checked_at": r.checked_at,
+         "checkers": [{"region": c.region, "status": status_word(c.healthy),
+                       "observation": c.observation.detail if c.observation else None,
+                       "passed": c.observation.passed if c.observation else None,
+                       "checked_at": c.observation.at if c.observation else None}
+                      for c in r.checkers]}
+        for r in snap.reports.values()]}
+
+
 def health_routes(checker: HealthChecker) -> Handler:
     """The health and alarm paths, over a running checker."""
 
@@ -49,11 +63,7 @@ def health_routes(checker: HealthChecker) -> Handler:
         if path == "/_netemu/health-checks":
             if method != "GET":
                 return 405, {"error": "use GET"}
-            snap = checker.report()
-            return 200, {"health_checks": [
-                {"id": r.check_id, "type": r.type, "status": status_word(r.healthy),
-                 "since": r.since, "last_observation": r.observation, "checked_at": r.checked_at}
-                for r in snap.reports.values()]}
+            return 200, report_json(checker.report())
         if path == "/_netemu/alarms" and method == "GET":
             return 200, {"alarms": dict(checker.alarm_states())}
         if path.startswith("/_netemu/alarms/"):

@@ -33,6 +33,7 @@ from netemu.route53.health import (
     Observation,
     default_port,
     host_header,
+    internet_refusal,
     resource_path,
 )
 from netemu.route53.model import HealthCheckConfig
@@ -195,11 +196,15 @@ async def _tcp(ip: str, port: int, config: HealthCheckConfig, scale: float) -> O
     return Observation(True, f"TCP connection to {_where(ip, port)}", time.time())
 
 
-async def probe(config: HealthCheckConfig, time_scale: float = 1.0) -> Observation:
-    """Probe one endpoint check once. Never raises."""
+async def probe(config: HealthCheckConfig, time_scale: float = 1.0,
+                internet: bool = False) -> Observation:
+    """Probe one endpoint check once. Never raises. ``internet``: the prober is a Route 53
+    checker on the emulated internet, which sends nothing to a private address (R182)."""
     port = default_port(config) or 0
     try:
         ip = await _address(config)
+        if internet and (refused := internet_refusal(ip)) is not None:
+            return Observation(False, refused, time.time())
         if config.type == "TCP":
             return await _tcp(ip, port, config, time_scale)
         return await _http(ip, port, config, time_scale)

@@ -32,10 +32,12 @@ class HealthService:
     def __init__(self, zones: ZoneSet, publish: Callable[[HealthSnapshot], None],
                  time_scale: float = 1.0, api: str | None = DEFAULT_API,
                  extra_routes: Sequence[Handler] = (), prober: str = "process",
-                 web_routes: Sequence[Any] = ()) -> None:
+                 web_routes: Sequence[Any] = (),
+                 checkers: Sequence[tuple[str, str]] = ()) -> None:
         from netemu.api.http import HttpServer  # the one HTTP server on --api
 
-        self.checker = HealthChecker(zones.health_checks, publish, time_scale, prober=prober)
+        self.checker = HealthChecker(zones.health_checks, publish, time_scale, prober=prober,
+                                     checkers=checkers)
         self.api = api
         self.control = HttpServer([health_routes(self.checker), *extra_routes],
                                   web_routes=web_routes)

@@ -49,15 +49,16 @@ def decode_config(data: dict[str, Any]) -> HealthCheckConfig:
 
 
 async def schedule(checks: Sequence[tuple[str, HealthCheckConfig]], time_scale: float,
-                   report: Callable[[str, Observation], None]) -> None:
-    """Probe every check on its interval forever, handing each result to ``report``."""
+                   report: Callable[[str, Observation], None], internet: bool = False) -> None:
+    """Probe every check on its interval forever, handing each result to ``report``
+    (``internet``: as a Route 53 checker on the emulated internet, ``probes.probe``)."""
 
     async def run(check_id: str, config: HealthCheckConfig, offset: float) -> None:
         loop = asyncio.get_running_loop()
         await asyncio.sleep(offset)
         next_at = loop.time()
         while True:
-            report(check_id, await probe(config, time_scale))
+            report(check_id, await probe(config, time_scale, internet))
             next_at += config.request_interval * time_scale
             await asyncio.sleep(max(0.0, next_at - loop.time()))
 
@@ -95,7 +96,8 @@ async def _worker_main() -> None:
         pending.append(json.dumps({"id": check_id, "passed": obs.passed, "detail": obs.detail,
                                    "at": obs.at}) + "\n")
 
-    probing = asyncio.create_task(schedule(checks, float(setup["time_scale"]), report))
+    probing = asyncio.create_task(schedule(checks, float(setup["time_scale"]), report,
+                                           bool(setup.get("internet"))))
     await reader.read()          # until the parent closes our stdin
     probing.cancel()
     with contextlib.suppress(asyncio.CancelledError):
@@ -125,8 +127,9 @@ class WorkerProber:
     def __init__(self, checks: Sequence[HealthCheck], time_scale: float,
                  record: Callable[[str, Observation], None],
                  clock: Callable[[], float] = time.time,
-                 restart_min: float = RESTART_MIN) -> None:
+                 restart_min: float = RESTART_MIN, netns: str | None = None) -> None:
         self.checks = checks
+        self.netns = netns   # run inside this network namespace (a Route 53 checker's host)
         self.time_scale = time_scale
         self.record = record
         self.clock = clock
@@ -140,11 +143,13 @@ class WorkerProber:
 
     async def start(self) -> None:
         self.started_at = self.clock()
+        where = ["ip", "netns", "exec", self.netns] if self.netns else []
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "netemu.health.worker",
+            *where, sys.executable, "-m", "netemu.health.worker",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         assert self.proc.stdin is not None
-        setup = {"time_scale": self.time_scale, "checks": [encode_check(c) for c in self.checks]}
+        setup = {"time_scale": self.time_scale, "checks": [encode_check(c) for c in self.checks],
+                 "internet": self.netns is not None}
         self.proc.stdin.write(json.dumps(setup).encode() + b"\n")
         await self.proc.stdin.drain()
         self.task = asyncio.get_running_loop().create_task(self._read())

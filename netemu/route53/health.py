@@ -26,7 +26,7 @@ asyncio side (``netemu.health``) runs the probes and publishes the ``HealthSnaps
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -46,6 +46,17 @@ class CheckReport:
     observation: str | None = None
     checked_at: float | None = None
     since: float | None = None
+    # per checker Region, as GetHealthCheckStatus: (region, checker's view, last observation)
+    checkers: tuple[CheckerReport, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckerReport:
+    """One checker Region's view of an endpoint and the last probe it made (None before one)."""
+
+    region: str
+    healthy: bool
+    observation: Observation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +204,7 @@ class CheckState:
     checkers: tuple[Checker, ...] = ()
     last: Observation | None = None
     metric_healthy: bool | None = None
+    seen: tuple[tuple[str, Observation], ...] = ()   # each Region's last observation
 
 
 def new_state(config: HealthCheckConfig) -> CheckState:
@@ -215,7 +227,48 @@ def observe_regions(
         for c in state.checkers
     )
     last = max(observations.values(), key=lambda o: o.at) if observations else state.last
-    return replace(state, checkers=checkers, last=last)
+    seen = {**dict(state.seen), **observations}
+    return replace(state, checkers=checkers, last=last,
+                   seen=tuple((c.region, seen[c.region]) for c in checkers if c.region in seen))
+
+
+def served_by(regions: Iterable[str], emulated: Sequence[str]) -> dict[str, str]:
+    """R181: which emulated checker Region probes on behalf of each of a check's Regions: its
+    own when the topology has it, else the emulated ones in turn (in the order given)."""
+    out: dict[str, str] = {}
+    if not emulated:
+        return out
+    others = 0
+    for region in regions:
+        if region in emulated:
+            out[region] = region
+        else:
+            out[region] = emulated[others % len(emulated)]
+            others += 1
+    return out
+
+
+# R182: what a checker on the internet never reaches: private (RFC 1918, RFC 4193), shared
+# (RFC 6598), loopback, link-local, "this network", multicast and reserved ranges. The
+# documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) are not in it: netemu's
+# emulated internet uses them as public addresses.
+UNREACHABLE_FROM_INTERNET = tuple(ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
+    "::/127", "fc00::/7", "fe80::/10", "ff00::/8"))
+
+
+def internet_refusal(ip: str) -> str | None:
+    """R182: why a checker on the internet cannot probe ``ip`` (None when it can): Route 53's
+    checkers can't reach local, private, non-routable or multicast addresses."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    if not any(addr in net for net in UNREACHABLE_FROM_INTERNET if net.version == addr.version):
+        return None
+    return (f"{ip} is a local, private, non-routable or multicast address (RFC 5735, RFC 6598, "
+            "RFC 5156): Route 53 health checkers on the internet cannot reach it")
 
 
 def observe_alarm(state: CheckState, alarm_state: str, config: HealthCheckConfig,
@@ -298,7 +351,11 @@ def evaluate(
             at = state.last.at if state.last else None
         before = previous.reports.get(check.id) if previous else None
         since = before.since if before is not None and before.healthy == healthy else now
-        reports[check.id] = CheckReport(check.id, check.config.type, healthy, detail, at, since)
+        seen = dict(state.seen)
+        regional = tuple(CheckerReport(c.region, c.healthy, seen.get(c.region))
+                         for c in state.checkers) if seen else ()
+        reports[check.id] = CheckReport(check.id, check.config.type, healthy, detail, at, since,
+                                        regional)
     return HealthSnapshot(MappingProxyType(statuses), MappingProxyType(reports))
 
 
