@@ -450,11 +450,16 @@ class Route53Api:
             state.last if state is not None else None)
         if state is None or seen is None:
             return []
-        word = "Success" if seen.passed else "Failure"
-        return [{"Region": c.region, "IPAddress": "127.0.0.1",
-                 "StatusReport": {"Status": f"{word}: {seen.detail}",
-                                  "CheckedTime": iso(seen.at)}}
-                for c in state.checkers]
+        # R183: each Region's own last observation when its checker made one
+        by_region = {} if failures else dict(state.seen)
+        out = []
+        for c in state.checkers:
+            o = by_region.get(c.region, seen)
+            word = "Success" if o.passed else "Failure"
+            out.append({"Region": c.region, "IPAddress": "127.0.0.1",
+                        "StatusReport": {"Status": f"{word}: {o.detail}",
+                                         "CheckedTime": iso(o.at)}})
+        return out
 
     async def get_health_check_status(self, request: web.Request,
                                       p: dict[str, str]) -> web.Response:

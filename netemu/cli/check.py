@@ -17,6 +17,7 @@ from netemu import shipped
 from netemu.errors import LoadError, Problem
 from netemu.route53.load import BIND_SUFFIXES as ZONE_SUFFIXES
 from netemu.route53.load import expand as expand_files
+from netemu.route53.model import ZoneSet
 from netemu.textfile import read_data
 
 
@@ -50,7 +51,9 @@ def kind_of(path: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Zone files are checked together, as ``netemu serve`` loads them (a record may name a
-    health check or CIDR collection of another file); each topology is checked on its own."""
+    health check or CIDR collection of another file); each topology is checked on its own.
+    Zones checked with a topology that has Route 53 checkers get a warning for every health
+    check of an address those checkers cannot reach (R182)."""
     problems: list[Problem] = []
     zones: list[Path] = []
     topologies: list[Path] = []
@@ -59,24 +62,40 @@ def run(args: argparse.Namespace) -> int:
             (zones if kind_of(path) == "zone" else topologies).append(path)
         except LoadError as exc:
             problems.extend(exc.problems)
+    zoneset = None
     if zones:
         from netemu.route53.load import load_zone_files
 
         try:
-            load_zone_files(zones)
+            zoneset = load_zone_files(zones)
         except LoadError as exc:
             problems.extend(exc.problems)
+    warnings: list[str] = []
     for path in topologies:
         from netemu.vpc.load import load_topology_file
 
         try:
-            load_topology_file(path)
+            topology = load_topology_file(path)
         except LoadError as exc:
             problems.extend(exc.problems)
+            continue
+        if zoneset is not None and topology.route53_checkers:
+            warnings += _checker_warnings(path, zoneset)
     bad = {p.file for p in problems}
     for path in zones + topologies:
         if str(path) not in bad:
             print(f"{path}: ok")
+    for warning in warnings:
+        print(warning)
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0
+
+
+def _checker_warnings(topology: Path, zoneset: ZoneSet) -> list[str]:
+    """R182: health checks the topology's Route 53 checkers (on its internet) cannot reach."""
+    from netemu.route53.health import unreachable_checks
+
+    return [f"{topology}: warning: health check {cid} is unhealthy when probed by this "
+            f"topology's Route 53 checkers (route53_health_checkers): {reason}"
+            for cid, reason in unreachable_checks(zoneset.health_checks)]

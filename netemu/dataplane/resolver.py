@@ -19,6 +19,7 @@ from netemu.dataplane import names
 from netemu.dataplane.plan import resolver_address
 from netemu.dataplane.service import Service
 from netemu.dataplane.state import State, state_dir
+from netemu.route53.health import unreachable_checks
 from netemu.route53.model import ZoneSet
 from netemu.vpc import dns as vpc_dns
 from netemu.vpc import elb as vpc_elb
@@ -95,9 +96,13 @@ def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Pat
 
 
 def notes(topology: Topology, zones: ZoneSet) -> list[str]:
-    """What a user should know before asking: private zones no VPC of the topology will see."""
+    """What a user should know before asking: health checks the topology's Route 53 checkers
+    cannot reach (R182), private zones no VPC of the topology will see."""
     vpcs = {v.name: v for v in topology.vpcs}
     out = []
+    if topology.route53_checkers:   # R182: the checkers are on the internet
+        for check_id, reason in unreachable_checks(zones.health_checks):
+            out.append(f"health check {check_id} will be unhealthy: {reason}")
     for z in zones.zones:
         for a in z.vpcs if z.private else ():
             v = vpcs.get(a.vpc_id)

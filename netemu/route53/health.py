@@ -258,6 +258,18 @@ UNREACHABLE_FROM_INTERNET = tuple(ipaddress.ip_network(n) for n in (
     "::/127", "fc00::/7", "fe80::/10", "ff00::/8"))
 
 
+def unreachable_checks(checks: Iterable[HealthCheck]) -> list[tuple[str, str]]:
+    """R182: (id, reason) of every probed check whose IPAddress no checker on the internet
+    reaches (what ``netemu check`` and ``netemu apply --zones`` warn about)."""
+    out = []
+    for c in checks:
+        if probed(c.config) and c.config.ip_address:
+            reason = internet_refusal(c.config.ip_address)
+            if reason is not None:
+                out.append((c.id, reason))
+    return out
+
+
 def internet_refusal(ip: str) -> str | None:
     """R182: why a checker on the internet cannot probe ``ip`` (None when it can): Route 53's
     checkers can't reach local, private, non-routable or multicast addresses."""
