@@ -52,6 +52,7 @@ def netemu(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 class Applied:
     def __init__(self, prefix: str, state: Path) -> None:
         self.prefix, self.state = prefix, state
+        self.notes = ""   # what the first apply printed
 
     def opts(self) -> list[str]:
         return ["--prefix", self.prefix, "--state", str(self.state)]
@@ -82,7 +83,7 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Applied]:
     a = Applied(unique_prefix(), tmp_path_factory.mktemp("state"))
     app: subprocess.Popen[str] | None = None
     try:
-        a.apply(TOPOLOGY, "--zones", str(ZONE), "--time-scale", "0.1")
+        a.notes = a.apply(TOPOLOGY, "--zones", str(ZONE), "--time-scale", "0.1")
         ns = names.ns_instance(a.prefix, "web", "web1")
         app = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", APP],
                                stdout=subprocess.PIPE, text=True)
@@ -104,6 +105,8 @@ def dig(a: Applied, name: str) -> list[str]:
 
 
 def test_private_address_is_unhealthy_with_the_reason_R182(applied: Applied) -> None:
+    assert "note: health check web-private will be unhealthy: 10.20.1.10" in applied.notes
+    assert "web-public" not in applied.notes
     seen = applied.wait("web-private", "Unhealthy")
     assert "10.20.1.10 is a local, private" in seen["last_observation"]
     assert {r["region"] for r in seen["checkers"]} >= set(REGIONS)
