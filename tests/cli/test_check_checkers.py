@@ -23,3 +23,10 @@ def test_check_warns_about_a_private_health_check_with_checkers_R182() -> None:
     assert "10.20.1.10" in warnings[0] and "cannot reach it" in warnings[0]
     alone = run_netemu("check", str(DATA / "checkers-zone.yaml"))
     assert alone.returncode == 0 and "warning" not in alone.stdout + alone.stderr
+
+
+def test_health_applied_without_a_report_says_what_to_do_R183(tmp_path: Path) -> None:
+    out = run_netemu("health", "--applied", "--state", str(tmp_path))
+    assert out.returncode != 0
+    assert str(tmp_path / "route53-health.json") in out.stderr
+    assert "netemu apply TOPOLOGY --zones PATH" in out.stderr
