@@ -238,17 +238,17 @@ def _sign_sections(message: dns.message.Message, signer: ZoneSigner,
 def _to_wire(message: dns.message.Message, limit: int) -> bytes:
     """At most ``limit`` bytes: ADDITIONAL dropped first, then an empty reply with TC."""
     try:
-        return message.to_wire(max_size=limit)
+        return message.to_wire(max_size=limit, want_shuffle=False)
     except dns.exception.TooBig:
         pass
     message.additional = []
     try:
-        return message.to_wire(max_size=limit)
+        return message.to_wire(max_size=limit, want_shuffle=False)
     except dns.exception.TooBig:
         pass
     message.answer, message.authority = [], []
     message.flags |= dns.flags.TC
-    return message.to_wire(max_size=limit)
+    return message.to_wire(max_size=limit, want_shuffle=False)
 
 
 __all__ = ["ALGORITHM", "REFRESH", "ZoneSigner", "dnskey", "key_from_pem", "key_to_pem",
