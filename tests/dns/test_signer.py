@@ -30,13 +30,14 @@ ResourceRecordSets:
      ResourceRecords: [{Value: 192.0.2.11}]}
   - {Name: w.signed.example, Type: A, TTL: 60, SetIdentifier: c, Weight: 1,
      ResourceRecords: [{Value: 192.0.2.12}]}
-  - {Name: child.signed.example, Type: NS, TTL: 300, ResourceRecords: [{Value: ns.child.signed.example}]}
+  - {Name: child.signed.example, Type: NS, TTL: 300,
+     ResourceRecords: [{Value: ns.child.signed.example}]}
   - {Name: ns.child.signed.example, Type: A, TTL: 300, ResourceRecords: [{Value: 192.0.2.53}]}
   - Name: big.signed.example
     Type: TXT
     TTL: 60
-    ResourceRecords: [%s]
-""" % ", ".join(f'{{Value: "\\"{"x" * 200}{i}\\""}}' for i in range(12))
+    ResourceRecords: [BIG]
+""".replace("BIG", ", ".join(f'{{Value: "\\"{"x" * 200}{i}\\""}}' for i in range(12)))
 APEX = dns.name.from_text("signed.example.")
 KSK, ZSK = signer.new_key(), signer.new_key()
 NOW = 1_800_000_000.0
