@@ -47,7 +47,7 @@ DNSKEY_TTL = 3600
 INCEPTION_SKEW = 3600            # signatures valid from one hour back (clock skew)
 VALIDITY = 7 * 86400             # ... to seven days ahead
 REFRESH = 86400                  # signers rebuilt daily
-MAX_CACHED = 100_000             # RRSIGs kept per signer (then the cache starts over)
+MAX_CACHED = 100_000             # RRSIGs and signed replies kept per signer (then start over)
 _IN = dns.rdataclass.IN
 _RRSIG, _NSEC, _DNSKEY, _NS, _SOA = (dns.rdatatype.RRSIG, dns.rdatatype.NSEC,
                                      dns.rdatatype.DNSKEY, dns.rdatatype.NS, dns.rdatatype.SOA)
@@ -121,6 +121,8 @@ class ZoneSigner:
             sigs.add(self._sign(keys, key, rd))
         self.dnskey_sigs = sigs
         self._cache: dict[tuple[object, ...], dns.rrset.RRset] = {}
+        self.replies: dict[tuple[bytes, int], bytes] = {}   # unsigned reply -> signed (no ID)
+        self.replies_for: CompiledZone | None = None        # ... of this compiled zone
 
     def _sign(self, rrset: dns.rrset.RRset, key: PrivateKey,
               rd: dns.rdata.Rdata) -> dns.rdata.Rdata:
@@ -175,7 +177,23 @@ def reply(query: codec.Query, answer: Answer, zones: CompiledZones,
     apex_dnskey = query.qname == zone.apex and query.qtype == int(_DNSKEY)
     if not query.dnssec_ok and not apex_dnskey:
         return None
-    message = dns.message.from_wire(codec.encode(query, answer, wire, codec.MAX_TCP))
+    unsigned = codec.encode(query, answer, wire, codec.MAX_TCP)
+    if signer.replies_for is not zone:    # the zone changed: NSEC bitmaps may differ
+        signer.replies, signer.replies_for = {}, zone
+    key = (unsigned[2:], limit)
+    cached = signer.replies.get(key)
+    if cached is not None:     # this outcome was signed before: the same bytes again
+        return unsigned[:2] + cached
+    signed = _sign(query, answer, zone, signer, unsigned, apex_dnskey, limit)
+    if len(signer.replies) >= MAX_CACHED:
+        signer.replies.clear()
+    signer.replies[key] = signed[2:]
+    return signed
+
+
+def _sign(query: codec.Query, answer: Answer, zone: CompiledZone, signer: ZoneSigner,
+          unsigned: bytes, apex_dnskey: bool, limit: int) -> bytes:
+    message = dns.message.from_wire(unsigned)
     qname = message.question[0].name
     if apex_dnskey:
         message.set_rcode(dns.rcode.NOERROR)

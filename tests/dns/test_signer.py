@@ -177,3 +177,22 @@ def test_fast_path_serves_the_same_signed_bytes(serving: Serving) -> None:
     again = fast.answer(wire, ("127.0.0.1", 1), serving, random.Random(1))
     assert reference == first == again and fast.hits + fast.misses >= 1
     assert any(r.rdtype == dns.rdatatype.RRSIG for r in dns.message.from_wire(again).answer)
+
+
+def test_r107_denial_follows_a_zone_change_with_the_same_signer(serving: Serving) -> None:
+    """Signed replies are cached per outcome; a changed zone is not answered from that cache
+    (the NSEC bitmap of a NODATA lists the name's types as they are now)."""
+    before = ask(serving, "www.signed.example", "AAAA")
+    grown = build_serving(load_zone_text(ZONE + "  - {Name: www.signed.example, Type: TXT, "
+                                                "TTL: 60, ResourceRecords: [{Value: '\"v\"'}]}\n"))
+    zone_id = grown.zoneset.zones[0].id
+    changed = replace(grown, signers={zone_id: serving.signers[serving.zoneset.zones[0].id]})
+    after = ask(changed, "www.signed.example", "AAAA")
+
+    def bitmap(reply: dns.message.Message) -> list[int]:
+        nsec = next(r for r in reply.authority if r.rdtype == dns.rdatatype.NSEC)
+        return [t for w, bits in nsec[0].windows for t in _types(w, bits)]
+
+    assert dns.rdatatype.TXT not in bitmap(before)
+    assert dns.rdatatype.TXT in bitmap(after)
+    assert validate_all(changed, after) == 2
