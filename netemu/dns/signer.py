@@ -104,6 +104,7 @@ class ZoneSigner:
                  now: float) -> None:
         if not ksks:
             raise ValueError("a signed zone needs an active key-signing key")
+        self.spec = (apex, tuple(key_to_pem(k) for k in ksks), key_to_pem(zsk), now)
         self.apex = dns.name.from_text(apex)
         self.inception = int(now) - INCEPTION_SKEW
         self.expiration = int(now) + VALIDITY
@@ -123,6 +124,13 @@ class ZoneSigner:
         self._cache: dict[tuple[object, ...], dns.rrset.RRset] = {}
         self.replies: dict[tuple[bytes, int], bytes] = {}   # unsigned reply -> signed (no ID)
         self.replies_for: CompiledZone | None = None        # ... of this compiled zone
+
+    @classmethod
+    def from_spec(cls, spec: tuple[str, tuple[bytes, ...], bytes, float]) -> ZoneSigner:
+        """The same signer (same keys, same validity: the same signatures) from ``spec``, as
+        another ``--workers`` process receives it."""
+        apex, ksks, zsk, now = spec
+        return cls(apex, [key_from_pem(k) for k in ksks], key_from_pem(zsk), now)
 
     def _sign(self, rrset: dns.rrset.RRset, key: PrivateKey,
               rd: dns.rdata.Rdata) -> dns.rdata.Rdata:

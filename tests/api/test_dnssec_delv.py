@@ -198,3 +198,22 @@ def test_signing_state_and_keys_survive_a_restart(tmp_path: Path) -> None:
             == "SIGNING"
         again = delv(second, trust, "durable.example", "www.durable.example")
         assert validated(again), again
+
+
+def test_workers_all_sign_with_the_same_keys(tmp_path: Path) -> None:
+    """``--workers 2``: the kernel spreads clients over both processes; every reply, whichever
+    process sent it, carries an RRSIG that validates with the zone's DNSKEY RRset."""
+    with api_server(tmp_path, extra=("--workers", "2")) as server:
+        r53 = server.client()
+        signed_zone(r53, "workers.example", "ksk")
+        apex = dns.name.from_text("workers.example.")
+        query = dns.message.make_query("workers.example", "DNSKEY", want_dnssec=True)
+        reply = dns.query.tcp(query, "127.0.0.1", port=server.dns, timeout=5)
+        keys = reply.find_rrset(reply.answer, apex, 1, dns.rdatatype.DNSKEY)
+        www = dns.name.from_text("www.workers.example.")
+        for _ in range(40):     # each query from a new socket (a new source port)
+            query = dns.message.make_query(www, "A", want_dnssec=True)
+            got = dns.query.udp(query, "127.0.0.1", port=server.dns, timeout=5)
+            sig = got.find_rrset(got.answer, www, 1, dns.rdatatype.RRSIG, dns.rdatatype.A)
+            dns.dnssec.validate(got.find_rrset(got.answer, www, 1, dns.rdatatype.A), sig,
+                                {apex: keys})
