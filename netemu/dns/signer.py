@@ -1,4 +1,4 @@
-"""Online DNSSEC signing of the replies of signed hosted zones, as Route 53 does it (docs/dnssec.md).
+"""Online DNSSEC signing of the replies of signed hosted zones, as Route 53 does (docs/dnssec.md).
 
 The cryptography is dnspython's ``dns.dnssec`` over ``cryptography`` (ECDSA P-256 with SHA-256,
 algorithm 13, the only one Route 53 uses: R106); nothing here computes a signature by hand.

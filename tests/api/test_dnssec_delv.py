@@ -51,8 +51,9 @@ def signed_zone(r53: Any, name: str, *ksks: str) -> str:
            *[("CREATE", rr(f"w.{name}", "A", f"192.0.2.{10 + i}", ttl=60,
                            SetIdentifier=f"w{i}", Weight=1)) for i in range(3)])
     for ksk in ksks:
+        key_id = f"{name}-{ksk}".replace(".", "-")       # KMS key ids have no dots
         made = r53.create_key_signing_key(CallerReference=f"{name}-{ksk}", HostedZoneId=zid,
-                                          KeyManagementServiceArn=ARN.format(f"{name}-{ksk}".replace(".", "-")),
+                                          KeyManagementServiceArn=ARN.format(key_id),
                                           Name=ksk, Status="ACTIVE")
         assert made["ResponseMetadata"]["HTTPStatusCode"] == 201
     if ksks:
