@@ -10,7 +10,8 @@ algorithm 13, the only one Route 53 uses: R106); nothing here computes a signatu
   its own RRset, signed when first served and then taken from the cache), NSEC "black lies" for
   denial of existence (R107): NXDOMAIN and NODATA both become NOERROR with one NSEC at the query
   name whose next name is ``\\000.<qname>`` and whose bitmap lists only the types the name has
-  plus RRSIG and NSEC; a referral gets the same kind of NSEC at the cut (no DS). Queries without
+  plus RRSIG and NSEC; a referral carries the cut's signed DS, or the same kind of NSEC at the
+  cut when it has none (an insecure delegation). Queries without
   the DO bit get the unsigned reply (R108), except that the apex DNSKEY RRset is always served.
 - Too large for the client's UDP size: ADDITIONAL is dropped, then the reply is truncated (TC).
 - Signatures are valid from ``INCEPTION_SKEW`` before the signer was made to ``VALIDITY`` after;
@@ -49,8 +50,8 @@ VALIDITY = 7 * 86400             # ... to seven days ahead
 REFRESH = 86400                  # signers rebuilt daily
 MAX_CACHED = 100_000             # RRSIGs and signed replies kept per signer (then start over)
 _IN = dns.rdataclass.IN
-_RRSIG, _NSEC, _DNSKEY, _NS, _SOA = (dns.rdatatype.RRSIG, dns.rdatatype.NSEC,
-                                     dns.rdatatype.DNSKEY, dns.rdatatype.NS, dns.rdatatype.SOA)
+_RRSIG, _NSEC, _DNSKEY, _NS, _DS = (dns.rdatatype.RRSIG, dns.rdatatype.NSEC,
+                                    dns.rdatatype.DNSKEY, dns.rdatatype.NS, dns.rdatatype.DS)
 PrivateKey = ec.EllipticCurvePrivateKey
 
 
@@ -210,9 +211,11 @@ def _sign(query: codec.Query, answer: Answer, zone: CompiledZone, signer: ZoneSi
         if query.dnssec_ok:
             message.answer.append(signer.dnskey_sigs)
         return _to_wire(message, limit)
-    if not answer.aa:     # a referral: the cut has no DS (R107)
+    if not answer.aa:     # a referral: the cut's DS, or an NSEC proving it has none (R107)
         cut = message.authority[0].name if message.authority else qname
-        message.authority.append(_nsec(cut, ("NS",), zone.negative_ttl))
+        ds = _ds(zone, cut)
+        message.authority.append(ds if ds is not None else
+                                 _nsec(cut, ("NS",), zone.negative_ttl))
         _sign_sections(message, signer, zone)
         return _to_wire(message, limit)
     if answer.rcode == Rcode.NXDOMAIN or not answer.answer:   # R107: black lies
@@ -225,6 +228,20 @@ def _sign(query: codec.Query, answer: Answer, zone: CompiledZone, signer: ZoneSi
         message.authority.append(_nsec(qname, have, zone.negative_ttl))
     _sign_sections(message, signer, zone)
     return _to_wire(message, limit)
+
+
+def _ds(zone: CompiledZone, cut: dns.name.Name) -> dns.rrset.RRset | None:
+    """The DS record set the zone holds at the delegation ``cut`` (a secure delegation)."""
+    node = zone.nodes.get(tuple(label.lower() for label in cut.labels[:-1]))
+    found = node.records.get("DS") if node is not None else None
+    rec = found[0] if found else None
+    if rec is None or rec.ttl is None:
+        return None
+    rrset = dns.rrset.RRset(cut, _IN, _DS)
+    rrset.update_ttl(rec.ttl)
+    for value in rec.values:
+        rrset.add(dns.rdata.from_text(_IN, _DS, value))
+    return rrset
 
 
 def _nsec(owner: dns.name.Name, types: Sequence[str], ttl: int) -> dns.rrset.RRset:
@@ -255,7 +272,8 @@ def _sign_sections(message: dns.message.Message, signer: ZoneSigner,
             if rrset.rdtype == _NS and name != apex:
                 continue
             labels = tuple(label.lower() for label in name.labels[:-1])
-            if rrset.rdtype != _NSEC and any(labels[i:] in cuts for i in range(len(labels))):
+            parent_side = rrset.rdtype in (_NSEC, _DS) and labels in cuts   # the cut's DS/NSEC
+            if not parent_side and any(labels[i:] in cuts for i in range(len(labels))):
                 continue
             signed.append(signer.rrsig(rrset))
         section[:] = signed

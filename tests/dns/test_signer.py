@@ -33,11 +33,16 @@ ResourceRecordSets:
   - {Name: child.signed.example, Type: NS, TTL: 300,
      ResourceRecords: [{Value: ns.child.signed.example}]}
   - {Name: ns.child.signed.example, Type: A, TTL: 300, ResourceRecords: [{Value: 192.0.2.53}]}
+  - {Name: secure.signed.example, Type: NS, TTL: 300,
+     ResourceRecords: [{Value: ns.secure.signed.example}]}
+  - {Name: secure.signed.example, Type: DS, TTL: 300,
+     ResourceRecords: [{Value: "12345 13 2 DIGEST"}]}
   - Name: big.signed.example
     Type: TXT
     TTL: 60
     ResourceRecords: [BIG]
-""".replace("BIG", ", ".join(f'{{Value: "\\"{"x" * 200}{i}\\""}}' for i in range(12)))
+""".replace("DIGEST", "0C1A4F7E3B2D5A6C8E9F0A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F").replace(
+    "BIG", ", ".join(f'{{Value: "\\"{"x" * 200}{i}\\""}}' for i in range(12)))
 APEX = dns.name.from_text("signed.example.")
 KSK, ZSK = signer.new_key(), signer.new_key()
 NOW = 1_800_000_000.0
@@ -156,6 +161,22 @@ def test_referral_proves_no_ds_and_leaves_the_cut_unsigned(serving: Serving) -> 
     signed = {r.covers for r in reply.authority if r.rdtype == dns.rdatatype.RRSIG}
     assert signed == {dns.rdatatype.NSEC}                  # the cut's NS is not signed
     assert not any(r.rdtype == dns.rdatatype.RRSIG for r in reply.additional)   # nor glue
+
+
+def test_secure_delegation_carries_its_signed_ds(serving: Serving) -> None:
+    """A cut with a DS record: the referral carries the DS, signed by the parent, and no NSEC
+    (which would deny the DS); a DS query at the cut is answered by the parent, signed."""
+    cut = dns.name.from_text("secure.signed.example.")
+    reply = ask(serving, "host.secure.signed.example", "A")
+    assert not reply.flags & dns.flags.AA
+    ds = reply.find_rrset(reply.authority, cut, 1, dns.rdatatype.DS)
+    assert ds[0].key_tag == 12345
+    assert not any(r.rdtype == dns.rdatatype.NSEC for r in reply.authority)
+    signed = {r.covers for r in reply.authority if r.rdtype == dns.rdatatype.RRSIG}
+    assert signed == {dns.rdatatype.DS}
+    assert validate_all(serving, ask(serving, "secure.signed.example", "DS")) >= 1
+    direct = ask(serving, "secure.signed.example", "DS")
+    assert direct.flags & dns.flags.AA and direct.answer[0].rdtype == dns.rdatatype.DS
 
 
 def test_too_large_for_udp_is_truncated_and_whole_over_tcp(serving: Serving) -> None:
