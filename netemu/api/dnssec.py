@@ -160,6 +160,17 @@ class DnssecService:
                 async with self.account.lock:
                     self.publish(self.signers())
 
+    def refuse_if_in_parent_ds(self, state: ZoneDnssec, leaving: tuple[str, ...]) -> None:
+        """R111: KeySigningKeyInParentDSRecord when a parent zone of the account holds the DS of
+        a KSK that would stop signing."""
+        zone = self.account.zone(state.zone_id)
+        values = dnssec.parent_ds(self.account.zoneset, zone)
+        if not values:
+            return
+        ds_of = {k.name: str(signer.ksk_description(zone.name, self.kms.get(k.kms_arn))
+                             ["DSRecord"]) for k in state.ksks if k.name in leaving}
+        dnssec.refuse_if_in_parent_ds(state, leaving, values, ds_of)
+
     def describe(self, zone_id: str) -> dict[str, Any]:
         """GetDNSSEC (R109)."""
         state = self.state(zone_id)
@@ -242,9 +253,16 @@ class DnssecHandlers:
     async def deactivate_key_signing_key(self, request: Any, p: dict[str, str]) -> Any:
         from netemu.api.route53 import ok
 
-        now = self._dnssec().clock()
-        info = await self._dnssec_change(p["id"], lambda s: dnssec.deactivate_ksk(s, p["name"],
-                                                                                   now))
+        service = self._dnssec()
+        now = service.clock()
+
+        def deactivate(state: ZoneDnssec) -> ZoneDnssec:
+            new = dnssec.deactivate_ksk(state, p["name"], now)
+            if state.signing:
+                service.refuse_if_in_parent_ds(state, (p["name"],))
+            return new
+
+        info = await self._dnssec_change(p["id"], deactivate)
         return ok("DeactivateKeySigningKeyResponse", {"ChangeInfo": info})
 
     async def delete_key_signing_key(self, request: Any, p: dict[str, str]) -> Any:
@@ -263,7 +281,15 @@ class DnssecHandlers:
     async def disable_hosted_zone_dnssec(self, request: Any, p: dict[str, str]) -> Any:
         from netemu.api.route53 import ok
 
-        info = await self._dnssec_change(p["id"], dnssec.disable)
+        service = self._dnssec()
+
+        def disable(state: ZoneDnssec) -> ZoneDnssec:
+            new = dnssec.disable(state)
+            service.refuse_if_in_parent_ds(state, tuple(k.name for k in
+                                                        dnssec.signing_keys(state)))
+            return new
+
+        info = await self._dnssec_change(p["id"], disable)
         return ok("DisableHostedZoneDNSSECResponse", {"ChangeInfo": info})
 
     async def get_dnssec(self, request: Any, p: dict[str, str]) -> Any:

@@ -3,7 +3,8 @@ zone is signed, and the Route 53 operations that change them, with Route 53's er
 
 ``(current ZoneDnssec, request, now) -> new ZoneDnssec`` or ``ChangeRejected``:
 ``create_ksk`` (R100, R101), ``activate_ksk`` / ``deactivate_ksk`` (R102, R103), ``delete_ksk``
-(R104), ``enable`` / ``disable`` (R105). The cryptography (the KSK's key pair behind its KMS ARN,
+(R104), ``enable`` / ``disable`` (R105), and the parent's DS records a KSK must not leave
+(``refuse_if_in_parent_ds``, R111). The cryptography (the KSK's key pair behind its KMS ARN,
 the zone-signing key, RRSIGs) lives at the edges; this module only keeps the rules.
 """
 
@@ -13,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 
 from netemu.route53.changes import ChangeRejected
-from netemu.route53.model import HostedZone
+from netemu.route53.model import HostedZone, ZoneSet
 
 SIGNING, NOT_SIGNING = "SIGNING", "NOT_SIGNING"
 ACTIVE, INACTIVE = "ACTIVE", "INACTIVE"
@@ -159,6 +160,40 @@ def disable(state: ZoneDnssec) -> ZoneDnssec:
     return replace(state, signing=False)
 
 
+def parent_ds(zoneset: ZoneSet, zone: HostedZone) -> tuple[str, ...]:
+    """R111: the DS values that public hosted zones above ``zone`` hold at its name (the
+    parent side of its delegation, when the parent is a zone of the same account)."""
+    found: list[str] = []
+    for other in zoneset.zones:
+        if other.private or other.id == zone.id or not zone.name.endswith("." + other.name):
+            continue
+        for rec in other.record_sets:
+            if rec.type == "DS" and rec.name == zone.name:
+                found.extend(rec.values)
+    return tuple(found)
+
+
+def _ds_key(value: str) -> tuple[str, ...]:
+    tag, algorithm, digest_type, *digest = value.split()
+    return (str(int(tag)), str(int(algorithm)), str(int(digest_type)), "".join(digest).upper())
+
+
+def refuse_if_in_parent_ds(state: ZoneDnssec, leaving: tuple[str, ...],
+                           parent_values: tuple[str, ...], ds_of: dict[str, str]) -> None:
+    """R111: KSKs named in ``leaving`` stop signing (deactivated, or signing disabled); if the
+    parent's DS records name one of them, the zone would stop validating:
+    KeySigningKeyInParentDSRecord. ``ds_of`` maps a KSK name to its DS record (GetDNSSEC's
+    DSRecord)."""
+    parent = {_ds_key(v) for v in parent_values}
+    for name in leaving:
+        ds = ds_of.get(name)
+        if ds is not None and _ds_key(ds) in parent:
+            raise ChangeRejected([("KeySigningKeyInParentDSRecord",
+                                   (f"The key-signing key (KSK) {name} is specified in a parent "
+                                    f"DS record ({ds}) of the hosted zone {state.zone_id}: "
+                                    "remove the DS record from the parent zone first"))])
+
+
 def signing_keys(state: ZoneDnssec) -> tuple[Ksk, ...]:
     """R103: the KSKs in the zone's DNSKEY RRset while it is signed: the ACTIVE ones."""
     return state.active if state.signing else ()
@@ -166,4 +201,4 @@ def signing_keys(state: ZoneDnssec) -> tuple[Ksk, ...]:
 
 __all__ = ["ACTIVE", "INACTIVE", "MAX_KSKS", "NOT_SIGNING", "SIGNING", "Ksk", "ZoneDnssec",
            "activate_ksk", "create_ksk", "deactivate_ksk", "delete_ksk", "disable", "enable",
-           "kms_key_id", "signing_keys"]
+           "kms_key_id", "parent_ds", "refuse_if_in_parent_ds", "signing_keys"]

@@ -1,4 +1,4 @@
-"""DNSSEC signing end to end (R100-R110): real boto3 drives the API of a real ``netemu serve``,
+"""DNSSEC signing end to end (R100-R111): real boto3 drives the API of a real ``netemu serve``,
 and BIND's ``delv``, given the zone's DS record from GetDNSSEC as its only trust anchor,
 validates what the server answers: a simple answer, every outcome of a weighted record, an
 NXDOMAIN and a NODATA. Deactivating the anchored KSK, or disabling signing, turns validation
@@ -182,6 +182,27 @@ def test_r103_r105_deactivated_ksk_or_disabled_signing_turns_validation_off(
     unsigned = delv(server, second, "off.example", "www.off.example")
     assert not validated(unsigned) and "broken trust chain" in unsigned, unsigned
     r53.deactivate_key_signing_key(HostedZoneId=zid, Name="second")   # no longer in use
+
+
+def test_r111_parent_ds_keeps_its_ksk_signing(r53: Any, server: ApiServer,
+                                              tmp_path: Path) -> None:
+    """The parent zone (another hosted zone of the account) holds the child's DS: the KSK it
+    names can be neither deactivated nor left by disabling signing, until the DS is gone."""
+    parent = r53.create_hosted_zone(Name="parent.example", CallerReference="parent")
+    pid = parent["HostedZone"]["Id"]
+    zid = signed_zone(r53, "kid.parent.example", "named", "spare")
+    ds = next(k["DSRecord"] for k in r53.get_dnssec(HostedZoneId=zid)["KeySigningKeys"]
+              if k["Name"] == "named")
+    change(r53, pid, ("CREATE", rr("kid.parent.example", "DS", ds.lower())))
+    for call in (lambda: r53.deactivate_key_signing_key(HostedZoneId=zid, Name="named"),
+                 lambda: r53.disable_hosted_zone_dnssec(HostedZoneId=zid)):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert code(exc) == "KeySigningKeyInParentDSRecord"
+    r53.deactivate_key_signing_key(HostedZoneId=zid, Name="spare")    # not in the parent
+    change(r53, pid, ("DELETE", rr("kid.parent.example", "DS", ds.lower())))
+    r53.disable_hosted_zone_dnssec(HostedZoneId=zid)
+    r53.deactivate_key_signing_key(HostedZoneId=zid, Name="named")
 
 
 def test_signing_state_and_keys_survive_a_restart(tmp_path: Path) -> None:

@@ -87,3 +87,23 @@ def test_r105_enable_needs_an_active_ksk_disable_needs_dnssec_resources() -> Non
                          vpcs=(VpcAssociation("us-east-1", "vpc-1"),))
     assert code(dnssec.create_ksk, ZoneDnssec("Z2"), private, "k1", ARN.format("p"), ACTIVE,
                 1.0) == "InvalidInput"
+
+
+DS = "12345 13 2 " + "AB" * 32
+
+
+def test_r111_a_ksk_named_by_the_parent_ds_keeps_signing() -> None:
+    from netemu.route53.model import RecordSet, ZoneSet
+
+    child = HostedZone(id="Z1", name="kid.parent.example.")
+    parent = HostedZone(id="Z9", name="parent.example.", record_sets=(
+        RecordSet(name="kid.parent.example.", type="DS", ttl=300, values=(DS.lower(),)),))
+    other = HostedZone(id="Z8", name="other.example.", record_sets=(
+        RecordSet(name="kid.parent.example.", type="DS", ttl=300, values=("1 13 2 00",)),))
+    zoneset = ZoneSet((child, parent, other))
+    assert dnssec.parent_ds(zoneset, child) == (DS.lower(),)     # not other.example's
+    state = made(("one", ACTIVE))
+    assert code(dnssec.refuse_if_in_parent_ds, state, ("one",), (DS.lower(),),
+                {"one": DS}) == "KeySigningKeyInParentDSRecord"
+    dnssec.refuse_if_in_parent_ds(state, ("one",), (DS.lower(),), {"one": "1 13 2 " + "CD" * 32})
+    dnssec.refuse_if_in_parent_ds(state, ("one",), (), {"one": DS})
