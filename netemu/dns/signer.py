@@ -13,7 +13,9 @@ algorithm 13, the only one Route 53 uses: R106); nothing here computes a signatu
   plus RRSIG and NSEC; a referral carries the cut's signed DS, or the same kind of NSEC at the
   cut when it has none (an insecure delegation). Queries without
   the DO bit get the unsigned reply (R108), except that the apex DNSKEY RRset is always served.
-- Too large for the client's UDP size: ADDITIONAL is dropped, then the reply is truncated (TC).
+- While a zone is signed its TTLs are served at most one week (R112), with or without DO.
+- Too large for the client's UDP size: ADDITIONAL is dropped, then AUTHORITY of a positive
+  answer, then the reply is truncated (TC).
 - Signatures are valid from ``INCEPTION_SKEW`` before the signer was made to ``VALIDITY`` after;
   a signer is rebuilt (``REFRESH``) long before that (netemu/api/dnssec.py), which also starts
   the DNS fast path's prepared replies afresh (a new ``Serving``).
@@ -48,6 +50,7 @@ DNSKEY_TTL = 3600
 INCEPTION_SKEW = 3600            # signatures valid from one hour back (clock skew)
 VALIDITY = 7 * 86400             # ... to seven days ahead
 REFRESH = 86400                  # signers rebuilt daily
+MAX_TTL = 7 * 86400              # R112: TTLs of a signed zone are served at most a week
 MAX_CACHED = 100_000             # RRSIGs and signed replies kept per signer (then start over)
 _IN = dns.rdataclass.IN
 _RRSIG, _NSEC, _DNSKEY, _NS, _DS = (dns.rdatatype.RRSIG, dns.rdatatype.NSEC,
@@ -184,7 +187,9 @@ def reply(query: codec.Query, answer: Answer, zones: CompiledZones,
         return None
     zone, signer = found.zone, found.signer
     apex_dnskey = query.qname == zone.apex and query.qtype == int(_DNSKEY)
-    if not query.dnssec_ok and not apex_dnskey:
+    if not query.dnssec_ok and not apex_dnskey and not any(
+            ref.ttl > MAX_TTL for refs in (answer.answer, answer.authority, answer.additional)
+            for ref in refs):
         return None
     unsigned = codec.encode(query, answer, wire, codec.MAX_TCP)
     if signer.replies_for is not zone:    # the zone changed: NSEC bitmaps may differ
@@ -204,12 +209,17 @@ def _sign(query: codec.Query, answer: Answer, zone: CompiledZone, signer: ZoneSi
           unsigned: bytes, apex_dnskey: bool, limit: int) -> bytes:
     message = dns.message.from_wire(unsigned)
     qname = message.question[0].name
+    for section in (message.answer, message.authority, message.additional):
+        for rrset in section:
+            rrset.update_ttl(MAX_TTL)    # R112: at most a week (keeps a lower TTL)
     if apex_dnskey:
         message.set_rcode(dns.rcode.NOERROR)
         message.answer = [signer.dnskeys]
         message.authority, message.additional = [], []
         if query.dnssec_ok:
             message.answer.append(signer.dnskey_sigs)
+        return _to_wire(message, limit)
+    if not query.dnssec_ok:    # R108: nothing added, only the TTLs capped (R112)
         return _to_wire(message, limit)
     if not answer.aa:     # a referral: the cut's DS, or an NSEC proving it has none (R107)
         cut = message.authority[0].name if message.authority else qname
@@ -290,6 +300,12 @@ def _to_wire(message: dns.message.Message, limit: int) -> bytes:
         return message.to_wire(max_size=limit, want_shuffle=False)
     except dns.exception.TooBig:
         pass
+    if message.answer:    # as the unsigned codec: a positive answer can do without AUTHORITY
+        message.authority = []
+        try:
+            return message.to_wire(max_size=limit, want_shuffle=False)
+        except dns.exception.TooBig:
+            pass
     message.answer, message.authority = [], []
     message.flags |= dns.flags.TC
     return message.to_wire(max_size=limit, want_shuffle=False)

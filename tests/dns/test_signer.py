@@ -37,6 +37,7 @@ ResourceRecordSets:
      ResourceRecords: [{Value: ns.secure.signed.example}]}
   - {Name: secure.signed.example, Type: DS, TTL: 300,
      ResourceRecords: [{Value: "12345 13 2 DIGEST"}]}
+  - {Name: long.signed.example, Type: A, TTL: 1209600, ResourceRecords: [{Value: 192.0.2.7}]}
   - Name: big.signed.example
     Type: TXT
     TTL: 60
@@ -177,6 +178,18 @@ def test_secure_delegation_carries_its_signed_ds(serving: Serving) -> None:
     assert validate_all(serving, ask(serving, "secure.signed.example", "DS")) >= 1
     direct = ask(serving, "secure.signed.example", "DS")
     assert direct.flags & dns.flags.AA and direct.answer[0].rdtype == dns.rdatatype.DS
+
+
+def test_r112_ttls_of_a_signed_zone_are_at_most_a_week(serving: Serving) -> None:
+    for do in (True, False):
+        reply = ask(serving, "long.signed.example", "A", do=do)
+        assert [r.ttl for r in reply.answer] == [604800] * len(reply.answer)
+    signed = ask(serving, "long.signed.example", "A")
+    sig = next(r for r in signed.answer if r.rdtype == dns.rdatatype.RRSIG)
+    assert sig[0].original_ttl == 604800 and validate_all(serving, signed) >= 1
+    plain = build_serving(load_zone_text(ZONE))        # the same zone, not signed
+    assert ask(plain, "long.signed.example", "A", do=False).answer[0].ttl == 1209600
+    assert ask(serving, "www.signed.example", "A", do=False).answer[0].ttl == 60
 
 
 def test_too_large_for_udp_is_truncated_and_whole_over_tcp(serving: Serving) -> None:
