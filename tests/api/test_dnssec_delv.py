@@ -138,6 +138,13 @@ def test_r107_r110_delv_validates_simple_weighted_nxdomain_nodata(
     trust = anchor(r53, zid, "ksk1", tmp_path / "anchor.conf")
     simple = delv(server, trust, "valid.example", "www.valid.example")
     assert validated(simple) and "192.0.2.1" in simple, simple
+    # the KSK's DNSKEY (GetDNSSEC's DNSKEYRecord) as the anchor instead of its DS
+    record = r53.get_dnssec(HostedZoneId=zid)["KeySigningKeys"][0]["DNSKEYRecord"]
+    flags, protocol, algorithm, key = record.split(maxsplit=3)
+    by_key = tmp_path / "key.conf"
+    by_key.write_text(f'trust-anchors {{\n  valid.example. static-key {flags} {protocol} '
+                      f'{algorithm} "{key}";\n}};\n')
+    assert validated(delv(server, by_key, "valid.example", "www.valid.example"))
     seen: dict[str, str] = {}
     for _ in range(40):                 # R110: until every weighted outcome was seen
         out = delv(server, trust, "valid.example", "w.valid.example")
