@@ -87,7 +87,7 @@ def ksk_description(apex: str, key: PrivateKey) -> dict[str, object]:
     record for the parent zone."""
     rd = dnskey(key, KSK_FLAGS)
     ds = dns.dnssec.make_ds(dns.name.from_text(apex), rd, "SHA256")
-    digest = ds.digest.hex().upper()   # type: ignore[attr-defined]
+    digest = ds.digest.hex().upper()
     public = base64.b64encode(rd.key).decode()   # type: ignore[attr-defined]
     tag = dns.dnssec.key_id(rd)   # type: ignore[arg-type]
     return {"Flag": KSK_FLAGS, "SigningAlgorithmMnemonic": "ECDSAP256SHA256",
