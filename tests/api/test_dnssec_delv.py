@@ -23,8 +23,8 @@ import dns.rdatatype
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.api.live import ApiServer, api_server
 from tests.api.test_boto3_zones import change, rr
+from tests.live import ApiServer, api_server
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("delv") is None,
