@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+from netemu.api import dnssec as dnssec_api
 from netemu.api import xml
 from netemu.api.account import Account, ChangeInfo
 from netemu.api.auth import Verifier
@@ -43,7 +44,7 @@ STATUS = {  # HTTP status of each error code (botocore's model; anything else is
     "HealthCheckVersionMismatch": 409, "CidrCollectionVersionMismatchException": 409,
     "SignatureDoesNotMatch": 403, "InvalidClientTokenId": 403, "IncompleteSignature": 403,
     "NotImplemented": 501, "RequestEntityTooLarge": 413, "InternalFailure": 500,
-    "ServiceUnavailable": 503,
+    "ServiceUnavailable": 503, "NoSuchKeySigningKey": 404, "KeySigningKeyAlreadyExists": 409,
 }
 Handler = Callable[["Route53Api", web.Request, dict[str, str]], Awaitable[web.Response]]
 
@@ -124,7 +125,7 @@ def _vpc(raw: Any) -> VpcAssociation:
 # --- the handlers ------------------------------------------------------------------------------
 
 
-class Route53Api:
+class Route53Api(dnssec_api.DnssecHandlers):
     """Route 53 paths over ``account``; ``verifier`` checks SigV4 when credentials are given."""
 
     def __init__(self, account: Account, verifier: Verifier | None = None,
@@ -639,5 +640,6 @@ ROUTES = [
     _r("GET", r"/accountlimit/(?P<type>[^/]+)", "get_account_limit"),
     _r("GET", r"/testdnsanswer", "test_dns_answer"),
 ]
+ROUTES += [_r(*route) for route in dnssec_api.ROUTES]   # DNSSEC signing (api/dnssec.py)
 
 __all__ = ["ROUTES", "Route53Api", "error_response"]

@@ -17,6 +17,7 @@ from typing import Any
 
 from netemu.api.account import Account
 from netemu.api.auth import Verifier, read_credentials
+from netemu.api.dnssec import DnssecService
 from netemu.api.route53 import Route53Api
 from netemu.api.store import open_store
 from netemu.health import DEFAULT_API
@@ -40,7 +41,8 @@ def make_publisher(server: Any) -> Any:
             return
         new = await asyncio.to_thread(builder.build, zoneset)
         current = server.serving
-        server.serving = replace(new, health=current.health, locator=current.locator)
+        server.serving = replace(new, health=current.health, locator=current.locator,
+                                 signers=current.signers)
 
     return publish
 
@@ -62,6 +64,13 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
     await account.start()
     api = Route53Api(account, verifier, serving=lambda: server.serving)
 
+    def publish_signers(signers: dict[str, Any]) -> None:
+        server.serving = replace(server.serving, signers=signers)
+
+    api.dnssec = DnssecService(account, state, publish_signers)
+    publish_signers(api.dnssec.signers())
+    refresh = asyncio.ensure_future(api.dnssec.refresh())
+
     def publish_health(snapshot: HealthSnapshot) -> None:
         server.serving = server.serving.with_health(snapshot)
 
@@ -75,5 +84,6 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
             log.info("Route 53 API state in %s (version %d)", args.state, account.version)
         await asyncio.Event().wait()
     finally:
+        refresh.cancel()
         await service.stop()
         store.close()

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
-from netemu.dns import codec
+from netemu.dns import codec, signer
 from netemu.errors import LoadError, Problem
 from netemu.route53 import engine, rdata
 from netemu.route53.answer import Answer, Question, Rcode
@@ -36,6 +36,7 @@ class Serving:
     wire: codec.WireData
     health: HealthSnapshot = ALL_HEALTHY
     locator: Locator | None = None  # client location (--geo overrides); None: the embedded database
+    signers: Mapping[str, signer.ZoneSigner] = field(default_factory=dict)  # zone id -> signer
 
     def with_health(self, health: HealthSnapshot) -> Serving:
         return replace(self, health=health)
@@ -92,6 +93,11 @@ def handle(wire: bytes, peer: tuple[str, int] | tuple[object, ...], serving: Ser
     if QUERY_LOG.isEnabledFor(logging.INFO):
         _log(peer, query.qname, qtype, answer.rcode.name, answer.explain + _shown(answer))
     try:
+        if serving.signers:   # DNSSEC-signed zones (netemu/dns/signer.py)
+            signed = signer.reply(query, answer, serving.zones, serving.signers, serving.wire,
+                                  codec.max_size(query, tcp))
+            if signed is not None:
+                return signed
         return codec.encode(query, answer, serving.wire, codec.max_size(query, tcp))
     except Exception:  # same: answer SERVFAIL rather than go silent
         log.exception("encoding failed on %s %s", query.qname, qtype)

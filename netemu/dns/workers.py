@@ -32,6 +32,7 @@ from typing import Any
 
 from netemu.dns.handler import Serving
 from netemu.dns.server import DnsServer
+from netemu.dns.signer import ZoneSigner
 from netemu.route53.health import HealthSnapshot
 
 log = logging.getLogger(__name__)
@@ -73,15 +74,19 @@ class Workers:
 
     def publish(self, old: Serving, new: Serving) -> None:
         """``DnsServer.on_publish``: send what changed, then move the generation on."""
+        messages: list[tuple[str, Any]] = []
         if new.zoneset is not old.zoneset:
-            message: tuple[str, Any] = ("zones", (new.zoneset, _statuses(new)))
+            messages.append(("zones", (new.zoneset, _statuses(new))))
         elif new.health is not old.health:
-            message = ("health", _statuses(new))
-        else:
+            messages.append(("health", _statuses(new)))
+        if new.signers is not old.signers:   # DNSSEC (docs/dnssec.md): the same keys and times
+            messages.append(("signers", {z: s.spec for z, s in new.signers.items()}))
+        if not messages:
             return
         for pipe in self.pipes:
             try:
-                pipe.send(message)
+                for message in messages:
+                    pipe.send(message)
             except OSError as exc:
                 log.warning("--workers: a DNS worker is gone (%s)", exc)
         self.generation.value += 1
@@ -148,9 +153,12 @@ class _Follower:
             zoneset, statuses = payload
             new = self.builder.build(zoneset)
             self.server.serving = replace(new, health=HealthSnapshot(MappingProxyType(statuses)),
-                                          locator=current.locator)
+                                          locator=current.locator, signers=current.signers)
         elif kind == "health":
             self.server.serving = current.with_health(HealthSnapshot(MappingProxyType(payload)))
+        elif kind == "signers":
+            self.server.serving = replace(current, signers={
+                zone_id: ZoneSigner.from_spec(spec) for zone_id, spec in payload.items()})
 
 
 async def _worker(args: argparse.Namespace, host: str, port: int,
