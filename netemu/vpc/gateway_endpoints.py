@@ -221,6 +221,7 @@ def evaluate(ep: GatewayEndpoint, action: str, resource: str) -> tuple[bool, str
             if allowed is None:
                 allowed = n
     if allowed is not None:
-        return True, f"statement {allowed} of endpoint {ep.name}'s policy allows {action} on {resource}"
+        return True, (f"statement {allowed} of endpoint {ep.name}'s policy allows {action} on "
+                      f"{resource}")
     return False, (f"no statement of endpoint {ep.name}'s policy allows {action} on {resource}: "
                    "implicitly denied (V137)")

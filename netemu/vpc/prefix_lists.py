@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from netaddr import IPNetwork, IPSet
+from netaddr import IPNetwork, IPSet  # type: ignore[import-untyped]
 
 from netemu.vpc.quotas import QUOTAS
 
@@ -65,8 +65,10 @@ class PrefixList:
     max_entries: int
     managed: bool = False
 
-    def ipset(self) -> IPSet:
-        return IPSet(IPNetwork(e) for e in self.entries)
+    def merged(self) -> tuple[str, ...]:
+        """The entries as the fewest CIDRs covering the same addresses (netaddr's IPSet): what
+        a security group rule naming the list matches. Routes keep each entry (V22)."""
+        return tuple(str(c) for c in IPSet(IPNetwork(e) for e in self.entries).iter_cidrs())
 
     def label(self) -> str:
         return f"{self.id} ({self.name})"
@@ -191,8 +193,9 @@ def rewrite(data: Any, lists: Lists, checkers_declared: bool, report: Report) ->
     taken out into ``lists.routes``; NACL rules naming a prefix list refused; quotas (V133)."""
     if not isinstance(data, dict) or not isinstance(data.get("vpcs"), list):
         return data
-    raised = data.get("quotas") if isinstance(data.get("quotas"), dict) else {}
-    quotas = {n: raised.get(n, q.default) if isinstance(raised.get(n), int) else q.default
+    raw_quotas = data.get("quotas")
+    raised: dict[str, Any] = raw_quotas if isinstance(raw_quotas, dict) else {}
+    quotas = {n: raised[n] if isinstance(raised.get(n), int) else q.default
               for n, q in QUOTAS.items()}
     vpcs = []
     for i, v in enumerate(data["vpcs"]):
@@ -260,7 +263,7 @@ def _rule(rule: Any, path: str, side: str, lists: Lists, checkers_declared: bool
         return [rule], 1
     word = "from" if side == "ingress" else "to"
     desc = rule.get("description") or f"{word} prefix list {pl.label()}"
-    return [dict(rule, cidr=e, description=desc) for e in pl.entries], pl.max_entries
+    return [dict(rule, cidr=e, description=desc) for e in pl.merged()], pl.max_entries
 
 
 def _tables(v: dict[str, Any], vname: str, lists: Lists, quotas: dict[str, int],

@@ -307,9 +307,9 @@ def _no_members(ref: Any) -> frozenset[str]:
 # The flow-log ``traffic-path`` (version 5) of an egress packet by the kind of route it takes:
 # 1 another resource of the VPC (an ENI: instance, NAT gateway, transit gateway attachment),
 # 2 an internet gateway (the egress-only one too: netemu decision), 4/5 an intra/inter-Region
-# peering (Walk.traffic_path).
-TRAFFIC_PATH = {"vpc_endpoint": "2", "local": "1", "instance": "1", "nat_gateway": "1", "transit_gateway": "1",
-                "internet_gateway": "2", "egress_only_internet_gateway": "2"}
+# peering (Walk.traffic_path); 2 also for a gateway VPC endpoint, as AWS documents.
+TRAFFIC_PATH = {"local": "1", "instance": "1", "nat_gateway": "1", "transit_gateway": "1",
+                "internet_gateway": "2", "egress_only_internet_gateway": "2", "vpc_endpoint": "2"}
 # Targets that carry a packet out of the VPC: multicast, broadcast and link-local destinations
 # stop at them (V16, V24, V37).
 LEAVING_KINDS = ("internet_gateway", "egress_only_internet_gateway", "nat_gateway", "peering",
