@@ -234,7 +234,8 @@ def _groups(v: dict[str, Any], vname: str, lists: Lists, checkers_declared: bool
                     rules += out
                     weight += w
                 limit = quotas["rules_per_security_group"]
-                if weight > limit:
+                # without a prefix list the rule count is validate.py's business (V51)
+                if weight > limit and weight != len(rules):
                     report.add(path, "RulesPerSecurityGroupLimitExceeded",
                                f"{weight} rules counting each prefix list's max_entries are more "
                                f"than the {limit} rules per security group (V51, V133)")
@@ -310,7 +311,7 @@ def _tables(v: dict[str, Any], vname: str, lists: Lists, quotas: dict[str, int],
                 weight += pl.max_entries
                 lists.routes.append(PrefixRoute(vname, tname, path, pl, target))
             limit = quotas["routes_per_route_table"]
-            if weight > limit:
+            if weight > limit and weight != len(kept):  # no prefix list: validate.py's (V29)
                 report.add(f"vpcs[{vname}].route_tables[{tname}]", "RouteLimitExceeded",
                            f"{weight} routes counting each prefix list's max_entries are more "
                            f"than the {limit} routes per route table (V29, V133)")

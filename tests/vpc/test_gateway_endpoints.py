@@ -31,7 +31,7 @@ def test_endpoint_route_carries_private_subnet_to_s3_without_igw_or_nat_V135_V13
     r = trace(t, s3_flow("arn:aws:s3:::reports/q1.csv"))
     assert r.reachable
     comps = [(h.component, h.name) for h in r.hops]
-    assert ("vpc-endpoint", "s3-gw") in comps and comps[-1] == ("aws-service", S3)
+    assert ("vpc-endpoint", "s3-gw") in comps and comps[-1] == ("internet", S3)
     assert r.hops[-1].packet is not None and r.hops[-1].packet.src == "10.0.1.4"  # kept
     assert any(h.component == "vpc-endpoint" for h in r.return_path)
     assert r.return_path[-1].component == "instance"

@@ -135,7 +135,7 @@ def endpoint_egress(w: Walk, vpc: str, name: str, p: Packet) -> None:
     w.conn.endpoints[p.dst] = (vpc, name)
     host = w.ix.hosts_by_ip.get(p.dst)
     label = host.name if host else p.dst
-    w.note("aws-service", label, f"delivered to {label} ({ep.service_name})", p)
+    w.note("internet", label, f"delivered to {label} ({ep.service_name}, AWS side)", p)
     w.delivered = p
 
 
