@@ -90,6 +90,7 @@ def host(ctx: Context, h: InternetHost) -> Namespace:
     link = w.host_link(h.name)
     addresses: tuple[Address, ...]
     routes: tuple[KernelRoute, ...]
+    vpce_ifs: list[str] = []
     if v4(h.ip):
         addresses = (Address(w.ETH, f"{h.ip}/32"),
                      Address(w.ETH, f"{ctx.wiring.addr(link, 2)}/30"))
@@ -101,6 +102,7 @@ def host(ctx: Context, h: InternetHost) -> Namespace:
                 continue
             lid, ifn = w.vpce_link(vpc.name, h.name), w.vpce_host_if(vpc.name)
             addresses += (Address(ifn, f"{ctx.wiring.addr(lid, 2)}/30"),)
+            vpce_ifs.append(ifn)
             routes += tuple(KernelRoute(c, via=ctx.wiring.addr(lid, 1), dev=ifn, src=h.ip,
                                         reason=f"VPC {vpc.name} through its gateway endpoint")
                             for c in vpc.cidr_blocks if v4(c))
@@ -113,4 +115,5 @@ def host(ctx: Context, h: InternetHost) -> Namespace:
     return Namespace(
         name=names.ns_host(ctx.prefix, h.name), role="host", node=h.name, addresses=addresses,
         routes=routes, sysctls=sysctls(INSTANCE_SYSCTLS, not v4(h.ip)),
+        nft=nft.vpce_host_ruleset(vpce_ifs) if vpce_ifs else "",
     )
