@@ -15,6 +15,10 @@ Fields (file shape, beyond docs/architecture.md's example):
   top level: region, account_id?, vpcs, peerings?, internet: {hosts}?, transit_gateways?,
     quotas? ({NAME: VALUE}: raised AWS quotas, quotas.py), aws_ids? ({KIND: {NAME: ID}}, the
     AWS ids of an imported account, ``aws_ids.py``)
+  prefix_lists? ([{name, id?, max_entries, entries}], prefix_lists.py) and vpc_endpoints?
+    ([{name, vpc, service, type?: Gateway, route_tables, policy?}], gateway_endpoints.py); a
+    route may say ``destination_prefix_list: LIST`` instead of ``destination``, an SG rule
+    ``prefix_list: LIST`` instead of a cidr or group.
   vpc: name, default? (false; true = the Region's default VPC, V17: cidr_blocks default to
     [172.31.0.0/16], internet_gateway and enable_dns_hostnames to true, subnets to three /20
     default subnets ``default-<az>`` in zones a-c, the main route table to 0.0.0.0/0 -> IGW),
