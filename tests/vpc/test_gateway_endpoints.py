@@ -98,3 +98,17 @@ def test_endpoint_refusals_in_aws_codes_V135(endpoint: dict[str, Any], item: str
     got = [(p.item, p.code) for p in e.value.problems]
     assert (item, code) in got, got
     assert all(p.file == "t.yaml" for p in e.value.problems)
+
+
+def test_route_hop_names_the_prefix_list_and_ra_output_the_endpoint_V135() -> None:
+    import json
+
+    from netemu.vpc.reachability import analysis
+
+    t = load_topology_file(TEACHING)
+    r = trace(t, s3_flow("arn:aws:s3:::reports/q1.csv"))
+    route_hop = next(h for h in r.hops if h.component == "route-table")
+    assert "prefix list pl-63a5400a" in route_hop.reason
+    text = json.dumps(analysis(t, r, "2026-01-01T00:00:00.000Z"))
+    assert '"DestinationPrefixListId": "pl-63a5400a"' in text
+    assert '"GatewayId": "vpce-' in text
