@@ -46,6 +46,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="IP packet size (Don't Fragment set): say where a packet this large stops"
                    " (MTU 9001 in a VPC, 1500 through internet/NAT gateways, 8500 through a"
                    " transit gateway) and whether path MTU discovery works")
+    p.add_argument("--service-resource", default=None, metavar="ARN",
+                   help="the S3/DynamoDB resource the flow addresses (arn:aws:s3:::BUCKET/KEY), "
+                        "for a gateway endpoint's policy")
+    p.add_argument("--service-action", default=None, metavar="ACTION",
+                   help="the request's action (default s3:GetObject / dynamodb:GetItem)")
     p.add_argument("--json", action="store_true", help="print the trace as JSON")
     p.add_argument("--format", choices=("text", "json", "reachability-analyzer"), default=None,
                    help="text (default), json (as --json), or reachability-analyzer: the JSON"
@@ -138,6 +143,7 @@ def flow_from_args(args: argparse.Namespace) -> Any:
         DEFAULT_SOURCE_PORT if args.source_port is None else args.source_port,
         args.icmp_type, args.icmp_code, 6 if args.ipv6 else None,
         getattr(args, "size", None),
+        getattr(args, "service_action", None), getattr(args, "service_resource", None),
     )
 
 

@@ -423,6 +423,20 @@ def eigw_ruleset(vpc_cidrs6: tuple[str, ...]) -> str:
     return _table("ip6", "eigw", body)
 
 
+def vpce_host_ruleset(ifnames: list[str]) -> str:
+    """A service host behind gateway endpoints: over an endpoint's link only replies go back
+    into the VPC; the service initiates nothing there (V136). Stateful."""
+    names = ", ".join(f'"{i}"' for i in sorted(ifnames))
+    body = [
+        "\tchain output {",
+        "\t\ttype filter hook output priority filter; policy accept;",
+        f'\t\toifname {{ {names} }} ct state new drop comment "no connection into a VPC '
+        'through its gateway endpoint (V136)"',
+        "\t}",
+    ]
+    return _table("ip", "vpce", body)
+
+
 def _ipkey(ip: str) -> tuple[int, ...]:
     return tuple(int(x) for x in ip.split("."))
 

@@ -96,8 +96,8 @@ def read(data: Any, report: Report) -> Checkers | None:
 
 
 def with_hosts(data: Any, checkers: Checkers | None, report: Report) -> Any:
-    """The raw topology with the checker hosts in ``internet.hosts`` and every SG rule's
-    ``prefix_list: route53-healthchecks`` replaced by the checkers' CIDR."""
+    """The raw topology with the checker hosts in ``internet.hosts`` (the SG rules'
+    ``prefix_list: route53-healthchecks``: prefix_lists.rewrite)."""
     if not isinstance(data, dict):
         return data
     out = dict(data)
@@ -106,47 +106,7 @@ def with_hosts(data: Any, checkers: Checkers | None, report: Report) -> Any:
         hosts = list(inet.get("hosts") or [])
         hosts += [{"name": h.host, "ip": h.ip} for h in checkers.hosts]
         out["internet"] = dict(inet, hosts=hosts)
-    if isinstance(out.get("vpcs"), list):
-        out["vpcs"] = [_vpc(v, i, checkers, report) for i, v in enumerate(out["vpcs"])]
     return out
-
-
-def _vpc(v: Any, i: int, checkers: Checkers | None, report: Report) -> Any:
-    if not isinstance(v, dict) or not isinstance(v.get("security_groups"), list):
-        return v
-    groups = []
-    for j, g in enumerate(v["security_groups"]):
-        if isinstance(g, dict):
-            g = dict(g)
-            for side in ("ingress", "egress"):
-                if isinstance(g.get(side), list):
-                    g[side] = [_rule(r, f"vpcs[{i}].security_groups[{j}].{side}[{k}]",
-                                     checkers, report) for k, r in enumerate(g[side])]
-        groups.append(g)
-    return dict(v, security_groups=groups)
-
-
-def _rule(rule: Any, path: str, checkers: Checkers | None, report: Report) -> Any:
-    if not isinstance(rule, dict) or "prefix_list" not in rule:
-        return rule
-    rule = dict(rule)
-    name = rule.pop("prefix_list")
-    if name != PREFIX_LIST:
-        report.add(f"{path}.prefix_list", "InvalidPrefixListID.NotFound",
-                   f"The prefix list ID '{name}' does not exist (netemu knows "
-                   f"{PREFIX_LIST}, the Route 53 health checkers' ranges)")
-        return rule
-    if checkers is None:
-        report.add(f"{path}.prefix_list", "InvalidPrefixListID.NotFound",
-                   f"prefix list {PREFIX_LIST} needs the topology's {KEY} key (its checkers "
-                   "and their CIDR)")
-        return rule
-    if "cidr" in rule or "source_group" in rule or "destination_group" in rule:
-        report.add(path, "InvalidParameterCombination",
-                   "a rule names one source: cidr, a security group or a prefix list")
-        return rule
-    rule["cidr"] = checkers.cidr
-    return rule
 
 
 def attach(topology: Topology, checkers: Checkers | None) -> Topology:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from netemu.vpc import addressing
 from netemu.vpc.addressing import canonical_address, contains
+from netemu.vpc.gateway_endpoints import GatewayEndpoint
 from netemu.vpc.model import (
     GroupRef,
     Instance,
@@ -72,6 +73,7 @@ class Index:
     tgws: dict[str, TransitGateway] = field(default_factory=dict)
     hosts_by_name: dict[str, InternetHost] = field(default_factory=dict)
     hosts_by_ip: dict[str, InternetHost] = field(default_factory=dict)
+    endpoints: dict[tuple[str, str], GatewayEndpoint] = field(default_factory=dict)
 
     # --- queries -----------------------------------------------------------------------------
     def eni_in_vpc(self, vpc: str, ip: str) -> Eni | None:
@@ -157,6 +159,7 @@ _AVAILABLE: dict[str, Callable[[Index, str, str], bool]] = {
     "instance": _instance_in,
     "peering": _peering_active,
     "transit_gateway": lambda ix, vpc, name: ix.attachment(name, vpc) is not None,
+    "vpc_endpoint": lambda ix, vpc, name: (vpc, name) in ix.endpoints,
 }
 
 
@@ -173,6 +176,8 @@ def build(topology: Topology) -> Index:
     for h in topology.internet_hosts:
         ix.hosts_by_name[h.name] = h
         ix.hosts_by_ip[canonical_address(h.ip)] = h
+    for ep in topology.gateway_endpoints:
+        ix.endpoints[(ep.vpc, ep.name)] = ep
     return ix
 
 

@@ -15,6 +15,10 @@ Fields (file shape, beyond docs/architecture.md's example):
   top level: region, account_id?, vpcs, peerings?, internet: {hosts}?, transit_gateways?,
     quotas? ({NAME: VALUE}: raised AWS quotas, quotas.py), aws_ids? ({KIND: {NAME: ID}}, the
     AWS ids of an imported account, ``aws_ids.py``)
+  prefix_lists? ([{name, id?, max_entries, entries}], prefix_lists.py) and vpc_endpoints?
+    ([{name, vpc, service, type?: Gateway, route_tables, policy?}], gateway_endpoints.py); a
+    route may say ``destination_prefix_list: LIST`` instead of ``destination``, an SG rule
+    ``prefix_list: LIST`` instead of a cidr or group.
   vpc: name, default? (false; true = the Region's default VPC, V17: cidr_blocks default to
     [172.31.0.0/16], internet_gateway and enable_dns_hostnames to true, subnets to three /20
     default subnets ``default-<az>`` in zones a-c, the main route table to 0.0.0.0/0 -> IGW),
@@ -70,6 +74,8 @@ from netemu.vpc import aws_ids as vpc_aws_ids
 from netemu.vpc import checkers as vpc_checkers
 from netemu.vpc import dns as vpc_dns
 from netemu.vpc import elb as vpc_elb
+from netemu.vpc import gateway_endpoints as vpc_gateway_endpoints
+from netemu.vpc import prefix_lists as vpc_prefix_lists
 from netemu.vpc.build import build
 from netemu.vpc.draft import Report
 from netemu.vpc.model import Topology
@@ -92,7 +98,11 @@ def load_topology(data: Any, source: str = "<topology>") -> Topology:
     ids = vpc_aws_ids.read(data, report)  # the AWS ids of an imported account
     elb_parts = vpc_elb.read(data, report)  # load balancers and target groups
     checkers = vpc_checkers.read(data, report)  # Route 53 health checkers (R180)
+    lists = vpc_prefix_lists.read(data, checkers, report)  # managed + customer prefix lists
+    endpoints = vpc_gateway_endpoints.read(data, lists, report)  # S3/DynamoDB gateway endpoints
     data = vpc_checkers.with_hosts(data, checkers, report)
+    data = vpc_gateway_endpoints.with_hosts(data, endpoints)
+    data = vpc_prefix_lists.rewrite(data, lists, checkers is not None, report)
     data = _with_endpoint_enis(data, dns_parts)
     data = _with_lb_nodes(data, elb_parts)
     draft = Reader(report).topology(data)
@@ -101,10 +111,15 @@ def load_topology(data: Any, source: str = "<topology>") -> Topology:
         vpc_dns.check(dns_parts, {v.name: v for v in draft.vpcs}, report)
         vpc_aws_ids.check(ids, draft, report)
         vpc_elb.check(elb_parts, {v.name: v for v in draft.vpcs}, report)
+        vpc_gateway_endpoints.check(endpoints, {v.name: v for v in draft.vpcs}, report)
+        vpc_prefix_lists.check_targets(lists, {v.name: v for v in draft.vpcs}, report)
     if report.problems or draft is None:
         raise LoadError(report.problems)
     topology = vpc_elb.attach(vpc_dns.attach(build(draft, source), dns_parts), elb_parts)
     topology = vpc_checkers.attach(topology, checkers)
+    topology = vpc_prefix_lists.attach(topology, lists, vpc_gateway_endpoints.routes(endpoints))
+    if endpoints:
+        topology = replace(topology, gateway_endpoints=endpoints)
     return replace(topology, aws_ids=ids) if ids else topology
 
 

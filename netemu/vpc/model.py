@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from netemu.vpc.checkers import CheckerHost
 from netemu.vpc.dns import DnsConfig
 from netemu.vpc.elb import ElbConfig
+from netemu.vpc.gateway_endpoints import GatewayEndpoint
+from netemu.vpc.prefix_lists import PrefixList
 
 PROTOCOL_ALL = -1
 PROTOCOL_NUMBERS = {"all": -1, "icmp": 1, "tcp": 6, "udp": 17, "icmpv6": 58}
@@ -122,6 +124,7 @@ TARGET_KINDS = (
     "instance",
     "transit_gateway",
     "blackhole",
+    "vpc_endpoint",  # a gateway endpoint (S3, DynamoDB): its prefix-list routes only
 )
 
 
@@ -148,6 +151,8 @@ class Route:
     # For a blackhole route (target kind "blackhole", V26): the target the file named, which is
     # unavailable (NAT gateway deleted, instance terminated, IGW detached, peering not active).
     unavailable_target: RouteTarget | None = None
+    # A route to a prefix list (origin "prefix-list", V23): the list's id; one Route per entry.
+    prefix_list: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +312,10 @@ class Topology:
     elb: ElbConfig = field(default_factory=ElbConfig)
     # Route 53 health checkers on the internet (``route53_health_checkers``; vpc/checkers.py)
     route53_checkers: tuple[CheckerHost, ...] = ()
+    # Managed and customer-managed prefix lists (``prefix_lists``; vpc/prefix_lists.py)
+    prefix_lists: tuple[PrefixList, ...] = ()
+    # Gateway endpoints (``vpc_endpoints``; vpc/gateway_endpoints.py)
+    gateway_endpoints: tuple[GatewayEndpoint, ...] = ()
 
     def vpc(self, name: str) -> Vpc:
         for v in self.vpcs:

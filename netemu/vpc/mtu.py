@@ -44,6 +44,7 @@ HOP_MTU: dict[str, int] = {
     "nat_gateway": INTERNET_MTU,
     "transit_gateway": TGW_MTU,
     "internet": INTERNET_MTU,
+    "vpc_endpoint": INTERNET_MTU,  # netemu decision: the service side as the internet (1500)
 }
 
 

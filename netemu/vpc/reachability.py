@@ -48,6 +48,7 @@ RESOURCE = {
     "peering-connection": ("pcx", "vpc-peering-connection"),
     "transit-gateway": ("tgw", "transit-gateway"),
     "transit-gateway-attachment": ("tgw-attach", "transit-gateway-attachment"),
+    "vpc-endpoint": ("vpce", "vpc-endpoint"),
     "instance": ("i", "instance"),
     "subnet": ("subnet", "subnet"),
     "vpc": ("vpc", "vpc"),
@@ -58,11 +59,13 @@ ROUTE_FIELD = {
     "egress_only_internet_gateway": "EgressOnlyInternetGatewayId",
     "nat_gateway": "NatGatewayId", "peering": "VpcPeeringConnectionId",
     "instance": "InstanceId", "transit_gateway": "TransitGatewayId",
+    "vpc_endpoint": "GatewayId",  # a gateway endpoint's route names it as its gateway
 }
 TARGET_COMPONENT = {
     "internet_gateway": "internet-gateway", "egress_only_internet_gateway":
     "egress-only-internet-gateway", "nat_gateway": "nat-gateway",
     "peering": "peering-connection", "instance": "instance", "transit_gateway": "transit-gateway",
+    "vpc_endpoint": "vpc-endpoint",
 }
 
 
@@ -149,6 +152,8 @@ def route_rule(hop: Hop) -> dict[str, Any] | None:
         out: dict[str, Any] = {"DestinationCidr": route.destination, "Origin": route.origin,
                                "State": "blackhole" if route.target.kind == "blackhole"
                                else "active"}
+        if route.prefix_list is not None:
+            out["DestinationPrefixListId"] = route.prefix_list
         target = route.unavailable_target or route.target
         field = ROUTE_FIELD.get(target.kind)
         if target.kind == "local":

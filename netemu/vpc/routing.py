@@ -128,7 +128,9 @@ def lookup(
     # The local route winning over a default route is the everyday case: not worth a code.
     code = None if route.target.kind == "local" else _runner_up_code(
         found, route.target, lambda r: r.target, "")
-    return Decision(ALLOW, text, f"longest prefix match for {dst}: {text}", code, route)
+    where = (f" (an entry of prefix list {route.prefix_list})"
+             if route.prefix_list is not None else "")
+    return Decision(ALLOW, text, f"longest prefix match for {dst}: {text}{where}", code, route)
 
 
 def lookup_tgw(table: TgwRouteTable, dst: str) -> Decision:

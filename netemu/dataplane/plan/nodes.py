@@ -89,11 +89,23 @@ def host(ctx: Context, h: InternetHost) -> Namespace:
     """An internet host: its public address and a default route via the internet namespace."""
     link = w.host_link(h.name)
     addresses: tuple[Address, ...]
+    routes: tuple[KernelRoute, ...]
+    vpce_ifs: list[str] = []
     if v4(h.ip):
         addresses = (Address(w.ETH, f"{h.ip}/32"),
                      Address(w.ETH, f"{ctx.wiring.addr(link, 2)}/30"))
         routes = (KernelRoute("0.0.0.0/0", via=ctx.wiring.addr(link, 1), dev=w.ETH, src=h.ip,
                               reason="default via the internet"),)
+        # a service host behind gateway endpoints: each VPC's CIDRs back over its link (V136)
+        for vpc in ctx.t.vpcs:
+            if h.name not in w.vpce_hosts(ctx.t, vpc.name):
+                continue
+            lid, ifn = w.vpce_link(vpc.name, h.name), w.vpce_host_if(vpc.name)
+            addresses += (Address(ifn, f"{ctx.wiring.addr(lid, 2)}/30"),)
+            vpce_ifs.append(ifn)
+            routes += tuple(KernelRoute(c, via=ctx.wiring.addr(lid, 1), dev=ifn, src=h.ip,
+                                        reason=f"VPC {vpc.name} through its gateway endpoint")
+                            for c in vpc.cidr_blocks if v4(c))
     else:
         addresses = (Address(w.ETH, f"{h.ip}/128"),
                      Address(w.ETH, f"{ctx.wiring.addr6(link, 2)}/112"),
@@ -103,4 +115,5 @@ def host(ctx: Context, h: InternetHost) -> Namespace:
     return Namespace(
         name=names.ns_host(ctx.prefix, h.name), role="host", node=h.name, addresses=addresses,
         routes=routes, sysctls=sysctls(INSTANCE_SYSCTLS, not v4(h.ip)),
+        nft=nft.vpce_host_ruleset(vpce_ifs) if vpce_ifs else "",
     )

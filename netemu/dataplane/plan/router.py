@@ -174,6 +174,10 @@ def _gateways(ctx: Context, vpc: Vpc, v6: bool, r: _Router) -> list[str]:
         r.addresses.append(Address(ifn, f"{ctx.wiring.addr(lid, 1)}/30"))
         if v6:
             r.addresses.append(Address(ifn, f"{ctx.wiring.addr6(lid, 1)}/112"))
+    for host in w.vpce_hosts(ctx.t, vpc.name):  # gateway endpoints' links (V136)
+        ifn, lid = w.vpce_if(host), w.vpce_link(vpc.name, host)
+        edges.append(ifn)
+        r.addresses.append(Address(ifn, f"{ctx.wiring.addr(lid, 1)}/30"))
     return edges
 
 

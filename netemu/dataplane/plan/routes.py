@@ -18,7 +18,7 @@ from collections.abc import Callable
 from netemu.dataplane.plan import wiring as w
 from netemu.dataplane.plan.context import Context, v4
 from netemu.dataplane.plan.values import KernelRoute
-from netemu.vpc import addressing
+from netemu.vpc import addressing, routing
 from netemu.vpc.model import Route, RouteTable, Vpc
 
 
@@ -33,9 +33,12 @@ def route_table(ctx: Context, vpc: Vpc, rt: RouteTable, table: int,
     for r in realised:
         if r.target.kind == "local":
             entries.update(_local(vpc, rt, r, table))
-    for r in realised:
-        if r.target.kind != "local":
-            entries[r.destination] = route(ctx, vpc, rt, r, table, az)
+    # same prefix: static wins over prefix-list, which wins over propagated (V23): the
+    # lower-ranked are written first and overwritten
+    others = sorted((r for r in realised if r.target.kind != "local"),
+                    key=lambda r: -routing.ORIGIN_RANK.get(r.origin, 0))
+    for r in others:
+        entries[r.destination] = route(ctx, vpc, rt, r, table, az)
     return list(entries.values())
 
 
@@ -135,7 +138,18 @@ def _transit_gateway(h: _Hop) -> KernelRoute | None:
                  w.tgw_if(h.name, att.name, sn), f"{h.why} via attachment {att.name} in {h.az}")
 
 
+def _vpc_endpoint(h: _Hop) -> KernelRoute | None:
+    """Straight to the service host over the endpoint's link (V136)."""
+    if h.six:
+        return None
+    ep = h.ctx.ix.endpoints[(h.vpc.name, h.name)]
+    link = w.vpce_link(h.vpc.name, ep.host)
+    return h.via(h.ctx.wiring.addr(link, 2), w.vpce_if(ep.host),
+                 f"{h.why} (gateway endpoint, prefix list {ep.prefix_list.id})")
+
+
 _BY_TARGET: dict[str, Callable[[_Hop], KernelRoute | None]] = {
+    "vpc_endpoint": _vpc_endpoint,
     "internet_gateway": _gateway("igw"),
     "egress_only_internet_gateway": _gateway("eigw"),
     "nat_gateway": _nat_gateway,

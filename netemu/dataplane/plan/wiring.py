@@ -70,6 +70,27 @@ def host_link(host: str) -> str:
     return f"host:{host}"
 
 
+def vpce_link(vpc: str, host: str) -> str:
+    """``vpce:VPC:HOST``: a gateway endpoint's path from the VPC router straight to the service
+    host (V136: no internet gateway or NAT on the way)."""
+    return f"vpce:{vpc}:{host}"
+
+
+def vpce_if(host: str) -> str:
+    """The router's end of a gateway endpoint link."""
+    return names.ifname("e", host)
+
+
+def vpce_host_if(vpc: str) -> str:
+    """The service host's end of a gateway endpoint link."""
+    return names.ifname("v", vpc)
+
+
+def vpce_hosts(topology: Topology, vpc: str) -> list[str]:
+    """The service hosts a VPC's gateway endpoints lead to."""
+    return sorted({ep.host for ep in topology.gateway_endpoints if ep.vpc == vpc})
+
+
 def bridge(vpc: str, subnet: str) -> str:
     return names.ifname("b", vpc, subnet)
 
@@ -144,6 +165,10 @@ def wire(topology: Topology, prefix: str) -> Wiring:
         if any(x.name == sn and ":" not in x.cidr for x in vpcs[att.vpc].subnets)
     )
     links = [lk for vpc in topology.vpcs for lk in _vpc_links(vpc, prefix)]
+    links += [Link(vpce_link(vpc.name, h), names.ns_router(prefix, vpc.name), vpce_if(h),
+                   names.ns_host(prefix, h), vpce_host_if(vpc.name),
+                   mtu=mtu.hop_mtu("vpc_endpoint"))
+              for vpc in topology.vpcs for h in vpce_hosts(topology, vpc.name)]
     links += [Link(pcx_link(pc.name), names.ns_router(prefix, pc.requester), pcx_if(pc.name),
                    names.ns_router(prefix, pc.accepter), pcx_if(pc.name),
                    mtu=mtu.target_mtu(topology, pc.requester, RouteTarget("peering", pc.name)))

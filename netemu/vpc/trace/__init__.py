@@ -109,6 +109,7 @@ def trace(topology: Topology, flow: Flow, all_blockers: bool = False) -> Trace:
         "0.0.0.0" if family == 4 else "::")
     p = first_packet(flow, src.address, placeholder, family)
     conn = Conn()
+    conn.service_request = (flow.service_action, flow.service_resource)
     if flow.size is not None and not 20 <= flow.size <= 65535:
         raise TraceError(f"size {flow.size} is not an IP packet size (20-65535 bytes)")
     fwd = Walk(ix, "forward", all_blockers, conn, flow.size)

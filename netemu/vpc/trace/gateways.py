@@ -110,9 +110,46 @@ def eigw_egress(w: Walk, vpc: str, p: Packet) -> None:
     internet(w, p)
 
 
+def endpoint_egress(w: Walk, vpc: str, name: str, p: Packet) -> None:
+    """A gateway endpoint (V135-V137): to the service's host, private source kept, no IGW/NAT;
+    the endpoint policy decides a request that says its action and resource."""
+    from netemu.vpc import gateway_endpoints
+
+    ep = w.ix.endpoints[(vpc, name)]
+    w.note("vpc-endpoint", name,
+           f"gateway endpoint {name} ({ep.service_name}): the route to prefix list "
+           f"{ep.prefix_list.label()} carries {p.dst} to the service privately, source {p.src} "
+           "kept: no internet gateway, NAT device or public address needed (V136)", p)
+    action, resource = w.conn.service_request
+    if resource is not None:
+        action = action or gateway_endpoints.DEFAULT_ACTION[ep.service]
+        ok, why = gateway_endpoints.evaluate(ep, action, resource)
+        if not ok:
+            w.drop("vpc-endpoint", name, f"endpoint policy: {why}", p, None,
+                   f"endpoint policy of {name}",
+                   change=f"allow {action} on {resource} in the policy of endpoint {name}")
+        w.note("vpc-endpoint", name, f"endpoint policy: {why}", p, f"endpoint policy of {name}")
+    elif ep.policy is not None:
+        w.note("vpc-endpoint", name, "endpoint policy not evaluated: the flow names no "
+               "resource (trace --service-resource ARN)", p)
+    w.conn.endpoints[p.dst] = (vpc, name)
+    host = w.ix.hosts_by_ip.get(p.dst)
+    label = host.name if host else p.dst
+    w.note("internet", label, f"delivered to {label} ({ep.service_name}, AWS side)", p)
+    w.delivered = p
+
+
 def internet(w: Walk, p: Packet) -> None:
     """``p`` is on the internet: to an internet host, or into a VPC through its gateway."""
     ix = w.ix
+    back = w.conn.endpoints.get(p.src) if not w.forward else None
+    if back is not None and ix.eni_in_vpc(back[0], p.dst) is not None:
+        dest = ix.eni_in_vpc(back[0], p.dst)
+        assert dest is not None
+        w.note("vpc-endpoint", back[1], f"reply from the service back through gateway "
+               f"endpoint {back[1]} into VPC {back[0]} (V136)", p)
+        w.arrive(dest, p, from_subnet=None)
+        return
     eni = ix.by_public.get(p.dst) if p.version == 4 else ix.by_private.get(p.dst)
     if eni is None:
         if p.version == 4 and is_private_ipv4(p.dst):

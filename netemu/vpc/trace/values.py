@@ -39,6 +39,10 @@ class Flow:
     icmp_code: int = 0
     ip_version: int | None = None
     size: int | None = None
+    # A request to an AWS service through a gateway endpoint (V137): the action
+    # (``s3:GetObject``) and the resource ARN it addresses; None: not said.
+    service_action: str | None = None
+    service_resource: str | None = None
 
     def protocol_number(self) -> int:
         p = self.protocol

@@ -30,6 +30,9 @@ class Conn:
 
     nat: dict[str, tuple[Packet, Packet]] = field(default_factory=dict)  # name -> (before, after)
     eigw_vpcs: set[str] = field(default_factory=set)
+    # gateway endpoints the request went through: service host address -> (vpc, endpoint)
+    endpoints: dict[str, tuple[str, str]] = field(default_factory=dict)
+    service_request: tuple[str | None, str | None] = (None, None)  # (action, resource)
 
 
 class Walk:
@@ -304,17 +307,19 @@ def _no_members(ref: Any) -> frozenset[str]:
 # The flow-log ``traffic-path`` (version 5) of an egress packet by the kind of route it takes:
 # 1 another resource of the VPC (an ENI: instance, NAT gateway, transit gateway attachment),
 # 2 an internet gateway (the egress-only one too: netemu decision), 4/5 an intra/inter-Region
-# peering (Walk.traffic_path).
+# peering (Walk.traffic_path); 2 also for a gateway VPC endpoint, as AWS documents.
 TRAFFIC_PATH = {"local": "1", "instance": "1", "nat_gateway": "1", "transit_gateway": "1",
-                "internet_gateway": "2", "egress_only_internet_gateway": "2"}
+                "internet_gateway": "2", "egress_only_internet_gateway": "2", "vpc_endpoint": "2"}
 # Targets that carry a packet out of the VPC: multicast, broadcast and link-local destinations
 # stop at them (V16, V24, V37).
-LEAVING_KINDS = ("internet_gateway", "egress_only_internet_gateway", "nat_gateway", "peering")
+LEAVING_KINDS = ("internet_gateway", "egress_only_internet_gateway", "nat_gateway", "peering",
+                 "vpc_endpoint")
 _COMPONENTS = {
     "local": "vpc", "instance": "instance", "nat_gateway": "nat-gateway",
     "internet_gateway": "internet-gateway", "egress_only_internet_gateway":
     "egress-only-internet-gateway", "peering": "peering-connection",
     "transit_gateway": "transit-gateway", "blackhole": "route-table",
+    "vpc_endpoint": "vpc-endpoint",
 }
 
 
@@ -376,6 +381,8 @@ ROUTE_TARGETS: dict[str, RouteHandler] = {
     "instance": _to_eni,
     "peering": lambda w, eni, s, t, p: gateways.peering(w, eni.vpc, t.name or "", p),
     "transit_gateway": lambda w, eni, s, t, p: gateways.tgw(w, eni.vpc, s, t.name or "", p),
+    "vpc_endpoint": lambda w, eni, s, t, p: gateways.endpoint_egress(w, eni.vpc, t.name or "",
+                                                                      p),
 }
 # Attachment ENIs have no address a packet could be routed to: no entry.
 ARRIVALS: dict[str, Callable[[Walk, Eni, Packet], None]] = {
