@@ -16,7 +16,9 @@ per client /24 or /56 are limited in the style of RRL (``limits.RateLimiter``).
 With ``fast_path`` (the default; ``netemu serve --no-fast-path`` turns it off) queries are answered
 by ``fastpath.FastPath``: a prepared reply with the query's ID patched in, or the full path
 ``handler.handle`` for anything it has not prepared. The snapshot is read once per wake-up of the
-UDP drain loop, so one batch is answered from one snapshot.
+UDP drain loop, so one batch is answered from one snapshot. The query log does not change that:
+its lines wait in ``FastPath.pending`` and are written once the batch's replies are sent (TCP:
+once the reply is written). Only a rate limit sends every UDP query through the full path.
 """
 
 from __future__ import annotations
@@ -271,7 +273,6 @@ class DnsServer:
             try:
                 if self.fast_path is not None:
                     reply = self.fast_path.answer(message, peer, self.serving, self.rng, tcp=True)
-                    self.fast_path.flush_log()
                 else:
                     reply = handle(message, peer, self.serving, self.rng, tcp=True)
             except Exception:
@@ -280,6 +281,9 @@ class DnsServer:
             answered += 1
             if reply is not None:
                 writer.write(framing.frame(reply))
+            if self.fast_path is not None and self.fast_path.pending:
+                self.fast_path.flush_log()   # the query log line, once the reply is written
+            if reply is not None:
                 await asyncio.wait_for(writer.drain(), bounds.tcp_write_seconds)
 
     async def close(self) -> None:
