@@ -147,7 +147,8 @@ async def test_server_query_log_over_tcp_same_lines() -> None:
     await fast.start("127.0.0.1", 0)
     await full.start("127.0.0.1", 0)
     assert fast.address and full.address and fast.fast_path is not None
-    streams = [await asyncio.open_connection("127.0.0.1", s.address[1]) for s in (fast, full)]
+    streams = [await asyncio.open_connection("127.0.0.1", address[1])
+               for address in (fast.address, full.address)]
     ports = [f"#{writer.get_extra_info('sockname')[1]} " for _, writer in streams]
     odd = odd_queries()   # some of them get no reply: asked over UDP above
     stream = [q for q in queries_for(serving) if q not in odd][::5] * 2
