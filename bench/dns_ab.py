@@ -7,7 +7,8 @@ pinned to CPU 1, and measures with the same instruments as that script: server C
 replies/s under bench/dnsload.c (closed loop, CPU 0) for the plain and weighted queries, and the
 latency (mean / median, ms) at 5,000 queries/s with dnsperf (CPU 0). Prints medians over rounds.
 Bounded: ROUNDS (at most 5) x SECONDS (at most 30) per measurement; servers stopped by PID.
-Usage: ``.venv/bin/python bench/dns_ab.py [--rounds 3] [--seconds 3] VARIANT VARIANT...``
+Usage: ``.venv/bin/python bench/dns_ab.py [--rounds 3] [--seconds 3] [VARIANT...]`` (no
+variant: this checkout with the query log off, then on).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=3)
-    parser.add_argument("variants", nargs="+", metavar="DIR[:FLAGS]")
+    parser.add_argument("variants", nargs="*", metavar="DIR[:FLAGS]",
+                        help="default: this checkout with the query log off, then on")
     args = parser.parse_args()
+    args.variants = args.variants or [f"{dc.ROOT}:--no-query-log", str(dc.ROOT)]
     rounds, seconds = max(1, min(args.rounds, 5)), max(1, min(args.seconds, 30))
     pin = (os.cpu_count() or 1) >= 2
     cpu: dict[tuple[str, str], list[float]] = {}

@@ -41,8 +41,8 @@ def main() -> int:
     seconds = max(2, min(args.seconds, 30))
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(spy).exists():
-        print("py-spy not found: .venv/bin/pip install py-spy")
-        return 1
+        print("py-spy not found (.venv/bin/pip install py-spy): skipped")
+        return 0
     pin = (os.cpu_count() or 1) >= 2
     with tempfile.TemporaryDirectory(prefix="netemu-pyspy-") as tmpdir:
         work = Path(tmpdir)
