@@ -11,10 +11,15 @@ bare Python server (uvloop, ``add_reader`` drain loop) sends one precomputed rep
 Load: capacity with ``bench/dnsload.c`` (compiled with gcc into a temporary directory; a
 closed-loop sendmmsg/recvmmsg generator: SOCKETS x WINDOW queries in flight, bounded by
 SECONDS and a query count), the server pinned to CPU 1 and the generator to CPU 0 (``taskset``);
-latency with ``dnsperf -Q 5000`` on the plain query. Server CPU per query is the server process
-tree's utime + stime over the run divided by the replies. ``--rounds`` interleaved rounds (every
+latency with ``dnsperf -Q 5000 -v`` on the plain query (pinned to the generator's CPU 0 like the
+capacity generator, so that it does not share the server's CPU): the mean dnsperf prints and the
+median of the per-query latencies it lists (on a shared machine the mean is mostly the tail of
+scheduling delays). Server CPU per query is the server process tree's utime + stime over the run
+divided by the replies. ``--rounds`` interleaved rounds (every
 server once per round), the median is shown. A last row runs ``netemu serve --workers 2``
-unpinned. Missing servers are installed from Debian when run as root (apt-get), otherwise skipped.
+unpinned; a row "netemu, query log on" runs ``netemu serve`` as it starts by default (one
+log line per query, to a file). Missing servers are installed from Debian when run as root
+(apt-get), otherwise skipped.
 
 Everything listens on 127.0.0.1 on free ports and is stopped by its PID. The machine is shared:
 the load average is printed, and figures are indicative.
@@ -142,7 +147,7 @@ class Server:
     pin: bool = True
     proc: subprocess.Popen[bytes] | None = None
     results: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
-    latency: list[float] = field(default_factory=list)
+    latency: list[tuple[float, float]] = field(default_factory=list)   # (mean, median) ms
     note: str = ""
 
 
@@ -245,18 +250,23 @@ def capacity(gen: Path | None, port: int, kind: str, seconds: int, pin: bool, cp
     return replies / took, (used / replies * 1e6 if replies else 0.0)
 
 
-def latency(port: int, seconds: int, tmp: Path) -> float:
-    """Average latency in ms at 5,000 queries/s (dnsperf), plain query."""
+def latency(port: int, seconds: int, tmp: Path, pin: bool) -> tuple[float, float]:
+    """(mean, median) latency in ms at 5,000 queries/s (dnsperf), plain query."""
     if shutil.which("dnsperf") is None:
-        return 0.0
+        return 0.0, 0.0
     qfile = tmp / "plain.txt"
     qfile.write_text("a.bench.test A\n")
     cmd = ["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", str(qfile), "-l", str(seconds),
-           "-Q", "5000", "-c", "1"]
+           "-Q", "5000", "-c", "1", "-v"]
+    if pin:
+        cmd = ["taskset", "-c", "0", *cmd]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30,
                          check=False).stdout
     found = re.search(r"Average Latency \(s\):\s+([\d.]+)", out)
-    return float(found.group(1)) * 1000 if found else 0.0
+    each = [float(x) for x in re.findall(r"^> \S+ \S+ \S+ ([\d.]+)$", out, re.MULTILINE)]
+    if not found:
+        return 0.0, 0.0
+    return float(found.group(1)) * 1000, (statistics.median(each) * 1000 if each else 0.0)
 
 
 # --- the servers --------------------------------------------------------------------------------
@@ -267,9 +277,10 @@ def netemu_setup(work: Path, port: int) -> None:
     (work / "zones" / "bench.yaml").write_text(NETEMU_ZONE)
 
 
-def netemu_cmd(extra: list[str]) -> Callable[[Path, int], list[str]]:
+def netemu_cmd(extra: list[str], query_log: bool = False) -> Callable[[Path, int], list[str]]:
     def cmd(work: Path, port: int) -> list[str]:
-        return [PY, "-m", "netemu", "serve", "--no-query-log", "--zones", str(work / "zones"),
+        log = [] if query_log else ["--no-query-log"]
+        return [PY, "-m", "netemu", "serve", *log, "--zones", str(work / "zones"),
                 "--listen", f"127.0.0.1:{port}", "--api", f"127.0.0.1:{free_port()}", *extra]
     return cmd
 
@@ -355,6 +366,7 @@ def pdns_cmd(mode: str) -> Callable[[Path, int], list[str]]:
 def servers() -> list[Server]:
     out = [
         Server("netemu", netemu_cmd([]), netemu_setup),
+        Server("netemu, query log on", netemu_cmd([], query_log=True), netemu_setup),
         Server("bare Python", bare_cmd, kinds=("plain",)),
         Server("NSD", lambda w, p: ["nsd", "-d", "-c", str(w / "nsd.conf")], nsd_setup,
                kinds=("plain",)),
@@ -362,7 +374,7 @@ def servers() -> list[Server]:
         Server("PowerDNS LUA", pdns_cmd("yes"), pdns_setup),
         Server("PowerDNS LUA shared", pdns_cmd("shared"), pdns_setup),
     ]
-    return [s for s in out if s.name.split()[0] in ("netemu", "bare")
+    return [s for s in out if s.name.split()[0].rstrip(",") in ("netemu", "bare")
             or shutil.which(s.command(Path("/nonexistent"), 0)[0])]
 
 
@@ -406,7 +418,7 @@ def run_round(server: Server, gen: Path | None, tmp: Path, seconds: int, cpus: i
                            8 if not server.pin else 4)
             server.results.setdefault(kind, []).append(got)
         if server.pin:
-            server.latency.append(latency(port, seconds, tmp))
+            server.latency.append(latency(port, seconds, tmp, cpus >= 2))
     finally:
         stop(server)
 
@@ -426,15 +438,17 @@ def table(rows: list[Server]) -> str:
         return " / ".join(parts)
 
     lines = [("| server | plain A | weighted 1:3 | by client subnet | server CPU per query "
-              "(µs, plain / weighted / subnet) | latency at 5,000 qps (ms) |"),
+              "(µs, plain / weighted / subnet) | latency at 5,000 qps, ms (mean / median) |"),
              "|---|---:|---:|---:|---:|---:|"]
     for s in rows:
-        lat = f"{median(s.latency):.3f}" if s.latency else "–"
+        lat = (f"{median([m for m, _ in s.latency]):.3f} / {median([d for _, d in s.latency]):.3f}"
+               if s.latency else "–")
         lines.append(f"| {s.name} | {qps(s, 'plain')} | {qps(s, 'weighted')} | "
                      f"{qps(s, 'subnet')} | {cpu(s)} | {lat} |")
     base = next(s for s in rows if s.name == "netemu")
     lines.append("")
-    lines.append("netemu's ratio to each (QPS plain / weighted / subnet; latency: netemu ÷ other):")
+    lines.append("netemu's ratio to each (QPS plain / weighted / subnet; latency mean / median: "
+                 "netemu ÷ other):")
     for s in rows:
         if s is base:
             continue
@@ -442,13 +456,15 @@ def table(rows: list[Server]) -> str:
         for kind in KINDS:
             mine, theirs = base.results.get(kind), s.results.get(kind)
             if mine and theirs and median([q for q, _ in theirs]):
-                ratios.append(
-                    f"{median([q for q, _ in mine]) / median([q for q, _ in theirs]):.2f}x"
-                )
+                ours = median([q for q, _ in mine])
+                ratios.append(f"{ours / median([q for q, _ in theirs]):.2f}x")
             else:
                 ratios.append("–")
-        lat = (f"{median(base.latency) / median(s.latency):.2f}x"
-               if base.latency and s.latency and median(s.latency) else "–")
+        lat = "–"
+        if base.latency and s.latency and all(median([x[i] for x in s.latency]) for i in (0, 1)):
+            lat = " / ".join(
+                f"{median([x[i] for x in base.latency]) / median([x[i] for x in s.latency]):.2f}x"
+                for i in (0, 1))
         lines.append(f"  vs {s.name}: {' / '.join(ratios)}; latency {lat}"
                      + (f"  ({s.note})" if s.note else ""))
     return "\n".join(lines)

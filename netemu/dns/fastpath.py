@@ -21,8 +21,13 @@ would get the same bytes:
   to it (then the live generator), and adds its reply to the tree.
 - Rare queries go to the full path and are not remembered: malformed, responses, other opcodes,
   other classes, ANY/AXFR/IXFR, EDNS versions above 0, replies other than NOERROR, NXDOMAIN and
-  REFUSED, truncated replies (TC), and anything while the query log is on (``netemu serve``
-  logs each query unless ``--no-query-log``: the log line needs the engine's explanation).
+  REFUSED, and truncated replies (TC).
+- The query log (``netemu serve`` logs each query unless ``--no-query-log``) does not need the
+  full path: each leaf keeps, beside its reply, the full path's record of the answer (``Note``:
+  name, type, rcode, the record set chosen and why), taken when the leaf was learnt. A hit
+  appends (client, note) to ``pending``, a buffer bounded by ``MAX_PENDING``; the server writes
+  it (``flush_log``) after the batch's replies are sent, through the same function as the full
+  path, so the lines are the same, byte for byte, and in the order the queries came.
 
 Snapshots: the tables belong to one ``Serving`` object. A new snapshot (zone change, health
 change) is a new object: the first query that sees it starts empty tables, so nothing prepared
@@ -40,7 +45,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from netemu.dns import codec
-from netemu.dns.handler import QUERY_LOG, Serving, handle
+from netemu.dns.handler import QUERY_LOG, Note, Serving, handle, write_note
 from netemu.route53.client import ClientContext
 
 log = logging.getLogger(__name__)
@@ -49,6 +54,7 @@ MAX_KEYS = 50_000
 MAX_OUTCOMES = 4096
 MAX_CLIENTS = 1024
 MAX_QUERY = 512
+MAX_PENDING = 4096   # query log lines waiting for flush_log (then written at once)
 _NOT_CACHED_TYPES = frozenset({codec.TYPE_CODES["ANY"], codec.TYPE_CODES["AXFR"],
                                codec.TYPE_CODES["IXFR"], codec.OPT})
 
@@ -56,10 +62,24 @@ _NOT_CACHED_TYPES = frozenset({codec.TYPE_CODES["ANY"], codec.TYPE_CODES["AXFR"]
 Event = tuple[str, Any, Any]
 
 
-class _Draw:
-    """A call on the random generator; its outcome picks the child."""
+class Leaf(bytes):
+    """A prepared reply without its ID; ``note`` is the query log's record of the answer."""
 
-    __slots__ = ("arg", "below", "children", "kind")
+    note: Note
+
+
+def _leaf(reply: bytes, note: Note) -> Leaf:
+    leaf = Leaf(reply)
+    leaf.note = note
+    return leaf
+
+
+class Draw:
+    """A call on the random generator; its outcome picks the child. ``below`` (> 0 for
+    ``randrange(n)``) and ``bits`` let a caller make the draw inline, exactly as
+    ``random.Random._randbelow(below)`` makes it: ``r = getrandbits(bits)`` until ``r < below``."""
+
+    __slots__ = ("arg", "below", "bits", "children", "kind")
 
     def __init__(self, kind: str, arg: Any) -> None:
         self.kind, self.arg = kind, arg
@@ -68,6 +88,7 @@ class _Draw:
         # without randrange's argument checks, for a plain random.Random
         one = kind == "randrange" and len(arg) == 1 and isinstance(arg[0], int) and arg[0] > 0
         self.below: int = arg[0] if one else 0
+        self.bits: int = self.below.bit_length()
 
     def draw(self, rng: random.Random) -> Any:
         kind = self.kind
@@ -172,6 +193,21 @@ class FastPath:
         self._udp: dict[bytes, Any] = {}
         self._tcp: dict[bytes, Any] = {}
         self.hits = self.misses = 0
+        self.pending: list[tuple[Any, Note]] = []   # query log lines not written yet
+
+    def flush_log(self) -> None:
+        """Write the query log lines of the queries answered since the last flush, in order."""
+        pending = self.pending   # emptied in place: the drain loop holds a reference
+        lines = pending.copy()
+        pending.clear()
+        for peer, note in lines:
+            write_note(peer, note)
+
+    def _note(self, peer: Any, note: Note) -> None:
+        pending = self.pending
+        pending.append((peer, note))
+        if len(pending) >= MAX_PENDING:
+            self.flush_log()
 
     def tables(self, serving: Serving) -> tuple[dict[bytes, Any], dict[bytes, Any]]:
         """The (UDP, TCP) tables of ``serving``: new empty ones when the snapshot changed."""
@@ -181,34 +217,44 @@ class FastPath:
 
     def answer(self, wire: bytes, peer: tuple[Any, ...], serving: Serving,
                rng: random.Random, tcp: bool = False) -> bytes | None:
-        if QUERY_LOG.isEnabledFor(logging.INFO):
-            return handle(wire, peer, serving, rng, tcp)
+        """The reply to ``wire``; with the query log on, its line goes to ``pending``."""
         if serving is not self._serving:
             self.tables(serving)
         table = self._tcp if tcp else self._udp
         key = wire[2:]
         node = table.get(key)
-        if node.__class__ is bytes:
+        if node.__class__ is Leaf:
+            if QUERY_LOG.isEnabledFor(logging.INFO):
+                self._note(peer, node.note)
             return wire[:2] + node   # type: ignore[no-any-return]
         return self.walk(node, wire, key, peer, serving, rng, tcp, table)
 
     def walk(self, node: Any, wire: bytes, key: bytes, peer: tuple[Any, ...], serving: Serving,
-             rng: random.Random, tcp: bool, table: dict[bytes, Any]) -> bytes | None:
-        """From ``node`` (``table[key]``, not a leaf; None: a miss) down to a leaf, making the
-        draws on ``rng``; a missing branch is filled from the full path. The server's drain loop
-        calls this directly for a key it found in ``table``."""
-        drawn: list[Any] = []
-        plain = rng.__class__ is random.Random
+             rng: random.Random, tcp: bool, table: dict[bytes, Any],
+             drawn: list[Any] | None = None) -> bytes | None:
+        """From ``node`` down to a leaf, making the draws on ``rng``; a missing branch is filled
+        from the full path. ``node`` is ``table[key]`` (None: a miss), or, when the caller made
+        the first draws itself (the server's drain loop), the node they led to, with their
+        outcomes in ``drawn``."""
+        drawn = [] if drawn is None else drawn
+        getrandbits = rng.getrandbits if rng.__class__ is random.Random else None
         while node is not None:
-            if node.__class__ is _Draw:
+            if node.__class__ is Draw:
                 below = node.below
-                outcome = (rng._randbelow(below)  # type: ignore[attr-defined]
-                           if below and plain else node.draw(rng))
+                if below and getrandbits is not None:   # random.Random._randbelow, inline
+                    bits = node.bits
+                    outcome = getrandbits(bits)
+                    while outcome >= below:
+                        outcome = getrandbits(bits)
+                else:
+                    outcome = node.draw(rng)
                 drawn.append(outcome)
             else:
                 outcome = peer[0]
             child = node.children.get(outcome)
-            if child.__class__ is bytes:
+            if child.__class__ is Leaf:
+                if QUERY_LOG.isEnabledFor(logging.INFO):
+                    self._note(peer, child.note)
                 return wire[:2] + child   # type: ignore[no-any-return]
             node = child
         return self._miss(wire, key, peer, serving, rng, tcp, table, _path(table, key, drawn,
@@ -220,22 +266,30 @@ class FastPath:
         """The full path, with the draws already made on the way replayed; its reply is added
         to the table when the query is an ordinary one."""
         self.misses += 1
-        if not path and not _cacheable_query(wire):
-            return handle(wire, peer, serving, rng, tcp)
-        events: list[Event] = []
-        recorder = _Recorder(rng, path, events)
+        notes: list[Note] = []
         try:
-            reply = handle(wire, peer, serving, cast(random.Random, recorder), tcp,
-                           client_type=_client_factory(events))
-        except _Diverged as exc:   # never expected: the full path is deterministic
-            log.warning("fast path: replay diverged (%s); answering on the full path", exc)
-            table.pop(key, None)
-            return handle(wire, peer, serving, rng, tcp)
-        if reply is not None and not recorder.unsupported and _cacheable_reply(reply):
-            if len(table) >= MAX_KEYS and key not in table:
-                table.clear()
-            _insert(table, key, events, reply[2:])
-        return reply
+            if not path and not _cacheable_query(wire):
+                return handle(wire, peer, serving, rng, tcp, notes=notes)
+            events: list[Event] = []
+            recorder = _Recorder(rng, path, events)
+            try:
+                reply = handle(wire, peer, serving, cast(random.Random, recorder), tcp,
+                               client_type=_client_factory(events), notes=notes)
+            except _Diverged as exc:   # never expected: the full path is deterministic
+                log.warning("fast path: replay diverged (%s); answering on the full path", exc)
+                table.pop(key, None)
+                notes.clear()
+                return handle(wire, peer, serving, rng, tcp, notes=notes)
+            if (reply is not None and not recorder.unsupported and _cacheable_reply(reply)
+                    and len(notes) == 1):
+                if len(table) >= MAX_KEYS and key not in table:
+                    table.clear()
+                _insert(table, key, events, _leaf(reply[2:], notes[0]))
+            return reply
+        finally:
+            if notes and QUERY_LOG.isEnabledFor(logging.INFO):
+                for note in notes:
+                    self._note(peer, note)
 
 
 _END = object()
@@ -247,7 +301,7 @@ def _path(table: dict[bytes, Any], key: bytes, drawn: list[Any], source: Any) ->
     path: list[Event] = []
     outcomes = iter(drawn)
     node = table.get(key)
-    while node is not None and node.__class__ is not bytes:
+    while node is not None and node.__class__ is not Leaf:
         if node.__class__ is _Source:
             node = node.children.get(source)
             continue
@@ -274,24 +328,24 @@ def _cacheable_reply(reply: bytes) -> bool:
     return len(reply) >= 12 and reply[2] & 0x02 == 0 and reply[3] & 0x0F in (0, 3, 5)
 
 
-def _new_node(event: Event) -> _Draw | _Source:
-    return _Source() if event[0] == "source" else _Draw(event[0], event[1])
+def _new_node(event: Event) -> Draw | _Source:
+    return _Source() if event[0] == "source" else Draw(event[0], event[1])
 
 
 def _matches(node: Any, event: Event) -> bool:
     if event[0] == "source":
         return node.__class__ is _Source
-    return node.__class__ is _Draw and node.kind == event[0] and node.arg == event[1]
+    return node.__class__ is Draw and node.kind == event[0] and node.arg == event[1]
 
 
-def _insert(table: dict[bytes, Any], key: bytes, events: list[Event], leaf: bytes) -> None:
+def _insert(table: dict[bytes, Any], key: bytes, events: list[Event], leaf: Leaf) -> None:
     """Add ``leaf`` at the end of the path ``events`` describes, creating nodes on the way; a
     path that contradicts the tree, or a full chance node, is not stored."""
     if not events:
         table[key] = leaf
         return
     node = table.get(key)
-    if node is None or node.__class__ is bytes:
+    if node is None or node.__class__ is Leaf:
         node = table[key] = _new_node(events[0])
     elif not _matches(node, events[0]):
         return
@@ -307,7 +361,7 @@ def _insert(table: dict[bytes, Any], key: bytes, events: list[Event], leaf: byte
             children[outcome] = leaf
             return
         child = children.get(outcome)
-        if child is None or child.__class__ is bytes:
+        if child is None or child.__class__ is Leaf:
             child = children[outcome] = _new_node(events[i + 1])
         elif not _matches(child, events[i + 1]):
             return

@@ -24,6 +24,7 @@ from netemu.route53.lookup import CompiledZones, compile_zones
 from netemu.route53.model import ZoneSet
 
 QUERY_LOG = logging.getLogger("netemu.query")
+Note = tuple[str, str, str, str]   # the query log's record of one answer: name, type, rcode, why
 log = logging.getLogger(__name__)
 
 
@@ -57,9 +58,12 @@ _DEFAULT_RNG = random.Random()
 
 def handle(wire: bytes, peer: tuple[str, int] | tuple[object, ...], serving: Serving,
            rng: random.Random = _DEFAULT_RNG, tcp: bool = False, *,
-           client_type: Callable[..., ClientContext] = ClientContext) -> bytes | None:
+           client_type: Callable[..., ClientContext] = ClientContext,
+           notes: list[Note] | None = None) -> bytes | None:
     """The reference path. ``client_type`` builds the ClientContext (the fast path passes one
-    that notes whether the policies looked at the client)."""
+    that notes whether the policies looked at the client). With ``notes``, the query log's
+    record of this query (``Note``) is appended there, whether the log is on or not, instead of
+    being written: the fast path keeps it with the reply and writes it (``write_note``)."""
     try:
         query = codec.decode(wire)
     except codec.NotAQuery:
@@ -68,17 +72,18 @@ def handle(wire: bytes, peer: tuple[str, int] | tuple[object, ...], serving: Ser
         if exc.query_id is None:
             return None
         if exc.opcode != codec.QUERY:   # RFC 1035 4.1.1: NOTIMP, well formed or not
-            _log(peer, "-", "-", "NOTIMP", (f"opcode {exc.opcode}", str(exc)))
+            _log(peer, "-", "-", "NOTIMP", (f"opcode {exc.opcode}", str(exc)), notes)
             return codec.encode_error(exc.query_id, exc.flags, Rcode.NOTIMP)
-        _log(peer, "-", "-", "FORMERR", (str(exc),))
+        _log(peer, "-", "-", "FORMERR", (str(exc),), notes)
         return codec.encode_error(exc.query_id, exc.flags, Rcode.FORMERR)
     qtype = query.type_name if query.question else "-"
     if query.opcode != codec.QUERY:   # NOTIFY, UPDATE, unassigned: NOTIMP, as NSD
         _log(peer, query.qname if query.question else "-", qtype, "NOTIMP",
-             (f"opcode {query.opcode}",))
+             (f"opcode {query.opcode}",), notes)
         return codec.encode_error(query.id, query.flags, Rcode.NOTIMP, query)
     if query.edns and query.edns_version > 0:
-        _log(peer, query.qname, qtype, "BADVERS", (f"EDNS version {query.edns_version}",))
+        _log(peer, query.qname, qtype, "BADVERS", (f"EDNS version {query.edns_version}",),
+             notes)
         return codec.encode_error(query.id, query.flags, Rcode.NOERROR, query)
     if query.qclass not in (codec.CLASS_IN, codec.CLASS_ANY) or qtype in ("AXFR", "IXFR"):
         answer: Answer = engine.REFUSED
@@ -90,8 +95,8 @@ def handle(wire: bytes, peer: tuple[str, int] | tuple[object, ...], serving: Ser
         except Exception:  # a bug must not stop the server answering
             log.exception("engine failed on %s %s", query.qname, qtype)
             answer = Answer(Rcode.SERVFAIL, explain=("internal error",))
-    if QUERY_LOG.isEnabledFor(logging.INFO):
-        _log(peer, query.qname, qtype, answer.rcode.name, answer.explain + _shown(answer))
+    if notes is not None or QUERY_LOG.isEnabledFor(logging.INFO):
+        _log(peer, query.qname, qtype, answer.rcode.name, answer.explain + _shown(answer), notes)
     try:
         if serving.signers:   # DNSSEC-signed zones (netemu/dns/signer.py)
             signed = signer.reply(query, answer, serving.zones, serving.signers, serving.wire,
@@ -117,10 +122,21 @@ def _shown(answer: Answer) -> tuple[str, ...]:
     return ("answer: " + ", ".join(values[:SHOWN_VALUES]) + more,)
 
 
-def _log(peer: object, qname: object, qtype: str, rcode: str, explain: tuple[str, ...]) -> None:
-    if not QUERY_LOG.isEnabledFor(logging.INFO):
+def _log(peer: object, qname: object, qtype: str, rcode: str, explain: tuple[str, ...],
+         notes: list[Note] | None = None) -> None:
+    if notes is None and not QUERY_LOG.isEnabledFor(logging.INFO):
         return
     if isinstance(qname, tuple):
         qname = b".".join(qname).decode("ascii", "backslashreplace") + "."
+    note = (str(qname), qtype, rcode, " | ".join(explain))
+    if notes is not None:
+        notes.append(note)
+    else:
+        write_note(peer, note)
+
+
+def write_note(peer: object, note: Note) -> None:
+    """One query log line: the client, then what the engine chose and why (``note``). The full
+    path and the fast path's buffer both write through here, so their lines are the same."""
     client = f"{peer[0]}#{peer[1]}" if isinstance(peer, tuple) and len(peer) >= 2 else str(peer)
-    QUERY_LOG.info("%s %s %s %s %s", client, qname, qtype, rcode, " | ".join(explain))
+    QUERY_LOG.info("%s %s %s %s %s", client, *note)

@@ -16,7 +16,9 @@ per client /24 or /56 are limited in the style of RRL (``limits.RateLimiter``).
 With ``fast_path`` (the default; ``netemu serve --no-fast-path`` turns it off) queries are answered
 by ``fastpath.FastPath``: a prepared reply with the query's ID patched in, or the full path
 ``handler.handle`` for anything it has not prepared. The snapshot is read once per wake-up of the
-UDP drain loop, so one batch is answered from one snapshot.
+UDP drain loop, so one batch is answered from one snapshot. The query log does not change that:
+its lines wait in ``FastPath.pending`` and are written once the batch's replies are sent (TCP:
+once the reply is written). Only a rate limit sends every UDP query through the full path.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ import socket
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from typing import Any
 
 from netemu.dns import framing, limits
-from netemu.dns.fastpath import FastPath
+from netemu.dns.fastpath import Draw, FastPath, Leaf
 from netemu.dns.handler import QUERY_LOG, Serving, handle
 from netemu.hostport import parse_host_port
 
@@ -118,13 +121,25 @@ class DnsServer:
         if self.before_batch is not None:
             self.before_batch()
         fast = self.fast_path
-        if fast is None or self.limiter is not None or QUERY_LOG.isEnabledFor(logging.INFO):
-            # rate limiting and the query log need the full path's per-query steps
+        if fast is None or self.limiter is not None:
+            # rate limiting needs the full path's per-query steps
             self._on_udp_full(sock)
             return
+        try:
+            self._drain(sock, fast, QUERY_LOG.isEnabledFor(logging.INFO))
+        finally:
+            if fast.pending:   # the query log, after the batch's replies are sent
+                fast.flush_log()
+
+    def _drain(self, sock: socket.socket, fast: FastPath, logged: bool) -> None:
+        """Answer up to ``udp_batch`` datagrams from ``fast``'s table for the current snapshot:
+        a prepared reply, or one inline draw for a weighted set (the draw ``walk`` would make),
+        else ``walk``/``answer``. With the query log on, each hit's line goes to
+        ``fast.pending`` (a reference to the note prepared with the reply)."""
         serving, rng = self._serving, self.rng
         table = fast.tables(serving)[0]
-        answer, walk = fast.answer, fast.walk
+        answer, walk, pending = fast.answer, fast.walk, fast.pending
+        getrandbits = rng.getrandbits if rng.__class__ is random.Random else None
         recvfrom, sendto = sock.recvfrom, sock.sendto
         for _ in range(self.limits.udp_batch):
             try:
@@ -135,13 +150,31 @@ class DnsServer:
                 log.debug("udp recv: %s", exc)
                 continue
             key = data[2:]
-            prepared = table.get(key)
-            if prepared.__class__ is bytes:
-                reply = data[:2] + prepared
+            node: Any = table.get(key)
+            kind = node.__class__
+            if kind is Leaf:
+                reply = data[:2] + node
+                if logged:
+                    pending.append((addr, node.note))
             else:
                 try:
-                    answered = (walk(prepared, data, key, addr, serving, rng, False, table)
-                                if prepared is not None else answer(data, addr, serving, rng))
+                    if kind is Draw and node.below and getrandbits is not None:
+                        below, bits = node.below, node.bits   # _randbelow(below), inline
+                        drawn = getrandbits(bits)
+                        while drawn >= below:
+                            drawn = getrandbits(bits)
+                        child = node.children.get(drawn)
+                        if child.__class__ is Leaf:
+                            answered: bytes | None = data[:2] + child
+                            if logged:
+                                pending.append((addr, child.note))
+                        else:
+                            answered = walk(child, data, key, addr, serving, rng, False, table,
+                                            [drawn])
+                    elif node is None:
+                        answered = answer(data, addr, serving, rng)
+                    else:
+                        answered = walk(node, data, key, addr, serving, rng, False, table)
                 except Exception:
                     log.exception("handle() raised on a datagram from %s", addr)
                     continue
@@ -248,6 +281,9 @@ class DnsServer:
             answered += 1
             if reply is not None:
                 writer.write(framing.frame(reply))
+            if self.fast_path is not None and self.fast_path.pending:
+                self.fast_path.flush_log()   # the query log line, once the reply is written
+            if reply is not None:
                 await asyncio.wait_for(writer.drain(), bounds.tcp_write_seconds)
 
     async def close(self) -> None:

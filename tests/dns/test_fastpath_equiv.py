@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -98,25 +99,64 @@ def queries_for(serving: Serving) -> list[bytes]:
     return out + odd_queries()
 
 
+class Lines(logging.Handler):
+    """The query log's lines as a formatter showing where they were written from would print
+    them (so a line written elsewhere than the full path's writer would differ)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.setFormatter(logging.Formatter(
+            "%(name)s %(levelname)s %(module)s %(funcName)s %(lineno)d %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+    def take(self) -> list[str]:
+        lines, self.lines = self.lines, []
+        return lines
+
+
+@contextmanager
+def query_log() -> Iterator[Lines]:
+    """The query log on (INFO), its lines captured."""
+    logger = logging.getLogger("netemu.query")
+    before, lines = logger.level, Lines()
+    logger.setLevel(logging.INFO)
+    logger.addHandler(lines)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(lines)
+        logger.setLevel(before)
+
+
 def compare(serving: Serving, queries: list[bytes], rounds: int = 3, seed: int = 7,
-            fast: FastPath | None = None) -> FastPath:
+            fast: FastPath | None = None, lines: Lines | None = None) -> FastPath:
     """Every query from three source addresses, ``rounds`` times in a shuffled order, over UDP
-    and TCP: the same bytes from both paths."""
+    and TCP: the same bytes from both paths; with ``lines`` (the query log on), the same log
+    lines too."""
     fast = fast or FastPath()
     fast_rng, full_rng = random.Random(seed), random.Random(seed)
     order = random.Random(seed + 1)
     stream = [(q, PEERS[(i + 2 * j) % len(PEERS)]) for i, q in enumerate(queries)
               for j in range(3)]
-    asked = 0
+    asked = logged = 0
     for _ in range(rounds):
         order.shuffle(stream)
         for tcp in (False, True):
             for query, peer in stream:
                 want = handle(query, peer, serving, full_rng, tcp)
+                want_lines = lines.take() if lines else []
                 got = fast.answer(query, peer, serving, fast_rng, tcp)
+                fast.flush_log()
                 assert got == want, (query, peer, tcp)
+                if lines:
+                    assert lines.take() == want_lines, (query, peer, tcp)
+                    logged += len(want_lines)
                 asked += 1
     assert 0 < fast.misses < asked / 2, (fast.misses, asked)   # prepared replies were served
+    assert lines is None or logged > asked * 0.9, (logged, asked)
     return fast
 
 
@@ -243,6 +283,45 @@ def policies_of(serving: Serving) -> set[str]:
                 if getattr(rec, attr, None) not in (None, False):
                     found.add(name)
     return found
+
+
+def test_query_log_lines_same_from_the_fast_path_shipped_zones() -> None:
+    """With the query log on, the fast path still answers from prepared replies (no longer the
+    full path for every query), and writes the full path's log line for each query: same text
+    (client, name, type, rcode, the record set chosen and why), same writer, same order (R45)."""
+    serving = build_serving(load_zone_files([ZONES]))
+    with query_log() as lines:
+        compare(serving, queries_for(serving), lines=lines)
+
+
+def test_query_log_lines_same_from_the_fast_path_every_policy() -> None:
+    """R45, R46: weighted, multivalue, IP-based, geolocation... the log line of a hit names the
+    record set the draw (or the client) chose, as the full path's line does."""
+    serving = gen_serving()
+    with query_log() as lines:
+        compare(serving, queries_for(serving), lines=lines)
+        compare(replace(serving, health=HealthSnapshot()), queries_for(serving), lines=lines)
+
+
+def test_query_log_buffer_is_bounded_and_ordered() -> None:
+    """Lines wait in a bounded buffer: past MAX_PENDING they are written at once, in order."""
+    from netemu.dns import fastpath
+
+    serving = replace(gen_serving(), health=HealthSnapshot())
+    query = wire("w.gen.test", "A", 1)
+    fast, rng, full_rng = FastPath(), random.Random(5), random.Random(5)
+    with query_log() as lines:
+        for i in range(fastpath.MAX_PENDING + 10):
+            handle(query, ("127.0.0.1", i), serving, full_rng)
+        want = lines.take()
+        for i in range(fastpath.MAX_PENDING + 10):
+            fast.answer(query, ("127.0.0.1", i), serving, rng)
+        assert len(fast.pending) < fastpath.MAX_PENDING
+        written = lines.take()
+        assert written == want[:len(written)] and len(written) >= fastpath.MAX_PENDING - 10
+        fast.flush_log()
+        assert written + lines.take() == want and not fast.pending
+    assert {line.split(" [", 1)[1][:3] for line in want} == {"w1]", "w3]"}   # both sets
 
 
 def test_weighted_draw_is_the_full_paths_draw() -> None:
