@@ -14,9 +14,9 @@ from typing import Any
 from netemu.health import DEFAULT_API
 from netemu.health.checker import HealthChecker
 from netemu.health.control import Handler, health_routes
+from netemu.hostport import parse_host_port  # the one HOST:PORT parser
 from netemu.route53.health import HealthSnapshot
 from netemu.route53.model import ZoneSet
-from netemu.hostport import parse_host_port  # the one HOST:PORT parser
 
 log = logging.getLogger("netemu.health")
 
@@ -32,13 +32,13 @@ class HealthService:
     def __init__(self, zones: ZoneSet, publish: Callable[[HealthSnapshot], None],
                  time_scale: float = 1.0, api: str | None = DEFAULT_API,
                  extra_routes: Sequence[Handler] = (), prober: str = "process",
-                 web_routes: Sequence[Any] = ()) -> None:
-        from netemu.api.http import HttpServer  # the one HTTP server on --api
+                 web_routes: Sequence[Any] = (), http_limits: Any = None) -> None:
+        from netemu.api.http import DEFAULT_LIMITS, HttpServer  # the one HTTP server on --api
 
         self.checker = HealthChecker(zones.health_checks, publish, time_scale, prober=prober)
         self.api = api
         self.control = HttpServer([health_routes(self.checker), *extra_routes],
-                                  web_routes=web_routes)
+                                  web_routes=web_routes, limits=http_limits or DEFAULT_LIMITS)
 
     async def start(self) -> None:
         """Start both; on failure (the --api address is in use) stop what was started and
