@@ -23,7 +23,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -61,8 +61,8 @@ class _Connection(asyncio.Protocol):
     # asyncio.Protocol, forwarded ----------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # asyncio's or uvloop's (which is not an asyncio.Transport subclass)
+        self.transport = cast(asyncio.Transport, transport)
         if self.guard.admit(self):
             self.accepted = True
             self.inner.connection_made(transport)

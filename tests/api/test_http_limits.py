@@ -8,6 +8,7 @@ longest is closed (a plain close, no bytes: docs/api.md, "Limits"). Bounded in c
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import socket
 import time
 import uuid
@@ -22,6 +23,8 @@ import pytest
 from tests.api.live import ApiServer, api_server
 
 pytestmark = pytest.mark.slow
+LOOPS = ["asyncio", pytest.param("uvloop", marks=pytest.mark.skipif(
+    importlib.util.find_spec("uvloop") is None, reason="uvloop is not installed (extra 'fast')"))]
 SECOND = 1.0
 BODY = b"<?xml version='1.0'?><CreateHostedZoneRequest xmlns='x'>" + b"x" * 900
 
@@ -86,9 +89,11 @@ def keep_alive_request(sock: socket.socket) -> bytes:
         sock.settimeout(None)
 
 
-def test_hundreds_of_slow_http_clients_leave_boto3_and_dns_answered(tmp_path: Path) -> None:
+@pytest.mark.parametrize("loop", LOOPS)
+def test_hundreds_of_slow_http_clients_leave_boto3_and_dns_answered(tmp_path: Path,
+                                                                    loop: str) -> None:
     idle = 4.0
-    with api_server(tmp_path, extra=("--api-idle-timeout", str(idle))) as server, \
+    with api_server(tmp_path, extra=("--api-idle-timeout", str(idle), "--loop", loop)) as server, \
             sockets() as held:
         client = server.client()
         client.list_hosted_zones()                    # boto3 and the server warmed up
@@ -139,9 +144,10 @@ def test_hundreds_of_slow_http_clients_leave_boto3_and_dns_answered(tmp_path: Pa
         assert max(dns_answers(server)) < SECOND
 
 
-def test_at_the_connection_limit_the_longest_waiting_is_closed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("loop", LOOPS)
+def test_at_the_connection_limit_the_longest_waiting_is_closed(tmp_path: Path, loop: str) -> None:
     limit = 40
-    with api_server(tmp_path, extra=("--api-max-connections", str(limit),
+    with api_server(tmp_path, extra=("--api-max-connections", str(limit), "--loop", loop,
                                      "--api-idle-timeout", "60")) as server, sockets() as held:
         client = server.client()
         client.list_hosted_zones()
