@@ -30,7 +30,7 @@ from tests.helpers import ROOT
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 TOPOLOGY = ROOT / "topologies" / "peering.yaml"
-SEEDS = range(6)
+SEEDS = range(8)      # each kind of failing script (sabotage.KINDS) twice
 FLOWS = [("spoke-a/a1", "hub/h1", "10.0.1.10", 5432),    # across the peering: delivered
          ("spoke-a/a1", "spoke-b/b1", "10.2.1.10", 443),   # not transitive: dropped
          ("hub/h1", "spoke-a/a1", "10.1.1.10", 443)]
@@ -70,26 +70,28 @@ def test_apply_with_a_failing_ip_command_is_destroyed_or_completed(tmp_path: Pat
     prefix, state, bin_dir = unique_prefix(), tmp_path / "ref", sabotage.install(tmp_path / "ref-bin")
     try:
         done = netemu("apply", str(TOPOLOGY), "--prefix", prefix, "--state", str(state),
-                      "--quiet", env=sabotage.environment(dict(os.environ), bin_dir, prefix, -1, 0))
+                      "--quiet", env=sabotage.environment(dict(os.environ), bin_dir, prefix,
+                                                          "none", -1, 0))
         assert done.returncode == 0, done.stderr
-        total = sabotage.counted(bin_dir)
+        totals = {kind: sabotage.counted(bin_dir, kind) for kind in sabotage.KINDS}
     finally:
         destroy.destroy(prefix, state)
-    assert total >= 10 and host_leftovers(prefix) == []
-    chosen = sorted(random.Random(14).sample(range(total), len(SEEDS)))
-    kinds = set()
-    for seed, at in zip(SEEDS, chosen, strict=True):
+    assert all(totals.values()) and host_leftovers(prefix) == [], totals
+    rng = random.Random(14)
+    for seed in SEEDS:   # every kind of step, at a random one of its scripts and lines
+        kind = sabotage.KINDS[seed // 2 % len(sabotage.KINDS)]   # destroyed, then completed
+        at, pick = rng.randrange(totals[kind]), rng.randrange(100)
         prefix, state = unique_prefix(), tmp_path / f"seed{seed}"
         bin_dir = sabotage.install(tmp_path / f"bin{seed}")
-        env = sabotage.environment(dict(os.environ), bin_dir, prefix, at, seed)
+        env = sabotage.environment(dict(os.environ), bin_dir, prefix, kind, at, pick)
         try:
             failed = netemu("apply", str(TOPOLOGY), "--prefix", prefix, "--state", str(state),
                             "--quiet", env=env)
             made = sabotage.record(bin_dir)
-            assert made is not None and made["made"], (seed, at, made)
-            kinds.add(" ".join(made["make"][:2]))  # type: ignore[index]
+            assert made is not None and made["made"], (seed, kind, at, made)
             # The error names the step, the object and the kernel's own words; no traceback.
             err = failed.stderr
+            print(f"seed {seed} ({kind}): {err.splitlines()[0] if err else failed.stdout}")
             assert failed.returncode == 1, (seed, failed.stdout, err)
             assert "Traceback" not in err and err.startswith("netemu apply: step "), err
             assert "failed:" in err and str(made["kernel"]) in err, (made, err)
@@ -112,4 +114,3 @@ def test_apply_with_a_failing_ip_command_is_destroyed_or_completed(tmp_path: Pat
         finally:
             destroy.destroy(prefix, state)       # also when an assertion failed
         assert host_leftovers(prefix) == [], seed
-    assert len(kinds) >= 2, kinds                # more than one kind of step was made to fail
