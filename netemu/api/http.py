@@ -195,7 +195,8 @@ class HttpServer:
         try:
             return await self._answer(request)
         finally:
-            if conn is not None and conn.request is request:
+            if conn is not None and conn.request is request and conn.transport is not None \
+                    and self.guard.open.get(conn.transport) is conn:   # not closed meanwhile
                 conn.wait_for_request(asyncio.get_running_loop())
 
     async def _answer(self, request: web.Request) -> web.StreamResponse:
@@ -204,6 +205,10 @@ class HttpServer:
                 answer = await route(request)
             except web.HTTPException:
                 raise
+            except ConnectionResetError:   # the client went away (or was closed: too slow)
+                log.info("%s %s: the connection was closed before the request was read",
+                         request.method, request.path)
+                return web.Response(status=400)
             except Exception:  # a bug answers 500 and is logged; the server goes on
                 log.exception("%s %s failed", request.method, request.path)
                 return web.json_response({"error": "internal error"}, status=500)
