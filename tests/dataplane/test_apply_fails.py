@@ -67,7 +67,8 @@ def packets_agree_with_the_model(prefix: str, state: Path) -> None:
 
 def test_apply_with_a_failing_ip_command_is_destroyed_or_completed(tmp_path: Path) -> None:
     # A reference run through the same program, failing nothing: how many steps it can fail.
-    prefix, state, bin_dir = unique_prefix(), tmp_path / "ref", sabotage.install(tmp_path / "ref-bin")
+    prefix, state = unique_prefix(), tmp_path / "ref"
+    bin_dir = sabotage.install(tmp_path / "ref-bin")
     try:
         done = netemu("apply", str(TOPOLOGY), "--prefix", prefix, "--state", str(state),
                       "--quiet", env=sabotage.environment(dict(os.environ), bin_dir, prefix,
