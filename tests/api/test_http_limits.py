@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import socket
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import dns.query
 import dns.rcode
 import pytest
 
+from netemu.api.store import FILENAME
 from tests.api.live import ApiServer, api_server
 
 pytestmark = pytest.mark.slow
@@ -169,3 +171,51 @@ def test_at_the_connection_limit_the_longest_waiting_is_closed(tmp_path: Path, l
         assert states.count("open") <= limit
         assert states[:100] == ["closed"] * 100       # the oldest went first
         assert states[-limit // 2:] == ["open"] * (limit // 2)   # the newest are kept
+
+
+def create_zone_request(name: str) -> bytes:
+    body = ("<CreateHostedZoneRequest xmlns='https://route53.amazonaws.com/doc/2013-04-01/'>"
+            f"<Name>{name}</Name><CallerReference>{name}</CallerReference>"
+            "</CreateHostedZoneRequest>").encode()
+    return (b"POST /2013-04-01/hostedzone HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Connection: close\r\nContent-Type: text/xml\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)) + body
+
+
+def read_all(sock: socket.socket) -> bytes:
+    sock.settimeout(20)
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_when_every_connection_is_being_answered_a_new_one_is_closed(tmp_path: Path) -> None:
+    """Three complete requests held by a store locked by another process (SQLite waits up to
+    5 s), at --api-max-connections 3: a fourth connection is closed at once without a byte; the
+    three are not cut by the 1 s idle timeout (it counts only time waiting for a request) and
+    each gets its answer once the lock is gone."""
+    with api_server(tmp_path, extra=("--api-max-connections", "3",
+                                     "--api-idle-timeout", "1")) as server, sockets() as held:
+        holder = sqlite3.connect(server.state / FILENAME, isolation_level=None, timeout=1)
+        try:
+            holder.execute("BEGIN EXCLUSIVE")
+            busy = [connect(server.api) for _ in range(3)]
+            held += busy
+            for n, s in enumerate(busy):
+                s.sendall(create_zone_request(f"busy{n}.example."))
+            time.sleep(0.5)
+            extra = connect(server.api)
+            held.append(extra)
+            deadline = time.monotonic() + 3
+            while state(extra) == "open" and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert state(extra) == "closed"          # refused: a plain close, no bytes
+            time.sleep(1.5)                          # past the idle timeout
+            assert [state(s) for s in busy] == ["open"] * 3
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        for s in busy:
+            status = read_all(s).split(b"\r\n", 1)[0]
+            assert status in (b"HTTP/1.1 201 Created", b"HTTP/1.1 503 Service Unavailable"), status
