@@ -22,7 +22,7 @@ import dns.rcode
 import pytest
 
 from netemu.api.store import FILENAME
-from tests.api.live import ApiServer, api_server
+from tests.live import ApiServer, api_server
 
 pytestmark = pytest.mark.slow
 LOOPS = ["asyncio", pytest.param("uvloop", marks=pytest.mark.skipif(

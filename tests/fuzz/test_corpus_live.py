@@ -15,13 +15,13 @@ import dns.rcode
 import pytest
 
 from fuzz.seeds import corpus
-from tests.dns_live import Server, serve_process
 from tests.helpers import ROOT
+from tests.live import Serve, serve_process
 
 pytestmark = pytest.mark.slow
 
 
-def answers(srv: Server) -> None:
+def answers(srv: Serve) -> None:
     q = dns.message.make_query("www.example.com.", "A")
     for send in (dns.query.udp, dns.query.tcp):
         reply = send(q, "127.0.0.1", port=srv.port, timeout=2)
