@@ -166,6 +166,10 @@ class Route53Api(dnssec_api.DnssecHandlers):
             except web.HTTPRequestEntityTooLarge:
                 return error_response("RequestEntityTooLarge",
                                       f"The request body is over {MAX_BODY} bytes")
+            except ConnectionResetError:    # the client went away (or was closed: too slow)
+                log.info("%s %s: the connection was closed before the request was read",
+                         request.method, path)
+                return web.Response(status=400)
             except STORE_FAILURES as exc:   # nothing was committed, nothing is acknowledged
                 log.error("%s %s: the state store failed: %s", request.method, path, exc)
                 return error_response("ServiceUnavailable",

@@ -18,6 +18,7 @@ from typing import Any
 from netemu.api.account import Account
 from netemu.api.auth import Verifier, read_credentials
 from netemu.api.dnssec import DnssecService
+from netemu.api.http import DEFAULT_LIMITS, HttpLimits
 from netemu.api.route53 import Route53Api
 from netemu.api.store import open_store
 from netemu.health import DEFAULT_API
@@ -45,6 +46,13 @@ def make_publisher(server: Any) -> Any:
                                  signers=current.signers)
 
     return publish
+
+
+def http_limits_from(args: argparse.Namespace) -> HttpLimits:
+    """The API server's connection bounds with the command line's overrides."""
+    return HttpLimits(
+        max_connections=getattr(args, "api_max_connections", DEFAULT_LIMITS.max_connections),
+        idle_seconds=getattr(args, "api_idle_timeout", DEFAULT_LIMITS.idle_seconds))
 
 
 async def serve_api(args: argparse.Namespace, server: Any) -> None:
@@ -76,7 +84,8 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
 
     service = HealthService(account.zoneset, publish_health,
                             time_scale=getattr(args, "time_scale", 1.0),
-                            api=getattr(args, "api", DEFAULT_API), web_routes=[api.handle])
+                            api=getattr(args, "api", DEFAULT_API), web_routes=[api.handle],
+                            http_limits=http_limits_from(args))
     account.health = service.checker  # GetHealthCheckStatus reads the checker's observations
     try:
         await service.start()

@@ -120,10 +120,15 @@ def cmd_apply(args: argparse.Namespace) -> int:
             print(f"note: {note}")
     if args.api_state and (rc := _api_state_notes(topology, args.api_state)):
         return rc
+    from netemu.dataplane.kernel import KernelError
+
+    progress = _Progress(args.quiet)
     try:
         result = ap.apply(topology, args.prefix, args.state, dry_run=args.dry_run,
-                          progress=_Progress(args.quiet))
-    except (ap.ApplyError, ValueError) as e:
+                          progress=progress)
+    except (ap.ApplyError, KernelError, ValueError) as e:
+        if progress.tty and not progress.quiet:
+            print(file=sys.stderr)   # end the progress line
         print(f"netemu apply: {e}", file=sys.stderr)
         return 1
     if not args.dry_run:

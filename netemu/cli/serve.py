@@ -1,7 +1,8 @@
 """``netemu serve [--zones PATH ...] [--listen 127.0.0.1:1053] [--loop auto|asyncio|uvloop]
 [--api 127.0.0.1:4580] [--state DIR] [--api-credentials FILE] [--time-scale F] [--strict-aws]
 [--geo FILE] [--workers N] [--no-fast-path] [--rate-limit N] [--rate-limit-slip K]
-[--tcp-max-connections N] [--tcp-idle-timeout S]``.
+[--tcp-max-connections N] [--tcp-idle-timeout S] [--api-max-connections N]
+[--api-idle-timeout S]``.
 
 Loads and validates the zone files (a bad set is refused with every problem, exit 1), compiles
 them once into a ``Serving`` snapshot and answers DNS on UDP and TCP until interrupted. Without
@@ -90,6 +91,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict-aws", action="store_true",
                    help="refuse health checks on private and loopback addresses, as AWS does")
     add_limit_arguments(p)
+    add_api_limit_arguments(p)
 
 
 def add_limit_arguments(p: argparse.ArgumentParser) -> None:
@@ -111,6 +113,29 @@ def add_limit_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tcp-idle-timeout", type=_positive, default=DEFAULT.tcp_idle_seconds,
                    metavar="S", help="close a TCP connection that has not completed a query "
                                      f"within S seconds (default {DEFAULT.tcp_idle_seconds:g})")
+
+
+def add_api_limit_arguments(p: argparse.ArgumentParser) -> None:
+    """The API server's connection bounds (netemu.api.http.HttpLimits; docs/api.md)."""
+    from netemu.api.http import DEFAULT_LIMITS
+
+    p.add_argument("--api-max-connections", type=_connections, metavar="N",
+                   default=DEFAULT_LIMITS.max_connections,
+                   help="HTTP connections open at once on --api; at the limit the one that has "
+                        "waited longest for a complete request is closed (default "
+                        f"{DEFAULT_LIMITS.max_connections})")
+    p.add_argument("--api-idle-timeout", type=_positive, metavar="S",
+                   default=DEFAULT_LIMITS.idle_seconds,
+                   help="close an HTTP connection on --api that has not sent a complete request "
+                        "(headers and body) within S seconds of opening or of its last reply "
+                        f"(default {DEFAULT_LIMITS.idle_seconds:g})")
+
+
+def _connections(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def limits_from(args: argparse.Namespace) -> Any:

@@ -28,6 +28,19 @@ class ApplyError(RuntimeError):
     pass
 
 
+class StepFailed(ApplyError):
+    """A step of the plan failed (the kernel refused a command): the message names the step,
+    the object and the kernel's own words, and says how to recover."""
+
+    def __init__(self, number: int, total: int, step: diff.Step, cause: BaseException,
+                 state_path: Path) -> None:
+        super().__init__(
+            f"step {number}/{total} ({step.action} {step.target}) failed: {cause}\n"
+            f"What was made so far is recorded in {state_path}: `netemu destroy` removes it; "
+            "or remove the cause and run `netemu apply` again, which completes the rest.")
+        self.number, self.step, self.cause = number, step, cause
+
+
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
     steps: tuple[diff.Step, ...]
@@ -93,22 +106,25 @@ def _execute(desired: plan.Desired, steps: list[diff.Step], state: State, prefix
             n = spaces[s.target]
             state.namespaces[n.name] = {"status": "planned", "role": n.role, "node": n.node}
     state.save()
-    run = _Run(desired, state, prefix, len(steps), progress,
+    run = _Run(desired, state, prefix, steps, progress,
                fresh={s.target for s in steps if s.action == "create_ns"})
     for action in diff.ORDER:
         phase = [s for s in steps if s.action == action]
         if phase:
-            PHASES[action](run, phase)
-            state.save()
+            try:
+                PHASES[action](run, phase)
+            finally:  # also when a step failed: destroy and the next apply read this
+                state.save()
 
 
 class _Run:
     """One execution of a plan: a method per kind of step, found through ``STEPS``/``PHASES``
     (a table, not a chain of conditions)."""
 
-    def __init__(self, desired: plan.Desired, state: State, prefix: str, total: int,
+    def __init__(self, desired: plan.Desired, state: State, prefix: str, steps: list[diff.Step],
                  progress: Progress | None, fresh: set[str]) -> None:
-        self.state, self.prefix, self.total, self.progress = state, prefix, total, progress
+        self.state, self.prefix, self.total, self.progress = state, prefix, len(steps), progress
+        self.number = {(s.action, s.target): i for i, s in enumerate(steps, 1)}
         self.dep = names.deployment_id(prefix)
         self.spaces = {n.name: n for n in desired.namespaces}
         self.links = {link.id: link for link in desired.links}
@@ -123,8 +139,27 @@ class _Run:
                 self.progress(self.done, self.total, s)
 
     def step(self, s: diff.Step) -> None:
-        STEPS[s.action](self, s)
+        try:
+            STEPS[s.action](self, s)
+        except ApplyError:
+            raise
+        except Exception as exc:  # the kernel (or a tool) refused: say which step and why
+            raise self.failed(s, exc) from exc
         self.tick(s)
+
+    def failed(self, s: diff.Step, cause: BaseException) -> StepFailed:
+        return StepFailed(self.number.get((s.action, s.target), 0), self.total, s, cause,
+                          self.state.path)
+
+    @staticmethod
+    def culprit(phase: list[diff.Step], cause: BaseException, names_of: Callable[[str], set[str]]
+                ) -> diff.Step:
+        """The step of ``phase`` whose object the failed batch line names (else the first)."""
+        words = set(str(getattr(cause, "command", None) or "").split())
+        for s in phase:
+            if words & names_of(s.target):
+                return s
+        return phase[0]
 
     # --- one step ------------------------------------------------------------------------
 
@@ -175,7 +210,10 @@ class _Run:
                 pass
 
     def create_namespaces(self, phase: list[diff.Step]) -> None:
-        kernel.create_namespaces([s.target for s in phase], self.prefix)
+        try:
+            kernel.create_namespaces([s.target for s in phase], self.prefix)
+        except Exception as exc:
+            raise self.failed(self.culprit(phase, exc, lambda ns: {ns}), exc) from exc
         self.in_parallel(phase)
 
     def create_links(self, phase: list[diff.Step]) -> None:
@@ -190,7 +228,12 @@ class _Run:
             by_ns.setdefault(self.links[s.target].a_ns, []).append(self.links[s.target])
         for a_ns, group in sorted(by_ns.items()):
             markers = {lk.id: names.marker(self.dep, lk.id) for lk in group}
-            kernel.create_links_batch(a_ns, group, self.prefix, markers)
+            try:
+                kernel.create_links_batch(a_ns, group, self.prefix, markers)
+            except Exception as exc:
+                ends = {lk.id: {lk.a_if, lk.b_if} for lk in group}
+                mine = [s for s in phase if s.target in ends]
+                raise self.failed(self.culprit(mine, exc, ends.__getitem__), exc) from exc
             for lk in group:
                 self.state.links[lk.id].update(status="created", fingerprint=lk.fingerprint())
                 self.tick(diff.Step("create_link", lk.id, ""))

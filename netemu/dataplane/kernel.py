@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -34,7 +35,31 @@ SYSTEM_RULES = {0, 32766, 32767}
 
 
 class KernelError(RuntimeError):
-    """A kernel operation failed (the message names the namespace and the object)."""
+    """A kernel operation failed (the message names the namespace and the object).
+    ``command`` is the line of an ``ip -batch`` script the kernel refused, when known, and
+    ``detail`` the kernel's (or the tool's) own message."""
+
+    def __init__(self, message: str, command: str | None = None, detail: str = "") -> None:
+        super().__init__(message)
+        self.command, self.detail = command, detail or message
+
+
+_FAILED_LINE = re.compile(r"Command failed -:(\d+)")
+
+
+def _failure(where: str, stderr: str, script: str | None = None) -> KernelError:
+    """A KernelError naming ``where``, the batch line that failed (``ip -batch`` reports its
+    number) and the kernel's message."""
+    detail = "; ".join(line.strip() for line in stderr.strip().splitlines()
+                       if line.strip() and not _FAILED_LINE.match(line.strip()))
+    found = _FAILED_LINE.search(stderr)
+    lines = (script or "").splitlines()
+    command = None
+    if found and 0 < int(found.group(1)) <= len(lines):
+        command = lines[int(found.group(1)) - 1].strip()
+    detail = detail or "failed without a message"
+    message = f"{where}: `{command}`: {detail}" if command else f"{where}: {detail}"
+    return KernelError(message, command, detail)
 
 
 def _own(ns: str, prefix: str) -> str:
@@ -136,10 +161,11 @@ def create_namespaces(spaces: list[str], prefix: str) -> None:
     todo = [ns for ns in spaces if ns not in existing]
     if not todo:
         return
-    proc = subprocess.run(["ip", "-batch", "-"], input="".join(f"netns add {ns}\n" for ns in todo),
+    script = "".join(f"netns add {ns}\n" for ns in todo)
+    proc = subprocess.run(["ip", "-batch", "-"], input=script,
                           text=True, capture_output=True, check=False)
     if proc.returncode != 0:
-        raise KernelError(f"ip netns add: {proc.stderr.strip()}")
+        raise _failure("creating namespaces", proc.stderr, script)
 
 
 def mark_namespace(ns: str, prefix: str, marker: str, bridges: dict[str, str] | None = None,
@@ -156,7 +182,7 @@ def mark_namespace(ns: str, prefix: str, marker: str, bridges: dict[str, str] | 
         lines.append(f"link set dev {br} up alias {br_marker}")
     script = 'sysctl -q -e -w "$@" >/dev/null; exec ip -batch -'
     _in_ns(ns, prefix, ["sh", "-c", script, "sh", *(f"{k}={v}" for k, v in sysctls)],
-           stdin="\n".join(lines) + "\n")
+           stdin="\n".join(lines) + "\n", what="marking the namespace")
 
 
 def delete_namespace(ns: str, prefix: str) -> None:
@@ -229,15 +255,11 @@ def create_links_batch(a_ns: str, links: list[Link], prefix: str, markers: dict[
                      f" mtu {link.mtu} netns {link.b_ns}")
         master = f" master {link.a_master}" if link.a_master else ""
         lines.append(f"link set dev {link.a_if}{master} up alias {markers[link.id]}")
-    proc = subprocess.run(
-        ["ip", "-n", a_ns, "-batch", "-"],
-        input="\n".join(lines) + "\n",
-        text=True,
-        capture_output=True,
-        check=False,
-    )
+    script = "\n".join(lines) + "\n"
+    proc = subprocess.run(["ip", "-n", a_ns, "-batch", "-"], input=script, text=True,
+                          capture_output=True, check=False)
     if proc.returncode != 0:
-        raise KernelError(f"{a_ns}: creating links: {proc.stderr.strip()}")
+        raise _failure(a_ns, proc.stderr, script)
 
 
 def configure_new(n: Namespace, prefix: str) -> None:
@@ -250,7 +272,7 @@ def configure_new(n: Namespace, prefix: str) -> None:
             continue
         proc = subprocess.run(argv, input=script, text=True, capture_output=True, check=False)
         if proc.returncode != 0:
-            raise KernelError(f"{n.name}: {proc.stderr.strip()}")
+            raise _failure(n.name, proc.stderr, script)
     sysctl_and_nft(n.name, prefix, n.sysctls, n.nft)
     write_resolver(n.name, prefix, n.resolv_conf)
 
@@ -383,12 +405,15 @@ def _reconcile_rules(ipr: IPRoute, want: tuple[KernelRule, ...]) -> None:
         )
 
 
-def _in_ns(ns: str, prefix: str, argv: list[str], stdin: str | None = None) -> None:
+def _in_ns(ns: str, prefix: str, argv: list[str], stdin: str | None = None,
+           what: str = "") -> None:
     _own(ns, prefix)
     proc = subprocess.run(["ip", "netns", "exec", ns, *argv], input=stdin, text=True,
                           capture_output=True, check=False)
     if proc.returncode != 0:
-        raise KernelError(f"{ns}: {' '.join(argv)}: {proc.stderr.strip()}")
+        if _FAILED_LINE.search(proc.stderr):   # an ``ip -batch`` script on stdin
+            raise _failure(ns, proc.stderr, stdin)
+        raise _failure(f"{ns}: {what or ' '.join(argv)}", proc.stderr)
 
 
 def sysctl(ns: str, prefix: str, pairs: tuple[tuple[str, str], ...]) -> None:
@@ -399,17 +424,13 @@ def sysctl(ns: str, prefix: str, pairs: tuple[tuple[str, str], ...]) -> None:
 def sysctl_and_nft(ns: str, prefix: str, pairs: tuple[tuple[str, str], ...], ruleset: str) -> None:
     """Sysctls, then the ruleset (atomically), in one process inside the namespace."""
     script = 'sysctl -q -e -w "$@" >/dev/null' + (" && exec nft -f -" if ruleset else "")
-    _in_ns(
-        ns,
-        prefix,
-        ["sh", "-c", script, "sh", *(f"{k}={v}" for k, v in pairs)],
-        stdin=ruleset or None,
-    )
+    _in_ns(ns, prefix, ["sh", "-c", script, "sh", *(f"{k}={v}" for k, v in pairs)],
+           stdin=ruleset or None, what="sysctls, then the nftables ruleset (nft -f)")
 
 
 def nft_apply(ns: str, prefix: str, ruleset: str) -> None:
     """One ``nft -f`` per ruleset: applied atomically inside the namespace."""
-    _in_ns(ns, prefix, ["nft", "-f", "-"], stdin=ruleset)
+    _in_ns(ns, prefix, ["nft", "-f", "-"], stdin=ruleset, what="the nftables ruleset (nft -f)")
 
 
 def write_resolver(ns: str, prefix: str, resolv_conf: str | None) -> None:

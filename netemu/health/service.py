@@ -33,14 +33,14 @@ class HealthService:
                  time_scale: float = 1.0, api: str | None = DEFAULT_API,
                  extra_routes: Sequence[Handler] = (), prober: str = "process",
                  web_routes: Sequence[Any] = (),
-                 checkers: Sequence[tuple[str, str]] = ()) -> None:
-        from netemu.api.http import HttpServer  # the one HTTP server on --api
+                 checkers: Sequence[tuple[str, str]] = (), http_limits: Any = None) -> None:
+        from netemu.api.http import DEFAULT_LIMITS, HttpServer  # the one HTTP server on --api
 
         self.checker = HealthChecker(zones.health_checks, publish, time_scale, prober=prober,
                                      checkers=checkers)
         self.api = api
         self.control = HttpServer([health_routes(self.checker), *extra_routes],
-                                  web_routes=web_routes)
+                                  web_routes=web_routes, limits=http_limits or DEFAULT_LIMITS)
 
     async def start(self) -> None:
         """Start both; on failure (the --api address is in use) stop what was started and

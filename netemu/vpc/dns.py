@@ -286,6 +286,12 @@ def _ips(value: Any, path: str, report: Report, family: int | None = 4) -> list[
     return out
 
 
+def _unknown_keys(raw: Mapping[Any, Any], allowed: Iterable[str]) -> list[str]:
+    """The keys of ``raw`` not in ``allowed``, as text (a YAML key may be null or a number)."""
+    known = set(allowed)
+    return sorted(str(k) for k in raw if k not in known)
+
+
 def _options(raw: Any, path: str, region: str, report: Report, named: bool) -> DhcpOptions | None:
     """One DHCP options set, with CreateDhcpOptions' rules (every field checked, every problem
     reported, in the order of the fields)."""
@@ -293,9 +299,9 @@ def _options(raw: Any, path: str, region: str, report: Report, named: bool) -> D
         report.add(path, "InvalidParameterValue", "a DHCP options set must be a mapping")
         return None
     allowed = DHCP_KEYS if named else DHCP_KEYS[1:]
-    unknown = sorted(set(raw) - set(allowed))
+    unknown = _unknown_keys(raw, allowed)
     if unknown:
-        report.add(path, "UnknownParameter", f"unknown key(s) {', '.join(map(str, unknown))}; "
+        report.add(path, "UnknownParameter", f"unknown key(s) {', '.join(unknown)}; "
                    f"allowed: {', '.join(allowed)}")
         return None
     domain = _dhcp_domain(raw.get("domain_name", default_domain(region)), path, report)
@@ -480,7 +486,7 @@ def _endpoint(raw: Any, i: int, parts: Parts, report: Report) -> None:
     if not isinstance(raw, dict) or not isinstance(name, str) or not name:
         report.add(path, "InvalidParameterException", "a resolver endpoint needs a name")
         return
-    unknown = sorted(set(raw) - set(ENDPOINT_KEYS))
+    unknown = _unknown_keys(raw, ENDPOINT_KEYS)
     if unknown:
         report.add(path, "InvalidParameterException", f"unknown key(s) {', '.join(unknown)}; "
                    f"allowed: {', '.join(ENDPOINT_KEYS)}")
@@ -526,7 +532,7 @@ def _rule_head(raw: Any, i: int, report: Report) -> tuple[str, str, str, str] | 
     if not isinstance(raw, dict) or not isinstance(name, str) or not name:
         report.add(path, "InvalidParameterException", "a resolver rule needs a name")
         return None
-    unknown = sorted(set(raw) - set(RULE_KEYS))
+    unknown = _unknown_keys(raw, RULE_KEYS)
     if unknown:
         report.add(path, "InvalidParameterException", f"unknown key(s) {', '.join(unknown)}; "
                    f"allowed: {', '.join(RULE_KEYS)}")

@@ -71,3 +71,24 @@ def test_json_fast_path_reads_the_same_data_as_yaml() -> None:
         data = yaml.safe_load(path.read_text())
         text = json.dumps(data)
         assert load_yaml(text) == yaml.safe_load(text) == data
+
+
+@pytest.mark.parametrize("section", ["resolver_endpoints", "resolver_rules", "dhcp_options"])
+def test_null_and_number_keys_in_resolver_items_are_reported(section: str) -> None:
+    """A YAML key that is not text (``&vpc: app`` is an anchor on a null key; ``1: x``) in a
+    Resolver endpoint or rule raised TypeError while the error was written (found by
+    ``fuzz/campaign.py --target topology``); it is reported as an unknown key of the file."""
+    from netemu.errors import LoadError
+    from netemu.vpc.load import load_topology
+
+    item = {"name": "x", None: "app", 1: "y", "vpc": "app"}
+    doc = {"region": "us-east-1",
+           "vpcs": [{"name": "app", "cidr_blocks": ["10.0.0.0/16"],
+                     **({"dhcp_options": item} if section == "dhcp_options" else {})}]}
+    if section != "dhcp_options":
+        doc[section] = [item]
+    with pytest.raises(LoadError) as caught:
+        load_topology(doc, "keys.yaml")
+    problems = caught.value.problems
+    assert problems and all(p.file == "keys.yaml" for p in problems)
+    assert any("unknown key(s) 1, None" in p.message for p in problems), problems
