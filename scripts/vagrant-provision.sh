@@ -93,7 +93,8 @@ After=network-online.target
 Type=oneshot
 RemainAfterExit=yes
 WorkingDirectory=$REPO
-ExecStart=$REPO/.venv/bin/netemu apply --quiet --zones $REPO/zones $REPO/$TOPOLOGY
+# the topology before --zones, which takes every path after it
+ExecStart=$REPO/.venv/bin/netemu apply --quiet $REPO/$TOPOLOGY --zones $REPO/zones
 ExecStop=$REPO/.venv/bin/netemu destroy
 
 [Install]

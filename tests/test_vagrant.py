@@ -144,7 +144,7 @@ def test_topology_unit_applies_the_shipped_topology(provisioned: tuple[Path, Pat
     """Its apply command line, as a dry run (the plan only; nothing is created here)."""
     repo, target, _ = provisioned
     argv = _exec_start(target / "etc/systemd/system/netemu-topology.service")
-    assert argv[1:3] == ["apply", "--quiet"] and argv[-1].endswith("topologies/three-tier.yaml")
+    assert argv[1:3] == ["apply", "--quiet"] and argv[3].endswith("topologies/three-tier.yaml")
     argv[argv.index("--quiet")] = "--dry-run"
     result = subprocess.run(argv, cwd=repo, capture_output=True, text=True, timeout=120,
                             check=False, env=dict(os.environ, NETEMU_STATE_DIR=str(repo / "s")))
