@@ -244,3 +244,16 @@ def test_apply_then_fail(netemu_dataplane):
     left = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
                           check=True).stdout
     assert prefix not in left
+
+
+@pytest.mark.slow
+def test_readme_user_test_passes_as_written(tmp_path: Path) -> None:
+    """The README's ten-line test, copied into an empty folder: the relative paths it names
+    are the shipped examples."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("```python\n# test_network.py") + len("```python\n")
+    code = readme[start:readme.index("```", start)]
+    assert "netemu_topology" in code and "netemu_dns" in code and "assert_blocked" in code
+    result = _user_suite(tmp_path, code)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
