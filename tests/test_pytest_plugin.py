@@ -7,8 +7,10 @@ Then the helpers and fixtures in this process (the plugin is loaded here too).""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -82,6 +84,12 @@ def test_www_answers(netemu_dns):
     assert dns.query("nothere.shop.test").rcode == "NXDOMAIN"
     zones = dns.route53.list_hosted_zones()["HostedZones"]
     assert sorted(z["Name"] for z in zones) == ["extra.test.", "shop.test."]
+
+
+def test_time_scale_from_the_ini_file(netemu_dns):
+    dns = netemu_dns("zone.yaml")
+    assert dns.time_scale == 0.25
+    assert dns.process.args[dns.process.args.index("--time-scale") + 1] == "0.25"
 '''
 
 FAILING = '''\
@@ -101,18 +109,20 @@ def test_right(netemu_topology):
 '''
 
 
-def _user_suite(folder: Path, test_text: str) -> subprocess.CompletedProcess[str]:
+def _user_suite(folder: Path, test_text: str, *prefix: str) -> subprocess.CompletedProcess[str]:
     """Write the suite into ``folder`` (outside the repository) and run pytest there, with this
-    environment's installed netemu and no PYTHONPATH: only the entry point brings the plugin."""
+    environment's installed netemu and no PYTHONPATH: only the entry point brings the plugin.
+    ``prefix``: a command to run pytest under (``setpriv`` to drop root)."""
     assert not folder.resolve().is_relative_to(ROOT)
     (folder / "shop.yaml").write_text(SHOP)
     (folder / "zone.yaml").write_text(ZONE)
     (folder / "test_user.py").write_text(test_text)
+    (folder / "pytest.ini").write_text("[pytest]\nnetemu_time_scale = 0.25\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTEST_ADDOPTS",
                                                             "PYTEST_PLUGINS")}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-W", "ignore", "-rA",
-         str(folder)],
+        [*prefix, sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-W", "ignore",
+         "-rA", str(folder)],
         cwd=folder, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -121,7 +131,7 @@ def test_user_suite_with_only_the_plugin_passes(tmp_path: Path) -> None:
     result = _user_suite(tmp_path, PASSING)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
-    assert "2 passed" in out, out
+    assert "3 passed" in out, out
     assert "plugins:" in out and "netemu-" in out, out   # loaded through the entry point
     assert not (tmp_path / "conftest.py").exists()
 
@@ -196,7 +206,8 @@ def test_shipped_topology_by_its_relative_path(
 def test_netemu_dns_serves_dicts_files_and_the_route53_api(
         netemu_dns: Callable[..., DnsServer]) -> None:
     """The server is real: zone files and dicts are served, a zone and record created through
-    boto3 on its ``--api`` are answered over DNS, and ``time_scale`` reaches ``netemu serve --time-scale``."""
+    boto3 on its ``--api`` are answered over DNS, and ``time_scale`` reaches ``netemu serve
+    --time-scale``."""
     dns = netemu_dns(ROOT / "zones" / "basics.yaml",
                      {"HostedZone": {"Name": "plugin.test."}, "ResourceRecordSets": []},
                      time_scale=0.1)
@@ -257,3 +268,22 @@ def test_readme_user_test_passes_as_written(tmp_path: Path) -> None:
     result = _user_suite(tmp_path, code)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="needs root and setpriv (util-linux) to run the suite as nobody")
+def test_netemu_dataplane_is_skipped_with_the_reason_without_root() -> None:
+    """The same kind of user test run as user nobody: skipped, saying why, not failed."""
+    suite = (
+        "def test_needs_namespaces(netemu_dataplane):\n"
+        "    netemu_dataplane('shop.yaml')\n"
+    )
+    with tempfile.TemporaryDirectory(prefix="netemu-plugin-") as tmp:
+        folder = Path(tmp)
+        folder.chmod(0o777)
+        result = _user_suite(folder, suite, "setpriv", "--reuid=65534", "--regid=65534",
+                             "--clear-groups")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 skipped" in result.stdout
+    assert "netemu_dataplane needs root (network namespaces)" in result.stdout
