@@ -160,6 +160,7 @@ def test_user_suite_with_a_wrong_reachability_assertion_fails_with_the_trace(
 # --- in this process ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_failure_message_is_the_trace_command_output(
         tmp_path: Path, netemu_topology: Callable[[Any], TopologyUnderTest]) -> None:
     (tmp_path / "shop.yaml").write_text(SHOP)
