@@ -157,6 +157,18 @@ def test_user_suite_with_a_wrong_reachability_assertion_fails_with_the_trace(
             "blocked by network-acl data [SUBNET_ACL_RESTRICTION]") in out
 
 
+@pytest.mark.slow
+def test_loading_the_plugin_imports_nothing_heavy() -> None:
+    """pytest loads the plugin in every session of an environment where netemu is installed:
+    the loaders, the server, YAML and boto3 are imported only when a fixture is used."""
+    code = ("import sys, netemu.pytest_plugin\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('netemu', 'yaml', 'boto3', 'botocore', 'dnslib', 'aiohttp'))))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, timeout=60).stdout.split()
+    assert loaded == ["netemu", "netemu.pytest_plugin"]
+
+
 # --- in this process ---------------------------------------------------------------------------
 
 
