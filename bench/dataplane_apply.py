@@ -17,9 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from netemu.dataplane import apply, destroy, kernel
+# Imported after the line above puts the repository root first on sys.path (run as a script).
+from netemu.dataplane import apply, destroy, kernel  # noqa: E402
 from netemu.progress import Progress, take_quiet  # noqa: E402
-from tests.dataplane.topos import scaled
+from tests.dataplane.topos import scaled  # noqa: E402
 
 
 def main(sizes: list[int], quiet: bool = False) -> int:
@@ -27,7 +28,10 @@ def main(sizes: list[int], quiet: bool = False) -> int:
         print("bench/dataplane_apply.py: needs root (network namespaces); skipped")
         return 0
     print(f"command: {sys.executable} bench/dataplane_apply.py {' '.join(map(str, sizes))}")
-    print(f"{'instances':>9} {'namespaces':>10} {'steps':>6} {'apply s':>8} {'re-apply s':>10} {'destroy s':>9}")
+    print(
+        f"{'instances':>9} {'namespaces':>10} {'steps':>6} {'apply s':>8} {'re-apply s':>10} "
+        f"{'destroy s':>9}"
+    )
     for n in sizes:
         prefix = f"netemu-bench{os.getpid() % 10000}x{n}-"
         with tempfile.TemporaryDirectory() as state:
@@ -45,7 +49,10 @@ def main(sizes: list[int], quiet: bool = False) -> int:
                 destroy.destroy(prefix, state)
                 t4 = time.perf_counter()
             assert not kernel.list_namespaces(prefix)
-        print(f"{n:>9} {spaces:>10} {len(r.steps):>6} {t1 - t0:>8.2f} {t2 - t1:>10.2f} {t4 - t3:>9.2f}")
+        print(
+            f"{n:>9} {spaces:>10} {len(r.steps):>6} {t1 - t0:>8.2f} {t2 - t1:>10.2f} "
+            f"{t4 - t3:>9.2f}"
+        )
     return 0
 
 

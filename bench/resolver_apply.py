@@ -24,7 +24,6 @@ from netemu.dataplane import apply, destroy, kernel, resolver  # noqa: E402
 from netemu.progress import Progress, take_quiet  # noqa: E402
 from netemu.vpc.load import load_topology  # noqa: E402
 
-
 QUERIES = 500
 
 
