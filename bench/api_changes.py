@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from netemu.api.snapshot import SnapshotBuilder  # noqa: E402
 from netemu.dns.handler import build_serving  # noqa: E402
+from netemu.progress import Progress  # noqa: E402
 from netemu.route53 import changes  # noqa: E402
 from netemu.route53.model import ZoneSet  # noqa: E402
 
@@ -133,12 +134,18 @@ def served(label: str, zones: int, per_zone: int, samples: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="smaller zones (smoke run)")
+    parser.add_argument("--quiet", action="store_true", help="no progress line on the terminal")
     args = parser.parse_args()
     big, many = (1000, 50) if args.quick else (9998, 500)   # + SOA and NS = 10,000 (R31)
-    pure(f"1 zone x {big} records", 1, big)
-    pure(f"{many} zones x 20 records", many, 20)
-    served(f"1 zone x {big} records", 1, big, 10)
-    served(f"{many} zones x 20 records", many, 20, 10)
+    with Progress("api_changes", 4, quiet=args.quiet) as progress:
+        progress.step(note=f"pure: 1 zone x {big} records")
+        pure(f"1 zone x {big} records", 1, big)
+        progress.step(note=f"pure: {many} zones x 20 records")
+        pure(f"{many} zones x 20 records", many, 20)
+        progress.step(note=f"served: 1 zone x {big} records")
+        served(f"1 zone x {big} records", 1, big, 10)
+        progress.step(note=f"served: {many} zones x 20 records")
+        served(f"{many} zones x 20 records", many, 20, 10)
     print(f"command: .venv/bin/python bench/api_changes.py{' --quick' if args.quick else ''}")
 
 

@@ -1,6 +1,7 @@
 """How long the topology loader takes on a large topology (parse + every AWS rule + build).
 
 Run: .venv/bin/python bench/bench_topology_load.py [VPCS SUBNETS_PER_VPC INSTANCES_PER_SUBNET]
+[--quiet]
 Prints one figure and the command that reproduces it. No timed asserts anywhere.
 """
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from netemu.progress import Progress, take_quiet  # noqa: E402
 from netemu.vpc.load import load_topology
 
 
@@ -34,11 +36,16 @@ def topology(vpcs: int, subnets: int, instances: int) -> dict[str, object]:
 
 
 def main() -> None:
-    vpcs, subnets, instances = (int(a) for a in (sys.argv[1:4] or ("50", "20", "20")))
-    data = topology(vpcs, subnets, instances)
-    start = time.perf_counter()
-    topo = load_topology(data, "bench")
-    took = time.perf_counter() - start
+    argv = sys.argv[1:]
+    quiet = take_quiet(argv)
+    vpcs, subnets, instances = (int(a) for a in (argv[:3] or ("50", "20", "20")))
+    with Progress("bench_topology_load", 2, quiet=quiet) as progress:
+        progress.step(note=f"generating {vpcs} VPCs")
+        data = topology(vpcs, subnets, instances)
+        progress.step(note="load_topology (parse, validate, build)")
+        start = time.perf_counter()
+        topo = load_topology(data, "bench")
+        took = time.perf_counter() - start
     n = sum(len(v.instances) for v in topo.vpcs)
     print(f"load_topology: {vpcs} VPCs, {vpcs * subnets} subnets, {n} instances "
           f"(addresses allocated) in {took:.2f} s")

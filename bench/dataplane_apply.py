@@ -1,6 +1,6 @@
 """Benchmark: `netemu apply` and `netemu destroy` time against the number of instances.
 
-Run as root:  .venv/bin/python bench/dataplane_apply.py [10 50 200]
+Run as root:  .venv/bin/python bench/dataplane_apply.py [10 50 200] [--quiet]
 Each size is a generated topology (tests/dataplane/topos.py: one VPC, 50 instances per subnet,
 an IGW, one internet host) applied under its own prefix and state directory, then re-applied
 (the converged no-op) and destroyed. Prints one line per size.
@@ -19,10 +19,11 @@ sys.path.insert(0, str(ROOT))
 
 # Imported after the line above puts the repository root first on sys.path (run as a script).
 from netemu.dataplane import apply, destroy, kernel  # noqa: E402
+from netemu.progress import Progress, take_quiet  # noqa: E402
 from tests.dataplane.topos import scaled  # noqa: E402
 
 
-def main(sizes: list[int]) -> int:
+def main(sizes: list[int], quiet: bool = False) -> int:
     if os.geteuid() != 0:
         print("bench/dataplane_apply.py: needs root (network namespaces); skipped")
         return 0
@@ -36,7 +37,8 @@ def main(sizes: list[int]) -> int:
         with tempfile.TemporaryDirectory() as state:
             try:
                 t0 = time.perf_counter()
-                r = apply.apply(scaled(n), prefix, state)
+                with Progress(f"apply {n} instances", quiet=quiet) as progress:
+                    r = apply.apply(scaled(n), prefix, state, progress=progress)
                 t1 = time.perf_counter()
                 again = apply.apply(scaled(n), prefix, state)
                 t2 = time.perf_counter()
@@ -55,4 +57,6 @@ def main(sizes: list[int]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main([int(a) for a in sys.argv[1:]] or [10, 50, 200]))
+    argv = sys.argv[1:]
+    quiet = take_quiet(argv)
+    sys.exit(main([int(a) for a in argv] or [10, 50, 200], quiet))

@@ -49,6 +49,10 @@ import dns.message
 import dns.query
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from netemu.progress import Progress  # noqa: E402
+
 PY = sys.executable
 PACKAGES = {"nsd": "nsd", "gdnsd": "gdnsd", "pdns_server": "pdns-server"}
 EXTRA_PACKAGES = ["pdns-backend-bind"]
@@ -475,6 +479,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--no-install", action="store_true")
+    parser.add_argument("--quiet", action="store_true", help="no progress line on the terminal")
     args = parser.parse_args()
     seconds = max(1, min(args.seconds, 30))
     if not args.no_install:
@@ -487,10 +492,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="netemu-bench-") as tmpdir:
         tmp = Path(tmpdir)
         gen = build_generator(tmp)
-        for r in range(max(1, min(args.rounds, 5))):
-            for server in rows + [workers]:
-                print(f"round {r + 1}: {server.name}", file=sys.stderr, flush=True)
-                run_round(server, gen, tmp, seconds, cpus)
+        rounds = max(1, min(args.rounds, 5))
+        with Progress("dns_compare", rounds * len(rows + [workers]), quiet=args.quiet) as progress:
+            for r in range(rounds):
+                for server in rows + [workers]:
+                    progress.step(note=f"round {r + 1}: {server.name}")
+                    run_round(server, gen, tmp, seconds, cpus)
     print(table(rows + [workers]))
     if rows[0].note:
         print(f"note: netemu: {rows[0].note}")

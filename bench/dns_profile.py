@@ -35,6 +35,8 @@ from _serving import free_port, wait_answers
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from netemu.progress import Progress  # noqa: E402
+
 # (name, type, ECS subnet or None): the fixed mix, every entry answered from zones/
 MIX: list[tuple[str, str, str | None]] = [
     ("www.example.com", "A", None), ("WWW.Example.com", "AAAA", None),
@@ -153,11 +155,15 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--no-fast-path", dest="fast", action="store_false")
     parser.add_argument("--skip-server", action="store_true")
+    parser.add_argument("--quiet", action="store_true", help="no progress line on the terminal")
     args = parser.parse_args()
     print(f"uptime: {os.popen('uptime').read().strip()}; {os.cpu_count()} CPUs, shared")
-    bench_handlers(max(1, args.rounds), args.top, args.fast)
-    if not args.skip_server:
-        bench_server(max(1, min(args.seconds, 60)), args.qps, args.fast)
+    with Progress("dns_profile", 1 if args.skip_server else 2, quiet=args.quiet) as progress:
+        progress.step(note="profiling the handlers")
+        bench_handlers(max(1, args.rounds), args.top, args.fast)
+        if not args.skip_server:
+            progress.step(note="netemu serve under dnsperf")
+            bench_server(max(1, min(args.seconds, 60)), args.qps, args.fast)
     print(f"command: {sys.executable} {' '.join(sys.argv)}")
 
 

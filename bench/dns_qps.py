@@ -25,6 +25,8 @@ from _serving import free_port, wait_answers
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from netemu.progress import Progress  # noqa: E402
+
 QUERIES = [
     ("www.example.com", "A"), ("WWW.Example.com", "AAAA"), ("example.com", "MX"),
     ("docs.cname.test", "A"), ("zenith.example.org", "A"), ("a.b.zenith.example.org", "A"),
@@ -86,9 +88,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--loop", default="auto", choices=("auto", "asyncio", "uvloop"))
+    parser.add_argument("--quiet", action="store_true", help="no progress line on the terminal")
     args = parser.parse_args()
-    bench_handle()
-    bench_server(min(args.seconds, 60), args.loop)
+    with Progress("dns_qps", 2, quiet=args.quiet) as progress:
+        progress.step(note="handle() per query")
+        bench_handle()
+        progress.step(note=f"netemu serve under dnsperf for {min(args.seconds, 60)} s")
+        bench_server(min(args.seconds, 60), args.loop)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,10 @@ from pathlib import Path
 from _serving import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from netemu.progress import Progress  # noqa: E402
+
 # With --pin (default on 2+ CPUs): the DNS server on CPU 0, everything else (dnsperf, the probe
 # endpoint, the probe worker) on the other CPUs, so queries/s measures the DNS process alone.
 PIN: dict[str, set[int]] = {}
@@ -146,6 +150,7 @@ def main() -> int:
     ap.add_argument("--checks", type=int, default=100)
     ap.add_argument("--no-pin", dest="pin", action="store_false",
                     help="do not pin the server to CPU 0 and the rest to the other CPUs")
+    ap.add_argument("--quiet", action="store_true", help="no progress line on the terminal")
     args = ap.parse_args()
     for tool in ("dnsperf", "dig"):
         if shutil.which(tool) is None:
@@ -179,9 +184,11 @@ def main() -> int:
     web_share: list[float] = []
     busy: dict[str, list[float]] = {"with": [], "without": []}    # server CPU share under load
     command = ""
+    progress = Progress("health_overhead", 2 * args.rounds, quiet=args.quiet)
     try:
-        for _ in range(args.rounds):
+        for r in range(args.rounds):
             for label in ("without", "with"):
+                progress.step(note=f"round {r + 1}: {label} health checks")
                 dns_port, api_port = free_port(), free_port()
                 proc = serve(configs[label], dns_port, api_port, tmp / f"{label}.log")
                 try:
@@ -201,6 +208,7 @@ def main() -> int:
                     stop(proc)
         healthy_log = (tmp / "with.log").read_text(errors="replace")
     finally:
+        progress.close()
         stop(web)
 
     with_qps = statistics.median(rates["with"])

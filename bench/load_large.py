@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import yaml
 
 from netemu.dns.handler import build_serving
+from netemu.progress import Progress  # noqa: E402
 from netemu.route53.load import load_zone_files
 from netemu.vpc.load import load_topology_file
 
@@ -88,23 +89,30 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--records", type=int, default=10_000)
     p.add_argument("--subnets", type=int, default=1_000)
+    p.add_argument("--quiet", action="store_true", help="no progress line on the terminal")
     args = p.parse_args()
-    with tempfile.TemporaryDirectory(prefix="netemu-bench-") as tmp:
+    progress = Progress("load_large", 5, quiet=args.quiet)
+    with progress, tempfile.TemporaryDirectory(prefix="netemu-bench-") as tmp:
+        progress.step(note="writing the zone and topology files")
         zone = Path(tmp) / "big.yaml"
         zone.write_text(yaml.dump(zone_doc(args.records), Dumper=DUMPER, sort_keys=False))
         topo = Path(tmp) / "big-topology.yaml"
         topo.write_text(yaml.dump(topology_doc(args.subnets), Dumper=DUMPER, sort_keys=False))
+        progress.step(note="zone: load + validate + compile")
         started = time.perf_counter()
         build_serving(load_zone_files([zone]))
         plain = time.perf_counter() - started
         print(f"zone of {args.records} record sets: load + validate + compile {plain:.2f} s")
+        progress.step(note="zone: memory")
         measure(f"zone of {args.records} record sets (memory)",
                 lambda: build_serving(load_zone_files([zone])))
+        progress.step(note="topology: load + validate + build")
         started = time.perf_counter()
         load_topology_file(topo)
         plain = time.perf_counter() - started
         print(f"topology of {args.subnets} subnets and instances: load + validate + build "
               f"{plain:.2f} s")
+        progress.step(note="topology: memory")
         measure(f"topology of {args.subnets} subnets (memory)", lambda: load_topology_file(topo))
     print("command: .venv/bin/python bench/load_large.py "
           f"--records {args.records} --subnets {args.subnets}")

@@ -1,7 +1,7 @@
 """Benchmark: change-to-answer latency of `netemu apply --api-state DIR` (the VPC resolver
 following a running `netemu serve --api --state DIR`).
 
-Run as root:  .venv/bin/python bench/resolver_api_latency.py [CHANGES=20] [FILLER=0]
+Run as root:  .venv/bin/python bench/resolver_api_latency.py [CHANGES=20] [FILLER=0] [--quiet]
 Starts a real `netemu serve --api --state` on free loopback ports, creates a private zone with boto3
 associated with the VPC `app` of a one-VPC topology (FILLER more A records in it), applies the
 topology with `--api-state` under its own prefix and state directory, then N times: an UPSERT of
@@ -29,9 +29,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from netemu.dns.resolver import in_netns
+from netemu.progress import Progress, take_quiet
 from tests.live import ApiServer
 
 ROOT = Path(__file__).resolve().parent.parent
+
+QUIET = False   # --quiet: no progress line on the terminal
 
 TOPOLOGY = """
 region: us-east-1
@@ -111,7 +114,9 @@ def main(n: int, filler: int) -> int:
             wait_for(sock, "10.61.2.0")
             total, after_ack = [], []
             rng = random.Random(12)
+            progress = Progress("resolver_api_latency", n, quiet=QUIET)
             for i in range(1, n + 1):
+                progress.step(note=f"UPSERT {i}")
                 address = f"10.61.2.{i}"
                 t0 = time.monotonic()
                 change(r53, zone, address)
@@ -121,6 +126,7 @@ def main(n: int, filler: int) -> int:
                 after_ack.append(max(0.0, seen - t1))
                 time.sleep(rng.uniform(0.05, 0.25))   # no phase lock with the poll
             sock.close()
+            progress.close()
         finally:
             subprocess.run([*netemu, "destroy", *common], env=env, cwd=ROOT, check=False,
                            stdout=subprocess.DEVNULL)
@@ -140,5 +146,7 @@ if __name__ == "__main__":
     if os.geteuid() != 0:
         print("bench/resolver_api_latency.py needs root (network namespaces)", file=sys.stderr)
         raise SystemExit(1)
-    raise SystemExit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 20,
-                          int(sys.argv[2]) if len(sys.argv) > 2 else 0))
+    ARGV = sys.argv[1:]
+    QUIET = take_quiet(ARGV)
+    raise SystemExit(main(int(ARGV[0]) if len(ARGV) > 0 else 20,
+                          int(ARGV[1]) if len(ARGV) > 1 else 0))

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from netemu.dataplane import apply, destroy, kernel, resolver  # noqa: E402
+from netemu.progress import Progress, take_quiet  # noqa: E402
 from netemu.vpc.load import load_topology  # noqa: E402
 
 QUERIES = 500
@@ -77,7 +78,7 @@ def run(n: int, with_resolver: bool, zones: Path) -> tuple[float, float, int, fl
             assert not kernel.list_namespaces(prefix)
 
 
-def main(n: int) -> int:
+def main(n: int, quiet: bool = False) -> int:
     if os.geteuid() != 0:
         print("bench/resolver_apply.py: needs root (network namespaces); skipped")
         return 0
@@ -85,8 +86,11 @@ def main(n: int) -> int:
     with tempfile.TemporaryDirectory() as d:
         zones = Path(d)
         (zones / "bench.yaml").write_text(zone(n))
-        plain, _, _, _ = run(n, False, zones)
-        dataplane, start, rss, per_query = run(n, True, zones)
+        with Progress("resolver_apply", 2, quiet=quiet) as progress:
+            progress.step(note=f"apply {n} VPCs without resolvers")
+            plain, _, _, _ = run(n, False, zones)
+            progress.step(note=f"apply {n} VPCs with resolvers, then queries")
+            dataplane, start, rss, per_query = run(n, True, zones)
     print(f"{n} VPCs: apply without resolvers {plain:.2f} s; with resolvers "
           f"{dataplane + start:.2f} s = data plane {dataplane:.2f} s + resolver start-up "
           f"{start:.2f} s (one process, {rss / 1024:.0f} MiB RSS, {4 * n} sockets); "
@@ -95,4 +99,6 @@ def main(n: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 50))
+    argv = sys.argv[1:]
+    quiet = take_quiet(argv)
+    sys.exit(main(int(argv[0]) if argv else 50, quiet))

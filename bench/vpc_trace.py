@@ -1,7 +1,7 @@
 """Benchmark of the VPC model: load time and traces per second on a generated topology of
 50 VPCs, 500 subnets, 2,000 instances and 5,000 SG + NACL rules (issue 3, "Must show").
 
-    .venv/bin/python bench/vpc_trace.py [--traces 3000] [--seed 1]
+    .venv/bin/python bench/vpc_trace.py [--traces 3000] [--seed 1] [--quiet]
 
 The topology (a dict in the topology-file shape): each VPC 10.I.0.0/16 has 10 /24 subnets in two
 AZs, 4 instances per subnet, an internet gateway, a NAT gateway, a peering with the next VPC,
@@ -23,6 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from netemu.progress import Progress  # noqa: E402
 from netemu.vpc.index import index_of
 from netemu.vpc.load import load_topology
 from netemu.vpc.trace import Flow, trace
@@ -149,13 +150,21 @@ def main() -> int:
     ap.add_argument("--traces", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3, help="load-time repetitions")
+    ap.add_argument("--quiet", action="store_true", help="no progress line on the terminal")
     args = ap.parse_args()
+    with Progress("vpc_trace", quiet=args.quiet) as progress:
+        return measure(args, progress)
+
+
+def measure(args: argparse.Namespace, progress: Progress) -> int:
+    progress.step(note="generating the topology")
     data = generate()
     v, s, i, r = counts(data)
     print(f"topology: {v} VPCs, {s} subnets, {i} instances, {r} SG+NACL rules")
     loads = []
     topo = None
-    for _ in range(args.repeat):
+    for n in range(args.repeat):
+        progress.step(note=f"load_topology {n + 1}/{args.repeat}")
         t0 = time.perf_counter()
         topo = load_topology(data, "bench")
         loads.append(time.perf_counter() - t0)
@@ -169,11 +178,14 @@ def main() -> int:
     work = flows(random.Random(args.seed), args.traces)
     reachable = 0
     t0 = time.perf_counter()
-    for f in work:
+    for n, f in enumerate(work):
         reachable += trace(topo, f).reachable
+        if n % 100 == 0:   # drawn at most ten times a second; checked every 100 traces
+            progress.step(note=f"traces {n}/{len(work)}")
     dt = time.perf_counter() - t0
     print(f"traces: {len(work)} in {dt:.2f} s = {len(work) / dt:,.0f} traces/s "
           f"({reachable} reachable, {len(work) - reachable} not)")
+    progress.step(note="--all-blockers traces")
     t0 = time.perf_counter()
     for f in work[:500]:
         trace(topo, f, all_blockers=True)

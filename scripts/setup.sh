@@ -2,7 +2,9 @@
 # Sets up everything netemu and its tests need on a fresh Debian machine.
 # - Debian packages (only when run as root and something is missing): dig (dnsutils), nft
 #   (nftables), ip (iproute2), ping (iputils-ping), tcpdump, conntrack, dnsperf, delv
-#   (bind9-dnsutils: validates netemu's DNSSEC signatures in tests).
+#   (bind9-dnsutils: validates netemu's DNSSEC signatures in tests); and vagrant
+#   (tests/test_vagrant.py runs `vagrant validate`; optional: a failed install only skips it;
+#   NETEMU_NO_VAGRANT=1 leaves it out, as the Vagrant VM's own provisioning does).
 # - .venv with netemu installed in editable mode plus the test and fast extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,16 @@ if [ ${#need[@]} -gt 0 ]; then
   else
     echo "setup: missing ${need[*]} (not root or no apt-get): tests that need them will skip" >&2
   fi
+fi
+if [ -z "${NETEMU_NO_VAGRANT:-}" ] && ! command -v vagrant >/dev/null && [ "$(id -u)" = 0 ] \
+     && command -v apt-get >/dev/null; then
+  echo "setup: installing Debian package: vagrant"
+  vagrant_install() {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends vagrant \
+      >/dev/null 2>&1
+  }
+  vagrant_install || { apt-get update -qq && vagrant_install; } \
+    || echo "setup: vagrant not installed: tests/test_vagrant.py's vagrant validate will skip" >&2
 fi
 
 PY=${PY:-python3}

@@ -118,3 +118,23 @@ def test_serve_without_arguments_answers_dig(installed: Path, tmp_path: Path) ->
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+
+
+def test_wheel_brings_the_pytest_plugin(installed: Path, tmp_path: Path) -> None:
+    """The wheel's ``pytest11`` entry point: a user's test in an empty folder gets
+    ``netemu_topology`` and the assertions with no conftest.py, from the installed package, and
+    traces the shipped example by its relative path."""
+    (tmp_path / "test_mine.py").write_text(
+        "import netemu\n"
+        "from netemu.pytest_plugin import assert_blocked\n\n\n"
+        "def test_vault(netemu_topology):\n"
+        f"    assert netemu.__file__.startswith({str(installed.parent)!r})\n"
+        "    three = netemu_topology('topologies/three-tier.yaml')\n"
+        "    three.assert_reachable('client', 'web1', port=443)\n"
+        "    assert_blocked(three, 'client', 'web1', port=22, by='security-group')\n")
+    result = subprocess.run(
+        [str(installed / "python"), "-m", "pytest", "-p", "no:cacheprovider", "-W", "ignore",
+         str(tmp_path)], cwd=tmp_path, env=_env(), capture_output=True, text=True, check=False,
+        timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="topology file (topologies/*.yaml; the shipped example when the "
                         "relative path does not exist here)")
     p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
-    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress line (shown on stderr only when it is a terminal)")
     p.add_argument("--zones", nargs="+", action="extend", metavar="PATH", default=None,
                    type=shipped.resolve_noisy,
                    help="zone files or folders the VPC resolvers answer from (watched: changes "
@@ -75,27 +76,6 @@ def _need_root() -> int | None:
     return None
 
 
-class _Progress:
-    """One line rewritten in place on a terminal; every 10% as plain lines otherwise."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.tty = sys.stderr.isatty()
-        self.last = -1
-
-    def __call__(self, i: int, n: int, step: object) -> None:
-        if self.quiet:
-            return
-        if self.tty:
-            end = "\n" if i == n else ""
-            print(f"\r\x1b[Kapply [{i}/{n}] {step}"[:200], end=end, file=sys.stderr, flush=True)
-        else:
-            tenth = i * 10 // n
-            if tenth != self.last or i == n:
-                self.last = tenth
-                print(f"apply [{i}/{n}] {step}", file=sys.stderr, flush=True)
-
-
 def cmd_apply(args: argparse.Namespace) -> int:
     from netemu.dataplane import apply as ap
     from netemu.errors import LoadError
@@ -121,14 +101,14 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if args.api_state and (rc := _api_state_notes(topology, args.api_state)):
         return rc
     from netemu.dataplane.kernel import KernelError
+    from netemu.progress import Progress
 
-    progress = _Progress(args.quiet)
     try:
-        result = ap.apply(topology, args.prefix, args.state, dry_run=args.dry_run,
-                          progress=progress)
+        # on a terminal: one line on stderr, [done/total] step, erased at the end
+        with Progress("apply", quiet=args.quiet) as progress:
+            result = ap.apply(topology, args.prefix, args.state, dry_run=args.dry_run,
+                              progress=progress)
     except (ap.ApplyError, KernelError, ValueError) as e:
-        if progress.tty and not progress.quiet:
-            print(file=sys.stderr)   # end the progress line
         print(f"netemu apply: {e}", file=sys.stderr)
         return 1
     if not args.dry_run:

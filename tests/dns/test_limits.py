@@ -9,8 +9,7 @@ import contextlib
 import socket
 import struct
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import dns.flags
 import dns.message
@@ -19,10 +18,11 @@ import dns.rcode
 import pytest
 
 from netemu.dns import framing, limits
+from netemu.pytest_plugin import DnsServer as Server
 from tests.helpers import ROOT
-from tests.live import Server, serve_process
 
 ZONES = [ROOT / "zones" / "basics.yaml"]
+Serve = Callable[..., Server]   # the netemu_dns fixture
 
 
 def _query(name: str = "www.example.com.", qid: int = 7) -> bytes:
@@ -80,10 +80,14 @@ def test_framer_refuses_a_message_over_the_limit() -> None:
 # --- against a running server ----------------------------------------------------------------
 
 @contextlib.contextmanager
-def server(tmp_path: Path, *extra: str) -> Iterator[Server]:
-    with serve_process(ZONES, tmp_path, "--api", "127.0.0.1:0", "--no-query-log",
-                       *extra) as srv:
+def server(netemu_dns: Serve, *extra: str) -> Iterator[Server]:
+    """A real ``netemu serve`` from the pytest plugin's ``netemu_dns`` fixture, stopped on
+    leaving the block (the fixture would stop it at the end of the test anyway)."""
+    srv = netemu_dns(*ZONES, args=("--no-query-log", *extra))
+    try:
         yield srv
+    finally:
+        srv.stop()
 
 
 def _connect(port: int) -> socket.socket:
@@ -117,11 +121,11 @@ def _closed_within(sock: socket.socket, seconds: float) -> bool:
 
 
 @pytest.mark.slow
-def test_hundreds_of_idle_and_garbage_connections_do_not_starve_others(tmp_path: Path) -> None:
+def test_hundreds_of_idle_and_garbage_connections_do_not_starve_others(netemu_dns: Serve) -> None:
     """300 idle connections, 100 half-sent frames and 100 garbage streams at once, against a
     limit of 200: the server closes the longest-idle ones to make room and answers UDP and TCP
     clients within a second throughout."""
-    with server(tmp_path, "--tcp-max-connections", "200") as srv:
+    with server(netemu_dns, "--tcp-max-connections", "200") as srv:
         held: list[socket.socket] = []
         try:
             for i in range(500):
@@ -134,7 +138,7 @@ def test_hundreds_of_idle_and_garbage_connections_do_not_starve_others(tmp_path:
                 if i % 100 == 99:
                     _still_answers(srv)
             _still_answers(srv)
-            assert srv.proc.poll() is None
+            assert srv.process.poll() is None
             time.sleep(0.5)
             open_now = sum(not _closed_within(s, 0.01) for s in held)
             assert open_now <= 200, open_now                            # the limit held
@@ -145,10 +149,10 @@ def test_hundreds_of_idle_and_garbage_connections_do_not_starve_others(tmp_path:
 
 
 @pytest.mark.slow
-def test_trickling_and_silent_clients_are_closed_at_the_idle_timeout(tmp_path: Path) -> None:
+def test_trickling_and_silent_clients_are_closed_at_the_idle_timeout(netemu_dns: Serve) -> None:
     """A client that never sends, and one that sends a byte every 0.2 s (never finishing a
     message), are both closed about one idle timeout after they connected."""
-    with server(tmp_path, "--tcp-idle-timeout", "1") as srv:
+    with server(netemu_dns, "--tcp-idle-timeout", "1") as srv:
         silent = _connect(srv.port)
         trickle = _connect(srv.port)
         started = time.monotonic()
@@ -177,10 +181,10 @@ def test_trickling_and_silent_clients_are_closed_at_the_idle_timeout(tmp_path: P
 
 
 @pytest.mark.slow
-def test_pipelined_queries_are_capped_per_connection(tmp_path: Path) -> None:
+def test_pipelined_queries_are_capped_per_connection(netemu_dns: Serve) -> None:
     """1,500 pipelined queries on one connection: 1,000 are answered (Limits.tcp_max_queries),
     then the server closes it; other clients are answered meanwhile."""
-    with server(tmp_path) as srv:
+    with server(netemu_dns) as srv:
         s = _connect(srv.port)
         s.sendall(b"".join(framing.frame(_query(qid=i)) for i in range(1500)))
         _still_answers(srv)
@@ -200,8 +204,8 @@ def test_pipelined_queries_are_capped_per_connection(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_oversized_message_closes_the_connection(tmp_path: Path) -> None:
-    with server(tmp_path) as srv:
+def test_oversized_message_closes_the_connection(netemu_dns: Serve) -> None:
+    with server(netemu_dns) as srv:
         s = _connect(srv.port)
         s.sendall(struct.pack("!H", limits.DEFAULT.tcp_max_message + 1) + b"\x00" * 100)
         assert _closed_within(s, 2.0)
@@ -217,11 +221,11 @@ def _udp_from(source: str) -> socket.socket:
 
 
 @pytest.mark.slow
-def test_rate_limit_floods_from_one_24_leave_another_answered(tmp_path: Path) -> None:
+def test_rate_limit_floods_from_one_24_leave_another_answered(netemu_dns: Serve) -> None:
     """``--rate-limit 20``: 600 queries as fast as possible from 127.0.0.0/24 get at most about
     a burst plus 20 a second answered, some truncated replies (slip 2) and the rest nothing;
     a client in 127.0.1.0/24 is answered throughout."""
-    with server(tmp_path, "--rate-limit", "20") as srv:
+    with server(netemu_dns, "--rate-limit", "20") as srv:
         flood = _udp_from("127.0.0.1")
         other = _udp_from("127.0.1.1")
         answered = truncated = 0

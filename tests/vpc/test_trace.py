@@ -6,12 +6,14 @@ topology file shape (docs/architecture.md), so a case reads like the example a u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 import pytest
 import yaml
 
 from netemu.errors import LoadError
+from netemu.pytest_plugin import TopologyUnderTest, assert_blocked, assert_reachable
 from netemu.vpc.load import load_topology
 from netemu.vpc.model import Topology
 from netemu.vpc.trace import Flow, Trace, TraceError, trace
@@ -259,20 +261,25 @@ CASES = [
     "text, src, dst, proto, port, reachable, stop", CASES,
     ids=[f"{c[1]}->{c[2]}:{c[4]}" for c in CASES],
 )
-def test_verdicts(text: str, src: str, dst: str, proto: str, port: int, reachable: bool,
+def test_verdicts(netemu_topology: Callable[[Topology], TopologyUnderTest], text: str, src: str,
+                  dst: str, proto: str, port: int, reachable: bool,
                   stop: tuple[str, str | None] | None) -> None:
-    t = run(text, src, dst, proto, port)
-    assert t.reachable is reachable, [(h.component, h.name, h.decision, h.reason) for h in
-                                      t.hops + t.return_path]
+    """Through the pytest plugin's helpers, as a user's test would (a failure prints the
+    trace): ``assert_reachable``, or ``assert_blocked`` by the expected component and code."""
+    topology = netemu_topology(topo(text))
     if stop is None:
+        t = assert_reachable(topology, src, dst, port=port, protocol=proto)
         assert not t.blockers
         assert t.hops[-1].decision == "allow" and t.return_path[-1].decision == "allow"
     else:
+        t = assert_blocked(topology, src, dst, port=port, protocol=proto, by=stop[0],
+                           code=stop[1])
         assert len(t.blockers) == 1
         blocked = (t.hops + t.return_path)[-1]
         assert blocked.decision == "deny"
         assert (blocked.component, blocked.code) == stop
         assert (t.blockers[0].component, t.blockers[0].code) == stop
+    assert t.reachable is reachable
 
 
 # --- what the hops say -------------------------------------------------------------------------
