@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything netemu and its tests need on a fresh Debian machine.
 # - Debian packages (only when run as root and something is missing): dig (dnsutils), nft
-#   (nftables), ip (iproute2), ping (iputils-ping), tcpdump, conntrack, dnsperf.
+#   (nftables), ip (iproute2), ping (iputils-ping), tcpdump, conntrack, dnsperf, dot (graphviz,
+#   for `netemu draw`), chromium and chromedriver (chromium-driver, the web view's browser tests).
 # - .venv with netemu installed in editable mode plus the test and fast extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,9 @@ command -v ping >/dev/null || need+=(iputils-ping)
 command -v tcpdump >/dev/null || need+=(tcpdump)
 command -v conntrack >/dev/null || need+=(conntrack)
 command -v dnsperf >/dev/null || need+=(dnsperf)
+command -v dot >/dev/null || need+=(graphviz)
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup: installing Debian packages: ${need[*]}"
