@@ -1,5 +1,6 @@
 """What ``netemu serve`` runs on ``--api``: the Route 53 REST API over the stored account (``--state
-DIR``, SQLite; memory without it) beside the health checker's control paths, on one HTTP server.
+DIR``, SQLite; memory without it) beside the health checker's control paths and the read-only
+web view under ``/ui/`` (netemu/api/ui.py), on one HTTP server.
 
 Zones from ``--zones`` files are served beside stored ones and are read-only through the API.
 Each accepted change is committed to the store, then a new compiled snapshot is swapped into the
@@ -19,6 +20,7 @@ from netemu.api.account import Account
 from netemu.api.auth import Verifier, read_credentials
 from netemu.api.route53 import Route53Api
 from netemu.api.store import open_store
+from netemu.api.ui import QueryRing, WebUi
 from netemu.health import DEFAULT_API
 from netemu.health.service import HealthService
 from netemu.route53.health import HealthSnapshot
@@ -61,13 +63,18 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
                       strict_aws=getattr(args, "strict_aws", False))
     await account.start()
     api = Route53Api(account, verifier, serving=lambda: server.serving)
+    queries = QueryRing()
+    queries.install()
+    ui = WebUi(lambda: account.zoneset, lambda: service.checker, queries,
+               getattr(args, "dataplane_state", None), getattr(args, "ui_topology", None))
 
     def publish_health(snapshot: HealthSnapshot) -> None:
         server.serving = server.serving.with_health(snapshot)
 
     service = HealthService(account.zoneset, publish_health,
                             time_scale=getattr(args, "time_scale", 1.0),
-                            api=getattr(args, "api", DEFAULT_API), web_routes=[api.handle])
+                            api=getattr(args, "api", DEFAULT_API),
+                            web_routes=[ui.handle, api.handle])
     account.health = service.checker  # GetHealthCheckStatus reads the checker's observations
     try:
         await service.start()
@@ -75,5 +82,6 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
             log.info("Route 53 API state in %s (version %d)", args.state, account.version)
         await asyncio.Event().wait()
     finally:
+        queries.remove()
         await service.stop()
         store.close()
