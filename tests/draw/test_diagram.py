@@ -139,3 +139,38 @@ def test_unknown_format_is_refused(tmp_path: Path) -> None:
     r = run_netemu("draw", "topologies/peering.yaml", "-o", str(tmp_path / "x.txt"))
     assert r.returncode == 1
     assert "unknown diagram format 'txt'" in r.stderr and "x.txt" in r.stderr
+
+
+def _cluster_parents(text: str) -> dict[str, str]:
+    """Each cluster's enclosing cluster ('' at the top), from the DOT text's nesting."""
+    parents: dict[str, str] = {}
+    stack: list[str] = []
+    for line in text.splitlines():
+        m = re.match(r'\s*subgraph "(cluster_[^"]*)" \{', line)
+        if m:
+            parents[m.group(1)] = stack[-1] if stack else ""
+            stack.append(m.group(1))
+        elif line.strip() == "}" and stack:
+            stack.pop()
+    return parents
+
+
+@pytest.mark.parametrize("path", TOPOLOGIES, ids=lambda p: p.stem)
+def test_boxes_nest_region_vpc_az_subnet(path: Path) -> None:
+    """Pure (no Graphviz): Region -> VPC -> Availability Zone -> subnet, each instance declared
+    inside its subnet's box."""
+    topology = load_topology_file(path)
+    text = dot(topology)
+    parents = _cluster_parents(text)
+    region = f"cluster_region_{topology.region}"
+    assert parents[region] == ""
+    for v in topology.vpcs:
+        assert parents[f"cluster_vpc_{v.name}"] == region
+        for s in v.subnets:
+            az = f"cluster_az_{v.name}_{s.az}"
+            assert parents[az] == f"cluster_vpc_{v.name}"
+            box = f"cluster_subnet_{v.name}_{s.name}"
+            assert parents[box] == az
+            body = text.split(f'subgraph "{box}" {{', 1)[1].split("\n        }", 1)[0]
+            for i in v.instances:
+                assert (f'"i:{v.name}/{i.name}"' in body) == (i.subnet == s.name), (box, i.name)
