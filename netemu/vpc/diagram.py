@@ -104,8 +104,14 @@ def _routes_text(table: RouteTable | None) -> str:
     return "\n".join(f"  {r.destination} -> {r.target}" for r in table.routes)
 
 
-def _instance_node(vpc: Vpc, inst: Instance) -> str:
-    lines = [inst.name, inst.private_ip]
+def _endpoints(topology: Topology) -> dict[str, str]:
+    """ENI (instance) name -> what it is, for the ENIs of Route 53 Resolver endpoints."""
+    return {a.eni: f"Resolver endpoint {e.name} ({e.direction.lower()})"
+            for e in topology.dns.endpoints for a in e.addresses}
+
+
+def _instance_node(vpc: Vpc, inst: Instance, role: str = "") -> str:
+    lines = ([role] if role else []) + [inst.name, inst.private_ip]
     if inst.public_ip:
         lines.append(f"public {inst.public_ip}")
     lines.append("SG: " + ", ".join(inst.security_groups))
@@ -114,9 +120,11 @@ def _instance_node(vpc: Vpc, inst: Instance) -> str:
            + (f"\nIPv6 {inst.ipv6_address}" if inst.ipv6_address else "")
            + "\nsecurity groups: " + ", ".join(inst.security_groups)
            + ("" if inst.source_dest_check else "\nsource/destination check off"))
+    fill, colour = ("#FCEEF5", "#C7131F") if role else ("#FFF4E5", "#ED7100")
     return (f"{quote(instance_id(vpc.name, inst.name))} "
-            + _attrs(label="\n".join(lines), tooltip=tip, shape="box", style="rounded,filled",
-                     fillcolor="#FFF4E5", color="#ED7100", fontname="Helvetica") + ";")
+            + _attrs(label="\n".join(lines), tooltip=(role + "\n" if role else "") + tip,
+                     shape="box", style="rounded,filled", fillcolor=fill, color=colour,
+                     fontname="Helvetica") + ";")
 
 
 def _nat_node(vpc: Vpc, nat: NatGateway) -> str:
@@ -128,7 +136,8 @@ def _nat_node(vpc: Vpc, nat: NatGateway) -> str:
                      fillcolor="#F3EDFF", color=GATEWAY_COLOUR, fontname="Helvetica") + ";")
 
 
-def _subnet_cluster(vpc: Vpc, subnet: Subnet, out: list[str], indent: str) -> None:
+def _subnet_cluster(vpc: Vpc, subnet: Subnet, out: list[str], indent: str,
+                    roles: dict[str, str]) -> None:
     table = _table(vpc, subnet.route_table)
     colour, fill = PUBLIC_SUBNET if _is_public(table) else PRIVATE_SUBNET
     kind = "Public subnet" if _is_public(table) else "Private subnet"
@@ -149,11 +158,11 @@ def _subnet_cluster(vpc: Vpc, subnet: Subnet, out: list[str], indent: str) -> No
     for nat in nats:
         out.append(indent + "  " + _nat_node(vpc, nat))
     for inst in members:
-        out.append(indent + "  " + _instance_node(vpc, inst))
+        out.append(indent + "  " + _instance_node(vpc, inst, roles.get(inst.name, "")))
     out.append(f"{indent}}}")
 
 
-def _vpc_cluster(vpc: Vpc, out: list[str]) -> None:
+def _vpc_cluster(vpc: Vpc, out: list[str], roles: dict[str, str]) -> None:
     cidrs = ", ".join(vpc.cidr_blocks + vpc.ipv6_cidr_blocks)
     out.append(f"    subgraph {quote(cluster_id('vpc', vpc.name))} {{")
     tip = (f"VPC {vpc.name} {cidrs}\nroute tables: "
@@ -188,7 +197,7 @@ def _vpc_cluster(vpc: Vpc, out: list[str]) -> None:
                                              fontname="Helvetica") + ";")
         for subnet in vpc.subnets:
             if subnet.az == az:
-                _subnet_cluster(vpc, subnet, out, "        ")
+                _subnet_cluster(vpc, subnet, out, "        ", roles)
         out.append("      }")
     out.append("    }")
 
@@ -473,8 +482,9 @@ def dot(topology: Topology, trace: Trace | None = None, title: str = "") -> str:
     out.append("    graph " + _attrs(label=f"Region {topology.region}", color=REGION_COLOUR,
                                      fontcolor=REGION_COLOUR, style="dashed",
                                      fontname="Helvetica-Bold") + ";")
+    roles = _endpoints(topology)
     for vpc in topology.vpcs:
-        _vpc_cluster(vpc, out)
+        _vpc_cluster(vpc, out, roles)
     out.extend(_gateway_nodes(topology))
     out.append("  }")
     out.extend(_internet_nodes(topology))
