@@ -402,8 +402,10 @@ def _path_lines(topology: Topology, hops: Iterable[Hop], start: Place, colour: s
     here = start
     step = 0
     for n, hop in enumerate(hops, 1):
-        if hop.decision == "allow" and hop.component in PASSIVE:
-            place = here  # crossed on the way; drawn as the edge to the next place
+        if hop.component in PASSIVE and (hop.decision == "allow" or step == 0):
+            # crossed on the way (drawn as the edge to the next place), or, before any
+            # routing, the sender's own security group or subnet ACL
+            place = here
         else:
             place = loc.locate(hop, here.vpc) or here
         if place.node != here.node:
