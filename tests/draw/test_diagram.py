@@ -174,3 +174,19 @@ def test_boxes_nest_region_vpc_az_subnet(path: Path) -> None:
             body = text.split(f'subgraph "{box}" {{', 1)[1].split("\n        }", 1)[0]
             for i in v.instances:
                 assert (f'"i:{v.name}/{i.name}"' in body) == (i.subnet == s.name), (box, i.name)
+
+
+def test_return_path_drop_is_at_the_responder_V34() -> None:
+    """sg-vs-nacl: client -> strict:443 gets in, but NACLs are stateless (V34): the reply to
+    port 40000 is denied by the strict NACL's outbound rules, before it leaves strict: the drop
+    is marked at strict, the responder, not at the client, and no reply edge is drawn."""
+    topology = load_topology_file(ROOT / "topologies/sg-vs-nacl.yaml")
+    result = trace(topology, Flow("client", "strict", "tcp", 443))
+    assert not result.reachable and result.return_path
+    text = dot(topology, result)
+    marked = re.findall(r'^  "([^"]+)" \[color="#cf222e", penwidth="4"', text, re.MULTILINE)
+    assert marked == ["i:lab/strict"]
+    note = text.split('"drop:R', 1)[1].split("\n", 1)[0]
+    assert "DROPPED (return hop" in note and "network-acl strict" in note
+    assert '"drop:F' not in text
+    assert f'color="{RETURN_COLOUR}"' not in text and f'color="{FORWARD_COLOUR}"' in text
