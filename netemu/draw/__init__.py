@@ -29,7 +29,7 @@ def format_of(path: str | Path) -> str:
 def render(dot_text: str, fmt: str = "svg") -> bytes:
     if fmt == "dot":
         return dot_text.encode()
-    import graphviz  # type: ignore[import-untyped]  # no stubs, no py.typed
+    import graphviz
 
     try:
         data: bytes = graphviz.Source(dot_text, engine="dot").pipe(format=fmt)
