@@ -2,9 +2,10 @@
 # Sets up everything netemu and its tests need on a fresh Debian machine.
 # - Debian packages (only when run as root and something is missing): dig (dnsutils), nft
 #   (nftables), ip (iproute2), ping (iputils-ping), tcpdump, conntrack, dnsperf, delv
-#   (bind9-dnsutils: validates netemu's DNSSEC signatures in tests); and vagrant
-#   (tests/test_vagrant.py runs `vagrant validate`; optional: a failed install only skips it;
-#   NETEMU_NO_VAGRANT=1 leaves it out, as the Vagrant VM's own provisioning does).
+#   (bind9-dnsutils: validates netemu's DNSSEC signatures in tests), dot (graphviz, for
+#   `netemu draw`), chromium and chromedriver (chromium-driver, the web view's browser tests);
+#   and vagrant (tests/test_vagrant.py runs `vagrant validate`; optional: a failed install only
+#   skips it; NETEMU_NO_VAGRANT=1 leaves it out, as the Vagrant VM's own provisioning does).
 # - .venv with netemu installed in editable mode plus the test and fast extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,9 @@ command -v tcpdump >/dev/null || need+=(tcpdump)
 command -v conntrack >/dev/null || need+=(conntrack)
 command -v dnsperf >/dev/null || need+=(dnsperf)
 command -v delv >/dev/null || need+=(bind9-dnsutils)
+command -v dot >/dev/null || need+=(graphviz)
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "setup: installing Debian packages: ${need[*]}"

@@ -1,7 +1,8 @@
 """The layer rules of docs/architecture.md, checked by walking the imports.
 
 - route53/ and vpc/ (pure) import no edge package and no I/O, clock or global randomness.
-- each third-party I/O library has one home (dnslib: dns/codec.py; pyroute2: dataplane/kernel.py).
+- each third-party I/O library has one home (dnslib: dns/codec.py; pyroute2: dataplane/kernel.py;
+  graphviz: draw/__init__.py).
 - the data plane's compiler (plan/, nft.py, diff.py and the names they use) is pure too: it
   imports only the pure layers and its own pure modules, no I/O, no subprocess, no pyroute2, no
   clock, and opens no file; only apply/destroy/kernel/execns/state touch the machine.
@@ -21,7 +22,8 @@ IO_MODULES = (
     "asyncio", "socket", "subprocess", "selectors", "threading", "time", "ssl", "http",
     "urllib", "dnslib", "pyroute2", "uvloop", "scapy",
 )
-HOMES = {"dnslib": {"dns/codec.py"}, "pyroute2": {"dataplane/kernel.py"}}
+HOMES = {"dnslib": {"dns/codec.py"}, "pyroute2": {"dataplane/kernel.py"},
+         "graphviz": {"draw/__init__.py"}}
 PURE_DATAPLANE = ("dataplane/plan", "dataplane/nft.py", "dataplane/diff.py", "dataplane/names.py")
 DATAPLANE_IO = IO_MODULES + ("os", "pathlib", "shutil", "tempfile", "io", "datetime", "random",
                              "sys", "signal", "ctypes", "multiprocessing", "glob", "importlib")

@@ -1,5 +1,6 @@
 """What ``netemu serve`` runs on ``--api``: the Route 53 REST API over the stored account (``--state
-DIR``, SQLite; memory without it) beside the health checker's control paths, on one HTTP server.
+DIR``, SQLite; memory without it) beside the health checker's control paths and the read-only
+web view under ``/ui/`` (netemu/api/ui.py), on one HTTP server.
 
 Zones from ``--zones`` files are served beside stored ones and are read-only through the API.
 Each accepted change is committed to the store, then a new compiled snapshot is swapped into the
@@ -21,6 +22,7 @@ from netemu.api.dnssec import DnssecService
 from netemu.api.http import DEFAULT_LIMITS, HttpLimits
 from netemu.api.route53 import Route53Api
 from netemu.api.store import open_store
+from netemu.api.ui import QueryRing, WebUi
 from netemu.health import DEFAULT_API
 from netemu.health.service import HealthService
 from netemu.route53.health import HealthSnapshot
@@ -71,6 +73,10 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
                       strict_aws=getattr(args, "strict_aws", False))
     await account.start()
     api = Route53Api(account, verifier, serving=lambda: server.serving)
+    queries = QueryRing()
+    queries.install()
+    ui = WebUi(lambda: account.zoneset, lambda: service.checker, queries,
+               getattr(args, "dataplane_state", None), getattr(args, "ui_topology", None))
 
     def publish_signers(signers: dict[str, Any]) -> None:
         server.serving = replace(server.serving, signers=signers)
@@ -84,7 +90,8 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
 
     service = HealthService(account.zoneset, publish_health,
                             time_scale=getattr(args, "time_scale", 1.0),
-                            api=getattr(args, "api", DEFAULT_API), web_routes=[api.handle],
+                            api=getattr(args, "api", DEFAULT_API),
+                            web_routes=[ui.handle, api.handle],
                             http_limits=http_limits_from(args))
     account.health = service.checker  # GetHealthCheckStatus reads the checker's observations
     try:
@@ -94,5 +101,6 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
         await asyncio.Event().wait()
     finally:
         refresh.cancel()
+        queries.remove()
         await service.stop()
         store.close()

@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "netemu.cli.health",
     "netemu.cli.zones",
     "netemu.cli.importer",
+    "netemu.cli.draw",
 )
 
 

@@ -88,6 +88,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-fast-path", dest="fast_path", action="store_false",
                    help="answer every query on the full path (no prepared replies); the "
                         "answers are the same, only slower")
+    p.add_argument("--dataplane-state", metavar="DIR", default=None,
+                   help="where the web view (/ui/ on --api) finds the topology `netemu apply` "
+                        "applied, to draw it and trace on it (default $NETEMU_STATE_DIR or "
+                        "/run/netemu, as `netemu apply --state`)")
+    p.add_argument("--ui-topology", metavar="FILE", default=None,
+                   type=shipped.resolve_noisy,
+                   help="the topology the web view draws and traces on (default: the one "
+                        "`netemu apply` applied on this machine, if any)")
     p.add_argument("--strict-aws", action="store_true",
                    help="refuse health checks on private and loopback addresses, as AWS does")
     add_limit_arguments(p)

@@ -69,6 +69,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         " pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id"
                         " pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path);"
                         " ${version} prints the highest version among them (V92)")
+    p.add_argument("--draw", metavar="FILE", default=None,
+                   help="also draw the topology with this trace on it (FILE.svg, .png, .pdf or"
+                        " .dot; Graphviz): forward path blue, return path green, the dropping"
+                        " hop red with its reason (as `netemu draw --trace`)")
     p.add_argument("--color", dest="color", action="store_true", default=None,
                    help="colour the output (default: when stdout is a terminal)")
     p.add_argument("--no-color", dest="color", action="store_false")
@@ -110,6 +114,11 @@ def run(args: argparse.Namespace) -> int:
             start = int(time.time()) // 60 * 60
         logs = flowlogs.lines(flowlogs.records(result, topology.account_id, start,
                                                topology=topology), fmt)
+    if getattr(args, "draw", None):
+        from netemu.cli.draw import draw_to
+
+        if draw_to(topology, result, args.draw, str(args.topology)):
+            return EXIT_ERROR
     output = args.format or ("json" if args.json else "text")
     if output == "reachability-analyzer":
         from netemu.vpc.reachability import analysis

@@ -15,6 +15,8 @@ for ``netemu health``.
 Each status change is logged once on logger ``netemu.health``:
 ``health-check web-primary: Healthy -> Unhealthy (HTTP 500 from 127.0.0.1:8081)``.
 Disabled checks are not probed (Route 53 stops checking them; they are healthy, R81).
+``history`` keeps the last ``HISTORY`` status changes (the web view's status history): the
+first status of each check, then each change, as ``Transition`` values.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ import contextlib
 import functools
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from netemu.health.worker import WorkerProber, schedule
@@ -33,6 +37,18 @@ from netemu.route53.health import CheckState, HealthSnapshot, Observation
 from netemu.route53.model import HealthCheck
 
 log = logging.getLogger("netemu.health")
+
+HISTORY = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One status of one check in the history: when, which, healthy or not, and why."""
+
+    when: float
+    check_id: str
+    healthy: bool
+    why: str
 
 
 class HealthChecker:
@@ -68,6 +84,8 @@ class HealthChecker:
                                                        now=self.clock())
         self.prober = prober
         self.last_failure: dict[str, Observation] = {}
+        self.history: deque[Transition] = deque(maxlen=HISTORY)
+        self._note_new(self.snapshot, "first status")
         self._task: asyncio.Task[None] | None = None
         self._worker: WorkerProber | None = None
         self._regional: list[WorkerProber] = []
@@ -93,8 +111,17 @@ class HealthChecker:
                 self.alarms.setdefault(c.config.alarm_identifier.name, "INSUFFICIENT_DATA")
         self.snapshot = rules.evaluate(self.checks, self.states, self.alarms, self.snapshot,
                                        self.clock())
+        self._note_new(self.snapshot, "created")
         self.publish(self.snapshot)
         await self._start_probing()
+
+    def _note_new(self, snapshot: HealthSnapshot, why: str) -> None:
+        """The first status of each check the history does not know yet."""
+        known = {t.check_id for t in self.history}
+        now = self.clock()
+        for cid, ok in snapshot.statuses.items():
+            if cid not in known:
+                self.history.append(Transition(now, cid, ok, why))
 
     async def _start_probing(self) -> None:
         probed = [c for c in self.checks if rules.probed(c.config)]
@@ -186,6 +213,7 @@ class HealthChecker:
             log.info("health-check %s: %s -> %s (%s)", cid,
                      rules.status_word(not after.statuses[cid]),
                      rules.status_word(after.statuses[cid]), why)
+            self.history.append(Transition(self.clock(), cid, after.statuses[cid], why))
         if changed:
             self.publish(after)
 
