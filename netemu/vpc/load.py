@@ -60,6 +60,7 @@ Allocation: omitted private addresses are taken from each subnet's free addresse
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -67,9 +68,10 @@ from typing import Any
 import yaml  # the loader's one I/O step: reading the file
 
 from netemu.errors import LoadError
-from netemu.vpc import aws_ids as vpc_aws_ids
 from netemu.textfile import load_yaml
+from netemu.vpc import aws_ids as vpc_aws_ids
 from netemu.vpc import dns as vpc_dns
+from netemu.vpc import firewall as vpc_firewall
 from netemu.vpc.build import build
 from netemu.vpc.draft import Report
 from netemu.vpc.model import Topology
@@ -96,22 +98,38 @@ def load_topology_file(path: str | Path) -> Topology:
     except yaml.YAMLError as exc:
         report.add("", "SyntaxError", str(exc).replace("\n", " "))
         raise LoadError(report.problems) from exc
-    return load_topology(data, source)
+    return load_topology(data, source, Path(path).resolve().parent)
 
 
-def load_topology(data: Any, source: str = "<topology>") -> Topology:
-    """Load an in-memory topology (the parsed YAML/JSON); LoadError with every problem."""
+def _reader(base: Path) -> Callable[[str], tuple[str, str]]:
+    """Reads a file named in the topology (a DNS Firewall domains file), next to it."""
+    def read(name: str) -> tuple[str, str]:
+        where = (base / name).resolve()
+        try:
+            return str(where), where.read_text()
+        except UnicodeDecodeError as exc:
+            raise OSError(0, f"not UTF-8 text: {exc}") from exc
+    return read
+
+
+def load_topology(data: Any, source: str = "<topology>", base: Path | None = None) -> Topology:
+    """Load an in-memory topology (the parsed YAML/JSON); LoadError with every problem.
+    ``base``: the folder files named in it are read from (the current one by default)."""
     report = Report(source)
     dns_parts = vpc_dns.read(data, report)  # DHCP options, Resolver rules and endpoints
+    firewall = vpc_firewall.read(data, report, _reader(base or Path.cwd()))  # DNS Firewall
     ids = vpc_aws_ids.read(data, report)  # the AWS ids of an imported account
     draft = Reader(report).topology(_with_endpoint_enis(data, dns_parts))
     if draft is not None:
         validate(draft, report)
         vpc_dns.check(dns_parts, {v.name: v for v in draft.vpcs}, report)
+        vpc_firewall.check(firewall, {v.name: v for v in draft.vpcs}, report)
         vpc_aws_ids.check(ids, draft, report)
     if report.problems or draft is None:
         raise LoadError(report.problems)
     topology = vpc_dns.attach(build(draft, source), dns_parts)
+    if firewall.firewall != vpc_firewall.DnsFirewall():
+        topology = replace(topology, dns=replace(topology.dns, firewall=firewall.firewall))
     return replace(topology, aws_ids=ids) if ids else topology
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from netemu.vpc import addressing
 from netemu.vpc import dns as vpc_dns
+from netemu.vpc import firewall as vpc_firewall
 from netemu.vpc.draft import (
     DCidr,
     DGateway,
@@ -48,7 +49,8 @@ __all__ = ["KEYS", "Reader"]
 # describes the same (a test keeps the two in step).
 KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "topology": (("vpcs",), ("region", "account_id", "peerings", "internet", "transit_gateways",
-                             "quotas", "aws_ids", *vpc_dns.TOP_KEYS)),
+                             "quotas", "aws_ids", *vpc_dns.TOP_KEYS,
+                             *vpc_firewall.TOP_KEYS)),
     "internet": ((), ("hosts",)),
     "host": (("name", "ip"), ()),
     "vpc": (("name", "cidr_blocks"), (
@@ -86,6 +88,14 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "resolver_rule": (("name", "domain_name", "rule_type"),
                       ("target_ips", "resolver_endpoint", "vpcs")),
     "target_ip": (("ip",), ("port",)),
+    # DNS Firewall (netemu/vpc/firewall.py reads these)
+    "dns_firewall": ((), vpc_firewall.FIREWALL_KEYS),
+    "firewall_domain_list": (("name",), ("domains", "file")),
+    "firewall_rule_group": (("name",), ("rules",)),
+    "firewall_rule": (("name", "priority", "domain_list", "action"),
+                      vpc_firewall.RULE_KEYS[4:]),
+    "firewall_rule_group_association": (vpc_firewall.ASSOCIATION_KEYS, ()),
+    "firewall_config": (vpc_firewall.CONFIG_KEYS, ()),
 }
 DEFAULT_VPC_CIDR = "172.31.0.0/16"  # V17
 DEFAULT_AZS = ("a", "b", "c")  # netemu: three default subnets (AWS: one per AZ of the Region)
