@@ -71,6 +71,7 @@ from netemu.route53.client import ClientContext
 from netemu.route53.load import expand, load_zone_files, load_zone_text
 from netemu.route53.model import HostedZone, ZoneSet
 from netemu.vpc import dns as vpc_dns
+from netemu.vpc import firewall as vpc_firewall
 
 log = logging.getLogger("netemu.resolver")
 
@@ -123,12 +124,72 @@ def _bound(kind: int, ip: str, port: int) -> socket.socket:
 
 
 @dataclass
+class VpcFirewall:
+    """One VPC's DNS Firewall as the resolver applies it; the verdict is ``vpc.firewall``'s.
+    Domain lists read from a file are read again when the file changes (as UpdateFirewallDomains
+    would change them); a file that cannot be read or holds an invalid line leaves its list
+    unusable, so the VPC's fail-open setting decides (R146)."""
+
+    groups: tuple[vpc_firewall.RuleGroup, ...] = ()
+    fail_open: bool = False
+    lists: dict[str, dict[str, Any]] = field(default_factory=dict)
+    compiled: dict[str, vpc_firewall.CompiledList | None] = field(default_factory=dict)
+    signature: object = None
+
+    @classmethod
+    def from_config(cls, body: dict[str, Any] | None) -> VpcFirewall:
+        if not body:
+            return cls()
+        out = cls(vpc_firewall.groups_from_json(body), bool(body.get("fail_open")),
+                  dict(body.get("lists", {})))
+        out.reload()
+        return out
+
+    def file_signature(self) -> object:
+        out = []
+        for name, spec in sorted(self.lists.items()):
+            if spec.get("file"):
+                try:
+                    st = Path(spec["file"]).stat()
+                    out.append((name, st.st_mtime_ns, st.st_size))
+                except OSError:
+                    out.append((name, 0, -1))
+        return tuple(out)
+
+    def reload(self) -> None:
+        self.signature = self.file_signature()
+        for name, spec in self.lists.items():
+            domains = list(spec.get("domains", []))
+            if spec.get("file"):
+                try:
+                    got, bad = vpc_firewall.parse_domain_file(Path(spec["file"]).read_text())
+                except (OSError, UnicodeDecodeError) as exc:
+                    log.error("DNS Firewall domain list %s: cannot read %s: %s", name,
+                              spec["file"], exc)
+                    self.compiled[name] = None
+                    continue
+                if bad:
+                    log.error("DNS Firewall domain list %s: %s holds invalid domains %s", name,
+                              spec["file"], ", ".join(bad[:5]))
+                    self.compiled[name] = None
+                    continue
+                domains += got
+            self.compiled[name] = vpc_firewall.compile_list(domains)
+
+    def verdict(self, name: str, qtype: str) -> vpc_firewall.Verdict | None:
+        if not self.groups:
+            return None
+        return vpc_firewall.evaluate(name, qtype, self.groups, self.compiled, self.fail_open)
+
+
+@dataclass
 class VpcResolver:
     name: str
     region: str
     private_zones: bool               # R88: both DNS attributes on
     rules: tuple[vpc_dns.ResolverRule, ...]
     table: vpc_dns.RuleTable = field(default_factory=vpc_dns.RuleTable)
+    firewall: VpcFirewall = field(default_factory=VpcFirewall)
 
     @property
     def client(self) -> tuple[str | None, str]:
@@ -242,7 +303,8 @@ class ResolverService:
                                        tuple(vpc_dns.ResolverTarget(t["ip"], t["port"])
                                              for t in r["targets"]),
                                        r["endpoint"], tuple(r["vpcs"]))
-                  for r in config["rules"]))
+                  for r in config["rules"]),
+            firewall=VpcFirewall.from_config(v.get("firewall")))
             for v in config["vpcs"] if v["dns_support"]}
         self.docs = ec2_zone_docs(config["vpcs"])
         self.serving: Serving | None = None
@@ -357,6 +419,10 @@ class ResolverService:
     async def watch(self) -> None:
         while True:
             await asyncio.sleep(WATCH_SECONDS)
+            for vpc in self.vpcs.values():   # DNS Firewall domain lists read from files
+                if vpc.firewall.lists and vpc.firewall.file_signature() != vpc.firewall.signature:
+                    vpc.firewall.reload()
+                    log.warning("DNS Firewall domain lists of %s reloaded", vpc.name)
             if self.zone_signature() == self.signature:
                 continue
             try:
@@ -485,11 +551,20 @@ class ResolverService:
             reply = _recursive(codec.encode_error(query.id, query.flags, Rcode.REFUSED, query))
             self._log(vpc, peer, transport, name, query, reply)
             return reply
+        # DNS Firewall filters the query before Resolver resolves it: before private zones,
+        # Resolver rules and forwarding (R148)
+        verdict = vpc.firewall.verdict(name, query.type_name)
+        fw_log = vpc_firewall.log_fields(verdict) if verdict is not None else {}
+        if verdict is not None and verdict.outcome in (vpc_firewall.BLOCK,
+                                                       vpc_firewall.FAIL_CLOSED):
+            reply = _recursive(self._blocked(query, peer, vpc, verdict, transport))
+            self._log(vpc, peer, transport, name, query, reply, firewall=fw_log)
+            return reply
         kind, rule = vpc.table.lookup(name)
         if kind == vpc_dns.FORWARD and rule is not None and rule.endpoint in self.forwarders:
             return asyncio.ensure_future(self._forward(
                 wire, query, rule.targets, self.forwarders[rule.endpoint or ""], vpc, peer,
-                transport, name, rule.name))
+                transport, name, rule.name, fw_log))
         reply = handle(wire, peer, serving, self.rng, transport == "TCP",
                        client_type=vpc.context)
         if reply is not None:
@@ -503,11 +578,33 @@ class ResolverService:
                 if glue and self.internet:
                     targets = tuple(vpc_dns.ResolverTarget(ip) for ip in glue)
                     return asyncio.ensure_future(self._forward(
-                        wire, query, targets, self.internet, vpc, peer, transport, name, None))
+                        wire, query, targets, self.internet, vpc, peer, transport, name, None,
+                        fw_log))
                 reply = codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
             reply = _recursive(reply)
-        self._log(vpc, peer, transport, name, query, reply)
+        self._log(vpc, peer, transport, name, query, reply, firewall=fw_log)
         return reply
+
+    def _blocked(self, query: codec.Query, peer: Any, vpc: VpcResolver,
+                 verdict: vpc_firewall.Verdict, transport: str) -> bytes:
+        """The reply to a query DNS Firewall blocks (R142): NXDOMAIN; NODATA (NOERROR, no
+        records); OVERRIDE: a CNAME to the rule's override domain at its TTL, followed by the
+        answer this VPC's resolver gives for that domain. A query it cannot evaluate with
+        fail-open off is SERVFAIL (R146)."""
+        rule = verdict.decided.rule if verdict.decided is not None else None
+        if verdict.outcome == vpc_firewall.FAIL_CLOSED or rule is None:
+            return codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
+        if rule.block_response == "NXDOMAIN":
+            return codec.encode_error(query.id, query.flags, Rcode.NXDOMAIN, query)
+        if rule.block_response != "OVERRIDE" or rule.override_domain is None:
+            return codec.encode_error(query.id, query.flags, Rcode.NOERROR, query)
+        serving = self.serving
+        assert serving is not None
+        resolved = handle(codec.make_query(rule.override_domain, query.qtype, query.id), peer,
+                          serving, self.rng, transport == "TCP", client_type=vpc.context)
+        if resolved is not None and len(resolved) >= 4 and resolved[3] & 0xF == Rcode.REFUSED:
+            resolved = None   # no zone holds the override domain: the CNAME alone
+        return codec.override_reply(query, rule.override_domain, rule.override_ttl, resolved)
 
     def _glue(self, query: codec.Query, vpc: VpcResolver, peer: Any) -> list[str]:
         """The IPv4 glue of the delegation the engine answers with (its ADDITIONAL section)."""
@@ -521,7 +618,7 @@ class ResolverService:
     async def _forward(self, wire: bytes, query: codec.Query,
                        targets: tuple[vpc_dns.ResolverTarget, ...], sources: list[_Forwarder],
                        vpc: VpcResolver, peer: Any, transport: str, name: str,
-                       rule: str | None) -> bytes | None:
+                       rule: str | None, firewall: dict[str, str] | None = None) -> bytes | None:
         """R92: the query goes, as received, to the rule's targets from the outbound endpoint's
         ENI addresses (so their security groups and NACLs apply), or to a delegation's glue from
         the emulated internet; SERVFAIL when none answers."""
@@ -554,13 +651,14 @@ class ResolverService:
             break
         if reply is None:
             reply = _recursive(codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query))
-        self._log(vpc, peer, transport, name, query, reply, rule)
+        self._log(vpc, peer, transport, name, query, reply, rule, firewall)
         return reply
 
     # -- query logs (Route 53 Resolver query logging fields) -------------------------------------
 
     def _log(self, vpc: VpcResolver, peer: Any, transport: str, name: str, query: codec.Query,
-             reply: bytes | None, rule: str | None = None) -> None:
+             reply: bytes | None, rule: str | None = None,
+             firewall: dict[str, str] | None = None) -> None:
         directory = self.config.get("query_log_dir")
         if not directory:
             return
@@ -582,6 +680,7 @@ class ResolverService:
             "srcids": {}, **({"firewall_rule_action": None, "resolver_rule": rule}
                              if rule else {}),
         }
+        record.update(firewall or {})   # R147: the rule group, action and domain list matched
         out.write(json.dumps(record) + "\n")
 
     async def close(self) -> None:

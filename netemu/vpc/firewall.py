@@ -59,8 +59,13 @@ CONFIG_KEYS = ("vpc", "firewall_fail_open")
 @dataclass(frozen=True, slots=True)
 class DomainList:
     name: str
-    domains: tuple[str, ...]           # canonical specs: lower case, absolute ("*" stays "*")
-    file: str | None = None            # the file it was read from (absolute), if any
+    domains: tuple[str, ...]           # inline specs: lower case, absolute ("*" stays "*")
+    file: str | None = None            # a domains file (absolute path), if any
+    file_domains: tuple[str, ...] = ()  # the specs the file held when the topology loaded
+
+    @property
+    def all_domains(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.domains + self.file_domains))
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +248,8 @@ def vpc_config(fw: DnsFirewall, vpc: str) -> dict[str, Any]:
     return {
         "fail_open": vpc in fw.fail_open,
         "groups": [{"name": g.name, "rules": [_rule_json(r) for r in g.rules]} for g in groups],
-        "lists": {dl.name: {"domains": list(dl.domains), "file": dl.file}
+        "lists": {dl.name: {"domains": list(dl.domains), "file": dl.file,
+                            "file_domains": list(dl.file_domains)}
                   for dl in fw.domain_lists if dl.name in used},
     }
 
@@ -402,7 +408,6 @@ def _lists(raw: Mapping[str, Any], report: Report,
         if name in lists:
             report.add(path, "ValidationException", f"domain list {name} is declared twice")
             continue
-        domains: list[str] = []
         inline = dl.get("domains", [])
         if not isinstance(inline, list) or not all(isinstance(d, str) for d in inline):
             report.add(f"{path}.domains", "ValidationException",
@@ -414,7 +419,8 @@ def _lists(raw: Mapping[str, Any], report: Report,
             report.add(f"{path}.domains", "ValidationException",
                        f"{d!r} is not a valid domain specification: an optional leading * then "
                        "only A-Z, a-z, 0-9, hyphen, 1-255 characters (R140)")
-        domains += [canonical_domain(d) for d in inline if d not in bad]
+        domains = [canonical_domain(d) for d in inline if d not in bad]
+        from_file: list[str] = []
         where: str | None = None
         if "file" in dl:
             try:
@@ -428,11 +434,12 @@ def _lists(raw: Mapping[str, Any], report: Report,
             for d in wrong:
                 report.add(f"{path}.file", "ValidationException",
                            f"{dl['file']}: {d!r} is not a valid domain specification (R140)")
-            domains += got
+            from_file = got
         if bad:
             report.broken.add(name)
             continue
-        lists[name] = DomainList(name, tuple(dict.fromkeys(domains)), where)
+        lists[name] = DomainList(name, tuple(dict.fromkeys(domains)), where,
+                                 tuple(dict.fromkeys(from_file)))
     return lists
 
 
