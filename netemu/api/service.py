@@ -17,6 +17,7 @@ from typing import Any
 
 from netemu.api.account import Account
 from netemu.api.auth import Verifier, read_credentials
+from netemu.api.resolver_firewall import FirewallApi
 from netemu.api.route53 import Route53Api
 from netemu.api.store import open_store
 from netemu.health import DEFAULT_API
@@ -61,13 +62,15 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
                       strict_aws=getattr(args, "strict_aws", False))
     await account.start()
     api = Route53Api(account, verifier, serving=lambda: server.serving)
+    firewall = FirewallApi(state, verifier)   # Route53Resolver's DNS Firewall operations
 
     def publish_health(snapshot: HealthSnapshot) -> None:
         server.serving = server.serving.with_health(snapshot)
 
     service = HealthService(account.zoneset, publish_health,
                             time_scale=getattr(args, "time_scale", 1.0),
-                            api=getattr(args, "api", DEFAULT_API), web_routes=[api.handle])
+                            api=getattr(args, "api", DEFAULT_API),
+                            web_routes=[firewall.handle, api.handle])
     account.health = service.checker  # GetHealthCheckStatus reads the checker's observations
     try:
         await service.start()
