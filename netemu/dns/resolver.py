@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from netemu.api import resolver_firewall
 from netemu.api.follow import StoreFollower
 from netemu.api.snapshot import SnapshotBuilder
 from netemu.api.store import open_store
@@ -319,6 +320,7 @@ class ResolverService:
         self.file_zones = ZoneSet()
         self.api_zones = ZoneSet()
         self.follower: StoreFollower | None = None
+        self.api_firewall: object = None   # the signature of the API's DNS Firewall state
         self.builder = SnapshotBuilder()   # recompiles only the zones that changed
         if config.get("api_state"):
             self.follower = StoreFollower(open_store(config["api_state"]))
@@ -416,13 +418,39 @@ class ResolverService:
         else:
             await self.health.checker.replace_checks(self.serving.zoneset.health_checks)
 
+    def follow_firewall(self) -> None:
+        """DNS Firewall: domain lists read from files are read again when a file changes; the
+        firewall a running ``netemu serve --api --state DIR`` holds (``apply --api-state``) is
+        applied beside the topology's, each VPC by its name as the API's VpcId."""
+        directory = self.config.get("api_state")
+        if directory:
+            path = Path(directory) / resolver_firewall.FILE
+            try:
+                st = path.stat()
+                signature: object = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                signature = None
+            if signature != self.api_firewall:
+                self.api_firewall = signature
+                state = resolver_firewall.read_state(directory) or \
+                    resolver_firewall.empty_state()
+                model = resolver_firewall.firewall_from_state(state)
+                for v in self.config["vpcs"]:
+                    if v["name"] in self.vpcs:
+                        body = vpc_firewall.merge_configs(v.get("firewall") or {},
+                                                          vpc_firewall.vpc_config(model, v["name"]))
+                        self.vpcs[v["name"]].firewall = VpcFirewall.from_config(body)
+                log.warning("DNS Firewall of the API state applied")
+                return
+        for vpc in self.vpcs.values():
+            if vpc.firewall.lists and vpc.firewall.file_signature() != vpc.firewall.signature:
+                vpc.firewall.reload()
+                log.warning("DNS Firewall domain lists of %s reloaded", vpc.name)
+
     async def watch(self) -> None:
         while True:
             await asyncio.sleep(WATCH_SECONDS)
-            for vpc in self.vpcs.values():   # DNS Firewall domain lists read from files
-                if vpc.firewall.lists and vpc.firewall.file_signature() != vpc.firewall.signature:
-                    vpc.firewall.reload()
-                    log.warning("DNS Firewall domain lists of %s reloaded", vpc.name)
+            self.follow_firewall()
             if self.zone_signature() == self.signature:
                 continue
             try:
@@ -740,6 +768,7 @@ async def serve(config_path: str) -> None:
     config = json.loads(Path(config_path).read_text())
     service = ResolverService(config)
     service.load()
+    service.follow_firewall()
     await service.start()
     await service.start_health()
     loop = asyncio.get_running_loop()

@@ -245,13 +245,25 @@ def vpc_config(fw: DnsFirewall, vpc: str) -> dict[str, Any]:
     """What the resolver needs for one VPC: its groups in order, the lists they use, fail-open."""
     groups = fw.groups_for(vpc)
     used = {r.domain_list for g in groups for r in g.rules}
+    priority = {a.rule_group: a.priority for a in fw.associations if a.vpc == vpc}
     return {
         "fail_open": vpc in fw.fail_open,
-        "groups": [{"name": g.name, "rules": [_rule_json(r) for r in g.rules]} for g in groups],
+        "groups": [{"name": g.name, "priority": priority[g.name],
+                    "rules": [_rule_json(r) for r in g.rules]} for g in groups],
         "lists": {dl.name: {"domains": list(dl.domains), "file": dl.file,
                             "file_domains": list(dl.file_domains)}
                   for dl in fw.domain_lists if dl.name in used},
     }
+
+
+def merge_configs(first: Mapping[str, Any], second: Mapping[str, Any]) -> dict[str, Any]:
+    """Two ``vpc_config`` bodies of one VPC as one (the topology's and the API's): rule groups
+    in association priority order, both sides' lists, fail-open when either enables it."""
+    groups = sorted([*first.get("groups", []), *second.get("groups", [])],
+                    key=lambda g: int(g.get("priority", 0)))
+    return {"fail_open": bool(first.get("fail_open") or second.get("fail_open")),
+            "groups": groups,
+            "lists": {**first.get("lists", {}), **second.get("lists", {})}}
 
 
 def _rule_json(r: FirewallRule) -> dict[str, Any]:

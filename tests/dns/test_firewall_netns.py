@@ -175,3 +175,74 @@ def test_domains_file_change_and_fail_closed_or_open_R146(lab: Lab) -> None:
     while lab.short("app/web1", "www.example.com") != ["192.0.2.1"]:
         assert time.monotonic() < deadline, "the restored list never reached the resolver"
         time.sleep(0.3)
+
+
+API_TOPOLOGY = """
+region: us-east-1
+vpcs:
+  - name: app
+    cidr_blocks: [10.63.0.0/16]
+    subnets: [{name: a, cidr: 10.63.1.0/24}]
+    instances: [{name: web, subnet: a, private_ip: 10.63.1.10}]
+"""
+API_ZONE = """
+HostedZone: {Name: example.com., Config: {PrivateZone: false}}
+ResourceRecordSets:
+  - {Name: evil.example.com., Type: A, TTL: 60, ResourceRecords: [{Value: 192.0.2.66}]}
+  - {Name: walled.example.com., Type: A, TTL: 60, ResourceRecords: [{Value: 192.0.2.99}]}
+"""
+
+
+def test_a_firewall_made_with_boto3_reaches_the_vpc_resolver_R142(tmp_path: Path) -> None:
+    """``apply --api-state DIR``: rules created through the Route53Resolver API (real boto3,
+    real ``netemu serve --api --state DIR``) filter the VPC's queries, and follow changes."""
+    from tests.api.live import ApiServer
+
+    (tmp_path / "t.yaml").write_text(API_TOPOLOGY)
+    (tmp_path / "zones").mkdir()
+    (tmp_path / "zones" / "z.yaml").write_text(API_ZONE)
+    topology = load_topology_file(tmp_path / "t.yaml")
+    prefix, state, api_state = unique_prefix(), tmp_path / "dp", tmp_path / "api"
+    server = ApiServer(tmp_path, api_state)
+    server.start()
+    lab = Lab(prefix, state, tmp_path)
+    try:
+        import boto3
+
+        r53r = boto3.client("route53resolver", endpoint_url=server.endpoint,
+                            region_name="us-east-1", aws_access_key_id="test",
+                            aws_secret_access_key="test")
+        listed = r53r.create_firewall_domain_list(CreatorRequestId="l", Name="evil")[
+            "FirewallDomainList"]["Id"]
+        r53r.update_firewall_domains(FirewallDomainListId=listed, Operation="ADD",
+                                     Domains=["evil.example.com"])
+        group = r53r.create_firewall_rule_group(CreatorRequestId="g", Name="g")[
+            "FirewallRuleGroup"]["Id"]
+        r53r.create_firewall_rule(CreatorRequestId="r", FirewallRuleGroupId=group,
+                                  FirewallDomainListId=listed, Priority=100, Action="BLOCK",
+                                  BlockResponse="NXDOMAIN", Name="block")
+        apply.apply(topology, prefix, state)
+        assert resolver.ensure(topology, prefix, state, [str(tmp_path / "zones")],
+                               api_state=str(api_state)) is not None
+        assert lab.short("app/web", "evil.example.com") == ["192.0.2.66"]   # not associated
+        r53r.associate_firewall_rule_group(CreatorRequestId="a", FirewallRuleGroupId=group,
+                                           VpcId="app", Priority=101, Name="app-g")
+        deadline = time.monotonic() + 10
+        while lab.status("app/web", "evil.example.com") != "NXDOMAIN":
+            assert time.monotonic() < deadline, "the association never reached the resolver"
+            time.sleep(0.2)
+        record = lab.logged("app", "evil.example.com.")
+        assert record["firewall_rule_group_id"] == group
+        assert record["firewall_domain_list_id"] == listed
+        r53r.update_firewall_rule(FirewallRuleGroupId=group, FirewallDomainListId=listed,
+                                  BlockResponse="OVERRIDE",
+                                  BlockOverrideDomain="walled.example.com",
+                                  BlockOverrideDnsType="CNAME", BlockOverrideTtl=5)
+        deadline = time.monotonic() + 10
+        while lab.short("app/web", "evil.example.com") != ["walled.example.com.", "192.0.2.99"]:
+            assert time.monotonic() < deadline, "the override never reached the resolver"
+            time.sleep(0.2)
+    finally:
+        server.stop()
+        destroy.destroy(prefix, state)
+        assert kernel.list_namespaces(prefix) == []
