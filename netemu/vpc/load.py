@@ -13,6 +13,7 @@ Behaviour: a topology file is refused whole when anything is wrong, and every pr
        associations, allocated addresses, ENI ids, propagated transit-gateway routes.
 Fields (file shape, beyond ARCHITECTURE.md's example):
   top level: region, account_id?, vpcs, peerings?, internet: {hosts}?, transit_gateways?,
+    dns_firewall? (Route 53 Resolver DNS Firewall, ``firewall.py``),
     quotas? ({NAME: VALUE}: raised AWS quotas, quotas.py), aws_ids? ({KIND: {NAME: ID}}, the
     AWS ids of an imported account, ``aws_ids.py``)
   vpc: name, default? (false; true = the Region's default VPC, V17: cidr_blocks default to

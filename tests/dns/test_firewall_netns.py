@@ -116,6 +116,7 @@ def test_block_override_answers_a_cname_and_its_target_R142(lab: Lab) -> None:
 
 
 def test_alert_logs_without_blocking_R145(lab: Lab) -> None:
+    """R145, and the firewall fields of the query log (R147)."""
     assert lab.short("app/web1", "watched.example.com") == ["192.0.2.5"]
     record = lab.logged("app", "watched.example.com.")
     assert record["rcode"] == "NOERROR"
