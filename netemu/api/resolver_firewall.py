@@ -82,7 +82,8 @@ def _rule_as_topology(r: dict[str, Any]) -> dict[str, Any]:
                        ("BlockOverrideDomain", "block_override_domain"),
                        ("BlockOverrideTtl", "block_override_ttl"),
                        ("BlockOverrideDnsType", "block_override_dns_type"),
-                       ("Qtype", "qtype")):
+                       ("Qtype", "qtype"),
+                       ("FirewallDomainRedirectionAction", "firewall_domain_redirection_action")):
         if r.get(key) is not None:
             out[field] = r[key]
     return out
@@ -296,7 +297,7 @@ class FirewallApi:
         return {"FirewallRuleGroup": self._group_out(ident, g, "DELETING")}
 
     _RULE_FIELDS = ("Action", "BlockResponse", "BlockOverrideDomain", "BlockOverrideDnsType",
-                    "BlockOverrideTtl", "Qtype")
+                    "BlockOverrideTtl", "Qtype", "FirewallDomainRedirectionAction")
 
     def op_CreateFirewallRule(self, p: dict[str, Any]) -> dict[str, Any]:
         group_id, list_id = p["FirewallRuleGroupId"], p.get("FirewallDomainListId")
@@ -330,7 +331,7 @@ class FirewallApi:
             if p.get(key) is not None:
                 rule[key] = p[key]
         if rule.get("Action") != "BLOCK":
-            for key in self._RULE_FIELDS[1:-1]:
+            for key in self._RULE_FIELDS[1:5]:
                 rule.pop(key, None)
         rule["ModificationTime"] = _now()
         self._commit(new)

@@ -592,7 +592,7 @@ class ResolverService:
         if kind == vpc_dns.FORWARD and rule is not None and rule.endpoint in self.forwarders:
             return asyncio.ensure_future(self._forward(
                 wire, query, rule.targets, self.forwarders[rule.endpoint or ""], vpc, peer,
-                transport, name, rule.name, fw_log))
+                transport, name, rule.name, verdict))
         reply = handle(wire, peer, serving, self.rng, transport == "TCP",
                        client_type=vpc.context)
         if reply is not None:
@@ -607,11 +607,30 @@ class ResolverService:
                     targets = tuple(vpc_dns.ResolverTarget(ip) for ip in glue)
                     return asyncio.ensure_future(self._forward(
                         wire, query, targets, self.internet, vpc, peer, transport, name, None,
-                        fw_log))
+                        verdict))
                 reply = codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
             reply = _recursive(reply)
+            reply, fw_log = self._inspect_chain(vpc, query, peer, transport, reply, verdict,
+                                                fw_log)
         self._log(vpc, peer, transport, name, query, reply, firewall=fw_log)
         return reply
+
+    def _inspect_chain(self, vpc: VpcResolver, query: codec.Query, peer: Any, transport: str,
+                       reply: bytes, verdict: vpc_firewall.Verdict | None,
+                       fw_log: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+        """R149: the CNAME targets of an answer are inspected too (the reply, or the block)."""
+        if verdict is None or len(reply) < 12 or reply[6:8] == b"\0\0":
+            return reply, fw_log
+        chain = [data for rtype, data in codec.answer_records(reply) if rtype == "CNAME"]
+        if not chain:
+            return reply, fw_log
+        fire = vpc.firewall
+        got = vpc_firewall.evaluate_chain(chain, query.type_name, fire.groups, fire.compiled,
+                                          fire.fail_open, verdict)
+        if got is None:
+            return reply, fw_log
+        return (_recursive(self._blocked(query, peer, vpc, got, transport)),
+                vpc_firewall.log_fields(got))
 
     def _blocked(self, query: codec.Query, peer: Any, vpc: VpcResolver,
                  verdict: vpc_firewall.Verdict, transport: str) -> bytes:
@@ -646,7 +665,8 @@ class ResolverService:
     async def _forward(self, wire: bytes, query: codec.Query,
                        targets: tuple[vpc_dns.ResolverTarget, ...], sources: list[_Forwarder],
                        vpc: VpcResolver, peer: Any, transport: str, name: str,
-                       rule: str | None, firewall: dict[str, str] | None = None) -> bytes | None:
+                       rule: str | None,
+                       verdict: vpc_firewall.Verdict | None = None) -> bytes | None:
         """R92: the query goes, as received, to the rule's targets from the outbound endpoint's
         ENI addresses (so their security groups and NACLs apply), or to a delegation's glue from
         the emulated internet; SERVFAIL when none answers."""
@@ -679,6 +699,9 @@ class ResolverService:
             break
         if reply is None:
             reply = _recursive(codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query))
+        firewall = vpc_firewall.log_fields(verdict) if verdict is not None else {}
+        reply, firewall = self._inspect_chain(vpc, query, peer, transport, reply, verdict,
+                                              firewall)
         self._log(vpc, peer, transport, name, query, reply, rule, firewall)
         return reply
 

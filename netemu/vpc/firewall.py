@@ -9,11 +9,13 @@ Topology file shape (a new top-level key; ``vpc.load`` calls ``read`` and ``chec
     rule_groups: [{name, rules: [{name, priority, domain_list, action: ALLOW|BLOCK|ALERT,
                                   block_response?: NODATA|NXDOMAIN|OVERRIDE,
                                   block_override_domain?, block_override_ttl?,
-                                  block_override_dns_type?: CNAME, qtype?}]}]
+                                  block_override_dns_type?: CNAME, qtype?,
+                                  firewall_domain_redirection_action?:
+                                    INSPECT_REDIRECTION_DOMAIN|TRUST_REDIRECTION_DOMAIN}]}]
     associations: [{name, rule_group, vpc, priority}]        # priority 101-9899
     configs: [{vpc, firewall_fail_open: true|false}]         # UpdateFirewallConfig
 
-Evaluation (R140-R146): a VPC's associations in ascending priority, each group's rules in
+Evaluation (R140-R146, R149): a VPC's associations in ascending priority, each group's rules in
 ascending priority, first ALLOW or BLOCK match decides; an ALERT match is recorded and
 evaluation goes on. A domain spec ``example.com`` matches that name only; ``*.example.com``
 matches every name below it but not ``example.com`` itself; ``*`` matches every name.
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 ACTIONS = ("ALLOW", "BLOCK", "ALERT")
 BLOCK_RESPONSES = ("NODATA", "NXDOMAIN", "OVERRIDE")
 OVERRIDE_TYPES = ("CNAME",)
+INSPECT, TRUST = "INSPECT_REDIRECTION_DOMAIN", "TRUST_REDIRECTION_DOMAIN"
+REDIRECTION_ACTIONS = (INSPECT, TRUST)          # FirewallDomainRedirectionAction
 # AssociateFirewallRuleGroup: "The allowed values for Priority are between 100 and 9900"
 # (both ends excluded: 100 and 9900 are kept for Firewall Manager's first and last groups).
 ASSOCIATION_PRIORITY_MIN, ASSOCIATION_PRIORITY_MAX = 101, 9899
@@ -48,7 +52,8 @@ FIREWALL_KEYS = ("domain_lists", "rule_groups", "associations", "configs")
 LIST_KEYS = ("name", "domains", "file")
 GROUP_KEYS = ("name", "rules")
 RULE_KEYS = ("name", "priority", "domain_list", "action", "block_response",
-             "block_override_domain", "block_override_ttl", "block_override_dns_type", "qtype")
+             "block_override_domain", "block_override_ttl", "block_override_dns_type", "qtype",
+             "firewall_domain_redirection_action")
 ASSOCIATION_KEYS = ("name", "rule_group", "vpc", "priority")
 CONFIG_KEYS = ("vpc", "firewall_fail_open")
 
@@ -79,6 +84,7 @@ class FirewallRule:
     override_ttl: int = 0
     override_type: str = "CNAME"
     qtype: str | None = None           # only queries of this type match (Qtype)
+    redirection: str = INSPECT         # FirewallDomainRedirectionAction (R149)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +232,26 @@ def evaluate(name: str, qtype: str, groups: Sequence[RuleGroup],
     return Verdict(NO_MATCH)
 
 
+def evaluate_chain(chain: Sequence[str], qtype: str, groups: Sequence[RuleGroup],
+                   lists: Mapping[str, CompiledList | None], fail_open: bool,
+                   first: Verdict) -> Verdict | None:
+    """R149: the domains a CNAME chain leads to (``chain``, in answer order) are inspected as
+    queries of their own, unless the rule that let the query name through trusts redirection
+    (TRUST_REDIRECTION_DOMAIN); the first one blocked (or that cannot be evaluated, fail-open
+    off) blocks the whole answer. None when the answer stands."""
+    if first.decided is not None and first.outcome == ALLOW \
+            and first.decided.rule.redirection == TRUST:
+        return None
+    for name in chain:
+        got = evaluate(name, qtype, groups, lists, fail_open)
+        if got.outcome in (BLOCK, FAIL_CLOSED):
+            return got
+        if got.decided is not None and got.outcome == ALLOW \
+                and got.decided.rule.redirection == TRUST:
+            return None
+    return None
+
+
 def log_fields(verdict: Verdict) -> dict[str, str]:
     """The firewall fields of a Resolver query log record (R147): the deciding match's rule
     group, domain list and action; nothing when no rule matched."""
@@ -270,14 +296,15 @@ def _rule_json(r: FirewallRule) -> dict[str, Any]:
     return {"name": r.name, "priority": r.priority, "domain_list": r.domain_list,
             "action": r.action, "block_response": r.block_response,
             "override_domain": r.override_domain, "override_ttl": r.override_ttl,
-            "override_type": r.override_type, "qtype": r.qtype}
+            "override_type": r.override_type, "qtype": r.qtype, "redirection": r.redirection}
 
 
 def groups_from_json(body: Mapping[str, Any]) -> tuple[RuleGroup, ...]:
     return tuple(RuleGroup(str(g["name"]), tuple(FirewallRule(
         str(r["name"]), int(r["priority"]), str(r["domain_list"]), str(r["action"]),
         r.get("block_response"), r.get("override_domain"), int(r.get("override_ttl") or 0),
-        str(r.get("override_type") or "CNAME"), r.get("qtype")) for r in g["rules"]))
+        str(r.get("override_type") or "CNAME"), r.get("qtype"),
+        str(r.get("redirection") or INSPECT)) for r in g["rules"]))
         for g in body.get("groups", []))
 
 
@@ -521,13 +548,19 @@ def _rule(raw: Any, path: str, report: Report, lists: Mapping[str, DomainList],
     if qtype is not None and (not isinstance(qtype, str) or not qtype.isalnum()):
         report.add(f"{path}.qtype", "ValidationException", "qtype must be a record type")
         return None
+    redirection = r.get("firewall_domain_redirection_action", INSPECT)
+    if redirection not in REDIRECTION_ACTIONS:
+        report.add(f"{path}.firewall_domain_redirection_action", "ValidationException",
+                   f"FirewallDomainRedirectionAction must be one of "
+                   f"{', '.join(REDIRECTION_ACTIONS)}")
+        return None
     if action != BLOCK:
         if response is not None or overrides:
             report.add(path, "ValidationException",
                        f"BlockResponse and BlockOverride* apply only to BLOCK rules, not {action}")
             return None
         return FirewallRule(str(r["name"]), priority, listed, action,
-                            qtype=qtype.upper() if qtype else None)
+                            qtype=qtype.upper() if qtype else None, redirection=redirection)
     if response not in BLOCK_RESPONSES:
         report.add(f"{path}.block_response", "ValidationException",
                    "BlockResponse is required when the action is BLOCK: one of "
@@ -539,7 +572,7 @@ def _rule(raw: Any, path: str, report: Report, lists: Mapping[str, DomainList],
                        f"BlockOverride* apply only to BlockResponse OVERRIDE, not {response}")
             return None
         return FirewallRule(str(r["name"]), priority, listed, action, response,
-                            qtype=qtype.upper() if qtype else None)
+                            qtype=qtype.upper() if qtype else None, redirection=redirection)
     ttl_value = _int(ttl)
     if not isinstance(override, str) or not valid_domain(override) or override.startswith("*") \
             or kind not in OVERRIDE_TYPES or ttl_value is None \
@@ -551,7 +584,7 @@ def _rule(raw: Any, path: str, report: Report, lists: Mapping[str, DomainList],
         return None
     return FirewallRule(str(r["name"]), priority, listed, action, response,
                         canonical_domain(override), ttl_value, str(kind),
-                        qtype.upper() if qtype else None)
+                        qtype.upper() if qtype else None, redirection)
 
 
 def check(parts: Parts, vpcs: Mapping[str, Any], report: Report) -> None:

@@ -93,7 +93,8 @@ def test_rules_associations_and_the_stored_state(r53r: Any, server: ApiServer) -
     assert code(info) == "ResourceNotFoundException"
     r53r.create_firewall_rule(CreatorRequestId="r5", FirewallRuleGroupId=group_id,
                               FirewallDomainListId=other, Priority=50, Action="ALERT",
-                              Name="alert")
+                              Name="alert",
+                              FirewallDomainRedirectionAction="TRUST_REDIRECTION_DOMAIN")
     rules = r53r.list_firewall_rules(FirewallRuleGroupId=group_id)["FirewallRules"]
     assert [r["Name"] for r in rules] == ["alert", "override"]     # ascending priority
 
@@ -128,6 +129,7 @@ def test_rules_associations_and_the_stored_state(r53r: Any, server: ApiServer) -
     assert model.fail_open == ("app",)
     (group,) = model.groups_for("app")
     assert group.name == group_id and [r.action for r in group.rules] == ["ALERT", "BLOCK"]
+    assert [r.redirection for r in group.rules] == [fw.TRUST, fw.INSPECT]     # R149
     lists = {dl.name: fw.compile_list(dl.all_domains) for dl in model.domain_lists}
     verdict = fw.evaluate("evil.example.net.", "A", model.groups_for("app"), lists, False)
     assert verdict.blocked and verdict.decided is not None

@@ -147,6 +147,20 @@ def test_the_firewall_filters_before_private_hosted_zones_R148(lab: Lab) -> None
     assert lab.status("app/web1", "db.corp.internal") == "NXDOMAIN"      # blocked first
 
 
+def test_cname_chain_domains_are_inspected_unless_trusted_R149(lab: Lab) -> None:
+    # chained.example.com is a CNAME to nx.example.com, which a BLOCK rule lists
+    assert lab.status("app/web1", "chained.example.com") == "NXDOMAIN"
+    record = lab.logged("app", "chained.example.com.")
+    assert record["firewall_rule_action"] == "BLOCK"
+    assert record["firewall_domain_list_id"] == "nx"
+    # trusted.example.com is let through by an ALLOW rule that trusts the redirection
+    # (the VPC resolver answers the CNAME as the zone holds it; it does not chase it)
+    assert lab.short("app/web1", "trusted.example.com") == ["nx.example.com."]
+    assert lab.logged("app", "trusted.example.com.")["firewall_rule_action"] == "ALLOW"
+    # without a firewall the chain answers
+    assert lab.short("open/o1", "chained.example.com") == ["nx.example.com."]
+
+
 def test_domains_file_change_and_fail_closed_or_open_R146(lab: Lab) -> None:
     """A domains file is read again when it changes; while it cannot be read, the firewall
     cannot evaluate a query that reaches a rule using it: app (fail-open off, AWS's default)

@@ -111,6 +111,22 @@ def test_a_list_that_cannot_be_read_fails_closed_or_open_R146() -> None:
     assert fw.evaluate("bad.example.com.", "A", [first, group], lists, False).outcome == fw.ALLOW
 
 
+def test_cname_chain_inspection_R149() -> None:
+    lists = dict(LISTS, www=fw.compile_list(["www.example.com"]))
+    block = rule("block", 200, "bad", "BLOCK", "NXDOMAIN")
+    inspect = fw.RuleGroup("g", (rule("allow", 100, "www", "ALLOW"), block))
+    first = fw.evaluate("www.example.com.", "A", [inspect], lists, False)
+    assert first.outcome == fw.ALLOW
+    got = fw.evaluate_chain(["x.ads.example.com."], "A", [inspect], lists, False, first)
+    assert got is not None and got.blocked and got.decided is not None
+    assert got.decided.rule.name == "block"
+    assert fw.evaluate_chain(["ok.example.org."], "A", [inspect], lists, False, first) is None
+    trusting = fw.FirewallRule("allow", 100, "www", "ALLOW", redirection=fw.TRUST)
+    trust = fw.RuleGroup("g", (trusting, block))
+    first = fw.evaluate("www.example.com.", "A", [trust], lists, False)
+    assert fw.evaluate_chain(["x.ads.example.com."], "A", [trust], lists, False, first) is None
+
+
 # --- the topology file ---------------------------------------------------------------------
 
 
@@ -218,6 +234,8 @@ def test_association_conflicts_and_unknown_references_R144() -> None:
       "block_override_ttl": 604801, "block_override_dns_type": "CNAME"}, "0-604800"),
     ({"action": "ALLOW", "block_response": "NODATA"}, "only to BLOCK rules"),
     ({"action": "DROP"}, "must be one of ALLOW, BLOCK, ALERT"),
+    ({"action": "ALLOW", "firewall_domain_redirection_action": "TRUST"},
+     "FirewallDomainRedirectionAction must be one of"),
     ({"action": "BLOCK", "block_response": "NXDOMAIN", "block_override_ttl": 5},
      "only to BlockResponse OVERRIDE"),
 ])
