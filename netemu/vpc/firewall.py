@@ -254,13 +254,13 @@ def evaluate_chain(chain: Sequence[str], qtype: str, groups: Sequence[RuleGroup]
 
 def log_fields(verdict: Verdict) -> dict[str, str]:
     """The firewall fields of a Resolver query log record (R147): the deciding match's rule
-    group, domain list and action; nothing when no rule matched."""
+    group, domain list and action; nothing when no rule matched or the firewall could not
+    evaluate the query (no rule decided it: the resolver's own log says why)."""
     match = verdict.decided
-    if match is None or verdict.outcome in (NO_MATCH, FAIL_OPEN):
+    if match is None or verdict.outcome in (NO_MATCH, FAIL_OPEN, FAIL_CLOSED):
         return {}
     return {"firewall_rule_group_id": match.group,
-            "firewall_rule_action": "BLOCK" if verdict.outcome == FAIL_CLOSED
-            else match.rule.action,
+            "firewall_rule_action": match.rule.action,
             "firewall_domain_list_id": match.rule.domain_list}
 
 

@@ -106,6 +106,7 @@ def test_a_list_that_cannot_be_read_fails_closed_or_open_R146() -> None:
     lists = dict(LISTS, gone=None)
     assert fw.evaluate("x.org.", "A", [group], lists, False).outcome == fw.FAIL_CLOSED
     assert fw.evaluate("x.org.", "A", [group], lists, True).outcome == fw.FAIL_OPEN
+    assert fw.log_fields(fw.evaluate("x.org.", "A", [group], lists, False)) == {}
     # an earlier decision never reaches the unreadable list
     first = fw.RuleGroup("g0", (rule("allow", 100, "good", "ALLOW"),))
     assert fw.evaluate("bad.example.com.", "A", [first, group], lists, False).outcome == fw.ALLOW
