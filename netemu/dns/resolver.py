@@ -440,7 +440,8 @@ class ResolverService:
                         body = vpc_firewall.merge_configs(v.get("firewall") or {},
                                                           vpc_firewall.vpc_config(model, v["name"]))
                         self.vpcs[v["name"]].firewall = VpcFirewall.from_config(body)
-                log.warning("DNS Firewall of the API state applied")
+                if signature is not None:
+                    log.warning("DNS Firewall of the API state applied")
                 return
         for vpc in self.vpcs.values():
             if vpc.firewall.lists and vpc.firewall.file_signature() != vpc.firewall.signature:
