@@ -147,6 +147,18 @@ def test_the_firewall_filters_before_private_hosted_zones_R148(lab: Lab) -> None
     assert lab.status("app/web1", "db.corp.internal") == "NXDOMAIN"      # blocked first
 
 
+def test_the_firewall_filters_before_resolver_rules_forward_R148(lab: Lab) -> None:
+    """fwd.example is forwarded to a target nobody answers at: SERVFAIL after the forwarding
+    timeout; a blocked name below it is answered at once, never forwarded."""
+    started = time.monotonic()
+    assert lab.status("app/web1", "blocked.fwd.example") == "NXDOMAIN"
+    assert time.monotonic() - started < 1.0
+    record = lab.logged("app", "blocked.fwd.example.")
+    assert "resolver_rule" not in record and record["firewall_domain_list_id"] == "nx"
+    assert lab.status("app/web1", "other.fwd.example") == "SERVFAIL"
+    assert lab.logged("app", "other.fwd.example.")["resolver_rule"] == "fwd"
+
+
 def test_cname_chain_domains_are_inspected_unless_trusted_R149(lab: Lab) -> None:
     # chained.example.com is a CNAME to nx.example.com, which a BLOCK rule lists
     assert lab.status("app/web1", "chained.example.com") == "NXDOMAIN"
