@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from netemu.api.resolver_firewall import FILE, firewall_from_state
 from netemu.vpc import firewall as fw
-from tests.api.live import ApiServer, api_server
+from tests.live import ApiServer, api_server
 
 pytestmark = pytest.mark.slow
 

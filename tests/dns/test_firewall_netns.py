@@ -223,7 +223,7 @@ ResourceRecordSets:
 def test_a_firewall_made_with_boto3_reaches_the_vpc_resolver_R142(tmp_path: Path) -> None:
     """``apply --api-state DIR``: rules created through the Route53Resolver API (real boto3,
     real ``netemu serve --api --state DIR``) filter the VPC's queries, and follow changes."""
-    from tests.api.live import ApiServer
+    from tests.live import ApiServer
 
     (tmp_path / "t.yaml").write_text(API_TOPOLOGY)
     (tmp_path / "zones").mkdir()
