@@ -20,6 +20,7 @@ from netemu.api.account import Account
 from netemu.api.auth import Verifier, read_credentials
 from netemu.api.dnssec import DnssecService
 from netemu.api.http import DEFAULT_LIMITS, HttpLimits
+from netemu.api.resolver_firewall import FirewallApi
 from netemu.api.route53 import Route53Api
 from netemu.api.store import open_store
 from netemu.api.ui import QueryRing, WebUi
@@ -84,6 +85,7 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
     api.dnssec = DnssecService(account, state, publish_signers)
     publish_signers(api.dnssec.signers())
     refresh = asyncio.ensure_future(api.dnssec.refresh())
+    firewall = FirewallApi(state, verifier)   # Route53Resolver's DNS Firewall operations
 
     def publish_health(snapshot: HealthSnapshot) -> None:
         server.serving = server.serving.with_health(snapshot)
@@ -91,7 +93,7 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
     service = HealthService(account.zoneset, publish_health,
                             time_scale=getattr(args, "time_scale", 1.0),
                             api=getattr(args, "api", DEFAULT_API),
-                            web_routes=[ui.handle, api.handle],
+                            web_routes=[ui.handle, firewall.handle, api.handle],
                             http_limits=http_limits_from(args))
     account.health = service.checker  # GetHealthCheckStatus reads the checker's observations
     try:

@@ -23,6 +23,7 @@ from netemu.route53.health import unreachable_checks
 from netemu.route53.model import ZoneSet
 from netemu.vpc import dns as vpc_dns
 from netemu.vpc import elb as vpc_elb
+from netemu.vpc import firewall as vpc_firewall
 from netemu.vpc.model import Topology, Vpc
 
 
@@ -67,6 +68,8 @@ def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Pat
             "public_names": [(v.region, pub) for v in topology.vpcs if v.name not in seen
                              for _ip, pub in enis(v) if pub],
             "dhcp_options": dns.options_for(vpc).describe(),
+            # DNS Firewall: the rule groups associated with the VPC, in order, and their lists
+            "firewall": vpc_firewall.vpc_config(dns.firewall, vpc.name),
         })
     outbound = {e.name: [(eni_ns[(e.vpc, a.eni)], a.ip) for a in e.addresses]
                 for e in dns.endpoints if e.direction == "OUTBOUND"}

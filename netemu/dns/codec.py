@@ -425,6 +425,42 @@ def answer_records(reply: bytes) -> list[tuple[str, str]]:
     return [(type_name(rr.rtype), str(rr.rdata)) for rr in message.rr]
 
 
+# --- DNS Firewall replies (the VPC resolver; not on the authoritative path) ----------------------
+
+
+def make_query(name: str, qtype: int, query_id: int) -> bytes:
+    """A recursive query for ``name`` (the override domain a DNS Firewall rule answers with)."""
+    record = dnslib.DNSRecord(dnslib.DNSHeader(id=query_id, rd=1),
+                              q=dnslib.DNSQuestion(name, qtype))
+    return bytes(record.pack())
+
+
+def override_reply(query: Query, target: str, ttl: int, resolved: bytes | None) -> bytes:
+    """A DNS Firewall OVERRIDE answer: the query name as a CNAME to ``target`` (at ``ttl``),
+    then the ANSWER records of ``resolved`` (the reply to a query for ``target``), with its
+    RCODE; the question as the client sent it."""
+    rrs: list[bytes] = []
+    rcode = 0
+    if resolved is not None:
+        try:
+            message = dnslib.DNSRecord.parse(resolved)
+        except Exception:  # dnslib raises many types for bad input
+            message = None
+        if message is not None:
+            rcode = message.header.rcode
+            for rr in message.rr:
+                buf = _PlainBuffer()
+                rr.pack(buf)
+                rrs.append(bytes(buf.data))
+    labels = tuple(label.encode() for label in target.rstrip(".").split(".") if label)
+    name = to_wire(labels)
+    cname = b"\xc0\x0c" + _RR_FIXED.pack(TYPE_CODES["CNAME"], CLASS_IN, ttl, len(name)) + name
+    opt = _opt(query, None) if query.edns else b""
+    head = _header(query.id, query.flags, False, False, rcode,
+                   (1, 1 + len(rrs), 0, 1 if opt else 0))
+    return b"".join((head, query.question, cname, *rrs, opt))
+
+
 __all__ = ["Query", "FormErr", "NotAQuery", "PackErrors", "WireData", "decode", "encode",
            "encode_error", "compile", "pack_rdata", "max_size", "type_name", "content_key",
-           "tail_key", "answer_records"]
+           "tail_key", "answer_records", "make_query", "override_reply"]

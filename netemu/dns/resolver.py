@@ -60,6 +60,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from netemu.api import resolver_firewall
 from netemu.api.follow import StoreFollower
 from netemu.api.snapshot import SnapshotBuilder
 from netemu.api.store import open_store
@@ -73,6 +74,7 @@ from netemu.route53.health import ALL_HEALTHY, HealthSnapshot
 from netemu.route53.load import expand, load_zone_files, load_zone_text
 from netemu.route53.model import HostedZone, ZoneSet
 from netemu.vpc import dns as vpc_dns
+from netemu.vpc import firewall as vpc_firewall
 
 log = logging.getLogger("netemu.resolver")
 
@@ -125,12 +127,72 @@ def _bound(kind: int, ip: str, port: int) -> socket.socket:
 
 
 @dataclass
+class VpcFirewall:
+    """One VPC's DNS Firewall as the resolver applies it; the verdict is ``vpc.firewall``'s.
+    Domain lists read from a file are read again when the file changes (as UpdateFirewallDomains
+    would change them); a file that cannot be read or holds an invalid line leaves its list
+    unusable, so the VPC's fail-open setting decides (R146)."""
+
+    groups: tuple[vpc_firewall.RuleGroup, ...] = ()
+    fail_open: bool = False
+    lists: dict[str, dict[str, Any]] = field(default_factory=dict)
+    compiled: dict[str, vpc_firewall.CompiledList | None] = field(default_factory=dict)
+    signature: object = None
+
+    @classmethod
+    def from_config(cls, body: dict[str, Any] | None) -> VpcFirewall:
+        if not body:
+            return cls()
+        out = cls(vpc_firewall.groups_from_json(body), bool(body.get("fail_open")),
+                  dict(body.get("lists", {})))
+        out.reload()
+        return out
+
+    def file_signature(self) -> object:
+        out = []
+        for name, spec in sorted(self.lists.items()):
+            if spec.get("file"):
+                try:
+                    st = Path(spec["file"]).stat()
+                    out.append((name, st.st_mtime_ns, st.st_size))
+                except OSError:
+                    out.append((name, 0, -1))
+        return tuple(out)
+
+    def reload(self) -> None:
+        self.signature = self.file_signature()
+        for name, spec in self.lists.items():
+            domains = list(spec.get("domains", []))
+            if spec.get("file"):
+                try:
+                    got, bad = vpc_firewall.parse_domain_file(Path(spec["file"]).read_text())
+                except (OSError, UnicodeDecodeError) as exc:
+                    log.error("DNS Firewall domain list %s: cannot read %s: %s", name,
+                              spec["file"], exc)
+                    self.compiled[name] = None
+                    continue
+                if bad:
+                    log.error("DNS Firewall domain list %s: %s holds invalid domains %s", name,
+                              spec["file"], ", ".join(bad[:5]))
+                    self.compiled[name] = None
+                    continue
+                domains += got
+            self.compiled[name] = vpc_firewall.compile_list(domains)
+
+    def verdict(self, name: str, qtype: str) -> vpc_firewall.Verdict | None:
+        if not self.groups:
+            return None
+        return vpc_firewall.evaluate(name, qtype, self.groups, self.compiled, self.fail_open)
+
+
+@dataclass
 class VpcResolver:
     name: str
     region: str
     private_zones: bool               # R88: both DNS attributes on
     rules: tuple[vpc_dns.ResolverRule, ...]
     table: vpc_dns.RuleTable = field(default_factory=vpc_dns.RuleTable)
+    firewall: VpcFirewall = field(default_factory=VpcFirewall)
 
     @property
     def client(self) -> tuple[str | None, str]:
@@ -254,7 +316,8 @@ class ResolverService:
                                        tuple(vpc_dns.ResolverTarget(t["ip"], t["port"])
                                              for t in r["targets"]),
                                        r["endpoint"], tuple(r["vpcs"]))
-                  for r in config["rules"]))
+                  for r in config["rules"]),
+            firewall=VpcFirewall.from_config(v.get("firewall")))
             for v in config["vpcs"] if v["dns_support"]}
         self.docs = ec2_zone_docs(config["vpcs"])
         self.serving: Serving | None = None
@@ -269,6 +332,7 @@ class ResolverService:
         self.file_zones = ZoneSet()
         self.api_zones = ZoneSet()
         self.follower: StoreFollower | None = None
+        self.api_firewall: object = None   # the signature of the API's DNS Firewall state
         self.builder = SnapshotBuilder()   # recompiles only the zones that changed
         self.aws: dict[str, Any] = config.get("aws_resources") or {}
         self.lb_statuses: dict[str, bool] = {}
@@ -419,9 +483,40 @@ class ResolverService:
         else:
             await self.health.checker.replace_checks(self.serving.zoneset.health_checks)
 
+    def follow_firewall(self) -> None:
+        """DNS Firewall: domain lists read from files are read again when a file changes; the
+        firewall a running ``netemu serve --api --state DIR`` holds (``apply --api-state``) is
+        applied beside the topology's, each VPC by its name as the API's VpcId."""
+        directory = self.config.get("api_state")
+        if directory:
+            path = Path(directory) / resolver_firewall.FILE
+            try:
+                st = path.stat()
+                signature: object = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                signature = None
+            if signature != self.api_firewall:
+                self.api_firewall = signature
+                state = resolver_firewall.read_state(directory) or \
+                    resolver_firewall.empty_state()
+                model = resolver_firewall.firewall_from_state(state)
+                for v in self.config["vpcs"]:
+                    if v["name"] in self.vpcs:
+                        body = vpc_firewall.merge_configs(v.get("firewall") or {},
+                                                          vpc_firewall.vpc_config(model, v["name"]))
+                        self.vpcs[v["name"]].firewall = VpcFirewall.from_config(body)
+                if signature is not None:
+                    log.warning("DNS Firewall of the API state applied")
+                return
+        for vpc in self.vpcs.values():
+            if vpc.firewall.lists and vpc.firewall.file_signature() != vpc.firewall.signature:
+                vpc.firewall.reload()
+                log.warning("DNS Firewall domain lists of %s reloaded", vpc.name)
+
     async def watch(self) -> None:
         while True:
             await asyncio.sleep(WATCH_SECONDS)
+            self.follow_firewall()
             self.write_health_report()
             if self.zone_signature() == self.signature:
                 if self._health_file_signature() != self.health_signature:
@@ -553,24 +648,35 @@ class ResolverService:
             reply = _recursive(codec.encode_error(query.id, query.flags, Rcode.REFUSED, query))
             self._log(vpc, peer, transport, name, query, reply)
             return reply
+        # DNS Firewall filters the query before Resolver resolves it: before private zones,
+        # Resolver rules and forwarding (R148)
+        verdict = vpc.firewall.verdict(name, query.type_name)
+        fw_log = vpc_firewall.log_fields(verdict) if verdict is not None else {}
+        if verdict is not None and verdict.outcome in (vpc_firewall.BLOCK,
+                                                       vpc_firewall.FAIL_CLOSED):
+            reply = _recursive(self._blocked(query, peer, vpc, verdict, transport))
+            self._log(vpc, peer, transport, name, query, reply, firewall=fw_log)
+            return reply
         kind, rule = vpc.table.lookup(name)
         if kind == vpc_dns.FORWARD and rule is not None and rule.endpoint in self.forwarders:
             return asyncio.ensure_future(self._forward(
                 wire, query, rule.targets, self.forwarders[rule.endpoint or ""], vpc, peer,
-                transport, name, rule.name))
+                transport, name, rule.name, verdict))
         reply = handle(wire, peer, serving, self.rng, transport == "TCP",
                        client_type=vpc.context)
         if reply is not None:
-            made = self._as_recursive(wire, query, reply, vpc, peer, transport, name)
+            made = self._as_recursive(wire, query, reply, vpc, peer, transport, name, verdict)
             if not isinstance(made, bytes):
                 return made   # a referral followed to its glue
-            reply = made
-        self._log(vpc, peer, transport, name, query, reply)
+            reply, fw_log = self._inspect_chain(vpc, query, peer, transport, made, verdict,
+                                                fw_log)
+        self._log(vpc, peer, transport, name, query, reply, firewall=fw_log)
         return reply
 
     def _as_recursive(self, wire: bytes, query: codec.Query, reply: bytes, vpc: VpcResolver,
-                      peer: Any, transport: str,
-                      name: str) -> bytes | asyncio.Future[bytes | None]:
+                      peer: Any, transport: str, name: str,
+                      verdict: vpc_firewall.Verdict | None = None,
+                      ) -> bytes | asyncio.Future[bytes | None]:
         """What a resolver makes of the hosted zones' reply: REFUSED (no hosted zone holds the
         name, nobody to recurse to) is NXDOMAIN at once; a referral is followed to its glue on
         the emulated internet (SERVFAIL without one); the reply is marked recursive."""
@@ -583,9 +689,48 @@ class ResolverService:
             if glue and self.internet:
                 targets = tuple(vpc_dns.ResolverTarget(ip) for ip in glue)
                 return asyncio.ensure_future(self._forward(
-                    wire, query, targets, self.internet, vpc, peer, transport, name, None))
+                    wire, query, targets, self.internet, vpc, peer, transport, name, None,
+                    verdict))
             reply = codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
         return _recursive(reply)
+
+    def _inspect_chain(self, vpc: VpcResolver, query: codec.Query, peer: Any, transport: str,
+                       reply: bytes, verdict: vpc_firewall.Verdict | None,
+                       fw_log: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+        """R149: the CNAME targets of an answer are inspected too (the reply, or the block)."""
+        if verdict is None or len(reply) < 12 or reply[6:8] == b"\0\0":
+            return reply, fw_log
+        chain = [data for rtype, data in codec.answer_records(reply) if rtype == "CNAME"]
+        if not chain:
+            return reply, fw_log
+        fire = vpc.firewall
+        got = vpc_firewall.evaluate_chain(chain, query.type_name, fire.groups, fire.compiled,
+                                          fire.fail_open, verdict)
+        if got is None:
+            return reply, fw_log
+        return (_recursive(self._blocked(query, peer, vpc, got, transport)),
+                vpc_firewall.log_fields(got))
+
+    def _blocked(self, query: codec.Query, peer: Any, vpc: VpcResolver,
+                 verdict: vpc_firewall.Verdict, transport: str) -> bytes:
+        """The reply to a query DNS Firewall blocks (R142): NXDOMAIN; NODATA (NOERROR, no
+        records); OVERRIDE: a CNAME to the rule's override domain at its TTL, followed by the
+        answer this VPC's resolver gives for that domain. A query it cannot evaluate with
+        fail-open off is SERVFAIL (R146)."""
+        rule = verdict.decided.rule if verdict.decided is not None else None
+        if verdict.outcome == vpc_firewall.FAIL_CLOSED or rule is None:
+            return codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
+        if rule.block_response == "NXDOMAIN":
+            return codec.encode_error(query.id, query.flags, Rcode.NXDOMAIN, query)
+        if rule.block_response != "OVERRIDE" or rule.override_domain is None:
+            return codec.encode_error(query.id, query.flags, Rcode.NOERROR, query)
+        serving = self.serving
+        assert serving is not None
+        resolved = handle(codec.make_query(rule.override_domain, query.qtype, query.id), peer,
+                          serving, self.rng, transport == "TCP", client_type=vpc.context)
+        if resolved is not None and len(resolved) >= 4 and resolved[3] & 0xF == Rcode.REFUSED:
+            resolved = None   # no zone holds the override domain: the CNAME alone
+        return codec.override_reply(query, rule.override_domain, rule.override_ttl, resolved)
 
     def _glue(self, query: codec.Query, vpc: VpcResolver, peer: Any) -> list[str]:
         """The IPv4 glue of the delegation the engine answers with (its ADDITIONAL section)."""
@@ -599,7 +744,8 @@ class ResolverService:
     async def _forward(self, wire: bytes, query: codec.Query,
                        targets: tuple[vpc_dns.ResolverTarget, ...], sources: list[_Forwarder],
                        vpc: VpcResolver, peer: Any, transport: str, name: str,
-                       rule: str | None) -> bytes | None:
+                       rule: str | None,
+                       verdict: vpc_firewall.Verdict | None = None) -> bytes | None:
         """R92: the query goes, as received, to the rule's targets from the outbound endpoint's
         ENI addresses (so their security groups and NACLs apply), or to a delegation's glue from
         the emulated internet; SERVFAIL when none answers."""
@@ -632,13 +778,17 @@ class ResolverService:
             break
         if reply is None:
             reply = _recursive(codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query))
-        self._log(vpc, peer, transport, name, query, reply, rule)
+        firewall = vpc_firewall.log_fields(verdict) if verdict is not None else {}
+        reply, firewall = self._inspect_chain(vpc, query, peer, transport, reply, verdict,
+                                              firewall)
+        self._log(vpc, peer, transport, name, query, reply, rule, firewall)
         return reply
 
     # -- query logs (Route 53 Resolver query logging fields) -------------------------------------
 
     def _log(self, vpc: VpcResolver, peer: Any, transport: str, name: str, query: codec.Query,
-             reply: bytes | None, rule: str | None = None) -> None:
+             reply: bytes | None, rule: str | None = None,
+             firewall: dict[str, str] | None = None) -> None:
         directory = self.config.get("query_log_dir")
         if not directory:
             return
@@ -660,6 +810,7 @@ class ResolverService:
             "srcids": {}, **({"firewall_rule_action": None, "resolver_rule": rule}
                              if rule else {}),
         }
+        record.update(firewall or {})   # R147: the rule group, action and domain list matched
         out.write(json.dumps(record) + "\n")
 
     async def close(self) -> None:
@@ -719,6 +870,7 @@ async def serve(config_path: str) -> None:
     config = json.loads(Path(config_path).read_text())
     service = ResolverService(config)
     service.load()
+    service.follow_firewall()
     await service.start()
     await service.start_health()
     loop = asyncio.get_running_loop()

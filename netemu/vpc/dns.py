@@ -27,6 +27,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from netemu.vpc.firewall import DnsFirewall
+
 if TYPE_CHECKING:
     from netemu.vpc.draft import Report
     from netemu.vpc.model import Topology, Vpc
@@ -170,6 +172,7 @@ class DnsConfig:
     rules: tuple[ResolverRule, ...] = ()
     endpoints: tuple[ResolverEndpoint, ...] = ()
     dns_peerings: tuple[str, ...] = ()   # peerings with DNS resolution from the remote VPC (V61)
+    firewall: DnsFirewall = field(default_factory=DnsFirewall)   # DNS Firewall (vpc.firewall)
 
     def peers_resolving(self, topology: Topology, vpc: Vpc) -> tuple[Vpc, ...]:
         """V61: the VPCs whose EC2 names ``vpc`` resolves to private addresses: peered over an

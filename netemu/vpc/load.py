@@ -13,6 +13,7 @@ Behaviour: a topology file is refused whole when anything is wrong, and every pr
        associations, allocated addresses, ENI ids, propagated transit-gateway routes.
 Fields (file shape, beyond docs/architecture.md's example):
   top level: region, account_id?, vpcs, peerings?, internet: {hosts}?, transit_gateways?,
+    dns_firewall? (Route 53 Resolver DNS Firewall, ``firewall.py``),
     quotas? ({NAME: VALUE}: raised AWS quotas, quotas.py), aws_ids? ({KIND: {NAME: ID}}, the
     AWS ids of an imported account, ``aws_ids.py``)
   prefix_lists? ([{name, id?, max_entries, entries}], prefix_lists.py) and vpc_endpoints?
@@ -64,6 +65,7 @@ Allocation: omitted private addresses are taken from each subnet's free addresse
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -74,6 +76,7 @@ from netemu.vpc import aws_ids as vpc_aws_ids
 from netemu.vpc import checkers as vpc_checkers
 from netemu.vpc import dns as vpc_dns
 from netemu.vpc import elb as vpc_elb
+from netemu.vpc import firewall as vpc_firewall
 from netemu.vpc import gateway_endpoints as vpc_gateway_endpoints
 from netemu.vpc import prefix_lists as vpc_prefix_lists
 from netemu.vpc.build import build
@@ -88,13 +91,26 @@ __all__ = ["KEYS", "load_topology", "load_topology_file"]
 def load_topology_file(path: str | Path) -> Topology:
     """Read and load one topology file (YAML or JSON); LoadError with every problem (a file
     that cannot be read or parsed: ``netemu.textfile``, the loaders' one way to read)."""
-    return load_topology(read_data(path), str(path))
+    return load_topology(read_data(path), str(path), Path(path).resolve().parent)
 
 
-def load_topology(data: Any, source: str = "<topology>") -> Topology:
-    """Load an in-memory topology (the parsed YAML/JSON); LoadError with every problem."""
+def _reader(base: Path) -> Callable[[str], tuple[str, str]]:
+    """Reads a file named in the topology (a DNS Firewall domains file), next to it."""
+    def read(name: str) -> tuple[str, str]:
+        where = (base / name).resolve()
+        try:
+            return str(where), where.read_text()
+        except UnicodeDecodeError as exc:
+            raise OSError(0, f"not UTF-8 text: {exc}") from exc
+    return read
+
+
+def load_topology(data: Any, source: str = "<topology>", base: Path | None = None) -> Topology:
+    """Load an in-memory topology (the parsed YAML/JSON); LoadError with every problem.
+    ``base``: the folder files named in it are read from (the current one by default)."""
     report = Report(source)
     dns_parts = vpc_dns.read(data, report)  # DHCP options, Resolver rules and endpoints
+    firewall = vpc_firewall.read(data, report, _reader(base or Path.cwd()))  # DNS Firewall
     ids = vpc_aws_ids.read(data, report)  # the AWS ids of an imported account
     elb_parts = vpc_elb.read(data, report)  # load balancers and target groups
     checkers = vpc_checkers.read(data, report)  # Route 53 health checkers (R180)
@@ -109,6 +125,7 @@ def load_topology(data: Any, source: str = "<topology>") -> Topology:
     if draft is not None:
         validate(draft, report)
         vpc_dns.check(dns_parts, {v.name: v for v in draft.vpcs}, report)
+        vpc_firewall.check(firewall, {v.name: v for v in draft.vpcs}, report)
         vpc_aws_ids.check(ids, draft, report)
         vpc_elb.check(elb_parts, {v.name: v for v in draft.vpcs}, report)
         vpc_gateway_endpoints.check(endpoints, {v.name: v for v in draft.vpcs}, report)
@@ -120,6 +137,8 @@ def load_topology(data: Any, source: str = "<topology>") -> Topology:
     topology = vpc_prefix_lists.attach(topology, lists, vpc_gateway_endpoints.routes(endpoints))
     if endpoints:
         topology = replace(topology, gateway_endpoints=endpoints)
+    if firewall.firewall != vpc_firewall.DnsFirewall():
+        topology = replace(topology, dns=replace(topology.dns, firewall=firewall.firewall))
     return replace(topology, aws_ids=ids) if ids else topology
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from netemu.vpc import addressing
 from netemu.vpc import dns as vpc_dns
+from netemu.vpc import firewall as vpc_firewall
 from netemu.vpc.draft import (
     DCidr,
     DGateway,
@@ -50,7 +51,7 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "topology": (("vpcs",), ("region", "account_id", "peerings", "internet", "transit_gateways",
                              "quotas", "aws_ids", "load_balancers", "target_groups", "aws_services",
                              "route53_health_checkers", "prefix_lists", "vpc_endpoints",
-                             *vpc_dns.TOP_KEYS)),
+                             *vpc_dns.TOP_KEYS, *vpc_firewall.TOP_KEYS)),
     "route53_health_checkers": ((), ("cidr", "regions")),
     "internet": ((), ("hosts",)),
     "host": (("name", "ip"), ()),
@@ -103,6 +104,14 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "aws_service": (("service", "host"), ("region", "name")),
     "lb_health_check": ((), ("protocol", "port", "path", "interval", "timeout",
                              "healthy_threshold", "unhealthy_threshold", "matcher")),
+    # DNS Firewall (netemu/vpc/firewall.py reads these)
+    "dns_firewall": ((), vpc_firewall.FIREWALL_KEYS),
+    "firewall_domain_list": (("name",), ("domains", "file")),
+    "firewall_rule_group": (("name",), ("rules",)),
+    "firewall_rule": (("name", "priority", "domain_list", "action"),
+                      vpc_firewall.RULE_KEYS[4:]),
+    "firewall_rule_group_association": (vpc_firewall.ASSOCIATION_KEYS, ()),
+    "firewall_config": (vpc_firewall.CONFIG_KEYS, ()),
 }
 DEFAULT_VPC_CIDR = "172.31.0.0/16"  # V17
 DEFAULT_AZS = ("a", "b", "c")  # netemu: three default subnets (AWS: one per AZ of the Region)

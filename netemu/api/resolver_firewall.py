@@ -1,0 +1,441 @@
+"""The Route 53 Resolver DNS Firewall API (Route53Resolver, 2018-04-01) on ``--api``: AWS JSON 1.1,
+``POST /`` with ``X-Amz-Target: Route53Resolver.<Operation>``, errors as ``{"__type", "message"}``
+with HTTP 400, the shapes of botocore's ``route53resolver`` model, so boto3's
+``client("route53resolver", endpoint_url=...)`` drives it.
+
+Every rule is the topology loader's (``vpc.firewall.read``): after each change the whole firewall
+is read again as a ``dns_firewall`` section (ids as names), and the first problem refuses the
+change with its code and message. The state is kept in memory and, with ``serve --state DIR``,
+written to ``DIR/route53resolver-firewall.json`` (``FILE``) after each change; ``netemu apply
+--api-state DIR`` makes the VPC resolvers apply it too (``firewall_from_state``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from netemu.api.auth import Verifier
+from netemu.vpc import firewall as vpc_firewall
+from netemu.vpc.draft import Report
+
+log = logging.getLogger("netemu.api")
+
+TARGET_PREFIX = "Route53Resolver."
+FILE = "route53resolver-firewall.json"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+MAX_DOMAINS_PER_REQUEST = 1000    # UpdateFirewallDomains: a limit of 1000 domains per request
+
+
+class ResolverApiError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _now() -> str:
+    ts = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
+
+
+def _new_id(kind: str) -> str:
+    return f"rslvr-{kind}-{uuid.uuid4().hex[:17]}"
+
+
+def _arn(kind: str, ident: str) -> str:
+    return f"arn:aws:route53resolver:{REGION}:{ACCOUNT}:{kind}/{ident}"
+
+
+def empty_state() -> dict[str, Any]:
+    return {"lists": {}, "groups": {}, "associations": {}, "configs": {}}
+
+
+def as_topology(state: dict[str, Any]) -> dict[str, Any]:
+    """The state as a topology file's ``dns_firewall`` section (ids stand for names)."""
+    return {
+        "domain_lists": [{"name": i, "domains": list(dl["Domains"])}
+                         for i, dl in state["lists"].items()],
+        "rule_groups": [{"name": i, "rules": [_rule_as_topology(r) for r in g["Rules"]]}
+                        for i, g in state["groups"].items()],
+        "associations": [{"name": i, "rule_group": a["FirewallRuleGroupId"], "vpc": a["VpcId"],
+                          "priority": a["Priority"]} for i, a in state["associations"].items()],
+        "configs": [{"vpc": vpc, "firewall_fail_open": c["FirewallFailOpen"] == "ENABLED"}
+                    for vpc, c in state["configs"].items()],
+    }
+
+
+def _rule_as_topology(r: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": f"{r['Name']}/{r['FirewallDomainListId']}",
+                           "priority": r["Priority"], "domain_list": r["FirewallDomainListId"],
+                           "action": r["Action"]}
+    for key, field in (("BlockResponse", "block_response"),
+                       ("BlockOverrideDomain", "block_override_domain"),
+                       ("BlockOverrideTtl", "block_override_ttl"),
+                       ("BlockOverrideDnsType", "block_override_dns_type"),
+                       ("Qtype", "qtype"),
+                       ("FirewallDomainRedirectionAction", "firewall_domain_redirection_action")):
+        if r.get(key) is not None:
+            out[field] = r[key]
+    return out
+
+
+def _no_files(name: str) -> tuple[str, str]:
+    raise OSError(2, "domains files are the topology's; use UpdateFirewallDomains")
+
+
+def firewall_from_state(state: dict[str, Any]) -> vpc_firewall.DnsFirewall:
+    """The pure model of a stored state (already validated when it was written)."""
+    report = Report(FILE)
+    parts = vpc_firewall.read({"dns_firewall": as_topology(state)}, report, _no_files)
+    return parts.firewall
+
+
+def read_state(directory: str | Path) -> dict[str, Any] | None:
+    """The state ``serve --state DIR`` wrote, or None when there is none."""
+    try:
+        got: dict[str, Any] = json.loads((Path(directory) / FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return got
+
+
+class FirewallApi:
+    def __init__(self, state_dir: str | None = None, verifier: Verifier | None = None,
+                 on_change: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self.state_dir = state_dir
+        self.verifier = verifier
+        self.on_change = on_change
+        self.state = (read_state(state_dir) if state_dir else None) or empty_state()
+
+    # -- HTTP ----------------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.Response | None:
+        target = request.headers.get("X-Amz-Target", "")
+        if request.method != "POST" or not target.startswith(TARGET_PREFIX):
+            return None
+        body = await request.read()
+        if self.verifier is not None:
+            problem = self.verifier.check(request.method, request.path_qs,
+                                          dict(request.headers), body)
+            if problem is not None:
+                return _error(*problem)
+        operation = target[len(TARGET_PREFIX):]
+        method = getattr(self, "op_" + operation, None)
+        if method is None:
+            return _error("UnknownOperationException",
+                          f"netemu does not implement Route53Resolver.{operation}")
+        try:
+            params = json.loads(body or b"{}")
+            if not isinstance(params, dict):
+                raise ValueError("the request body must be a JSON object")
+            result = method(params)
+        except ResolverApiError as exc:
+            return _error(exc.code, exc.message)
+        except (ValueError, KeyError, TypeError) as exc:
+            return _error("ValidationException", f"invalid request: {exc}")
+        return web.Response(status=200, text=json.dumps(result),
+                            content_type="application/x-amz-json-1.1")
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def _commit(self, new: dict[str, Any]) -> None:
+        """Validate the whole firewall as the topology loader does, then keep it."""
+        report = Report("Route53Resolver")
+        vpc_firewall.read({"dns_firewall": as_topology(new)}, report, _no_files)
+        if report.problems:
+            problem = report.problems[0]
+            raise ResolverApiError(problem.code, problem.message)
+        self.state = new
+        if self.state_dir:
+            path = Path(self.state_dir) / FILE
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(new, indent=1, sort_keys=True))
+            os.replace(tmp, path)
+        if self.on_change is not None:
+            self.on_change(new)
+
+    def _copy(self) -> dict[str, Any]:
+        return copy.deepcopy(self.state)
+
+    def _find(self, kind: str, ident: Any, what: str) -> dict[str, Any]:
+        found: dict[str, Any] | None = self.state[kind].get(ident)
+        if found is None:
+            raise ResolverApiError("ResourceNotFoundException",
+                                   f"[RSLVR-00000] Can't find the resource with ID '{ident}' "
+                                   f"({what}).")
+        return found
+
+    # -- domain lists ----------------------------------------------------------------------------
+
+    def _list_out(self, ident: str, dl: dict[str, Any], status: str = "COMPLETE") -> dict[str, Any]:
+        return {"Id": ident, "Arn": _arn("firewall-domain-list", ident), "Name": dl["Name"],
+                "DomainCount": len(dl["Domains"]), "Status": status,
+                "StatusMessage": "Created Firewall Domain List",
+                "CreatorRequestId": dl["CreatorRequestId"], "CreationTime": dl["CreationTime"],
+                "ModificationTime": dl["ModificationTime"]}
+
+    def op_CreateFirewallDomainList(self, p: dict[str, Any]) -> dict[str, Any]:
+        ident, now = _new_id("fdl"), _now()
+        new = self._copy()
+        new["lists"][ident] = {"Name": str(p["Name"]), "Domains": [],
+                               "CreatorRequestId": str(p["CreatorRequestId"]),
+                               "CreationTime": now, "ModificationTime": now}
+        self._commit(new)
+        return {"FirewallDomainList": self._list_out(ident, new["lists"][ident])}
+
+    def op_UpdateFirewallDomains(self, p: dict[str, Any]) -> dict[str, Any]:
+        ident = p["FirewallDomainListId"]
+        self._find("lists", ident, "a firewall domain list")
+        domains = p["Domains"]
+        if not isinstance(domains, list) or len(domains) > MAX_DOMAINS_PER_REQUEST:
+            raise ResolverApiError("ValidationException", "Domains: a list of at most "
+                                   f"{MAX_DOMAINS_PER_REQUEST} domains per request")
+        bad = [d for d in domains if not isinstance(d, str) or not vpc_firewall.valid_domain(d)]
+        if bad:
+            raise ResolverApiError("ValidationException",
+                                   f"Domain {bad[0]!r} is invalid: it can optionally start with "
+                                   "* (asterisk); otherwise only A-Z, a-z, 0-9, - (hyphen); "
+                                   "1-255 characters (R140)")
+        given = [vpc_firewall.canonical_domain(d) for d in domains]
+        new = self._copy()
+        dl = new["lists"][ident]
+        operation = p["Operation"]
+        if operation == "ADD":
+            dl["Domains"] = list(dict.fromkeys(dl["Domains"] + given))
+        elif operation == "REMOVE":
+            dl["Domains"] = [d for d in dl["Domains"] if d not in set(given)]
+        elif operation == "REPLACE":
+            dl["Domains"] = list(dict.fromkeys(given))
+        else:
+            raise ResolverApiError("ValidationException",
+                                   f"Operation {operation!r} must be ADD, REMOVE or REPLACE")
+        dl["ModificationTime"] = _now()
+        self._commit(new)
+        return {"Id": ident, "Name": dl["Name"], "Status": "COMPLETE",
+                "StatusMessage": "Finished domain list update"}
+
+    def op_GetFirewallDomainList(self, p: dict[str, Any]) -> dict[str, Any]:
+        ident = p["FirewallDomainListId"]
+        return {"FirewallDomainList": self._list_out(
+            ident, self._find("lists", ident, "a firewall domain list"))}
+
+    def op_ListFirewallDomainLists(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"FirewallDomainLists": [
+            {"Id": i, "Arn": _arn("firewall-domain-list", i), "Name": dl["Name"],
+             "CreatorRequestId": dl["CreatorRequestId"]}
+            for i, dl in self.state["lists"].items()]}
+
+    def op_ListFirewallDomains(self, p: dict[str, Any]) -> dict[str, Any]:
+        dl = self._find("lists", p["FirewallDomainListId"], "a firewall domain list")
+        return {"Domains": list(dl["Domains"])}
+
+    def op_DeleteFirewallDomainList(self, p: dict[str, Any]) -> dict[str, Any]:
+        ident = p["FirewallDomainListId"]
+        dl = self._find("lists", ident, "a firewall domain list")
+        users = [g["Name"] for g in self.state["groups"].values()
+                 if any(r["FirewallDomainListId"] == ident for r in g["Rules"])]
+        if users:
+            raise ResolverApiError("ConflictException",
+                                   f"The domain list {ident} is used by rules of rule group(s) "
+                                   f"{', '.join(users)}")
+        new = self._copy()
+        del new["lists"][ident]
+        self._commit(new)
+        return {"FirewallDomainList": self._list_out(ident, dl, "DELETING")}
+
+    # -- rule groups and rules ----------------------------------------------------------------
+
+    def _group_out(self, ident: str, g: dict[str, Any], status: str = "COMPLETE") -> dict[str, Any]:
+        return {"Id": ident, "Arn": _arn("firewall-rule-group", ident), "Name": g["Name"],
+                "RuleCount": len(g["Rules"]), "Status": status,
+                "StatusMessage": "Created Firewall Rule Group", "OwnerId": ACCOUNT,
+                "CreatorRequestId": g["CreatorRequestId"], "ShareStatus": "NOT_SHARED",
+                "CreationTime": g["CreationTime"], "ModificationTime": g["ModificationTime"]}
+
+    def op_CreateFirewallRuleGroup(self, p: dict[str, Any]) -> dict[str, Any]:
+        ident, now = _new_id("frg"), _now()
+        new = self._copy()
+        new["groups"][ident] = {"Name": str(p["Name"]), "Rules": [],
+                                "CreatorRequestId": str(p["CreatorRequestId"]),
+                                "CreationTime": now, "ModificationTime": now}
+        self._commit(new)
+        return {"FirewallRuleGroup": self._group_out(ident, new["groups"][ident])}
+
+    def op_GetFirewallRuleGroup(self, p: dict[str, Any]) -> dict[str, Any]:
+        ident = p["FirewallRuleGroupId"]
+        return {"FirewallRuleGroup": self._group_out(
+            ident, self._find("groups", ident, "a firewall rule group"))}
+
+    def op_ListFirewallRuleGroups(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"FirewallRuleGroups": [
+            {"Id": i, "Arn": _arn("firewall-rule-group", i), "Name": g["Name"],
+             "OwnerId": ACCOUNT, "CreatorRequestId": g["CreatorRequestId"],
+             "ShareStatus": "NOT_SHARED"} for i, g in self.state["groups"].items()]}
+
+    def op_DeleteFirewallRuleGroup(self, p: dict[str, Any]) -> dict[str, Any]:
+        ident = p["FirewallRuleGroupId"]
+        g = self._find("groups", ident, "a firewall rule group")
+        used = [i for i, a in self.state["associations"].items()
+                if a["FirewallRuleGroupId"] == ident]
+        if used:
+            raise ResolverApiError("ConflictException",
+                                   f"The rule group {ident} is associated with a VPC "
+                                   f"({', '.join(used)}): disassociate it first")
+        new = self._copy()
+        del new["groups"][ident]
+        self._commit(new)
+        return {"FirewallRuleGroup": self._group_out(ident, g, "DELETING")}
+
+    _RULE_FIELDS = ("Action", "BlockResponse", "BlockOverrideDomain", "BlockOverrideDnsType",
+                    "BlockOverrideTtl", "Qtype", "FirewallDomainRedirectionAction")
+
+    def op_CreateFirewallRule(self, p: dict[str, Any]) -> dict[str, Any]:
+        group_id, list_id = p["FirewallRuleGroupId"], p.get("FirewallDomainListId")
+        self._find("groups", group_id, "a firewall rule group")
+        if list_id is None:
+            raise ResolverApiError("ValidationException", "netemu's DNS Firewall rules need a "
+                                   "FirewallDomainListId (DNS Firewall Advanced is not emulated)")
+        self._find("lists", list_id, "a firewall domain list")
+        now = _now()
+        rule = {"FirewallRuleGroupId": group_id, "FirewallDomainListId": list_id,
+                "Name": str(p["Name"]), "Priority": p["Priority"],
+                "CreatorRequestId": str(p["CreatorRequestId"]), "CreationTime": now,
+                "ModificationTime": now,
+                **{k: p[k] for k in self._RULE_FIELDS if p.get(k) is not None}}
+        new = self._copy()
+        rules = new["groups"][group_id]["Rules"]
+        if any(r["FirewallDomainListId"] == list_id and r.get("Qtype") == p.get("Qtype")
+               for r in rules):
+            raise ResolverApiError("ValidationException",
+                                   f"rule group {group_id} already has a rule for domain list "
+                                   f"{list_id}")
+        rules.append(rule)
+        self._commit(new)
+        return {"FirewallRule": rule}
+
+    def op_UpdateFirewallRule(self, p: dict[str, Any]) -> dict[str, Any]:
+        group_id, list_id = p["FirewallRuleGroupId"], p["FirewallDomainListId"]
+        new = self._copy()
+        rule = self._rule_in(new, group_id, list_id, p.get("Qtype"))
+        for key in ("Name", "Priority", *self._RULE_FIELDS):
+            if p.get(key) is not None:
+                rule[key] = p[key]
+        if rule.get("Action") != "BLOCK":
+            for key in self._RULE_FIELDS[1:5]:
+                rule.pop(key, None)
+        rule["ModificationTime"] = _now()
+        self._commit(new)
+        return {"FirewallRule": rule}
+
+    def _rule_in(self, state: dict[str, Any], group_id: Any, list_id: Any,
+                 qtype: Any) -> dict[str, Any]:
+        self._find("groups", group_id, "a firewall rule group")
+        for r in state["groups"][group_id]["Rules"]:
+            if r["FirewallDomainListId"] == list_id and (qtype is None
+                                                         or r.get("Qtype") == qtype):
+                found: dict[str, Any] = r
+                return found
+        raise ResolverApiError("ResourceNotFoundException",
+                               f"[RSLVR-00000] Can't find the resource with ID '{list_id}' "
+                               f"(a rule of rule group {group_id}).")
+
+    def op_DeleteFirewallRule(self, p: dict[str, Any]) -> dict[str, Any]:
+        group_id, list_id = p["FirewallRuleGroupId"], p["FirewallDomainListId"]
+        new = self._copy()
+        rule = self._rule_in(new, group_id, list_id, p.get("Qtype"))
+        new["groups"][group_id]["Rules"].remove(rule)
+        self._commit(new)
+        return {"FirewallRule": rule}
+
+    def op_ListFirewallRules(self, p: dict[str, Any]) -> dict[str, Any]:
+        g = self._find("groups", p["FirewallRuleGroupId"], "a firewall rule group")
+        rules = sorted(g["Rules"], key=lambda r: int(r["Priority"]))
+        if p.get("Priority") is not None:
+            rules = [r for r in rules if r["Priority"] == p["Priority"]]
+        if p.get("Action") is not None:
+            rules = [r for r in rules if r["Action"] == p["Action"]]
+        return {"FirewallRules": rules}
+
+    # -- associations and configs --------------------------------------------------------------
+
+    def _assoc_out(self, ident: str, a: dict[str, Any], status: str = "COMPLETE") -> dict[str, Any]:
+        return {"Id": ident, "Arn": _arn("firewall-rule-group-association", ident),
+                **{k: a[k] for k in ("FirewallRuleGroupId", "VpcId", "Name", "Priority",
+                                     "MutationProtection", "CreatorRequestId", "CreationTime",
+                                     "ModificationTime")},
+                "Status": status, "StatusMessage": "Finished rule group association update"}
+
+    def op_AssociateFirewallRuleGroup(self, p: dict[str, Any]) -> dict[str, Any]:
+        self._find("groups", p["FirewallRuleGroupId"], "a firewall rule group")
+        ident, now = _new_id("frgassoc"), _now()
+        new = self._copy()
+        new["associations"][ident] = {
+            "FirewallRuleGroupId": p["FirewallRuleGroupId"], "VpcId": str(p["VpcId"]),
+            "Name": str(p["Name"]), "Priority": p["Priority"],
+            "MutationProtection": p.get("MutationProtection", "DISABLED"),
+            "CreatorRequestId": str(p["CreatorRequestId"]), "CreationTime": now,
+            "ModificationTime": now}
+        self._commit(new)
+        return {"FirewallRuleGroupAssociation": self._assoc_out(ident,
+                                                                new["associations"][ident])}
+
+    def op_GetFirewallRuleGroupAssociation(self, p: dict[str, Any]) -> dict[str, Any]:
+        ident = p["FirewallRuleGroupAssociationId"]
+        return {"FirewallRuleGroupAssociation": self._assoc_out(
+            ident, self._find("associations", ident, "a firewall rule group association"))}
+
+    def op_ListFirewallRuleGroupAssociations(self, p: dict[str, Any]) -> dict[str, Any]:
+        out = [self._assoc_out(i, a) for i, a in self.state["associations"].items()]
+        for key in ("FirewallRuleGroupId", "VpcId", "Priority"):
+            if p.get(key) is not None:
+                out = [a for a in out if a[key] == p[key]]
+        return {"FirewallRuleGroupAssociations": out}
+
+    def op_DisassociateFirewallRuleGroup(self, p: dict[str, Any]) -> dict[str, Any]:
+        ident = p["FirewallRuleGroupAssociationId"]
+        a = self._find("associations", ident, "a firewall rule group association")
+        if a.get("MutationProtection") == "ENABLED":
+            raise ResolverApiError("ValidationException",
+                                   f"The association {ident} has mutation protection enabled")
+        new = self._copy()
+        del new["associations"][ident]
+        self._commit(new)
+        return {"FirewallRuleGroupAssociation": self._assoc_out(ident, a, "DELETING")}
+
+    def _config_out(self, vpc: str) -> dict[str, Any]:
+        c = self.state["configs"].get(vpc, {"FirewallFailOpen": "DISABLED"})
+        return {"Id": "rslvr-fc-" + uuid.uuid5(uuid.NAMESPACE_URL, vpc).hex[:17],
+                "ResourceId": vpc, "OwnerId": ACCOUNT, "FirewallFailOpen": c["FirewallFailOpen"]}
+
+    def op_GetFirewallConfig(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"FirewallConfig": self._config_out(str(p["ResourceId"]))}
+
+    def op_UpdateFirewallConfig(self, p: dict[str, Any]) -> dict[str, Any]:
+        value = p["FirewallFailOpen"]
+        if value not in ("ENABLED", "DISABLED", "USE_LOCAL_RESOURCE_SETTING"):
+            raise ResolverApiError("ValidationException",
+                                   f"FirewallFailOpen {value!r} must be ENABLED or DISABLED")
+        new = self._copy()
+        new["configs"][str(p["ResourceId"])] = {
+            "FirewallFailOpen": "ENABLED" if value == "ENABLED" else "DISABLED"}
+        self._commit(new)
+        return {"FirewallConfig": self._config_out(str(p["ResourceId"]))}
+
+    def op_ListFirewallConfigs(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"FirewallConfigs": [self._config_out(v) for v in self.state["configs"]]}
+
+
+def _error(code: str, message: str) -> web.Response:
+    return web.Response(status=400, text=json.dumps({"__type": code, "message": message}),
+                        content_type="application/x-amz-json-1.1",
+                        headers={"x-amzn-ErrorType": code})
