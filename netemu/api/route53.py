@@ -125,7 +125,8 @@ def _vpc(raw: Any) -> VpcAssociation:
 
 
 class Route53Api(traffic.TrafficApi):
-    """Route 53 paths over ``account`` (Traffic Flow's from ``api.traffic``); ``verifier`` checks SigV4 when credentials are given."""
+    """Route 53 paths over ``account`` (Traffic Flow's from ``api.traffic``); ``verifier``
+    checks SigV4 when credentials are given."""
 
     def __init__(self, account: Account, verifier: Verifier | None = None,
                  serving: Callable[[], Any] | None = None) -> None:

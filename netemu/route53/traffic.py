@@ -148,17 +148,20 @@ def read_document(raw: Any) -> Document:
         rtype = "A"
     endpoints = _endpoints(raw.get("Endpoints", {}), str(rtype), problems)
     rules = _rules(raw.get("Rules", {}), problems)
+    # ids declared, even those of items refused above (no second error for a reference)
+    endpoint_ids = set(raw["Endpoints"]) if isinstance(raw.get("Endpoints"), dict) else set()
+    rule_ids = set(raw["Rules"]) if isinstance(raw.get("Rules"), dict) else set()
     start_endpoint, start_rule = raw.get("StartEndpoint"), raw.get("StartRule")
     if (start_endpoint is None) == (start_rule is None):
         problems.append("The traffic policy document must have exactly one of StartEndpoint "
                         "and StartRule")
-    elif start_endpoint is not None and start_endpoint not in {e.id for e in endpoints}:
+    elif start_endpoint is not None and start_endpoint not in endpoint_ids:
         problems.append(f"StartEndpoint references the endpoint '{start_endpoint}', which is "
                         "not defined in Endpoints")
-    elif start_rule is not None and start_rule not in {r.id for r in rules}:
+    elif start_rule is not None and start_rule not in rule_ids:
         problems.append(f"StartRule references the rule '{start_rule}', which is not defined "
                         "in Rules")
-    problems += _references(rules, {e.id: e for e in endpoints})
+    problems += _references(rules, {e.id: e for e in endpoints}, endpoint_ids, rule_ids)
     if isinstance(start_rule, str):
         problems += _cycles(rules, start_rule)
     if problems:
@@ -360,15 +363,15 @@ def _duplicates(where: str, key: str, branches: list[Branch]) -> list[str]:
     return out
 
 
-def _references(rules: list[Rule], endpoints: Mapping[str, Endpoint]) -> list[str]:
+def _references(rules: list[Rule], endpoints: Mapping[str, Endpoint], endpoint_ids: set[str],
+                rule_ids: set[str]) -> list[str]:
     out: list[str] = []
-    ids = {r.id for r in rules}
     for rule in rules:
         for branch in rule.branches:
-            if branch.endpoint is not None and branch.endpoint not in endpoints:
+            if branch.endpoint is not None and branch.endpoint not in endpoint_ids:
                 out.append(f"Rule '{rule.id}' references the endpoint '{branch.endpoint}', "
                            "which is not defined in Endpoints")
-            if branch.rule is not None and branch.rule not in ids:
+            if branch.rule is not None and branch.rule not in rule_ids:
                 out.append(f"Rule '{rule.id}' references the rule '{branch.rule}', which is "
                            "not defined in Rules")
             ep = endpoints.get(branch.endpoint or "")
