@@ -18,7 +18,12 @@ from netemu.route53.client import ClientContext
 from netemu.route53.geo import default_locator
 from netemu.route53.health import HealthSnapshot
 from netemu.route53.lookup import CompiledZones, compile_zones
-from netemu.route53.model import RecordSet
+from netemu.route53.model import (
+    AliasTarget,
+    Coordinates,
+    GeoProximityLocation,
+    RecordSet,
+)
 from tests.route53.traffic_docs import geo_weighted_failover, malformed
 
 
@@ -157,3 +162,49 @@ def test_a_bad_document_file_names_the_file_and_the_rule_R123(tmp_path: Path) ->
         load.load_zone_files([zone])
     assert missing.value.problems[0].code == "FileError"
     assert "www-policy.json" in missing.value.problems[0].message
+
+
+def test_latency_geoproximity_and_multivalue_rules_R121() -> None:
+    def ep(value: str) -> dict[str, str]:
+        return {"Type": "value", "Value": value}
+
+    doc = traffic.read_document({
+        "AWSPolicyFormatVersion": "2023-05-09", "RecordType": "A", "StartRule": "near",
+        "Endpoints": {"a": ep("192.0.2.1"), "b": ep("192.0.2.2"), "c": ep("192.0.2.3")},
+        "Rules": {
+            "near": {"RuleType": "latency", "Regions": [
+                {"Region": "us-east-1", "RuleReference": "prox"},
+                {"Region": "eu-west-1", "RuleReference": "many", "EvaluateTargetHealth": False}]},
+            "prox": {"RuleType": "geoproximity", "GeoproximityLocations": [
+                {"Region": "aws:route53:us-east-1", "Bias": "25", "EndpointReference": "a"},
+                {"Latitude": "48.85", "Longitude": "2.35", "EndpointReference": "b"},
+                {"Region": "aws:route53:us-west-2-lax-1", "EndpointReference": "c"}]},
+            "many": {"RuleType": "multivalue", "Items": [
+                {"EndpointReference": "a", "HealthCheck": "hc-a"}, {"EndpointReference": "b"}]},
+        }})
+    records = traffic.expand(doc, "app.example.com.", 10)
+    top = [r for r in records if r.name == "app.example.com."]
+    assert [(r.region, r.alias_target) for r in top] == [
+        ("us-east-1", AliasTarget("prox._tf.app.example.com.", True)),
+        ("eu-west-1", AliasTarget("many._tf.app.example.com.", False))]
+    prox = [r.geo_proximity_location for r in records if r.name.startswith("prox.")]
+    assert prox == [GeoProximityLocation(aws_region="us-east-1", bias=25),
+                    GeoProximityLocation(coordinates=Coordinates(48.85, 2.35)),
+                    GeoProximityLocation(local_zone_group="us-west-2-lax-1")]
+    many = [(r.multi_value_answer, r.values, r.health_check_id)
+            for r in records if r.name.startswith("many.")]
+    assert many == [(True, ("192.0.2.1",), "hc-a"), (True, ("192.0.2.2",), None)]
+
+
+def test_aws_resource_endpoints_become_aliases_R121() -> None:
+    doc = traffic.read_document({
+        "AWSPolicyFormatVersion": "2015-10-01", "RecordType": "A", "StartEndpoint": "lb",
+        "Endpoints": {"lb": {"Type": "elastic-load-balancer",
+                             "Value": "LB-1.us-east-1.elb.amazonaws.com"}}})
+    (rec,) = traffic.expand(doc, "www.example.com.", 60)
+    assert rec.alias_target == AliasTarget("lb-1.us-east-1.elb.amazonaws.com.", False,
+                                           "aws:elb")
+    with pytest.raises(traffic.InvalidDocument, match="needs RecordType A or AAAA, not TXT"):
+        traffic.read_document({"AWSPolicyFormatVersion": "2015-10-01", "RecordType": "TXT",
+                               "StartEndpoint": "cdn", "Endpoints": {"cdn": {
+                                   "Type": "cloudfront", "Value": "d1.cloudfront.net"}}})
