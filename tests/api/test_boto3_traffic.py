@@ -189,3 +189,30 @@ def test_instances_survive_a_restart(tmp_path: Path) -> None:
         assert dig_subnet(s, "www.durable.example", US) == ["192.0.2.7"]
         r53.delete_traffic_policy_instance(Id=iid)
         assert r53.get_traffic_policy_instance_count()["TrafficPolicyInstanceCount"] == 0
+
+
+def test_instances_whose_records_break_a_record_rule_are_refused_R121(
+        server: ApiServer) -> None:
+    r53 = server.client()
+    zone = r53.create_hosted_zone(Name="refuse.example",
+                                  CallerReference="refuse")["HostedZone"]["Id"]
+    pid = r53.create_traffic_policy(Name="refuse-simple",
+                                    Document=simple("192.0.2.8"))["TrafficPolicy"]["Id"]
+    with pytest.raises(r53.exceptions.InvalidInput) as outside:
+        r53.create_traffic_policy_instance(HostedZoneId=zone, Name="www.elsewhere.example",
+                                           TTL=60, TrafficPolicyId=pid, TrafficPolicyVersion=1)
+    assert "www.elsewhere.example" in outside.value.response["Error"]["Message"]
+    checked = geo_weighted_failover("no-such-check")
+    cid = r53.create_traffic_policy(Name="refuse-check",
+                                    Document=json.dumps(checked))["TrafficPolicy"]["Id"]
+    with pytest.raises(r53.exceptions.NoSuchHealthCheck):
+        r53.create_traffic_policy_instance(HostedZoneId=zone, Name="www.refuse.example",
+                                           TTL=60, TrafficPolicyId=cid, TrafficPolicyVersion=1)
+    with pytest.raises(r53.exceptions.NoSuchTrafficPolicy):
+        r53.create_traffic_policy_instance(HostedZoneId=zone, Name="www.refuse.example",
+                                           TTL=60, TrafficPolicyId=pid, TrafficPolicyVersion=9)
+    # nothing of the refused instances was created
+    records = r53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    assert {r["Type"] for r in records} == {"NS", "SOA"}
+    assert r53.list_traffic_policy_instances_by_hosted_zone(
+        HostedZoneId=zone)["TrafficPolicyInstances"] == []
