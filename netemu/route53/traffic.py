@@ -271,11 +271,10 @@ def _branch(raw: Any, rtype: str, where: str, problems: list[str]) -> Branch | N
     check = raw.get("HealthCheck")
     if check is not None and not isinstance(check, str):
         problems.append(f"{where}: HealthCheck must be a health check ID")
-    evaluate = raw.get("EvaluateTargetHealth")
-    if evaluate is not None and not isinstance(evaluate, bool):
+    evaluate = _flag(raw.get("EvaluateTargetHealth"))
+    if "EvaluateTargetHealth" in raw and evaluate is None:
         problems.append(f"{where}: EvaluateTargetHealth must be true or false")
-    branch = Branch(_opt_str(endpoint), _opt_str(rule), _opt_str(check),
-                    evaluate if isinstance(evaluate, bool) else None)
+    branch = Branch(_opt_str(endpoint), _opt_str(rule), _opt_str(check), evaluate)
     branch = _routing(raw, rtype, where, branch, problems)
     return branch if len(problems) == before else None
 
@@ -289,7 +288,9 @@ def _routing(raw: Mapping[str, Any], rtype: str, where: str, branch: Branch,
             problems.append(f"{where}: Weight must be an integer from 0 to 255")
         return _with(branch, weight=weight)
     if rtype == "geo":
-        if raw.get("IsDefault") is True:
+        if "IsDefault" in raw and _flag(raw["IsDefault"]) is None:
+            problems.append(f"{where}: IsDefault must be true or false")
+        if _flag(raw.get("IsDefault")):
             if any(k in raw for k in ("Continent", "Country", "Subdivision")):
                 problems.append(f"{where}: a default location names no Continent, Country or "
                                 "Subdivision")
@@ -336,6 +337,15 @@ def _proximity(raw: Mapping[str, Any], where: str,
                         "to 180")
         return None
     return GeoProximityLocation(coordinates=Coordinates(flat, flon), bias=bias)
+
+
+def _flag(value: Any) -> bool | None:
+    """A JSON boolean, or the strings "true"/"false" the format's syntax shows; else None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
 
 
 def _number(value: Any, kind: type[int | float]) -> Any:

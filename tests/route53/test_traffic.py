@@ -174,7 +174,7 @@ def test_latency_geoproximity_and_multivalue_rules_R121() -> None:
         "Rules": {
             "near": {"RuleType": "latency", "Regions": [
                 {"Region": "us-east-1", "RuleReference": "prox"},
-                {"Region": "eu-west-1", "RuleReference": "many", "EvaluateTargetHealth": False}]},
+                {"Region": "eu-west-1", "RuleReference": "many", "EvaluateTargetHealth": "false"}]},
             "prox": {"RuleType": "geoproximity", "GeoproximityLocations": [
                 {"Region": "aws:route53:us-east-1", "Bias": "25", "EndpointReference": "a"},
                 {"Latitude": "48.85", "Longitude": "2.35", "EndpointReference": "b"},

@@ -87,5 +87,7 @@ def malformed() -> list[tuple[str, dict[str, Any] | str, str]]:
          lambda d: d["Rules"]["fo-fr"].update(Secondary={"RuleReference": "pool-fr"}))
     case("weight out of range", "Weight must be an integer from 0 to 255",
          lambda d: d["Rules"]["pool-eu"]["Items"][0].update(Weight="300"))
+    case("EvaluateTargetHealth not a boolean", "EvaluateTargetHealth must be true or false",
+         lambda d: d["Rules"]["pool-us"]["Items"][1].update(EvaluateTargetHealth="maybe"))
     out.append(("not JSON", json.dumps(base)[:-3], "is not valid JSON"))
     return out
