@@ -216,3 +216,22 @@ def test_instances_whose_records_break_a_record_rule_are_refused_R121(
     assert {r["Type"] for r in records} == {"NS", "SOA"}
     assert r53.list_traffic_policy_instances_by_hosted_zone(
         HostedZoneId=zone)["TrafficPolicyInstances"] == []
+
+
+def test_lists_page_with_route53s_markers(server: ApiServer) -> None:
+    r53 = server.client()
+    for n in range(3):
+        r53.create_traffic_policy(Name=f"paged-{n}", Document=simple(f"192.0.2.{50 + n}"))
+    ids: list[str] = []
+    marker: dict[str, str] = {}
+    while True:
+        page = r53.list_traffic_policies(MaxItems="2", **marker)
+        assert page["MaxItems"] == "2" and len(page["TrafficPolicySummaries"]) <= 2
+        ids += [s["Id"] for s in page["TrafficPolicySummaries"]]
+        if not page["IsTruncated"]:
+            break
+        marker = {"TrafficPolicyIdMarker": page["TrafficPolicyIdMarker"]}
+    assert ids == sorted(ids) and len(ids) == len(set(ids))
+    names = {s["Name"] for s in r53.list_traffic_policies()["TrafficPolicySummaries"]}
+    assert {"paged-0", "paged-1", "paged-2"} <= names
+    assert len(ids) == len(names)
