@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _serving import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -74,12 +76,6 @@ def pure(label: str, zones: int, per_zone: int) -> None:
     incremental = timed(lambda: builder.build(flip.append(flip.pop(0)) or flip[0]), 5)
     print(f"{label}: validate one-record change {validate:.2f} ms, snapshot full {full:.0f} ms, "
           f"incremental (one zone changed) {incremental:.0f} ms")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def served(label: str, zones: int, per_zone: int, samples: int) -> None:

@@ -17,8 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from netemu.dataplane import apply, destroy, kernel
-from tests.dataplane.topos import scaled
+# Imported after the line above puts the repository root first on sys.path (run as a script).
+from netemu.dataplane import apply, destroy, kernel  # noqa: E402
+from tests.dataplane.topos import scaled  # noqa: E402
 
 
 def main(sizes: list[int]) -> int:
@@ -26,7 +27,10 @@ def main(sizes: list[int]) -> int:
         print("bench/dataplane_apply.py: needs root (network namespaces); skipped")
         return 0
     print(f"command: {sys.executable} bench/dataplane_apply.py {' '.join(map(str, sizes))}")
-    print(f"{'instances':>9} {'namespaces':>10} {'steps':>6} {'apply s':>8} {'re-apply s':>10} {'destroy s':>9}")
+    print(
+        f"{'instances':>9} {'namespaces':>10} {'steps':>6} {'apply s':>8} {'re-apply s':>10} "
+        f"{'destroy s':>9}"
+    )
     for n in sizes:
         prefix = f"netemu-bench{os.getpid() % 10000}x{n}-"
         with tempfile.TemporaryDirectory() as state:
@@ -43,7 +47,10 @@ def main(sizes: list[int]) -> int:
                 destroy.destroy(prefix, state)
                 t4 = time.perf_counter()
             assert not kernel.list_namespaces(prefix)
-        print(f"{n:>9} {spaces:>10} {len(r.steps):>6} {t1 - t0:>8.2f} {t2 - t1:>10.2f} {t4 - t3:>9.2f}")
+        print(
+            f"{n:>9} {spaces:>10} {len(r.steps):>6} {t1 - t0:>8.2f} {t2 - t1:>10.2f} "
+            f"{t4 - t3:>9.2f}"
+        )
     return 0
 
 

@@ -442,7 +442,9 @@ def table(rows: list[Server]) -> str:
         for kind in KINDS:
             mine, theirs = base.results.get(kind), s.results.get(kind)
             if mine and theirs and median([q for q, _ in theirs]):
-                ratios.append(f"{median([q for q, _ in mine]) / median([q for q, _ in theirs]):.2f}x")
+                ratios.append(
+                    f"{median([q for q, _ in mine]) / median([q for q, _ in theirs]):.2f}x"
+                )
             else:
                 ratios.append("–")
         lat = (f"{median(base.latency) / median(s.latency):.2f}x"

@@ -24,12 +24,13 @@ import pstats
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _serving import free_port, wait_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -101,32 +102,9 @@ def bench_handlers(rounds: int, top: int, fast: bool) -> None:
                 wires, rounds, top)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
-    probe = query_wire("www.example.com", "A", None)
-    deadline = time.monotonic() + 30
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.settimeout(0.2)
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise SystemExit("server exited")
-            s.sendto(probe, ("127.0.0.1", port))
-            try:
-                s.recvfrom(4096)
-                return
-            except OSError:
-                continue
-    raise SystemExit("server did not answer")
 
 
 def bench_server(seconds: int, qps: int, fast: bool) -> None:
@@ -144,7 +122,7 @@ def bench_server(seconds: int, qps: int, fast: bool) -> None:
                 proc = subprocess.Popen(serve, cwd=ROOT, stdout=log, stderr=log,
                                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
             try:
-                wait_ready(port, proc)
+                wait_answers(port, proc)
                 before = cpu_seconds(proc.pid)
                 perf = ["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", str(qfile),
                         "-l", str(seconds), "-c", "2", "-Q", str(qps)]

@@ -14,13 +14,13 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import timeit
 from pathlib import Path
+
+from _serving import free_port, wait_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,23 +33,18 @@ QUERIES = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def bench_handle() -> None:
+    import dns.message
+
     from netemu.dns.handler import build_serving, handle
     from netemu.route53.load import load_zone_files
-    import dns.message
 
     serving = build_serving(load_zone_files([ROOT / "zones"]))
     rng = random.Random(0)
     print("handle() per query, best of 5 x 20000 (python -m timeit equivalent):")
     for name, qtype in QUERIES[:8] + QUERIES[-1:]:
         wire = dns.message.make_query(name, qtype, use_edns=0).to_wire()
-        best = min(timeit.repeat(lambda: handle(wire, ("127.0.0.1", 1), serving, rng),
+        best = min(timeit.repeat(lambda wire=wire: handle(wire, ("127.0.0.1", 1), serving, rng),
                                  number=20000, repeat=5)) / 20000
         print(f"  {name:26} {qtype:5} {best * 1e6:6.1f} us")
 
@@ -68,7 +63,7 @@ def bench_server(seconds: int, loop: str) -> None:
         proc = subprocess.Popen(serve, cwd=ROOT, stdout=log, stderr=log,
                                 env=dict(os.environ, PYTHONPATH=str(ROOT)))
         try:
-            _wait(port, proc)
+            wait_answers(port, proc, 20)
             perf = ["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", str(qfile),
                     "-l", str(seconds), "-c", "4", "-Q", "1000000"]
             out = subprocess.run(perf, capture_output=True, text=True, timeout=seconds + 30).stdout
@@ -85,23 +80,6 @@ def bench_server(seconds: int, loop: str) -> None:
     print(f"load:   {' '.join(perf)}")
     print(f"qps:    {qps.group(1) if qps else '?'} (lost {lost.group(1) if lost else '?'}), "
           f"{os.cpu_count()} CPUs shared by server and dnsperf")
-
-
-def _wait(port: int, proc: subprocess.Popen[bytes]) -> None:
-    probe = bytes.fromhex("0001 0000 0001 0000 0000 0000 03777777 076578616d706c65 03636f6d 00 0001 0001")
-    deadline = time.monotonic() + 20
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.settimeout(0.2)
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise SystemExit("server exited")
-            s.sendto(probe, ("127.0.0.1", port))
-            try:
-                s.recvfrom(4096)
-                return
-            except OSError:
-                continue
-    raise SystemExit("server did not answer")
 
 
 def main() -> None:

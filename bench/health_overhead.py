@@ -4,9 +4,9 @@ Starts one loopback HTTP endpoint (python -m http.server), then `netemu serve` t
 same generated zone (a weighted set of 100 records, each guarded by its own HTTP check): once
 with the 100 checks probing that endpoint (RequestInterval 10 at --time-scale 0.1, i.e. every
 check probed once a second: 100 probes/s), once with the same checks Disabled (never probed).
-The DNS path does the same work in both; only the probing differs. Query throughput is measured with dnsperf
-(bounded: ROUNDS rounds of SECONDS s per configuration, alternating), and the script prints both
-figures, the ratio and the commands. Target: the ratio stays >= 0.95.
+The DNS path does the same work in both; only the probing differs. Query throughput is measured with
+dnsperf (bounded: ROUNDS rounds of SECONDS s per configuration, alternating), and the script prints
+both figures, the ratio and the commands. Target: the ratio stays >= 0.95.
 
 Queries/s on a shared machine are noisy, so a steadier figure is printed as well: the idle
 server's CPU share with the checks running (what folding probe results costs the DNS process
@@ -23,13 +23,14 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _serving import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 # With --pin (default on 2+ CPUs): the DNS server on CPU 0, everything else (dnsperf, the probe
@@ -40,15 +41,6 @@ PIN: dict[str, set[int]] = {}
 def pin(pid: int, role: str) -> None:
     if PIN:
         os.sched_setaffinity(pid, PIN[role])
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-    with socket.socket() as t:
-        t.bind(("127.0.0.1", port))
-    return port
 
 
 def zone_text(records: int, probing: bool, web_port: int) -> str:
@@ -215,8 +207,13 @@ def main() -> int:
     without_qps = statistics.median(rates["without"])
     ratio = with_qps / without_qps
     print(f"queries/s, checks not probed:        {without_qps:,.0f}  (runs {rates['without']})")
-    print(f"queries/s, {args.checks} checks probed every 1 s: {with_qps:,.0f}  (runs {rates['with']})")
-    print(f"ratio with/without: {ratio:.3f}  (target >= 0.95: {'met' if ratio >= 0.95 else 'NOT met'})")
+    print(
+        f"queries/s, {args.checks} checks probed every 1 s: {with_qps:,.0f}  (runs {rates['with']})"
+    )
+    print(
+        f"ratio with/without: {ratio:.3f}  (target >= 0.95: "
+        f"{'met' if ratio >= 0.95 else 'NOT met'})"
+    )
     print(f"probes: {args.checks} HTTP checks, RequestInterval 10 x --time-scale 0.1 = 1 s, "
           f"against python -m http.server on 127.0.0.1:{web_port}")
     print(f"idle server CPU (no queries), share of one core: not probing "
@@ -226,12 +223,16 @@ def main() -> int:
           f"{1 - statistics.median(idle['with']) + statistics.median(idle['without']):.3f} of its "
           f"throughput (steadier than queries/s on a shared machine)")
     cpq_with, cpq_without = statistics.median(cost["with"]), statistics.median(cost["without"])
-    print(f"DNS server CPU per answered query during dnsperf: without {cpq_without * 1e6:.1f} us, "
-          f"with {cpq_with * 1e6:.1f} us -> the DNS process can answer {cpq_without / cpq_with:.3f}"
-          f" as many queries per CPU second with the checks (pessimistic: includes folding results)")
-    print(f"DNS server CPU share during dnsperf: not probing {statistics.median(busy['without']):.0%}"
-          f", probing {statistics.median(busy['with']):.0%} (below ~95%: the load generator, not "
-          f"the server, was the limit)")
+    print(
+        f"DNS server CPU per answered query during dnsperf: without {cpq_without * 1e6:.1f} us, "
+        f"with {cpq_with * 1e6:.1f} us -> the DNS process can answer {cpq_without / cpq_with:.3f}"
+        f" as many queries per CPU second with the checks (pessimistic: includes folding results)"
+    )
+    print(
+        f"DNS server CPU share during dnsperf: not probing {statistics.median(busy['without']):.0%}"
+        f", probing {statistics.median(busy['with']):.0%} (below ~95%: the load generator, not "
+        f"the server, was the limit)"
+    )
     print(f"probe endpoint (python -m http.server, same machine) CPU during 'with' runs: "
           f"{statistics.median(web_share):.1%} of one core; on {os.cpu_count()} cores it competes "
           f"with dnsperf and the server")
@@ -241,8 +242,10 @@ def main() -> int:
                f"CPU {sorted(PIN['rest'])}" if PIN else "none")
     print(f"CPU pinning: {pinning} (other processes on the machine are not pinned)")
     print(f"dnsperf: {command}")
-    print(f"server: python -m netemu serve --zones DIR --listen 127.0.0.1:PORT --api 127.0.0.1:PORT "
-          f"--time-scale 0.1 --no-query-log   (zone files and logs in {tmp})")
+    print(
+        f"server: python -m netemu serve --zones DIR --listen 127.0.0.1:PORT --api 127.0.0.1:PORT "
+        f"--time-scale 0.1 --no-query-log   (zone files and logs in {tmp})"
+    )
     unhealthy = healthy_log.count("-> Unhealthy")
     print(f"state changes to Unhealthy logged during the 'with' runs: {unhealthy}")
     return 0

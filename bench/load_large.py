@@ -1,5 +1,5 @@
-"""Loading large inputs from YAML files (issue 14): a zone of 10,000 record sets (read, validated and
-compiled for the wire, as ``netemu serve --zones`` does) and a topology of 1,000 subnets (read,
+"""Loading large inputs from YAML files (issue 14): a zone of 10,000 record sets (read, validated
+and compiled for the wire, as ``netemu serve --zones`` does) and a topology of 1,000 subnets (read,
 every AWS rule checked, built, as ``netemu check`` / ``trace`` do). Prints time and memory
 (Python's peak allocation during the load, by tracemalloc, and the process's peak RSS).
 
@@ -19,8 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import yaml
 

@@ -2,16 +2,15 @@
 following a running `netemu serve --api --state DIR`).
 
 Run as root:  .venv/bin/python bench/resolver_api_latency.py [CHANGES=20] [FILLER=0]
-Starts a real `netemu serve --api --state` on free loopback ports, creates a private zone with
-boto3 associated with the VPC `app` of a one-VPC topology (FILLER more A records in it), applies the topology with
-`--api-state` under its own prefix and state directory, then N times: an UPSERT of
+Starts a real `netemu serve --api --state` on free loopback ports, creates a private zone with boto3
+associated with the VPC `app` of a one-VPC topology (FILLER more A records in it), applies the
+topology with `--api-state` under its own prefix and state directory, then N times: an UPSERT of
 db.corp.internal. to a new address through boto3 (ChangeResourceRecordSets), and from inside the
-instance's namespace a DNS query to the VPC resolver (10.61.0.2, what `dig db.corp.internal`
-asks) every 2 ms until the new address is answered; changes are spaced by a random
-0.05-0.25 s so they do not keep one phase with the resolver's 0.1 s poll. Prints the median and the worst of the
-time from sending the change request to the first new answer, and of the part after the API
-acknowledged the change (commit durable). Cleans up (destroy, server stopped by its PID) also
-on failure.
+instance's namespace a DNS query to the VPC resolver (10.61.0.2, what `dig db.corp.internal` asks)
+every 2 ms until the new address is answered; changes are spaced by a random 0.05-0.25 s so they do
+not keep one phase with the resolver's 0.1 s poll. Prints the median and the worst of the time from
+sending the change request to the first new answer, and of the part after the API acknowledged the
+change (commit durable). Cleans up (destroy, server stopped by its PID) also on failure.
 """
 
 from __future__ import annotations
@@ -27,11 +26,12 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from netemu.dns.resolver import in_netns
-from tests.api.live import ApiServer
+from tests.live import ApiServer
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TOPOLOGY = """
 region: us-east-1

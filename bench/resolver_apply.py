@@ -23,7 +23,6 @@ sys.path.insert(0, str(ROOT))
 from netemu.dataplane import apply, destroy, kernel, resolver  # noqa: E402
 from netemu.vpc.load import load_topology  # noqa: E402
 
-
 QUERIES = 500
 
 

@@ -26,10 +26,12 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
     raise RuntimeError("no free loopback port")
 
 
-def run_netemu(*args: str, timeout: float = 60, **kw: object) -> subprocess.CompletedProcess[str]:
-    """Run the real command line (``python -m netemu ...``) from the repository root."""
+def run_netemu(*args: str, timeout: float = 60, cwd: Path = ROOT,
+               **kw: object) -> subprocess.CompletedProcess[str]:
+    """Run the real command line (``python -m netemu ...``) from ``cwd`` (the repository root
+    unless told)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run(
         [sys.executable, "-m", "netemu", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, **kw,  # type: ignore[arg-type]
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, **kw,  # type: ignore[arg-type]
     )

@@ -269,7 +269,9 @@ def main(argv: list[str]) -> None:
         tests = by_tests.get(ident, [])
         if not argv:
             print(f"### {ident} — TITLE\nTEXT. Source: PAGE TITLE, URL.")
-        print(checked_by_line(ident, tests) if tests else "Out of scope: REASON (no test cites it).")
+        print(
+            checked_by_line(ident, tests) if tests else "Out of scope: REASON (no test cites it)."
+        )
         if not argv:
             print()
 

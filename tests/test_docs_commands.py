@@ -6,9 +6,10 @@
   and the promise is compared: the IPv4 addresses it names are the answer's, its status word
   (NXDOMAIN, REFUSED; else NOERROR), NODATA / "no answer", ``flag(s) "aa"``, a referral,
   ``NS``/``SOA in AUTHORITY``, ``A in ADDITIONAL``, ``CNAME X.``, ``owner X.``, ``TTL N``,
-  an MX value, the SOA's fixed fields, "the same" (as the line before) and ``ECS scope /N``. Lines in a block that starts something in the background
-  (``... &``: the health and API walkthroughs, which need an HTTP server or API calls first)
-  are scenarios, tested by their own suites (tests/health, tests/api), and are skipped here.
+  an MX value, the SOA's fixed fields, "the same" (as the line before) and ``ECS scope /N``.
+  Lines in a block that starts something in the background (``... &``: the health and API
+  walkthroughs, which need an HTTP server or API calls first) are scenarios, tested by their own
+  suites (tests/health, tests/api), and are skipped here.
 - A block that starts with ``$ netemu trace ...`` is a transcript: the command's output must be
   the rest of the block, line for line.
 - Every ``netemu trace`` and ``netemu check`` command with concrete paths runs: trace exits
@@ -27,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.dns_live import Server, serve_process
 from tests.helpers import ROOT, free_port, run_netemu
+from tests.live import Server, serve_process
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 IPV4 = re.compile(r"(?<![\d./])(\d{1,3}(?:\.\d{1,3}){3})(?![\d/])")
@@ -163,6 +164,7 @@ def _addresses(answer: list[str]) -> set[str]:
     return {line.split()[-1] for line in answer if _type(line) in ("A", "AAAA")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("promise", DIG, ids=[p.where for p in DIG])
 def test_dig_line_answers_as_documented(request: pytest.FixtureRequest,
                                         promise: DigPromise) -> None:
@@ -227,6 +229,7 @@ def _transcripts() -> list[tuple[str, str, list[str]]]:
 TRANSCRIPTS = _transcripts()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("where", "command", "expected"), TRANSCRIPTS,
                          ids=[t[0] for t in TRANSCRIPTS])
 def test_trace_transcript_is_the_output(where: str, command: str, expected: list[str]) -> None:
@@ -243,7 +246,8 @@ def _runnable(verb: str) -> list[tuple[str, list[str]]]:
         for block in blocks(doc):
             if any(_command(raw.split(" #")[0]).startswith("netemu import ")
                    for raw in block.lines):
-                continue   # its commands read what the import writes; tests/import covers the import
+                # its commands read what the import writes; tests/import covers the import
+                continue
             for n, raw in enumerate(block.lines):
                 cmd = _command(raw.split(" #")[0])
                 if not cmd.startswith(f"netemu {verb} "):
@@ -267,6 +271,7 @@ def test_docs_name_trace_and_check_commands() -> None:
     assert len(TRACES) >= 3 and CHECKS, (TRACES, CHECKS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("where", "args"), TRACES, ids=[t[0] for t in TRACES])
 def test_documented_trace_runs(where: str, args: list[str]) -> None:
     result = run_netemu(*args)
@@ -274,6 +279,7 @@ def test_documented_trace_runs(where: str, args: list[str]) -> None:
     assert "forward path" in result.stdout or '"hops"' in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("where", "args"), CHECKS, ids=[t[0] for t in CHECKS])
 def test_documented_check_passes(where: str, args: list[str]) -> None:
     result = run_netemu(*args)

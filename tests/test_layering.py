@@ -23,7 +23,8 @@ IO_MODULES = (
 )
 HOMES = {"dnslib": {"dns/codec.py"}, "pyroute2": {"dataplane/kernel.py"}}
 PURE_DATAPLANE = ("dataplane/plan", "dataplane/nft.py", "dataplane/diff.py", "dataplane/names.py")
-DATAPLANE_IO = IO_MODULES + ("os", "pathlib", "shutil", "tempfile", "io", "datetime", "random")
+DATAPLANE_IO = IO_MODULES + ("os", "pathlib", "shutil", "tempfile", "io", "datetime", "random",
+                             "sys", "signal", "ctypes", "multiprocessing", "glob", "importlib")
 PURE_DATAPLANE_MAY_IMPORT = ("netemu.vpc", "netemu.errors", "netemu.dataplane.plan",
                              "netemu.dataplane.nft", "netemu.dataplane.diff",
                              "netemu.dataplane.names")
@@ -83,23 +84,35 @@ def pure_dataplane_files() -> list[Path]:
     return out
 
 
-def imported_names(path: Path) -> list[tuple[int, str]]:
+def package_of(path: Path) -> str:
+    """``netemu/dataplane/plan/wiring.py`` (or ``plan/__init__.py``): ``netemu.dataplane.plan``."""
+    return ".".join(path.resolve().relative_to(PKG.parent).parts[:-1])
+
+
+def imported_names(path: Path, package: str | None = None) -> list[tuple[int, str]]:
     """Like ``imports`` but ``from a import b`` gives ``a.b`` (``from netemu.dataplane import
-    kernel`` is an import of ``netemu.dataplane.kernel``)."""
+    kernel`` is an import of ``netemu.dataplane.kernel``), and a relative import is resolved
+    against ``package`` (by default the package ``path`` lives in), so ``from ..kernel import x``
+    cannot slip past the rule."""
     tree = ast.parse(path.read_text(), str(path))
     out: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             out.extend((node.lineno, a.name) for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            out.extend((node.lineno, f"{node.module}.{a.name}") for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                base = (package if package is not None else package_of(path)).split(".")
+                base = base[:len(base) - (node.level - 1)]
+                module = ".".join(base + ([module] if module else []))
+            out.extend((node.lineno, f"{module}.{a.name}") for a in node.names)
     return out
 
 
-def dataplane_impurities(path: Path) -> list[str]:
+def dataplane_impurities(path: Path, package: str | None = None) -> list[str]:
     """Why ``path`` is not a pure part of the data plane (empty when it is)."""
     bad = []
-    for line, mod in imported_names(path):
+    for line, mod in imported_names(path, package):
         if mod.split(".")[0] in DATAPLANE_IO:
             bad.append(f"line {line}: {mod}")
         elif mod.startswith("netemu") and not mod.startswith(PURE_DATAPLANE_MAY_IMPORT):
@@ -135,6 +148,15 @@ def test_the_dataplane_rule_can_fail(tmp_path: Path) -> None:
     good = tmp_path / "y.py"
     good.write_text("from netemu.vpc import model\nimport ipaddress\n")
     assert dataplane_impurities(good) == []
+    # relative imports are resolved (here as if the file were in netemu/dataplane/plan/), and the
+    # clock, the process and dynamic imports count as I/O
+    rel = tmp_path / "z.py"
+    rel.write_text("from .. import kernel\nfrom ..kernel import apply_ns\nfrom . import wiring\n"
+                   "from ...vpc import model\nimport datetime\nimport sys\n"
+                   "import importlib\n")
+    found = dataplane_impurities(rel, package="netemu.dataplane.plan")
+    assert [f.split(":")[0] for f in found] == [
+        "line 1", "line 2", "line 5", "line 6", "line 7"], found
 
 
 def test_the_rule_can_fail(tmp_path: Path) -> None:

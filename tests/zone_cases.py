@@ -44,7 +44,7 @@ INVALID = [
      "y.example.com. CNAME", "InvalidChangeBatch",
      "RRSet of type CNAME with DNS name y.example.com. is not permitted as it conflicts with "
      "other records with the same DNS name in zone example.com."),
-    ("R24 duplicate record set", zone(f"{{Name: d.example.com., Type: TXT, TTL: 60, "
+    ("R24 duplicate record set", zone("{Name: d.example.com., Type: TXT, TTL: 60, "
                                       "ResourceRecords: [{Value: '\"a\"'}]}",
                                       "{Name: d.example.com., Type: TXT, TTL: 60, "
                                       "ResourceRecords: [{Value: '\"b\"'}]}"),
@@ -130,7 +130,8 @@ INVALID = [
     ("TTL and ResourceRecords required", zone("{Name: e.example.com., Type: A}"),
      "e.example.com. A", "InvalidInput", "but found none in Change with"),
     ("R91 private zone delegates a subdomain",
-     zone("{Name: sub.example.com., Type: NS, TTL: 60, ResourceRecords: [{Value: ns.example.org.}]}",
+     zone("{Name: sub.example.com., Type: NS, TTL: 60,"
+          " ResourceRecords: [{Value: ns.example.org.}]}",
           head=PRIVATE_HEAD),
      "sub.example.com. NS", "InvalidChangeBatch", "private hosted zones can't delegate subdomains"),
 ]

@@ -59,7 +59,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _common(p)
     p.set_defaults(func=cmd_exec)
 
-    p = sub.add_parser("capture", help="tcpdump inside a node: netemu capture web1 [-- tcpdump args]")
+    p = sub.add_parser(
+        "capture", help="tcpdump inside a node: netemu capture web1 [-- tcpdump args]"
+    )
     p.add_argument("node")
     p.add_argument("args", nargs=argparse.REMAINDER)
     _common(p)
@@ -207,9 +209,21 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     st = State.load(state_dir(args.state))
     prefix = st.prefix or args.prefix
-    present = set(kernel.list_namespaces(prefix)) if os.geteuid() == 0 or os.path.isdir("/run/netns") else set()
-    rows = [{"namespace": ns, "node": rec.get("node"), "role": rec.get("role"), "status": rec.get("status"),
-             "present": ns in present} for ns, rec in sorted(st.namespaces.items())]
+    present = (
+        set(kernel.list_namespaces(prefix))
+        if os.geteuid() == 0 or os.path.isdir("/run/netns")
+        else set()
+    )
+    rows = [
+        {
+            "namespace": ns,
+            "node": rec.get("node"),
+            "role": rec.get("role"),
+            "status": rec.get("status"),
+            "present": ns in present,
+        }
+        for ns, rec in sorted(st.namespaces.items())
+    ]
     from netemu.dataplane import imds
     from netemu.dataplane.resolver import info
 
@@ -225,7 +239,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     print(f"topology {st.topology}  prefix {prefix}  state {st.path}")
     for r in rows:
-        print(f"  {r['node']:<28} {r['role']:<9} {r['status']:<11} {'up' if r['present'] else 'MISSING'}  {r['namespace']}")
+        print(
+            f"  {r['node']:<28} {r['role']:<9} {r['status']:<11} "
+            f"{'up' if r['present'] else 'MISSING'}  {r['namespace']}"
+        )
     print(f"  {len(st.links)} links")
     if dns is not None:
         print(f"VPC resolver: pid {dns['pid']} {'running' if dns['running'] else 'NOT RUNNING'}"

@@ -67,7 +67,7 @@ def _health(args: argparse.Namespace) -> int:
                      c["last_observation"] or "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
-        print("  ".join(f"{v:<{w}}" for v, w in zip(r, widths)) + "  " + r[5])
+        print("  ".join(f"{v:<{w}}" for v, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
     return 0
 
 

@@ -18,9 +18,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netemu.health import DEFAULT_API
+
+if TYPE_CHECKING:   # the command line imports the model only when a command needs it
+    from netemu.route53.model import HealthCheck, HostedZone
 
 PREFIX = "/2013-04-01"
 BATCH_RECORDS = 1000   # R30
@@ -149,7 +152,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from netemu.errors import LoadError
-    from netemu.route53 import load, shapes
+    from netemu.route53 import load
 
     try:
         zoneset = load.load_zone_files(args.files)
@@ -160,56 +163,77 @@ def _import(args: argparse.Namespace) -> int:
     stamp = f"{time.time():.3f}"
     check_ids: dict[str, str] = {}
     for hc in zoneset.health_checks:
-        check_body = {"CallerReference": f"import:{hc.id}",
-                      "HealthCheckConfig": shapes.health_check_config(hc.config)}
         try:
-            made = _call(args.api, "POST", "/healthcheck", "CreateHealthCheckRequest",
-                         check_body)
+            check_ids[hc.id] = _create_check(args.api, hc)
         except ApiFailure as exc:
             print(f"netemu: health check {hc.id}: {exc}", file=sys.stderr)
             return 1
-        check_ids[hc.id] = made["HealthCheck"]["Id"]
     for zone in zoneset.zones:
         where = zone.source or zone.name
-        body: dict[str, Any] = {"Name": zone.name,
-                                "CallerReference": f"import:{zone.name}:{stamp}"}
-        config: dict[str, Any] = {"PrivateZone": zone.private}
-        if zone.comment:
-            config["Comment"] = zone.comment
-        body["HostedZoneConfig"] = config
-        if zone.vpcs:
-            body["VPC"] = shapes.vpcs(zone)[0]
         try:
-            made = _call(args.api, "POST", "/hostedzone", "CreateHostedZoneRequest", body)
-            zone_id = made["HostedZone"]["Id"].removeprefix("/hostedzone/")
-            for vpc in shapes.vpcs(zone)[1:]:
-                _call(args.api, "POST", f"/hostedzone/{zone_id}/associatevpc",
-                      "AssociateVPCWithHostedZoneRequest", {"VPC": vpc})
-            changes: list[dict[str, Any]] = []
-            count = 0
-            for rec in zone.record_sets:
-                raw = shapes.record_set(rec)
-                if raw.get("HealthCheckId"):
-                    raw["HealthCheckId"] = check_ids.get(raw["HealthCheckId"],
-                                                         raw["HealthCheckId"])
-                alias = raw.get("AliasTarget")
-                if alias is not None and alias["HostedZoneId"] in ("", zone.id):
-                    alias["HostedZoneId"] = zone_id   # the zone itself, under its new id
-                apex_default = rec.name == zone.name and rec.type in ("SOA", "NS")
-                weight = max(len(rec.values), 1) * (2 if apex_default else 1)
-                if count + weight > BATCH_RECORDS and changes:
-                    _send(args.api, zone_id, changes)
-                    changes, count = [], 0
-                changes.append({"Action": "UPSERT" if apex_default else "CREATE",
-                                "ResourceRecordSet": raw})
-                count += weight
-            if changes:
-                _send(args.api, zone_id, changes)
+            zone_id = _create_zone(args.api, zone, stamp)
+            _send_records(args.api, zone, zone_id, check_ids)
         except ApiFailure as exc:
             print(f"netemu: {where}: {exc}", file=sys.stderr)
             return 1
         print(f"{zone.name} {zone_id} ({len(zone.record_sets)} record sets) from {where}")
     return 0
+
+
+def _create_check(api: str, hc: HealthCheck) -> str:
+    """CreateHealthCheck for one check of the files; the id the API gave it."""
+    from netemu.route53 import shapes
+
+    check_body = {"CallerReference": f"import:{hc.id}",
+                  "HealthCheckConfig": shapes.health_check_config(hc.config)}
+    made = _call(api, "POST", "/healthcheck", "CreateHealthCheckRequest", check_body)
+    return str(made["HealthCheck"]["Id"])
+
+
+def _create_zone(api: str, zone: HostedZone, stamp: str) -> str:
+    """CreateHostedZone (and AssociateVPCWithHostedZone for each further VPC); the new id."""
+    from netemu.route53 import shapes
+
+    body: dict[str, Any] = {"Name": zone.name,
+                            "CallerReference": f"import:{zone.name}:{stamp}"}
+    config: dict[str, Any] = {"PrivateZone": zone.private}
+    if zone.comment:
+        config["Comment"] = zone.comment
+    body["HostedZoneConfig"] = config
+    if zone.vpcs:
+        body["VPC"] = shapes.vpcs(zone)[0]
+    made = _call(api, "POST", "/hostedzone", "CreateHostedZoneRequest", body)
+    zone_id = str(made["HostedZone"]["Id"]).removeprefix("/hostedzone/")
+    for vpc in shapes.vpcs(zone)[1:]:
+        _call(api, "POST", f"/hostedzone/{zone_id}/associatevpc",
+              "AssociateVPCWithHostedZoneRequest", {"VPC": vpc})
+    return zone_id
+
+
+def _send_records(api: str, zone: HostedZone, zone_id: str, check_ids: dict[str, str]) -> None:
+    """The zone's record sets in change batches of at most BATCH_RECORDS records (the apex SOA
+    and NS, which the new zone already has, as UPSERTs counted twice, as AWS counts them)."""
+    from netemu.route53 import shapes
+
+    changes: list[dict[str, Any]] = []
+    count = 0
+    for rec in zone.record_sets:
+        raw = shapes.record_set(rec)
+        if raw.get("HealthCheckId"):
+            raw["HealthCheckId"] = check_ids.get(raw["HealthCheckId"], raw["HealthCheckId"])
+        alias = raw.get("AliasTarget")
+        if alias is not None and alias["HostedZoneId"] in ("", zone.id):
+            alias["HostedZoneId"] = zone_id   # the zone itself, under its new id
+        apex_default = rec.name == zone.name and rec.type in ("SOA", "NS")
+        weight = max(len(rec.values), 1) * (2 if apex_default else 1)
+        if count + weight > BATCH_RECORDS and changes:
+            _send(api, zone_id, changes)
+            changes, count = [], 0
+        changes.append({"Action": "UPSERT" if apex_default else "CREATE",
+                        "ResourceRecordSet": raw})
+        count += weight
+    if changes:
+        _send(api, zone_id, changes)
 
 
 def _send(api: str, zone_id: str, changes: list[dict[str, Any]]) -> None:

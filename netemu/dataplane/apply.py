@@ -52,8 +52,10 @@ def discover(prefix: str, state: State) -> tuple[set[str], set[str]]:
 def open_state(prefix: str, directory: str | Path | None) -> State:
     state = State.load(state_dir(str(directory) if directory else None))
     if state.prefix and state.prefix != prefix:
-        raise ApplyError(f"{state.path}: holds a deployment with prefix {state.prefix!r}, "
-                         f"not {prefix!r}; run `netemu destroy` with that state first or use another --state")
+        raise ApplyError(
+            f"{state.path}: holds a deployment with prefix {state.prefix!r}, "
+            f"not {prefix!r}; run `netemu destroy` with that state first or use another --state"
+        )
     return state
 
 

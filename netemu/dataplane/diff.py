@@ -92,7 +92,7 @@ def _links(desired: Desired, recorded_links: dict[str, dict[str, Any]], created:
         else:
             continue
         # One end survives: delete the pair explicitly so its name is free again at once
-        # (a peer of a deleted namespace lingers for about a second, DATAPLANE-NOTES).
+        # (a peer of a deleted namespace lingers for about a second, docs/dataplane.md).
         steps.append(Step("delete_link", lid, why))
     relinked: set[str] = set()
     for link in desired.links:

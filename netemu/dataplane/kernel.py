@@ -1,7 +1,7 @@
 """The only module that touches the kernel: pyroute2 for netlink (namespaces, links, addresses,
 routes, rules), ``ip netns exec`` + ``nft -f`` / ``sysctl`` for rulesets and sysctls.
 
-Safety (ARCHITECTURE.md): every function takes a namespace name and refuses one that does not
+Safety (docs/architecture.md): every function takes a namespace name and refuses one that does not
 start with the prefix it is given; links are created *inside* netemu namespaces (a veth is
 created in one of our namespaces with its peer placed directly in another), so the host
 namespace never holds a netemu object, not even for a moment. Nothing here opens a netlink
@@ -229,8 +229,13 @@ def create_links_batch(a_ns: str, links: list[Link], prefix: str, markers: dict[
                      f" mtu {link.mtu} netns {link.b_ns}")
         master = f" master {link.a_master}" if link.a_master else ""
         lines.append(f"link set dev {link.a_if}{master} up alias {markers[link.id]}")
-    proc = subprocess.run(["ip", "-n", a_ns, "-batch", "-"], input="\n".join(lines) + "\n", text=True,
-                          capture_output=True, check=False)
+    proc = subprocess.run(
+        ["ip", "-n", a_ns, "-batch", "-"],
+        input="\n".join(lines) + "\n",
+        text=True,
+        capture_output=True,
+        check=False,
+    )
     if proc.returncode != 0:
         raise KernelError(f"{a_ns}: creating links: {proc.stderr.strip()}")
 
@@ -286,10 +291,17 @@ def _reconcile_addresses(ipr: IPRoute, index: dict[str, int], want: tuple[Addres
     for a in list(ipr.get_addr(family=socket.AF_INET)) + list(ipr.get_addr(family=socket.AF_INET6)):
         ifn = names_by_index.get(int(a["index"]), "?")
         cidr = f"{a.get('address')}/{a['prefixlen']}"
-        if (ifn == "lo" and (cidr.startswith("127.") or cidr == "::1/128")) or cidr.startswith("fe80:"):
+        if (ifn == "lo" and (cidr.startswith("127.") or cidr == "::1/128")) or cidr.startswith(
+            "fe80:"
+        ):
             continue
         if Address(ifn, cidr) not in want:
-            ipr.addr("del", index=int(a["index"]), address=a.get("address"), prefixlen=int(a["prefixlen"]))
+            ipr.addr(
+                "del",
+                index=int(a["index"]),
+                address=a.get("address"),
+                prefixlen=int(a["prefixlen"]),
+            )
         else:
             have.add(Address(ifn, cidr))
     for a in want:
@@ -299,16 +311,26 @@ def _reconcile_addresses(ipr: IPRoute, index: dict[str, int], want: tuple[Addres
 
 
 def _route_key(table: int, dst: str) -> tuple[int, str]:
-    return (table, "0.0.0.0/0" if dst in ("default", "0.0.0.0/0") else "::/0" if dst == "::/0" else dst)
+    return (
+        table,
+        "0.0.0.0/0" if dst in ("default", "0.0.0.0/0") else "::/0" if dst == "::/0" else dst,
+    )
 
 
-def _reconcile_routes(ipr: IPRoute, index: dict[str, int], want: tuple[KernelRoute, ...], ns: str) -> None:
+def _reconcile_routes(
+    ipr: IPRoute, index: dict[str, int], want: tuple[KernelRoute, ...], ns: str
+) -> None:
     wanted = {_route_key(r.table, r.dst) for r in want}
     dumped = [(r, "0.0.0.0") for r in ipr.get_routes(family=socket.AF_INET)]  # every table
     dumped += [(r, "::") for r in ipr.get_routes(family=socket.AF_INET6)]
     for r, zero in dumped:
         table = int(r.get("table") or r["table"])
-        if table == RT_TABLE_LOCAL or r["proto"] == RT_PROTO_KERNEL or r["type"] != 1 and r["type"] != 6:
+        if (
+            table == RT_TABLE_LOCAL
+            or r["proto"] == RT_PROTO_KERNEL
+            or r["type"] != 1
+            and r["type"] != 6
+        ):
             continue
         dst = f"{r.get('dst') or zero}/{r['dst_len']}"
         if _route_key(table, dst) not in wanted:
@@ -352,7 +374,13 @@ def _reconcile_rules(ipr: IPRoute, want: tuple[KernelRule, ...]) -> None:
             else:
                 ipr.rule("del", family=af, priority=prio, table=key[3], iifname=key[2])
     for fam, prio, iif, table in sorted(wanted - have):
-        ipr.rule("add", family=socket.AF_INET if fam == 4 else socket.AF_INET6, priority=prio, iifname=iif, table=table)
+        ipr.rule(
+            "add",
+            family=socket.AF_INET if fam == 4 else socket.AF_INET6,
+            priority=prio,
+            iifname=iif,
+            table=table,
+        )
 
 
 def _in_ns(ns: str, prefix: str, argv: list[str], stdin: str | None = None) -> None:
@@ -371,7 +399,12 @@ def sysctl(ns: str, prefix: str, pairs: tuple[tuple[str, str], ...]) -> None:
 def sysctl_and_nft(ns: str, prefix: str, pairs: tuple[tuple[str, str], ...], ruleset: str) -> None:
     """Sysctls, then the ruleset (atomically), in one process inside the namespace."""
     script = 'sysctl -q -e -w "$@" >/dev/null' + (" && exec nft -f -" if ruleset else "")
-    _in_ns(ns, prefix, ["sh", "-c", script, "sh", *(f"{k}={v}" for k, v in pairs)], stdin=ruleset or None)
+    _in_ns(
+        ns,
+        prefix,
+        ["sh", "-c", script, "sh", *(f"{k}={v}" for k, v in pairs)],
+        stdin=ruleset or None,
+    )
 
 
 def nft_apply(ns: str, prefix: str, ruleset: str) -> None:

@@ -31,7 +31,9 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 def check_prefix(prefix: str) -> str:
     """A prefix must start with ``netemu`` so that every namespace is recognisably ours."""
     if not prefix.startswith("netemu") or _SAFE.search(prefix) or len(prefix) > 40:
-        raise ValueError(f"namespace prefix {prefix!r} must start with 'netemu' and use [A-Za-z0-9_.-]")
+        raise ValueError(
+            f"namespace prefix {prefix!r} must start with 'netemu' and use [A-Za-z0-9_.-]"
+        )
     return prefix
 
 

@@ -19,8 +19,10 @@ PRIVATE_RANGES = tuple(str(n) for n in addressing.RFC1918 + (addressing.RFC6598,
 """RFC 1918 and RFC 6598 (V66), as the model defines them."""
 
 _PROTO = {1: "icmp", 6: "tcp", 17: "udp", 58: "ipv6-icmp"}
-NDP = ("icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert }"
-       ' accept comment "neighbour discovery is not filtered"')
+NDP = (
+    "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert }"
+    ' accept comment "neighbour discovery is not filtered"'
+)
 
 
 def _ident(name: str) -> str:
@@ -77,7 +79,9 @@ def _join(*parts: str) -> str:
 def _nacl_rule(rule: NaclRule, direction: str) -> str | None:
     addr = _addr(rule.cidr, "saddr" if direction == "inbound" else "daddr")
     verdict = "return" if rule.action == "allow" else "drop"
-    return _join(addr, _match(rule.protocol, rule.ports, rule.icmp), verdict, f'comment "rule {rule.number}"')
+    return _join(
+        addr, _match(rule.protocol, rule.ports, rule.icmp), verdict, f'comment "rule {rule.number}"'
+    )
 
 
 LOCAL_ONLY_V4 = ("224.0.0.0/4", "255.255.255.255", "169.254.0.0/16")
@@ -108,24 +112,49 @@ def nacl_ruleset(vpc: Vpc, bridges: dict[str, str], tgw_links: list[tuple[str, s
         # TGW tgw-nacls.html: towards the TGW the attachment subnet's inbound rules apply; from
         # the TGW its outbound rules apply only when the packet leaves that subnet.
         chain = _ident(subnets[sn].network_acl)
-        body.append(f'\t\tiifname "{link}" oifname "{bridges[sn]}" accept comment "from TGW into its subnet {_ident(sn)}"')
-        body.append(f'\t\tiifname "{link}" jump nacl_{chain}_outbound comment "from TGW via {_ident(sn)}"')
-        body.append(f'\t\toifname "{link}" jump nacl_{chain}_inbound comment "to TGW via {_ident(sn)}"')
+        body.append(
+            f'\t\tiifname "{link}" oifname "{bridges[sn]}" accept comment "from TGW into its '
+            f'subnet {_ident(sn)}"'
+        )
+        body.append(
+            f'\t\tiifname "{link}" jump nacl_{chain}_outbound comment "from TGW via {_ident(sn)}"'
+        )
+        body.append(
+            f'\t\toifname "{link}" jump nacl_{chain}_inbound comment "to TGW via {_ident(sn)}"'
+        )
     for s in sorted(vpc.subnets, key=lambda s: s.name):
         if not _v4(s.cidr):
             continue
         chain = _ident(s.network_acl)
-        body.append(f'\t\tiifname "{bridges[s.name]}" jump nacl_{chain}_outbound comment "subnet {_ident(s.name)} out"')
-        body.append(f'\t\toifname "{bridges[s.name]}" jump nacl_{chain}_inbound comment "subnet {_ident(s.name)} in"')
+        body.append(
+            f'\t\tiifname "{bridges[s.name]}" jump nacl_{chain}_outbound comment "subnet '
+            f'{_ident(s.name)} out"'
+        )
+        body.append(
+            f'\t\toifname "{bridges[s.name]}" jump nacl_{chain}_inbound comment "subnet '
+            f'{_ident(s.name)} in"'
+        )
     body.append("\t}")
     # The router's own addresses (base+1, the resolver at base+2) answer only inside the VPC:
     # not from a peering (V61), a gateway or a transit gateway.
-    body += ["\tchain router_input {", "\t\ttype filter hook input priority filter; policy accept;", "\t\t" + NDP]
-    body += [f'\t\tiifname "{i}" drop comment "not from outside the VPC (V61)"' for i in ("igw0", "eigw0", "x*", "t*")]
-    body.append(f"\t\tip daddr 169.254.0.0/16 ip daddr != {{ {', '.join(ROUTER_SERVICES_V4)} }} drop"
-                ' comment "link-local: not the router\'s (V24)"')
+    body += [
+        "\tchain router_input {",
+        "\t\ttype filter hook input priority filter; policy accept;",
+        "\t\t" + NDP,
+    ]
+    body += [
+        f'\t\tiifname "{i}" drop comment "not from outside the VPC (V61)"'
+        for i in ("igw0", "eigw0", "x*", "t*")
+    ]
+    body.append(
+        f"\t\tip daddr 169.254.0.0/16 ip daddr != {{ {', '.join(ROUTER_SERVICES_V4)} }} drop"
+        ' comment "link-local: not the router\'s (V24)"'
+    )
     body.append("\t}")
-    body += ["\tchain router_output {", "\t\ttype filter hook output priority filter; policy accept;"]
+    body += [
+        "\tchain router_output {",
+        "\t\ttype filter hook output priority filter; policy accept;",
+    ]
     for s in sorted(vpc.subnets, key=lambda s: s.name):
         if _v4(s.cidr):
             chain = _ident(s.network_acl)
@@ -217,7 +246,9 @@ PMTUD_JUMPS = ("\t\ticmp type destination-unreachable icmp code frag-needed jump
                "\t\ticmpv6 type packet-too-big jump pmtud")
 
 
-def _sg_rule(rule: SgRule, direction: str, sets: dict[GroupRef, str], verdict: str = "accept") -> str | None:
+def _sg_rule(
+    rule: SgRule, direction: str, sets: dict[GroupRef, str], verdict: str = "accept"
+) -> str | None:
     if rule.stale:  # V45: a reference across a deleted peering matches nothing
         return None
     field = "saddr" if direction == "ingress" else "daddr"
@@ -272,7 +303,10 @@ are learnt from ARP and NDP, and the bridge learns from what its ports receive."
 def middlebox_ruleset(forwarders: list[tuple[str, tuple[str, ...]]]) -> str:
     """``forwarders``: (router port, addresses) of each instance of the VPC whose
     source/destination check is off. A bridge table of the router namespace."""
-    body = ["\tchain prerouting {", "\t\ttype filter hook prerouting priority filter; policy accept;"]
+    body = [
+        "\tchain prerouting {",
+        "\t\ttype filter hook prerouting priority filter; policy accept;",
+    ]
     why = 'comment "forwarded by a middlebox (V44)"'
     for port, addresses in sorted(forwarders):
         v4 = sorted(a for a in addresses if ":" not in a)
@@ -318,22 +352,40 @@ def igw_ruleset(public_map: dict[str, str]) -> str:
     body: list[str] = []
     if public_map:
         privs = ", ".join(sorted(public_map.values(), key=_ipkey))
-        dnat = ", ".join(f"{pub} : {priv}" for pub, priv in sorted(public_map.items(), key=lambda kv: _ipkey(kv[0])))
-        snat = ", ".join(f"{priv} : {pub}" for pub, priv in sorted(public_map.items(), key=lambda kv: _ipkey(kv[1])))
+        dnat = ", ".join(
+            f"{pub} : {priv}"
+            for pub, priv in sorted(public_map.items(), key=lambda kv: _ipkey(kv[0]))
+        )
+        snat = ", ".join(
+            f"{priv} : {pub}"
+            for pub, priv in sorted(public_map.items(), key=lambda kv: _ipkey(kv[1]))
+        )
         body.append(f"\tset public_enis {{ type ipv4_addr; elements = {{ {privs} }}; }}")
-        body += ["\tchain prerouting {", "\t\ttype nat hook prerouting priority dstnat; policy accept;",
-                 f'\t\tiifname "inet0" dnat to ip daddr map {{ {dnat} }} comment "1:1 NAT in (V65)"', "\t}"]
-        body += ["\tchain postrouting {", "\t\ttype nat hook postrouting priority srcnat; policy accept;",
-                 f'\t\toifname "inet0" snat to ip saddr map {{ {snat} }} comment "1:1 NAT out (V65)"', "\t}"]
+        body += [
+            "\tchain prerouting {",
+            "\t\ttype nat hook prerouting priority dstnat; policy accept;",
+            f'\t\tiifname "inet0" dnat to ip daddr map {{ {dnat} }} comment "1:1 NAT in (V65)"',
+            "\t}",
+        ]
+        body += [
+            "\tchain postrouting {",
+            "\t\ttype nat hook postrouting priority srcnat; policy accept;",
+            f'\t\toifname "inet0" snat to ip saddr map {{ {snat} }} comment "1:1 NAT out (V65)"',
+            "\t}",
+        ]
     else:
         body.append("\tset public_enis { type ipv4_addr; }")
     body += [
         "\tchain forward {",
         "\t\ttype filter hook forward priority filter; policy drop;",
-        f'\t\tiifname "vpc0" oifname "inet0" ip daddr {{ {ranges} }} drop comment "IGW_DESTINATION_ADDRESS_NOT_IN_RFC1918_EGRESS (V66)"',
-        '\t\tiifname "vpc0" oifname "inet0" ip saddr @public_enis accept comment "source has a public address (V64)"',
-        f'\t\tiifname "inet0" oifname "vpc0" ip saddr {{ {ranges} }} drop comment "IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS (V66)"',
-        '\t\tiifname "inet0" oifname "vpc0" ip daddr @public_enis accept comment "destination is a public address (V66)"',
+        f'\t\tiifname "vpc0" oifname "inet0" ip daddr {{ {ranges} }} drop comment '
+        f'"IGW_DESTINATION_ADDRESS_NOT_IN_RFC1918_EGRESS (V66)"',
+        '\t\tiifname "vpc0" oifname "inet0" ip saddr @public_enis accept comment "source has a '
+        'public address (V64)"',
+        f'\t\tiifname "inet0" oifname "vpc0" ip saddr {{ {ranges} }} drop comment '
+        f'"IGW_SOURCE_ADDRESS_NOT_IN_RFC1918_INGRESS (V66)"',
+        '\t\tiifname "inet0" oifname "vpc0" ip daddr @public_enis accept comment "destination is a '
+        'public address (V66)"',
         "\t}",
     ]
     return _table("ip", "igw", body)
@@ -348,7 +400,8 @@ def igw6_ruleset(vpc_cidrs6: tuple[str, ...], enis6: list[str]) -> str:
         f"\tset enis {{ type ipv6_addr;{enis} }}",
         "\tchain forward {",
         "\t\ttype filter hook forward priority filter; policy drop;",
-        f'\t\tiifname "vpc0" oifname "inet0" ip6 saddr {{ {cidrs} }} accept comment "out from the VPC"',
+        f'\t\tiifname "vpc0" oifname "inet0" ip6 saddr {{ {cidrs} }} accept comment "out from the '
+        f'VPC"',
         '\t\tiifname "inet0" oifname "vpc0" ip6 daddr @enis accept comment "in to an ENI address"',
         "\t}",
     ]
@@ -363,7 +416,8 @@ def eigw_ruleset(vpc_cidrs6: tuple[str, ...]) -> str:
         "\tchain forward {",
         "\t\ttype filter hook forward priority filter; policy drop;",
         '\t\tct state established,related accept comment "replies (V73)"',
-        f'\t\tiifname "vpc0" oifname "inet0" ip6 saddr {{ {cidrs} }} ct state new accept comment "outbound only (V73)"',
+        f'\t\tiifname "vpc0" oifname "inet0" ip6 saddr {{ {cidrs} }} ct state new accept comment '
+        f'"outbound only (V73)"',
         "\t}",
     ]
     return _table("ip6", "eigw", body)
@@ -386,7 +440,8 @@ def natgw_ruleset(vpc: Vpc, nat: NatGateway, via_tgw: tuple[str, ...] = ()) -> s
         "\tchain forward {",
         "\t\ttype filter hook forward priority filter; policy drop;",
         "\t\tct state established,related accept",
-        f'\t\tct state new ip saddr {{ {cidrs} }} meta l4proto {{ tcp, udp, icmp }} accept comment "NGW_REQUIRES_SOURCE_IN_VPC (V69)"',
+        f'\t\tct state new ip saddr {{ {cidrs} }} meta l4proto {{ tcp, udp, icmp }} accept comment '
+        f'"NGW_REQUIRES_SOURCE_IN_VPC (V69)"',
         "\t}",
         "\tchain ingress {",
         "\t\ttype filter hook input priority filter; policy drop;",
@@ -395,8 +450,10 @@ def natgw_ruleset(vpc: Vpc, nat: NatGateway, via_tgw: tuple[str, ...] = ()) -> s
         "\t}",
         "\tchain postrouting {",
         "\t\ttype nat hook postrouting priority srcnat; policy accept;",
-        f'\t\tip saddr != {me} meta l4proto {{ tcp, udp }} snat to {me}:1024-65535 comment "REMAP_EPHEMERAL_PORT (V68)"',
-        f'\t\tip saddr != {me} meta l4proto icmp snat to {me} comment "NGW_SOURCE_ADDRESS_REASSIGN (V68)"',
+        f'\t\tip saddr != {me} meta l4proto {{ tcp, udp }} snat to {me}:1024-65535 comment '
+        f'"REMAP_EPHEMERAL_PORT (V68)"',
+        f'\t\tip saddr != {me} meta l4proto icmp snat to {me} comment "NGW_SOURCE_ADDRESS_REASSIGN '
+        f'(V68)"',
         "\t}",
     ]
     return _table("ip", "natgw", body)

@@ -2,39 +2,33 @@
 restart when what it serves changed), ``stop`` before ``destroy``, ``info`` for ``status``.
 
 One process serves every VPC (``netemu.dns.resolver``). Its configuration is written to
-``STATE/resolver.json``; the process is recorded in the state file (``services.resolver``:
-pid, fingerprint of the configuration, log file) and stopped by that PID, after checking that
-the PID still runs ``netemu.dns.resolver`` with this configuration (a recycled PID is never
-signalled).
+``STATE/resolver.json``; the process is run by ``netemu.dataplane.service`` (recorded in the
+state file as ``services.resolver``: pid, fingerprint of the configuration, log file; stopped by
+that PID only while it still runs ``netemu.dns.resolver`` with this configuration).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from netemu.dataplane import names
 from netemu.dataplane.plan import resolver_address
+from netemu.dataplane.service import Service
 from netemu.dataplane.state import State, state_dir
 from netemu.route53.model import ZoneSet
 from netemu.vpc import dns as vpc_dns
 from netemu.vpc.model import Topology, Vpc
 
-MODULE = "netemu.dns.resolver"
-READY_SECONDS = 20.0
-STOP_SECONDS = 5.0
-
 
 class ResolverError(RuntimeError):
     pass
+
+
+SERVICE = Service("resolver", "netemu.dns.resolver", "VPC resolver", ResolverError)
 
 
 def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Path,
@@ -113,15 +107,6 @@ def needed(topology: Topology) -> bool:
     return any(v.enable_dns_support for v in topology.vpcs)
 
 
-def _alive(pid: int, config_path: str) -> bool:
-    """True when ``pid`` runs our resolver with ``config_path`` (never trust a bare PID)."""
-    try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    return MODULE.encode() in argv and config_path.encode() in argv
-
-
 def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path | None = None,
            zones: Sequence[str] | None = (), restart: bool = False, port: int = 53,
            time_scale: float = 1.0, api_state: str | Path | None = "") -> dict[str, Any] | None:
@@ -132,7 +117,7 @@ def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path
     sockets live in). Returns the state record, or None when no VPC has DNS support."""
     where = state_dir(str(directory) if directory else None)
     state = State.load(where)
-    record = state.services.get("resolver")
+    record = state.services.get(SERVICE.name)
     if zones is None:
         zones = _current_zones(record)
     if api_state is None:
@@ -142,41 +127,10 @@ def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path
         return None
     body = config(topology, prefix, zones, where, port, time_scale, str(api_state))
     if record and not restart and record.get("fingerprint") == body["fingerprint"] \
-            and _alive(int(record["pid"]), record["config"]):
+            and SERVICE.record_alive(record):
         return dict(record)
     stop(where)
-    path = where / "resolver.json"
-    path.write_text(json.dumps(body, indent=1, sort_keys=True))
-    ready = Path(body["ready_file"])
-    ready.unlink(missing_ok=True)
-    log_path = where / "resolver.log"
-    with open(log_path, "ab") as out, open(os.devnull, "rb") as devnull:
-        proc = subprocess.Popen([sys.executable, "-m", MODULE, str(path)], stdin=devnull,
-                                stdout=out, stderr=out, start_new_session=True,
-                                env=dict(os.environ, PYTHONPATH=os.pathsep.join(
-                                    filter(None, [str(Path(__file__).resolve().parents[2]),
-                                                  os.environ.get("PYTHONPATH")]))))
-    record = {"pid": proc.pid, "config": str(path), "fingerprint": body["fingerprint"],
-              "log": str(log_path), "started": time.time()}
-    state = State.load(where)
-    state.services["resolver"] = record
-    state.save()
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            state.services.pop("resolver", None)
-            state.save()
-            tail = log_path.read_text(errors="replace")[-2000:]
-            raise ResolverError(f"the VPC resolver exited ({proc.returncode}): {tail.strip()}")
-        try:
-            if json.loads(ready.read_text()).get("pid") == proc.pid:
-                return record
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.05)
-    stop(where)
-    raise ResolverError(f"the VPC resolver did not start within {READY_SECONDS:.0f}s "
-                        f"(log {log_path})")
+    return SERVICE.start(where, body)
 
 
 def _current_zones(record: dict[str, Any] | None) -> list[str]:
@@ -195,42 +149,15 @@ def _current(record: dict[str, Any] | None, key: str) -> Any:
 
 def stop(directory: str | Path | None = None) -> bool:
     """Stop the recorded resolver by its PID; True when one was running."""
-    where = state_dir(str(directory) if directory else None)
-    state = State.load(where)
-    record = state.services.pop("resolver", None)
-    if not record:
-        return False
-    pid, cfg = int(record["pid"]), str(record["config"])
-    running = _alive(pid, cfg)
-    if running:
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_SECONDS
-        while time.monotonic() < deadline and _alive(pid, cfg):
-            _reap(pid)
-            time.sleep(0.02)
-        if _alive(pid, cfg):
-            os.kill(pid, signal.SIGKILL)
-        _reap(pid)
-    (state.path.parent / "resolver.ready").unlink(missing_ok=True)
-    if state.path.exists():
-        state.save()
-    return running
-
-
-def _reap(pid: int) -> None:
-    """Collect our own child (a test process that started it); others are not ours to wait."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
+    return SERVICE.stop(state_dir(str(directory) if directory else None))
 
 
 def info(state: State) -> dict[str, Any] | None:
     """What ``status`` shows: the process and each VPC's resolver and DHCP options."""
-    record = state.services.get("resolver")
+    record = state.services.get(SERVICE.name)
     if not record:
         return None
-    out = dict(record, running=_alive(int(record["pid"]), str(record["config"])))
+    out = dict(record, running=SERVICE.record_alive(record))
     try:
         cfg = json.loads(Path(record["config"]).read_text())
     except (OSError, ValueError):

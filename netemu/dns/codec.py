@@ -26,7 +26,7 @@ from typing import NamedTuple
 import dnslib
 
 from netemu.route53 import rdata
-from netemu.route53.engine import Answer, Rcode, RRsetRef
+from netemu.route53.answer import Answer, Rcode, RRsetRef
 from netemu.route53.model import HostedZone, RecordSet, ZoneSet
 from netemu.route53.names import Labels, to_wire
 

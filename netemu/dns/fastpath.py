@@ -52,7 +52,8 @@ MAX_QUERY = 512
 _NOT_CACHED_TYPES = frozenset({codec.TYPE_CODES["ANY"], codec.TYPE_CODES["AXFR"],
                                codec.TYPE_CODES["IXFR"], codec.OPT})
 
-Event = tuple[str, Any, Any]   # ("randrange"|"shuffle"|"sample", args, outcome) | ("source", None, ip)
+# ("randrange"|"shuffle"|"sample", args, outcome) | ("source", None, ip)
+Event = tuple[str, Any, Any]
 
 
 class _Draw:

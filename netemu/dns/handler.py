@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from netemu.dns import codec
 from netemu.errors import LoadError, Problem
 from netemu.route53 import engine, rdata
+from netemu.route53.answer import Answer, Question, Rcode
 from netemu.route53.client import ClientContext
 from netemu.route53.geo import Locator
-from netemu.route53.engine import Answer, Question, Rcode
 from netemu.route53.health import ALL_HEALTHY, HealthSnapshot
 from netemu.route53.lookup import CompiledZones, compile_zones
 from netemu.route53.model import ZoneSet

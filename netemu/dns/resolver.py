@@ -493,21 +493,31 @@ class ResolverService:
         reply = handle(wire, peer, serving, self.rng, transport == "TCP",
                        client_type=vpc.context)
         if reply is not None:
-            if len(reply) >= 4 and reply[3] & 0xF == Rcode.REFUSED \
-                    and query.qclass in (codec.CLASS_IN, codec.CLASS_ANY) \
-                    and query.type_name not in ("AXFR", "IXFR"):
-                # No hosted zone holds the name: nobody to recurse to, NXDOMAIN at once.
-                reply = codec.encode_error(query.id, query.flags, Rcode.NXDOMAIN, query)
-            elif _is_referral(reply):
-                glue = self._glue(query, vpc, peer)
-                if glue and self.internet:
-                    targets = tuple(vpc_dns.ResolverTarget(ip) for ip in glue)
-                    return asyncio.ensure_future(self._forward(
-                        wire, query, targets, self.internet, vpc, peer, transport, name, None))
-                reply = codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
-            reply = _recursive(reply)
+            made = self._as_recursive(wire, query, reply, vpc, peer, transport, name)
+            if not isinstance(made, bytes):
+                return made   # a referral followed to its glue
+            reply = made
         self._log(vpc, peer, transport, name, query, reply)
         return reply
+
+    def _as_recursive(self, wire: bytes, query: codec.Query, reply: bytes, vpc: VpcResolver,
+                      peer: Any, transport: str,
+                      name: str) -> bytes | asyncio.Future[bytes | None]:
+        """What a resolver makes of the hosted zones' reply: REFUSED (no hosted zone holds the
+        name, nobody to recurse to) is NXDOMAIN at once; a referral is followed to its glue on
+        the emulated internet (SERVFAIL without one); the reply is marked recursive."""
+        if len(reply) >= 4 and reply[3] & 0xF == Rcode.REFUSED \
+                and query.qclass in (codec.CLASS_IN, codec.CLASS_ANY) \
+                and query.type_name not in ("AXFR", "IXFR"):
+            reply = codec.encode_error(query.id, query.flags, Rcode.NXDOMAIN, query)
+        elif _is_referral(reply):
+            glue = self._glue(query, vpc, peer)
+            if glue and self.internet:
+                targets = tuple(vpc_dns.ResolverTarget(ip) for ip in glue)
+                return asyncio.ensure_future(self._forward(
+                    wire, query, targets, self.internet, vpc, peer, transport, name, None))
+            reply = codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
+        return _recursive(reply)
 
     def _glue(self, query: codec.Query, vpc: VpcResolver, peer: Any) -> list[str]:
         """The IPv4 glue of the delegation the engine answers with (its ADDITIONAL section)."""

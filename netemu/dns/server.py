@@ -1,8 +1,8 @@
 """The DNS listeners: UDP and TCP on one address, answering from ``server.serving``.
 
 UDP is a non-blocking socket drained with ``loop.add_reader`` (recvfrom until it would block,
-at most ``UDP_BATCH`` datagrams per wake-up so TCP clients are not starved), which costs far less
-per datagram than a DatagramProtocol. TCP uses asyncio streams and ``framing.TcpFramer``.
+at most ``limits.udp_batch`` datagrams per wake-up so TCP clients are not starved), which costs
+far less per datagram than a DatagramProtocol. TCP uses asyncio streams and ``framing.TcpFramer``.
 ``serving`` is an immutable snapshot: publishers (health checker, API) assign a new one and the
 next query sees it. Nothing a client sends can stop the listeners: every handler error is
 logged and the loop goes on.

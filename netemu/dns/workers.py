@@ -65,7 +65,7 @@ class Workers:
             theirs.close()
             self.processes.append(proc)
             self.pipes.append(mine)
-        for proc, pipe in zip(self.processes, self.pipes):
+        for proc, pipe in zip(self.processes, self.pipes, strict=True):
             ready = await asyncio.to_thread(pipe.poll, READY_SECONDS)
             if not ready or pipe.recv() != "ready":
                 raise OSError(f"--workers: DNS worker {proc.name} (pid {proc.pid}) did not "

@@ -5,10 +5,11 @@ over the first interval so that many checks do not probe at once), either by tas
 loop (``prober="inline"``) or by a separate worker process (``prober="process"``, what
 ``netemu serve`` uses, so that probing takes no CPU from the DNS loop; ``health/worker.py``).
 Each result is folded through ``route53.health.observe``; a status change re-evaluates the whole
-set (calculated checks follow their children, metric checks their emulated alarms). The DNS path never waits for any of this:
-it reads the last ``HealthSnapshot`` handed to ``publish``, a new immutable value each time a
-status changes. A probe whose result leaves the check's status as it was costs one small
-table step and nothing else; ``report()`` builds a fresh snapshot with every last observation
+set (calculated checks follow their children, metric checks their emulated alarms). The DNS path
+never waits for any of this: it reads the last ``HealthSnapshot`` handed to ``publish``, a new
+immutable value each time a status changes. A probe whose result leaves the check's status as it was
+costs one small table step and nothing else; ``report()`` builds a fresh snapshot with every last
+observation
 for ``netemu health``.
 
 Each status change is logged once on logger ``netemu.health``:

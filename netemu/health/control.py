@@ -89,7 +89,7 @@ class ControlServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             answer = await asyncio.wait_for(self._request(reader), 10)
-        except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError, ValueError):
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, ValueError):
             answer = (400, {"error": "bad request"})
         if len(answer) == 3:
             status, data, ctype = answer  # type: ignore[misc]

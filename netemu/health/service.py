@@ -14,9 +14,9 @@ from typing import Any
 from netemu.health import DEFAULT_API
 from netemu.health.checker import HealthChecker
 from netemu.health.control import Handler, health_routes
+from netemu.hostport import parse_host_port  # the one HOST:PORT parser
 from netemu.route53.health import HealthSnapshot
 from netemu.route53.model import ZoneSet
-from netemu.hostport import parse_host_port  # the one HOST:PORT parser
 
 log = logging.getLogger("netemu.health")
 

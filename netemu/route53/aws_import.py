@@ -203,7 +203,8 @@ class _Importer:
             if hz["Config"]["PrivateZone"]:
                 doc["VPCs"] = self._zone_vpcs(zid)
             doc["ResourceRecordSets"] = zone_records[zid]
-            base = f"{hz['Name'].rstrip('.') or 'root'}.{'private' if doc.get('VPCs') is not None else 'public'}"
+            kind = "private" if doc.get("VPCs") is not None else "public"
+            base = f"{hz['Name'].rstrip('.') or 'root'}.{kind}"
             name = f"{base}.yaml" if f"{base}.yaml" not in taken else f"{base}.{zid}.yaml"
             taken.add(name)
             files[name] = doc

@@ -27,8 +27,15 @@ from typing import Any
 from netemu.errors import Problem
 from netemu.route53 import health, load, names, shapes
 from netemu.route53.model import (
-    CidrCollection, CidrLocation, HealthCheck, HostedZone, RecordSet, VpcAssociation, ZoneSet,
+    CidrCollection,
+    CidrLocation,
+    HealthCheck,
+    HostedZone,
+    RecordSet,
+    VpcAssociation,
+    ZoneSet,
 )
+from netemu.route53.policies._base import already_exists, set_words
 from netemu.route53.policies.ip_based import LOCATION_NAME
 
 ACTIONS = ("CREATE", "DELETE", "UPSERT")
@@ -102,11 +109,6 @@ def read_changes(raw: Sequence[Mapping[str, Any]]) -> list[Change]:
 # --- ChangeResourceRecordSets ------------------------------------------------------------------
 
 
-def _set_words(rec: RecordSet) -> str:
-    ident = f", set-identifier='{rec.set_identifier}'" if rec.set_identifier is not None else ""
-    return f"[name='{rec.name}', type='{rec.type}'{ident}]"
-
-
 def _same(a: RecordSet, b: RecordSet, zone_id: str) -> bool:
     """DELETE matches (R25): every field equal; values as a set; an alias to the zone itself
     may name the zone or not."""
@@ -160,20 +162,18 @@ def apply_change_batch(zoneset: ZoneSet, zone_id: str, changes: Sequence[Change]
         have = working[key] if key in working else index.get(key)
         if ch.action == "CREATE":
             if have is not None:  # R24
-                errors.append(("InvalidChangeBatch",
-                               f"Tried to create resource record set {_set_words(rec)} but it "
-                               "already exists"))
+                errors.append(already_exists(rec)[1:])
                 continue
             working[key] = rec
         elif ch.action == "DELETE":
             if have is None:  # R25
                 errors.append(("InvalidChangeBatch",
-                               f"Tried to delete resource record set {_set_words(rec)} but it "
+                               f"Tried to delete resource record set {set_words(rec)} but it "
                                "was not found"))
                 continue
             if not _same(have, rec, zone.id):  # R25
                 errors.append(("InvalidChangeBatch",
-                               f"Tried to delete resource record set {_set_words(rec)} but the "
+                               f"Tried to delete resource record set {set_words(rec)} but the "
                                "values provided do not match the current values"))
                 continue
             working[key] = None

@@ -10,7 +10,7 @@ of the endpoint (healthy or not) and flips it only after ``FailureThreshold`` co
 results that disagree with it, in either direction (R76). That is the whole state machine, one
 small table (``TRANSITIONS``) keyed by (checker status, probe passed). The endpoint is healthy
 when more than 18 % of the checkers say so (R77). netemu runs one real probe per interval and
-gives that observation to every configured checker region (AWS-SEMANTICS decision on R77/R87).
+gives that observation to every configured checker region (docs/behaviour.md decision on R77/R87).
 
 Every checker starts healthy, so a new check is healthy until enough data; ``Inverted`` flips the
 endpoint's status, so a new inverted check starts unhealthy (R80, R81). ``Disabled`` is always

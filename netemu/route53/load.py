@@ -1,7 +1,7 @@
 """Zone files (Route 53 API shapes, YAML or JSON; BIND master files) -> ZoneSet, pure.
 
 ``load_zone_files(paths)`` reads every file, validates everything with Route 53's rules and
-wording (AWS-SEMANTICS R1-R40) and returns one ZoneSet, or raises LoadError with every Problem
+wording (docs/behaviour.md R1-R40) and returns one ZoneSet, or raises LoadError with every Problem
 found in every file, several per record when a record has several (a bad set is refused whole:
 nothing is served from a set with a problem). Problems name the record as
 ``NAME TYPE [SetIdentifier]``.

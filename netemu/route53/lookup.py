@@ -162,7 +162,7 @@ def _same_records(old: Mapping[str, tuple[RecordSet, ...]],
         return False
     for rtype, recs in new.items():
         before = old[rtype]
-        if len(before) != len(recs) or any(a is not b for a, b in zip(before, recs)):
+        if len(before) != len(recs) or any(a is not b for a, b in zip(before, recs, strict=True)):
             return False
     return True
 

@@ -1,5 +1,5 @@
 """Route 53's rules over record sets that the shape of one field cannot tell, pure, each with
-Route 53's code and wording (AWS-SEMANTICS R21-R37, R91):
+Route 53's code and wording (docs/behaviour.md R21-R37, R91):
 
 - ``RECORD_RULES``: one record set on its own (name inside the zone R26, known type R34, exactly
   one of alias or TTL+values, alias types R34, value count R31, RDATA R27, single-valued CNAME

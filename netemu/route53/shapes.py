@@ -11,7 +11,12 @@ from typing import Any
 
 from netemu.route53 import names
 from netemu.route53.model import (
-    CidrCollection, GeoProximityLocation, HealthCheck, HealthCheckConfig, HostedZone, RecordSet,
+    CidrCollection,
+    GeoProximityLocation,
+    HealthCheck,
+    HealthCheckConfig,
+    HostedZone,
+    RecordSet,
 )
 
 HEALTH_FIELDS = (

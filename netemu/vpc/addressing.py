@@ -1,7 +1,7 @@
 """CIDR and address arithmetic for VPCs (pure).
 
 Name: addressing
-Behaviour (VPC-UG vpc-cidr-blocks.html, subnet-sizing.html; AWS-SEMANTICS V2, V5, V14, V15):
+Behaviour (VPC-UG vpc-cidr-blocks.html, subnet-sizing.html; docs/behaviour.md V2, V5, V14, V15):
   - a CIDR written with host bits set is canonicalised, not rejected (V2);
   - in every subnet the first four addresses and the last one are reserved: network, +1 VPC
     router, +2 DNS, +3 reserved, broadcast (V14; the same positions for IPv6 subnets);
@@ -30,7 +30,7 @@ RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12",
 RFC6598 = ipaddress.ip_network("100.64.0.0/10")
 BENCHMARK = ipaddress.ip_network("198.19.0.0/16")
 LINK_LOCAL = ipaddress.ip_network("169.254.0.0/16")
-# Not usable as VPC space (netemu decision for Part M row 4, AWS-SEMANTICS V5): "this network",
+# Not usable as VPC space (netemu decision for Part M row 4, docs/behaviour.md V5): "this network",
 # loopback, link-local (V5), multicast and the reserved class E range.
 NEVER_VPC = tuple(
     ipaddress.ip_network(n)

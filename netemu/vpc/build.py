@@ -61,9 +61,9 @@ _GONE: dict[str, Callable[[DVpc, DTopology, str], bool]] = {
     "internet_gateway": lambda v, topo, name: not v.igw_attached(),
     "egress_only_internet_gateway": lambda v, topo, name: not v.eigw_attached(),
     "nat_gateway": lambda v, topo, name: any(
-        n.name == name and n.state == "deleted" for n in v.nat_gateways),
+        n.name == name and not n.live for n in v.nat_gateways),
     "instance": lambda v, topo, name: any(
-        i.name == name and i.state == "terminated" for i in v.instances),
+        i.name == name and not i.live for i in v.instances),
     "peering": lambda v, topo, name: any(
         p.name == name and p.status != "active" for p in topo.peerings),
 }

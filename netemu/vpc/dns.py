@@ -287,7 +287,8 @@ def _ips(value: Any, path: str, report: Report, family: int | None = 4) -> list[
 
 
 def _options(raw: Any, path: str, region: str, report: Report, named: bool) -> DhcpOptions | None:
-    """One DHCP options set, with CreateDhcpOptions' rules."""
+    """One DHCP options set, with CreateDhcpOptions' rules (every field checked, every problem
+    reported, in the order of the fields)."""
     if not isinstance(raw, dict):
         report.add(path, "InvalidParameterValue", "a DHCP options set must be a mapping")
         return None
@@ -297,65 +298,87 @@ def _options(raw: Any, path: str, region: str, report: Report, named: bool) -> D
         report.add(path, "UnknownParameter", f"unknown key(s) {', '.join(map(str, unknown))}; "
                    f"allowed: {', '.join(allowed)}")
         return None
-    ok = True
-    domain = raw.get("domain_name", default_domain(region))
+    domain = _dhcp_domain(raw.get("domain_name", default_domain(region)), path, report)
+    servers = _dhcp_servers(raw.get("domain_name_servers", [AMAZON_PROVIDED_DNS]), path, report)
+    ntp = _dhcp_ntp(raw.get("ntp_servers", []), path, report)
+    netbios = _dhcp_netbios(raw.get("netbios_name_servers", []), path, report)
+    node_type = raw.get("netbios_node_type")
+    node_type_ok = _dhcp_node_type(node_type, path, report)
+    if domain is None or servers is None or ntp is None or netbios is None or not node_type_ok:
+        return None
+    return DhcpOptions(domain, tuple(servers), tuple(ntp), tuple(netbios), node_type,
+                       str(raw["name"]) if named and "name" in raw else None)
+
+
+def _dhcp_domain(domain: Any, path: str, report: Report) -> str | None:
     if not isinstance(domain, str) or not domain.strip() or len(domain) > 255:
         report.add(f"{path}.domain_name", "InvalidParameterValue",
                    f"Value ({domain}) for parameter domain-name is invalid.")
-        ok = False
-    servers_raw = raw.get("domain_name_servers", [AMAZON_PROVIDED_DNS])
-    servers: list[str] = []
+        return None
+    return domain.strip().lower().rstrip(".")
+
+
+def _dhcp_servers(servers_raw: Any, path: str, report: Report) -> list[str] | None:
+    where = f"{path}.domain_name_servers"
     if isinstance(servers_raw, str):
         servers_raw = [s.strip() for s in servers_raw.split(",")]
     if not isinstance(servers_raw, list) or not servers_raw:
-        report.add(f"{path}.domain_name_servers", "InvalidParameterValue",
+        report.add(where, "InvalidParameterValue",
                    "domain-name-servers must be AmazonProvidedDNS or a list of IP addresses")
+        return None
+    ok = True
+    servers: list[str] = []
+    for s in servers_raw:
+        if s == AMAZON_PROVIDED_DNS:
+            servers.append(s)
+            continue
+        got = _ips([s], where, report, None)
+        if got is None:
+            ok = False
+        else:
+            servers += got
+    if len(servers) > MAX_NAME_SERVERS:
+        report.add(where, "InvalidParameterValue",
+                   f"Value ({', '.join(servers)}) for parameter domain-name-servers is "
+                   f"invalid. You can specify up to {MAX_NAME_SERVERS} DNS servers.")
         ok = False
-    else:
-        for s in servers_raw:
-            if s == AMAZON_PROVIDED_DNS:
-                servers.append(s)
-                continue
-            got = _ips([s], f"{path}.domain_name_servers", report, None)
-            if got is None:
-                ok = False
-            else:
-                servers += got
-        if len(servers) > MAX_NAME_SERVERS:
-            report.add(f"{path}.domain_name_servers", "InvalidParameterValue",
-                       f"Value ({', '.join(servers)}) for parameter domain-name-servers is "
-                       f"invalid. You can specify up to {MAX_NAME_SERVERS} DNS servers.")
-            ok = False
-        if len(set(servers)) != len(servers):
-            report.add(f"{path}.domain_name_servers", "InvalidParameterValue",
-                       "domain-name-servers lists the same server twice")
-            ok = False
-    ntp = _ips(raw.get("ntp_servers", []), f"{path}.ntp_servers", report, None)
+    if len(set(servers)) != len(servers):
+        report.add(where, "InvalidParameterValue",
+                   "domain-name-servers lists the same server twice")
+        ok = False
+    return servers if ok else None
+
+
+def _dhcp_ntp(raw: Any, path: str, report: Report) -> list[str] | None:
+    ntp = _ips(raw, f"{path}.ntp_servers", report, None)
     if ntp is None:
-        ok = False
-    elif (sum(":" not in a for a in ntp) > MAX_NTP_V4 or sum(":" in a for a in ntp) > MAX_NTP_V6):
+        return None
+    if sum(":" not in a for a in ntp) > MAX_NTP_V4 or sum(":" in a for a in ntp) > MAX_NTP_V6:
         report.add(f"{path}.ntp_servers", "InvalidParameterValue",
                    "You can specify up to eight NTP servers: four IPv4 and four IPv6 addresses.")
-        ok = False
-    netbios = _ips(raw.get("netbios_name_servers", []), f"{path}.netbios_name_servers", report)
+        return None
+    return ntp
+
+
+def _dhcp_netbios(raw: Any, path: str, report: Report) -> list[str] | None:
+    netbios = _ips(raw, f"{path}.netbios_name_servers", report)
     if netbios is None:
-        ok = False
-    elif len(netbios) > MAX_NETBIOS:
+        return None
+    if len(netbios) > MAX_NETBIOS:
         report.add(f"{path}.netbios_name_servers", "InvalidParameterValue",
                    f"You can specify up to {MAX_NETBIOS} NetBIOS name servers.")
-        ok = False
-    node_type = raw.get("netbios_node_type")
+        return None
+    return netbios
+
+
+def _dhcp_node_type(node_type: Any, path: str, report: Report) -> bool:
     if node_type is not None and (isinstance(node_type, bool)
                                   or node_type not in NETBIOS_NODE_TYPES):
         report.add(f"{path}.netbios_node_type", "InvalidParameterValue",
                    f"Value ({node_type}) for parameter netbios-node-type is invalid. "
                    "Valid values: 1, 2, 4, 8.")
-        ok = False
-    if not ok:
-        return None
-    return DhcpOptions(str(domain).strip().lower().rstrip("."), tuple(servers), tuple(ntp or ()),
-                       tuple(netbios or ()), node_type,
-                       str(raw["name"]) if named and "name" in raw else None)
+        return False
+    return True
 
 
 def _domain(value: Any) -> str | None:
@@ -379,6 +402,18 @@ def read(data: Any, report: Report) -> Parts:
         return parts
     region = data.get("region", "us-east-1")
     region = region if isinstance(region, str) else "us-east-1"
+    _read_sets(data, region, parts, report)
+    _read_vpc_options(data, region, parts, report)
+    _read_peerings(data, parts, report)
+    for i, raw in enumerate(_list(data.get("resolver_endpoints"), "resolver_endpoints", report)):
+        _endpoint(raw, i, parts, report)
+    for i, raw in enumerate(_list(data.get("resolver_rules"), "resolver_rules", report)):
+        _rule(raw, i, parts, report)
+    return parts
+
+
+def _read_sets(data: dict[str, Any], region: str, parts: Parts, report: Report) -> None:
+    """``dhcp_options_sets``: named sets, each with CreateDhcpOptions' rules."""
     for i, raw in enumerate(_list(data.get("dhcp_options_sets"), "dhcp_options_sets", report)):
         name = raw.get("name") if isinstance(raw, dict) else None
         path = f"dhcp_options_sets[{name if isinstance(name, str) else i}]"
@@ -391,6 +426,10 @@ def read(data: Any, report: Report) -> Parts:
         opts = _options(raw, path, region, report, named=True)
         if opts is not None:
             parts.sets[name] = opts
+
+
+def _read_vpc_options(data: dict[str, Any], region: str, parts: Parts, report: Report) -> None:
+    """Each VPC's ``dhcp_options``: the name of a set, or a set of its own."""
     vpcs = data.get("vpcs")
     for vraw in vpcs if isinstance(vpcs, list) else []:
         if not isinstance(vraw, dict) or "dhcp_options" not in vraw:
@@ -411,6 +450,10 @@ def read(data: Any, report: Report) -> Parts:
                             named=False)
             if opts is not None:
                 parts.per_vpc[str(vname)] = opts
+
+
+def _read_peerings(data: dict[str, Any], parts: Parts, report: Report) -> None:
+    """Each peering's ``allow_dns_resolution``."""
     peerings = data.get("peerings")
     for pc in peerings if isinstance(peerings, list) else []:
         if isinstance(pc, dict) and "allow_dns_resolution" in pc:
@@ -420,11 +463,6 @@ def read(data: Any, report: Report) -> Parts:
                            "InvalidParameterValue", "allow_dns_resolution must be true or false")
             elif flag and isinstance(pc.get("name"), str):
                 parts.dns_peerings.append(pc["name"])
-    for i, raw in enumerate(_list(data.get("resolver_endpoints"), "resolver_endpoints", report)):
-        _endpoint(raw, i, parts, report)
-    for i, raw in enumerate(_list(data.get("resolver_rules"), "resolver_rules", report)):
-        _rule(raw, i, parts, report)
-    return parts
 
 
 def _list(value: Any, path: str, report: Report) -> list[Any]:
@@ -481,41 +519,40 @@ def _endpoint(raw: Any, i: int, parts: Parts, report: Report) -> None:
     parts.endpoints.append((name, vpc, direction, tuple(groups), addresses))
 
 
-def _rule(raw: Any, i: int, parts: Parts, report: Report) -> None:
+def _rule_head(raw: Any, i: int, report: Report) -> tuple[str, str, str, str] | None:
+    """A rule's name, item path, domain and type; None (reported) when one is bad."""
     name = raw.get("name") if isinstance(raw, dict) else None
     path = f"resolver_rules[{name if isinstance(name, str) else i}]"
     if not isinstance(raw, dict) or not isinstance(name, str) or not name:
         report.add(path, "InvalidParameterException", "a resolver rule needs a name")
-        return
+        return None
     unknown = sorted(set(raw) - set(RULE_KEYS))
     if unknown:
         report.add(path, "InvalidParameterException", f"unknown key(s) {', '.join(unknown)}; "
                    f"allowed: {', '.join(RULE_KEYS)}")
-        return
+        return None
     domain = _domain(raw.get("domain_name"))
     if domain is None:
         report.add(f"{path}.domain_name", "InvalidParameterException",
                    f"DomainName {raw.get('domain_name')!r} is not a valid domain name")
-        return
+        return None
     rule_type = raw.get("rule_type")
     if rule_type not in RULE_TYPES:
         report.add(f"{path}.rule_type", "InvalidParameterException",
                    f"RuleType must be one of {', '.join(RULE_TYPES)} (RECURSIVE rules are "
                    "Resolver's own)")
+        return None
+    return name, path, domain, str(rule_type)
+
+
+def _rule(raw: Any, i: int, parts: Parts, report: Report) -> None:
+    head = _rule_head(raw, i, report)
+    if head is None:
         return
-    targets: list[ResolverTarget] = []
-    for j, t in enumerate(_list(raw.get("target_ips"), f"{path}.target_ips", report)):
-        ip, port = (t.get("ip"), t.get("port", 53)) if isinstance(t, dict) else (None, None)
-        try:
-            ip = str(ipaddress.ip_address(ip))  # type: ignore[arg-type]
-        except ValueError:
-            ip = None
-        if ip is None or isinstance(port, bool) or not isinstance(port, int) \
-                or not 1 <= port <= 65535:
-            report.add(f"{path}.target_ips[{j}]", "InvalidParameterException",
-                       "each target is {ip, port?} with a valid IP address and port 1-65535")
-            return
-        targets.append(ResolverTarget(ip, port))
+    name, path, domain, rule_type = head
+    targets = _rule_targets(raw.get("target_ips"), path, report)
+    if targets is None:
+        return
     endpoint = raw.get("resolver_endpoint")
     if rule_type == "FORWARD" and (not targets or not isinstance(endpoint, str)):
         report.add(path, "InvalidRequestException",
@@ -534,6 +571,24 @@ def _rule(raw: Any, i: int, parts: Parts, report: Report) -> None:
         return
     parts.rules.append(ResolverRule(name, domain, rule_type, tuple(targets),
                                     endpoint if isinstance(endpoint, str) else None, tuple(vpcs)))
+
+
+def _rule_targets(raw: Any, path: str, report: Report) -> list[ResolverTarget] | None:
+    """A rule's ``target_ips``; None (reported) at the first bad one."""
+    targets: list[ResolverTarget] = []
+    for j, t in enumerate(_list(raw, f"{path}.target_ips", report)):
+        ip, port = (t.get("ip"), t.get("port", 53)) if isinstance(t, dict) else (None, None)
+        try:
+            ip = str(ipaddress.ip_address(ip))  # type: ignore[arg-type]
+        except ValueError:
+            ip = None
+        if ip is None or isinstance(port, bool) or not isinstance(port, int) \
+                or not 1 <= port <= 65535:
+            report.add(f"{path}.target_ips[{j}]", "InvalidParameterException",
+                       "each target is {ip, port?} with a valid IP address and port 1-65535")
+            return None
+        targets.append(ResolverTarget(ip, port))
+    return targets
 
 
 def endpoint_eni(endpoint: str, index: int) -> str:

@@ -119,6 +119,12 @@ class DNat:
     connectivity: str
     state: str  # available | deleted
 
+    @property
+    def live(self) -> bool:
+        """The NAT gateway exists: a ``deleted`` one only blackholes its routes (V26). The one
+        home of this rule (loading, building and validating all ask here)."""
+        return self.state != "deleted"
+
 
 @dataclass
 class DInstance:
@@ -132,6 +138,11 @@ class DInstance:
     source_dest_check: bool
     state: str  # running | terminated
     associate_public_ip_address: bool | None = None  # None: the subnet's setting (V17)
+
+    @property
+    def live(self) -> bool:
+        """The instance runs: a ``terminated`` one only blackholes its routes (V26)."""
+        return self.state != "terminated"
 
 
 @dataclass
@@ -158,11 +169,11 @@ class DVpc:
 
     def live_nat_gateways(self) -> list[DNat]:
         """The NAT gateways that exist (a ``deleted`` one only blackholes its routes, V26)."""
-        return [n for n in self.nat_gateways if n.state != "deleted"]
+        return [n for n in self.nat_gateways if n.live]
 
     def live_instances(self) -> list[DInstance]:
         """The instances that run (a ``terminated`` one only blackholes its routes, V26)."""
-        return [i for i in self.instances if i.state != "terminated"]
+        return [i for i in self.instances if i.live]
 
     def all_parts(self) -> list[DNat | DInstance]:
         """Every NAT gateway and instance, deleted and terminated ones included."""

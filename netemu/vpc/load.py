@@ -1,4 +1,4 @@
-"""Topology files (ARCHITECTURE.md "Topology files") -> the VPC model, with AWS's errors.
+"""Topology files (docs/architecture.md "Topology files") -> the VPC model, with AWS's errors.
 
 Name: load
 Behaviour: a topology file is refused whole when anything is wrong, and every problem found is
@@ -11,7 +11,7 @@ Behaviour: a topology file is refused whole when anything is wrong, and every pr
     3. build (``build.py``): everything AWS makes implicitly becomes explicit in the model
        (``model.py`` docstring): local routes, main route table, default NACL and SG, resolved
        associations, allocated addresses, ENI ids, propagated transit-gateway routes.
-Fields (file shape, beyond ARCHITECTURE.md's example):
+Fields (file shape, beyond docs/architecture.md's example):
   top level: region, account_id?, vpcs, peerings?, internet: {hosts}?, transit_gateways?,
     quotas? ({NAME: VALUE}: raised AWS quotas, quotas.py), aws_ids? ({KIND: {NAME: ID}}, the
     AWS ids of an imported account, ``aws_ids.py``)
@@ -64,11 +64,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml  # the loader's one I/O step: reading the file
-
 from netemu.errors import LoadError
+from netemu.textfile import read_data
 from netemu.vpc import aws_ids as vpc_aws_ids
-from netemu.textfile import load_yaml
 from netemu.vpc import dns as vpc_dns
 from netemu.vpc.build import build
 from netemu.vpc.draft import Report
@@ -80,23 +78,9 @@ __all__ = ["KEYS", "load_topology", "load_topology_file"]
 
 
 def load_topology_file(path: str | Path) -> Topology:
-    """Read and load one topology file (YAML or JSON); LoadError with every problem."""
-    source = str(path)
-    report = Report(source)
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        report.add("", "FileError", exc.strerror or str(exc))
-        raise LoadError(report.problems) from exc
-    except UnicodeDecodeError as exc:
-        report.add("", "FileError", f"not UTF-8 text: {exc}")
-        raise LoadError(report.problems) from exc
-    try:
-        data = load_yaml(text)
-    except yaml.YAMLError as exc:
-        report.add("", "SyntaxError", str(exc).replace("\n", " "))
-        raise LoadError(report.problems) from exc
-    return load_topology(data, source)
+    """Read and load one topology file (YAML or JSON); LoadError with every problem (a file
+    that cannot be read or parsed: ``netemu.textfile``, the loaders' one way to read)."""
+    return load_topology(read_data(path), str(path))
 
 
 def load_topology(data: Any, source: str = "<topology>") -> Topology:

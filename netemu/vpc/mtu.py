@@ -1,7 +1,7 @@
 """The MTU of each hop of a VPC path (pure): one table, used by ``trace`` and by the data plane.
 
 Name: mtu
-Behaviour (AWS-SEMANTICS V39, V60; EC2-UG network_mtu.html "Jumbo frames (9001 MTU)"):
+Behaviour (docs/behaviour.md V39, V60; EC2-UG network_mtu.html "Jumbo frames (9001 MTU)"):
   - inside a VPC (instance to instance, through an instance middlebox, through the VPC router)
     the MTU is 9001 (jumbo frames);
   - a VPC peering connection in the same Region: 9001; across Regions: 1500 (V60);

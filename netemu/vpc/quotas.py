@@ -1,7 +1,7 @@
 """The VPC quotas AWS enforces when a resource is created, and which of them can be raised.
 
 Name: quotas
-Behaviour (VPC-UG amazon-vpc-limits.html; AWS-SEMANTICS V4, V29, V38, V51, V62): each quota has
+Behaviour (VPC-UG amazon-vpc-limits.html; docs/behaviour.md V4, V29, V38, V51, V62): each quota has
   AWS's default, the maximum a quota increase can reach (None: adjustable, no documented maximum;
   equal to the default: not adjustable), the error code of the creation call that exceeds it and
   the catalogue item. A topology file may raise an adjustable quota with a top-level

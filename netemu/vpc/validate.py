@@ -1,7 +1,7 @@
 """The AWS rules a topology must satisfy, checked on the drafts of ``load.py`` (pure).
 
 Name: validate
-Behaviour: each function checks one group of AWS-SEMANTICS items (cited by number) and reports
+Behaviour: each function checks one group of docs/behaviour.md items (cited by number) and reports
   every violation with AWS's error code and, where known, AWS's wording. Codes AWS has:
   InvalidVpc.Range, CidrLimitExceeded, InvalidSubnet.Range, InvalidSubnet.Conflict,
   InvalidParameterValue, InvalidParameterCombination, MissingParameter, RouteAlreadyExists,
@@ -756,9 +756,7 @@ def _public_subnet(v: DVpc, subnet: str) -> bool:
 
 
 def nat_gateways(v: DVpc, r: Report) -> None:
-    for n in v.nat_gateways:
-        if n.state == "deleted":
-            continue
+    for n in v.live_nat_gateways():
         if n.connectivity == "private":
             if n.public_ip is not None:  # V67
                 r.add(f"{n.path}.public_ip", "InvalidParameterCombination",

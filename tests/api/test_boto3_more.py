@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.live import ApiServer, api_server
 from tests.api.test_boto3_zones import change, dig, rr
+from tests.live import ApiServer, api_server
 
 pytestmark = pytest.mark.slow
 

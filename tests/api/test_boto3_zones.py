@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.live import ApiServer, api_server
+from tests.live import ApiServer, api_server
 
 pytestmark = pytest.mark.slow
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.live import ApiServer, api_server
 from tests.api.test_boto3_zones import change, dig, rr, rrsets
 from tests.helpers import run_netemu
+from tests.live import ApiServer, api_server
 
 pytestmark = pytest.mark.slow
 AWS = Path(sys.executable).parent / "aws"

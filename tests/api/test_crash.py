@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.live import ApiServer
 from tests.api.test_boto3_zones import change, dig, rr, rrsets
+from tests.live import ApiServer
 
 pytestmark = pytest.mark.slow
 

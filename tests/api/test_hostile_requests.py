@@ -14,7 +14,7 @@ import pytest
 from fuzz.seeds import corpus
 from fuzz.targets import split_api_input
 from netemu.api.http import MAX_BODY
-from tests.api.live import ApiServer
+from tests.live import ApiServer
 
 pytestmark = pytest.mark.slow
 XMLNS = 'xmlns="https://route53.amazonaws.com/doc/2013-04-01/"'

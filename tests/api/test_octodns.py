@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.api.live import api_server
 from tests.api.test_boto3_zones import dig
+from tests.live import api_server
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent

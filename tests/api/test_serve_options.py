@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.live import api_server
 from tests.helpers import free_port, run_netemu
+from tests.live import api_server
 
 pytestmark = pytest.mark.slow
 

@@ -19,8 +19,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from netemu.api.store import FILENAME
-from tests.api.live import ApiServer
 from tests.api.test_boto3_zones import change, dig, rr, rrsets
+from tests.live import ApiServer
 
 pytestmark = pytest.mark.slow
 NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"})

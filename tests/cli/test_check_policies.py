@@ -13,6 +13,8 @@ import pytest
 
 from tests.helpers import run_netemu
 
+pytestmark = pytest.mark.slow  # starts a server or a subprocess
+
 HEAD = "HostedZone: {Name: bad.test.}\n"
 A = "TTL: 60, ResourceRecords: [{Value: 192.0.2.1}]"
 
@@ -39,85 +41,227 @@ def ip(ident: str, location: str, collection: str = "offices") -> str:
 
 
 CASES = [
-    ("R46 weight above 255",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, Weight: 256, {A}"]),
-     "www.bad.test. A [a]", "InvalidInput", "less than or equal to 255"),
-    ("R46 negative weight",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, Weight: -1, {A}"]),
-     "www.bad.test. A [a]", "InvalidInput", "greater than or equal to 0"),
-    ("R28 SetIdentifier required",
-     zone([f"Name: www.bad.test., Type: A, Weight: 5, {A}"]),
-     "www.bad.test. A", "InvalidInput", "Missing field 'SetIdentifier'"),
-    ("R24 SetIdentifier unique",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, Weight: 5, {A}",
-           f"Name: www.bad.test., Type: A, SetIdentifier: a, Weight: 6, {A}"]),
-     "www.bad.test. A [a]", "InvalidChangeBatch", "set-identifier='a'] but it already exists"),
-    ("R32 one policy per name and type",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, Weight: 5, {A}",
-           f"Name: www.bad.test., Type: A, SetIdentifier: b, Region: us-east-1, {A}"]),
-     "www.bad.test. A [b]", "InvalidChangeBatch",
-     "cannot be created as a non-latency set exists with the same name and type"),
-    ("R63 one record per geolocation location",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, GeoLocation: {{CountryCode: FR}}, {A}",
-           f"Name: www.bad.test., Type: A, SetIdentifier: b, GeoLocation: {{CountryCode: FR}}, {A}"]),
-     "www.bad.test. A [b]", "InvalidChangeBatch", "already uses location CountryCode=FR"),
-    ("R56 one latency record per Region",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, Region: eu-west-1, {A}",
-           f"Name: www.bad.test., Type: A, SetIdentifier: b, Region: eu-west-1, {A}"]),
-     "www.bad.test. A [b]", "InvalidChangeBatch", "already uses Region eu-west-1"),
-    ("R56 Region from Route 53's list",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, Region: eu-west-9, {A}"]),
-     "www.bad.test. A [a]", "InvalidInput", "Member must satisfy enum value set"),
-    ("R59 continent code valid",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, GeoLocation: {{ContinentCode: XX}}, {A}"]),
-     "www.bad.test. A [a]", "NoSuchGeoLocation", "ContinentCode=XX"),
-    ("R59 country code valid",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, GeoLocation: {{CountryCode: QQ}}, {A}"]),
-     "www.bad.test. A [a]", "NoSuchGeoLocation", "CountryCode=QQ"),
-    ("R59 subdivision code valid",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, GeoLocation: "
-           f"{{CountryCode: US, SubdivisionCode: ZZ}}, {A}"]),
-     "www.bad.test. A [a]", "NoSuchGeoLocation", "SubdivisionCode=ZZ"),
-    ("R59 subdivision only with US",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, GeoLocation: "
-           f"{{CountryCode: FR, SubdivisionCode: WA}}, {A}"]),
-     "www.bad.test. A [a]", "InvalidInput", "SubdivisionCode requires CountryCode US"),
-    ("R59 continent with country",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, GeoLocation: "
-           f"{{ContinentCode: EU, CountryCode: FR}}, {A}"]),
-     "www.bad.test. A [a]", "InvalidInput", "ContinentCode can't be combined"),
-    ("R68 CIDR collection exists",
-     zone([ip("a", "lab", "nope")], OFFICES),
-     "www.bad.test. A [a]", "NoSuchCidrCollectionException", "nope"),
-    ("R68 CIDR location exists",
-     zone([ip("a", "mars")], OFFICES),
-     "www.bad.test. A [a]", "NoSuchCidrLocationException", "mars"),
-    ("R68 IPv4 CIDR prefix at most /24",
-     zone([ip("a", "tiny")], OFFICES),
-     "www.bad.test. A [a]", "InvalidInput", "10.9.9.0/25"),
-    ("R68 IPv6 CIDR prefix at most /48",
-     zone([ip("a", "tiny6")], OFFICES),
-     "www.bad.test. A [a]", "InvalidInput", "2001:db8::/56"),
-    ("R70 one CIDR collection per name and type",
-     zone([ip("a", "lab"), ip("b", "x", "second")],
-          OFFICES + "  - Id: second\n    Locations: [{LocationName: x, CidrList: [10.7.0.0/16]}]\n"),
-     "www.bad.test. A [b]", "InvalidChangeBatch", "same CIDR collection"),
-    ("R70 IP-based not in private zones",
-     zone([ip("a", "lab")], OFFICES, private=True),
-     "www.bad.test. A [a]", "InvalidInput", "private hosted zones"),
-    ("R65 geoproximity needs exactly one location",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, GeoProximityLocation: "
-           f"{{AWSRegion: us-east-1, Coordinates: {{Latitude: '1', Longitude: '2'}}}}, {A}"]),
-     "www.bad.test. A [a]", "InvalidInput", "exactly one of"),
-    ("R51 two PRIMARY failover records",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, Failover: PRIMARY, {A}",
-           f"Name: www.bad.test., Type: A, SetIdentifier: b, Failover: PRIMARY, {A}"]),
-     "www.bad.test. A [b]", "InvalidChangeBatch", "PRIMARY failover record"),
-    ("R49 weighted TTLs differ",
-     zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, Weight: 1, {A}",
-           "Name: www.bad.test., Type: A, SetIdentifier: b, Weight: 1, TTL: 300, "
-           "ResourceRecords: [{Value: 192.0.2.2}]"]),
-     "www.bad.test. A [b]", "InvalidChangeBatch", "weighted sets must contain the same TTL"),
+    (
+        "R46 weight above 255",
+        zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, Weight: 256, {A}"]),
+        "www.bad.test. A [a]",
+        "InvalidInput",
+        "less than or equal to 255",
+    ),
+    (
+        "R46 negative weight",
+        zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, Weight: -1, {A}"]),
+        "www.bad.test. A [a]",
+        "InvalidInput",
+        "greater than or equal to 0",
+    ),
+    (
+        "R28 SetIdentifier required",
+        zone([f"Name: www.bad.test., Type: A, Weight: 5, {A}"]),
+        "www.bad.test. A",
+        "InvalidInput",
+        "Missing field 'SetIdentifier'",
+    ),
+    (
+        "R24 SetIdentifier unique",
+        zone(
+            [
+                f"Name: www.bad.test., Type: A, SetIdentifier: a, Weight: 5, {A}",
+                f"Name: www.bad.test., Type: A, SetIdentifier: a, Weight: 6, {A}",
+            ]
+        ),
+        "www.bad.test. A [a]",
+        "InvalidChangeBatch",
+        "set-identifier='a'] but it already exists",
+    ),
+    (
+        "R32 one policy per name and type",
+        zone(
+            [
+                f"Name: www.bad.test., Type: A, SetIdentifier: a, Weight: 5, {A}",
+                f"Name: www.bad.test., Type: A, SetIdentifier: b, Region: us-east-1, {A}",
+            ]
+        ),
+        "www.bad.test. A [b]",
+        "InvalidChangeBatch",
+        "cannot be created as a non-latency set exists with the same name and type",
+    ),
+    (
+        "R63 one record per geolocation location",
+        zone(
+            [
+                f"Name: www.bad.test., Type: A, SetIdentifier: a, GeoLocation: "
+                f"{{CountryCode: FR}}, {A}",
+                f"Name: www.bad.test., Type: A, SetIdentifier: b, GeoLocation: "
+                f"{{CountryCode: FR}}, {A}",
+            ]
+        ),
+        "www.bad.test. A [b]",
+        "InvalidChangeBatch",
+        "already uses location CountryCode=FR",
+    ),
+    (
+        "R56 one latency record per Region",
+        zone(
+            [
+                f"Name: www.bad.test., Type: A, SetIdentifier: a, Region: eu-west-1, {A}",
+                f"Name: www.bad.test., Type: A, SetIdentifier: b, Region: eu-west-1, {A}",
+            ]
+        ),
+        "www.bad.test. A [b]",
+        "InvalidChangeBatch",
+        "already uses Region eu-west-1",
+    ),
+    (
+        "R56 Region from Route 53's list",
+        zone([f"Name: www.bad.test., Type: A, SetIdentifier: a, Region: eu-west-9, {A}"]),
+        "www.bad.test. A [a]",
+        "InvalidInput",
+        "Member must satisfy enum value set",
+    ),
+    (
+        "R59 continent code valid",
+        zone(
+            [
+                f"Name: www.bad.test., Type: A, SetIdentifier: a, GeoLocation: "
+                f"{{ContinentCode: XX}}, {A}"
+            ]
+        ),
+        "www.bad.test. A [a]",
+        "NoSuchGeoLocation",
+        "ContinentCode=XX",
+    ),
+    (
+        "R59 country code valid",
+        zone(
+            [
+                f"Name: www.bad.test., Type: A, SetIdentifier: a, GeoLocation: "
+                f"{{CountryCode: QQ}}, {A}"
+            ]
+        ),
+        "www.bad.test. A [a]",
+        "NoSuchGeoLocation",
+        "CountryCode=QQ",
+    ),
+    (
+        "R59 subdivision code valid",
+        zone(
+            [
+                f"Name: www.bad.test., Type: A, SetIdentifier: a, GeoLocation: "
+                f"{{CountryCode: US, SubdivisionCode: ZZ}}, {A}"
+            ]
+        ),
+        "www.bad.test. A [a]",
+        "NoSuchGeoLocation",
+        "SubdivisionCode=ZZ",
+    ),
+    (
+        "R59 subdivision only with US",
+        zone(
+            [
+                f"Name: www.bad.test., Type: A, SetIdentifier: a, GeoLocation: "
+                f"{{CountryCode: FR, SubdivisionCode: WA}}, {A}"
+            ]
+        ),
+        "www.bad.test. A [a]",
+        "InvalidInput",
+        "SubdivisionCode requires CountryCode US",
+    ),
+    (
+        "R59 continent with country",
+        zone(
+            [
+                f"Name: www.bad.test., Type: A, SetIdentifier: a, GeoLocation: "
+                f"{{ContinentCode: EU, CountryCode: FR}}, {A}"
+            ]
+        ),
+        "www.bad.test. A [a]",
+        "InvalidInput",
+        "ContinentCode can't be combined",
+    ),
+    (
+        "R68 CIDR collection exists",
+        zone([ip("a", "lab", "nope")], OFFICES),
+        "www.bad.test. A [a]",
+        "NoSuchCidrCollectionException",
+        "nope",
+    ),
+    (
+        "R68 CIDR location exists",
+        zone([ip("a", "mars")], OFFICES),
+        "www.bad.test. A [a]",
+        "NoSuchCidrLocationException",
+        "mars",
+    ),
+    (
+        "R68 IPv4 CIDR prefix at most /24",
+        zone([ip("a", "tiny")], OFFICES),
+        "www.bad.test. A [a]",
+        "InvalidInput",
+        "10.9.9.0/25",
+    ),
+    (
+        "R68 IPv6 CIDR prefix at most /48",
+        zone([ip("a", "tiny6")], OFFICES),
+        "www.bad.test. A [a]",
+        "InvalidInput",
+        "2001:db8::/56",
+    ),
+    (
+        "R70 one CIDR collection per name and type",
+        zone(
+            [ip("a", "lab"), ip("b", "x", "second")],
+            OFFICES
+            + "  - Id: second\n    Locations: [{LocationName: x, CidrList: [10.7.0.0/16]}]\n",
+        ),
+        "www.bad.test. A [b]",
+        "InvalidChangeBatch",
+        "same CIDR collection",
+    ),
+    (
+        "R70 IP-based not in private zones",
+        zone([ip("a", "lab")], OFFICES, private=True),
+        "www.bad.test. A [a]",
+        "InvalidInput",
+        "private hosted zones",
+    ),
+    (
+        "R65 geoproximity needs exactly one location",
+        zone(
+            [
+                f"Name: www.bad.test., Type: A, SetIdentifier: a, GeoProximityLocation: "
+                f"{{AWSRegion: us-east-1, Coordinates: {{Latitude: '1', Longitude: '2'}}}}, {A}"
+            ]
+        ),
+        "www.bad.test. A [a]",
+        "InvalidInput",
+        "exactly one of",
+    ),
+    (
+        "R51 two PRIMARY failover records",
+        zone(
+            [
+                f"Name: www.bad.test., Type: A, SetIdentifier: a, Failover: PRIMARY, {A}",
+                f"Name: www.bad.test., Type: A, SetIdentifier: b, Failover: PRIMARY, {A}",
+            ]
+        ),
+        "www.bad.test. A [b]",
+        "InvalidChangeBatch",
+        "PRIMARY failover record",
+    ),
+    (
+        "R49 weighted TTLs differ",
+        zone(
+            [
+                f"Name: www.bad.test., Type: A, SetIdentifier: a, Weight: 1, {A}",
+                "Name: www.bad.test., Type: A, SetIdentifier: b, Weight: 1, TTL: 300, "
+                "ResourceRecords: [{Value: 192.0.2.2}]",
+            ]
+        ),
+        "www.bad.test. A [b]",
+        "InvalidChangeBatch",
+        "weighted sets must contain the same TTL",
+    ),
 ]
 
 

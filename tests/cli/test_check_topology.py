@@ -12,11 +12,17 @@ import pytest
 from tests.helpers import run_netemu
 from tests.vpc import test_load_tgw, test_part_m, test_validation
 
+pytestmark = pytest.mark.slow  # starts a server or a subprocess
+
 GOOD = Path(__file__).resolve().parent.parent / "vpc" / "data" / "architecture-example.yaml"
 
 ALL_CASES = (
     [(f"validation: {c}", t, i, k) for c, t, i, k in test_validation.CASES]
-    + [(f"shape: {c}", t, i, k) for c, t, i, k in test_validation.SHAPE if t.lstrip().startswith("vpcs")]
+    + [
+        (f"shape: {c}", t, i, k)
+        for c, t, i, k in test_validation.SHAPE
+        if t.lstrip().startswith("vpcs")
+    ]
     + [(f"Part M row {r}", t, i, k) for r, t, i, k in test_part_m.REJECTED]
     + [(f"tgw: {c}", t, i, k) for c, t, i, k in test_load_tgw.CASES]
 )
@@ -51,14 +57,20 @@ def test_check_accepts_a_good_topology() -> None:
     assert out.stdout.strip() == f"{GOOD}: ok" and out.stderr == ""
 
 
-@pytest.mark.parametrize(("content", "code"), [
-    (None, "FileError"),
-    ("vpcs: [\n", "SyntaxError"),
-    ("vpcs:\n  - name: a\n    cidr_blocks: 10.0.0.0/16\n", "InvalidParameterValue"),
-    ("vpcs:\n  - {name: a, cidr_blocks: [10.0.0.0/16], subnets: [{name: s, cidr: 10.0.1.0/24, az: 7}]}\n",
-     "InvalidParameterValue"),
-    ("\xff\xfe", "FileError"),
-])
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (None, "FileError"),
+        ("vpcs: [\n", "SyntaxError"),
+        ("vpcs:\n  - name: a\n    cidr_blocks: 10.0.0.0/16\n", "InvalidParameterValue"),
+        (
+            "vpcs:\n  - {name: a, cidr_blocks: [10.0.0.0/16], subnets: [{name: s, cidr: "
+            "10.0.1.0/24, az: 7}]}\n",
+            "InvalidParameterValue",
+        ),
+        ("\xff\xfe", "FileError"),
+    ],
+)
 def test_check_bad_files_without_traceback(tmp_path: Path, content: str | None, code: str) -> None:
     path = tmp_path / "t.yaml"
     if content == "\xff\xfe":

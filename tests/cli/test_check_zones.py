@@ -10,6 +10,8 @@ import pytest
 from tests.helpers import ROOT, run_netemu
 from tests.zone_cases import INVALID
 
+pytestmark = pytest.mark.slow  # starts a server or a subprocess
+
 
 def test_shipped_zones_pass() -> None:
     result = run_netemu("check", str(ROOT / "zones"))
@@ -49,7 +51,9 @@ def test_serve_refuses_a_bad_set(tmp_path: Path) -> None:
 def test_health_checks_may_live_in_their_own_file(tmp_path: Path) -> None:
     """A record may name a health check defined in another file of the same set."""
     (tmp_path / "checks.yaml").write_text(
-        "HealthChecks:\n  - {Id: web, HealthCheckConfig: {Type: TCP, IPAddress: 127.0.0.1, Port: 80}}\n")
+        "HealthChecks:\n  - {Id: web, HealthCheckConfig: {Type: TCP, IPAddress: 127.0.0.1, Port: "
+        "80}}\n"
+    )
     (tmp_path / "zone.yaml").write_text(
         "HostedZone: {Name: example.com}\nResourceRecordSets:\n"
         "  - {Name: www.example.com, Type: A, TTL: 60, HealthCheckId: web, "

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
 from tests.helpers import free_port, run_netemu
+
+pytestmark = pytest.mark.slow  # starts a server or a subprocess
 
 
 def test_bad_listen_address() -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import free_port, run_netemu
+
+pytestmark = pytest.mark.slow  # starts a server or a subprocess
 
 
 def test_bad_geo_file_refused_before_serving(tmp_path: Path) -> None:

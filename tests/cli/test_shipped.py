@@ -4,13 +4,12 @@ does not exist falls back to the shipped file of the same path, said on stderr."
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+import pytest
+
 from netemu import shipped
-from tests.helpers import ROOT
+from tests.helpers import run_netemu
 
 
 def test_default_zones_prefers_the_current_folder(tmp_path: Path) -> None:
@@ -33,17 +32,14 @@ def test_resolve_falls_back_only_when_the_path_is_missing(tmp_path: Path) -> Non
         Path("topologies/nothere.yaml"), False)
 
 
+@pytest.mark.slow
 def test_check_and_trace_from_another_folder_use_the_shipped_copy(tmp_path: Path) -> None:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    check = subprocess.run([sys.executable, "-m", "netemu", "check", "zones/basics.yaml"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=60)
+    check = run_netemu("check", "zones/basics.yaml", cwd=tmp_path)
     assert check.returncode == 0, check.stderr
     assert "zones/basics.yaml is not here; using the shipped copy" in check.stderr
-    trace = subprocess.run([sys.executable, "-m", "netemu", "trace", "topologies/peering.yaml",
-                            "--from", "nowhere", "--to", "nowhere2"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=60)
+    trace = run_netemu("trace", "topologies/peering.yaml", "--from", "nowhere", "--to",
+                       "nowhere2", cwd=tmp_path)
     assert "using the shipped copy" in trace.stderr
-    missing = subprocess.run([sys.executable, "-m", "netemu", "check", "zones/nothere.yaml"],
-                             cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=60)
+    missing = run_netemu("check", "zones/nothere.yaml", cwd=tmp_path)
     assert missing.returncode == 1 and "nothere.yaml" in missing.stderr
     assert "shipped copy" not in missing.stderr

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import ROOT, run_netemu
+
+pytestmark = pytest.mark.slow  # starts a server or a subprocess
 
 EXAMPLE = str(ROOT / "tests" / "vpc" / "data" / "architecture-example.yaml")
 

@@ -50,7 +50,9 @@ def unique_prefix() -> str:
 
 
 @pytest.fixture(scope="module")
-def deploy_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Topology], Deployment]]:
+def deploy_module(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[Topology], Deployment]]:
     made: list[tuple[str, Path]] = []
 
     def make(topology: Topology) -> Deployment:

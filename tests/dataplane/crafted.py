@@ -34,8 +34,9 @@ print("sent", len(frames), flush=True)
 
 def send_udp_frames(src_ns: str, iface: str, mac: str, destinations: list[str],
                     capture_ns: str, capture_iface: str, settle: float = 0.5) -> list[str]:
-    """Send one UDP frame (port 9, IPv4 or IPv6) to each destination from ``src_ns`` out of ``iface`` to the
-    MAC ``mac`` (the next hop), and return what ``capture_ns`` saw on ``capture_iface``."""
+    """Send one UDP frame (port 9, IPv4 or IPv6) to each destination from ``src_ns`` out of
+    ``iface`` to the MAC ``mac`` (the next hop), and return what ``capture_ns`` saw on
+    ``capture_iface``."""
     sniffer = subprocess.Popen(["ip", "netns", "exec", capture_ns, sys.executable, "-c", SNIFFER,
                                 capture_iface, "udp and port 9"],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

@@ -77,16 +77,46 @@ print("sent")
 """
 
 
-def probe_raw(src_ns: str, dst_ns: str, dst_ip: str, protocol: int, timeout: float = 0.6) -> Verdict:
+def probe_raw(
+    src_ns: str, dst_ns: str, dst_ip: str, protocol: int, timeout: float = 0.6
+) -> Verdict:
     """A datagram of any IP protocol (GRE, ESP...) through raw sockets: ``forward`` only (no
     peer answers an unknown protocol)."""
-    server = subprocess.Popen(["ip", "netns", "exec", dst_ns, sys.executable, "-c", RAW_SERVER, str(protocol),
-                               str(timeout)], stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [
+            "ip",
+            "netns",
+            "exec",
+            dst_ns,
+            sys.executable,
+            "-c",
+            RAW_SERVER,
+            str(protocol),
+            str(timeout),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert server.stdout is not None
         assert server.stdout.readline().strip() == "ready"
-        subprocess.run(["ip", "netns", "exec", src_ns, sys.executable, "-c", RAW_CLIENT, str(protocol),
-                        dst_ip], capture_output=True, text=True, timeout=30, check=True)
+        subprocess.run(
+            [
+                "ip",
+                "netns",
+                "exec",
+                src_ns,
+                sys.executable,
+                "-c",
+                RAW_CLIENT,
+                str(protocol),
+                dst_ip,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
         out, _ = server.communicate(timeout=10)
     finally:
         if server.poll() is None:   # the client failed: stop the server we started, by its PID
@@ -111,18 +141,65 @@ class Verdict:
 def probe(src_ns: str, dst_ns: str | None, dst_ip: str, proto: str, port: int = 0,
           timeout: float = 0.6) -> Verdict:
     if proto == "icmp":
-        out = subprocess.run(["ip", "netns", "exec", src_ns, "ping", "-c", "1", "-W", str(max(1, round(timeout))),
-                              "-n", dst_ip], capture_output=True, text=True, check=False)
+        out = subprocess.run(
+            [
+                "ip",
+                "netns",
+                "exec",
+                src_ns,
+                "ping",
+                "-c",
+                "1",
+                "-W",
+                str(max(1, round(timeout))),
+                "-n",
+                dst_ip,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         ok = out.returncode == 0
         return Verdict(ok, ok)
     server = None
     if dst_ns is not None:
-        server = subprocess.Popen(["ip", "netns", "exec", dst_ns, sys.executable, "-c", SERVER, proto,
-                                   str(port), str(timeout + 1.5)], stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen(
+            [
+                "ip",
+                "netns",
+                "exec",
+                dst_ns,
+                sys.executable,
+                "-c",
+                SERVER,
+                proto,
+                str(port),
+                str(timeout + 1.5),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert server.stdout is not None
         assert server.stdout.readline().strip() == "ready"
-    client = subprocess.run(["ip", "netns", "exec", src_ns, sys.executable, "-c", CLIENT, proto, dst_ip,
-                             str(port), str(timeout)], capture_output=True, text=True, timeout=30, check=False)
+    client = subprocess.run(
+        [
+            "ip",
+            "netns",
+            "exec",
+            src_ns,
+            sys.executable,
+            "-c",
+            CLIENT,
+            proto,
+            dst_ip,
+            str(port),
+            str(timeout),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     reply = client.stdout.strip() == "reply"
     forward, seen = reply, None
     if server is not None:

@@ -2,9 +2,9 @@
 (topologies/*.yaml) and the lab and middlebox topologies, and each flow's kernel verdict must equal
 ``vpc.trace``'s. One apply per topology (module fixture), not per example.
 
-IPv4 and IPv6. Compared: TCP — the handshake completes iff ``trace.reachable``; UDP — the server receives the
-datagram iff ``forward_reachable`` and the client gets the answer iff ``reachable``; ICMP echo —
-the reply arrives iff ``reachable``.
+IPv4 and IPv6. Compared: TCP — the handshake completes iff ``trace.reachable``; UDP — the server
+receives the datagram iff ``forward_reachable`` and the client gets the answer iff ``reachable``;
+ICMP echo — the reply arrives iff ``reachable``.
 """
 
 from __future__ import annotations
@@ -47,26 +47,36 @@ def endpoints(t: Topology) -> list[tuple[str, dict[int, str], tuple[str, ...]]]:
 
 
 def ports(t: Topology) -> list[int]:
-    """Ports the rules talk about (edges of every range, and one past them), plus a few usual ones."""
+    """Ports the rules talk about (edges of every range, and one past them), plus a few usual
+    ones."""
     found = {22, 53, 80, 443, 8080, 5000}
     for vpc in t.vpcs:
         rules = [r for a in vpc.network_acls for r in a.inbound + a.outbound]
         rules += [r for g in vpc.security_groups for r in g.ingress + g.egress]
         for r in rules:
             if r.ports is not None:
-                found |= {r.ports.first, r.ports.last, min(r.ports.last + 1, 65535), max(r.ports.first - 1, 1)}
+                found |= {
+                    r.ports.first,
+                    r.ports.last,
+                    min(r.ports.last + 1, 65535),
+                    max(r.ports.first - 1, 1),
+                }
     return sorted(p for p in found if 1 <= p <= 65535)
 
 
 @pytest.fixture(scope="module", params=TOPOLOGIES, ids=[name for name, _ in TOPOLOGIES])
-def deployment(request: pytest.FixtureRequest, deploy_module: Callable[[Topology], Deployment]) -> Deployment:
+def deployment(
+    request: pytest.FixtureRequest, deploy_module: Callable[[Topology], Deployment]
+) -> Deployment:
     return deploy_module(request.param[1]())
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
-def test_trace_and_kernel_agree_on_generated_flows(deployment: Deployment, data: st.DataObject) -> None:
+def test_trace_and_kernel_agree_on_generated_flows(
+    deployment: Deployment, data: st.DataObject
+) -> None:
     t = deployment.topology
     ends = endpoints(t)
     assume(len(ends) >= 2)
@@ -79,9 +89,17 @@ def test_trace_and_kernel_agree_on_generated_flows(deployment: Deployment, data:
     port = data.draw(st.sampled_from(ports(t)), label="port") if proto != "icmp" else 0
     tr = trace(t, Flow(src[1][version], ip, proto, port or None))
     assume(not any(u in h.component for u in UNREALISED for h in tr.hops + tr.return_path))
-    got = probe(deployment.node_ns(src[0]), deployment.node_ns(dst[0]), ip, proto, port, timeout=0.4)
-    why = " | ".join(f"{h.component} {h.name}: {h.decision} {h.reason}" for h in tr.hops + tr.return_path)
+    got = probe(
+        deployment.node_ns(src[0]), deployment.node_ns(dst[0]), ip, proto, port, timeout=0.4
+    )
+    why = " | ".join(
+        f"{h.component} {h.name}: {h.decision} {h.reason}" for h in tr.hops + tr.return_path
+    )
     flow = f"{src[0]} -> {dst[0]} {ip} {proto} {port}"
-    assert got.reply == tr.reachable, f"{flow}: kernel reply={got.reply}, trace reachable={tr.reachable}: {why}"
+    assert got.reply == tr.reachable, (
+        f"{flow}: kernel reply={got.reply}, trace reachable={tr.reachable}: {why}"
+    )
     if proto == "udp":
-        assert got.forward == tr.forward_reachable, f"{flow}: kernel forward={got.forward}, trace {why}"
+        assert got.forward == tr.forward_reachable, (
+            f"{flow}: kernel forward={got.forward}, trace {why}"
+        )

@@ -27,20 +27,36 @@ pytestmark = pytest.mark.netns
 def with_web_nacl_allowing_443(t):  # type: ignore[no-untyped-def]
     app = t.vpcs[0]
     acls = tuple(
-        replace(a, inbound=tuple(sorted(a.inbound + (NaclRule(105, 6, "10.0.0.0/8", "allow", PortRange(443, 443)),),
-                                        key=lambda r: r.number)))
-        if a.name == "web" else a for a in app.network_acls)
+        replace(
+            a,
+            inbound=tuple(
+                sorted(
+                    a.inbound + (NaclRule(105, 6, "10.0.0.0/8", "allow", PortRange(443, 443)),),
+                    key=lambda r: r.number,
+                )
+            ),
+        )
+        if a.name == "web"
+        else a
+        for a in app.network_acls
+    )
     return replace(t, vpcs=(replace(app, network_acls=acls),) + t.vpcs[1:])
 
 
 def without_app2(t):  # type: ignore[no-untyped-def]
     app = t.vpcs[0]
-    return replace(t, vpcs=(replace(app, instances=tuple(i for i in app.instances if i.name != "app2")),) + t.vpcs[1:])
+    return replace(
+        t,
+        vpcs=(replace(app, instances=tuple(i for i in app.instances if i.name != "app2")),)
+        + t.vpcs[1:],
+    )
 
 
 def test_apply_converges_and_applies_only_the_difference(tmp_path: Path) -> None:
     prefix = unique_prefix()
-    ns = lambda short: prefix + short
+
+    def ns(short: str) -> str:
+        return prefix + short
     try:
         first = apply.apply(lab(), prefix, tmp_path)
         assert first.steps
@@ -52,7 +68,9 @@ def test_apply_converges_and_applies_only_the_difference(tmp_path: Path) -> None
         changed = with_web_nacl_allowing_443(lab())
         dry = apply.apply(changed, prefix, tmp_path, dry_run=True)
         assert [(s.action, s.target) for s in dry.steps] == [("configure_ns", ns("r-app"))]
-        assert not probe(ns("i-app.app1"), ns("i-app.web1"), "10.0.1.10", "tcp", 443).delivered  # dry run
+        assert not probe(
+            ns("i-app.app1"), ns("i-app.web1"), "10.0.1.10", "tcp", 443
+        ).delivered  # dry run
 
         done = apply.apply(changed, prefix, tmp_path)
         assert [(s.action, s.target) for s in done.steps] == [("configure_ns", ns("r-app"))]
@@ -65,7 +83,9 @@ def test_apply_converges_and_applies_only_the_difference(tmp_path: Path) -> None
         assert {(s.action, s.target) for s in gone.steps} == {
             ("delete_link", "eni:app/i:app2"), ("delete_ns", ns("i-app.app2"))}
         assert ns("i-app.app2") not in kernel.list_namespaces(prefix)
-        links = subprocess.run(["ip", "-n", ns("r-app"), "-o", "link"], capture_output=True, text=True, check=False).stdout
+        links = subprocess.run(
+            ["ip", "-n", ns("r-app"), "-o", "link"], capture_output=True, text=True, check=False
+        ).stdout
         assert links.count("master") == 4  # web1, web2, app1, nat-a ports: app2's veth is gone
         # the rest still works
         assert probe(ns("i-app.app1"), ns("i-app.web1"), "10.0.1.10", "tcp", 443).delivered
@@ -86,21 +106,32 @@ def test_command_line_apply_status_exec_destroy(tmp_path: Path) -> None:
     opts = ["--prefix", prefix, "--state", str(tmp_path)]
     try:
         dry = run_netemu("apply", str(ARCH), "--dry-run", *opts)
-        assert dry.returncode == 0 and "create_ns" in dry.stdout and kernel.list_namespaces(prefix) == []
+        assert (
+            dry.returncode == 0
+            and "create_ns" in dry.stdout
+            and kernel.list_namespaces(prefix) == []
+        )
         out = run_netemu("apply", str(ARCH), *opts)
         assert out.returncode == 0, out.stderr
         again = run_netemu("apply", str(ARCH), *opts)
         assert "nothing to do" in again.stdout
         status = run_netemu("status", *opts)
         assert "app/web1" in status.stdout and "MISSING" not in status.stdout
-        ex = run_netemu("exec", *opts, "web1", "--", "ip", "-4", "-o", "addr", "show", "dev", "eth0")
+        ex = run_netemu(
+            "exec", *opts, "web1", "--", "ip", "-4", "-o", "addr", "show", "dev", "eth0"
+        )
         assert "10.0.1.10/24" in ex.stdout and "198.51.100.10" not in ex.stdout  # V65
         curl = run_netemu("exec", *opts, "client", "--", "python3", "-c",
                           "import socket; s=socket.create_connection(('198.51.100.10', 80), 1)")
         # nothing listens on web1:80, so the IGW, NACL and SG let the SYN in and the RST out
         assert "ConnectionRefusedError" in curl.stderr
         st = json.loads(run_netemu("status", "--json", *opts).stdout)
-        assert {r["node"] for r in st["namespaces"]} >= {"app/web1", "client", "router:app", "igw:app"}
+        assert {r["node"] for r in st["namespaces"]} >= {
+            "app/web1",
+            "client",
+            "router:app",
+            "igw:app",
+        }
         assert all(r["present"] and r["status"] == "configured" for r in st["namespaces"])
         # V37: apply started the metadata service; curl inside the instance reaches it
         assert "instance metadata service running" in out.stdout
@@ -116,8 +147,16 @@ def test_command_line_apply_status_exec_destroy(tmp_path: Path) -> None:
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             time.sleep(1.0)  # tcpdump is listening
-            run_netemu("exec", *opts, "client", "--", "python3", "-c",
-                       "import socket\ntry: socket.create_connection(('198.51.100.10', 80), 1)\nexcept OSError: pass")
+            run_netemu(
+                "exec",
+                *opts,
+                "client",
+                "--",
+                "python3",
+                "-c",
+                "import socket\ntry: socket.create_connection(('198.51.100.10', 80), 1)\nexcept "
+                "OSError: pass",
+            )
             out, _ = cap.communicate(timeout=10)
         finally:
             if cap.poll() is None:
@@ -136,18 +175,32 @@ def test_changed_routes_and_rules_are_reconciled_in_place(tmp_path: Path) -> Non
     live router namespace without recreating it, and the packets follow."""
     from netemu.vpc.model import Route, RouteTarget
     prefix = unique_prefix()
-    ns = lambda short: prefix + short
+
+    def ns(short: str) -> str:
+        return prefix + short
     t = lab()
     app = t.vpcs[0]
     public = next(r for r in app.route_tables if r.name == "public")
-    edited = replace(public, routes=tuple(r for r in public.routes if r.destination != "192.0.2.0/24")
-                     + (Route("10.2.0.0/16", RouteTarget("peering", "app-data")),))
-    t2 = replace(t, vpcs=(replace(app, route_tables=tuple(edited if r.name == "public" else r
-                                                           for r in app.route_tables)),) + t.vpcs[1:])
+    edited = replace(
+        public,
+        routes=tuple(r for r in public.routes if r.destination != "192.0.2.0/24")
+        + (Route("10.2.0.0/16", RouteTarget("peering", "app-data")),),
+    )
+    t2 = replace(
+        t,
+        vpcs=(
+            replace(
+                app,
+                route_tables=tuple(edited if r.name == "public" else r for r in app.route_tables),
+            ),
+        )
+        + t.vpcs[1:],
+    )
     try:
         apply.apply(t, prefix, tmp_path)
-        show = lambda: subprocess.run(["ip", "-n", ns("r-app"), "route", "show", "table", "all"],
-                                      capture_output=True, text=True, check=False).stdout
+        def show() -> str:
+            return subprocess.run(["ip", "-n", ns("r-app"), "route", "show", "table", "all"],
+                                  capture_output=True, text=True, check=False).stdout
         assert "blackhole 192.0.2.0/24" in show()
         steps = apply.apply(t2, prefix, tmp_path).steps
         assert [(s.action, s.target) for s in steps] == [("configure_ns", ns("r-app"))]
@@ -160,20 +213,38 @@ def test_changed_routes_and_rules_are_reconciled_in_place(tmp_path: Path) -> Non
         assert not probe(ns("i-app.web2"), ns("i-ops.tool1"), "10.2.1.10", "tcp", 9000).delivered
         # a subnet switched to another route table: the policy rule changes (V18)
         app2 = t2.vpcs[0]
-        t3 = replace(t2, vpcs=(replace(app2, subnets=tuple(replace(sn, route_table="main") if sn.name == "priv" else sn
-                                                          for sn in app2.subnets)),) + t2.vpcs[1:])
+        t3 = replace(
+            t2,
+            vpcs=(
+                replace(
+                    app2,
+                    subnets=tuple(
+                        replace(sn, route_table="main") if sn.name == "priv" else sn
+                        for sn in app2.subnets
+                    ),
+                ),
+            )
+            + t2.vpcs[1:],
+        )
         assert probe(ns("i-app.app1"), ns("h-client"), "203.0.113.50", "tcp", 8443).delivered
-        assert [(s.action, s.target) for s in apply.apply(t3, prefix, tmp_path).steps] == [("configure_ns", ns("r-app"))]
+        assert [(s.action, s.target) for s in apply.apply(t3, prefix, tmp_path).steps] == [
+            ("configure_ns", ns("r-app"))
+        ]
         assert not trace(t3, Flow("app1", "client", "tcp", 8443)).reachable
         assert not probe(ns("i-app.app1"), ns("h-client"), "203.0.113.50", "tcp", 8443).delivered
         assert apply.apply(t3, prefix, tmp_path).steps == ()
         # a peering removed: its link goes, and so do the routers' rules for it (V57)
         t4 = replace(t3, peerings=tuple(pc for pc in t3.peerings if pc.name != "data-ops"))
-        rules = lambda: subprocess.run(["ip", "-n", ns("r-data"), "rule"], capture_output=True,
-                                       text=True, check=False).stdout
+        def rules() -> str:
+            return subprocess.run(["ip", "-n", ns("r-data"), "rule"], capture_output=True,
+                                  text=True, check=False).stdout
         assert rules().count("lookup 999") == 2
         got = {(s.action, s.target) for s in apply.apply(t4, prefix, tmp_path).steps}
-        assert got == {("delete_link", "pcx:data-ops"), ("configure_ns", ns("r-data")), ("configure_ns", ns("r-ops"))}
+        assert got == {
+            ("delete_link", "pcx:data-ops"),
+            ("configure_ns", ns("r-data")),
+            ("configure_ns", ns("r-ops")),
+        }
         assert rules().count("lookup 999") == 1
         assert not probe(ns("i-data.db1"), ns("i-ops.tool1"), "10.2.1.10", "tcp", 9000).delivered
         back = apply.apply(t, prefix, tmp_path).steps

@@ -42,7 +42,9 @@ def test_auto_assigned_public_ipv4_on_real_packets_V17(dep: Deployment, vpc: str
     # out to the internet: only with a public address (V64)
     out = trace(dep.topology, Flow(inst.private_ip, "203.0.113.50", "icmp", None))
     assert out.reachable == public
-    assert probe(dep.node_ns(node), dep.node_ns("client"), "203.0.113.50", "icmp", 0).reply == public
+    assert (
+        probe(dep.node_ns(node), dep.node_ns("client"), "203.0.113.50", "icmp", 0).reply == public
+    )
     code, body = curl(dep, node, "http://169.254.169.254/latest/meta-data/public-ipv4")
     assert (code, body if public else "") == ((200, inst.public_ip) if public else (404, ""))
     if public:  # in from the internet on the assigned address

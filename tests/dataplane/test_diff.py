@@ -11,10 +11,26 @@ P = "netemu-t-"
 
 
 def recorded(d: plan.Desired) -> tuple[dict, dict, set[str]]:
-    ns = {n.name: {"status": "configured", "structure": n.structure(), "config": n.config(), "node": n.node}
-          for n in d.namespaces}
-    links = {lk.id: {"status": "created", "fingerprint": lk.fingerprint(), "a_ns": lk.a_ns, "a_if": lk.a_if,
-                     "b_ns": lk.b_ns, "b_if": lk.b_if} for lk in d.links}
+    ns = {
+        n.name: {
+            "status": "configured",
+            "structure": n.structure(),
+            "config": n.config(),
+            "node": n.node,
+        }
+        for n in d.namespaces
+    }
+    links = {
+        lk.id: {
+            "status": "created",
+            "fingerprint": lk.fingerprint(),
+            "a_ns": lk.a_ns,
+            "a_if": lk.a_if,
+            "b_ns": lk.b_ns,
+            "b_if": lk.b_if,
+        }
+        for lk in d.links
+    }
     return ns, links, set(ns)
 
 

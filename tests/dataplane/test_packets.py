@@ -17,27 +17,148 @@ from tests.dataplane.topos import lab
 
 pytestmark = pytest.mark.netns
 
-# (id, AWS item, src node, dst node (None: no listener), dst address, protocol, port, forward, reply)
+# (id, AWS item, src node, dst node (None: no listener), dst address, protocol, port, forward,
+#  reply)
 CASES = [
     ("sg-stateful-reply", "V46", "app/web1", "client", "203.0.113.50", "tcp", 443, True, True),
-    ("nacl-stateless-reply-dropped", "V34", "app/app1", "app/web1", "10.0.1.10", "udp", 5000, True, False),
-    ("nacl-deny-rule-first-match", "V31", "app/web1", "app/app1", "10.0.2.10", "tcp", 8080, False, False),
-    ("nacl-denies-other-subnet", "V33", "app/app1", "app/web1", "10.0.1.10", "tcp", 443, False, False),
-    ("same-subnet-bypasses-nacl", "V35", "app/web2", "app/web1", "10.0.1.10", "tcp", 443, True, True),
-    ("same-subnet-sg-still-applies", "V40", "app/web2", "app/web1", "10.0.1.10", "tcp", 8080, False, False),
+    (
+        "nacl-stateless-reply-dropped",
+        "V34",
+        "app/app1",
+        "app/web1",
+        "10.0.1.10",
+        "udp",
+        5000,
+        True,
+        False,
+    ),
+    (
+        "nacl-deny-rule-first-match",
+        "V31",
+        "app/web1",
+        "app/app1",
+        "10.0.2.10",
+        "tcp",
+        8080,
+        False,
+        False,
+    ),
+    (
+        "nacl-denies-other-subnet",
+        "V33",
+        "app/app1",
+        "app/web1",
+        "10.0.1.10",
+        "tcp",
+        443,
+        False,
+        False,
+    ),
+    (
+        "same-subnet-bypasses-nacl",
+        "V35",
+        "app/web2",
+        "app/web1",
+        "10.0.1.10",
+        "tcp",
+        443,
+        True,
+        True,
+    ),
+    (
+        "same-subnet-sg-still-applies",
+        "V40",
+        "app/web2",
+        "app/web1",
+        "10.0.1.10",
+        "tcp",
+        8080,
+        False,
+        False,
+    ),
     ("sg-reference-member", "V44", "app/web2", "app/web1", "10.0.1.10", "tcp", 22, True, True),
-    ("sg-reference-non-member", "V44", "app/app1", "app/web1", "10.0.1.10", "tcp", 22, False, False),
+    (
+        "sg-reference-non-member",
+        "V44",
+        "app/app1",
+        "app/web1",
+        "10.0.1.10",
+        "tcp",
+        22,
+        False,
+        False,
+    ),
     ("peering-direct", "V57", "app/app1", "data/db1", "10.1.1.10", "udp", 5000, True, True),
-    ("peering-not-transitive", "V54", "app/app1", "ops/tool1", "10.2.1.10", "tcp", 9000, False, False),
-    ("peering-not-transitive-back", "V54", "ops/tool1", "app/app1", "10.0.2.10", "tcp", 8080, False, False),
+    (
+        "peering-not-transitive",
+        "V54",
+        "app/app1",
+        "ops/tool1",
+        "10.2.1.10",
+        "tcp",
+        9000,
+        False,
+        False,
+    ),
+    (
+        "peering-not-transitive-back",
+        "V54",
+        "ops/tool1",
+        "app/app1",
+        "10.0.2.10",
+        "tcp",
+        8080,
+        False,
+        False,
+    ),
     ("peering-neighbour-ok", "V57", "data/db1", "ops/tool1", "10.2.1.10", "tcp", 9000, True, True),
     ("no-edge-to-edge-nat", "V55", "data/db1", "client", "203.0.113.50", "tcp", 8443, False, False),
     ("nat-outbound", "V68", "app/app1", "client", "203.0.113.50", "tcp", 8443, True, True),
-    ("nat-no-inbound-initiation", "V68", "client", "app/nat-a", "198.51.100.20", "tcp", 8443, False, False),
+    (
+        "nat-no-inbound-initiation",
+        "V68",
+        "client",
+        "app/nat-a",
+        "198.51.100.20",
+        "tcp",
+        8443,
+        False,
+        False,
+    ),
     ("igw-inbound-to-public", "V65", "client", "app/web1", "198.51.100.10", "tcp", 80, True, True),
-    ("igw-inbound-sg-applies", "V64", "client", "app/web1", "198.51.100.10", "tcp", 8080, False, False),
-    ("igw-no-inbound-to-private", "V66", "client", "app/web2", "10.0.1.11", "tcp", 80, False, False),
-    ("igw-no-egress-without-public", "V66", "app/web2", "client", "203.0.113.50", "tcp", 443, False, False),
+    (
+        "igw-inbound-sg-applies",
+        "V64",
+        "client",
+        "app/web1",
+        "198.51.100.10",
+        "tcp",
+        8080,
+        False,
+        False,
+    ),
+    (
+        "igw-no-inbound-to-private",
+        "V66",
+        "client",
+        "app/web2",
+        "10.0.1.11",
+        "tcp",
+        80,
+        False,
+        False,
+    ),
+    (
+        "igw-no-egress-without-public",
+        "V66",
+        "app/web2",
+        "client",
+        "203.0.113.50",
+        "tcp",
+        443,
+        False,
+        False,
+    ),
     ("blackhole-route", "V26", "app/web1", None, "192.0.2.9", "tcp", 80, False, False),
     ("icmp-nacl-blocks-reply", "V34", "app/web1", "client", "203.0.113.50", "icmp", 0, None, False),
     ("icmp-within-vpc", "V40", "app/app1", "app/web1", "10.0.1.10", "icmp", 0, None, True),
@@ -55,7 +176,9 @@ def test_kernel_and_trace_agree_with_aws(lab_deployment: Deployment, case: tuple
     dep = lab_deployment
     t = trace(dep.topology, Flow(src.split("/")[-1], ip, proto, port or None))
     got = probe(dep.node_ns(src), dep.node_ns(dst) if dst else None, ip, proto, port)
-    assert t.reachable == reply, f"{item}: trace says {t.reachable}: {[h.reason for h in t.hops + t.return_path]}"
+    assert t.reachable == reply, (
+        f"{item}: trace says {t.reachable}: {[h.reason for h in t.hops + t.return_path]}"
+    )
     assert got.reply == reply, f"{item}: kernel reply {got.reply}, AWS {reply}"
     if forward is not None:
         assert t.forward_reachable == forward, f"{item}: trace forward {t.forward_reachable}"
@@ -66,8 +189,9 @@ def test_kernel_and_trace_agree_with_aws(lab_deployment: Deployment, case: tuple
     ("app/app1", "data/db1", "10.1.1.10", True, "V57"),       # GRE across the peering
     ("app/app1", "client", "203.0.113.50", False, "V68"),     # a NAT gateway: TCP, UDP, ICMP only
 ])
-def test_other_ip_protocols_GRE(lab_deployment: Deployment, src: str, dst: str, ip: str, forward: bool,
-                                item: str) -> None:
+def test_other_ip_protocols_GRE(
+    lab_deployment: Deployment, src: str, dst: str, ip: str, forward: bool, item: str
+) -> None:
     from tests.dataplane.probe import probe_raw
     dep = lab_deployment
     tr = trace(dep.topology, Flow(src.split("/")[-1], ip, 47))
@@ -86,8 +210,9 @@ def middlebox_deployment(deploy_module: Callable[..., Deployment]) -> Deployment
 
 
 @pytest.mark.parametrize("proto,port", MIDDLEBOX_FLOWS)
-def test_middlebox_forwards_through_its_security_groups_V21(middlebox_deployment: Deployment, proto: str,
-                                                             port: int) -> None:
+def test_middlebox_forwards_through_its_security_groups_V21(
+    middlebox_deployment: Deployment, proto: str, port: int
+) -> None:
     """cli (subnet a) -> srv (subnet c) is routed through the instance ``box`` (source/destination
     check off): box's ingress rules on arrival, its egress rules on departure, replies tracked."""
     dep = middlebox_deployment
@@ -125,9 +250,12 @@ def test_instance_sees_internet_client_address_V65(lab_deployment: Deployment) -
     assert got.delivered and got.seen_from == "203.0.113.50"
 
 
-@pytest.mark.parametrize("src,resolver,reachable", [("data/db1", "10.1.0.2", True), ("app/app1", "10.1.0.2", False)])
-def test_resolver_address_answers_only_inside_its_vpc_V61(lab_deployment: Deployment, src: str, resolver: str,
-                                                           reachable: bool) -> None:
+@pytest.mark.parametrize(
+    "src,resolver,reachable", [("data/db1", "10.1.0.2", True), ("app/app1", "10.1.0.2", False)]
+)
+def test_resolver_address_answers_only_inside_its_vpc_V61(
+    lab_deployment: Deployment, src: str, resolver: str, reachable: bool
+) -> None:
     """A UDP listener on the data VPC's resolver address (in its router namespace): its own
     instance reaches it; a peered VPC's does not (V61), as trace says."""
     dep = lab_deployment
@@ -155,7 +283,9 @@ def test_gateway_route_table_steers_igw_ingress_through_the_appliance_V27(
     assert tr.reachable is not sdc and tr.forward_reachable is not sdc
     assert ("route-table", "ingress") in [(h.component, h.name) for h in tr.hops]
     got = probe(dep.node_ns("client"), dep.node_ns("insp/web1"), "198.51.100.70", proto, 443)
-    assert got.forward == tr.forward_reachable, f"kernel forward {got.forward}, trace {tr.forward_reachable}"
+    assert got.forward == tr.forward_reachable, (
+        f"kernel forward {got.forward}, trace {tr.forward_reachable}"
+    )
     assert got.reply == tr.reachable
     if got.forward:
         assert got.seen_from == "203.0.113.50"  # forwarded as it is by fw1

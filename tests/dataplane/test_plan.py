@@ -59,7 +59,9 @@ def test_router_owns_base_plus_one_and_the_resolver(desired: plan.Desired) -> No
     ("priv", "0.0.0.0/0", "unicast", "10.0.1.5"),     # -> NAT gateway's private address
     ("priv", "10.2.0.0/16", "unicast", "pcx"),
 ])
-def test_route_table_per_subnet(desired: plan.Desired, subnet: str, dst: str, kind: str, via: str | None) -> None:
+def test_route_table_per_subnet(
+    desired: plan.Desired, subnet: str, dst: str, kind: str, via: str | None
+) -> None:
     t = table_of(desired, "app", bridge(desired, "app", subnet))
     r = routes(desired, "r-app", t)[dst]
     assert r.kind == kind
@@ -132,7 +134,9 @@ def test_transit_gateway_tables_per_az_and_static_beats_propagated_V76_V78() -> 
     a, b = by_iif[bridge(d, "dev", "dev-a")], by_iif[bridge(d, "dev", "dev-b")]
     assert a != b  # same route table "spoke", two AZs
     assert routes(d, "r-dev", a)["0.0.0.0/0"].dev.startswith("t")  # type: ignore[union-attr]
-    assert routes(d, "r-dev", b)["0.0.0.0/0"].kind == "blackhole"  # no attachment subnet in 1b (V78)
+    assert (
+        routes(d, "r-dev", b)["0.0.0.0/0"].kind == "blackhole"
+    )  # no attachment subnet in 1b (V78)
     hub = d.namespace(P + "tgw-hub")
     spokes = {r.dst: r for r in hub.routes if r.table != plan.EDGE_TABLE and r.kind == "blackhole"}
     assert "10.2.0.0/16" in spokes  # the static blackhole beats prod's propagated route (V76, V77)
@@ -144,7 +148,10 @@ def test_igw_ingress_follows_the_gateway_route_table_V27() -> None:
     rules = {r.iif: r.table for r in d.namespace(P + "r-insp").rules}
     assert rules["igw0"] == plan.GATEWAY_TABLE
     gw = routes(d, "r-insp", plan.GATEWAY_TABLE)
-    assert (gw["10.70.1.0/24"].via, gw["10.70.1.0/24"].dev) == ("10.70.0.10", bridge(d, "insp", "fw"))
+    assert (gw["10.70.1.0/24"].via, gw["10.70.1.0/24"].dev) == (
+        "10.70.0.10",
+        bridge(d, "insp", "fw"),
+    )
     assert gw["10.70.0.0/24"].dev == bridge(d, "insp", "fw") and gw["10.70.0.0/24"].via is None
     assert gw["0.0.0.0/0"].kind == "blackhole"  # nothing outside the VPC
     assert rules["igw0"] != plan.EDGE_TABLE and plan.EDGE_TABLE not in {

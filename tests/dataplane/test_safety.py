@@ -1,5 +1,6 @@
-"""Safety (docs/architecture.md, docs/dataplane.md): apply + destroy leave the host namespace exactly as it was; a killed
-apply is cleaned up by destroy; destroy never touches a namespace that is not this deployment's."""
+"""Safety (docs/architecture.md, docs/dataplane.md): apply + destroy leave the host namespace
+exactly as it was; a killed apply is cleaned up by destroy; destroy never touches a namespace that
+is not this deployment's."""
 
 from __future__ import annotations
 
@@ -31,18 +32,30 @@ HOST_COMMANDS = [
     ["nft", "list", "ruleset"],
 ]
 HOST_SYSCTLS = [
-    "net/ipv4/ip_forward", "net/ipv4/conf/all/forwarding", "net/ipv4/conf/all/rp_filter",
-    "net/ipv4/conf/all/send_redirects", "net/ipv4/conf/all/accept_redirects",
-    "net/ipv6/conf/all/disable_ipv6", "net/ipv6/conf/default/disable_ipv6",
-    "net/ipv6/conf/all/forwarding", "net/ipv6/conf/all/accept_dad", "net/ipv6/conf/default/accept_dad",
-    "net/ipv6/conf/all/accept_ra", "net/ipv6/conf/all/autoconf",
-    "net/bridge/bridge-nf-call-iptables", "net/bridge/bridge-nf-call-ip6tables",
-    "net/bridge/bridge-nf-call-arptables", "net/ipv4/ip_local_port_range",
+    "net/ipv4/ip_forward",
+    "net/ipv4/conf/all/forwarding",
+    "net/ipv4/conf/all/rp_filter",
+    "net/ipv4/conf/all/send_redirects",
+    "net/ipv4/conf/all/accept_redirects",
+    "net/ipv6/conf/all/disable_ipv6",
+    "net/ipv6/conf/default/disable_ipv6",
+    "net/ipv6/conf/all/forwarding",
+    "net/ipv6/conf/all/accept_dad",
+    "net/ipv6/conf/default/accept_dad",
+    "net/ipv6/conf/all/accept_ra",
+    "net/ipv6/conf/all/autoconf",
+    "net/bridge/bridge-nf-call-iptables",
+    "net/bridge/bridge-nf-call-ip6tables",
+    "net/bridge/bridge-nf-call-arptables",
+    "net/ipv4/ip_local_port_range",
 ]
 
 
 def host_snapshot() -> dict[str, str]:
-    snap = {" ".join(c): subprocess.run(c, capture_output=True, text=True, check=False).stdout for c in HOST_COMMANDS}
+    snap = {
+        " ".join(c): subprocess.run(c, capture_output=True, text=True, check=False).stdout
+        for c in HOST_COMMANDS
+    }
     for key in HOST_SYSCTLS:
         p = Path("/proc/sys") / key
         snap[key] = p.read_text() if p.exists() else "<absent>"
@@ -50,7 +63,11 @@ def host_snapshot() -> dict[str, str]:
 
 
 def leftovers(prefix: str) -> list[str]:
-    etc = [d for d in os.listdir("/etc/netns") if d.startswith(prefix)] if os.path.isdir("/etc/netns") else []
+    etc = (
+        [d for d in os.listdir("/etc/netns") if d.startswith(prefix)]
+        if os.path.isdir("/etc/netns")
+        else []
+    )
     return kernel.list_namespaces(prefix) + [f"/etc/netns/{d}" for d in etc]
 
 
@@ -59,7 +76,10 @@ def test_host_namespace_unchanged_by_apply_and_destroy(tmp_path: Path) -> None:
     each under its own prefix: the host's links, addresses, routes, rules, firewall and sysctls
     are the same before, during and after."""
     from netemu.vpc.load import load_topology_file
-    topologies = [lab()] + [load_topology_file(p) for p in sorted((ROOT / "topologies").glob("*.yaml"))]
+
+    topologies = [lab()] + [
+        load_topology_file(p) for p in sorted((ROOT / "topologies").glob("*.yaml"))
+    ]
     deployed = [(unique_prefix(), tmp_path / str(i)) for i in range(len(topologies))]
     before = host_snapshot()
     try:
@@ -98,19 +118,39 @@ def test_destroy_after_apply_killed_half_way_leaves_nothing(tmp_path: Path) -> N
             if len(kernel.list_namespaces(prefix)) >= 20:  # creation has started
                 break
             time.sleep(0.005)
-        assert proc.poll() is None, "apply finished before it could be killed: make the topology bigger"
+        assert proc.poll() is None, (
+            "apply finished before it could be killed: make the topology bigger"
+        )
         proc.send_signal(signal.SIGKILL)  # our own child, by its PID
         proc.wait(timeout=10)
         assert kernel.list_namespaces(prefix), "the killed apply had created nothing"
         st = json.loads(state_file.read_text())
-        assert any(r["status"] != "configured" for r in st["namespaces"].values()), "apply was not half-way"
+        assert any(r["status"] != "configured" for r in st["namespaces"].values()), (
+            "apply was not half-way"
+        )
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        out = subprocess.run([sys.executable, "-m", "netemu", "destroy", "--prefix", prefix, "--state", str(tmp_path)],
-                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "netemu",
+                "destroy",
+                "--prefix",
+                prefix,
+                "--state",
+                str(tmp_path),
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     assert out.returncode == 0, out.stderr
     assert leftovers(prefix) == []
     assert not state_file.exists()

@@ -43,7 +43,9 @@ def examples(path: Path) -> list[tuple[dict[str, str], bool]]:
 
 
 @pytest.fixture(scope="module", params=SHIPPED, ids=[p.stem for p in SHIPPED])
-def shipped(request: pytest.FixtureRequest, deploy_module: Callable[[Topology], Deployment]) -> tuple[Path, Deployment]:
+def shipped(
+    request: pytest.FixtureRequest, deploy_module: Callable[[Topology], Deployment]
+) -> tuple[Path, Deployment]:
     return request.param, deploy_module(load_topology_file(request.param))
 
 
@@ -57,7 +59,9 @@ def test_documented_examples_hold_on_real_packets(shipped: tuple[Path, Deploymen
         flow = Flow(opts["from"], opts["to"], proto, int(opts["port"]) if "port" in opts else None)
         tr = trace(dep.topology, flow)
         what = f"--from {opts['from']} --to {opts['to']} {proto} {opts.get('port', '')}"
-        assert tr.reachable == expected, f"{path.name}: {what}: trace disagrees with the documented verdict"
+        assert tr.reachable == expected, (
+            f"{path.name}: {what}: trace disagrees with the documented verdict"
+        )
         if any(u in h.component for u in UNREALISED for h in tr.hops + tr.return_path):
             skipped.append(what)
             continue
@@ -72,7 +76,9 @@ def test_documented_examples_hold_on_real_packets(shipped: tuple[Path, Deploymen
             if raw.forward != tr.forward_reachable or (expected and not raw.forward):
                 wrong.append(f"{what}: kernel {raw}, trace forward {tr.forward_reachable}")
             continue
-        got = probe(src_ns, dep.ns_of_address(tr.packet.dst), tr.packet.dst, proto, tr.packet.dport or 0)
+        got = probe(
+            src_ns, dep.ns_of_address(tr.packet.dst), tr.packet.dst, proto, tr.packet.dport or 0
+        )
         checked += 1
         if got.reply != expected:
             wrong.append(f"{what}: kernel {got}, documented/trace {expected}")

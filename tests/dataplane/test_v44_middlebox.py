@@ -84,9 +84,12 @@ def dep(deploy_module: Callable[[Topology], Deployment]) -> Deployment:
     return deploy_module(v44_topology())
 
 
-@pytest.mark.parametrize("src,dst,port,expected,why", FLOWS, ids=[f"{f[0]}-{f[1]}-{f[2]}" for f in FLOWS])
-def test_sg_reference_through_a_middlebox_V44(dep: Deployment, src: str, dst: str, port: int,
-                                              expected: bool, why: str) -> None:
+@pytest.mark.parametrize(
+    "src,dst,port,expected,why", FLOWS, ids=[f"{f[0]}-{f[1]}-{f[2]}" for f in FLOWS]
+)
+def test_sg_reference_through_a_middlebox_V44(
+    dep: Deployment, src: str, dst: str, port: int, expected: bool, why: str
+) -> None:
     t = dep.topology
     ips = {i.name: i.private_ip for i in t.vpcs[0].instances}
     tr = trace(t, Flow(ips[src], ips[dst], "tcp", port))
@@ -136,32 +139,95 @@ def pcx_spec() -> dict[str, Any]:
     return {
         "region": "us-east-1",
         "vpcs": [
-            {"name": "a", "cidr_blocks": ["10.63.0.0/16"],
-             "subnets": [{"name": "app", "cidr": "10.63.1.0/24", "route_table": "app"},
-                         {"name": "edge", "cidr": "10.63.2.0/24", "route_table": "edge"},
-                         {"name": "other", "cidr": "10.63.3.0/24", "route_table": "edge"}],
-             "route_tables": [
-                 {"name": "app", "routes": [{"destination": "10.64.0.0/16", "target": {"instance": "fw1"}}]},
-                 {"name": "edge", "routes": [{"destination": "10.64.0.0/16", "target": {"peering": "ab"}}]}],
-             "security_groups": [{"name": "app"}, {"name": "fw", "ingress": [{"protocol": "all", "cidr": "10.63.0.0/16"}]}],
-             "instances": [
-                 {"name": "app1", "subnet": "app", "private_ip": "10.63.1.10", "security_groups": ["app"]},
-                 {"name": "fw1", "subnet": "edge", "private_ip": "10.63.2.10", "security_groups": ["fw"], "source_dest_check": False},
-                 {"name": "app3", "subnet": "other", "private_ip": "10.63.3.10", "security_groups": ["app"]}]},
-            {"name": "b", "cidr_blocks": ["10.64.0.0/16"],
-             "subnets": [{"name": "data", "cidr": "10.64.1.0/24", "route_table": "data"}],
-             "route_tables": [{"name": "data", "routes": [{"destination": "10.63.0.0/16", "target": {"peering": "ab"}}]}],
-             "security_groups": [{"name": "db", "ingress": [
-                 {"protocol": "tcp", "ports": 5432, "source_group": {"vpc": "a", "name": "app"}},
-                 {"protocol": "tcp", "ports": 3306, "cidr": "10.63.0.0/16"}]}],
-             "instances": [{"name": "db1", "subnet": "data", "private_ip": "10.64.1.10", "security_groups": ["db"]}]},
+            {
+                "name": "a",
+                "cidr_blocks": ["10.63.0.0/16"],
+                "subnets": [
+                    {"name": "app", "cidr": "10.63.1.0/24", "route_table": "app"},
+                    {"name": "edge", "cidr": "10.63.2.0/24", "route_table": "edge"},
+                    {"name": "other", "cidr": "10.63.3.0/24", "route_table": "edge"},
+                ],
+                "route_tables": [
+                    {
+                        "name": "app",
+                        "routes": [{"destination": "10.64.0.0/16", "target": {"instance": "fw1"}}],
+                    },
+                    {
+                        "name": "edge",
+                        "routes": [{"destination": "10.64.0.0/16", "target": {"peering": "ab"}}],
+                    },
+                ],
+                "security_groups": [
+                    {"name": "app"},
+                    {"name": "fw", "ingress": [{"protocol": "all", "cidr": "10.63.0.0/16"}]},
+                ],
+                "instances": [
+                    {
+                        "name": "app1",
+                        "subnet": "app",
+                        "private_ip": "10.63.1.10",
+                        "security_groups": ["app"],
+                    },
+                    {
+                        "name": "fw1",
+                        "subnet": "edge",
+                        "private_ip": "10.63.2.10",
+                        "security_groups": ["fw"],
+                        "source_dest_check": False,
+                    },
+                    {
+                        "name": "app3",
+                        "subnet": "other",
+                        "private_ip": "10.63.3.10",
+                        "security_groups": ["app"],
+                    },
+                ],
+            },
+            {
+                "name": "b",
+                "cidr_blocks": ["10.64.0.0/16"],
+                "subnets": [{"name": "data", "cidr": "10.64.1.0/24", "route_table": "data"}],
+                "route_tables": [
+                    {
+                        "name": "data",
+                        "routes": [{"destination": "10.63.0.0/16", "target": {"peering": "ab"}}],
+                    }
+                ],
+                "security_groups": [
+                    {
+                        "name": "db",
+                        "ingress": [
+                            {
+                                "protocol": "tcp",
+                                "ports": 5432,
+                                "source_group": {"vpc": "a", "name": "app"},
+                            },
+                            {"protocol": "tcp", "ports": 3306, "cidr": "10.63.0.0/16"},
+                        ],
+                    }
+                ],
+                "instances": [
+                    {
+                        "name": "db1",
+                        "subnet": "data",
+                        "private_ip": "10.64.1.10",
+                        "security_groups": ["db"],
+                    }
+                ],
+            },
         ],
         "peerings": [{"name": "ab", "requester": "a", "accepter": "b"}],
     }
 
 
 PCX_FLOWS = [
-    ("app1", "db1", 5432, False, "V44: through fw1, then the peering: the reference no longer matches"),
+    (
+        "app1",
+        "db1",
+        5432,
+        False,
+        "V44: through fw1, then the peering: the reference no longer matches",
+    ),
     ("app1", "db1", 3306, True, "V44: the CIDR rule matches through fw1 and the peering"),
     ("app3", "db1", 5432, True, "V44: straight from a member's ENI across the peering"),
 ]

@@ -151,15 +151,44 @@ def scaled(n: int, source: str = "scaled") -> Topology:
     and the kill-half-way test)."""
     per = 50
     k = (n + per - 1) // per
-    subnets = tuple(Subnet(f"s{j}", "big", f"10.9.{j}.0/24", "us-east-1a", "main", "default") for j in range(k))
-    insts = tuple(Instance(f"n{i}", "big", f"s{i // per}", f"10.9.{i // per}.{10 + i % per}", ("default",),
-                           public_ip=f"198.51.100.{1 + i}" if i < 200 else None) for i in range(n))
-    vpc = Vpc(
-        name="big", region="us-east-1", cidr_blocks=("10.9.0.0/16",), internet_gateway=True, subnets=subnets,
-        route_tables=(RouteTable("main", "big", (local("10.9.0.0/16"), Route("0.0.0.0/0", RouteTarget("internet_gateway"))), main=True),),
-        network_acls=(allow_all_acl("big"),), security_groups=(default_sg("big"),), instances=insts,
+    subnets = tuple(
+        Subnet(f"s{j}", "big", f"10.9.{j}.0/24", "us-east-1a", "main", "default") for j in range(k)
     )
-    return Topology(region="us-east-1", vpcs=(vpc,), internet_hosts=(InternetHost("client", "203.0.113.50"),), source=source)
+    insts = tuple(
+        Instance(
+            f"n{i}",
+            "big",
+            f"s{i // per}",
+            f"10.9.{i // per}.{10 + i % per}",
+            ("default",),
+            public_ip=f"198.51.100.{1 + i}" if i < 200 else None,
+        )
+        for i in range(n)
+    )
+    vpc = Vpc(
+        name="big",
+        region="us-east-1",
+        cidr_blocks=("10.9.0.0/16",),
+        internet_gateway=True,
+        subnets=subnets,
+        route_tables=(
+            RouteTable(
+                "main",
+                "big",
+                (local("10.9.0.0/16"), Route("0.0.0.0/0", RouteTarget("internet_gateway"))),
+                main=True,
+            ),
+        ),
+        network_acls=(allow_all_acl("big"),),
+        security_groups=(default_sg("big"),),
+        instances=insts,
+    )
+    return Topology(
+        region="us-east-1",
+        vpcs=(vpc,),
+        internet_hosts=(InternetHost("client", "203.0.113.50"),),
+        source=source,
+    )
 
 
 def middlebox(source: str = "middlebox", source_dest_check: bool = False) -> Topology:
@@ -167,8 +196,16 @@ def middlebox(source: str = "middlebox", source_dest_check: bool = False) -> Top
     specific than local to an ENI, V21), whose source/destination check is off."""
     tables = (
         RouteTable("main", "mb", (local("10.5.0.0/16"),), main=True),
-        RouteTable("via-box", "mb", (local("10.5.0.0/16"), Route("10.5.3.0/24", RouteTarget("instance", "box")))),
-        RouteTable("back", "mb", (local("10.5.0.0/16"), Route("10.5.1.0/24", RouteTarget("instance", "box")))),
+        RouteTable(
+            "via-box",
+            "mb",
+            (local("10.5.0.0/16"), Route("10.5.3.0/24", RouteTarget("instance", "box"))),
+        ),
+        RouteTable(
+            "back",
+            "mb",
+            (local("10.5.0.0/16"), Route("10.5.1.0/24", RouteTarget("instance", "box"))),
+        ),
     )
     vpc = Vpc(
         name="mb", region="us-east-1", cidr_blocks=("10.5.0.0/16",),
@@ -201,28 +238,61 @@ def inspection(source_dest_check: bool = False) -> Topology:
 
     any_in = [{"protocol": "all", "cidr": "0.0.0.0/0"}]
     web_in = [{"protocol": p, "ports": 443, "cidr": "0.0.0.0/0"} for p in ("tcp", "udp")]
-    return load_topology({
-        "region": "us-east-1",
-        "vpcs": [{
-            "name": "insp", "cidr_blocks": ["10.70.0.0/16"], "internet_gateway": True,
-            "subnets": [{"name": "fw", "cidr": "10.70.0.0/24", "route_table": "fw"},
-                        {"name": "web", "cidr": "10.70.1.0/24", "route_table": "web"}],
-            "route_tables": [
-                {"name": "ingress", "edge_associations": ["internet_gateway"],
-                 "routes": [{"destination": "10.70.1.0/24", "target": {"instance": "fw1"}}]},
-                {"name": "fw", "routes": [{"destination": "0.0.0.0/0", "target": "internet_gateway"}]},
-                {"name": "web", "routes": [{"destination": "0.0.0.0/0", "target": {"instance": "fw1"}}]},
+    return load_topology(
+        {
+            "region": "us-east-1",
+            "vpcs": [
+                {
+                    "name": "insp",
+                    "cidr_blocks": ["10.70.0.0/16"],
+                    "internet_gateway": True,
+                    "subnets": [
+                        {"name": "fw", "cidr": "10.70.0.0/24", "route_table": "fw"},
+                        {"name": "web", "cidr": "10.70.1.0/24", "route_table": "web"},
+                    ],
+                    "route_tables": [
+                        {
+                            "name": "ingress",
+                            "edge_associations": ["internet_gateway"],
+                            "routes": [
+                                {"destination": "10.70.1.0/24", "target": {"instance": "fw1"}}
+                            ],
+                        },
+                        {
+                            "name": "fw",
+                            "routes": [{"destination": "0.0.0.0/0", "target": "internet_gateway"}],
+                        },
+                        {
+                            "name": "web",
+                            "routes": [{"destination": "0.0.0.0/0", "target": {"instance": "fw1"}}],
+                        },
+                    ],
+                    "security_groups": [
+                        {"name": "fw", "ingress": any_in},
+                        {"name": "web", "ingress": web_in},
+                    ],
+                    "instances": [
+                        {
+                            "name": "fw1",
+                            "subnet": "fw",
+                            "private_ip": "10.70.0.10",
+                            "security_groups": ["fw"],
+                            "source_dest_check": source_dest_check,
+                        },
+                        {
+                            "name": "web1",
+                            "subnet": "web",
+                            "private_ip": "10.70.1.10",
+                            "public_ip": "198.51.100.70",
+                            "security_groups": ["web"],
+                        },
+                    ],
+                }
             ],
-            "security_groups": [{"name": "fw", "ingress": any_in}, {"name": "web", "ingress": web_in}],
-            "instances": [
-                {"name": "fw1", "subnet": "fw", "private_ip": "10.70.0.10", "security_groups": ["fw"],
-                 "source_dest_check": source_dest_check},
-                {"name": "web1", "subnet": "web", "private_ip": "10.70.1.10", "public_ip": "198.51.100.70",
-                 "security_groups": ["web"]},
-            ],
-        }],
-        "internet": {"hosts": [{"name": "client", "ip": "203.0.113.50"}]},
-    }, "inspection")
+            "internet": {"hosts": [{"name": "client", "ip": "203.0.113.50"}]},
+        },
+        "inspection",
+    )
 
 
 def fidelity() -> Topology:
@@ -236,7 +306,9 @@ def fidelity() -> Topology:
     ping = {"protocol": "icmp", "cidr": "10.0.0.0/8"}
     web_in = [{"protocol": "tcp", "ports": 80, "cidr": "0.0.0.0/0"}, ping, frag]
 
-    def vpc(name: str, n: int, region: str, peer_route: list[dict[str, object]]) -> dict[str, object]:
+    def vpc(
+        name: str, n: int, region: str, peer_route: list[dict[str, object]]
+    ) -> dict[str, object]:
         return {"name": name, "region": region, "cidr_blocks": [f"10.{n}.0.0/16"],
                 "subnets": [{"name": "s", "cidr": f"10.{n}.1.0/24", "az": "us-east-1a"
                              if region == "us-east-1" else "eu-west-1a"}],
@@ -255,57 +327,109 @@ def fidelity() -> Topology:
                 {"destination": "10.2.0.0/16", "target": {"peering": "p-far"}},
                 {"destination": "10.3.0.0/16", "target": {"transit_gateway": "hub"}}]
     app = {
-        "name": "app", "region": "us-east-1", "cidr_blocks": ["10.0.0.0/16"],
+        "name": "app",
+        "region": "us-east-1",
+        "cidr_blocks": ["10.0.0.0/16"],
         "internet_gateway": True,
         "subnets": [
             {"name": "pub", "cidr": "10.0.1.0/24", "az": "us-east-1a", "route_table": "public"},
             {"name": "priv", "cidr": "10.0.2.0/24", "az": "us-east-1a", "route_table": "private"},
-            {"name": "strict", "cidr": "10.0.3.0/24", "az": "us-east-1a", "route_table": "private",
-             "network_acl": "no-icmp"},
+            {
+                "name": "strict",
+                "cidr": "10.0.3.0/24",
+                "az": "us-east-1a",
+                "route_table": "private",
+                "network_acl": "no-icmp",
+            },
         ],
         "route_tables": [
-            {"name": "public", "routes": [{"destination": "0.0.0.0/0", "target": "internet_gateway"},
-                                          *to_peers]},
-            {"name": "private", "routes": [{"destination": "0.0.0.0/0",
-                                            "target": {"nat_gateway": "nat"}}, *to_peers]},
+            {
+                "name": "public",
+                "routes": [{"destination": "0.0.0.0/0", "target": "internet_gateway"}, *to_peers],
+            },
+            {
+                "name": "private",
+                "routes": [
+                    {"destination": "0.0.0.0/0", "target": {"nat_gateway": "nat"}},
+                    *to_peers,
+                ],
+            },
         ],
-        "network_acls": [{"name": "no-icmp",
-                          "inbound": [{"rule": 90, "protocol": "icmp", "cidr": "0.0.0.0/0",
-                                       "action": "deny"},
-                                      {"rule": 100, "protocol": "all", "cidr": "0.0.0.0/0",
-                                       "action": "allow"}],
-                          "outbound": [{"rule": 100, "protocol": "all", "cidr": "0.0.0.0/0",
-                                        "action": "allow"}]}],
-        "nat_gateways": [{"name": "nat", "subnet": "pub", "private_ip": "10.0.1.5",
-                          "public_ip": "198.51.100.20"}],
-        "security_groups": [{"name": "web", "ingress": web_in},
-                            {"name": "pmtu", "ingress": [ping, frag]},
-                            {"name": "nopmtu", "ingress": [{"protocol": "tcp", "ports": 22,
-                                                            "cidr": "10.0.0.0/8"}]}],
+        "network_acls": [
+            {
+                "name": "no-icmp",
+                "inbound": [
+                    {"rule": 90, "protocol": "icmp", "cidr": "0.0.0.0/0", "action": "deny"},
+                    {"rule": 100, "protocol": "all", "cidr": "0.0.0.0/0", "action": "allow"},
+                ],
+                "outbound": [
+                    {"rule": 100, "protocol": "all", "cidr": "0.0.0.0/0", "action": "allow"}
+                ],
+            }
+        ],
+        "nat_gateways": [
+            {"name": "nat", "subnet": "pub", "private_ip": "10.0.1.5", "public_ip": "198.51.100.20"}
+        ],
+        "security_groups": [
+            {"name": "web", "ingress": web_in},
+            {"name": "pmtu", "ingress": [ping, frag]},
+            {"name": "nopmtu", "ingress": [{"protocol": "tcp", "ports": 22, "cidr": "10.0.0.0/8"}]},
+        ],
         "instances": [
-            {"name": "web", "subnet": "pub", "private_ip": "10.0.1.10",
-             "public_ip": "198.51.100.10", "security_groups": ["web"]},
-            {"name": "app1", "subnet": "priv", "private_ip": "10.0.2.10",
-             "security_groups": ["pmtu"]},
-            {"name": "app2", "subnet": "priv", "private_ip": "10.0.2.11",
-             "security_groups": ["nopmtu"]},
-            {"name": "app3", "subnet": "strict", "private_ip": "10.0.3.10",
-             "security_groups": ["pmtu"]},
+            {
+                "name": "web",
+                "subnet": "pub",
+                "private_ip": "10.0.1.10",
+                "public_ip": "198.51.100.10",
+                "security_groups": ["web"],
+            },
+            {
+                "name": "app1",
+                "subnet": "priv",
+                "private_ip": "10.0.2.10",
+                "security_groups": ["pmtu"],
+            },
+            {
+                "name": "app2",
+                "subnet": "priv",
+                "private_ip": "10.0.2.11",
+                "security_groups": ["nopmtu"],
+            },
+            {
+                "name": "app3",
+                "subnet": "strict",
+                "private_ip": "10.0.3.10",
+                "security_groups": ["pmtu"],
+            },
         ],
     }
-    return load_topology({
-        "region": "us-east-1",
-        "vpcs": [app, near, far, spoke],
-        "peerings": [{"name": "p-near", "requester": "app", "accepter": "near"},
-                     {"name": "p-far", "requester": "app", "accepter": "far"}],
-        "transit_gateways": [{
-            "name": "hub",
-            "route_tables": [{"name": "rt", "routes": [
-                {"destination": "10.0.0.0/16", "attachment": "a-app"},
-                {"destination": "10.3.0.0/16", "attachment": "a-spoke"}]}],
-            "attachments": [{"name": "a-app", "vpc": "app", "subnets": ["pub"], "association": "rt"},
-                            {"name": "a-spoke", "vpc": "spoke", "subnets": ["s"],
-                             "association": "rt"}],
-        }],
-        "internet": {"hosts": [{"name": "client", "ip": "203.0.113.50"}]},
-    }, "fidelity")
+    return load_topology(
+        {
+            "region": "us-east-1",
+            "vpcs": [app, near, far, spoke],
+            "peerings": [
+                {"name": "p-near", "requester": "app", "accepter": "near"},
+                {"name": "p-far", "requester": "app", "accepter": "far"},
+            ],
+            "transit_gateways": [
+                {
+                    "name": "hub",
+                    "route_tables": [
+                        {
+                            "name": "rt",
+                            "routes": [
+                                {"destination": "10.0.0.0/16", "attachment": "a-app"},
+                                {"destination": "10.3.0.0/16", "attachment": "a-spoke"},
+                            ],
+                        }
+                    ],
+                    "attachments": [
+                        {"name": "a-app", "vpc": "app", "subnets": ["pub"], "association": "rt"},
+                        {"name": "a-spoke", "vpc": "spoke", "subnets": ["s"], "association": "rt"},
+                    ],
+                }
+            ],
+            "internet": {"hosts": [{"name": "client", "ip": "203.0.113.50"}]},
+        },
+        "fidelity",
+    )

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.health.endpoints import Endpoint
-from tests.health.live import LiveServer, live_serve
+from tests.live import LiveServer, live_serve
 
 SCALE = 0.1
 INTERVAL = 10 * SCALE
@@ -27,7 +27,8 @@ THRESHOLD = 2
 SLACK = 4.0  # process start, probe stagger, a poll of 16 digs, a loaded host
 BOUND = THRESHOLD * INTERVAL + SLACK
 
-pytestmark = pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig")
+pytestmark = [pytest.mark.slow,  # starts a server or a subprocess
+              pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig")]
 
 ZONE = """
 HostedZone: {{Name: ah.example.org.}}

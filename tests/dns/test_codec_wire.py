@@ -31,7 +31,9 @@ def ask(qname: str, qtype: str = "A", **kw) -> dns.message.Message:
 
 # --- codec vectors -----------------------------------------------------------------------------
 
-WWW_A = bytes.fromhex("1234 0100 0001 0000 0000 0000 03777777 076578616d706c65 03636f6d 00 0001 0001")
+WWW_A = bytes.fromhex(
+    "1234 0100 0001 0000 0000 0000 03777777 076578616d706c65 03636f6d 00 0001 0001"
+)
 
 
 def test_decode_vector() -> None:
@@ -96,7 +98,9 @@ def test_flags_aa_and_never_ra() -> None:
     assert reply.flags & dns.flags.AA and not reply.flags & dns.flags.RA
     assert reply.flags & dns.flags.RD   # copied from the query
     refused = ask("www.example.invalid")
-    assert refused.rcode() == dns.rcode.REFUSED and not refused.flags & (dns.flags.AA | dns.flags.RA)
+    assert refused.rcode() == dns.rcode.REFUSED and not refused.flags & (
+        dns.flags.AA | dns.flags.RA
+    )
 
 
 def test_edns_is_echoed_and_badvers() -> None:
@@ -140,8 +144,10 @@ def test_no_edns_limit_512_sets_tc() -> None:
 def _big_zone():
     from netemu.route53.load import load_zone_text
     values = ", ".join('{Value: \'"' + str(i) * 150 + '"\'}' for i in range(8))
-    return load_zone_text("HostedZone: {Name: big.test}\nResourceRecordSets:\n"
-                          f"  - {{Name: big.big.test, Type: TXT, TTL: 60, ResourceRecords: [{values}]}}\n")
+    return load_zone_text(
+        "HostedZone: {Name: big.test}\nResourceRecordSets:\n"
+        f"  - {{Name: big.big.test, Type: TXT, TTL: 60, ResourceRecords: [{values}]}}\n"
+    )
 
 
 def test_every_record_type_goes_on_the_wire() -> None:
@@ -212,6 +218,7 @@ def test_packed_rdata_matches_dnspython() -> None:
     import dns.name
     import dns.rdata
     import dns.rdataclass
+
     from netemu.route53.rdata import zone_text
     from tests.route53.test_load_rules import RDATA_OK
     for rtype, value in RDATA_OK:
@@ -287,9 +294,11 @@ def test_a_value_the_wire_cannot_carry_refuses_the_zone_set() -> None:
 
     from netemu.errors import LoadError
     from netemu.route53.load import load_zone_text
-    zs = load_zone_text("HostedZone: {Name: bad.test}\nResourceRecordSets:\n"
-                        "  - {Name: a.bad.test, Type: A, TTL: 60, ResourceRecords: [{Value: 192.0.2.1}]}\n",
-                        "bad.yaml")
+    zs = load_zone_text(
+        "HostedZone: {Name: bad.test}\nResourceRecordSets:\n"
+        "  - {Name: a.bad.test, Type: A, TTL: 60, ResourceRecords: [{Value: 192.0.2.1}]}\n",
+        "bad.yaml",
+    )
     zone = zs.zones[0]
     broken = tuple(dataclasses.replace(r, values=("192.0.2.1", "not-an-address"))
                    if r.type == "A" else r for r in zone.record_sets)

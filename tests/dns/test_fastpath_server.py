@@ -18,6 +18,8 @@ from netemu.dns.server import DnsServer
 from netemu.route53.load import load_zone_files
 from tests.dns.test_fastpath_equiv import queries_for
 
+pytestmark = pytest.mark.slow   # starts servers or subprocesses
+
 ZONES = Path(__file__).resolve().parents[2] / "zones"
 
 

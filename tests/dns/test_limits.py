@@ -19,8 +19,8 @@ import dns.rcode
 import pytest
 
 from netemu.dns import framing, limits
-from tests.dns_live import Server, serve_process
 from tests.helpers import ROOT
+from tests.live import Server, serve_process
 
 ZONES = [ROOT / "zones" / "basics.yaml"]
 

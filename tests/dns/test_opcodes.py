@@ -22,8 +22,8 @@ import pytest
 from netemu.dns import framing
 from netemu.dns.handler import build_serving, handle
 from netemu.route53.load import load_zone_files
-from tests.dns_live import Server, serve_process
 from tests.helpers import ROOT
+from tests.live import Server, serve_process
 
 NOERROR, FORMERR, NOTIMP = 0, 1, 4
 RD, CD = 0x0100, 0x0010

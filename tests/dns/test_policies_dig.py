@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.dns_live import serve_process
 from tests.helpers import ROOT, free_port
+from tests.live import serve_process
 
-pytestmark = pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig")
+pytestmark = [pytest.mark.slow,  # starts a server or a subprocess
+              pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig")]
 
 ZONES = sorted((ROOT / "zones").glob("policy-*.yaml"))
 GEO = str(ROOT / "zones" / "geo" / "clients.yaml")

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from netemu.dataplane import kernel
-from tests.api.live import ApiServer
 from tests.dataplane.conftest import unique_prefix
 from tests.helpers import run_netemu
+from tests.live import ApiServer
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow,
               pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig")]

@@ -7,6 +7,7 @@ import dataclasses
 
 import dns.asyncquery
 import dns.message
+import pytest
 
 from netemu.dns.handler import build_serving
 from netemu.dns.server import DnsServer, parse_listen
@@ -20,6 +21,7 @@ ResourceRecordSets:
 """
 
 
+@pytest.mark.slow  # starts a server
 async def test_snapshot_swap_and_both_transports() -> None:
     server = DnsServer(build_serving(load_zone_text(ZONE)))
     await server.start("127.0.0.1", 0)
@@ -35,7 +37,11 @@ async def test_snapshot_swap_and_both_transports() -> None:
         assert [str(r) for r in again.answer[0]] == ["192.0.2.2"]
         marked = server.serving.with_health(HealthSnapshot({"x": False}))
         assert marked.health.is_healthy("x") is False and marked.zones is server.serving.zones
-        assert dataclasses.is_dataclass(marked)
+        # with_health makes a new snapshot: the published one (which a query in flight may hold)
+        # keeps its health, and a snapshot cannot be changed in place.
+        assert server.serving.health.is_healthy("x") is True
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            server.serving.health = marked.health  # type: ignore[misc]
     finally:
         await server.close()
 

@@ -14,8 +14,10 @@ import dns.query
 import dns.rcode
 import pytest
 
-from tests.dns_live import Server, serve_process
 from tests.helpers import ROOT
+from tests.live import Server, serve_process
+
+pytestmark = pytest.mark.slow  # starts a server or a subprocess
 
 needs_dig = pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig (dnsutils)")
 
@@ -161,8 +163,8 @@ def test_query_log_line(server: Server) -> None:
     server.query("docs.cname.test")
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        lines = [l for l in server.log.read_text().splitlines()
-                 if "netemu.query" in l and "docs.cname.test. A" in l]
+        lines = [ln for ln in server.log.read_text().splitlines()
+                 if "netemu.query" in ln and "docs.cname.test. A" in ln]
         if lines:
             break
         time.sleep(0.05)

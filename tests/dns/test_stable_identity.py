@@ -53,8 +53,8 @@ def replies(serving: Serving) -> list[bytes]:
 def test_copies_are_equal_but_not_the_same_objects() -> None:
     copy = copied(ORIGINAL)
     assert copy == ORIGINAL
-    assert all(a is not b for za, zb in zip(ORIGINAL.zones, copy.zones)
-               for a, b in zip(za.record_sets, zb.record_sets))
+    assert all(a is not b for za, zb in zip(ORIGINAL.zones, copy.zones, strict=True)
+               for a, b in zip(za.record_sets, zb.record_sets, strict=True))
 
 
 def test_rebuilt_snapshot_reusing_packed_rdata_answers_identically() -> None:

@@ -11,10 +11,14 @@ from pathlib import Path
 import dns.rdatatype
 import pytest
 
-from tests.dns_live import Server, serve_process
 from tests.helpers import ROOT, run_netemu
+from tests.live import Server, serve_process
 from tests.route53.test_txt_escapes_alias_scope import (
-    BIND, CROSS, CROSS_MESSAGE, DOC_EXAMPLES, OTHER,
+    BIND,
+    CROSS,
+    CROSS_MESSAGE,
+    DOC_EXAMPLES,
+    OTHER,
 )
 
 TXT_ZONE = "HostedZone: {Name: doc.test.}\nResourceRecordSets:\n" + "".join(

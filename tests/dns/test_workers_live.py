@@ -16,8 +16,10 @@ import dns.query
 import dns.rdatatype
 import pytest
 
-from tests.api.live import ApiServer
 from tests.helpers import run_netemu
+from tests.live import ApiServer
+
+pytestmark = pytest.mark.slow   # starts servers or subprocesses
 
 ZONE = """\
 HostedZone: {Name: hc.example.org.}
@@ -55,7 +57,7 @@ def holders(port: int) -> set[str]:
 @pytest.mark.skipif(shutil.which("ss") is None, reason="needs ss (iproute2)")
 def test_workers_2_see_health_and_zone_changes_on_next_query_R52(tmp_path: Path) -> None:
     server = ApiServer(tmp_path, tmp_path / "state", ("--workers", "2"))
-    (server.zones / "hc.yaml").write_text(ZONE)
+    (server.zones_dir / "hc.yaml").write_text(ZONE)
     server.start()
     try:
         assert len(holders(server.dns)) == 2, "two processes share the DNS port"

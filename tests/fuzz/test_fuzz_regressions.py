@@ -47,6 +47,7 @@ def test_deeply_nested_zone_file_is_a_syntax_error_not_internal() -> None:
         assert [(p.file, p.code) for p in caught.value.problems] == [("deep.yaml", "SyntaxError")]
 
 
+@pytest.mark.slow
 def test_check_on_a_deeply_nested_topology_names_the_file(tmp_path: Path) -> None:
     """``netemu check`` printed a RecursionError traceback for such a topology file."""
     deep = tmp_path / "deep.yaml"

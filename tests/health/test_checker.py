@@ -77,6 +77,7 @@ async def running() -> AsyncIterator[Callable[..., Awaitable[Running]]]:
         await r.checker.stop()
 
 
+@pytest.mark.slow  # starts a server or a subprocess
 async def test_each_check_type_and_failure_R74_R75(web: Endpoint, running) -> None:  # type: ignore[no-untyped-def]
     closed = free_port()
     checks = [
@@ -101,6 +102,7 @@ async def test_each_check_type_and_failure_R74_R75(web: Endpoint, running) -> No
 
 
 @pytest.mark.parametrize("prober", ["inline", "process"])
+@pytest.mark.slow  # starts a server or a subprocess
 async def test_endpoint_dies_and_returns_logged_once_R76(web: Endpoint, running, caplog,  # type: ignore[no-untyped-def]
                                                          prober: str) -> None:
     caplog.set_level(logging.INFO, logger="netemu.health")
@@ -121,17 +123,27 @@ async def test_endpoint_dies_and_returns_logged_once_R76(web: Endpoint, running,
     assert len(r.published) == 3    # the first snapshot and one per change
 
 
+@pytest.mark.slow  # starts a server or a subprocess
 async def test_calculated_and_or_R82(web: Endpoint, running) -> None:  # type: ignore[no-untyped-def]
     def calc(id: str, threshold: int) -> HealthCheck:
         return HealthCheck(id, HealthCheckConfig(type="CALCULATED", health_threshold=threshold,
                                                  child_health_checks=("up", "down")))
-    r = await running([endpoint_check("up", web.port), endpoint_check("down", web.port, path="/fail"),
-                 calc("all", 2), calc("any", 1), calc("none-needed", 0)])
+
+    r = await running(
+        [
+            endpoint_check("up", web.port),
+            endpoint_check("down", web.port, path="/fail"),
+            calc("all", 2),
+            calc("any", 1),
+            calc("none-needed", 0),
+        ]
+    )
     await r.until(lambda s: not s.is_healthy("down"), within=INTERVAL + 2)
     assert dict(r.now.statuses) == {"up": True, "down": False, "all": False, "any": True,
                                     "none-needed": True}
 
 
+@pytest.mark.slow  # starts a server or a subprocess
 async def test_inverted_R80_R81(web: Endpoint, running) -> None:  # type: ignore[no-untyped-def]
     r = await running([endpoint_check("inv-failing", web.port, path="/fail", inverted=True),
                  endpoint_check("inv-ok", web.port, inverted=True)])
@@ -141,6 +153,7 @@ async def test_inverted_R80_R81(web: Endpoint, running) -> None:  # type: ignore
     assert not r.now.is_healthy("inv-ok")
 
 
+@pytest.mark.slow  # starts a server or a subprocess
 async def test_disabled_is_healthy_and_not_probed_R81(web: Endpoint, running) -> None:  # type: ignore[no-untyped-def]
     r = await running([endpoint_check("off", web.port, path="/notfound", disabled=True),
                  endpoint_check("on", web.port, path="/fail")])
@@ -176,6 +189,7 @@ async def test_alarms_R83(running, caplog) -> None:  # type: ignore[no-untyped-d
     ]
 
 
+@pytest.mark.slow  # starts a server or a subprocess
 async def test_worker_process_stops_with_the_checker(web: Endpoint) -> None:
     published: list[HealthSnapshot] = []
     checker = HealthChecker([endpoint_check("w", web.port, path="/fail")], published.append,
@@ -192,6 +206,7 @@ async def test_worker_process_stops_with_the_checker(web: Endpoint) -> None:
     assert worker.proc.returncode == 0     # exited on its own when its stdin closed
 
 
+@pytest.mark.slow  # starts a server or a subprocess
 async def test_a_dead_worker_is_replaced(web: Endpoint, caplog) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level(logging.INFO, logger="netemu.health")
     checker = HealthChecker([endpoint_check("w", web.port)], time_scale=SCALE, prober="process")

@@ -16,6 +16,8 @@ from netemu.route53.model import AlarmIdentifier, HealthCheck, HealthCheckConfig
 from tests.health.endpoints import Endpoint
 from tests.helpers import free_port, run_netemu
 
+pytestmark = pytest.mark.slow  # starts a server or a subprocess
+
 
 @pytest.fixture
 async def served() -> AsyncIterator[tuple[str, HealthChecker, list[HealthSnapshot], Endpoint]]:

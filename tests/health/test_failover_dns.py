@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.health.endpoints import Endpoint
-from tests.health.live import LiveServer, live_serve
 from tests.helpers import run_netemu
+from tests.live import LiveServer, live_serve
 
 SCALE = 0.1
 INTERVAL = 10 * SCALE        # seconds between probes
@@ -27,7 +27,8 @@ THRESHOLD = 2
 SLACK = 3.0                  # stated slack on top of FailureThreshold x interval
 BOUND = THRESHOLD * INTERVAL + SLACK
 
-pytestmark = pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig")
+pytestmark = [pytest.mark.slow,  # starts a server or a subprocess
+              pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig")]
 
 ZONE = """
 HostedZone: {{Name: hc.example.org.}}
@@ -77,7 +78,7 @@ async def server(web: Endpoint, tmp_path: Path) -> AsyncIterator[LiveServer]:
 
 async def test_failover_and_recovery_over_dns_R52_R76(web: Endpoint, server: LiveServer) -> None:
     """The check probes its own endpoint (127.0.0.1), never the record's value 192.0.2.1 (R44)."""
-    assert await server.dig("www.hc.example.org") == ["192.0.2.1"]   # PRIMARY, healthy (R80)
+    assert await server.adig("www.hc.example.org") == ["192.0.2.1"]   # PRIMARY, healthy (R80)
     port = web.port
     await asyncio.sleep(INTERVAL)
     await web.stop()
@@ -99,10 +100,10 @@ async def test_failover_and_recovery_over_dns_R52_R76(web: Endpoint, server: Liv
 async def test_weighted_set_drops_unhealthy_members_R43_R83(server: LiveServer) -> None:
     # green-web probes /fail (HTTP 500): after FailureThreshold probes it leaves the set.
     await asyncio.sleep(BOUND)
-    seen = {ip for _ in range(30) for ip in await server.dig("api.hc.example.org")}
+    seen = {ip for _ in range(30) for ip in await server.adig("api.hc.example.org")}
     assert seen == {"192.0.2.10", "192.0.2.30"}
     done = await asyncio.to_thread(run_netemu, "alarm", "set", "canary-errors", "ALARM",
                                    "--api", f"127.0.0.1:{server.api}")
     assert done.returncode == 0, done.stderr
-    seen = {ip for _ in range(20) for ip in await server.dig("api.hc.example.org")}
+    seen = {ip for _ in range(20) for ip in await server.adig("api.hc.example.org")}
     assert seen == {"192.0.2.10"}

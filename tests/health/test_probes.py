@@ -15,6 +15,8 @@ from netemu.route53.model import HealthCheckConfig
 from tests.health.endpoints import Endpoint, self_signed
 from tests.helpers import free_port
 
+pytestmark = pytest.mark.slow  # starts a server or a subprocess
+
 SCALE = 0.1  # 4 s connect -> 0.4 s, 2 s answer -> 0.2 s
 
 

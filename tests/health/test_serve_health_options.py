@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import ROOT, free_port, run_netemu
 
 ZONE = """
@@ -26,6 +28,7 @@ def serve(tmp_path: Path, extra: str, *options: str) -> tuple[int, str]:
     return done.returncode, done.stderr
 
 
+@pytest.mark.slow  # starts a server or a subprocess
 def test_strict_aws_refuses_loopback_R84(tmp_path: Path) -> None:
     rc, err = serve(tmp_path, "", "--strict-aws")
     assert rc == 1
@@ -34,6 +37,7 @@ def test_strict_aws_refuses_loopback_R84(tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
+@pytest.mark.slow  # starts a server or a subprocess
 def test_strict_aws_names_the_file_inside_a_folder_R84(tmp_path: Path) -> None:
     """Every error names its file, also when serve was given a folder."""
     (tmp_path / "opts.yaml").write_text(ZONE % "")
@@ -43,6 +47,7 @@ def test_strict_aws_names_the_file_inside_a_folder_R84(tmp_path: Path) -> None:
     assert f"{tmp_path / 'opts.yaml'}: HealthChecks[local]: InvalidInput:" in done.stderr
 
 
+@pytest.mark.slow  # starts a server or a subprocess
 def test_calculated_children_must_exist_and_not_be_calculated_R82(tmp_path: Path) -> None:
     extra = """  - Id: both
     HealthCheckConfig: {Type: CALCULATED, HealthThreshold: 1, ChildHealthChecks: [local, ghost]}
@@ -56,6 +61,7 @@ def test_calculated_children_must_exist_and_not_be_calculated_R82(tmp_path: Path
            "can't have another calculated health check (both) as a child." in err
 
 
+@pytest.mark.slow  # starts a server or a subprocess
 def test_time_scale_must_be_positive(tmp_path: Path) -> None:
     rc, err = serve(tmp_path, "", "--time-scale", "0")
     assert rc == 2 and "must be greater than 0" in err
@@ -66,6 +72,7 @@ def test_shipped_zones_include_health_examples() -> None:
     assert (ROOT / "zones" / "health-weighted.yaml").exists()
 
 
+@pytest.mark.slow  # starts a server or a subprocess
 def test_check_refuses_calculated_children_like_serve_R82(tmp_path: Path) -> None:
     """`netemu check` applies the rules across checks too, so a set it accepts serves."""
     zone = tmp_path / "opts.yaml"

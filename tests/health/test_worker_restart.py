@@ -16,6 +16,8 @@ from netemu.route53.health import HealthSnapshot, Observation
 from netemu.route53.model import HealthCheck, HealthCheckConfig
 from tests.health.endpoints import Endpoint
 
+pytestmark = pytest.mark.slow   # starts servers or subprocesses
+
 SCALE = 0.1
 
 

@@ -21,8 +21,8 @@ import yaml
 
 from netemu.route53.aws_import import import_route53
 from netemu.vpc.aws_import import Document, import_ec2
-from tests.dns_live import serve_process
 from tests.helpers import ROOT, free_port
+from tests.live import serve_process
 
 DATA = Path(__file__).resolve().parent / "data" / "account"
 needs_dig = pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig (dnsutils)")
@@ -49,6 +49,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --- the CLI: import, check, report ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_import_writes_files_that_check_accepts(imported: Path) -> None:
     names = sorted(p.name for p in (imported / "zones").iterdir())
     assert names == ["billing.internal.private.yaml", "cidr-collections.yaml",
@@ -58,6 +59,7 @@ def test_import_writes_files_that_check_accepts(imported: Path) -> None:
     assert done.stdout.count(": ok") == 5
 
 
+@pytest.mark.slow   # uses the module's `netemu import` run
 def test_report_names_every_resource_not_imported(imported: Path) -> None:
     """Nothing is dropped silently: each skipped item is a line naming file, item and why."""
     lines = (imported / "import-report.txt").read_text().splitlines()
@@ -88,6 +90,7 @@ def test_report_names_every_resource_not_imported(imported: Path) -> None:
                 and ln.split(": ", 2)[1] == item and why in ln], (file, item)
 
 
+@pytest.mark.slow   # uses the module's `netemu import` run
 def test_imported_names_and_ids(imported: Path) -> None:
     """Name tags (GroupName for groups) where unique, else ids; ``aws_ids`` maps them back."""
     topo = yaml.safe_load((imported / "topology.yaml").read_text())
@@ -116,6 +119,7 @@ def trace(imported: Path, src: str, dst: str, port: int) -> tuple[int, dict[str,
     return done.returncode, json.loads(done.stdout)
 
 
+@pytest.mark.slow
 def test_trace_web_to_app_names_the_imported_ids(imported: Path) -> None:
     """V44: app-sg admits 8080 from members of web-sg; V46: the reply is tracked."""
     rc, t = trace(imported, "web-1", "app-1", 8080)
@@ -132,6 +136,7 @@ def test_trace_web_to_app_names_the_imported_ids(imported: Path) -> None:
     assert t["return_path"][-1]["aws_id"] == "i-0a2c4e6b8d1f3a5c7"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("src", "dst", "port", "component", "aws_id", "rule"), [
     # V31, V33: the custom NACL's rule 90 denies SSH before anything allows it
     ("web-1", "app-1", 22, "network-acl", "acl-03b5d7f9a1c2e4b6d", "90"),
@@ -152,6 +157,7 @@ def test_trace_blocked_flows_name_the_blocking_aws_id(imported: Path, src: str, 
     assert [(b["component"], b["aws_id"]) for b in t["blockers"]] == [(component, aws_id)]
 
 
+@pytest.mark.slow
 def test_trace_across_the_imported_peering_v44(imported: Path) -> None:
     """V44: a group of the peered VPC (same Region, active peering) is a valid source."""
     rc, t = trace(imported, "app-1", "db-1", 5432)
@@ -161,6 +167,7 @@ def test_trace_across_the_imported_peering_v44(imported: Path) -> None:
     assert ("route-table", "rtb-0a6c8e2b4d1f3a5c9") in names  # billing's route back
 
 
+@pytest.mark.slow
 def test_trace_private_tier_out_through_the_nat_gateway_v68(imported: Path) -> None:
     rc, t = trace(imported, "app-1", "203.0.113.50", 443)
     assert rc == 0
@@ -168,6 +175,7 @@ def test_trace_private_tier_out_through_the_nat_gateway_v68(imported: Path) -> N
     assert gateways == ["nat-0d1f3b5a7c9e2d4f6", "igw-05d7f9b1c3e2a4d68"]
 
 
+@pytest.mark.slow
 def test_trace_through_the_imported_transit_gateway_v76(imported: Path) -> None:
     """V76: routes propagated by the attachments (imported as propagations) carry the flow both
     ways; the attachments enter and leave through the subnets AWS lists (V75)."""
@@ -179,6 +187,7 @@ def test_trace_through_the_imported_transit_gateway_v76(imported: Path) -> None:
                    ("transit-gateway-attachment", "tgw-attach-07b9d1f3a5c2e4b6d")]
 
 
+@pytest.mark.slow
 def test_trace_across_regions_by_cidr_v44(imported: Path) -> None:
     """The eu-west-1 VPC (its Region from the snapshot's folder) is reached over a cross-Region
     peering; its group names the peer by CIDR, as a cross-Region reference must (V44)."""
@@ -188,6 +197,7 @@ def test_trace_across_regions_by_cidr_v44(imported: Path) -> None:
         "pcx-0b8d2f4a6c1e3b5d9"]
 
 
+@pytest.mark.slow
 def test_trace_human_output_shows_ids_beside_names(imported: Path) -> None:
     done = netemu("trace", str(imported / "topology.yaml"), "--from", "web-1", "--to", "db-1",
                   "--port", "5432", "--no-color")
@@ -321,6 +331,7 @@ def test_resolver_rules_and_endpoints_r92_r94() -> None:
         ("ips.json", "ResourceNotFoundException")]
 
 
+@pytest.mark.slow
 def test_malformed_input_fails_with_file_item_code_and_writes_nothing(tmp_path: Path) -> None:
     src = tmp_path / "in" / "eu-west-1"
     src.mkdir(parents=True)
@@ -393,6 +404,7 @@ def test_ip_based_records_wait_for_cidr_collections() -> None:
     assert [n[1] for n in result.notes] == ["x.c.example. A [office]"]
 
 
+@pytest.mark.slow
 def test_reimport_replaces_its_own_zone_files_only(tmp_path: Path) -> None:
     out = tmp_path / "out"
     (out / "zones").mkdir(parents=True)
@@ -405,12 +417,14 @@ def test_reimport_replaces_its_own_zone_files_only(tmp_path: Path) -> None:
     assert not stale.exists() and mine.exists()
 
 
+@pytest.mark.slow   # uses the module's `netemu import` run
 def test_private_zone_names_the_imported_vpcs(imported: Path) -> None:
     doc = yaml.safe_load((imported / "zones" / "billing.internal.private.yaml").read_text())
     assert doc["VPCs"] == [{"VPCRegion": "us-east-1", "VPCId": "shop"},
                            {"VPCRegion": "us-east-1", "VPCId": "billing"}]
 
 
+@pytest.mark.slow
 def test_aws_ids_must_name_items_of_the_topology(tmp_path: Path) -> None:
     bad = tmp_path / "t.yaml"
     bad.write_text("vpcs: [{name: a, cidr_blocks: [10.0.0.0/16]}]\n"
@@ -424,6 +438,7 @@ def test_aws_ids_must_name_items_of_the_topology(tmp_path: Path) -> None:
 # --- serve the imported zones to real dig ------------------------------------------------------
 
 
+@pytest.mark.slow
 @needs_dig
 def test_serve_imported_zones_answers_as_the_records_say(imported: Path, tmp_path: Path) -> None:
     """R47: weight 0 (green) is never returned while blue is healthy; R35/R36: the apex alias

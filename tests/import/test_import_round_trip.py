@@ -19,6 +19,8 @@ from tests.dataplane.test_shipped import examples
 from tests.helpers import ROOT
 from tests.import_export import export
 
+pytestmark = pytest.mark.slow   # starts servers or subprocesses
+
 SHIPPED = sorted((ROOT / "topologies").glob("*.yaml"))
 
 

@@ -25,13 +25,15 @@ HealthChecks:
   - Id: fr-hc
     HealthCheckConfig: {Type: TCP, IPAddress: 127.0.0.1, Port: 8084}
 ResourceRecordSets:
-  - {Name: fr.chain.test., Type: A, TTL: 30, HealthCheckId: fr-hc, ResourceRecords: [{Value: 198.51.100.33}]}
+  - {Name: fr.chain.test., Type: A, TTL: 30, HealthCheckId: fr-hc,
+     ResourceRecords: [{Value: 198.51.100.33}]}
   - Name: geo.chain.test.
     Type: A
     SetIdentifier: fr
     GeoLocation: {CountryCode: FR}
     AliasTarget: {DNSName: fr.chain.test., EvaluateTargetHealth: true}
-  - {Name: geo.chain.test., Type: A, SetIdentifier: any, GeoLocation: {CountryCode: "*"}, TTL: 30, ResourceRecords: [{Value: 198.51.100.99}]}
+  - {Name: geo.chain.test., Type: A, SetIdentifier: any, GeoLocation: {CountryCode: "*"}, TTL: 30,
+     ResourceRecords: [{Value: 198.51.100.99}]}
   - Name: hop1.chain.test.
     Type: A
     AliasTarget: {DNSName: geo.chain.test., EvaluateTargetHealth: true}
@@ -40,7 +42,8 @@ ResourceRecordSets:
     SetIdentifier: blind
     Weight: 1
     AliasTarget: {DNSName: fr.chain.test., EvaluateTargetHealth: false}
-  - {Name: blind.chain.test., Type: A, SetIdentifier: other, Weight: 1, TTL: 30, ResourceRecords: [{Value: 198.51.100.7}]}
+  - {Name: blind.chain.test., Type: A, SetIdentifier: other, Weight: 1, TTL: 30,
+     ResourceRecords: [{Value: 198.51.100.7}]}
 """
 
 

@@ -1,4 +1,5 @@
-"""Pure tests of lookup and answer shaping (no sockets): each case cites its behaviour id (docs/behaviour.md)."""
+"""Pure tests of lookup and answer shaping (no sockets): each case cites its behaviour id
+(docs/behaviour.md)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ ResourceRecordSets:
   - Name: blind.example.com.
     Type: A
     AliasTarget: {DNSName: checked.example.com, EvaluateTargetHealth: false}
-  - {Name: checked.example.com, Type: A, TTL: 20, HealthCheckId: hc-www, ResourceRecords: [{Value: 192.0.2.2}]}
+  - {Name: checked.example.com, Type: A, TTL: 20, HealthCheckId: hc-www,
+     ResourceRecords: [{Value: 192.0.2.2}]}
   - {Name: docs.example.com, Type: CNAME, TTL: 60, ResourceRecords: [{Value: www.example.com}]}
   - {Name: out.example.com, Type: CNAME, TTL: 60, ResourceRecords: [{Value: elsewhere.example.net}]}
   - {Name: "*.example.com", Type: A, TTL: 30, ResourceRecords: [{Value: 192.0.2.99}]}
@@ -35,11 +37,13 @@ ResourceRecordSets:
   - {Name: "*.deep.example.com", Type: TXT, TTL: 30, ResourceRecords: [{Value: '"deep"'}]}
   - {Name: x.ent.example.com, Type: A, TTL: 30, ResourceRecords: [{Value: 192.0.2.7}]}
   - {Name: sub.example.com, Type: NS, TTL: 3600, ResourceRecords: [{Value: ns1.sub.example.com}]}
-  - {Name: sub.example.com, Type: DS, TTL: 3600, ResourceRecords: [{Value: 12345 13 2 ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCD}]}
+  - {Name: sub.example.com, Type: DS, TTL: 3600, ResourceRecords: [{Value: 12345 13 2
+       ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCD}]}
   - {Name: ns1.sub.example.com, Type: A, TTL: 3600, ResourceRecords: [{Value: 192.0.2.53}]}
   - {Name: example.com, Type: MX, TTL: 300, ResourceRecords: [{Value: 10 mail.example.com}]}
   - {Name: mail.example.com, Type: A, TTL: 300, ResourceRecords: [{Value: 192.0.2.25}]}
-  - {Name: example.com, Type: SOA, TTL: 900, ResourceRecords: [{Value: ns.example.com. h.example.com. 1 7200 900 1209600 60}]}
+  - {Name: example.com, Type: SOA, TTL: 900,
+     ResourceRecords: [{Value: ns.example.com. h.example.com. 1 7200 900 1209600 60}]}
 ---
 """
 
@@ -68,31 +72,92 @@ def rows(section) -> list[tuple[str, str, int, tuple[str, ...]]]:
 
 CASES = [
     # (item, qname, qtype, rcode, aa, answer rows)
-    ("R1", "WWW.EXAMPLE.COM.", "A", Rcode.NOERROR, True,
-     [("www.example.com.", "A", 300, ("192.0.2.1",))]),
-    ("R4", "www.example.com", "A", Rcode.NOERROR, True,
-     [("www.example.com.", "A", 300, ("192.0.2.1",))]),
-    ("R35 R37 apex alias, target TTL", "example.com", "A", Rcode.NOERROR, True,
-     [("example.com.", "A", 300, ("192.0.2.1",))]),
+    (
+        "R1",
+        "WWW.EXAMPLE.COM.",
+        "A",
+        Rcode.NOERROR,
+        True,
+        [("www.example.com.", "A", 300, ("192.0.2.1",))],
+    ),
+    (
+        "R4",
+        "www.example.com",
+        "A",
+        Rcode.NOERROR,
+        True,
+        [("www.example.com.", "A", 300, ("192.0.2.1",))],
+    ),
+    (
+        "R35 R37 apex alias, target TTL",
+        "example.com",
+        "A",
+        Rcode.NOERROR,
+        True,
+        [("example.com.", "A", 300, ("192.0.2.1",))],
+    ),
     ("R36 alias answers its type only", "example.com", "AAAA", Rcode.NOERROR, True, []),
-    ("R13 CNAME not chased", "docs.example.com", "A", Rcode.NOERROR, True,
-     [("docs.example.com.", "CNAME", 60, ("www.example.com",))]),
-    ("R19 wildcard one level", "zenith.example.com", "A", Rcode.NOERROR, True,
-     [("zenith.example.com.", "A", 30, ("192.0.2.99",))]),
-    ("R19 wildcard three levels", "pinnacle.acme2.zenith.example.com", "A", Rcode.NOERROR, True,
-     [("pinnacle.acme2.zenith.example.com.", "A", 30, ("192.0.2.99",))]),
+    (
+        "R13 CNAME not chased",
+        "docs.example.com",
+        "A",
+        Rcode.NOERROR,
+        True,
+        [("docs.example.com.", "CNAME", 60, ("www.example.com",))],
+    ),
+    (
+        "R19 wildcard one level",
+        "zenith.example.com",
+        "A",
+        Rcode.NOERROR,
+        True,
+        [("zenith.example.com.", "A", 30, ("192.0.2.99",))],
+    ),
+    (
+        "R19 wildcard three levels",
+        "pinnacle.acme2.zenith.example.com",
+        "A",
+        Rcode.NOERROR,
+        True,
+        [("pinnacle.acme2.zenith.example.com.", "A", 30, ("192.0.2.99",))],
+    ),
     ("R18 specific name beats wildcard", "acme.example.com", "A", Rcode.NOERROR, True, []),
     ("R19 existing name is not covered", "a.acme.example.com", "A", Rcode.NXDOMAIN, True, []),
-    ("R19 wildcard below a deeper name", "q.deep.example.com", "TXT", Rcode.NOERROR, True,
-     [("q.deep.example.com.", "TXT", 30, ('"deep"',))]),
+    (
+        "R19 wildcard below a deeper name",
+        "q.deep.example.com",
+        "TXT",
+        Rcode.NOERROR,
+        True,
+        [("q.deep.example.com.", "TXT", 30, ('"deep"',))],
+    ),
     ("R10 empty non-terminal is NODATA", "ent.example.com", "A", Rcode.NOERROR, True, []),
-    ("R10 NXDOMAIN below a name with records", "y.x.ent.example.com", "A",
-     Rcode.NXDOMAIN, True, []),
+    (
+        "R10 NXDOMAIN below a name with records",
+        "y.x.ent.example.com",
+        "A",
+        Rcode.NXDOMAIN,
+        True,
+        [],
+    ),
     ("R10 NODATA", "www.example.com", "TXT", Rcode.NOERROR, True, []),
     ("referral below a cut", "host.sub.example.com", "A", Rcode.NOERROR, False, []),
     ("referral at the cut", "sub.example.com", "A", Rcode.NOERROR, False, []),
-    ("DS at the cut is the parent's", "sub.example.com", "DS", Rcode.NOERROR, True,
-     [("sub.example.com.", "DS", 3600, ("12345 13 2 ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCD",))]),
+    (
+        "DS at the cut is the parent's",
+        "sub.example.com",
+        "DS",
+        Rcode.NOERROR,
+        True,
+        [
+            (
+                "sub.example.com.",
+                "DS",
+                3600,
+                ("12345 13 2 ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCDEF0123ABCD",),
+            )
+        ],
+    ),
     ("outside every zone: REFUSED", "www.example.net", "A", Rcode.REFUSED, False, []),
     ("R20 apex never NXDOMAIN", "example.com", "TXT", Rcode.NOERROR, True, []),
 ]
@@ -121,7 +186,8 @@ def test_positive_answers_carry_zone_ns_in_authority() -> None:
 
 
 def test_cname_target_in_additional() -> None:
-    """R13 decision: the in-zone target's A goes in ADDITIONAL; an out-of-zone target adds nothing."""
+    """R13 decision: the in-zone target's A goes in ADDITIONAL; an out-of-zone target adds
+    nothing."""
     assert rows(ask("docs.example.com", "A").additional) == [
         ("www.example.com.", "A", 300, ("192.0.2.1",))]
     assert ask("out.example.com", "A").additional == ()

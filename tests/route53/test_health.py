@@ -264,40 +264,65 @@ def test_resource_path_default_R79(path: str | None, expected: str) -> None:
 
 # --- configuration rules (R73-R84) ----------------------------------------------------------------
 
-@pytest.mark.parametrize("config, strict, fragment", [
-    (http(type="PING"), False, "Type 'PING' is not one of"),                       # R73
-    (http(request_interval=15), False, "RequestInterval 15"),                      # R76
-    (http(failure_threshold=0), False, "FailureThreshold 0"),
-    (http(failure_threshold=11), False, "FailureThreshold 11"),
-    (http(ip_address=None), False, "must have an IPAddress or a FullyQualifiedDomainName"),
-    (http(ip_address="300.1.1.1"), False, "is not a valid IPv4 or IPv6 address"),
-    (http(ip_address="127.0.0.1"), True, "local, private, non-routable"),          # R84
-    (http(ip_address="10.1.2.3"), True, "local, private, non-routable"),
-    (http(ip_address="100.64.0.1"), True, "local, private, non-routable"),         # RFC 6598
-    (http(ip_address="::1"), True, "local, private, non-routable"),                # RFC 5156
-    (http(port=70000), False, "Port 70000"),
-    (http(type="TCP", port=None), False, "TCP health checks must have a port"),
-    (http(type="TCP", resource_path="/x"), False, "must not have a resource path"),
-    (http(type="TCP", fully_qualified_domain_name="a.example.com"), False,
-     "TCP health checks that have IP address must not have a fully qualified domain name"),
-    (http(search_string="ok"), False, "SearchString can only be specified"),       # R75
-    (http(type="HTTP_STR_MATCH"), False, "must have a search string"),
-    (http(type="HTTP_STR_MATCH", search_string="x" * 256), False, "at most 255"),
-    (HealthCheckConfig(type="CALCULATED"), False, "must have a health threshold"),  # R82
-    (HealthCheckConfig(type="CALCULATED", health_threshold=257), False, "between 0 and 256"),
-    (HealthCheckConfig(type="CALCULATED", health_threshold=1,
-                       child_health_checks=tuple(str(i) for i in range(256))), False, "at most 255"),
-    (HealthCheckConfig(type="CALCULATED", health_threshold=1, ip_address="1.2.3.4"), False,
-     "must not have an IPAddress"),
-    (HealthCheckConfig(type="CLOUDWATCH_METRIC"), False, "must have an AlarmIdentifier"),  # R83
-    (http(alarm_identifier=AlarmIdentifier("us-east-1", "x")), False,
-     "Basic health checks must not have an metric region specified"),
-    (HealthCheckConfig(type="CLOUDWATCH_METRIC", alarm_identifier=AlarmIdentifier("us-east-1", "x"),
-                       insufficient_data_health_status="Maybe"), False,
-     "InsufficientDataHealthStatus 'Maybe'"),
-    (http(regions=("us-east-1", "eu-west-1")), False, "at least 3 regions"),
-    (http(regions=("us-east-1", "eu-west-1", "mars-1")), False, "Region 'mars-1'"),
-])
+@pytest.mark.parametrize(
+    "config, strict, fragment",
+    [
+        (http(type="PING"), False, "Type 'PING' is not one of"),  # R73
+        (http(request_interval=15), False, "RequestInterval 15"),  # R76
+        (http(failure_threshold=0), False, "FailureThreshold 0"),
+        (http(failure_threshold=11), False, "FailureThreshold 11"),
+        (http(ip_address=None), False, "must have an IPAddress or a FullyQualifiedDomainName"),
+        (http(ip_address="300.1.1.1"), False, "is not a valid IPv4 or IPv6 address"),
+        (http(ip_address="127.0.0.1"), True, "local, private, non-routable"),  # R84
+        (http(ip_address="10.1.2.3"), True, "local, private, non-routable"),
+        (http(ip_address="100.64.0.1"), True, "local, private, non-routable"),  # RFC 6598
+        (http(ip_address="::1"), True, "local, private, non-routable"),  # RFC 5156
+        (http(port=70000), False, "Port 70000"),
+        (http(type="TCP", port=None), False, "TCP health checks must have a port"),
+        (http(type="TCP", resource_path="/x"), False, "must not have a resource path"),
+        (
+            http(type="TCP", fully_qualified_domain_name="a.example.com"),
+            False,
+            "TCP health checks that have IP address must not have a fully qualified domain name",
+        ),
+        (http(search_string="ok"), False, "SearchString can only be specified"),  # R75
+        (http(type="HTTP_STR_MATCH"), False, "must have a search string"),
+        (http(type="HTTP_STR_MATCH", search_string="x" * 256), False, "at most 255"),
+        (HealthCheckConfig(type="CALCULATED"), False, "must have a health threshold"),  # R82
+        (HealthCheckConfig(type="CALCULATED", health_threshold=257), False, "between 0 and 256"),
+        (
+            HealthCheckConfig(
+                type="CALCULATED",
+                health_threshold=1,
+                child_health_checks=tuple(str(i) for i in range(256)),
+            ),
+            False,
+            "at most 255",
+        ),
+        (
+            HealthCheckConfig(type="CALCULATED", health_threshold=1, ip_address="1.2.3.4"),
+            False,
+            "must not have an IPAddress",
+        ),
+        (HealthCheckConfig(type="CLOUDWATCH_METRIC"), False, "must have an AlarmIdentifier"),  # R83
+        (
+            http(alarm_identifier=AlarmIdentifier("us-east-1", "x")),
+            False,
+            "Basic health checks must not have an metric region specified",
+        ),
+        (
+            HealthCheckConfig(
+                type="CLOUDWATCH_METRIC",
+                alarm_identifier=AlarmIdentifier("us-east-1", "x"),
+                insufficient_data_health_status="Maybe",
+            ),
+            False,
+            "InsufficientDataHealthStatus 'Maybe'",
+        ),
+        (http(regions=("us-east-1", "eu-west-1")), False, "at least 3 regions"),
+        (http(regions=("us-east-1", "eu-west-1", "mars-1")), False, "Region 'mars-1'"),
+    ],
+)
 def test_config_rules(config: HealthCheckConfig, strict: bool, fragment: str) -> None:
     problems = validate_health_check(HealthCheck("hc", config), strict_aws=strict)
     assert any(fragment in msg for _, msg in problems), problems
@@ -321,7 +346,9 @@ def test_valid_configs(config: HealthCheckConfig) -> None:
 
 
 def test_public_ip_passes_strict_aws_R84() -> None:
-    assert validate_health_check(HealthCheck("hc", http(ip_address="8.8.8.8")), strict_aws=True) == []
+    assert (
+        validate_health_check(HealthCheck("hc", http(ip_address="8.8.8.8")), strict_aws=True) == []
+    )
 
 
 def test_set_rules_R82() -> None:

@@ -33,7 +33,10 @@ def test_bind_records_become_record_sets(tmp_path: Path) -> None:
     (zone,) = zs.zones
     got = {(r.name, r.type): (r.ttl, r.values) for r in zone.record_sets}
     assert zone.name == "example.com."
-    assert got[("example.com.", "SOA")] == (3600, ("ns1.example.com. hostmaster.example.com. 7 7200 900 1209600 300",))
+    assert got[("example.com.", "SOA")] == (
+        3600,
+        ("ns1.example.com. hostmaster.example.com. 7 7200 900 1209600 300",),
+    )
     assert got[("example.com.", "MX")] == (3600, ("10 mail.example.com.",))
     assert got[("www.example.com.", "A")] == (60, ("192.0.2.3", "192.0.2.4"))
     assert got[("mail.example.com.", "A")] == (300, ("192.0.2.2",))

@@ -63,15 +63,24 @@ RDATA_OK = [
     ("PTR", "host.example.com."), ("NS", "ns-1.awsdns-01.org."),
 ]
 RDATA_BAD = [
-    ("A", "192.0.2.300", "ARRDATAIllegalIPv4Address"), ("A", "01.2.3.4", "ARRDATAIllegalIPv4"),
+    ("A", "192.0.2.300", "ARRDATAIllegalIPv4Address"),
+    ("A", "01.2.3.4", "ARRDATAIllegalIPv4"),
     ("AAAA", "192.0.2.1", "AAAARRDATAIllegalIPv6Address"),
-    ("TXT", "hello", "InvalidCharacterString"), ("TXT", '"' + "x" * 256 + '"', "TooLong"),
-    ("MX", "mail.example.com.", "MXRRDATA"), ("MX", "70000 mail.", "MXRRDATAIllegalPriority"),
-    ("SRV", "1 2 svc.example.com.", "SRVRRDATA"), ("CAA", "0 issue amazon.com", "Invalid"),
-    ("DS", "1 13 2 XYZ", "DSRRDATAIllegalDigest"), ("DS", "1 13 2 ABCD", "64 hexadecimal"), ("SOA", "ns. h. 1 2 3", "SOARRDATA"),
-    ("HTTPS", "1 . bogus=1", "HTTPSRRDATAIllegalParameter"), ("CNAME", "a..b", "CNAMERRDATA"),
-    ("HTTPS", "1 . port=99999", "port must be"), ("SVCB", "1 . ipv4hint=1.2.3", "ipv4hint"),
-    ("HTTPS", "1 . alpn", "needs a value"), ("HTTPS", "1 . port=1 port=2", "repeated"),
+    ("TXT", "hello", "InvalidCharacterString"),
+    ("TXT", '"' + "x" * 256 + '"', "TooLong"),
+    ("MX", "mail.example.com.", "MXRRDATA"),
+    ("MX", "70000 mail.", "MXRRDATAIllegalPriority"),
+    ("SRV", "1 2 svc.example.com.", "SRVRRDATA"),
+    ("CAA", "0 issue amazon.com", "Invalid"),
+    ("DS", "1 13 2 XYZ", "DSRRDATAIllegalDigest"),
+    ("DS", "1 13 2 ABCD", "64 hexadecimal"),
+    ("SOA", "ns. h. 1 2 3", "SOARRDATA"),
+    ("HTTPS", "1 . bogus=1", "HTTPSRRDATAIllegalParameter"),
+    ("CNAME", "a..b", "CNAMERRDATA"),
+    ("HTTPS", "1 . port=99999", "port must be"),
+    ("SVCB", "1 . ipv4hint=1.2.3", "ipv4hint"),
+    ("HTTPS", "1 . alpn", "needs a value"),
+    ("HTTPS", "1 . port=1 port=2", "repeated"),
 ]
 
 
@@ -80,7 +89,9 @@ def test_valid_rdata_r34(rtype, value) -> None:
     assert rdata.check(rtype, value) is None
 
 
-@pytest.mark.parametrize("rtype,value,code", RDATA_BAD, ids=[f"{t} {v[:20]}" for t, v, _ in RDATA_BAD])
+@pytest.mark.parametrize(
+    "rtype,value,code", RDATA_BAD, ids=[f"{t} {v[:20]}" for t, v, _ in RDATA_BAD]
+)
 def test_invalid_rdata_r27(rtype, value, code) -> None:
     message = rdata.check(rtype, value)
     assert message is not None and code in message
@@ -122,7 +133,8 @@ HostedZone: {Id: /hostedzone/Z0ABC, Name: example.com., CallerReference: x,
 DelegationSet: {NameServers: [ns-1.awsdns-01.org, ns-2.awsdns-02.com]}
 ResourceRecordSets:
   - {Name: example.com., Type: NS, TTL: 172800, ResourceRecords: [{Value: ns-1.awsdns-01.org.}]}
-  - {Name: example.com., Type: SOA, TTL: 900, ResourceRecords: [{Value: ns-1.awsdns-01.org. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400}]}
+  - {Name: example.com., Type: SOA, TTL: 900, ResourceRecords: [{Value: ns-1.awsdns-01.org.
+       awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400}]}
   - {Name: www.example.com., Type: A, TTL: 300, ResourceRecords: [{Value: 192.0.2.1}]}
 """
     zs = load_zone_text(text)

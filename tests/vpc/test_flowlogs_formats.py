@@ -142,6 +142,7 @@ def test_az_id(region: str, az: str, expect: str) -> None:
     assert az_id(region, az) == expect
 
 
+@pytest.mark.slow
 def test_v92_cli_flow_log_format() -> None:
     args = ("trace", str(THREE_TIER), "--from", "app1", "--to", "updates", "--port", "443",
             "--flow-log-start", "1700000000")

@@ -1,5 +1,6 @@
-"""The topology loader on good files: the topology file shape (docs/architecture.md) and everything AWS makes
-implicitly (local routes, main route table, default NACL and SG, associations, addresses)."""
+"""The topology loader on good files: the topology file shape (docs/architecture.md) and everything
+AWS makes implicitly (local routes, main route table, default NACL and SG, associations,
+addresses)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,9 @@ def test_architecture_example_loads(arch: Topology) -> None:
 def test_local_route_first_in_every_table_V7_V20(arch: Topology) -> None:
     for vpc in arch.vpcs:
         for rt in vpc.route_tables:
-            assert rt.routes[0] == Route(vpc.cidr_blocks[0], RouteTarget("local"), "CreateRouteTable")
+            assert rt.routes[0] == Route(
+                vpc.cidr_blocks[0], RouteTarget("local"), "CreateRouteTable"
+            )
 
 
 def test_file_routes_follow_in_file_order(arch: Topology) -> None:

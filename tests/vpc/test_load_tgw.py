@@ -59,34 +59,82 @@ def test_v74_v76_v77_static_blackhole_and_propagated_routes() -> None:
 
 
 CASES = [
-    ("V78 two subnets of one AZ", HUB.replace("subnets: [a1, a2]", "subnets: [a1, a1x]").replace(
-        "{name: a2, cidr: 10.0.2.0/24, az: us-east-1b}",
-        "{name: a2, cidr: 10.0.2.0/24, az: us-east-1b}, {name: a1x, cidr: 10.0.3.0/24, az: us-east-1a}"),
-     "transit_gateways[hub].attachments[att-a].subnets[1]", "DuplicateSubnetsInSameZone"),
-    ("V74 association with an unknown table", HUB.replace("association: main", "association: nope"),
-     "transit_gateways[hub].attachments[att-a].association", "InvalidRouteTableID.NotFound"),
-    ("V74 one association only", HUB.replace("association: main", "association: [main, isolated]"),
-     "transit_gateways[hub].attachments[att-a].association", "InvalidParameterValue"),
-    ("V74 propagation to an unknown table", HUB.replace("propagations: [main, isolated]", "propagations: [x]"),
-     "transit_gateways[hub].attachments[att-a].propagations[0]", "InvalidRouteTableID.NotFound"),
-    ("V77 route to an unknown attachment", HUB.replace("attachment: att-a}", "attachment: att-z}"),
-     "transit_gateways[hub].route_tables[main].routes[0].attachment",
-     "InvalidTransitGatewayAttachmentID.NotFound"),
-    ("V77 route with both attachment and blackhole",
-     HUB.replace("{destination: 10.66.0.0/16, blackhole: true}",
-                 "{destination: 10.66.0.0/16, blackhole: true, attachment: att-a}"),
-     "transit_gateways[hub].route_tables[main].routes[1]", "InvalidParameterCombination"),
-    ("V77 duplicate static route", HUB.replace("10.66.0.0/16", "10.1.0.0/16"),
-     "transit_gateways[hub].route_tables[main].routes[1].destination", "RouteAlreadyExists"),
-    ("attachment subnet of another VPC", HUB.replace("subnets: [b1]", "subnets: [a1]"),
-     "transit_gateways[hub].attachments[att-b].subnets[0]", "InvalidSubnetID.NotFound"),
-    ("VPC attached twice", HUB.replace("vpc: b,", "vpc: a,"),
-     "transit_gateways[hub].attachments[att-b].vpc", "DuplicateTransitGatewayAttachment"),
-    ("VPC route to an unknown TGW", HUB.replace("{transit_gateway: hub}", "{transit_gateway: nope}"),
-     "vpcs[a].route_tables[r].routes[0].target", "InvalidTransitGatewayID.NotFound"),
-    ("VPC route to a TGW it is not attached to", HUB.replace("vpc: a, subnets: [a1, a2]", "vpc: b, subnets: [b1]").replace(
-        "vpc: b, subnets: [b1], association: isolated", "vpc: zz, subnets: [b1], association: isolated"),
-     "vpcs[a].route_tables[r].routes[0].target", "InvalidParameterValue"),
+    (
+        "V78 two subnets of one AZ",
+        HUB.replace("subnets: [a1, a2]", "subnets: [a1, a1x]").replace(
+            "{name: a2, cidr: 10.0.2.0/24, az: us-east-1b}",
+            "{name: a2, cidr: 10.0.2.0/24, az: us-east-1b}, {name: a1x, cidr: 10.0.3.0/24, az: "
+            "us-east-1a}",
+        ),
+        "transit_gateways[hub].attachments[att-a].subnets[1]",
+        "DuplicateSubnetsInSameZone",
+    ),
+    (
+        "V74 association with an unknown table",
+        HUB.replace("association: main", "association: nope"),
+        "transit_gateways[hub].attachments[att-a].association",
+        "InvalidRouteTableID.NotFound",
+    ),
+    (
+        "V74 one association only",
+        HUB.replace("association: main", "association: [main, isolated]"),
+        "transit_gateways[hub].attachments[att-a].association",
+        "InvalidParameterValue",
+    ),
+    (
+        "V74 propagation to an unknown table",
+        HUB.replace("propagations: [main, isolated]", "propagations: [x]"),
+        "transit_gateways[hub].attachments[att-a].propagations[0]",
+        "InvalidRouteTableID.NotFound",
+    ),
+    (
+        "V77 route to an unknown attachment",
+        HUB.replace("attachment: att-a}", "attachment: att-z}"),
+        "transit_gateways[hub].route_tables[main].routes[0].attachment",
+        "InvalidTransitGatewayAttachmentID.NotFound",
+    ),
+    (
+        "V77 route with both attachment and blackhole",
+        HUB.replace(
+            "{destination: 10.66.0.0/16, blackhole: true}",
+            "{destination: 10.66.0.0/16, blackhole: true, attachment: att-a}",
+        ),
+        "transit_gateways[hub].route_tables[main].routes[1]",
+        "InvalidParameterCombination",
+    ),
+    (
+        "V77 duplicate static route",
+        HUB.replace("10.66.0.0/16", "10.1.0.0/16"),
+        "transit_gateways[hub].route_tables[main].routes[1].destination",
+        "RouteAlreadyExists",
+    ),
+    (
+        "attachment subnet of another VPC",
+        HUB.replace("subnets: [b1]", "subnets: [a1]"),
+        "transit_gateways[hub].attachments[att-b].subnets[0]",
+        "InvalidSubnetID.NotFound",
+    ),
+    (
+        "VPC attached twice",
+        HUB.replace("vpc: b,", "vpc: a,"),
+        "transit_gateways[hub].attachments[att-b].vpc",
+        "DuplicateTransitGatewayAttachment",
+    ),
+    (
+        "VPC route to an unknown TGW",
+        HUB.replace("{transit_gateway: hub}", "{transit_gateway: nope}"),
+        "vpcs[a].route_tables[r].routes[0].target",
+        "InvalidTransitGatewayID.NotFound",
+    ),
+    (
+        "VPC route to a TGW it is not attached to",
+        HUB.replace("vpc: a, subnets: [a1, a2]", "vpc: b, subnets: [b1]").replace(
+            "vpc: b, subnets: [b1], association: isolated",
+            "vpc: zz, subnets: [b1], association: isolated",
+        ),
+        "vpcs[a].route_tables[r].routes[0].target",
+        "InvalidParameterValue",
+    ),
 ]
 
 

@@ -18,8 +18,10 @@ def vpc(body: str = "", name: str = "a", cidrs: str = "[10.0.0.0/16]") -> str:
 
 
 SUBNET = "    subnets: [{name: s, cidr: 10.0.1.0/24}]\n"
-PUBLIC = ("    internet_gateway: true\n    subnets: [{name: s, cidr: 10.0.1.0/24, route_table: r}]\n"
-          "    route_tables: [{name: r, routes: [{destination: 0.0.0.0/0, target: internet_gateway}]}]\n")
+PUBLIC = (
+    "    internet_gateway: true\n    subnets: [{name: s, cidr: 10.0.1.0/24, route_table: r}]\n"
+    "    route_tables: [{name: r, routes: [{destination: 0.0.0.0/0, target: internet_gateway}]}]\n"
+)
 
 
 def load(text: str) -> Topology:
@@ -32,63 +34,188 @@ REJECTED = [
     (2, "vpcs:\n" + vpc(cidrs="[10.0.0.0/29]"), "vpcs[a].cidr_blocks[0]", "InvalidVpc.Range"),
     (3, "vpcs:\n" + vpc(cidrs="[169.254.0.0/16]"), "vpcs[a].cidr_blocks[0]", "InvalidVpc.Range"),
     (4, "vpcs:\n" + vpc(cidrs="[224.0.0.0/16]"), "vpcs[a].cidr_blocks[0]", "InvalidVpc.Range"),
-    (5, "vpcs:\n" + vpc(cidrs="[10.0.0.0/16, 192.168.0.0/16]"), "vpcs[a].cidr_blocks[1]",
-     "InvalidVpc.Range"),
-    (6, "vpcs:\n" + vpc(cidrs="[10.0.0.0/16, 10.0.128.0/17]"), "vpcs[a].cidr_blocks[1]",
-     "InvalidVpc.Range"),
-    (7, "vpcs:\n" + vpc(cidrs="[10.0.0.0/16, 10.16.0.0/12]"), "vpcs[a].cidr_blocks[1]",
-     "InvalidVpc.Range"),
-    (8, "vpcs:\n" + vpc(cidrs="[" + ", ".join(f"10.{i}.0.0/16" for i in range(6)) + "]"),
-     "vpcs[a].cidr_blocks[5]", "CidrLimitExceeded"),
-    (9, "vpcs:\n" + vpc("    subnets: [{name: s, cidr: 10.0.1.0/29}]\n"), "vpcs[a].subnets[s].cidr",
-     "InvalidSubnet.Range"),
-    (10, "vpcs:\n" + vpc("    subnets: [{name: s, cidr: 10.0.1.0/24}, {name: t, cidr: 10.0.1.0/25}]\n"),
-     "vpcs[a].subnets[t].cidr", "InvalidSubnet.Conflict"),
-    (11, "vpcs:\n" + vpc("    subnets: [{name: s, cidr: 10.1.1.0/24}]\n"), "vpcs[a].subnets[s].cidr",
-     "InvalidSubnet.Range"),
-    (12, "vpcs:\n" + vpc(SUBNET + "    instances: [{name: i, subnet: s, private_ip: 10.0.1.1}]\n"),
-     "vpcs[a].instances[i].private_ip", "InvalidParameterValue"),
-    (13, "vpcs:\n" + vpc(SUBNET + "    instances: [{name: i, subnet: s, private_ip: 10.0.1.255}]\n"),
-     "vpcs[a].instances[i].private_ip", "InvalidParameterValue"),
-    (15, "vpcs:\n" + vpc("    route_tables: [{name: r, routes: [{destination: 10.0.0.0/16, target: null}]}]\n"),
-     "vpcs[a].route_tables[r].routes[0]", "InvalidParameterValue"),
-    (16, "vpcs:\n" + vpc("    route_tables: [{name: r, routes: [{destination: 0.0.0.0/0, target: internet_gateway}]}]\n")
-     + vpc("    internet_gateway: true\n", "b", "[10.1.0.0/16]"),
-     "vpcs[a].route_tables[r].routes[0].target", "InvalidGatewayID.NotFound"),
-    (18, "vpcs:\n" + vpc("    internet_gateway: true\n"
-                         "    route_tables: [{name: r, routes: [{destination: 169.254.168.0/24, target: internet_gateway}]}]\n"),
-     "vpcs[a].route_tables[r].routes[0].destination", "InvalidParameterValue"),
-    (19, "vpcs:\n" + vpc("    security_groups: [{name: w, ingress: [{protocol: tcp, ports: 22, source_group: {vpc: b, name: x}}]}]\n")
-     + vpc("    security_groups: [{name: x}]\n", "b", "[10.1.0.0/16]"),
-     "vpcs[a].security_groups[w].ingress[0]", "InvalidGroup.NotFound"),
-    (20, "vpcs:\n" + vpc("    internet_gateway: true\n" + SUBNET +
-                         "    route_tables: [{name: r, routes: [{destination: 10.0.1.0/24, target: internet_gateway}]}]\n"),
-     "vpcs[a].route_tables[r].routes[0].destination", "InvalidParameterValue"),
-    (21, "vpcs:\n" + vpc() + vpc(name="b", cidrs="[10.0.0.0/16]")
-     + "peerings: [{name: p, requester: a, accepter: b, status: active}]\n",
-     "peerings[p]", "OverlappingCidrs"),
-    (22, "vpcs:\n" + vpc() + vpc(name="b", cidrs="[10.1.0.0/16]")
-     + "peerings: [{name: p, requester: a, accepter: b}, {name: p2, requester: a, accepter: b}]\n",
-     "peerings[p2]", "VpcPeeringConnectionAlreadyExists"),
-    (23, "vpcs:\n" + vpc("    internet_gateway: true\n"
-                         "    route_tables: [{name: r, routes: [{destination: 10.0.0.0/16, target: internet_gateway}]}]\n"),
-     "vpcs[a].route_tables[r].routes[0].destination", "RouteAlreadyExists"),
-    (29, "vpcs:\n" + vpc("    network_acls: [{name: n, inbound: [{rule: 0, protocol: all, cidr: 0.0.0.0/0, action: allow},"
-                         " {rule: 40000, protocol: all, cidr: 0.0.0.0/0, action: allow}]}]\n"),
-     "vpcs[a].network_acls[n].inbound[1].rule", "InvalidParameterValue"),
-    (30, "vpcs:\n" + vpc("    internet_gateway: [{name: igw-1}, {name: igw-2}]\n"),
-     "vpcs[a].internet_gateway[1]", "Resource.AlreadyAssociated"),
-    (31, "vpcs:\n" + vpc(PUBLIC + "    nat_gateways: [{name: n, subnet: s}]\n"),
-     "vpcs[a].nat_gateways[n]", "MissingParameter"),
-    (32, "vpcs:\n" + vpc("    security_groups: [{name: sg-bad}]\n"),
-     "vpcs[a].security_groups[sg-bad].name", "InvalidParameterValue"),
-    (33, "vpcs:\n" + vpc("    subnets: [{name: s, cidr: 10.0.1.0/24, route_table: theirs}]\n")
-     + vpc("    route_tables: [{name: theirs}]\n", "b", "[10.1.0.0/16]"),
-     "vpcs[a].subnets[s].route_table", "InvalidRouteTableID.NotFound"),
+    (
+        5,
+        "vpcs:\n" + vpc(cidrs="[10.0.0.0/16, 192.168.0.0/16]"),
+        "vpcs[a].cidr_blocks[1]",
+        "InvalidVpc.Range",
+    ),
+    (
+        6,
+        "vpcs:\n" + vpc(cidrs="[10.0.0.0/16, 10.0.128.0/17]"),
+        "vpcs[a].cidr_blocks[1]",
+        "InvalidVpc.Range",
+    ),
+    (
+        7,
+        "vpcs:\n" + vpc(cidrs="[10.0.0.0/16, 10.16.0.0/12]"),
+        "vpcs[a].cidr_blocks[1]",
+        "InvalidVpc.Range",
+    ),
+    (
+        8,
+        "vpcs:\n" + vpc(cidrs="[" + ", ".join(f"10.{i}.0.0/16" for i in range(6)) + "]"),
+        "vpcs[a].cidr_blocks[5]",
+        "CidrLimitExceeded",
+    ),
+    (
+        9,
+        "vpcs:\n" + vpc("    subnets: [{name: s, cidr: 10.0.1.0/29}]\n"),
+        "vpcs[a].subnets[s].cidr",
+        "InvalidSubnet.Range",
+    ),
+    (
+        10,
+        "vpcs:\n"
+        + vpc("    subnets: [{name: s, cidr: 10.0.1.0/24}, {name: t, cidr: 10.0.1.0/25}]\n"),
+        "vpcs[a].subnets[t].cidr",
+        "InvalidSubnet.Conflict",
+    ),
+    (
+        11,
+        "vpcs:\n" + vpc("    subnets: [{name: s, cidr: 10.1.1.0/24}]\n"),
+        "vpcs[a].subnets[s].cidr",
+        "InvalidSubnet.Range",
+    ),
+    (
+        12,
+        "vpcs:\n" + vpc(SUBNET + "    instances: [{name: i, subnet: s, private_ip: 10.0.1.1}]\n"),
+        "vpcs[a].instances[i].private_ip",
+        "InvalidParameterValue",
+    ),
+    (
+        13,
+        "vpcs:\n" + vpc(SUBNET + "    instances: [{name: i, subnet: s, private_ip: 10.0.1.255}]\n"),
+        "vpcs[a].instances[i].private_ip",
+        "InvalidParameterValue",
+    ),
+    (
+        15,
+        "vpcs:\n"
+        + vpc(
+            "    route_tables: [{name: r, routes: [{destination: 10.0.0.0/16, target: null}]}]\n"
+        ),
+        "vpcs[a].route_tables[r].routes[0]",
+        "InvalidParameterValue",
+    ),
+    (
+        16,
+        "vpcs:\n"
+        + vpc(
+            "    route_tables: [{name: r, routes: [{destination: 0.0.0.0/0, target: "
+            "internet_gateway}]}]\n"
+        )
+        + vpc("    internet_gateway: true\n", "b", "[10.1.0.0/16]"),
+        "vpcs[a].route_tables[r].routes[0].target",
+        "InvalidGatewayID.NotFound",
+    ),
+    (
+        18,
+        "vpcs:\n"
+        + vpc(
+            "    internet_gateway: true\n"
+            "    route_tables: [{name: r, routes: [{destination: 169.254.168.0/24, target: "
+            "internet_gateway}]}]\n"
+        ),
+        "vpcs[a].route_tables[r].routes[0].destination",
+        "InvalidParameterValue",
+    ),
+    (
+        19,
+        "vpcs:\n"
+        + vpc(
+            "    security_groups: [{name: w, ingress: [{protocol: tcp, ports: 22, source_group: "
+            "{vpc: b, name: x}}]}]\n"
+        )
+        + vpc("    security_groups: [{name: x}]\n", "b", "[10.1.0.0/16]"),
+        "vpcs[a].security_groups[w].ingress[0]",
+        "InvalidGroup.NotFound",
+    ),
+    (
+        20,
+        "vpcs:\n"
+        + vpc(
+            "    internet_gateway: true\n"
+            + SUBNET
+            + "    route_tables: [{name: r, routes: [{destination: 10.0.1.0/24, target: "
+              "internet_gateway}]}]\n"
+        ),
+        "vpcs[a].route_tables[r].routes[0].destination",
+        "InvalidParameterValue",
+    ),
+    (
+        21,
+        "vpcs:\n"
+        + vpc()
+        + vpc(name="b", cidrs="[10.0.0.0/16]")
+        + "peerings: [{name: p, requester: a, accepter: b, status: active}]\n",
+        "peerings[p]",
+        "OverlappingCidrs",
+    ),
+    (
+        22,
+        "vpcs:\n"
+        + vpc()
+        + vpc(name="b", cidrs="[10.1.0.0/16]")
+        + "peerings: [{name: p, requester: a, accepter: b}, {name: p2, requester: a, accepter: "
+          "b}]\n",
+        "peerings[p2]",
+        "VpcPeeringConnectionAlreadyExists",
+    ),
+    (
+        23,
+        "vpcs:\n"
+        + vpc(
+            "    internet_gateway: true\n"
+            "    route_tables: [{name: r, routes: [{destination: 10.0.0.0/16, target: "
+            "internet_gateway}]}]\n"
+        ),
+        "vpcs[a].route_tables[r].routes[0].destination",
+        "RouteAlreadyExists",
+    ),
+    (
+        29,
+        "vpcs:\n"
+        + vpc(
+            "    network_acls: [{name: n, inbound: [{rule: 0, protocol: all, cidr: 0.0.0.0/0, "
+            "action: allow},"
+            " {rule: 40000, protocol: all, cidr: 0.0.0.0/0, action: allow}]}]\n"
+        ),
+        "vpcs[a].network_acls[n].inbound[1].rule",
+        "InvalidParameterValue",
+    ),
+    (
+        30,
+        "vpcs:\n" + vpc("    internet_gateway: [{name: igw-1}, {name: igw-2}]\n"),
+        "vpcs[a].internet_gateway[1]",
+        "Resource.AlreadyAssociated",
+    ),
+    (
+        31,
+        "vpcs:\n" + vpc(PUBLIC + "    nat_gateways: [{name: n, subnet: s}]\n"),
+        "vpcs[a].nat_gateways[n]",
+        "MissingParameter",
+    ),
+    (
+        32,
+        "vpcs:\n" + vpc("    security_groups: [{name: sg-bad}]\n"),
+        "vpcs[a].security_groups[sg-bad].name",
+        "InvalidParameterValue",
+    ),
+    (
+        33,
+        "vpcs:\n"
+        + vpc("    subnets: [{name: s, cidr: 10.0.1.0/24, route_table: theirs}]\n")
+        + vpc("    route_tables: [{name: theirs}]\n", "b", "[10.1.0.0/16]"),
+        "vpcs[a].subnets[s].route_table",
+        "InvalidRouteTableID.NotFound",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("row", "text", "item", "code"), REJECTED, ids=[f"M{r[0]}" for r in REJECTED])
+@pytest.mark.parametrize(
+    ("row", "text", "item", "code"), REJECTED, ids=[f"M{r[0]}" for r in REJECTED]
+)
 def test_part_m_rejected(row: int, text: str, item: str, code: str) -> None:
     with pytest.raises(LoadError) as exc:
         load(text)
@@ -98,7 +225,9 @@ def test_part_m_rejected(row: int, text: str, item: str, code: str) -> None:
 
 def test_m12_m13_accepted_when_not_reserved() -> None:
     """The control for rows 12-13: the same file with a usable address loads."""
-    topo = load("vpcs:\n" + vpc(SUBNET + "    instances: [{name: i, subnet: s, private_ip: 10.0.1.4}]\n"))
+    topo = load(
+        "vpcs:\n" + vpc(SUBNET + "    instances: [{name: i, subnet: s, private_ip: 10.0.1.4}]\n")
+    )
     assert topo.vpc("a").instances[0].private_ip == "10.0.1.4"
 
 
@@ -108,8 +237,14 @@ def test_m14_available_ip_address_count() -> None:
 
 
 def test_m17_route_to_a_detached_igw_is_blackhole() -> None:
-    topo = load("vpcs:\n" + vpc("    internet_gateway: {state: detached}\n"
-                                "    route_tables: [{name: r, routes: [{destination: 0.0.0.0/0, target: internet_gateway}]}]\n"))
+    topo = load(
+        "vpcs:\n"
+        + vpc(
+            "    internet_gateway: {state: detached}\n"
+            "    route_tables: [{name: r, routes: [{destination: 0.0.0.0/0, target: "
+            "internet_gateway}]}]\n"
+        )
+    )
     route = topo.vpc("a").route_tables[1].routes[1]
     assert route.target.kind == "blackhole" and str(route.unavailable_target) == "internet_gateway"
 

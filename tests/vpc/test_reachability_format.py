@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 import yaml
 
 from netemu.vpc.load import load_topology, load_topology_file
@@ -98,6 +99,7 @@ def test_v94_disconnected_vpcs_and_arn_region_account() -> None:
     assert route["RouteTable"]["Arn"].startswith("arn:aws:ec2:eu-west-3:210987654321:route-table/")
 
 
+@pytest.mark.slow
 def test_v93_cli_format_and_json_contract_unchanged() -> None:
     args = ("trace", str(THREE_TIER), "--from", "app1", "--to", "updates", "--port", "443")
     ra = run_netemu(*args, "--format", "reachability-analyzer")

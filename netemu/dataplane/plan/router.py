@@ -73,12 +73,16 @@ def router(ctx: Context, vpc: Vpc) -> tuple[Namespace, list[str]]:
     notes += _edge_rules(ctx, vpc, sorted(edges), r)
     bridges = {s.name: w.bridge(vpc.name, s.name) for s in vpc.subnets}
     ns = Namespace(
-        name=names.ns_router(ctx.prefix, vpc.name), role="router", node=f"router:{vpc.name}",
+        name=names.ns_router(ctx.prefix, vpc.name),
+        role="router",
+        node=f"router:{vpc.name}",
         bridges=tuple(Bridge(w.bridge(vpc.name, s.name), s.name) for s in subnets),
-        addresses=by_ifname(r.addresses), routes=by_table(r.routes),
+        addresses=by_ifname(r.addresses),
+        routes=by_table(r.routes),
         rules=tuple(sorted(r.rules, key=lambda k: (k.family, k.priority))),
         sysctls=sysctls(ROUTER_SYSCTLS, v6, forward=True),
-        nft=nft.nacl_ruleset(vpc, bridges, tgw_nacl, _broadcasts(ctx, vpc)) + _middleboxes(ctx, vpc),
+        nft=nft.nacl_ruleset(vpc, bridges, tgw_nacl, _broadcasts(ctx, vpc))
+        + _middleboxes(ctx, vpc),
     )
     return ns, notes
 

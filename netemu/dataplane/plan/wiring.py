@@ -15,8 +15,8 @@ Link ids (the state file's keys, so never renamed):
 
 Each link has the MTU of the hop it stands for, from ``netemu.vpc.mtu`` (V39, V60): 9001 for an
 ENI and a peering in one Region, 1500 towards and on the internet and across Regions, 8500 to a
-transit gateway. Every link but an ENI's takes a /30 from ``names.TRANSIT_POOL`` (end a = .1, end b = .2) and
-its IPv6 twin, a /112 in fd00:6e65:6d75::/48 (ULA, never routed).
+transit gateway. Every link but an ENI's takes a /30 from ``names.TRANSIT_POOL`` (end a = .1,
+end b = .2) and its IPv6 twin, a /112 in fd00:6e65:6d75::/48 (ULA, never routed).
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def eni_link(vpc: str, what: str) -> str:
 
 
 def eni_port(vpc: str, what: str) -> str:
-    """The router's end of an ENI's link: a port of its subnet's bridge (``what``: i:NAME, n:NAME)."""
+    """The router's end of an ENI's link: a port of its subnet's bridge (``what``: i:NAME,
+    n:NAME)."""
     return names.ifname("v", vpc, what)
 
 

@@ -25,7 +25,14 @@ from types import MappingProxyType, ModuleType
 from netemu.route53.client import ClientContext
 from netemu.route53.model import RecordSet, ZoneSet
 from netemu.route53.policies import (
-    failover, geolocation, geoproximity, ip_based, latency, multivalue, simple, weighted,
+    failover,
+    geolocation,
+    geoproximity,
+    ip_based,
+    latency,
+    multivalue,
+    simple,
+    weighted,
 )
 from netemu.route53.policies._base import Compiled, Healthy, Selection, change
 
@@ -119,7 +126,9 @@ def _mixing(records: Sequence[RecordSet]) -> list[tuple[RecordSet, str, str]]:
     return out
 
 
-def validate_group(records: Sequence[RecordSet], zones: ZoneSet) -> list[tuple[RecordSet, str, str]]:
+def validate_group(
+    records: Sequence[RecordSet], zones: ZoneSet
+) -> list[tuple[RecordSet, str, str]]:
     """Every problem of one (name, type) group, in Route 53's words. Mixed policies (R32) are
     reported alone: the per-policy rules assume one policy."""
     if not records:

@@ -72,12 +72,19 @@ def validation_error(value: object, field: str, constraint: str) -> str:
             f"constraint: {constraint}")
 
 
+def set_words(r: RecordSet) -> str:
+    """How Route 53's change-batch errors name a record set: ``[name='..', type='..'(, set-
+    identifier='..')]``."""
+    ident = f", set-identifier='{r.set_identifier}'" if r.set_identifier is not None else ""
+    return f"[name='{r.name}', type='{r.type}'{ident}]"
+
+
 def already_exists(r: RecordSet) -> Issue:
     """R24, Route 53's one wording: a second record set with the same name, type and set
-    identifier (the zone's rules and the policies' both report it with this)."""
-    ident = f", set-identifier='{r.set_identifier}'" if r.set_identifier is not None else ""
-    return (r, "InvalidChangeBatch", f"Tried to create resource record set [name='{r.name}', "
-                                     f"type='{r.type}'{ident}] but it already exists")
+    identifier (the zone's rules, the policies' and the API's change batches all report it with
+    this)."""
+    return (r, "InvalidChangeBatch",
+            f"Tried to create resource record set {set_words(r)} but it already exists")
 
 
 def common_checks(records: Sequence[RecordSet], policy: str) -> list[Issue]:

@@ -30,7 +30,11 @@ from dataclasses import dataclass
 from netemu.route53.client import ClientContext
 from netemu.route53.model import RecordSet, ZoneSet
 from netemu.route53.policies._base import (
-    Healthy, Issue, Selection, common_checks, validation_error,
+    Healthy,
+    Issue,
+    Selection,
+    common_checks,
+    validation_error,
 )
 
 ROLES = ("PRIMARY", "SECONDARY")
@@ -41,8 +45,17 @@ def validate(records: Sequence[RecordSet], zones: ZoneSet) -> list[Issue]:
     seen: dict[str, RecordSet] = {}
     for r in records:
         if r.failover not in ROLES:
-            out.append((r, "InvalidInput", validation_error(
-                r.failover, "failover", "Member must satisfy enum value set: [PRIMARY, SECONDARY]")))
+            out.append(
+                (
+                    r,
+                    "InvalidInput",
+                    validation_error(
+                        r.failover,
+                        "failover",
+                        "Member must satisfy enum value set: [PRIMARY, SECONDARY]",
+                    ),
+                )
+            )
             continue
         if r.failover in seen:
             out.append((r, "InvalidChangeBatch",

@@ -37,7 +37,11 @@ from netemu.route53 import geo
 from netemu.route53.client import ClientContext
 from netemu.route53.model import GeoLocation, RecordSet, ZoneSet
 from netemu.route53.policies._base import (
-    Healthy, Issue, Selection, common_checks, first_healthy,
+    Healthy,
+    Issue,
+    Selection,
+    common_checks,
+    first_healthy,
 )
 
 Key = tuple[str, str | None, str | None]  # (kind, code, subdivision)

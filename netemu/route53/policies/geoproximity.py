@@ -35,7 +35,12 @@ from netemu.route53 import geo, latency
 from netemu.route53.client import ClientContext
 from netemu.route53.model import GeoProximityLocation, RecordSet, ZoneSet
 from netemu.route53.policies._base import (
-    Healthy, Issue, Selection, common_checks, first_healthy, validation_error,
+    Healthy,
+    Issue,
+    Selection,
+    common_checks,
+    first_healthy,
+    validation_error,
 )
 
 

@@ -39,7 +39,12 @@ from types import MappingProxyType
 from netemu.route53.client import ClientContext
 from netemu.route53.model import CidrCollection, RecordSet, ZoneSet
 from netemu.route53.policies._base import (
-    Healthy, Issue, Selection, common_checks, first_healthy, zone_of,
+    Healthy,
+    Issue,
+    Selection,
+    common_checks,
+    first_healthy,
+    zone_of,
 )
 
 MAX_PREFIX = {4: 24, 6: 48}  # R68

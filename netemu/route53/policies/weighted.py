@@ -35,7 +35,11 @@ from dataclasses import dataclass
 from netemu.route53.client import ClientContext
 from netemu.route53.model import RecordSet, ZoneSet
 from netemu.route53.policies._base import (
-    Healthy, Issue, Selection, common_checks, validation_error,
+    Healthy,
+    Issue,
+    Selection,
+    common_checks,
+    validation_error,
 )
 
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 from netemu.vpc import addressing
 from netemu.vpc.decision import ALLOW, DENY
 from netemu.vpc.index import Index
+from netemu.vpc.model import Topology
 from netemu.vpc.packets import PORT_PROTOCOLS, Packet
 from netemu.vpc.trace.endpoints import End
-from netemu.vpc.model import Topology
 from netemu.vpc.trace.values import Blocker, Flow, Hop, Trace, TraceError
 
 RESOLVER_ADDRESSES = ("169.254.169.253", "fd00:ec2::253")  # V80

@@ -17,10 +17,21 @@ S = rec("s", "192.0.2.20", failover="SECONDARY", health_check_id="hc-s")
 @pytest.mark.parametrize(
     ("case", "records", "healthy", "winner", "why"),
     [
-        ("R52 primary healthy -> primary", [P, S], all_up, "p", "PRIMARY www.example.com. A [p] healthy"),
+        (
+            "R52 primary healthy -> primary",
+            [P, S],
+            all_up,
+            "p",
+            "PRIMARY www.example.com. A [p] healthy",
+        ),
         ("R52 primary healthy, secondary unhealthy -> primary", [P, S], down("s"), "p", "healthy"),
-        ("R52 primary unhealthy, secondary healthy -> secondary", [P, S], down("p"), "s",
-         "SECONDARY www.example.com. A [s] healthy"),
+        (
+            "R52 primary unhealthy, secondary healthy -> secondary",
+            [P, S],
+            down("p"),
+            "s",
+            "SECONDARY www.example.com. A [s] healthy",
+        ),
         ("R52 both unhealthy -> primary", [P, S], all_down, "p", "PRIMARY answers (R52)"),
         ("R52 secondary listed first changes nothing", [S, P], down("p"), "s", "SECONDARY"),
         ("only a primary, unhealthy -> primary", [P], all_down, "p", "no SECONDARY"),

@@ -7,7 +7,11 @@ import random
 import pytest
 
 from netemu.route53.model import (
-    CidrCollection, CidrLocation, CidrRoutingConfig, HostedZone, ZoneSet,
+    CidrCollection,
+    CidrLocation,
+    CidrRoutingConfig,
+    HostedZone,
+    ZoneSet,
 )
 from netemu.route53.policies import compile_group, validate_group
 from tests.route53.policies.cases import all_down, all_up, client, codes, down, rec
