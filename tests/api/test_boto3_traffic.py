@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.live import ApiServer, api_server
 from tests.api.test_boto3_health import Endpoint, http_check, wait_status
+from tests.live import ApiServer, api_server
 from tests.route53.traffic_docs import geo_weighted_failover, malformed
 
 pytestmark = pytest.mark.slow
@@ -41,7 +41,7 @@ def endpoint() -> Iterator[Endpoint]:
 
 def dig_subnet(server: ApiServer, name: str, subnet: str) -> list[str]:
     out = subprocess.run(["dig", "@127.0.0.1", "-p", str(server.dns), name, "A", "+short",
-                          f"+subnet={subnet}", "+time=2", "+tries=1"],
+                          f"+subnet={subnet}", "+time=3", "+tries=3"],
                          capture_output=True, text=True, timeout=10, check=True)
     return out.stdout.split()
 

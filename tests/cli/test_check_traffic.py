@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.dns_live import serve_process
 from tests.helpers import run_netemu
+from tests.live import serve_process
 from tests.route53.traffic_docs import geo_weighted_failover
 
 ZONE = """\
@@ -57,7 +57,7 @@ def test_serve_answers_a_zone_file_instance_over_dig_R121_R123(tmp_path: Path) -
             for _ in range(30):
                 out = subprocess.run(["dig", "@127.0.0.1", "-p", str(srv.port),
                                       "www.example.com", "A", "+short", f"+subnet={subnet}",
-                                      "+time=2", "+tries=1"],
+                                      "+time=3", "+tries=3"],
                                      capture_output=True, text=True, timeout=10, check=True)
                 seen.update(out.stdout.split())
             return seen
