@@ -22,6 +22,7 @@ from typing import Any
 
 from netemu.api.follow import stored_zoneset
 from netemu.api.store import Store, Write
+from netemu.api.traffic import TrafficFlow
 from netemu.route53 import changes, shapes
 from netemu.route53.changes import ChangeRejected
 from netemu.route53.model import HealthCheck, HostedZone, RecordSet, VpcAssociation, ZoneSet
@@ -82,6 +83,7 @@ class Account:
         self.zoneset = ZoneSet(files.zones + stored.zones,
                                files.health_checks + stored.health_checks,
                                files.cidr_collections + stored.cidr_collections)
+        self.traffic = TrafficFlow(self, rows)   # Traffic Flow policies and instances
 
     # --- reading -------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from netemu.api import dnssec as dnssec_api
-from netemu.api import xml
+from netemu.api import traffic, xml
 from netemu.api.account import Account, ChangeInfo
 from netemu.api.auth import Verifier
 from netemu.api.http import MAX_BODY
@@ -44,7 +44,8 @@ STATUS = {  # HTTP status of each error code (botocore's model; anything else is
     "HealthCheckVersionMismatch": 409, "CidrCollectionVersionMismatchException": 409,
     "SignatureDoesNotMatch": 403, "InvalidClientTokenId": 403, "IncompleteSignature": 403,
     "NotImplemented": 501, "RequestEntityTooLarge": 413, "InternalFailure": 500,
-    "ServiceUnavailable": 503, "NoSuchKeySigningKey": 404, "KeySigningKeyAlreadyExists": 409,
+    "ServiceUnavailable": 503, **traffic.STATUS,
+    "NoSuchKeySigningKey": 404, "KeySigningKeyAlreadyExists": 409,
 }
 Handler = Callable[["Route53Api", web.Request, dict[str, str]], Awaitable[web.Response]]
 
@@ -125,8 +126,9 @@ def _vpc(raw: Any) -> VpcAssociation:
 # --- the handlers ------------------------------------------------------------------------------
 
 
-class Route53Api(dnssec_api.DnssecHandlers):
-    """Route 53 paths over ``account``; ``verifier`` checks SigV4 when credentials are given."""
+class Route53Api(dnssec_api.DnssecHandlers, traffic.TrafficApi):
+    """Route 53 paths over ``account`` (DNSSEC's from ``api.dnssec``, Traffic Flow's from
+    ``api.traffic``); ``verifier`` checks SigV4 when credentials are given."""
 
     def __init__(self, account: Account, verifier: Verifier | None = None,
                  serving: Callable[[], Any] | None = None) -> None:
@@ -343,7 +345,7 @@ class Route53Api(dnssec_api.DnssecHandlers):
             records = [r for r in records if changes.sort_key(r) >= start]
         page, rest = records[:limit], records[limit:]
         content: dict[str, Any] = {
-            "ResourceRecordSets": [shapes.record_set_for_zone(r, zone) for r in page],
+            "ResourceRecordSets": [self._rrset_shape(r, zone) for r in page],
             "IsTruncated": bool(rest)}
         if rest:
             content["NextRecordName"] = rest[0].name
@@ -352,6 +354,13 @@ class Route53Api(dnssec_api.DnssecHandlers):
                 content["NextRecordIdentifier"] = rest[0].set_identifier
         content["MaxItems"] = limit
         return ok("ListResourceRecordSetsResponse", content)
+
+    def _rrset_shape(self, rec: Any, zone: HostedZone) -> dict[str, Any]:
+        out = shapes.record_set_for_zone(rec, zone)
+        owner = self.account.traffic.owner(zone.id, rec)
+        if owner is not None:   # R121: the records a traffic policy instance created
+            out["TrafficPolicyInstanceId"] = owner
+        return out
 
     async def get_change(self, request: web.Request, p: dict[str, str]) -> web.Response:
         info, status = self.account.change_status(p["id"])
@@ -555,8 +564,10 @@ class Route53Api(dnssec_api.DnssecHandlers):
                   "MAX_HEALTH_CHECKS_BY_OWNER": (changes.MAX_HEALTH_CHECKS,
                                                  len(zs.health_checks)),
                   "MAX_REUSABLE_DELEGATION_SETS_BY_OWNER": (100, 0),
-                  "MAX_TRAFFIC_POLICIES_BY_OWNER": (50, 0),
-                  "MAX_TRAFFIC_POLICY_INSTANCES_BY_OWNER": (5, 0)}
+                  "MAX_TRAFFIC_POLICIES_BY_OWNER": (traffic.MAX_POLICIES,
+                                                    len(self.account.traffic.policies)),
+                  "MAX_TRAFFIC_POLICY_INSTANCES_BY_OWNER": (traffic.MAX_INSTANCES,
+                                                            len(self.account.traffic.instances))}
         if p["type"] not in limits:
             raise ApiError("InvalidInput", f"Unknown account limit type {p['type']}")
         value, count = limits[p["type"]]
@@ -643,6 +654,7 @@ ROUTES = [
     _r("GET", r"/hostedzonelimit/(?P<id>[^/]+)/(?P<type>[^/]+)", "get_hosted_zone_limit"),
     _r("GET", r"/accountlimit/(?P<type>[^/]+)", "get_account_limit"),
     _r("GET", r"/testdnsanswer", "test_dns_answer"),
+    *(_r(*route) for route in traffic.ROUTES),
 ]
 ROUTES += [_r(*route) for route in dnssec_api.ROUTES]   # DNSSEC signing (api/dnssec.py)
 

@@ -2,10 +2,11 @@
 is acknowledged, list the changes since a version.
 
 State is a set of rows ``(kind, key) -> JSON value`` (kinds: ``zone``, ``rrset``,
-``healthcheck``, ``cidr``, ``tags``, ``change``); values are the API's shapes
-(``route53.shapes``). A commit is a list of writes (a value, or None to delete) applied in one
-transaction and appended to the change log under a new version number, so a commit is wholly
-there or wholly absent after a crash, and another server sharing the state can follow the log.
+``healthcheck``, ``cidr``, ``tags``, ``change``, ``trafficpolicy``,
+``trafficpolicyinstance``); values are the API's shapes (``route53.shapes``). A commit is a
+list of writes (a value, or None to delete) applied in one transaction and appended to the
+change log under a new version number, so a commit is wholly there or wholly absent after a
+crash, and another server sharing the state can follow the log.
 
 ``SqliteStore`` (the default, ``--state DIR``) keeps ``DIR/netemu.sqlite3`` in WAL mode with
 ``synchronous=FULL``: ``commit`` returns only after the transaction is on disk. ``MemoryStore``

@@ -22,6 +22,8 @@ LISTS = {
     "RecordData": "RecordDataEntry", "ResourceTagSets": "ResourceTagSet",
     "CidrCollections": "member", "CidrBlocks": "member", "CidrLocations": "member",
     "Messages": "Message",
+    "TrafficPolicySummaries": "TrafficPolicySummary", "TrafficPolicies": "TrafficPolicy",
+    "TrafficPolicyInstances": "TrafficPolicyInstance",
 }
 
 

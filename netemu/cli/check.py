@@ -34,11 +34,13 @@ def expand(paths: list[str]) -> list[Path]:
 
 
 def kind_of(path: Path) -> str:
-    """``zone`` or ``topology``; raises LoadError when the file is neither."""
+    """``zone`` (a traffic policy document counts: the zone loader checks it) or ``topology``;
+    raises LoadError when the file is neither."""
     if path.suffix in ZONE_SUFFIXES:
         return "zone"
     data = read_data(path)   # LoadError: FileError, SyntaxError
-    zone_keys = ("HostedZone", "ResourceRecordSets", "HealthChecks", "CidrCollections")
+    zone_keys = ("HostedZone", "ResourceRecordSets", "HealthChecks", "CidrCollections",
+                 "TrafficPolicyInstances", "AWSPolicyFormatVersion")  # + traffic policy documents
     if isinstance(data, dict) and any(key in data for key in zone_keys):
         return "zone"
     if isinstance(data, dict) and "vpcs" in data:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netemu.errors import Problem
-from netemu.route53 import names, rdata
+from netemu.route53 import names, rdata, traffic
 from netemu.route53.defaults import zone_id_for
 from netemu.route53.model import (
     AlarmIdentifier,
@@ -39,7 +39,9 @@ __all__ = ["FieldError", "FieldErrors", "ZoneFile", "read_cidr_collection", "rea
 
 MAX_TTL = 2147483647
 ZONE_KEYS = {"HostedZone", "ResourceRecordSets", "HealthChecks", "CidrCollections", "VPCs",
-             "DelegationSet", "ChangeInfo", "Location", "IsTruncated", "MaxItems"}
+             "DelegationSet", "ChangeInfo", "Location", "IsTruncated", "MaxItems",
+             "TrafficPolicyInstances"}
+INSTANCE_KEYS = {"Name", "TTL", "Document"}
 HOSTED_ZONE_KEYS = {"Id", "Name", "Config", "CallerReference", "ResourceRecordSetCount",
                     "LinkedService", "Features"}
 RECORD_KEYS = {"Name", "Type", "SetIdentifier", "Weight", "Region", "GeoLocation",
@@ -467,6 +469,14 @@ def read_zone_file(data: Mapping[str, Any], source: str,
     """A zone file's mapping -> ZoneFile, adding every problem to ``problems``; None when the
     file names no readable hosted zone but has record sets."""
     out = ZoneFile(source)
+    if "AWSPolicyFormatVersion" in data and "HostedZone" not in data:
+        # a traffic policy document beside the zone files (R123): checked, read when named
+        try:
+            traffic.read_document(data)
+        except traffic.InvalidDocument as bad:
+            problems += [Problem(source, "", "InvalidTrafficPolicyDocument", m)
+                         for m in bad.messages]
+        return out
     for key in data:
         if key not in ZONE_KEYS:
             problems.append(Problem(source, str(key), "InvalidInput", f"unknown field '{key}'"))
@@ -497,4 +507,42 @@ def read_zone_file(data: Mapping[str, Any], source: str,
             out.records.append(read_record(raw))
         except FieldError as bad:
             problems += _problems(source, record_label(raw, index), bad)
+    for index, raw in enumerate(_list(data, "TrafficPolicyInstances", source, problems)):
+        out.records += read_policy_instance(raw, f"TrafficPolicyInstances[{index}]", source,
+                                            problems)
     return out
+
+
+def read_policy_instance(raw: Any, item: str, source: str,
+                         problems: list[Problem]) -> list[RecordSet]:
+    """R123: a zone file's ``TrafficPolicyInstances`` item (``Name``, ``TTL``, ``Document``: the
+    document as a mapping, which ``sources`` reads from the file a string names) -> the record
+    sets the instance creates (``traffic.expand``), adding every problem to ``problems``."""
+    if not isinstance(raw, dict):
+        problems.append(Problem(source, item, "InvalidInput",
+                                "a traffic policy instance is a mapping with Name, TTL and "
+                                "Document"))
+        return []
+    before = len(problems)
+    problems += [Problem(source, item, "InvalidInput", f"unknown field '{k}'")
+                 for k in raw if k not in INSTANCE_KEYS]
+    name = ""
+    try:
+        name = _record_name(raw.get("Name"))
+        ttl = _int(raw.get("TTL"), "TTL", 0, MAX_TTL)
+    except FieldError as bad:
+        problems += _problems(source, item, bad)
+    document: traffic.Document | None = None
+    if isinstance(raw.get("Document"), str):
+        problems.append(Problem(source, item, "InvalidInput",
+                                f"the traffic policy document file {raw['Document']} is read "
+                                "only when zone files are loaded from files"))
+    else:
+        try:
+            document = traffic.read_document(raw.get("Document"))
+        except traffic.InvalidDocument as bad:
+            problems += [Problem(source, f"{item}.Document", "InvalidTrafficPolicyDocument", m)
+                         for m in bad.messages]
+    if document is None or len(problems) > before:
+        return []
+    return list(traffic.expand(document, name, ttl))

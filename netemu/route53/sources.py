@@ -39,7 +39,28 @@ def read_zone_data(path: Path) -> dict[str, Any]:
     text = read_text(path)
     if path.suffix in BIND_SUFFIXES:
         return _bind_data(text, path)
-    return parse_zone_data(text, str(path))
+    return _with_documents(parse_zone_data(text, str(path)), path)
+
+
+def _with_documents(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """R123: each ``TrafficPolicyInstances[].Document`` that names a file (relative to the zone
+    file) replaced by the document that file holds (JSON or YAML)."""
+    instances = data.get("TrafficPolicyInstances")
+    if not isinstance(instances, list):
+        return data
+    problems: list[Problem] = []
+    for index, item in enumerate(instances):
+        if not isinstance(item, dict) or not isinstance(item.get("Document"), str):
+            continue
+        where = path.parent / item["Document"]
+        try:
+            item["Document"] = parse_data(read_text(where), str(where))
+        except LoadError as exc:
+            problems += [Problem(str(path), f"TrafficPolicyInstances[{index}].Document",
+                                 p.code, f"{p.file}: {p.message}") for p in exc.problems]
+    if problems:
+        raise LoadError(problems)
+    return data
 
 
 def parse_zone_data(text: str, source: str) -> dict[str, Any]:
