@@ -270,3 +270,22 @@ def zone_docs(topology: Topology) -> dict[str, list[dict[str, Any]]]:
                 "VPCs": [{"VPCRegion": ep.region, "VPCId": ep.vpc}],
                 "ResourceRecordSets": recs})
     return out
+
+
+def resolve(topology: Topology, name: str, vpc: str | None, az: str | None
+            ) -> tuple[InterfaceEndpoint, EndpointEni] | None:
+    """What the VPC resolver of ``vpc`` answers for ``name`` among the interface endpoints (the
+    ENI in ``az`` when there is one, the first otherwise; trace's destination by name): the
+    endpoint's own names (V143) and, with private DNS, the service's public name (V142)."""
+    want = name.lower().rstrip(".") + "."
+    for ep in topology.interface_endpoints:
+        if ep.vpc != vpc:
+            continue
+        for n in ep.enis:
+            if want == n.dns_name:
+                return ep, n
+        private = ep.private_dns and (want == ep.private_dns_name or (
+            ep.private_dns_name.startswith("*.") and want.endswith(ep.private_dns_name[1:])))
+        if private or want == ep.dns_name:
+            return ep, next((n for n in ep.enis if n.az == az), ep.enis[0])
+    return None

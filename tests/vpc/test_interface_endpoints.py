@@ -119,3 +119,33 @@ def test_private_dns_zone_only_in_the_endpoint_vpc_V142_V143() -> None:
     names = {r["Name"] for d in interface_endpoints.zone_docs(load_topology(data))["app"]
              for r in d["ResourceRecordSets"]}
     assert "sqs.us-east-1.amazonaws.com." not in names and ep.dns_name in names
+
+
+def test_trace_by_the_private_dns_name_reaches_the_eni_of_the_source_az_V142() -> None:
+    t = load_topology(_raw(), "t.yaml")
+    ep = t.interface_endpoints[0]
+    r = trace(t, Flow("worker", "sqs.us-east-1.amazonaws.com", "tcp", 443))
+    assert r.reachable and (r.hops[-1].component, r.hops[-1].name) == ("instance", ep.enis[0].eni)
+    r = trace(t, Flow("worker", ep.enis[1].dns_name, "tcp", 443))
+    assert r.reachable and r.hops[-1].name == ep.enis[1].eni
+    assert not trace(t, Flow("stranger", "sqs.us-east-1.amazonaws.com", "tcp", 443)).reachable
+    data = _raw()
+    data["vpc_endpoints"][0]["private_dns_enabled"] = False
+    with pytest.raises(Exception, match="unknown destination"):
+        trace(load_topology(data), Flow("worker", "sqs.us-east-1.amazonaws.com", "tcp", 443))
+
+
+def test_endpoint_eni_reachable_over_peering_like_any_eni_V140() -> None:
+    data = _raw()
+    data["peerings"] = [{"name": "app-plain", "requester": "app", "accepter": "plain"}]
+    data["vpcs"][0]["route_tables"] = [{"name": "main", "main": True, "routes": [
+        {"destination": "10.1.0.0/16", "target": {"peering": "app-plain"}}]}]
+    data["vpcs"][1]["route_tables"] = [{"name": "main", "main": True, "routes": [
+        {"destination": "10.0.0.0/16", "target": {"peering": "app-plain"}}]}]
+    t = load_topology(data, "t.yaml")
+    ip = t.interface_endpoints[0].enis[0].private_ip
+    assert not trace(t, Flow("lone", ip, "tcp", 443)).reachable   # not in the source group
+    data["vpcs"][0]["security_groups"][1]["ingress"].append(
+        {"protocol": "tcp", "ports": 443, "cidr": "10.1.0.0/16"})
+    r = trace(load_topology(data, "t.yaml"), Flow("lone", ip, "tcp", 443))
+    assert r.reachable and any("peering" in h.component for h in r.hops), r.hops
