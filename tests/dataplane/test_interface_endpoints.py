@@ -15,7 +15,8 @@ import pytest
 
 from netemu.dataplane import resolver as resolver_service
 from netemu.dataplane import vpce as vpce_service
-from netemu.vpc.load import load_topology_file
+from netemu.textfile import read_data
+from netemu.vpc.load import load_topology
 from netemu.vpc.trace import Flow, trace
 from tests.dataplane.conftest import Deployment
 
@@ -23,11 +24,26 @@ pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
 TOPOLOGY = Path(__file__).resolve().parents[1] / "vpc" / "data" / "interface-endpoints.yaml"
 SQS = "sqs.us-east-1.amazonaws.com."
+API = "abc123defg.execute-api.us-east-1.amazonaws.com."   # an API Gateway API's public name
+API_PUBLIC = "203.0.113.80"
+
+
+def topology() -> Any:
+    """The test topology plus an API Gateway played by an internet host (``aws_services``)
+    and an execute-api interface endpoint in app (private DNS ``*.execute-api...``)."""
+    data = read_data(TOPOLOGY)
+    data["internet"] = {"hosts": [{"name": "api-host", "ip": API_PUBLIC}]}
+    data["aws_services"] = [{"service": "api-gateway", "host": "api-host",
+                             "name": API.rstrip(".")}]
+    data["vpc_endpoints"].append({"name": "api", "vpc": "app", "type": "Interface",
+                                  "service": "com.amazonaws.us-east-1.execute-api",
+                                  "subnets": ["private-a"], "security_groups": ["vpce"]})
+    return load_topology(data, str(TOPOLOGY))
 
 
 @pytest.fixture(scope="module")
 def dep(deploy_module: Callable[[Any], Deployment]) -> Iterator[Deployment]:
-    d = deploy_module(load_topology_file(TOPOLOGY))
+    d = deploy_module(topology())
     try:
         resolver_service.ensure(d.topology, d.prefix, d.state, [])
         vpce_service.ensure(d.topology, d.prefix, d.state)
@@ -78,3 +94,11 @@ def test_other_vpc_does_not_get_the_endpoint_answer_V142(dep: Deployment) -> Non
     lone = dep.topology.vpc("plain").instances[0].private_ip
     assert dig(dep, "plain/lone", "10.1.0.2",
                f"ip-{lone.replace('.', '-')}.ec2.internal.") == [lone]
+
+
+def test_api_gateway_name_private_inside_public_outside_V142(dep: Deployment) -> None:
+    api = next(e for e in dep.topology.interface_endpoints if e.name == "api")
+    assert dig(dep, "plain/lone", "10.1.0.2", API) == [API_PUBLIC]
+    assert dig(dep, "app/worker", "10.0.0.2", API) == [api.enis[0].private_ip]
+    code, body = connect(dep, "app/worker", api.enis[0].private_ip)
+    assert code == 200 and "execute-api" in body
