@@ -140,6 +140,14 @@ def cmd_apply(args: argparse.Namespace) -> int:
             return 1
         if rec is not None:
             print(f"apply: load balancer nodes running (pid {rec['pid']}, log {rec['log']})")
+        from netemu.dataplane import vpce
+        try:  # interface endpoints' hosts listen in the ENIs' namespaces (V140)
+            rec = vpce.ensure(topology, args.prefix, args.state, restart=recreated)
+        except vpce.VpceError as e:
+            print(f"netemu apply: {e}", file=sys.stderr)
+            return 1
+        if rec is not None:
+            print(f"apply: interface endpoint hosts running (pid {rec['pid']}, log {rec['log']})")
     for note in result.notes:
         print(f"note: {note}")
     if not result.steps:

@@ -24,6 +24,7 @@ from netemu.route53.model import ZoneSet
 from netemu.vpc import dns as vpc_dns
 from netemu.vpc import elb as vpc_elb
 from netemu.vpc import firewall as vpc_firewall
+from netemu.vpc import interface_endpoints as vpc_interface_endpoints
 from netemu.vpc.model import Topology, Vpc
 
 
@@ -45,6 +46,7 @@ def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Pat
     def enis(vpc: Vpc) -> list[tuple[str, str | None]]:
         return [(i.private_ip, i.public_ip) for i in vpc.instances if i.name not in endpoint_enis]
 
+    endpoint_zones = vpc_interface_endpoints.zone_docs(topology)
     for vpc in topology.vpcs:
         for inst in vpc.instances:
             eni_ns[(vpc.name, inst.name)] = names.ns_instance(prefix, vpc.name, inst.name)
@@ -70,6 +72,8 @@ def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Pat
             "dhcp_options": dns.options_for(vpc).describe(),
             # DNS Firewall: the rule groups associated with the VPC, in order, and their lists
             "firewall": vpc_firewall.vpc_config(dns.firewall, vpc.name),
+            # interface endpoints' names and private DNS (V142, V143), this VPC only
+            "endpoint_zones": endpoint_zones.get(vpc.name, []),
         })
     outbound = {e.name: [(eni_ns[(e.vpc, a.eni)], a.ip) for a in e.addresses]
                 for e in dns.endpoints if e.direction == "OUTBOUND"}

@@ -319,7 +319,8 @@ class ResolverService:
                   for r in config["rules"]),
             firewall=VpcFirewall.from_config(v.get("firewall")))
             for v in config["vpcs"] if v["dns_support"]}
-        self.docs = ec2_zone_docs(config["vpcs"])
+        self.docs = ec2_zone_docs(config["vpcs"]) + [  # + interface endpoints (V142, V143)
+            d for v in config["vpcs"] for d in v.get("endpoint_zones", [])]
         self.serving: Serving | None = None
         self.signature: object = None
         self.sockets: list[socket.socket] = []

@@ -88,13 +88,15 @@ def _endpoint(item: Any, i: int, region: str, lists: Lists,
                    "an endpoint is {name, vpc, service, type?, route_tables, policy?}")
         return None
     path = f"{KEY}[{item['name']}]"
+    if item.get("type") == "Interface":
+        return None  # interface_endpoints.py reads these
     for extra in sorted(set(item) - ENDPOINT_KEYS):
         report.add(f"{path}.{extra}", "UnknownParameter",
                    f"unknown key {extra!r} ({', '.join(sorted(ENDPOINT_KEYS))})")
     kind = item.get("type", "Gateway")
     if kind != "Gateway":
         report.add(f"{path}.type", "InvalidParameterValue",
-                   f"netemu builds Gateway endpoints (S3, DynamoDB); {kind!r} is not one")
+                   f"an endpoint's type is Gateway (S3, DynamoDB) or Interface, not {kind!r}")
         return None
     service = str(item["service"])
     short = service.rsplit(".", 1)[-1]

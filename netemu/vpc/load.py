@@ -17,7 +17,9 @@ Fields (file shape, beyond docs/architecture.md's example):
     quotas? ({NAME: VALUE}: raised AWS quotas, quotas.py), aws_ids? ({KIND: {NAME: ID}}, the
     AWS ids of an imported account, ``aws_ids.py``)
   prefix_lists? ([{name, id?, max_entries, entries}], prefix_lists.py) and vpc_endpoints?
-    ([{name, vpc, service, type?: Gateway, route_tables, policy?}], gateway_endpoints.py); a
+    ([{name, vpc, service, type?: Gateway, route_tables, policy?}], gateway_endpoints.py;
+    type: Interface: {subnets, security_groups?, private_dns_enabled?},
+    interface_endpoints.py); a
     route may say ``destination_prefix_list: LIST`` instead of ``destination``, an SG rule
     ``prefix_list: LIST`` instead of a cidr or group.
   vpc: name, default? (false; true = the Region's default VPC, V17: cidr_blocks default to
@@ -78,6 +80,7 @@ from netemu.vpc import dns as vpc_dns
 from netemu.vpc import elb as vpc_elb
 from netemu.vpc import firewall as vpc_firewall
 from netemu.vpc import gateway_endpoints as vpc_gateway_endpoints
+from netemu.vpc import interface_endpoints as vpc_interface_endpoints
 from netemu.vpc import prefix_lists as vpc_prefix_lists
 from netemu.vpc.build import build
 from netemu.vpc.draft import Report
@@ -121,6 +124,8 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
     data = vpc_prefix_lists.rewrite(data, lists, checkers is not None, report)
     data = _with_endpoint_enis(data, dns_parts)
     data = _with_lb_nodes(data, elb_parts)
+    interface = vpc_interface_endpoints.read(data, report)  # interface endpoints' ENIs
+    data = _with_interface_enis(data, interface)
     draft = Reader(report).topology(data)
     if draft is not None:
         validate(draft, report)
@@ -130,6 +135,7 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
         vpc_elb.check(elb_parts, {v.name: v for v in draft.vpcs}, report)
         vpc_gateway_endpoints.check(endpoints, {v.name: v for v in draft.vpcs}, report)
         vpc_prefix_lists.check_targets(lists, {v.name: v for v in draft.vpcs}, report)
+        vpc_interface_endpoints.check(interface, {v.name: v for v in draft.vpcs}, report)
     if report.problems or draft is None:
         raise LoadError(report.problems)
     topology = vpc_elb.attach(vpc_dns.attach(build(draft, source), dns_parts), elb_parts)
@@ -137,6 +143,7 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
     topology = vpc_prefix_lists.attach(topology, lists, vpc_gateway_endpoints.routes(endpoints))
     if endpoints:
         topology = replace(topology, gateway_endpoints=endpoints)
+    topology = vpc_interface_endpoints.attach(topology, interface)
     if firewall.firewall != vpc_firewall.DnsFirewall():
         topology = replace(topology, dns=replace(topology.dns, firewall=firewall.firewall))
     return replace(topology, aws_ids=ids) if ids else topology
@@ -170,3 +177,13 @@ def _with_lb_nodes(data: Any, parts: vpc_elb.Parts) -> Any:
                      + groups[v["name"]])
         vpcs.append(v)
     return dict(data, vpcs=vpcs)
+
+
+def _with_interface_enis(data: Any, parts: tuple[dict[str, Any], ...]) -> Any:
+    """Interface endpoints' ENIs join their VPC's instances (``vpc.interface_endpoints``)."""
+    extra = vpc_interface_endpoints.eni_items(parts, data) if parts else {}
+    if not extra or not isinstance(data, dict) or not isinstance(data.get("vpcs"), list):
+        return data
+    return dict(data, vpcs=[dict(v, instances=list(v.get("instances") or []) + extra[v["name"]])
+                            if isinstance(v, dict) and v.get("name") in extra else v
+                            for v in data["vpcs"]])

@@ -23,6 +23,7 @@ from netemu.vpc.checkers import CheckerHost
 from netemu.vpc.dns import DnsConfig
 from netemu.vpc.elb import ElbConfig
 from netemu.vpc.gateway_endpoints import GatewayEndpoint
+from netemu.vpc.interface_endpoints import InterfaceEndpoint
 from netemu.vpc.prefix_lists import PrefixList
 
 PROTOCOL_ALL = -1
@@ -316,6 +317,8 @@ class Topology:
     prefix_lists: tuple[PrefixList, ...] = ()
     # Gateway endpoints (``vpc_endpoints``; vpc/gateway_endpoints.py)
     gateway_endpoints: tuple[GatewayEndpoint, ...] = ()
+    # Interface endpoints (``vpc_endpoints`` of type Interface; vpc/interface_endpoints.py)
+    interface_endpoints: tuple[InterfaceEndpoint, ...] = ()
 
     def vpc(self, name: str) -> Vpc:
         for v in self.vpcs:

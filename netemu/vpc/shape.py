@@ -74,7 +74,10 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                                          "description", "prefix_list")),
     # prefix lists and gateway endpoints (netemu/vpc/prefix_lists.py, gateway_endpoints.py)
     "prefix_list": (("name", "max_entries"), ("id", "entries", "address_family")),
-    "vpc_endpoint": (("name", "vpc", "service"), ("type", "route_tables", "policy")),
+    "vpc_endpoint": (("name", "vpc", "service"), ("type", "route_tables", "policy",
+                                                  # interface endpoints (interface_endpoints.py)
+                                                  "subnets", "security_groups",
+                                                  "private_dns_enabled")),
     "group_ref": (("vpc", "name"), ()),
     "nat_gateway": (("name", "subnet"), ("private_ip", "public_ip", "connectivity", "state")),
     "instance": (("name", "subnet"), ("private_ip", "public_ip", "ipv6_address",

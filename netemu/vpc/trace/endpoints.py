@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netemu.vpc import checkers
+from netemu.vpc import checkers, interface_endpoints
 from netemu.vpc.addressing import address, canonical_address, is_address, is_private_ipv4
 from netemu.vpc.index import Eni, Index
 from netemu.vpc.packets import ICMP, ICMP_PROTOCOLS, ICMPV6, PORT_PROTOCOLS, Packet, protocol_name
@@ -104,6 +104,9 @@ def resolve_destination(ix: Index, name: str, family: int, src: End) -> End:
             # An unreachable destination rather than an error: the trace explains it.
             return End("eni", f"{name} (no {what} address)", "", eni)
         return End("eni", f"{name} ({addr})", addr, eni)
+    vpce = _interface_endpoint(ix, name, family, src)
+    if vpce is not None:
+        return vpce
     host_end = _named_host(ix, name, family)
     if host_end is not None:
         return host_end
@@ -119,6 +122,21 @@ def resolve_destination(ix: Index, name: str, family: int, src: End) -> End:
     if host is not None:
         return End("internet", f"{host.name} ({addr})", addr)
     return End("internet", addr, addr)
+
+
+def _interface_endpoint(ix: Index, name: str, family: int, src: End) -> End | None:
+    """A name the source's VPC resolver answers with an interface endpoint ENI (V142, V143)."""
+    if src.eni is None or family != 4 or is_address(name):
+        return None
+    subnet = ix.subnets.get((src.eni.vpc, src.eni.subnet))
+    found = interface_endpoints.resolve(ix.topology, name, src.eni.vpc,
+                                        subnet.az if subnet else None)
+    if found is None:
+        return None
+    ep, n = found
+    eni = ix.enis_by_name[(ep.vpc, n.eni)]
+    return End("eni", f"{n.eni} ({n.private_ip}, interface endpoint {ep.name} for {name})",
+               n.private_ip, eni)
 
 
 def first_packet(flow: Flow, src: str, dst: str, family: int) -> Packet:
