@@ -56,6 +56,8 @@ Fields (file shape, beyond docs/architecture.md's example):
     map_public_ip_on_launch; when true and public_ip is omitted, an address of
     addressing.AUTO_PUBLIC_IPV4_POOL is assigned, V17)
   peering: name, requester, accepter, status? (active)
+  on_premises?, vpn_gateways?, vpn_connections? and a route table's propagating_vgws?:
+    Site-to-Site VPN (``vpn.py``).
   transit gateway: name, route_tables: [{name, routes: [{destination, attachment | blackhole:
     true}]}], attachments: [{name, vpc, subnets, association?, propagations?, appliance_mode?,
     security_group_referencing?}]
@@ -79,6 +81,7 @@ from netemu.vpc import elb as vpc_elb
 from netemu.vpc import firewall as vpc_firewall
 from netemu.vpc import gateway_endpoints as vpc_gateway_endpoints
 from netemu.vpc import prefix_lists as vpc_prefix_lists
+from netemu.vpc import vpn as vpc_vpn
 from netemu.vpc.build import build
 from netemu.vpc.draft import Report
 from netemu.vpc.model import Topology
@@ -120,6 +123,8 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
     data = vpc_gateway_endpoints.with_hosts(data, endpoints)
     data = vpc_prefix_lists.rewrite(data, lists, checkers is not None, report)
     data = _with_endpoint_enis(data, dns_parts)
+    vpn = vpc_vpn.read(data, report)  # on-premises sites, VGWs, VPN connections
+    data = vpc_vpn.strip(data)
     data = _with_lb_nodes(data, elb_parts)
     draft = Reader(report).topology(data)
     if draft is not None:
@@ -130,6 +135,8 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
         vpc_elb.check(elb_parts, {v.name: v for v in draft.vpcs}, report)
         vpc_gateway_endpoints.check(endpoints, {v.name: v for v in draft.vpcs}, report)
         vpc_prefix_lists.check_targets(lists, {v.name: v for v in draft.vpcs}, report)
+        vpc_vpn.check(vpn, {v.name: v for v in draft.vpcs},
+                      {t.name for t in draft.transit_gateways}, report)
     if report.problems or draft is None:
         raise LoadError(report.problems)
     topology = vpc_elb.attach(vpc_dns.attach(build(draft, source), dns_parts), elb_parts)
@@ -137,6 +144,7 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
     topology = vpc_prefix_lists.attach(topology, lists, vpc_gateway_endpoints.routes(endpoints))
     if endpoints:
         topology = replace(topology, gateway_endpoints=endpoints)
+    topology = vpc_vpn.attach(topology, vpn)
     if firewall.firewall != vpc_firewall.DnsFirewall():
         topology = replace(topology, dns=replace(topology.dns, firewall=firewall.firewall))
     return replace(topology, aws_ids=ids) if ids else topology

@@ -24,6 +24,7 @@ from netemu.vpc.dns import DnsConfig
 from netemu.vpc.elb import ElbConfig
 from netemu.vpc.gateway_endpoints import GatewayEndpoint
 from netemu.vpc.prefix_lists import PrefixList
+from netemu.vpc.vpn import VpnConfig
 
 PROTOCOL_ALL = -1
 PROTOCOL_NUMBERS = {"all": -1, "icmp": 1, "tcp": 6, "udp": 17, "icmpv6": 58}
@@ -125,6 +126,7 @@ TARGET_KINDS = (
     "transit_gateway",
     "blackhole",
     "vpc_endpoint",  # a gateway endpoint (S3, DynamoDB): its prefix-list routes only
+    "vpn_gateway",  # a VGW: the routes it propagates (propagating_vgws, vpn.py)
 )
 
 
@@ -316,6 +318,8 @@ class Topology:
     prefix_lists: tuple[PrefixList, ...] = ()
     # Gateway endpoints (``vpc_endpoints``; vpc/gateway_endpoints.py)
     gateway_endpoints: tuple[GatewayEndpoint, ...] = ()
+    # On-premises sites, VGWs and Site-to-Site VPN connections (vpn.py)
+    vpn: VpnConfig = field(default_factory=VpnConfig)
 
     def vpc(self, name: str) -> Vpc:
         for v in self.vpcs:
