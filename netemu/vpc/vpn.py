@@ -112,6 +112,10 @@ class VpnConfig:
         return None
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _net(value: Any) -> str | None:
     try:
         return str(ipaddress.IPv4Network(str(value), strict=False))
@@ -154,10 +158,10 @@ def read(data: Any, report: Report) -> VpnConfig:
     conns = tuple(c for c in (_connection(x, by_site, paths, report)
                               for x in _items(data, KEYS[2], report)) if c)
     props: list[tuple[str, str, str]] = []
-    for v in data.get("vpcs") or []:
+    for v in _list(data.get("vpcs")):
         if not isinstance(v, dict):
             continue
-        for t in v.get("route_tables") or []:
+        for t in _list(v.get("route_tables")):
             if isinstance(t, dict) and PROPAGATING in t:
                 names = t[PROPAGATING]
                 path = f"vpcs[{v.get('name')}].route_tables[{t.get('name')}].{PROPAGATING}"
@@ -175,7 +179,7 @@ def _site(x: dict[str, Any], report: Report) -> Site | None:
     for extra in sorted(set(x) - SITE_KEYS):
         report.add(f"{path}.{extra}", "UnknownParameter",
                    f"unknown key {extra!r} ({', '.join(sorted(SITE_KEYS))})")
-    cidrs = [_net(c) for c in x.get("cidrs") or []]
+    cidrs = [_net(c) for c in _list(x.get("cidrs"))]
     if not cidrs or None in cidrs:
         report.add(f"{path}.cidrs", "InvalidParameterValue",
                    "a site has a non-empty list of IPv4 CIDRs")
@@ -193,7 +197,7 @@ def _site(x: dict[str, Any], report: Report) -> Site | None:
                    f"{cgw['ip']!r} is not an IPv4 address")
         return None
     hosts: list[OnPremHost] = []
-    for k, h in enumerate(x.get("hosts") or []):
+    for k, h in enumerate(_list(x.get("hosts"))):
         if not isinstance(h, dict) or not isinstance(h.get("name"), str):
             report.add(f"{path}.hosts[{k}]", "InvalidParameterValue", "a host is {name, ip}")
             continue
@@ -208,8 +212,12 @@ def _site(x: dict[str, Any], report: Report) -> Site | None:
                        f"{ip} is in none of the site's CIDRs ({', '.join(map(str, nets))})")
             continue
         hosts.append(OnPremHost(h["name"], str(ip), x["name"]))
-    return Site(x["name"], tuple(c for c in cidrs if c), tuple(hosts), cgw["ip"],
-                int(cgw.get("bgp_asn", 65000)))
+    asn = cgw.get("bgp_asn", 65000)
+    if not isinstance(asn, int) or isinstance(asn, bool) or not 1 <= asn <= 4294967295:
+        report.add(f"{path}.customer_gateway.bgp_asn", "InvalidParameterValue",
+                   f"{asn!r} is not a BGP ASN (1-4294967295)")
+        return None
+    return Site(x["name"], tuple(c for c in cidrs if c), tuple(hosts), cgw["ip"], asn)
 
 
 def _connection(x: dict[str, Any], sites: dict[str, Site], paths: dict[str, str],
@@ -226,7 +234,7 @@ def _connection(x: dict[str, Any], sites: dict[str, Site], paths: dict[str, str]
                    "site of that name (V151)")
         return None
     vgw, tgw = x.get("vpn_gateway"), x.get("transit_gateway")
-    if (vgw is None) == (tgw is None):
+    if (vgw is None) == (tgw is None) or not isinstance(vgw or tgw, str):
         report.add(path, "InvalidParameterValue",
                    "a VPN connection ends at one vpn_gateway or one transit_gateway (V151)")
         return None
@@ -242,7 +250,7 @@ def _connection(x: dict[str, Any], sites: dict[str, Site], paths: dict[str, str]
                    "learns the site's CIDRs (V151)")
         return None
     if routing == "static":
-        routes = [_net(r) for r in raw or []]
+        routes = [_net(r) for r in _list(raw)]
         if not routes or None in routes:
             report.add(f"{path}.static_routes", "InvalidParameterValue",
                        "routing: static needs a non-empty list of IPv4 CIDRs (V151)")

@@ -43,9 +43,6 @@ def from_site(w: Walk, site: str, p: Packet) -> None:
     w.note("customer-gateway", site, f"customer gateway of site {site} sends it into {_how(c)}",
            p)
     _down(w, c, p)
-    if c.routing == "static" and not any(_within(p.dst, r) for r in c.routes):
-        w.drop("vpn-connection", c.name, f"{p.dst} is not in the static routes of VPN connection "
-               f"{c.name} ({', '.join(c.routes)})", p, "NO_ROUTE_TO_DESTINATION")
     w.check_mtu(VPN_MTU, "vpn-connection", c.name, p)
     w.note("vpn-connection", c.name, f"carried by {_how(c)} to virtual private gateway "
            f"{vgw.name} (MTU {VPN_MTU})", p)
@@ -62,7 +59,9 @@ def to_site(w: Walk, vpc: str, vgw: str, p: Packet) -> None:
     """A route of ``vpc`` sends ``p`` to virtual private gateway ``vgw``."""
     cfg = w.ix.topology.vpn
     site = cfg.site_of(p.dst)
-    c = cfg.connection_for(vgw, site.name) if site is not None else None
+    # the VGW's connection whose routes (static, or learnt by BGP) hold the destination
+    c = next((x for x in cfg.connections if x.vpn_gateway == vgw
+              and any(_within(p.dst, r) for r in x.routes)), None)
     if site is None or c is None:
         w.drop("vpn-gateway", vgw, f"virtual private gateway {vgw} has no VPN connection to a "
                f"site holding {p.dst}", p, "NO_PATH")
