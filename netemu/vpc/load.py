@@ -136,7 +136,8 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
         vpc_gateway_endpoints.check(endpoints, {v.name: v for v in draft.vpcs}, report)
         vpc_prefix_lists.check_targets(lists, {v.name: v for v in draft.vpcs}, report)
         vpc_vpn.check(vpn, {v.name: v for v in draft.vpcs},
-                      {t.name for t in draft.transit_gateways}, report)
+                      {t.name: {r.name for r in t.route_tables} for t in draft.transit_gateways},
+                      report)
     if report.problems or draft is None:
         raise LoadError(report.problems)
     topology = vpc_elb.attach(vpc_dns.attach(build(draft, source), dns_parts), elb_parts)

@@ -37,7 +37,7 @@ KEYS = ("on_premises", "vpn_gateways", "vpn_connections")
 PROPAGATING = "propagating_vgws"
 SITE_KEYS = {"name", "cidrs", "hosts", "customer_gateway"}
 CONNECTION_KEYS = {"name", "site", "vpn_gateway", "transit_gateway", "routing",
-                   "static_routes", "status"}
+                   "static_routes", "status", "association", "propagations"}
 VPN_MTU = 1500
 
 
@@ -72,6 +72,10 @@ class VpnConnection:
     routing: str  # static | bgp
     routes: tuple[str, ...]  # the CIDRs it carries: static_routes, or the site's CIDRs (bgp)
     status: str = "up"
+    # A VPN attachment of a transit gateway (named like the connection): the TGW route table it
+    # is associated with and those it propagates its routes to (V74, V76).
+    association: str | None = None
+    propagations: tuple[str, ...] = ()
 
     @property
     def up(self) -> bool:
@@ -257,8 +261,15 @@ def _connection(x: dict[str, Any], sites: dict[str, Site], paths: dict[str, str]
             return None
     else:
         routes = list(site.cidrs)
+    assoc, props = x.get("association"), x.get("propagations", [])
+    if (tgw is None and (assoc is not None or props)) or not (
+            assoc is None or isinstance(assoc, str)) or not isinstance(props, list) \
+            or not all(isinstance(n, str) for n in props):
+        report.add(path, "InvalidParameterValue", "association (a name) and propagations (a "
+                   "list of names) are the transit gateway route tables of a VPN attachment")
+        return None
     return VpnConnection(x["name"], site.name, vgw, tgw, routing,
-                         tuple(r for r in routes if r), status)
+                         tuple(r for r in routes if r), status, assoc, tuple(props))
 
 
 def strip(data: Any) -> Any:
@@ -275,7 +286,8 @@ def strip(data: Any) -> Any:
     return dict(data, vpcs=vpcs)
 
 
-def check(cfg: VpnConfig, vpcs: dict[str, DVpc], tgws: set[str], report: Report) -> None:
+def check(cfg: VpnConfig, vpcs: dict[str, DVpc], tgws: dict[str, set[str]],
+          report: Report) -> None:
     """The references between the items and the VPCs (V150, V151)."""
     attached: dict[str, str] = {}
     for g in cfg.gateways:
@@ -299,6 +311,13 @@ def check(cfg: VpnConfig, vpcs: dict[str, DVpc], tgws: set[str], report: Report)
             report.add(f"{path}.transit_gateway", "InvalidTransitGatewayID.NotFound",
                        f"Transit Gateway {c.transit_gateway} was deleted or does not exist "
                        "(V151)")
+        elif c.transit_gateway is not None:
+            tables = tgws[c.transit_gateway]
+            for where, name in [("association", c.association)] + [
+                    (f"propagations[{k}]", n) for k, n in enumerate(c.propagations)]:
+                if name is not None and name not in tables:
+                    report.add(f"{path}.{where}", "InvalidRouteTableID.NotFound",
+                               f"The transitGatewayRouteTable ID '{name}' does not exist (V74)")
     for vpc, table, vgw in cfg.propagations:
         path = cfg.paths[f"prop:{vpc}:{table}:{vgw}"]
         if vgw not in names:
@@ -337,4 +356,23 @@ def attach(topology: Topology, cfg: VpnConfig) -> Topology:
                                        origin="propagated"))
             tables.append(replace(t, routes=t.routes + tuple(added)) if added else t)
         vpcs.append(replace(v, route_tables=tuple(tables)))
-    return replace(topology, vpcs=tuple(vpcs), vpn=cfg)
+    return replace(topology, vpcs=tuple(vpcs), vpn=cfg,
+                   transit_gateways=_tgw_propagations(topology, cfg))
+
+
+def _tgw_propagations(topology: Topology, cfg: VpnConfig) -> tuple[Any, ...]:
+    """A VPN attachment that is up propagates its routes (BGP: the site's CIDRs; static: its
+    static routes, netemu's simplification) to the TGW route tables it names; a static route
+    of the same prefix still wins (V76)."""
+    from netemu.vpc.model import TgwRoute
+
+    out = []
+    for t in topology.transit_gateways:
+        tables = []
+        for rt in t.route_tables:
+            added = tuple(TgwRoute(r, c.name, origin="propagated") for c in cfg.connections
+                          if c.transit_gateway == t.name and c.up and rt.name in c.propagations
+                          for r in c.routes)
+            tables.append(replace(rt, routes=rt.routes + added) if added else rt)
+        out.append(replace(t, route_tables=tuple(tables)))
+    return tuple(out)

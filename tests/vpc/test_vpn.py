@@ -149,3 +149,41 @@ def test_vpn_path_mtu_is_1500_V153() -> None:
     r = trace(t, Flow("office1", "app1", "tcp", 22, size=1501))
     assert not r.reachable and r.hops[-1].component == "vpn-connection"
     assert "MTU 1500" in r.hops[-1].reason
+
+
+def test_tgw_vpn_attachment_propagates_and_carries_both_ways_V74_V76_V152() -> None:
+    t = load_topology_file(TEACHING)
+    main = next(r for r in t.transit_gateways[0].route_tables if r.name == "main")
+    assert ("10.70.0.0/16", "dc-vpn", "propagated") in {
+        (r.destination, r.attachment, r.origin) for r in main.routes}
+    r = trace(t, Flow("dc1", "shared1", "tcp", 22))
+    assert r.reachable
+    assert forward(r)[:5] == [("on-premises", "dc"), ("customer-gateway", "dc"),
+                              ("transit-gateway-attachment", "dc-vpn"),
+                              ("transit-gateway-route-table", "main"),
+                              ("transit-gateway-attachment", "shared-att")]
+    back = [h for h in r.return_path if h.component == "transit-gateway-route-table"]
+    assert "10.70.0.0/16 -> dc-vpn (propagated)" in back[0].reason
+    d = base()
+    d["vpn_connections"][2]["status"] = "down"
+    t = load_topology(d)
+    main = next(r for r in t.transit_gateways[0].route_tables if r.name == "main")
+    assert not any(r.attachment == "dc-vpn" for r in main.routes)
+    down = trace(t, Flow("dc1", "shared1", "tcp", 22))
+    assert not down.reachable and down.hops[-1].code == "VPN_CONNECTION_DOWN"
+    out = trace(t, Flow("shared1", "dc1", "tcp", 443))
+    assert not out.reachable and out.hops[-1].component == "transit-gateway-route-table"
+
+
+def test_tgw_vpn_attachment_route_tables_are_checked_V74_V151() -> None:
+    d = base()
+    d["vpn_connections"][2]["association"] = "nope"
+    assert codes(d) == [("vpn_connections[dc-vpn].association", "InvalidRouteTableID.NotFound")]
+    d = base()
+    d["vpn_connections"][0]["propagations"] = ["main"]  # a VGW connection has no TGW tables
+    assert codes(d) == [("vpn_connections[office-vpn]", "InvalidParameterValue")]
+    d = base()
+    d["vpn_connections"][2]["association"] = None
+    t = load_topology(d)
+    r = trace(t, Flow("dc1", "shared1", "tcp", 22))
+    assert r.hops[-1].code == "TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION"

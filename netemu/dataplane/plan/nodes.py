@@ -127,14 +127,17 @@ def site(ctx: Context, s: Site) -> Namespace:
     addresses = [Address("lo", f"{h.ip}/32") for h in s.hosts]
     routes: list[KernelRoute] = []
     src = s.hosts[0].ip if s.hosts else None
-    for conn, vpc, name in w.vpn_links(ctx.t):
-        if name != s.name:
-            continue
-        lid, ifn = w.vpn_link(conn), w.vpn_if(conn)
-        addresses.append(Address(ifn, f"{ctx.wiring.addr(lid, 2)}/30"))
-        routes += [KernelRoute(c, via=ctx.wiring.addr(lid, 1), dev=ifn, src=src,
-                               reason=f"VPC {vpc} over VPN connection {conn}")
-                   for c in ctx.t.vpc(vpc).cidr_blocks if v4(c)]
+    for kind in ("vpc", "tgw"):
+        for conn, side, name in w.vpn_links(ctx.t, kind):
+            if name != s.name:
+                continue
+            lid, ifn = w.vpn_link(conn), w.vpn_if(conn)
+            addresses.append(Address(ifn, f"{ctx.wiring.addr(lid, 2)}/30"))
+            vpcs = [side] if kind == "vpc" else sorted(
+                {a.vpc for t in ctx.t.transit_gateways if t.name == side for a in t.attachments})
+            routes += [KernelRoute(c, via=ctx.wiring.addr(lid, 1), dev=ifn, src=src,
+                                   reason=f"VPC {v} over VPN connection {conn}")
+                       for v in vpcs for c in ctx.t.vpc(v).cidr_blocks if v4(c)]
     return Namespace(
         name=names.ns_site(ctx.prefix, s.name), role="site", node=f"site:{s.name}",
         addresses=tuple(addresses), routes=tuple(routes), sysctls=sysctls(INSTANCE_SYSCTLS, False),

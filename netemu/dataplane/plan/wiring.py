@@ -12,7 +12,7 @@ Link ids (the state file's keys, so never renamed):
 | ``pcx:NAME`` | requester's router | accepter's router |
 | ``tgw:TGW/ATTACHMENT/SUBNET`` | VPC router | transit gateway |
 | ``host:NAME`` | internet | host ``eth0`` |
-| ``vpn:CONNECTION`` | router of the VGW's VPC | on-premises site (a VPN that is up) |
+| ``vpn:CONNECTION`` | the VGW's VPC router, or the TGW | site (a VPN that is up) |
 
 Each link has the MTU of the hop it stands for, from ``netemu.vpc.mtu`` (V39, V60): 9001 for an
 ENI and a peering in one Region, 1500 towards and on the internet and across Regions, 8500 to a
@@ -102,11 +102,16 @@ def vpn_if(connection: str) -> str:
     return names.ifname("p", connection)
 
 
-def vpn_links(topology: Topology) -> list[tuple[str, str, str]]:
-    """(connection, VPC, site) of every VPN connection realised: up, to a VGW of a VPC here."""
+def vpn_links(topology: Topology, kind: str = "vpc") -> list[tuple[str, str, str]]:
+    """(connection, VPC or TGW, site) of every VPN connection realised: up, to a VGW of a VPC
+    here (``kind`` vpc) or to a transit gateway here (``kind`` tgw)."""
     vpcs = {v.name for v in topology.vpcs}
     gws = {g.name: g.vpc for g in topology.vpn.gateways if g.vpc in vpcs}
+    tgws = {t.name for t in topology.transit_gateways}
     sites = {x.name for x in topology.vpn.sites}
+    if kind == "tgw":
+        return sorted((c.name, c.transit_gateway, c.site) for c in topology.vpn.connections
+                      if c.up and c.transit_gateway in tgws and c.site in sites)
     return sorted((c.name, gws[c.vpn_gateway], c.site) for c in topology.vpn.connections
                   if c.up and c.vpn_gateway in gws and c.site in sites)
 
@@ -201,6 +206,9 @@ def wire(topology: Topology, prefix: str) -> Wiring:
     links += [Link(vpn_link(c), names.ns_router(prefix, vpc), vpn_if(c),
                    names.ns_site(prefix, site), vpn_if(c), mtu=mtu.hop_mtu("vpn_gateway"))
               for c, vpc, site in vpn_links(topology)]
+    links += [Link(vpn_link(c), names.ns_tgw(prefix, tgw), vpn_if(c), names.ns_site(prefix, site),
+                   vpn_if(c), mtu=mtu.hop_mtu("vpn_gateway"))
+              for c, tgw, site in vpn_links(topology, "tgw")]
     transit = names.transit_slots([lk.id for lk in links if not lk.id.startswith("eni:")])
     return Wiring(tuple(sorted(links, key=lambda lk: lk.id)), peerings, tgw_links, transit)
 
