@@ -18,6 +18,9 @@ Behaviour (Site-to-Site VPN UG VPNRoutingTypes.html, VPC UG VPC_Route_Tables.htm
     that is ``up``, one route per CIDR it carries, target the VGW, origin ``propagated``; a
     route the file declares for the same prefix wins (V23). A VPN that is ``down`` propagates
     nothing (V152).
+  - A connection to a transit gateway is a VPN attachment (named like the connection),
+    associated with one TGW route table; while up it propagates its CIDRs to the TGW route
+    tables in ``propagations`` (static routes too: netemu's simplification), V74, V76.
   - Traffic from a site enters the VPC at its VGW and is delivered by the local route; it
     leaves through the VGW by the propagated routes. The path MTU is 1500 (no IPsec overhead is
     modelled: netemu's data plane links the site directly, docs/vpc.md).
