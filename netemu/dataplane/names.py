@@ -92,6 +92,11 @@ def ns_host(prefix: str, host: str) -> str:
     return f"{prefix}h-{safe(host)}"
 
 
+def ns_site(prefix: str, site: str) -> str:
+    """An on-premises site reached over Site-to-Site VPN (netemu/vpc/vpn.py)."""
+    return f"{prefix}s-{safe(site)}"
+
+
 def marker(deployment: str, obj: str) -> str:
     return f"{MARKER}:{deployment}:{obj}"
 

@@ -160,6 +160,8 @@ _AVAILABLE: dict[str, Callable[[Index, str, str], bool]] = {
     "peering": _peering_active,
     "transit_gateway": lambda ix, vpc, name: ix.attachment(name, vpc) is not None,
     "vpc_endpoint": lambda ix, vpc, name: (vpc, name) in ix.endpoints,
+    "vpn_gateway": lambda ix, vpc, name: any(
+        g.name == name and g.vpc == vpc for g in ix.topology.vpn.gateways),
 }
 
 

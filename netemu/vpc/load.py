@@ -58,6 +58,8 @@ Fields (file shape, beyond docs/architecture.md's example):
     map_public_ip_on_launch; when true and public_ip is omitted, an address of
     addressing.AUTO_PUBLIC_IPV4_POOL is assigned, V17)
   peering: name, requester, accepter, status? (active)
+  on_premises?, vpn_gateways?, vpn_connections? and a route table's propagating_vgws?:
+    Site-to-Site VPN (``vpn.py``).
   transit gateway: name, route_tables: [{name, routes: [{destination, attachment | blackhole:
     true}]}], attachments: [{name, vpc, subnets, association?, propagations?, appliance_mode?,
     security_group_referencing?}]
@@ -82,6 +84,7 @@ from netemu.vpc import firewall as vpc_firewall
 from netemu.vpc import gateway_endpoints as vpc_gateway_endpoints
 from netemu.vpc import interface_endpoints as vpc_interface_endpoints
 from netemu.vpc import prefix_lists as vpc_prefix_lists
+from netemu.vpc import vpn as vpc_vpn
 from netemu.vpc.build import build
 from netemu.vpc.draft import Report
 from netemu.vpc.model import Topology
@@ -123,6 +126,8 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
     data = vpc_gateway_endpoints.with_hosts(data, endpoints)
     data = vpc_prefix_lists.rewrite(data, lists, checkers is not None, report)
     data = _with_endpoint_enis(data, dns_parts)
+    vpn = vpc_vpn.read(data, report)  # on-premises sites, VGWs, VPN connections
+    data = vpc_vpn.strip(data)
     data = _with_lb_nodes(data, elb_parts)
     interface = vpc_interface_endpoints.read(data, report)  # interface endpoints' ENIs
     data = _with_interface_enis(data, interface)
@@ -136,6 +141,9 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
         vpc_gateway_endpoints.check(endpoints, {v.name: v for v in draft.vpcs}, report)
         vpc_prefix_lists.check_targets(lists, {v.name: v for v in draft.vpcs}, report)
         vpc_interface_endpoints.check(interface, {v.name: v for v in draft.vpcs}, report)
+        vpc_vpn.check(vpn, {v.name: v for v in draft.vpcs},
+                      {t.name: {r.name for r in t.route_tables} for t in draft.transit_gateways},
+                      report)
     if report.problems or draft is None:
         raise LoadError(report.problems)
     topology = vpc_elb.attach(vpc_dns.attach(build(draft, source), dns_parts), elb_parts)
@@ -144,6 +152,7 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
     if endpoints:
         topology = replace(topology, gateway_endpoints=endpoints)
     topology = vpc_interface_endpoints.attach(topology, interface)
+    topology = vpc_vpn.attach(topology, vpn)
     if firewall.firewall != vpc_firewall.DnsFirewall():
         topology = replace(topology, dns=replace(topology.dns, firewall=firewall.firewall))
     return replace(topology, aws_ids=ids) if ids else topology

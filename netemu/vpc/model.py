@@ -25,6 +25,7 @@ from netemu.vpc.elb import ElbConfig
 from netemu.vpc.gateway_endpoints import GatewayEndpoint
 from netemu.vpc.interface_endpoints import InterfaceEndpoint
 from netemu.vpc.prefix_lists import PrefixList
+from netemu.vpc.vpn import VpnConfig
 
 PROTOCOL_ALL = -1
 PROTOCOL_NUMBERS = {"all": -1, "icmp": 1, "tcp": 6, "udp": 17, "icmpv6": 58}
@@ -126,6 +127,7 @@ TARGET_KINDS = (
     "transit_gateway",
     "blackhole",
     "vpc_endpoint",  # a gateway endpoint (S3, DynamoDB): its prefix-list routes only
+    "vpn_gateway",  # a VGW: the routes it propagates (propagating_vgws, vpn.py)
 )
 
 
@@ -319,6 +321,8 @@ class Topology:
     gateway_endpoints: tuple[GatewayEndpoint, ...] = ()
     # Interface endpoints (``vpc_endpoints`` of type Interface; vpc/interface_endpoints.py)
     interface_endpoints: tuple[InterfaceEndpoint, ...] = ()
+    # On-premises sites, VGWs and Site-to-Site VPN connections (vpn.py)
+    vpn: VpnConfig = field(default_factory=VpnConfig)
 
     def vpc(self, name: str) -> Vpc:
         for v in self.vpcs:

@@ -45,6 +45,7 @@ HOP_MTU: dict[str, int] = {
     "transit_gateway": TGW_MTU,
     "internet": INTERNET_MTU,
     "vpc_endpoint": INTERNET_MTU,  # netemu decision: the service side as the internet (1500)
+    "vpn_gateway": INTERNET_MTU,  # Site-to-Site VPN: 1500 on the path to the site (vpn.py)
 }
 
 

@@ -130,6 +130,8 @@ def lookup(
         found, route.target, lambda r: r.target, "")
     where = (f" (an entry of prefix list {route.prefix_list})"
              if route.prefix_list is not None else "")
+    if route.origin == "propagated":  # a VGW's route (vpn.py)
+        where = " (propagated, V23)"
     return Decision(ALLOW, text, f"longest prefix match for {dst}: {text}{where}", code, route)
 
 

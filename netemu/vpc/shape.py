@@ -51,6 +51,7 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "topology": (("vpcs",), ("region", "account_id", "peerings", "internet", "transit_gateways",
                              "quotas", "aws_ids", "load_balancers", "target_groups", "aws_services",
                              "route53_health_checkers", "prefix_lists", "vpc_endpoints",
+                             "on_premises", "vpn_gateways", "vpn_connections",  # vpn.py
                              *vpc_dns.TOP_KEYS, *vpc_firewall.TOP_KEYS)),
     "route53_health_checkers": ((), ("cidr", "regions")),
     "internet": ((), ("hosts",)),
@@ -62,7 +63,14 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "gateway": ((), ("name", "state")),
     "subnet": (("name", "cidr"), ("az", "ipv6_cidr", "route_table", "network_acl",
                                   "map_public_ip_on_launch", "default_for_az")),
-    "route_table": (("name",), ("main", "routes", "edge_associations")),
+    "route_table": (("name",), ("main", "routes", "edge_associations",
+                                "propagating_vgws")),  # vpn.py reads propagating_vgws
+    # on-premises sites over Site-to-Site VPN (netemu/vpc/vpn.py)
+    "on_premises_site": (("name", "cidrs", "customer_gateway"), ("hosts",)),
+    "vpn_gateway": (("name", "vpc"), ()),
+    "vpn_connection": (("name", "site"), ("vpn_gateway", "transit_gateway", "routing",
+                                          "static_routes", "status", "association",
+                                          "propagations")),
     "route": (("target",), ("destination", "destination_prefix_list")),
     "network_acl": (("name",), ("inbound", "outbound")),
     "nacl_rule": (("rule", "protocol", "cidr", "action"), ("ports", "icmp")),

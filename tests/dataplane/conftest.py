@@ -38,6 +38,9 @@ class Deployment:
         for h in self.topology.internet_hosts:
             if ip == h.ip:
                 return self.node_ns(h.name)
+        for site in self.topology.vpn.sites:  # on-premises hosts: their site's namespace
+            if any(ip == h.ip for h in site.hosts):
+                return self.node_ns(f"site:{site.name}")
         return None
 
     def node_ns(self, node: str) -> str:

@@ -33,8 +33,8 @@ UNREALISED: tuple[str, ...] = ()  # trace components the data plane does not rea
 
 
 def endpoints(t: Topology) -> list[tuple[str, dict[int, str], tuple[str, ...]]]:
-    """(node, its source address per IP version, its destination addresses) for instances and
-    internet hosts."""
+    """(node, its source address per IP version, its destination addresses) for instances,
+    internet hosts and on-premises sites."""
     out = []
     for vpc in t.vpcs:
         for i in vpc.instances:
@@ -43,6 +43,10 @@ def endpoints(t: Topology) -> list[tuple[str, dict[int, str], tuple[str, ...]]]:
             out.append((f"{vpc.name}/{i.name}", src, dsts))
     for h in t.internet_hosts:
         out.append((h.name, {6 if ":" in h.ip else 4: h.ip}, (h.ip,)))
+    for site in t.vpn.sites:  # an on-premises site sends from its first host's address
+        if site.hosts:
+            ip = site.hosts[0].ip
+            out.append((f"site:{site.name}", {4: ip}, (ip,)))
     return out
 
 

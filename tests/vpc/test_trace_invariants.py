@@ -14,11 +14,13 @@ from netemu.vpc.trace import Flow, TraceError, trace
 
 ROOT = Path(__file__).resolve().parents[2]
 TOPOLOGIES = sorted((ROOT / "topologies").glob("*.yaml"))
+ENDS = ("instance", "internet", "on-premises")
 
 
 def endpoints(t: Topology) -> list[str]:
     names = [i.name for v in t.vpcs for i in v.instances]
-    return names + [h.name for h in t.internet_hosts]
+    onprem = [h.name for s in t.vpn.sites for h in s.hosts]  # on-premises hosts (V150-V153)
+    return names + [h.name for h in t.internet_hosts] + onprem
 
 
 @pytest.mark.parametrize("path", TOPOLOGIES, ids=lambda p: p.name)
@@ -41,8 +43,8 @@ def test_every_pair(path: Path) -> None:
                 denies = [h for h in hops if h.decision == "deny"]
                 if t.reachable:
                     assert not denies and not t.blockers
-                    assert t.hops[-1].component in ("instance", "internet")
-                    assert t.return_path[-1].component in ("instance", "internet")
+                    assert t.hops[-1].component in ENDS
+                    assert t.return_path[-1].component in ENDS
                 else:
                     assert len(denies) == 1 and len(t.blockers) == 1, (src, dst, proto)
                     last = t.return_path[-1] if t.return_path else t.hops[-1]

@@ -70,6 +70,7 @@ def build(topology: Topology, prefix: str = names.PREFIX) -> Desired:
             spaces.append(gateways.gateway(ctx, vpc, "eigw"))
     spaces += [gateways.transit_gateway(ctx, tgw) for tgw in topology.transit_gateways]
     spaces += [nodes.host(ctx, h) for h in topology.internet_hosts]
+    spaces += [nodes.site(ctx, s) for s in topology.vpn.sites]  # on-premises (vpn.py)
     if topology.internet_hosts or any(v.internet_gateway or v.egress_only_internet_gateway
                                       for v in topology.vpcs):
         any_v6 = (any(v.ipv6_cidr_blocks for v in topology.vpcs)

@@ -74,7 +74,12 @@ def transit_gateway(ctx: Context, tgw: TransitGateway) -> Namespace:
     first: dict[str, w.TgwLink] = {}
     for t in mine:
         first.setdefault(t.attachment, t)
-    routes = [r for rt in tgw.route_tables for r in _tgw_table(ctx, rt, tables[rt.name], first)]
+    # VPN attachments (vpn.py): the TGW is end a (.1) of the link to the site
+    vpns = {c: (w.vpn_link(c), w.vpn_if(c)) for c, t, _ in w.vpn_links(ctx.t, "tgw")
+            if t == tgw.name}
+    addresses += [Address(ifn, f"{ctx.wiring.addr(lid, 1)}/30") for lid, ifn in vpns.values()]
+    routes = [r for rt in tgw.route_tables
+              for r in _tgw_table(ctx, rt, tables[rt.name], first, vpns)]
     routes.append(KernelRoute("0.0.0.0/0", EDGE_TABLE, "blackhole",
                               reason="attachment without association"
                               " (TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION)"))
@@ -86,6 +91,12 @@ def transit_gateway(ctx: Context, tgw: TransitGateway) -> Namespace:
             rules.append(KernelRule(RULE_PRIORITY + j, t.ifname,
                                     tables.get(assoc or "", EDGE_TABLE),
                                     f"attachment {t.attachment} is associated with {assoc}"))
+    conns = {c.name: c for c in ctx.t.vpn.connections}
+    for j, (c, (_, ifn)) in enumerate(sorted(vpns.items())):
+        assoc = conns[c].association
+        rules.append(KernelRule(RULE_PRIORITY + len(ctx.wiring.tgw_links) + j, ifn,
+                                tables.get(assoc or "", EDGE_TABLE),
+                                f"VPN attachment {c} is associated with {assoc}"))
     return Namespace(
         name=names.ns_tgw(ctx.prefix, tgw.name), role="tgw", node=f"tgw:{tgw.name}",
         addresses=by_ifname(addresses), routes=by_table(routes),
@@ -96,8 +107,8 @@ def transit_gateway(ctx: Context, tgw: TransitGateway) -> Namespace:
     )
 
 
-def _tgw_table(ctx: Context, rt: TgwRouteTable, table: int,
-               first: dict[str, w.TgwLink]) -> list[KernelRoute]:
+def _tgw_table(ctx: Context, rt: TgwRouteTable, table: int, first: dict[str, w.TgwLink],
+               vpns: dict[str, tuple[str, str]]) -> list[KernelRoute]:
     """One TGW route table: per prefix, static before propagated (V75-V77, the model's
     ``routing.best_match``); an attachment with several subnets is reached through its first."""
     entries = {"0.0.0.0/0": KernelRoute("0.0.0.0/0", table, "blackhole",
@@ -108,7 +119,11 @@ def _tgw_table(ctx: Context, rt: TgwRouteTable, table: int,
         assert isinstance(win, TgwRoute)
         why = f"{rt.name}: {dst} -> {win.attachment or 'blackhole'} ({win.origin})"
         to = first.get(win.attachment or "")
-        if win.blackhole or to is None:
+        vpn = vpns.get(win.attachment or "")
+        if vpn is not None and not win.blackhole:  # to a site over its VPN attachment
+            entries[dst] = KernelRoute(dst, table, via=ctx.wiring.addr(vpn[0], 2), dev=vpn[1],
+                                       reason=why)
+        elif win.blackhole or to is None:
             entries[dst] = KernelRoute(dst, table, "blackhole", reason=f"{why} (V77)")
         else:
             entries[dst] = KernelRoute(dst, table, via=ctx.wiring.addr(to.id, 1), dev=to.ifname,

@@ -22,6 +22,7 @@ from netemu.dataplane.plan.context import (
 from netemu.dataplane.plan.values import Address, KernelRoute, Namespace
 from netemu.vpc import addressing, imds, mtu
 from netemu.vpc.model import Instance, InternetHost, NatGateway, Vpc
+from netemu.vpc.vpn import Site
 
 
 def _eni(vpc: Vpc, subnet_name: str, ip: str,
@@ -116,4 +117,28 @@ def host(ctx: Context, h: InternetHost) -> Namespace:
         name=names.ns_host(ctx.prefix, h.name), role="host", node=h.name, addresses=addresses,
         routes=routes, sysctls=sysctls(INSTANCE_SYSCTLS, not v4(h.ip)),
         nft=nft.vpce_host_ruleset(vpce_ifs) if vpce_ifs else "",
+    )
+
+
+def site(ctx: Context, s: Site) -> Namespace:
+    """An on-premises site (vpn.py): its hosts' addresses on ``lo``, the customer gateway's
+    end (.2) of each VPN link that is up, and the VPC's CIDRs back over it. What the site sends
+    leaves from its first host's address (a command may bind another)."""
+    addresses = [Address("lo", f"{h.ip}/32") for h in s.hosts]
+    routes: list[KernelRoute] = []
+    src = s.hosts[0].ip if s.hosts else None
+    for kind in ("vpc", "tgw"):
+        for conn, side, name in w.vpn_links(ctx.t, kind):
+            if name != s.name:
+                continue
+            lid, ifn = w.vpn_link(conn), w.vpn_if(conn)
+            addresses.append(Address(ifn, f"{ctx.wiring.addr(lid, 2)}/30"))
+            vpcs = [side] if kind == "vpc" else sorted(
+                {a.vpc for t in ctx.t.transit_gateways if t.name == side for a in t.attachments})
+            routes += [KernelRoute(c, via=ctx.wiring.addr(lid, 1), dev=ifn, src=src,
+                                   reason=f"VPC {v} over VPN connection {conn}")
+                       for v in vpcs for c in ctx.t.vpc(v).cidr_blocks if v4(c)]
+    return Namespace(
+        name=names.ns_site(ctx.prefix, s.name), role="site", node=f"site:{s.name}",
+        addresses=tuple(addresses), routes=tuple(routes), sysctls=sysctls(INSTANCE_SYSCTLS, False),
     )

@@ -68,7 +68,7 @@ def router(ctx: Context, vpc: Vpc) -> tuple[Namespace, list[str]]:
                     for a in vpc_dns.resolver_addresses(vpc, resolver_address(vpc))[1:]]
     tables, notes = _subnet_tables(ctx, vpc, subnets, r)
     tgw_nacl = _tgw_attachments(ctx, vpc, tables, r)
-    edges = _gateways(ctx, vpc, v6, r) + _peerings(ctx, vpc, r)
+    edges = _gateways(ctx, vpc, v6, r) + _peerings(ctx, vpc, r) + _vpns(ctx, vpc, r)
     _edge_table(vpc, subnets, v6, r)
     notes += _edge_rules(ctx, vpc, sorted(edges), r)
     bridges = {s.name: w.bridge(vpc.name, s.name) for s in vpc.subnets}
@@ -193,6 +193,18 @@ def _peerings(ctx: Context, vpc: Vpc, r: _Router) -> list[str]:
         r.addresses.append(Address(ifn, f"{ctx.wiring.addr(lid, mine)}/30"))
         if ctx.pcx_v6(pc.name):
             r.addresses.append(Address(ifn, f"{ctx.wiring.addr6(lid, mine)}/112"))
+    return edges
+
+
+def _vpns(ctx: Context, vpc: Vpc, r: _Router) -> list[str]:
+    """The VGW's end (.1) of each VPN connection that is up: like a gateway, what comes in
+    reaches the VPC's subnets (vpn.py)."""
+    edges = []
+    for conn, v, _ in w.vpn_links(ctx.t):
+        if v == vpc.name:
+            ifn, lid = w.vpn_if(conn), w.vpn_link(conn)
+            edges.append(ifn)
+            r.addresses.append(Address(ifn, f"{ctx.wiring.addr(lid, 1)}/30"))
     return edges
 
 

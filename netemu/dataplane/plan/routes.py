@@ -148,7 +148,21 @@ def _vpc_endpoint(h: _Hop) -> KernelRoute | None:
                  f"{h.why} (gateway endpoint, prefix list {ep.prefix_list.id})")
 
 
+def _vpn_gateway(h: _Hop) -> KernelRoute | None:
+    """Over the link of the VPN connection that carries the destination (vpn.py)."""
+    if h.six:
+        return None
+    conn = next((c for c in h.ctx.t.vpn.connections if c.vpn_gateway == h.name and c.up
+                 and h.r.destination in c.routes), None)
+    if conn is None:
+        return None
+    link = w.vpn_link(conn.name)
+    return h.via(h.ctx.wiring.addr(link, 2), w.vpn_if(conn.name),
+                 f"{h.why} ({h.r.origin}, VPN connection {conn.name})")
+
+
 _BY_TARGET: dict[str, Callable[[_Hop], KernelRoute | None]] = {
+    "vpn_gateway": _vpn_gateway,
     "vpc_endpoint": _vpc_endpoint,
     "internet_gateway": _gateway("igw"),
     "egress_only_internet_gateway": _gateway("eigw"),

@@ -12,6 +12,7 @@ Link ids (the state file's keys, so never renamed):
 | ``pcx:NAME`` | requester's router | accepter's router |
 | ``tgw:TGW/ATTACHMENT/SUBNET`` | VPC router | transit gateway |
 | ``host:NAME`` | internet | host ``eth0`` |
+| ``vpn:CONNECTION`` | the VGW's VPC router, or the TGW | site (a VPN that is up) |
 
 Each link has the MTU of the hop it stands for, from ``netemu.vpc.mtu`` (V39, V60): 9001 for an
 ENI and a peering in one Region, 1500 towards and on the internet and across Regions, 8500 to a
@@ -89,6 +90,30 @@ def vpce_host_if(vpc: str) -> str:
 def vpce_hosts(topology: Topology, vpc: str) -> list[str]:
     """The service hosts a VPC's gateway endpoints lead to."""
     return sorted({ep.host for ep in topology.gateway_endpoints if ep.vpc == vpc})
+
+
+def vpn_link(connection: str) -> str:
+    """``vpn:CONNECTION``: a Site-to-Site VPN that is up, as a plain veth from the VGW's VPC
+    router to the site (no IPsec), MTU 1500."""
+    return f"vpn:{connection}"
+
+
+def vpn_if(connection: str) -> str:
+    return names.ifname("p", connection)
+
+
+def vpn_links(topology: Topology, kind: str = "vpc") -> list[tuple[str, str, str]]:
+    """(connection, VPC or TGW, site) of every VPN connection realised: up, to a VGW of a VPC
+    here (``kind`` vpc) or to a transit gateway here (``kind`` tgw)."""
+    vpcs = {v.name for v in topology.vpcs}
+    gws = {g.name: g.vpc for g in topology.vpn.gateways if g.vpc in vpcs}
+    tgws = {t.name for t in topology.transit_gateways}
+    sites = {x.name for x in topology.vpn.sites}
+    if kind == "tgw":
+        return sorted((c.name, c.transit_gateway, c.site) for c in topology.vpn.connections
+                      if c.up and c.transit_gateway in tgws and c.site in sites)
+    return sorted((c.name, gws[c.vpn_gateway], c.site) for c in topology.vpn.connections
+                  if c.up and c.vpn_gateway in gws and c.site in sites)
 
 
 def bridge(vpc: str, subnet: str) -> str:
@@ -178,6 +203,12 @@ def wire(topology: Topology, prefix: str) -> Wiring:
     links += [Link(host_link(h.name), names.ns_internet(prefix), host_if(h.name),
                    names.ns_host(prefix, h.name), ETH, mtu=mtu.hop_mtu("internet"))
               for h in topology.internet_hosts]
+    links += [Link(vpn_link(c), names.ns_router(prefix, vpc), vpn_if(c),
+                   names.ns_site(prefix, site), vpn_if(c), mtu=mtu.hop_mtu("vpn_gateway"))
+              for c, vpc, site in vpn_links(topology)]
+    links += [Link(vpn_link(c), names.ns_tgw(prefix, tgw), vpn_if(c), names.ns_site(prefix, site),
+                   vpn_if(c), mtu=mtu.hop_mtu("vpn_gateway"))
+              for c, tgw, site in vpn_links(topology, "tgw")]
     transit = names.transit_slots([lk.id for lk in links if not lk.id.startswith("eni:")])
     return Wiring(tuple(sorted(links, key=lambda lk: lk.id)), peerings, tgw_links, transit)
 

@@ -45,7 +45,7 @@ from netemu.vpc.decision import DENY
 from netemu.vpc.index import Index, index_of
 from netemu.vpc.model import Topology
 from netemu.vpc.packets import Packet
-from netemu.vpc.trace import gateways
+from netemu.vpc.trace import gateways, vpn
 from netemu.vpc.trace.balancer import balancer_named, trace_balancer
 from netemu.vpc.trace.endpoints import (
     End,
@@ -82,6 +82,11 @@ def _walk(w: Walk, start: End, p: Packet) -> None:
         if start.kind == "eni":
             assert start.eni is not None
             w.start_at_instance(start.eni, p)
+        elif start.kind == "onprem":  # an on-premises host (vpn.py)
+            site = w.ix.topology.vpn.host(start.address)
+            assert site is not None
+            w.note("on-premises", site.site, f"sent from {start.label}", p)
+            vpn.from_site(w, site.site, p)
         else:
             w.note("internet", start.label.split(" ")[0], f"sent from {start.label}", p)
             w.check_mtu(mtu.INTERNET_MTU, "internet", start.label.split(" ")[0], p,
@@ -150,7 +155,7 @@ def _return_walk(ix: Index, fwd: Walk, conn: Conn, all_blockers: bool, src: End,
     if dst.kind == "eni" and dst.eni is not None:
         replier = End("eni", dst.label, reply.src, dst.eni)
     else:
-        replier = End("internet", dst.label, reply.src)
+        replier = End(dst.kind, dst.label, reply.src)
     _walk(ret, replier, reply)
     if ret.delivered is not None and (ret.delivered.dst, ret.delivered.dport) != (
         p.src, p.sport

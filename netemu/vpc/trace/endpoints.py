@@ -14,7 +14,7 @@ from netemu.vpc.trace.values import Flow, TraceError
 
 @dataclass(frozen=True, slots=True)
 class End:
-    kind: str  # "eni" | "internet"
+    kind: str  # "eni" | "internet" | "onprem" (a host of an on-premises site, vpn.py)
     label: str
     address: str
     eni: Eni | None = None
@@ -57,7 +57,15 @@ def _named_host(ix: Index, name: str, family: int) -> End | None:
     return End("internet", f"{name} ({addr})", addr)
 
 
+def _onprem(ix: Index, name: str) -> End | None:
+    host = ix.topology.vpn.host(name)
+    return None if host is None else End("onprem", f"{host.name} ({host.ip})", host.ip)
+
+
 def resolve_source(ix: Index, name: str, family: int) -> End:
+    onprem = _onprem(ix, name)
+    if onprem is not None:
+        return onprem
     inst = ix.instances.get(name)
     if inst is not None:
         eni = ix.enis_by_name[(inst.vpc, inst.name)]
@@ -94,6 +102,9 @@ def resolve_source(ix: Index, name: str, family: int) -> End:
 
 
 def resolve_destination(ix: Index, name: str, family: int, src: End) -> End:
+    onprem = _onprem(ix, name)
+    if onprem is not None:
+        return onprem
     inst = ix.instances.get(name)
     if inst is not None:
         eni = ix.enis_by_name[(inst.vpc, inst.name)]

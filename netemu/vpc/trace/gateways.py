@@ -245,7 +245,6 @@ def peering(w: Walk, vpc: str, name: str, p: Packet) -> None:
 
 def tgw(w: Walk, vpc: str, subnet_name: str, name: str, p: Packet) -> None:
     ix = w.ix
-    t = ix.tgws[name]
     att = ix.attachment(name, vpc)
     assert att is not None  # target_available checked it
     az = ix.subnets[(vpc, subnet_name)].az
@@ -271,7 +270,16 @@ def tgw(w: Walk, vpc: str, subnet_name: str, name: str, p: Packet) -> None:
         w.drop("transit-gateway-attachment", att.name,
                   f"attachment {att.name} is associated with no route table", p,
                   "TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION")
-    table = next(r for r in t.route_tables if r.name == att.association)
+    tgw_route(w, name, att.association, p, az, att.security_group_referencing)
+
+
+def tgw_route(w: Walk, name: str, association: str, p: Packet, az: str | None,
+              sg_referencing: bool) -> None:
+    """``p`` is in transit gateway ``name``, looked up in route table ``association`` (the
+    entering attachment's); out through a VPC attachment, or a VPN attachment (vpn.py)."""
+    ix = w.ix
+    t = ix.tgws[name]
+    table = next(r for r in t.route_tables if r.name == association)
     d = routing.lookup_tgw(table, p.dst)
     out_name = getattr(d.matched, "attachment", None) if d.allowed else next(
         (a.name for a in t.attachments if ix.in_vpc(a.vpc, p.dst)), None)
@@ -285,12 +293,20 @@ def tgw(w: Walk, vpc: str, subnet_name: str, name: str, p: Packet) -> None:
     if not d.allowed:
         w.note("transit-gateway-route-table", table.name,
                   f"(assumed) a route to {p.dst} -> {out_name}", p, rule=f"-> {out_name}")
+    conn = next((c for c in ix.topology.vpn.connections
+                 if c.transit_gateway == name and c.name == out_name), None)
+    if conn is not None:  # a VPN attachment (vpn.py)
+        from netemu.vpc.trace import vpn
+
+        vpn.tgw_to_site(w, name, conn, p)
+        return
     out = next(a for a in t.attachments if a.name == out_name)
     dest = ix.eni_in_vpc(out.vpc, p.dst)
     want_az = ix.subnets[(out.vpc, dest.subnet)].az if dest is not None else az
-    out_subnet = ix.attachment_subnet(name, out.vpc, want_az) or out.subnets[0]
+    out_subnet = (ix.attachment_subnet(name, out.vpc, want_az) if want_az else None) \
+        or out.subnets[0]
     w.via_tgw = True
-    w.tgw_sg_referencing = (w.tgw_sg_referencing and att.security_group_referencing
+    w.tgw_sg_referencing = (w.tgw_sg_referencing and sg_referencing
                                and out.security_group_referencing)
     w.note("transit-gateway-attachment", out.name,
               f"leaves transit gateway {name} into VPC {out.vpc} through subnet {out_subnet}",

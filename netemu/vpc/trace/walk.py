@@ -18,7 +18,7 @@ from netemu.vpc.decision import ALLOW, DENY, Decision
 from netemu.vpc.index import Eni, Index
 from netemu.vpc.model import Route, RouteTarget
 from netemu.vpc.packets import ICMP, ICMPV6, Packet
-from netemu.vpc.trace import gateways
+from netemu.vpc.trace import gateways, vpn
 from netemu.vpc.trace.fixes import nacl_change, route_change, sg_change, suggest_target
 from netemu.vpc.trace.values import Blocker, Hop, LogEvent, Stop
 
@@ -309,17 +309,19 @@ def _no_members(ref: Any) -> frozenset[str]:
 # 2 an internet gateway (the egress-only one too: netemu decision), 4/5 an intra/inter-Region
 # peering (Walk.traffic_path); 2 also for a gateway VPC endpoint, as AWS documents.
 TRAFFIC_PATH = {"local": "1", "instance": "1", "nat_gateway": "1", "transit_gateway": "1",
-                "internet_gateway": "2", "egress_only_internet_gateway": "2", "vpc_endpoint": "2"}
+                "internet_gateway": "2", "egress_only_internet_gateway": "2", "vpc_endpoint": "2",
+                "vpn_gateway": "3"}
 # Targets that carry a packet out of the VPC: multicast, broadcast and link-local destinations
 # stop at them (V16, V24, V37).
 LEAVING_KINDS = ("internet_gateway", "egress_only_internet_gateway", "nat_gateway", "peering",
-                 "vpc_endpoint")
+                 "vpc_endpoint", "vpn_gateway")
 _COMPONENTS = {
     "local": "vpc", "instance": "instance", "nat_gateway": "nat-gateway",
     "internet_gateway": "internet-gateway", "egress_only_internet_gateway":
     "egress-only-internet-gateway", "peering": "peering-connection",
     "transit_gateway": "transit-gateway", "blackhole": "route-table",
     "vpc_endpoint": "vpc-endpoint",
+    "vpn_gateway": "vpn-gateway",
 }
 
 
@@ -383,6 +385,7 @@ ROUTE_TARGETS: dict[str, RouteHandler] = {
     "transit_gateway": lambda w, eni, s, t, p: gateways.tgw(w, eni.vpc, s, t.name or "", p),
     "vpc_endpoint": lambda w, eni, s, t, p: gateways.endpoint_egress(w, eni.vpc, t.name or "",
                                                                       p),
+    "vpn_gateway": lambda w, eni, s, t, p: vpn.to_site(w, eni.vpc, t.name or "", p),
 }
 # Attachment ENIs have no address a packet could be routed to: no entry.
 ARRIVALS: dict[str, Callable[[Walk, Eni, Packet], None]] = {
