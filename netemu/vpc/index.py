@@ -47,9 +47,10 @@ class Eni:
     security_groups: tuple[str, ...] = ()
     source_dest_check: bool = True
     auto_public_ip: bool = False  # public_ip was assigned at launch (V17)
+    secondary: tuple[str, ...] = ()  # secondary private IPv4 addresses (V164)
 
     def addresses(self) -> tuple[str, ...]:
-        return tuple(a for a in (self.private_ip, self.ipv6) if a)
+        return tuple(a for a in (self.private_ip, self.ipv6, *self.secondary) if a)
 
     def label(self) -> str:
         return f"{self.name} ({self.private_ip or self.ipv6})"
@@ -209,6 +210,7 @@ def _index_vpc(ix: Index, v: Vpc, members: dict[tuple[str, str], set[str]]) -> N
             security_groups=i.security_groups,
             source_dest_check=i.source_dest_check,
             auto_public_ip=i.auto_public_ip,
+            secondary=tuple(canonical_address(a) for a in i.secondary_private_ips),
         )
         _add_eni(ix, eni)
         for group in i.security_groups:

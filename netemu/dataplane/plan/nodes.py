@@ -37,6 +37,7 @@ def instance(ctx: Context, vpc: Vpc, inst: Instance) -> Namespace:
     addr, default = _eni(vpc, inst.subnet, inst.private_ip)
     addresses, routes = [addr], [default]
     sub = subnet(vpc, inst.subnet)
+    addresses += [Address(w.ETH, f"{a}/{plen(sub.cidr)}") for a in inst.secondary_private_ips]
     v6 = bool(inst.ipv6_address and sub.ipv6_cidr and vpc.ipv6_cidr_blocks)
     # V37: the metadata service answers on the instance's own lo (netemu.dataplane.imds_server)
     metadata = tuple(a for a in imds.addresses_of(inst) if v6 or ":" not in a)
