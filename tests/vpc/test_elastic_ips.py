@@ -23,7 +23,8 @@ BASE: dict[str, Any] = {
         "route_tables": [{"name": "pub", "routes": [
             {"destination": "0.0.0.0/0", "target": "internet_gateway"}]}],
         "security_groups": [{"name": "web", "ingress": [
-            {"protocol": "tcp", "ports": 80, "cidr": "0.0.0.0/0"}]}],
+            {"protocol": "tcp", "ports": 80, "cidr": "0.0.0.0/0"},
+            {"protocol": "icmp", "cidr": "0.0.0.0/0"}]}],
         "instances": [
             {"name": "a", "subnet": "pub", "private_ip": "10.0.1.10", "security_groups": ["web"]},
             {"name": "b", "subnet": "pub", "private_ip": "10.0.1.20", "security_groups": ["web"]},
