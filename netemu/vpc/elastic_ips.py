@@ -8,7 +8,7 @@ them at the top level::
         address: 203.0.113.10          # optional: else one from Amazon's pool (deterministic)
         allocation_id: eipalloc-0a1b2c3d  # optional: else derived from the name
         vpc: prod                       # the association (optional: an unassociated EIP)
-        instance: web1
+        instance: web1                  # or network_interface: ENI (a secondary ENI's name)
         private_ip: 10.0.1.10           # optional: the instance's primary address by default
 
 Re-association is editing the file (another ``instance:``) and applying again: the IGW's 1:1
@@ -36,7 +36,7 @@ from netemu.vpc.model import Instance, Topology
 
 KEY = "elastic_ips"
 TOP_KEYS = (KEY,)
-FIELDS = ("name", "address", "allocation_id", "vpc", "instance", "private_ip")
+FIELDS = ("name", "address", "allocation_id", "vpc", "instance", "private_ip", "network_interface")
 ALLOCATION_ID = re.compile(r"eipalloc-[0-9a-f]{8}([0-9a-f]{9})?")
 
 
@@ -99,6 +99,8 @@ def _one(m: Any, path: str, taken: set[str], report: Report) -> ElasticIp | None
         report.add(path, "ValidationError", "address, allocation_id, vpc, instance and "
                    "private_ip are strings")
         return None
+    if "network_interface" in text:  # an association to an ENI (vpc/enis.py) by its name
+        text.setdefault("instance", text.pop("network_interface"))
     address = text.get("address")
     if address is None:
         address = addressing.auto_public_ipv4("eip", name, taken)

@@ -77,6 +77,7 @@ from netemu.vpc import checkers as vpc_checkers
 from netemu.vpc import dns as vpc_dns
 from netemu.vpc import elastic_ips as vpc_eips
 from netemu.vpc import elb as vpc_elb
+from netemu.vpc import enis as vpc_enis
 from netemu.vpc import firewall as vpc_firewall
 from netemu.vpc import gateway_endpoints as vpc_gateway_endpoints
 from netemu.vpc import prefix_lists as vpc_prefix_lists
@@ -117,6 +118,7 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
     checkers = vpc_checkers.read(data, report)  # Route 53 health checkers (R180)
     lists = vpc_prefix_lists.read(data, checkers, report)  # managed + customer prefix lists
     endpoints = vpc_gateway_endpoints.read(data, lists, report)  # S3/DynamoDB gateway endpoints
+    data, attachments = vpc_enis.read(data, report)  # secondary ENIs (V166-V167)
     eips = vpc_eips.read(data, report)  # Elastic IPs (V160-V163)
     data = vpc_eips.rewrite(data, eips)
     data = vpc_checkers.with_hosts(data, checkers, report)
@@ -133,6 +135,7 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
         vpc_elb.check(elb_parts, {v.name: v for v in draft.vpcs}, report)
         vpc_gateway_endpoints.check(endpoints, {v.name: v for v in draft.vpcs}, report)
         vpc_prefix_lists.check_targets(lists, {v.name: v for v in draft.vpcs}, report)
+        vpc_enis.check(attachments, draft, report)
     if report.problems or draft is None:
         raise LoadError(report.problems)
     topology = vpc_elb.attach(vpc_dns.attach(build(draft, source), dns_parts), elb_parts)
@@ -141,6 +144,7 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
         if report.problems:
             raise LoadError(report.problems)
         topology = vpc_eips.attach(topology, eips)
+    topology = vpc_enis.attach(topology, attachments)
     topology = vpc_checkers.attach(topology, checkers)
     topology = vpc_prefix_lists.attach(topology, lists, vpc_gateway_endpoints.routes(endpoints))
     if endpoints:

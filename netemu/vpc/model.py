@@ -220,6 +220,10 @@ class Instance:
     secondary_private_ips: tuple[str, ...] = ()
     elastic_ip: str | None = None
     state: str = "running"
+    # V166: a secondary ENI of instance ``attached_to`` at ``device_index`` (vpc/enis.py);
+    # None for an instance (its primary ENI, device index 0).
+    attached_to: str | None = None
+    device_index: int = 0
 
 
 @dataclass(frozen=True, slots=True)

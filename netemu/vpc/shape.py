@@ -82,7 +82,9 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "instance": (("name", "subnet"), ("private_ip", "public_ip", "ipv6_address",
                                       "security_groups", "source_dest_check", "state",
                                       "associate_public_ip_address",
-                                      "secondary_private_ips")),
+                                      "secondary_private_ips", "network_interfaces")),
+    "network_interface": (("name", "subnet"), ("device_index", "private_ip", "security_groups",
+                                               "source_dest_check", "secondary_private_ips")),
     "peering": (("name", "requester", "accepter"), ("status", "allow_dns_resolution")),
     "transit_gateway": (("name",), ("route_tables", "attachments")),
     "tgw_route_table": (("name",), ("routes",)),
@@ -447,6 +449,8 @@ class Reader:
             (kind, name), = raw.items()
             if kind in NAMED_TARGETS and isinstance(name, str) and name:
                 return RouteTarget(kind, name)
+            if kind == "network_interface" and isinstance(name, str) and name:  # V167
+                return RouteTarget("instance", name)  # an ENI is an instances entry (vpc/enis)
         self.r.add(path, "InvalidParameterValue",
                    f"unknown route target {raw!r} (internet_gateway, egress_only_internet_gateway, "
                    "local, or one of {nat_gateway|peering|instance|transit_gateway: NAME})")
