@@ -1,4 +1,4 @@
-"""Instances with several network interfaces (``network_interfaces:``, V166-V168).
+"""Instances with several network interfaces (``network_interfaces:``, V165-V167).
 
 An instance's own keys describe its primary ENI (device index 0). Further ENIs are listed on
 the instance::
@@ -9,7 +9,7 @@ the instance::
         source_dest_check: false
         network_interfaces:
           - name: fw1-data        # the ENI's name: a route target {network_interface: fw1-data}
-            subnet: data          # a subnet in the instance's Availability Zone (V166)
+            subnet: data          # a subnet in the instance's Availability Zone (V165)
             device_index: 1       # optional: the next free index
             private_ip: 10.50.3.5 # optional, allocated like an instance's (V14)
             security_groups: [fw] # optional: the VPC's default group (V42)
@@ -19,10 +19,10 @@ the instance::
 How it works: ``read`` takes the lists out of the file and appends each ENI to its VPC's
 ``instances`` (so the ENI's address, groups and secondary addresses are checked and allocated
 like an instance's, and trace and the data plane find it by name); ``check`` refuses what AWS
-refuses (V166, V167); ``attach`` marks each such entry with the instance it is attached to and
+refuses (V165, V166); ``attach`` marks each such entry with the instance it is attached to and
 its device index. A route ``{network_interface: NAME}`` targets the ENI (an entry of kind
 ``instance`` named NAME); ``{instance: NAME}`` of an instance with several ENIs is refused
-(V167). Pure: plain data in, plain data out.
+(V166). Pure: plain data in, plain data out.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def read(data: Any, report: Report) -> tuple[Any, tuple[Attachment, ...]]:
 
 
 def _instance_targets(v: dict[str, Any], multi: set[str], report: Report) -> None:
-    """V167: a route naming an instance with several ENIs is refused (name the ENI)."""
+    """V166: a route naming an instance with several ENIs is refused (name the ENI)."""
     tables = v.get("route_tables")
     for rt in tables if isinstance(tables, list) else []:
         routes = rt.get("routes") if isinstance(rt, dict) else None
@@ -96,7 +96,7 @@ def _instance_targets(v: dict[str, Any], multi: set[str], report: Report) -> Non
                            ".target", "InvalidInstanceID",
                            f"There are multiple interfaces attached to instance '{name}'. Please "
                            "specify an interface ID for the operation instead (a "
-                           "{network_interface: NAME} target, V167).")
+                           "{network_interface: NAME} target, V166).")
 
 
 def _one(e: Any, path: str, owner: dict[str, Any], used: set[int],
@@ -111,10 +111,10 @@ def _one(e: Any, path: str, owner: dict[str, Any], used: set[int],
         report.add(f"{path}.device_index", "InvalidParameterValue",
                    f"device_index is a whole number from 1 (0 is the primary ENI), got {index!r}")
         return None
-    if index in used:  # V166
+    if index in used:  # V165
         report.add(f"{path}.device_index", "InvalidParameterValue",
                    f"Instance '{owner.get('name')}' already has an interface attached at device "
-                   f"index '{index}' (V166).")
+                   f"index '{index}' (V165).")
         return None
     used.add(index)
     item = {k: e[k] for k in FIELDS if k in e and k != "device_index"}
@@ -126,7 +126,7 @@ def _one(e: Any, path: str, owner: dict[str, Any], used: set[int],
 
 
 def check(atts: tuple[Attachment, ...], draft: DTopology, report: Report) -> None:
-    """V166: an ENI is in a subnet of its instance's Availability Zone."""
+    """V165: an ENI is in a subnet of its instance's Availability Zone."""
     for v in draft.vpcs:
         mine = [a for a in atts if a.vpc == v.name]
         if not mine:
@@ -141,7 +141,7 @@ def check(atts: tuple[Attachment, ...], draft: DTopology, report: Report) -> Non
                 report.add(f"{a.path}.subnet", "InvalidParameterValue",
                            f"network interface {a.eni} (subnet {eni.subnet}, {az[eni.subnet]})"
                            f" and instance {a.instance} ({az[owner.subnet]}) must be in the "
-                           "same Availability Zone (V166)")
+                           "same Availability Zone (V165)")
 
 
 def attach(topo: Topology, atts: tuple[Attachment, ...]) -> Topology:

@@ -48,7 +48,7 @@ class Eni:
     source_dest_check: bool = True
     auto_public_ip: bool = False  # public_ip was assigned at launch (V17)
     secondary: tuple[str, ...] = ()  # secondary private IPv4 addresses (V164)
-    owner: str = ""  # the instance this ENI belongs to (its own name for a primary ENI, V166)
+    owner: str = ""  # the instance this ENI belongs to (its own name for a primary ENI, V165)
 
     def addresses(self) -> tuple[str, ...]:
         return tuple(a for a in (self.private_ip, self.ipv6, *self.secondary) if a)
@@ -79,7 +79,7 @@ class Index:
 
     # --- queries -----------------------------------------------------------------------------
     def out_eni(self, eni: Eni, dst: str) -> Eni:
-        """The ENI an instance forwarding to ``dst`` sends from (V168): the one of its ENIs whose
+        """The ENI an instance forwarding to ``dst`` sends from (V167): the one of its ENIs whose
         subnet holds ``dst`` (the OS's connected route), else its primary (the default route)."""
         if eni.kind != "instance":
             return eni

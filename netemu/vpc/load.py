@@ -118,7 +118,7 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
     checkers = vpc_checkers.read(data, report)  # Route 53 health checkers (R180)
     lists = vpc_prefix_lists.read(data, checkers, report)  # managed + customer prefix lists
     endpoints = vpc_gateway_endpoints.read(data, lists, report)  # S3/DynamoDB gateway endpoints
-    data, attachments = vpc_enis.read(data, report)  # secondary ENIs (V166-V167)
+    data, attachments = vpc_enis.read(data, report)  # secondary ENIs (V165-V166)
     eips = vpc_eips.read(data, report)  # Elastic IPs (V160-V163)
     data = vpc_eips.rewrite(data, eips)
     data = vpc_checkers.with_hosts(data, checkers, report)

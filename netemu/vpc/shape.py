@@ -449,7 +449,7 @@ class Reader:
             (kind, name), = raw.items()
             if kind in NAMED_TARGETS and isinstance(name, str) and name:
                 return RouteTarget(kind, name)
-            if kind == "network_interface" and isinstance(name, str) and name:  # V167
+            if kind == "network_interface" and isinstance(name, str) and name:  # V166
                 return RouteTarget("instance", name)  # an ENI is an instances entry (vpc/enis)
         self.r.add(path, "InvalidParameterValue",
                    f"unknown route target {raw!r} (internet_gateway, egress_only_internet_gateway, "

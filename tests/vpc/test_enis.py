@@ -1,4 +1,4 @@
-"""Instances with several network interfaces (V166-V168): loader refusals in AWS's codes and
+"""Instances with several network interfaces (V165-V167): loader refusals in AWS's codes and
 trace verdicts with their hops through a two-ENI firewall instance. Pure: no namespaces."""
 
 from __future__ import annotations
@@ -63,21 +63,21 @@ def codes(edit: Any) -> list[tuple[str, str]]:
     return [(p.item, p.code) for p in e.value.problems]
 
 
-def test_v166_secondary_eni_is_attached_at_device_index_1() -> None:
+def test_v165_secondary_eni_is_attached_at_device_index_1() -> None:
     eni = next(i for i in topo().vpc("lab").instances if i.name == "fw1-data")
     assert (eni.attached_to, eni.device_index, eni.subnet, eni.private_ip) == (
         "fw1", 1, "data", "10.50.3.5")
     assert eni.public_ip is None and not eni.source_dest_check
 
 
-def test_v166_eni_in_another_availability_zone_is_refused() -> None:
+def test_v165_eni_in_another_availability_zone_is_refused() -> None:
     assert codes(lambda d: fw(d)["network_interfaces"][0].update(
         subnet="far", private_ip="10.50.5.5")) == [
         ("vpcs[lab].instances[fw1].network_interfaces[fw1-data].subnet",
          "InvalidParameterValue")]
 
 
-def test_v166_device_index_used_twice() -> None:
+def test_v165_device_index_used_twice() -> None:
     def two(d: Any) -> None:
         fw(d)["network_interfaces"].append(
             {"name": "fw1-b", "subnet": "data", "device_index": 1})
@@ -85,20 +85,20 @@ def test_v166_device_index_used_twice() -> None:
         ("vpcs[lab].instances[fw1].network_interfaces[1].device_index", "InvalidParameterValue")]
 
 
-def test_v166_eni_address_is_checked_like_an_instances() -> None:
+def test_v165_eni_address_is_checked_like_an_instances() -> None:
     """V14 applies to a secondary ENI's address too."""
     assert codes(lambda d: fw(d)["network_interfaces"][0].update(private_ip="10.50.3.2")) == [
         ("vpcs[lab].instances[fw1-data].private_ip", "InvalidParameterValue")]
 
 
-def test_v167_route_to_an_instance_with_several_enis_is_refused() -> None:
+def test_v166_route_to_an_instance_with_several_enis_is_refused() -> None:
     def by_instance(d: Any) -> None:
         d["vpcs"][0]["route_tables"][0]["routes"][0]["target"] = {"instance": "fw1"}
     assert codes(by_instance) == [
         ("vpcs[lab].route_tables[app].routes[0].target", "InvalidInstanceID")]
 
 
-def test_v168_trace_through_a_two_eni_firewall() -> None:
+def test_v167_trace_through_a_two_eni_firewall() -> None:
     t = trace(topo(), Flow("app1", "db1", "tcp", 5432))
     assert t.reachable
     comps = [(h.component, h.name.split(" ")[0]) for h in t.hops]
@@ -108,7 +108,7 @@ def test_v168_trace_through_a_two_eni_firewall() -> None:
     assert ("instance", "fw1-data") in back and back[-1] == ("instance", "app1")
 
 
-def test_v168_out_eni_with_its_check_on_stops_the_packet() -> None:
+def test_v167_out_eni_with_its_check_on_stops_the_packet() -> None:
     t = trace(topo(lambda d: fw(d)["network_interfaces"][0].update(source_dest_check=True)),
               Flow("app1", "db1", "tcp", 5432))
     assert not t.reachable
@@ -116,7 +116,7 @@ def test_v168_out_eni_with_its_check_on_stops_the_packet() -> None:
         "fw1-data", "ENI_SOURCE_DEST_CHECK_RESTRICTION")
 
 
-def test_v168_the_out_enis_security_groups_apply() -> None:
+def test_v167_the_out_enis_security_groups_apply() -> None:
     def closed(d: Any) -> None:
         d["vpcs"][0]["security_groups"].append({"name": "shut", "egress": []})
         fw(d)["network_interfaces"][0]["security_groups"] = ["shut"]

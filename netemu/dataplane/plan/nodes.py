@@ -38,7 +38,7 @@ def instance(ctx: Context, vpc: Vpc, inst: Instance) -> Namespace:
     addresses, routes = [addr], [default]
     sub = subnet(vpc, inst.subnet)
     addresses += [Address(w.ETH, f"{a}/{plen(sub.cidr)}") for a in inst.secondary_private_ips]
-    for eni in vpc.instances:  # V166: the instance's secondary ENIs, eth<device index>
+    for eni in vpc.instances:  # V165: the instance's secondary ENIs, eth<device index>
         if eni.attached_to == inst.name:
             cidr = subnet(vpc, eni.subnet).cidr
             addresses += [Address(f"eth{eni.device_index}", f"{a}/{plen(cidr)}")

@@ -186,7 +186,7 @@ def _vpc_links(vpc: Vpc, prefix: str) -> list[Link]:
     """A VPC's ENIs on their subnets' bridges and its gateways (router side, internet side)."""
     router = names.ns_router(prefix, vpc.name)
     subnets = {s.name for s in vpc.subnets}
-    # a secondary ENI (V166) is eth<device index> in its instance's namespace
+    # a secondary ENI (V165) is eth<device index> in its instance's namespace
     enis = [(f"i:{i.name}", i.subnet,
              names.ns_instance(prefix, vpc.name, i.attached_to or i.name), f"eth{i.device_index}")
             for i in vpc.instances]
