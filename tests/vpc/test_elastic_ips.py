@@ -182,3 +182,18 @@ def test_v164_allocation_skips_secondary_addresses() -> None:
         d["vpcs"][0]["instances"][0]["secondary_private_ips"] = ["10.0.1.4"]
         del d["vpcs"][0]["instances"][1]["private_ip"]
     assert inst(topo(edit), "b").private_ip == "10.0.1.5"
+
+
+def test_v163_trace_after_a_stop_the_eip_still_answers_the_old_auto_ip_does_not() -> None:
+    running = topo()
+    old = inst(running, "b").public_ip
+    assert old is not None and trace(running, Flow("client", old, "tcp", 80)).reachable
+
+    def stop(d: Any) -> None:
+        for i in d["vpcs"][0]["instances"]:
+            i["state"] = "stopped"
+    stopped = topo(stop)
+    assert trace(stopped, Flow("client", "198.51.100.77", "tcp", 80)).reachable
+    lost = trace(stopped, Flow("client", old, "tcp", 80))
+    # nobody in the VPC holds it any more: the flow ends on the internet, never at b
+    assert all(h.component not in ("internet-gateway", "instance") for h in lost.hops)
