@@ -32,7 +32,7 @@ def config(topology: Topology, prefix: str, directory: Path) -> dict[str, Any]:
     """What the process serves: per instance its namespace, addresses and metadata."""
     instances = []
     for vpc in topology.vpcs:
-        for inst in vpc.instances:
+        for inst in (i for i in vpc.instances if i.attached_to is None):  # no ENI's own ns
             mac = kernel.bridge_mac(wiring.eni_link(vpc.name, f"i:{inst.name}") + "/b")
             instances.append({"namespace": names.ns_instance(prefix, vpc.name, inst.name),
                               "node": f"{vpc.name}/{inst.name}",

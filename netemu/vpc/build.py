@@ -153,6 +153,8 @@ def _addresses(v: DVpc) -> dict[tuple[str, str], str]:
         if p.private_ip is not None:
             out[(kind, p.name)] = p.private_ip
             taken.setdefault(p.subnet, set()).add(p.private_ip)
+        if isinstance(p, DInstance):  # V164: secondary addresses are not allocated again
+            taken.setdefault(p.subnet, set()).update(p.secondary_private_ips)
     cidr_of = {s.name: _cidr(s) for s in v.subnets}
     waiting: dict[str, list[tuple[str, str]]] = {}
     for kind, p in parts:
@@ -192,7 +194,7 @@ def _auto_public_ips(topo: DTopology) -> dict[str, dict[str, str]]:
             wanted = i.associate_public_ip_address
             if wanted is None:
                 wanted = maps.get(i.subnet, False)
-            if not wanted or i.public_ip is not None:
+            if not wanted or i.public_ip is not None or i.state == "stopped":  # V163
                 continue
             ip = addressing.auto_public_ipv4(v.name, i.name, taken)
             while any(addressing.contains(b, ip) for b in blocks):
@@ -229,7 +231,8 @@ def _vpc(v: DVpc, topo: DTopology, public: dict[str, str]) -> Vpc:
         Instance(i.name, v.name, i.subnet, ips[("instance", i.name)],
                  tuple(i.security_groups or ("default",)), i.public_ip or public.get(i.name),
                  i.ipv6_address, i.source_dest_check, addressing.eni_id(v.name, i.name),
-                 auto_public_ip=i.name in public)
+                 auto_public_ip=i.name in public,
+                 secondary_private_ips=tuple(i.secondary_private_ips), state=i.state)
         for i in v.live_instances())
     return Vpc(
         v.name, v.region, tuple(c.cidr for c in v.cidr_blocks), subnets, tables, _nacls(v),

@@ -136,8 +136,9 @@ class DInstance:
     ipv6_address: str | None
     security_groups: list[str] | None
     source_dest_check: bool
-    state: str  # running | terminated
+    state: str  # running | stopped | terminated
     associate_public_ip_address: bool | None = None  # None: the subnet's setting (V17)
+    secondary_private_ips: list[str] = field(default_factory=list)  # V164
 
     @property
     def live(self) -> bool:

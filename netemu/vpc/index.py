@@ -47,9 +47,11 @@ class Eni:
     security_groups: tuple[str, ...] = ()
     source_dest_check: bool = True
     auto_public_ip: bool = False  # public_ip was assigned at launch (V17)
+    secondary: tuple[str, ...] = ()  # secondary private IPv4 addresses (V164)
+    owner: str = ""  # the instance this ENI belongs to (its own name for a primary ENI, V165)
 
     def addresses(self) -> tuple[str, ...]:
-        return tuple(a for a in (self.private_ip, self.ipv6) if a)
+        return tuple(a for a in (self.private_ip, self.ipv6, *self.secondary) if a)
 
     def label(self) -> str:
         return f"{self.name} ({self.private_ip or self.ipv6})"
@@ -76,6 +78,20 @@ class Index:
     endpoints: dict[tuple[str, str], GatewayEndpoint] = field(default_factory=dict)
 
     # --- queries -----------------------------------------------------------------------------
+    def out_eni(self, eni: Eni, dst: str) -> Eni:
+        """The ENI an instance forwarding to ``dst`` sends from (V167): the one of its ENIs whose
+        subnet holds ``dst`` (the OS's connected route), else its primary (the default route)."""
+        if eni.kind != "instance":
+            return eni
+        mine = [e for e in self.enis_by_name.values()
+                if e.kind == "instance" and e.vpc == eni.vpc and e.owner == eni.owner]
+        if len(mine) < 2:
+            return eni
+        for e in mine:
+            if self.subnet_contains(self.subnets[(e.vpc, e.subnet)], dst):
+                return e
+        return next((e for e in mine if e.name == eni.owner), eni)
+
     def eni_in_vpc(self, vpc: str, ip: str) -> Eni | None:
         eni = self.by_private.get(ip)
         return eni if eni is not None and eni.vpc == vpc else None
@@ -211,6 +227,8 @@ def _index_vpc(ix: Index, v: Vpc, members: dict[tuple[str, str], set[str]]) -> N
             security_groups=i.security_groups,
             source_dest_check=i.source_dest_check,
             auto_public_ip=i.auto_public_ip,
+            secondary=tuple(canonical_address(a) for a in i.secondary_private_ips),
+            owner=i.attached_to or i.name,
         )
         _add_eni(ix, eni)
         for group in i.security_groups:

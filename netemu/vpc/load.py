@@ -79,7 +79,9 @@ from netemu.textfile import read_data
 from netemu.vpc import aws_ids as vpc_aws_ids
 from netemu.vpc import checkers as vpc_checkers
 from netemu.vpc import dns as vpc_dns
+from netemu.vpc import elastic_ips as vpc_eips
 from netemu.vpc import elb as vpc_elb
+from netemu.vpc import enis as vpc_enis
 from netemu.vpc import firewall as vpc_firewall
 from netemu.vpc import gateway_endpoints as vpc_gateway_endpoints
 from netemu.vpc import interface_endpoints as vpc_interface_endpoints
@@ -122,6 +124,9 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
     checkers = vpc_checkers.read(data, report)  # Route 53 health checkers (R180)
     lists = vpc_prefix_lists.read(data, checkers, report)  # managed + customer prefix lists
     endpoints = vpc_gateway_endpoints.read(data, lists, report)  # S3/DynamoDB gateway endpoints
+    data, attachments = vpc_enis.read(data, report)  # secondary ENIs (V165-V166)
+    eips = vpc_eips.read(data, report)  # Elastic IPs (V160-V163)
+    data = vpc_eips.rewrite(data, eips)
     data = vpc_checkers.with_hosts(data, checkers, report)
     data = vpc_gateway_endpoints.with_hosts(data, endpoints)
     data = vpc_prefix_lists.rewrite(data, lists, checkers is not None, report)
@@ -144,9 +149,16 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
         vpc_vpn.check(vpn, {v.name: v for v in draft.vpcs},
                       {t.name: {r.name for r in t.route_tables} for t in draft.transit_gateways},
                       report)
+        vpc_enis.check(attachments, draft, report)
     if report.problems or draft is None:
         raise LoadError(report.problems)
     topology = vpc_elb.attach(vpc_dns.attach(build(draft, source), dns_parts), elb_parts)
+    if eips or any(i.state == "stopped" for v in draft.vpcs for i in v.instances):  # V162-V163
+        vpc_eips.check(eips, topology, report)
+        if report.problems:
+            raise LoadError(report.problems)
+        topology = vpc_eips.attach(topology, eips)
+    topology = vpc_enis.attach(topology, attachments)
     topology = vpc_checkers.attach(topology, checkers)
     topology = vpc_prefix_lists.attach(topology, lists, vpc_gateway_endpoints.routes(endpoints))
     if endpoints:

@@ -217,6 +217,16 @@ class Instance:
     # V17: public_ip was assigned at launch (the subnet's map_public_ip_on_launch or the
     # instance's associate_public_ip_address), from addressing.AUTO_PUBLIC_IPV4_POOL.
     auto_public_ip: bool = False
+    # ENIs and Elastic IPs (V160-V167, vpc/elastic_ips.py): secondary private IPv4 addresses
+    # on the ENI, the associated EIP's name, running | stopped (a stopped instance loses its
+    # auto-assigned public address and keeps its EIP, V163).
+    secondary_private_ips: tuple[str, ...] = ()
+    elastic_ip: str | None = None
+    state: str = "running"
+    # V165: a secondary ENI of instance ``attached_to`` at ``device_index`` (vpc/enis.py);
+    # None for an instance (its primary ENI, device index 0).
+    attached_to: str | None = None
+    device_index: int = 0
 
 
 @dataclass(frozen=True, slots=True)

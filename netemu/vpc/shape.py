@@ -16,6 +16,7 @@ from typing import Any
 
 from netemu.vpc import addressing
 from netemu.vpc import dns as vpc_dns
+from netemu.vpc import elastic_ips as vpc_eips
 from netemu.vpc import firewall as vpc_firewall
 from netemu.vpc.draft import (
     DCidr,
@@ -52,7 +53,8 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                              "quotas", "aws_ids", "load_balancers", "target_groups", "aws_services",
                              "route53_health_checkers", "prefix_lists", "vpc_endpoints",
                              "on_premises", "vpn_gateways", "vpn_connections",  # vpn.py
-                             *vpc_dns.TOP_KEYS, *vpc_firewall.TOP_KEYS)),
+                             *vpc_dns.TOP_KEYS, *vpc_firewall.TOP_KEYS,
+                             *vpc_eips.TOP_KEYS)),
     "route53_health_checkers": ((), ("cidr", "regions")),
     "internet": ((), ("hosts",)),
     "host": (("name", "ip"), ()),
@@ -90,7 +92,10 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "nat_gateway": (("name", "subnet"), ("private_ip", "public_ip", "connectivity", "state")),
     "instance": (("name", "subnet"), ("private_ip", "public_ip", "ipv6_address",
                                       "security_groups", "source_dest_check", "state",
-                                      "associate_public_ip_address")),
+                                      "associate_public_ip_address",
+                                      "secondary_private_ips", "network_interfaces")),
+    "network_interface": (("name", "subnet"), ("device_index", "private_ip", "security_groups",
+                                               "source_dest_check", "secondary_private_ips")),
     "peering": (("name", "requester", "accepter"), ("status", "allow_dns_resolution")),
     "transit_gateway": (("name",), ("route_tables", "attachments")),
     "tgw_route_table": (("name",), ("routes",)),
@@ -455,6 +460,8 @@ class Reader:
             (kind, name), = raw.items()
             if kind in NAMED_TARGETS and isinstance(name, str) and name:
                 return RouteTarget(kind, name)
+            if kind == "network_interface" and isinstance(name, str) and name:  # V166
+                return RouteTarget("instance", name)  # an ENI is an instances entry (vpc/enis)
         self.r.add(path, "InvalidParameterValue",
                    f"unknown route target {raw!r} (internet_gateway, egress_only_internet_gateway, "
                    "local, or one of {nat_gateway|peering|instance|transit_gateway: NAME})")
@@ -650,14 +657,19 @@ class Reader:
         sdc = self.boolean(m.get("source_dest_check", True), f"{path}.source_dest_check")
         apia = self.opt_boolean(m, "associate_public_ip_address", path)
         state = m.get("state", "running")
-        if state not in ("running", "terminated"):
+        if state not in ("running", "stopped", "terminated"):
             self.r.add(f"{path}.state", "InvalidParameterValue",
-                       f"state is running or terminated, got {state!r}")
+                       f"state is running, stopped or terminated, got {state!r}")
             return None
-        if self.failed:
+        # V164: secondary private IPv4 addresses (validate.addresses checks them)
+        secondary = [self.ip(a, f"{path}.secondary_private_ips[{k}]") for k, a in
+                     enumerate(self.seq(m.get("secondary_private_ips") or [],
+                                        f"{path}.secondary_private_ips"))]
+        if self.failed or None in secondary:
             return None
         return DInstance(name, path, subnet, ips["private_ip"], ips["public_ip"],
-                         ips["ipv6_address"], sgs, sdc, state, apia)
+                         ips["ipv6_address"], sgs, sdc, state, apia,
+                         [a for a in secondary if a is not None])
 
     def peering(self, raw: Any, path: str) -> DPeering | None:
         m = self.mapping(raw, path, *KEYS["peering"])

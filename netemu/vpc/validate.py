@@ -293,6 +293,10 @@ def addresses(v: DVpc, topo: DTopology, r: Report) -> None:
             _private_address(p, p.private_ip, s.cidr, used, r)
         if isinstance(p, DInstance) and p.ipv6_address is not None:
             _ipv6_address(p, p.ipv6_address, s.ipv6_cidr, used6, r)
+    for p in v.live_instances():  # V164: secondary private IPv4 addresses, after the primaries
+        s = _subnet(v, p.subnet)
+        if s is not None and s.cidr is not None:
+            _secondary_addresses(p, s.cidr, used, r)
     _room_to_allocate(v, need, used, r)
     _public_addresses(topo, parts, r)
     per_eni = quota(topo, "security_groups_per_network_interface")
@@ -333,6 +337,23 @@ def _private_address(p: DNat | DInstance, ip: str, cidr: str, used: dict[str, st
               f"Address {ip} is in use (by {used[ip]}).")
     else:
         used[ip] = p.path
+
+
+def _secondary_addresses(p: DInstance, cidr: str, used: dict[str, str], r: Report) -> None:
+    """V164: each secondary private IPv4 address is in the ENI's subnet, not reserved (V14),
+    held by nobody else."""
+    for k, ip in enumerate(p.secondary_private_ips):
+        path = f"{p.path}.secondary_private_ips[{k}]"
+        if not addressing.contains(cidr, ip):
+            r.add(path, "InvalidParameterValue",
+                  f"Address {ip} does not fall within the subnet's address range ({cidr})")
+        elif addressing.is_reserved(ip, cidr):  # V14
+            r.add(path, "InvalidParameterValue",
+                  f"Address {ip} is in subnet's reserved address range (V14)")
+        elif ip in used:
+            r.add(path, "InvalidIPAddress.InUse", f"Address {ip} is in use (by {used[ip]}).")
+        else:
+            used[ip] = path
 
 
 def _ipv6_address(p: DInstance, ip: str, cidr: str | None, used6: dict[str, str],

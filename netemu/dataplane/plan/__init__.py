@@ -62,7 +62,8 @@ def build(topology: Topology, prefix: str = names.PREFIX) -> Desired:
         ns, vpc_notes = router(ctx, vpc)
         spaces.append(ns)
         notes += vpc_notes
-        spaces += [nodes.instance(ctx, vpc, inst) for inst in vpc.instances]
+        spaces += [nodes.instance(ctx, vpc, inst) for inst in vpc.instances
+                   if inst.attached_to is None]  # a secondary ENI is an ethN of its instance
         spaces += [nodes.nat_gateway(ctx, vpc, nat) for nat in vpc.nat_gateways]
         if vpc.internet_gateway:
             spaces.append(gateways.gateway(ctx, vpc, "igw"))

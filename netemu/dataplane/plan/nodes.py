@@ -38,6 +38,12 @@ def instance(ctx: Context, vpc: Vpc, inst: Instance) -> Namespace:
     addr, default = _eni(vpc, inst.subnet, inst.private_ip)
     addresses, routes = [addr], [default]
     sub = subnet(vpc, inst.subnet)
+    addresses += [Address(w.ETH, f"{a}/{plen(sub.cidr)}") for a in inst.secondary_private_ips]
+    for eni in vpc.instances:  # V165: the instance's secondary ENIs, eth<device index>
+        if eni.attached_to == inst.name:
+            cidr = subnet(vpc, eni.subnet).cidr
+            addresses += [Address(f"eth{eni.device_index}", f"{a}/{plen(cidr)}")
+                          for a in (eni.private_ip, *eni.secondary_private_ips)]
     v6 = bool(inst.ipv6_address and sub.ipv6_cidr and vpc.ipv6_cidr_blocks)
     # V37: the metadata service answers on the instance's own lo (netemu.dataplane.imds_server)
     metadata = tuple(a for a in imds.addresses_of(inst) if v6 or ":" not in a)

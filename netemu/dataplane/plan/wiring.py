@@ -217,16 +217,18 @@ def _vpc_links(vpc: Vpc, prefix: str) -> list[Link]:
     """A VPC's ENIs on their subnets' bridges and its gateways (router side, internet side)."""
     router = names.ns_router(prefix, vpc.name)
     subnets = {s.name for s in vpc.subnets}
-    enis = [(f"i:{i.name}", i.subnet, names.ns_instance(prefix, vpc.name, i.name))
+    # a secondary ENI (V165) is eth<device index> in its instance's namespace
+    enis = [(f"i:{i.name}", i.subnet,
+             names.ns_instance(prefix, vpc.name, i.attached_to or i.name), f"eth{i.device_index}")
             for i in vpc.instances]
-    enis += [(f"n:{n.name}", n.subnet, names.ns_nat(prefix, vpc.name, n.name))
+    enis += [(f"n:{n.name}", n.subnet, names.ns_nat(prefix, vpc.name, n.name), ETH)
              for n in vpc.nat_gateways]
     links = []
-    for what, subnet, ns in enis:
+    for what, subnet, ns, ifname in enis:
         if subnet not in subnets:
             raise KeyError(f"vpc {vpc.name}: no subnet {subnet}")
         links.append(Link(eni_link(vpc.name, what), router, eni_port(vpc.name, what),
-                          ns, ETH, a_master=bridge(vpc.name, subnet), mtu=mtu.VPC_MTU))
+                          ns, ifname, a_master=bridge(vpc.name, subnet), mtu=mtu.VPC_MTU))
     for kind, present, target in (
             ("igw", vpc.internet_gateway, "internet_gateway"),
             ("eigw", vpc.egress_only_internet_gateway, "egress_only_internet_gateway")):

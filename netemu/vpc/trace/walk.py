@@ -284,9 +284,20 @@ class Walk:
             self.note("instance", eni.name, f"delivered to {eni.name} ({p.dst})", p)
             self.delivered = p
             return
-        # A middlebox (route target ``instance``): it forwards the packet as it is.
+        # A middlebox (route target ``instance``): it forwards the packet as it is, from the
+        # ENI its OS routes ``p.dst`` to (an instance with several ENIs, V167).
         self.note("instance", eni.name,
                   f"{eni.name} forwards the packet (source/destination check disabled)", p)
+        out = self.ix.out_eni(eni, p.dst)
+        if out is not eni:
+            self.note("instance", out.name, f"{eni.owner} sends it from its network interface "
+                      f"{out.name} in subnet {out.subnet} (V167)", p)
+            if out.source_dest_check:
+                self.drop("instance", out.name, f"the source/destination check of {out.name} is "
+                          "enabled: it does not send what is not from its own address (V167)",
+                          p, "ENI_SOURCE_DEST_CHECK_RESTRICTION",
+                          change=f"disable the source/destination check of {out.name}")
+            eni, groups = out, self.ix.groups_of(out)
         if self.forward:
             d = security_groups.evaluate(groups, "egress", p, self.ix.member_ips)
         else:
