@@ -19,12 +19,18 @@ recompiles only the zones it touched); the resolver adds only what a resolver kn
 - Resolver rules (R92-R93, ``vpc.dns.rule_table``): FORWARD rules send the query, unchanged but
   for its id, to the rule's targets from the outbound endpoint's ENI addresses; SYSTEM rules and
   the autodefined rules answer here;
-- recursion: a referral from a public zone served by netemu (NS records below its apex, with
-  glue) is followed: the query goes to the glue addresses from a socket in the emulated
-  internet's namespace, so a DNS server run on an internet host of the topology really answers
-  (one level: a further referral is SERVFAIL). A name no zone holds is NXDOMAIN at once (nobody
+- recursion, as a recursive resolver (``route53.recursion``, pure, says what to ask next;
+  ``_drive`` asks it): a CNAME chain is followed, each target asked again from the start
+  (rules, the zones the VPC sees, delegations), and answered whole with the last name's rcode
+  (R195; a loop or more than 16 links is SERVFAIL, R196); a referral from a public zone served
+  by netemu (NS records below its apex) is followed level by level to the servers each
+  delegation names, from a socket in the emulated internet's namespace, so DNS servers run on
+  internet hosts of the topology really answer, glueless delegations too (R197). Bounded: 8
+  referrals per name, 24 queries to servers, ``RESOLVE_SECONDS`` per client query. An answer
+  that needed nothing more is sent as it came. A name no zone holds is NXDOMAIN at once (nobody
   else to ask); never a hang. Answers carry RA and no AA, as a recursive resolver's do; a query
-  without RD is REFUSED (V80: the Resolver only serves recursive queries).
+  without RD is REFUSED (V80: the Resolver only serves recursive queries). DNS Firewall sees
+  every name of a chain before it is asked (R149).
 
 Zone files are watched (polled every ``WATCH_SECONDS``): a changed, valid set replaces the
 snapshot without re-applying; an invalid one is logged and the old snapshot kept.
@@ -666,7 +672,8 @@ class ResolverService:
 
     def answer_now(self, wire: bytes, peer: Any, vpc: VpcResolver,
                    transport: str) -> bytes | asyncio.Future[bytes | None] | None:
-        """The reply, or a future of it when a FORWARD rule sends the query on."""
+        """The reply, or a future of it when the query needs the network (a FORWARD rule's
+        targets, a delegation's servers)."""
         serving = self.serving
         assert serving is not None
         try:
