@@ -490,6 +490,36 @@ def read_reply(wire: bytes) -> recursion.Reply | None:
                            records(message.rr), records(message.auth), records(message.ar))
 
 
+def may_chase(reply: bytes, qtype: int) -> bool:
+    """Whether a reply could need a recursive resolver's further queries (R195, R197): a
+    referral (NOERROR, no AA, no answer, records in AUTHORITY) or an answer holding a CNAME
+    (for a question other than CNAME or ANY). Read by hand, without parsing the records: the
+    common reply needs nothing more and is sent as it is. A reply it cannot read: False."""
+    if len(reply) < 12:
+        return False
+    _qid, flags, qdcount, ancount, nscount, _ar = _HEADER.unpack_from(reply)
+    if flags & 0x0200 or flags & 0xF:   # truncated, or an error: nothing to follow
+        return False
+    if not ancount:
+        return not flags & 0x0400 and nscount > 0
+    if qtype in (TYPE_CODES["CNAME"], TYPE_CODES["ANY"]):
+        return False
+    cname = TYPE_CODES["CNAME"]
+    try:
+        pos = 12
+        for _ in range(qdcount):
+            pos = _skip_name(reply, pos, 0, 0) + 4
+        for _ in range(ancount):
+            pos = _skip_name(reply, pos, 0, 0)
+            rtype, _cls, _ttl, rdlen = _RR_FIXED.unpack_from(reply, pos)
+            if rtype == cname:
+                return True
+            pos += 10 + rdlen
+    except (FormErr, struct.error):
+        return False
+    return False
+
+
 def chased_reply(query: Query, done: recursion.Done, limit: int) -> bytes:
     """The reply to ``query`` for a chased resolution: the chain and final RRset in ANSWER,
     the last name's SOA in AUTHORITY when negative, with the last name's rcode; the question as
@@ -511,4 +541,4 @@ def chased_reply(query: Query, done: recursion.Done, limit: int) -> bytes:
 __all__ = ["Query", "FormErr", "NotAQuery", "PackErrors", "WireData", "decode", "encode",
            "encode_error", "compile", "pack_rdata", "max_size", "type_name", "content_key",
            "tail_key", "answer_records", "make_query", "override_reply",
-           "read_reply", "chased_reply"]
+           "read_reply", "chased_reply", "may_chase"]

@@ -729,7 +729,10 @@ class ResolverService:
             if kind == vpc_dns.FORWARD and rule is not None and rule.endpoint in self.forwarders:
                 return _Network(res, step, rule.targets,
                                 self.forwarders[rule.endpoint or ""], rule.name)
-            res.receive(codec.read_reply(self._local(step, asking)))
+            reply = self._local(step, asking)
+            if step.first and not codec.may_chase(reply, asking.query.qtype):
+                return self._finish(recursion.Done(0, chased=False), asking)   # the common case
+            res.receive(codec.read_reply(reply))
         return self._finish(recursion.Done(Rcode.SERVFAIL, why="too many steps"), asking)
 
     def _local(self, step: recursion.Ask, asking: _Asking) -> bytes:
