@@ -21,7 +21,8 @@ the I/O between the two calls.
   below the previous one; at most ``MAX_REFERRALS`` per name and ``MAX_QUERIES`` queries to
   servers in all (nested resolutions included); otherwise SERVFAIL.
 - A forwarding rule's target is a resolver: its reply is taken as final for the names it
-  covers (a referral from it is passed on as it is), but a CNAME it did not chase is.
+  covers (a referral from it is passed on as it is; its NXDOMAIN at the end of a chain is
+  believed), but a CNAME it left unanswered (NOERROR) is chased from the start.
 - A delegated server that refuses (REFUSED, NOTIMP, FORMERR) is lame: SERVFAIL.
 
 ``Done.chased`` is False when the first reply needed nothing more: the driver then sends that
@@ -195,9 +196,9 @@ class Resolution:
             name, moved = target, True
         final_set = tuple(r for r in reply.answer if r.name == name
                           and (r.type == self.qtype or self.qtype == "ANY"))
-        if moved and not final_set and not final:
+        if moved and not final_set and (not final or reply.rcode == NOERROR):
             # the target is not in this reply: ask it from the start (another zone, a rule,
-            # a delegation may hold it)
+            # a delegation may hold it); a resolver's NXDOMAIN for it is believed
             self.current, self.servers, self.zone, self.referrals = name, None, "", 0
             return
         rcode = reply.rcode

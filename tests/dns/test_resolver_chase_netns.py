@@ -5,7 +5,8 @@ inside an applied VPC's instance namespace.
 this test process with ``resolver.ensure`` (what ``netemu apply --zones`` does). The internet
 hosts run ``netemu serve`` in their namespaces: ``mid`` serves sub.example.net (delegated to it
 by example.net, a zone the resolver serves) and delegates deep.sub.example.net to ``deep``, with
-glue, and glueless.sub.example.net by a name only a zone of the resolver holds.
+glue, and glueless.sub.example.net by a name only a zone of the resolver holds. ``dns1``, an
+instance, serves onprem.example, which a FORWARD rule sends to it through an outbound endpoint.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ pytestmark = [pytest.mark.netns, pytest.mark.slow,
               pytest.mark.skipif(shutil.which("dig") is None, reason="needs dig")]
 
 DATA = Path(__file__).parent / "data" / "chase"
-SERVERS = {"mid": "203.0.113.61", "deep": "203.0.113.62"}
+SERVERS = {   # log name: (namespace suffix, address, zones)
+    "mid": ("h-mid", "203.0.113.61", "mid"), "deep": ("h-deep", "203.0.113.62", "deep"),
+    "dns1": ("i-app.dns1", "10.0.1.53", "onprem"),   # the FORWARD rule's target
+}
 
 
 @dataclass
@@ -73,11 +77,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     try:
         apply.apply(topology, prefix, state)
         assert resolver.ensure(topology, prefix, state, [str(DATA / "zones")]) is not None
-        for host, ip in SERVERS.items():
+        for host, (ns, ip, zones) in SERVERS.items():
             with open(state / f"{host}.log", "wb") as sink:
                 servers[host] = subprocess.Popen(
-                    ["ip", "netns", "exec", f"{prefix}h-{host}", sys.executable, "-m", "netemu",
-                     "serve", "--zones", str(DATA / host), "--listen", f"{ip}:53",
+                    ["ip", "netns", "exec", prefix + ns, sys.executable, "-m", "netemu",
+                     "serve", "--zones", str(DATA / zones), "--listen", f"{ip}:53",
                      "--api", f"127.0.0.1:{free_port()}"],
                     cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=sink,
                     stderr=sink)
@@ -133,6 +137,22 @@ def test_a_chain_to_a_missing_name_is_nxdomain_R195(lab: Lab) -> None:
         ("gone.corp.internal.", 60, "CNAME", "nothere.example.com.")]
     authority = lab.dig("+noall", "+authority", "gone.corp.internal").split()
     assert authority[:1] == ["example.com."] and "SOA" in authority
+
+
+def test_a_chain_through_a_forwarding_rule_R195_R92(lab: Lab) -> None:
+    """A private zone's CNAME into a domain a FORWARD rule sends on: the target is asked of the
+    rule's server from the outbound endpoint; and the rule's server answering a CNAME alone
+    (it is authoritative, not a resolver): the resolver chases the target in the private zone."""
+    assert lab.answer("fwd.corp.internal") == [
+        ("fwd.corp.internal.", 60, "CNAME", "www.onprem.example."),
+        ("www.onprem.example.", 60, "A", "10.0.1.77")]
+    assert re.search(r"10\.0\.[12]\.100#\d+ www\.onprem\.example\. A NOERROR",
+                     lab.server_log("dns1")), lab.server_log("dns1")
+    assert lab.answer("back.onprem.example") == [
+        ("back.onprem.example.", 60, "CNAME", "host.corp.internal."),
+        ("host.corp.internal.", 50, "A", "10.0.1.10")]
+    # a forwarded answer that needs nothing more comes back as the rule's server gave it
+    assert lab.answer("www.onprem.example") == [("www.onprem.example.", 60, "A", "10.0.1.77")]
 
 
 def test_a_cname_loop_is_servfail_at_once_R196(lab: Lab) -> None:

@@ -110,6 +110,19 @@ def test_a_forwarders_reply_is_final_even_when_its_chain_stops_short_R195() -> N
     assert got.rcode == NXDOMAIN and not got.chased
 
 
+def test_a_cname_a_forwarder_left_unanswered_is_chased_R195() -> None:
+    """A forwarding rule's target answered the CNAME alone (an authoritative server, not a
+    resolver): the target is asked from the start."""
+    res = Resolution("back.onprem.example.", "A")
+    step(res)
+    res.receive(Reply(NOERROR, True, (cname("back.onprem.example.", "host.corp.internal."),)),
+                final=True)
+    assert step(res).name == "host.corp.internal."
+    res.receive(Reply(NOERROR, True, (a("host.corp.internal.", "10.0.1.10"),)))
+    got = done(res)
+    assert got.chased and [r.type for r in got.answer] == ["CNAME", "A"]
+
+
 def test_a_cname_loop_is_servfail_R196() -> None:
     res = Resolution("a.example.com.", "A")
     step(res)
