@@ -26,6 +26,7 @@ import pytest
 
 from netemu.dataplane import apply, destroy, kernel, resolver
 from netemu.dataplane.state import State
+from netemu.vpc.dns import EC2_TTL
 from netemu.vpc.load import load_topology_file
 from tests.dataplane.conftest import unique_prefix
 from tests.helpers import ROOT, free_port
@@ -119,13 +120,18 @@ def test_an_in_zone_cname_chain_is_followed_R195(lab: Lab) -> None:
 
 def test_a_chain_crosses_zones_and_a_private_zone_wins_R195_R89_R90(lab: Lab) -> None:
     """A private zone's CNAME into a public zone netemu serves; into a name both a private
-    zone of the VPC and a public zone hold: the private one answers (split view)."""
+    zone of the VPC and a public zone hold: the private one answers (split view); into an EC2
+    name of the VPC."""
     assert lab.answer("site.corp.internal") == [
         ("site.corp.internal.", 60, "CNAME", "www.example.com."),
         ("www.example.com.", 70, "A", "192.0.2.1")]
     assert lab.answer("split.corp.internal") == [
         ("split.corp.internal.", 60, "CNAME", "www.split.example."),
         ("www.split.example.", 60, "A", "10.0.1.99")]
+    # into the VPC's Amazon-provided names (V83)
+    assert lab.answer("ec2.corp.internal") == [
+        ("ec2.corp.internal.", 60, "CNAME", "ip-10-0-1-10.ec2.internal."),
+        ("ip-10-0-1-10.ec2.internal.", EC2_TTL, "A", "10.0.1.10")]
 
 
 def test_a_chain_to_a_missing_name_is_nxdomain_R195(lab: Lab) -> None:
