@@ -490,6 +490,17 @@ def read_reply(wire: bytes) -> recursion.Reply | None:
                            records(message.rr), records(message.auth), records(message.ar))
 
 
+def cname_record(query: Query, target: str, ttl: int) -> recursion.Record:
+    """The query name as a CNAME to ``target`` (a DNS Firewall OVERRIDE's), as a chain's first
+    record (the owner written out, not compressed)."""
+    labels = tuple(label.encode() for label in target.rstrip(".").split(".") if label)
+    name = to_wire(labels)
+    owner = to_wire(query.qname)
+    wire = owner + _RR_FIXED.pack(TYPE_CODES["CNAME"], CLASS_IN, ttl, len(name)) + name
+    text = ".".join(label.decode("ascii", "backslashreplace") for label in query.qname) + "."
+    return recursion.Record(text, "CNAME", ttl, recursion.absolute(target), wire)
+
+
 def may_chase(reply: bytes, qtype: int) -> bool:
     """Whether a reply could need a recursive resolver's further queries (R195, R197): a
     referral (NOERROR, no AA, no answer, records in AUTHORITY) or an answer holding a CNAME
@@ -541,4 +552,4 @@ def chased_reply(query: Query, done: recursion.Done, limit: int) -> bytes:
 __all__ = ["Query", "FormErr", "NotAQuery", "PackErrors", "WireData", "decode", "encode",
            "encode_error", "compile", "pack_rdata", "max_size", "type_name", "content_key",
            "tail_key", "answer_records", "make_query", "override_reply",
-           "read_reply", "chased_reply", "may_chase"]
+           "read_reply", "chased_reply", "may_chase", "cname_record"]

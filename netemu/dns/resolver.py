@@ -30,7 +30,8 @@ recompiles only the zones it touched); the resolver adds only what a resolver kn
   that needed nothing more is sent as it came. A name no zone holds is NXDOMAIN at once (nobody
   else to ask); never a hang. Answers carry RA and no AA, as a recursive resolver's do; a query
   without RD is REFUSED (V80: the Resolver only serves recursive queries). DNS Firewall sees
-  every name of a chain before it is asked (R149).
+  every name of a chain before it is asked (R149); the override domain of a query an OVERRIDE
+  rule blocks is resolved as a chain that starts with the rule's CNAME (R142).
 
 Zone files are watched (polled every ``WATCH_SECONDS``): a changed, valid set replaces the
 snapshot without re-applying; an invalid one is logged and the old snapshot kept.
@@ -696,11 +697,24 @@ class ResolverService:
         fw_log = vpc_firewall.log_fields(verdict) if verdict is not None else {}
         if verdict is not None and verdict.outcome in (vpc_firewall.BLOCK,
                                                        vpc_firewall.FAIL_CLOSED):
+            rule = verdict.decided.rule if verdict.decided is not None else None
+            if verdict.outcome == vpc_firewall.BLOCK and rule is not None \
+                    and rule.block_response == "OVERRIDE" and rule.override_domain is not None:
+                # R142: the CNAME to the override domain, then what this VPC's resolver answers
+                # for it, chased as any chain (R195)
+                res = recursion.Resolution(name, query.type_name)
+                res.redirect(codec.cname_record(query, rule.override_domain, rule.override_ttl))
+                return self._resolve(res, _Asking(wire, query, vpc, peer, transport, name, None,
+                                                  fw_log))
             reply = _recursive(self._blocked(query, peer, vpc, verdict, transport))
             self._log(vpc, peer, transport, name, query, reply, firewall=fw_log)
             return reply
-        asking = _Asking(wire, query, vpc, peer, transport, name, verdict, fw_log)
-        got = self._drive(recursion.Resolution(name, query.type_name), asking)
+        return self._resolve(recursion.Resolution(name, query.type_name),
+                             _Asking(wire, query, vpc, peer, transport, name, verdict, fw_log))
+
+    def _resolve(self, res: recursion.Resolution,
+                 asking: _Asking) -> bytes | asyncio.Future[bytes | None]:
+        got = self._drive(res, asking)
         if isinstance(got, bytes):
             return got
         return asyncio.ensure_future(self._drive_async(got, asking))

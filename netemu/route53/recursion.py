@@ -148,7 +148,18 @@ class Resolution:
         if self.servers is not None and self.budget.queries >= MAX_QUERIES:
             return self._fail(f"more than {MAX_QUERIES} queries to name servers")
         return Ask(self.current, self.qtype, self.servers, self.zone,
-                   first=self.asked == 0 and self.nesting == 0)
+                   first=self.asked == 0 and self.nesting == 0 and not self.chain)
+
+    def redirect(self, cname: Record) -> None:
+        """Start from ``cname`` (the query name's CNAME, e.g. a DNS Firewall OVERRIDE's): its
+        target is what is asked first, and the answer begins with it."""
+        target = absolute(cname.data)
+        self.chain.append(cname)
+        if target in self.seen:
+            self._fail(f"CNAME loop: {target} again after 1 link(s)")
+            return
+        self.seen.add(target)
+        self.current = target
 
     def receive(self, reply: Reply | None, *, final: bool = False) -> None:
         """What came back for the last ``Ask`` (None: no server answered). ``final``: it came

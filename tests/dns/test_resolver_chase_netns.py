@@ -161,6 +161,20 @@ def test_a_chain_through_a_forwarding_rule_R195_R92(lab: Lab) -> None:
     assert lab.answer("www.onprem.example") == [("www.onprem.example.", 60, "A", "10.0.1.77")]
 
 
+def test_a_firewall_override_domain_is_chased_too_R142_R195(lab: Lab) -> None:
+    """blocked.example.com is answered with a CNAME to the override domain app.corp.internal,
+    itself a chain: the whole chain follows, as this VPC's resolver answers it."""
+    assert lab.answer("blocked.example.com") == [
+        ("blocked.example.com.", 5, "CNAME", "app.corp.internal."),
+        ("app.corp.internal.", 30, "CNAME", "web.corp.internal."),
+        ("web.corp.internal.", 40, "CNAME", "host.corp.internal."),
+        ("host.corp.internal.", 50, "A", "10.0.1.10")]
+    lines = (lab.state / "resolver-query-logs" / "app.log").read_text().splitlines()
+    record = json.loads(next(line for line in reversed(lines)
+                             if '"blocked.example.com."' in line))
+    assert record["firewall_rule_action"] == "BLOCK" and record["rcode"] == "NOERROR"
+
+
 def test_a_cname_loop_is_servfail_at_once_R196(lab: Lab) -> None:
     """loop1.corp.internal (private) -> loop2.example.com (public) -> loop1.corp.internal."""
     started = time.monotonic()

@@ -123,6 +123,21 @@ def test_a_cname_a_forwarder_left_unanswered_is_chased_R195() -> None:
     assert got.chased and [r.type for r in got.answer] == ["CNAME", "A"]
 
 
+def test_a_redirect_starts_the_chain_with_its_cname_R195() -> None:
+    """A DNS Firewall OVERRIDE: the query name's CNAME is given; its target is asked first."""
+    res = Resolution("evil.example.com.", "A")
+    res.redirect(cname("evil.example.com.", "walled.example.com.", 5))
+    ask = step(res)
+    assert (ask.name, ask.first) == ("walled.example.com.", False)
+    res.receive(Reply(NOERROR, True, (a("walled.example.com.", "192.0.2.99"),)))
+    got = done(res)
+    assert [(r.name, r.ttl) for r in got.answer] == [("evil.example.com.", 5),
+                                                     ("walled.example.com.", 60)]
+    res = Resolution("evil.example.com.", "A")
+    res.redirect(cname("evil.example.com.", "EVIL.example.com.", 5))
+    assert done(res).rcode == SERVFAIL
+
+
 def test_a_cname_loop_is_servfail_R196() -> None:
     res = Resolution("a.example.com.", "A")
     step(res)
