@@ -175,6 +175,18 @@ def test_a_firewall_override_domain_is_chased_too_R142_R195(lab: Lab) -> None:
     assert record["firewall_rule_action"] == "BLOCK" and record["rcode"] == "NOERROR"
 
 
+def test_a_chains_blocked_target_is_never_asked_R149_R195(lab: Lab) -> None:
+    """leak.corp.internal is a CNAME to secret.sub.example.net, which a BLOCK rule lists: the
+    answer is the block (NXDOMAIN), and the delegated server is never asked for the name."""
+    assert lab.status("leak.corp.internal") == "NXDOMAIN"
+    assert "secret.sub.example.net" not in lab.server_log("mid")
+    lines = (lab.state / "resolver-query-logs" / "app.log").read_text().splitlines()
+    record = json.loads(next(line for line in reversed(lines)
+                             if '"leak.corp.internal."' in line))
+    assert record["firewall_rule_action"] == "BLOCK"
+    assert record["firewall_domain_list_id"] == "secret"
+
+
 def test_a_cname_loop_is_servfail_at_once_R196(lab: Lab) -> None:
     """loop1.corp.internal (private) -> loop2.example.com (public) -> loop1.corp.internal."""
     started = time.monotonic()
