@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import dnslib
 
-from netemu.route53 import rdata
+from netemu.route53 import rdata, recursion
 from netemu.route53.answer import Answer, Rcode, RRsetRef
 from netemu.route53.model import HostedZone, RecordSet, ZoneSet
 from netemu.route53.names import Labels, to_wire
@@ -461,6 +461,95 @@ def override_reply(query: Query, target: str, ttl: int, resolved: bytes | None) 
     return b"".join((head, query.question, cname, *rrs, opt))
 
 
+# --- chased answers (the VPC resolver following CNAMEs and referrals) -----------------------------
+
+
+def read_reply(wire: bytes) -> recursion.Reply | None:
+    """A reply from a name server or a resolver as ``recursion`` reads it; None when it cannot
+    be parsed (as if nobody answered)."""
+    try:
+        message = dnslib.DNSRecord.parse(wire)
+    except Exception:  # dnslib raises many types for bad input
+        return None
+
+    def records(rrs: list[dnslib.RR]) -> tuple[recursion.Record, ...]:
+        out = []
+        for rr in rrs:
+            if rr.rtype == OPT:
+                continue
+            buf = _PlainBuffer()
+            rr.pack(buf)
+            data = str(rr.rdata)
+            if rr.rtype in (TYPE_CODES["CNAME"], TYPE_CODES["NS"]):
+                data = recursion.absolute(data)
+            out.append(recursion.Record(recursion.absolute(str(rr.rname)), type_name(rr.rtype),
+                                        rr.ttl, data, bytes(buf.data)))
+        return tuple(out)
+
+    return recursion.Reply(message.header.rcode, bool(message.header.aa),
+                           records(message.rr), records(message.auth), records(message.ar))
+
+
+def cname_record(query: Query, target: str, ttl: int) -> recursion.Record:
+    """The query name as a CNAME to ``target`` (a DNS Firewall OVERRIDE's), as a chain's first
+    record (the owner written out, not compressed)."""
+    labels = tuple(label.encode() for label in target.rstrip(".").split(".") if label)
+    name = to_wire(labels)
+    owner = to_wire(query.qname)
+    wire = owner + _RR_FIXED.pack(TYPE_CODES["CNAME"], CLASS_IN, ttl, len(name)) + name
+    text = ".".join(label.decode("ascii", "backslashreplace") for label in query.qname) + "."
+    return recursion.Record(text, "CNAME", ttl, recursion.absolute(target), wire)
+
+
+def may_chase(reply: bytes, qtype: int) -> bool:
+    """Whether a reply could need a recursive resolver's further queries (R195, R197): a
+    referral (NOERROR, no AA, no answer, records in AUTHORITY) or an answer holding a CNAME
+    (for a question other than CNAME or ANY). Read by hand, without parsing the records: the
+    common reply needs nothing more and is sent as it is. A reply it cannot read: False."""
+    if len(reply) < 12:
+        return False
+    _qid, flags, qdcount, ancount, nscount, _ar = _HEADER.unpack_from(reply)
+    if flags & 0x0200 or flags & 0xF:   # truncated, or an error: nothing to follow
+        return False
+    if not ancount:
+        return not flags & 0x0400 and nscount > 0
+    if qtype in (TYPE_CODES["CNAME"], TYPE_CODES["ANY"]):
+        return False
+    cname = TYPE_CODES["CNAME"]
+    try:
+        pos = 12
+        for _ in range(qdcount):
+            pos = _skip_name(reply, pos, 0, 0) + 4
+        for _ in range(ancount):
+            pos = _skip_name(reply, pos, 0, 0)
+            rtype, _cls, _ttl, rdlen = _RR_FIXED.unpack_from(reply, pos)
+            if rtype == cname:
+                return True
+            pos += 10 + rdlen
+    except (FormErr, struct.error):
+        return False
+    return False
+
+
+def chased_reply(query: Query, done: recursion.Done, limit: int) -> bytes:
+    """The reply to ``query`` for a chased resolution: the chain and final RRset in ANSWER,
+    the last name's SOA in AUTHORITY when negative, with the last name's rcode; the question as
+    the client sent it. AUTHORITY and then ANSWER are dropped (TC) when over ``limit``."""
+    opt = _opt(query, None) if query.edns else b""
+    answer = b"".join(r.wire for r in done.answer)
+    authority = b"".join(r.wire for r in done.authority if r.type == "SOA")
+    an, ns = len(done.answer), sum(1 for r in done.authority if r.type == "SOA")
+    base = 12 + len(query.question) + len(opt)
+    tc = False
+    if base + len(answer) + len(authority) > limit:
+        authority, ns = b"", 0
+        if base + len(answer) > limit:
+            answer, an, tc = b"", 0, True
+    head = _header(query.id, query.flags, False, tc, done.rcode, (1, an, ns, 1 if opt else 0))
+    return b"".join((head, query.question, answer, authority, opt))
+
+
 __all__ = ["Query", "FormErr", "NotAQuery", "PackErrors", "WireData", "decode", "encode",
            "encode_error", "compile", "pack_rdata", "max_size", "type_name", "content_key",
-           "tail_key", "answer_records", "make_query", "override_reply"]
+           "tail_key", "answer_records", "make_query", "override_reply",
+           "read_reply", "chased_reply", "may_chase", "cname_record"]

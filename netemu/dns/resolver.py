@@ -19,12 +19,19 @@ recompiles only the zones it touched); the resolver adds only what a resolver kn
 - Resolver rules (R92-R93, ``vpc.dns.rule_table``): FORWARD rules send the query, unchanged but
   for its id, to the rule's targets from the outbound endpoint's ENI addresses; SYSTEM rules and
   the autodefined rules answer here;
-- recursion: a referral from a public zone served by netemu (NS records below its apex, with
-  glue) is followed: the query goes to the glue addresses from a socket in the emulated
-  internet's namespace, so a DNS server run on an internet host of the topology really answers
-  (one level: a further referral is SERVFAIL). A name no zone holds is NXDOMAIN at once (nobody
+- recursion, as a recursive resolver (``route53.recursion``, pure, says what to ask next;
+  ``_drive`` asks it): a CNAME chain is followed, each target asked again from the start
+  (rules, the zones the VPC sees, delegations), and answered whole with the last name's rcode
+  (R195; a loop or more than 16 links is SERVFAIL, R196); a referral from a public zone served
+  by netemu (NS records below its apex) is followed level by level to the servers each
+  delegation names, from a socket in the emulated internet's namespace, so DNS servers run on
+  internet hosts of the topology really answer, glueless delegations too (R197). Bounded: 8
+  referrals per name, 24 queries to servers, ``RESOLVE_SECONDS`` per client query. An answer
+  that needed nothing more is sent as it came. A name no zone holds is NXDOMAIN at once (nobody
   else to ask); never a hang. Answers carry RA and no AA, as a recursive resolver's do; a query
-  without RD is REFUSED (V80: the Resolver only serves recursive queries).
+  without RD is REFUSED (V80: the Resolver only serves recursive queries). DNS Firewall sees
+  every name of a chain before it is asked (R149); the override domain of a query an OVERRIDE
+  rule blocks is resolved as a chain that starts with the rule's CNAME (R142).
 
 Zone files are watched (polled every ``WATCH_SECONDS``): a changed, valid set replaces the
 snapshot without re-applying; an invalid one is logged and the old snapshot kept.
@@ -67,8 +74,8 @@ from netemu.api.store import open_store
 from netemu.dns import codec, framing, limits
 from netemu.dns.handler import Serving, handle
 from netemu.errors import LoadError
-from netemu.route53 import engine, resources
-from netemu.route53.answer import Question, Rcode
+from netemu.route53 import recursion, resources
+from netemu.route53.answer import Rcode
 from netemu.route53.client import ClientContext
 from netemu.route53.health import ALL_HEALTHY, HealthSnapshot
 from netemu.route53.load import expand, load_zone_files, load_zone_text
@@ -81,6 +88,8 @@ log = logging.getLogger("netemu.resolver")
 WATCH_SECONDS = 1.0
 STORE_POLL_SECONDS = 0.1    # a poll is one indexed query on the change log
 FORWARD_TIMEOUT = 1.5       # per target; dig's default is 5 s for the whole query
+RESOLVE_SECONDS = 4.0       # everything one client query may wait on the network (R197)
+_MAX_LOCAL_STEPS = 4 * (recursion.MAX_LINKS + recursion.MAX_REFERRALS + recursion.MAX_QUERIES)
 CLONE_NEWNET = 0x40000000
 FLAG_RD, FLAG_RA, FLAG_AA = 0x0100, 0x0080, 0x0400
 
@@ -304,6 +313,38 @@ class _Forwarder(asyncio.DatagramProtocol):
 
     def error_received(self, exc: Exception) -> None:
         log.debug("forwarder: %s", exc)
+
+
+@dataclass
+class _Asking:
+    """One client query being resolved: what the reply and the query log need."""
+
+    wire: bytes
+    query: codec.Query
+    vpc: VpcResolver
+    peer: Any
+    transport: str
+    name: str
+    verdict: vpc_firewall.Verdict | None
+    fw_log: dict[str, str]
+    first_reply: bytes | None = None   # the reply to the client's own question, as it came
+    rule: str | None = None            # the forwarding rule that took the client's question
+
+
+@dataclass(frozen=True)
+class _Network:
+    """A query ``res`` needs sent: to ``targets`` from ``sources`` (a forwarding ``rule``'s,
+    or the emulated internet's for a delegation when ``rule`` is None)."""
+
+    res: recursion.Resolution
+    step: recursion.Ask
+    targets: tuple[vpc_dns.ResolverTarget, ...]
+    sources: list[_Forwarder]
+    rule: str | None
+
+
+def _qtype(step: recursion.Ask, query: codec.Query) -> int:
+    return query.qtype if step.qtype == query.type_name else codec.TYPE_CODES[step.qtype]
 
 
 class ResolverService:
@@ -632,7 +673,8 @@ class ResolverService:
 
     def answer_now(self, wire: bytes, peer: Any, vpc: VpcResolver,
                    transport: str) -> bytes | asyncio.Future[bytes | None] | None:
-        """The reply, or a future of it when a FORWARD rule sends the query on."""
+        """The reply, or a future of it when the query needs the network (a FORWARD rule's
+        targets, a delegation's servers)."""
         serving = self.serving
         assert serving is not None
         try:
@@ -655,45 +697,178 @@ class ResolverService:
         fw_log = vpc_firewall.log_fields(verdict) if verdict is not None else {}
         if verdict is not None and verdict.outcome in (vpc_firewall.BLOCK,
                                                        vpc_firewall.FAIL_CLOSED):
+            rule = verdict.decided.rule if verdict.decided is not None else None
+            if verdict.outcome == vpc_firewall.BLOCK and rule is not None \
+                    and rule.block_response == "OVERRIDE" and rule.override_domain is not None:
+                # R142: the CNAME to the override domain, then what this VPC's resolver answers
+                # for it, chased as any chain (R195)
+                res = recursion.Resolution(name, query.type_name)
+                res.redirect(codec.cname_record(query, rule.override_domain, rule.override_ttl))
+                return self._resolve(res, _Asking(wire, query, vpc, peer, transport, name, None,
+                                                  fw_log))
             reply = _recursive(self._blocked(query, peer, vpc, verdict, transport))
             self._log(vpc, peer, transport, name, query, reply, firewall=fw_log)
             return reply
-        kind, rule = vpc.table.lookup(name)
-        if kind == vpc_dns.FORWARD and rule is not None and rule.endpoint in self.forwarders:
-            return asyncio.ensure_future(self._forward(
-                wire, query, rule.targets, self.forwarders[rule.endpoint or ""], vpc, peer,
-                transport, name, rule.name, verdict))
-        reply = handle(wire, peer, serving, self.rng, transport == "TCP",
-                       client_type=vpc.context)
-        if reply is not None:
-            made = self._as_recursive(wire, query, reply, vpc, peer, transport, name, verdict)
-            if not isinstance(made, bytes):
-                return made   # a referral followed to its glue
-            reply, fw_log = self._inspect_chain(vpc, query, peer, transport, made, verdict,
-                                                fw_log)
-        self._log(vpc, peer, transport, name, query, reply, firewall=fw_log)
-        return reply
+        return self._resolve(recursion.Resolution(name, query.type_name),
+                             _Asking(wire, query, vpc, peer, transport, name, verdict, fw_log))
 
-    def _as_recursive(self, wire: bytes, query: codec.Query, reply: bytes, vpc: VpcResolver,
-                      peer: Any, transport: str, name: str,
-                      verdict: vpc_firewall.Verdict | None = None,
-                      ) -> bytes | asyncio.Future[bytes | None]:
-        """What a resolver makes of the hosted zones' reply: REFUSED (no hosted zone holds the
-        name, nobody to recurse to) is NXDOMAIN at once; a referral is followed to its glue on
-        the emulated internet (SERVFAIL without one); the reply is marked recursive."""
+    def _resolve(self, res: recursion.Resolution,
+                 asking: _Asking) -> bytes | asyncio.Future[bytes | None]:
+        got = self._drive(res, asking)
+        if isinstance(got, bytes):
+            return got
+        return asyncio.ensure_future(self._drive_async(got, asking))
+
+    # -- resolving: CNAME chains, forwarding rules, delegations (R195-R197) ----------------------
+
+    def _drive(self, res: recursion.Resolution, asking: _Asking) -> bytes | _Network:
+        """Run ``res`` as far as the hosted zones can answer it; the reply when done, else the
+        query that needs the network (a forwarding rule's targets, a delegation's servers)."""
+        vpc = asking.vpc
+        for _ in range(_MAX_LOCAL_STEPS):
+            step = res.next()
+            if isinstance(step, recursion.Done):
+                return self._finish(step, asking)
+            if step.servers is not None:
+                if not self.internet:
+                    res.receive(None)
+                    continue
+                return _Network(res, step, tuple(vpc_dns.ResolverTarget(ip)
+                                                 for ip in step.servers), self.internet, None)
+            if not step.first and not res.nested and res.chain \
+                    and self._chain_blocked(asking, res.chain):
+                # R149: a blocked CNAME target is not asked; the answer is blocked below
+                return self._finish(recursion.Done(0, tuple(res.chain)), asking)
+            kind, rule = vpc.table.lookup(step.name)
+            if kind == vpc_dns.FORWARD and rule is not None and rule.endpoint in self.forwarders:
+                return _Network(res, step, rule.targets,
+                                self.forwarders[rule.endpoint or ""], rule.name)
+            reply = self._local(step, asking)
+            if step.first and not codec.may_chase(reply, asking.query.qtype):
+                return self._finish(recursion.Done(0, chased=False), asking)   # the common case
+            res.receive(codec.read_reply(reply))
+        return self._finish(recursion.Done(Rcode.SERVFAIL, why="too many steps"), asking)
+
+    def _local(self, step: recursion.Ask, asking: _Asking) -> bytes:
+        """What the hosted zones this VPC sees answer for ``step``: REFUSED (no hosted zone
+        holds the name, nobody to recurse to) is NXDOMAIN at once. The client's own question
+        is answered at the client's size, and that reply is kept to be sent as it is."""
+        serving, query, vpc, peer = self.serving, asking.query, asking.vpc, asking.peer
+        assert serving is not None
+        tcp = asking.transport == "TCP"
+        if step.first:
+            wire = asking.wire
+            reply = handle(wire, peer, serving, self.rng, tcp, client_type=vpc.context)
+            if reply is None:   # never for a question handle accepts; keep the shape
+                reply = codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
+        else:
+            wire = codec.make_query(step.name, _qtype(step, query), query.id)
+            reply = handle(wire, peer, serving, self.rng, True, client_type=vpc.context) or b""
         if len(reply) >= 4 and reply[3] & 0xF == Rcode.REFUSED \
                 and query.qclass in (codec.CLASS_IN, codec.CLASS_ANY) \
                 and query.type_name not in ("AXFR", "IXFR"):
-            reply = codec.encode_error(query.id, query.flags, Rcode.NXDOMAIN, query)
-        elif _is_referral(reply):
-            glue = self._glue(query, vpc, peer)
-            if glue and self.internet:
-                targets = tuple(vpc_dns.ResolverTarget(ip) for ip in glue)
-                return asyncio.ensure_future(self._forward(
-                    wire, query, targets, self.internet, vpc, peer, transport, name, None,
-                    verdict))
-            reply = codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
-        return _recursive(reply)
+            reply = codec.encode_error(query.id, query.flags, Rcode.NXDOMAIN,
+                                       query if step.first else None)
+        if step.first:
+            asking.first_reply = reply
+            if _is_referral(reply) and not tcp:   # the glue may not have fitted the client's size
+                return handle(wire, peer, serving, self.rng, True, client_type=vpc.context) \
+                    or reply
+        return reply
+
+    async def _drive_async(self, network: _Network, asking: _Asking) -> bytes | None:
+        """The queries that need the network, one after the other, within RESOLVE_SECONDS."""
+        res = network.res
+        try:
+            async with asyncio.timeout(RESOLVE_SECONDS):
+                for _ in range(_MAX_LOCAL_STEPS):
+                    await self._ask(network, asking)
+                    got = self._drive(res, asking)
+                    if isinstance(got, bytes):
+                        return got
+                    network = got
+        except TimeoutError:
+            pass
+        return self._finish(recursion.Done(
+            Rcode.SERVFAIL, why=f"no answer within {RESOLVE_SECONDS} s"), asking)
+
+    async def _ask(self, network: _Network, asking: _Asking) -> None:
+        """One query on the network: to a forwarding rule's targets from the outbound endpoint's
+        ENI addresses (R92: sent as received, so their security groups and NACLs apply), or to
+        a delegation's name servers from the emulated internet (R197); SERVFAIL when none
+        answers. A query that came over TCP goes on over TCP."""
+        step, query = network.step, asking.query
+        forward = network.rule is not None
+        if step.first and forward:
+            wire = asking.wire
+        else:   # a resolver asks a delegation's servers without RD
+            wire = codec.make_query(step.name, _qtype(step, query), 0)
+            if not forward:
+                wire = wire[:2] + (int.from_bytes(wire[2:4], "big") & ~FLAG_RD).to_bytes(
+                    2, "big") + wire[4:]
+        got = await self._exchange(wire, query.id, network.targets, network.sources,
+                                   asking.transport, retry_tcp=not (step.first and forward))
+        if step.first:
+            asking.rule = network.rule
+            if got is not None and forward:
+                asking.first_reply = query.id.to_bytes(2, "big") + got[2:]
+        network.res.receive(codec.read_reply(got) if got is not None else None, final=forward)
+
+    async def _exchange(self, wire: bytes, key: int,
+                        targets: tuple[vpc_dns.ResolverTarget, ...], sources: list[_Forwarder],
+                        transport: str, retry_tcp: bool) -> bytes | None:
+        """The first reply of ``targets`` (tried in turn, FORWARD_TIMEOUT each) to ``wire``,
+        under a new id; a truncated UDP reply is asked again over TCP when ``retry_tcp``."""
+        loop = asyncio.get_running_loop()
+        for attempt, target in enumerate(targets):
+            source = sources[(key + attempt) % len(sources)]
+            new_id = next(self.ids) & 0xFFFF
+            ask = new_id.to_bytes(2, "big") + wire[2:]
+            if transport != "TCP":
+                fut: asyncio.Future[bytes] = loop.create_future()
+                pending = (new_id, target.ip, target.port)
+                source.pending[pending] = fut
+                try:
+                    source.transport.sendto(ask, (target.ip, target.port))
+                    got = await asyncio.wait_for(fut, FORWARD_TIMEOUT)
+                except (TimeoutError, OSError):
+                    source.pending.pop(pending, None)
+                    continue
+                if not (retry_tcp and len(got) > 2 and got[2] & 0x02):   # TC
+                    return got
+            try:   # a query that came over TCP goes on over TCP
+                return await asyncio.wait_for(_ask_tcp(source, target, ask), FORWARD_TIMEOUT)
+            except (TimeoutError, OSError, asyncio.IncompleteReadError):
+                continue
+        return None
+
+    def _finish(self, done: recursion.Done, asking: _Asking) -> bytes:
+        """The client's reply: the first reply as it came when nothing was chased, else the
+        chain assembled; recursive flags; the firewall on every name of the chain (R149); the
+        query log."""
+        query, vpc = asking.query, asking.vpc
+        if not done.chased and asking.first_reply is not None:
+            reply = asking.first_reply
+        else:
+            reply = codec.chased_reply(query, done,
+                                       codec.max_size(query, asking.transport == "TCP"))
+        if done.why:
+            log.warning("%s: %s %s: SERVFAIL: %s", vpc.name, asking.name, query.type_name,
+                        done.why)
+        reply, fw_log = self._inspect_chain(vpc, query, asking.peer, asking.transport,
+                                            _recursive(reply), asking.verdict, asking.fw_log)
+        self._log(vpc, asking.peer, asking.transport, asking.name, query, reply, asking.rule,
+                  fw_log)
+        return reply
+
+    def _chain_blocked(self, asking: _Asking, chain: list[recursion.Record]) -> bool:
+        verdict = asking.verdict
+        if verdict is None:
+            return False
+        fire = asking.vpc.firewall
+        return vpc_firewall.evaluate_chain([r.data for r in chain], asking.query.type_name,
+                                           fire.groups, fire.compiled, fire.fail_open,
+                                           verdict) is not None
 
     def _inspect_chain(self, vpc: VpcResolver, query: codec.Query, peer: Any, transport: str,
                        reply: bytes, verdict: vpc_firewall.Verdict | None,
@@ -732,58 +907,6 @@ class ResolverService:
         if resolved is not None and len(resolved) >= 4 and resolved[3] & 0xF == Rcode.REFUSED:
             resolved = None   # no zone holds the override domain: the CNAME alone
         return codec.override_reply(query, rule.override_domain, rule.override_ttl, resolved)
-
-    def _glue(self, query: codec.Query, vpc: VpcResolver, peer: Any) -> list[str]:
-        """The IPv4 glue of the delegation the engine answers with (its ADDITIONAL section)."""
-        serving = self.serving
-        assert serving is not None
-        client = vpc.context(str(peer[0]), None, None, serving.locator)
-        got = engine.answer(Question(query.qname, query.type_name), client, serving.zones,
-                            serving.health, self.rng)
-        return [v for ref in got.additional if ref.type == "A" for v in ref.record.values]
-
-    async def _forward(self, wire: bytes, query: codec.Query,
-                       targets: tuple[vpc_dns.ResolverTarget, ...], sources: list[_Forwarder],
-                       vpc: VpcResolver, peer: Any, transport: str, name: str,
-                       rule: str | None,
-                       verdict: vpc_firewall.Verdict | None = None) -> bytes | None:
-        """R92: the query goes, as received, to the rule's targets from the outbound endpoint's
-        ENI addresses (so their security groups and NACLs apply), or to a delegation's glue from
-        the emulated internet; SERVFAIL when none answers."""
-        loop = asyncio.get_running_loop()
-        reply: bytes | None = None
-        for attempt, target in enumerate(targets):
-            source = sources[(query.id + attempt) % len(sources)]
-            new_id = next(self.ids) & 0xFFFF
-            ask = new_id.to_bytes(2, "big") + wire[2:]
-            if transport == "TCP":   # a query that came over TCP goes on over TCP
-                try:
-                    got = await asyncio.wait_for(_ask_tcp(source, target, ask), FORWARD_TIMEOUT)
-                except (TimeoutError, OSError, asyncio.IncompleteReadError):
-                    continue
-            else:
-                key = (new_id, target.ip, target.port)
-                fut: asyncio.Future[bytes] = loop.create_future()
-                source.pending[key] = fut
-                try:
-                    source.transport.sendto(ask, (target.ip, target.port))
-                    got = await asyncio.wait_for(fut, FORWARD_TIMEOUT)
-                except (TimeoutError, OSError):
-                    source.pending.pop(key, None)
-                    continue
-            reply = query.id.to_bytes(2, "big") + got[2:]
-            if rule is None and _is_referral(reply):   # recursion goes one level deep
-                reply = None
-                break
-            reply = _recursive(reply)
-            break
-        if reply is None:
-            reply = _recursive(codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query))
-        firewall = vpc_firewall.log_fields(verdict) if verdict is not None else {}
-        reply, firewall = self._inspect_chain(vpc, query, peer, transport, reply, verdict,
-                                              firewall)
-        self._log(vpc, peer, transport, name, query, reply, rule, firewall)
-        return reply
 
     # -- query logs (Route 53 Resolver query logging fields) -------------------------------------
 

@@ -165,12 +165,12 @@ def test_cname_chain_domains_are_inspected_unless_trusted_R149(lab: Lab) -> None
     record = lab.logged("app", "chained.example.com.")
     assert record["firewall_rule_action"] == "BLOCK"
     assert record["firewall_domain_list_id"] == "nx"
-    # trusted.example.com is let through by an ALLOW rule that trusts the redirection
-    # (the VPC resolver answers the CNAME as the zone holds it; it does not chase it)
-    assert lab.short("app/web1", "trusted.example.com") == ["nx.example.com."]
+    # trusted.example.com is let through by an ALLOW rule that trusts the redirection: the
+    # resolver chases the chain into the listed domain (R195)
+    assert lab.short("app/web1", "trusted.example.com") == ["nx.example.com.", "192.0.2.2"]
     assert lab.logged("app", "trusted.example.com.")["firewall_rule_action"] == "ALLOW"
-    # without a firewall the chain answers
-    assert lab.short("open/o1", "chained.example.com") == ["nx.example.com."]
+    # without a firewall the chain answers, chased to its end (R195)
+    assert lab.short("open/o1", "chained.example.com") == ["nx.example.com.", "192.0.2.2"]
 
 
 def test_domains_file_change_and_fail_closed_or_open_R146(lab: Lab) -> None:
