@@ -148,6 +148,15 @@ def cmd_apply(args: argparse.Namespace) -> int:
             return 1
         if rec is not None:
             print(f"apply: interface endpoint hosts running (pid {rec['pid']}, log {rec['log']})")
+        from netemu.dataplane import aws_services
+        try:  # S3/DynamoDB behind gateway endpoints: sockets on the service hosts' links
+            rec = aws_services.ensure(topology, args.prefix, args.state, restart=recreated)
+        except aws_services.AwsServicesError as e:
+            print(f"netemu apply: {e}", file=sys.stderr)
+            return 1
+        if rec is not None:
+            print(f"apply: S3/DynamoDB service hosts running on HTTP port {aws_services.PORT} "
+                  f"(pid {rec['pid']}, log {rec['log']})")
     for note in result.notes:
         print(f"note: {note}")
     if not result.steps:
