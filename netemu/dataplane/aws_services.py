@@ -10,13 +10,14 @@ changed or namespaces were recreated), ``stop`` before ``destroy``; run by
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from netemu.dataplane import names
 from netemu.dataplane.plan import wiring
 from netemu.dataplane.service import Service, fingerprinted
-from netemu.dataplane.state import state_dir
+from netemu.dataplane.state import State, state_dir
 from netemu.vpc import aws_requests, gateway_endpoints
 from netemu.vpc.model import Topology
 
@@ -67,3 +68,17 @@ def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path
 def stop(directory: str | Path | None = None) -> bool:
     """Stop the recorded process by its PID; True when one was running."""
     return SERVICE.stop(state_dir(str(directory) if directory else None))
+
+
+def info(state: State) -> dict[str, Any] | None:
+    """What ``status`` shows: the process, whether it runs, the hosts it answers as."""
+    record = state.services.get(SERVICE.name)
+    if not record:
+        return None
+    out = dict(record, running=SERVICE.record_alive(record), port=PORT)
+    try:
+        hosts = json.loads(Path(record["config"]).read_text())["hosts"]
+        out["hosts"] = [f"{h['name']} ({h['address']})" for h in hosts]
+    except (OSError, ValueError, KeyError, TypeError):
+        out["hosts"] = []
+    return out

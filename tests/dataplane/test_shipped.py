@@ -56,7 +56,9 @@ def test_documented_examples_hold_on_real_packets(shipped: tuple[Path, Deploymen
     checked, skipped, wrong = 0, [], []
     for opts, expected in cases:
         proto = opts.get("protocol", "tcp")
-        if "service-resource" in opts:  # an endpoint policy (V137): by bucket, trace only
+        # an endpoint policy (V137) decides by bucket: the real requests to the emulated S3 and
+        # DynamoDB are checked against trace in tests/dataplane/test_gateway_endpoints.py
+        if "service-resource" in opts:
             skipped.append(f"--from {opts['from']} --to {opts['to']} (endpoint policy)")
             continue
         flow = Flow(opts["from"], opts["to"], proto, int(opts["port"]) if "port" in opts else None)
