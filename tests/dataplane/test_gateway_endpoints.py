@@ -13,6 +13,8 @@ resource."""
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -21,12 +23,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netemu.dataplane import aws_services
+from netemu.dataplane import aws_services, kernel
 from netemu.vpc.load import load_topology
 from netemu.vpc.model import Topology
 from netemu.vpc.trace import Flow, trace
-from tests.dataplane.conftest import Deployment
+from tests.dataplane.conftest import Deployment, unique_prefix
 from tests.dataplane.probe import probe
+from tests.helpers import run_netemu
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
@@ -218,3 +221,43 @@ def test_status_reports_the_service_process_and_its_hosts(dep: Deployment) -> No
     got = aws_services.info(State.load(dep.state))
     assert got is not None and got["running"] and got["port"] == 80
     assert got["hosts"] == [f"{DDB} ({host_ip(dep, DDB)})", f"{S3} ({host_ip(dep, S3)})"]
+
+
+def documented_requests() -> list[tuple[list[str], int]]:
+    """The teaching topology's ``$ sudo netemu exec worker -- curl ...`` lines and the HTTP
+    status their ``=>`` line promises."""
+    lines = TEACHING.read_text().splitlines()
+    out = []
+    for line, nxt in zip(lines, lines[1:], strict=False):
+        m = re.match(r"#\s+\$ sudo netemu exec worker -- (curl .*)$", line)
+        codes = re.findall(r"\b([1-5]\d\d)\b", nxt) if nxt.lstrip("# ").startswith("=>") else []
+        if m and codes:
+            out.append((shlex.split(m.group(1)), int(codes[0])))
+    return out
+
+
+def test_netemu_apply_serves_the_documented_requests_and_destroy_stops_it_V137(
+        tmp_path: Path) -> None:
+    """The command line as the teaching topology shows it: apply starts the emulated services
+    and says so, each documented curl gets its documented status, status names the process,
+    and destroy stops it by its PID."""
+    prefix = unique_prefix()
+    opts = ["--prefix", prefix, "--state", str(tmp_path)]
+    requests = documented_requests()
+    assert len(requests) >= 5, requests
+    pid = None
+    try:
+        out = run_netemu("apply", str(TEACHING), "--quiet", *opts, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert "S3/DynamoDB service hosts running on HTTP port 80" in out.stdout
+        st = json.loads(run_netemu("status", "--json", *opts).stdout)["aws_services"]
+        assert st["running"]
+        pid = st["pid"]
+        for cmd, code in requests:
+            got = run_netemu("exec", *opts, "worker", "--", *cmd)
+            assert got.stdout.rstrip().endswith(str(code)), (cmd, got.stdout, got.stderr)
+    finally:
+        d = run_netemu("destroy", *opts)
+    assert d.returncode == 0 and kernel.list_namespaces(prefix) == []
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    assert not cmdline.exists() or b"aws_services_server" not in cmdline.read_bytes()
