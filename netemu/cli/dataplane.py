@@ -148,6 +148,15 @@ def cmd_apply(args: argparse.Namespace) -> int:
             return 1
         if rec is not None:
             print(f"apply: interface endpoint hosts running (pid {rec['pid']}, log {rec['log']})")
+        from netemu.dataplane import aws_services
+        try:  # S3/DynamoDB behind gateway endpoints: sockets on the service hosts' links
+            rec = aws_services.ensure(topology, args.prefix, args.state, restart=recreated)
+        except aws_services.AwsServicesError as e:
+            print(f"netemu apply: {e}", file=sys.stderr)
+            return 1
+        if rec is not None:
+            print(f"apply: S3/DynamoDB service hosts running on HTTP port {aws_services.PORT} "
+                  f"(pid {rec['pid']}, log {rec['log']})")
     for note in result.notes:
         print(f"note: {note}")
     if not result.steps:
@@ -225,16 +234,18 @@ def cmd_status(args: argparse.Namespace) -> int:
         }
         for ns, rec in sorted(st.namespaces.items())
     ]
-    from netemu.dataplane import elb, imds
+    from netemu.dataplane import aws_services, elb, imds
     from netemu.dataplane.resolver import info
 
     dns = info(st)
     metadata = imds.info(st)
     balancers = elb.info(st)
+    services = aws_services.info(st)
     if args.json:
         print(json.dumps({"state": str(st.path), "topology": st.topology, "prefix": prefix,
                           "namespaces": rows, "links": len(st.links), "resolver": dns,
-                          "metadata_service": metadata, "load_balancers": balancers},
+                          "metadata_service": metadata, "load_balancers": balancers,
+                          "aws_services": services},
                          indent=2))
         return 0
     if not rows:
@@ -266,6 +277,10 @@ def cmd_status(args: argparse.Namespace) -> int:
               f"  {metadata['instances']} instances  log {metadata['log']}")
     if balancers is not None:
         _print_balancers(balancers)
+    if services is not None:
+        print(f"S3/DynamoDB behind gateway endpoints: pid {services['pid']}"
+              f" {'running' if services['running'] else 'NOT RUNNING'}  HTTP port "
+              f"{services['port']}  {', '.join(services['hosts'])}  log {services['log']}")
     return 0
 
 

@@ -23,12 +23,13 @@ class DestroyResult:
 
 
 def destroy(prefix: str = names.PREFIX, directory: str | Path | None = None) -> DestroyResult:
-    from netemu.dataplane import elb, imds, resolver, vpce
+    from netemu.dataplane import aws_services, elb, imds, resolver, vpce
 
     resolver.stop(directory)  # the VPC resolver process, by its recorded PID
     imds.stop(directory)  # the instance metadata service (V37), likewise
     elb.stop(directory)  # the load balancer nodes' process
     vpce.stop(directory)  # the interface endpoints' hosts (V140)
+    aws_services.stop(directory)  # the S3/DynamoDB hosts behind gateway endpoints (V170)
     state = State.load(state_dir(str(directory) if directory else None))
     prefix = names.check_prefix(state.prefix or prefix)
     dep = names.deployment_id(prefix)

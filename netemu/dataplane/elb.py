@@ -8,13 +8,12 @@ health to ``STATE/elb-health.json``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from netemu.dataplane import names
-from netemu.dataplane.service import Service
+from netemu.dataplane.service import Service, fingerprinted
 from netemu.dataplane.state import State, state_dir
 from netemu.vpc.elb import Listener, LoadBalancer
 from netemu.vpc.index import index_of
@@ -55,8 +54,7 @@ def config(topology: Topology, prefix: str, directory: Path) -> dict[str, Any]:
     body: dict[str, Any] = {"nodes": nodes, "target_groups": groups,
                             "status_file": str(directory / HEALTH_FILE),
                             "ready_file": str(directory / "elb.ready")}
-    body["fingerprint"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
-    return body
+    return fingerprinted(body)
 
 
 def allowed_sources(topology: Topology, lb: LoadBalancer, li: Listener) -> list[str]:
@@ -85,16 +83,8 @@ def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path
     """Make the running process serve ``topology``'s load balancers; the state record, or None
     when the topology has none."""
     where = state_dir(str(directory) if directory else None)
-    record = State.load(where).services.get(SERVICE.name)
-    if not topology.elb.load_balancers:
-        stop(where)
-        return None
-    body = config(topology, prefix, where)
-    if record and not restart and record.get("fingerprint") == body["fingerprint"] \
-            and SERVICE.record_alive(record):
-        return dict(record)
-    stop(where)
-    return SERVICE.start(where, body)
+    body = config(topology, prefix, where) if topology.elb.load_balancers else None
+    return SERVICE.ensure(where, body, restart, stop=stop)
 
 
 def stop(directory: str | Path | None = None) -> bool:

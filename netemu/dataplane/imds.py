@@ -8,14 +8,13 @@ file as ``services.imds``, stopped by that PID only while it still runs
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from netemu.dataplane import kernel, names
 from netemu.dataplane.plan import wiring
-from netemu.dataplane.service import Service
+from netemu.dataplane.service import Service, fingerprinted
 from netemu.dataplane.state import State, state_dir
 from netemu.vpc import imds
 from netemu.vpc.model import Topology
@@ -40,8 +39,7 @@ def config(topology: Topology, prefix: str, directory: Path) -> dict[str, Any]:
                               "data": imds.metadata(vpc, inst, mac)})
     body: dict[str, Any] = {"instances": instances,
                             "ready_file": str(directory / "imds.ready")}
-    body["fingerprint"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
-    return body
+    return fingerprinted(body)
 
 
 def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path | None = None,
@@ -49,16 +47,8 @@ def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path
     """Make the running service answer ``topology``'s instances; returns the state record, or
     None when the topology has no instance."""
     where = state_dir(str(directory) if directory else None)
-    record = State.load(where).services.get(SERVICE.name)
-    if not any(v.instances for v in topology.vpcs):
-        stop(where)
-        return None
-    body = config(topology, prefix, where)
-    if record and not restart and record.get("fingerprint") == body["fingerprint"] \
-            and SERVICE.record_alive(record):
-        return dict(record)
-    stop(where)
-    return SERVICE.start(where, body)
+    body = config(topology, prefix, where) if any(v.instances for v in topology.vpcs) else None
+    return SERVICE.ensure(where, body, restart)
 
 
 def stop(directory: str | Path | None = None) -> bool:

@@ -1,18 +1,22 @@
-"""A data-plane service process (the VPC resolver, the instance metadata service), the one way
-both are run: started detached as ``python -m MODULE CONFIG``, recorded in the state file
-(``services.NAME``: pid, config, fingerprint, log), ready when it writes its PID to its ready
-file, and stopped by that PID only after checking that the PID still runs MODULE with this
-CONFIG (a recycled PID is never signalled).
+"""A data-plane service process (the VPC resolver, the instance metadata service, the load
+balancer nodes, the endpoints' service hosts), the one way all are run: started detached as
+``python -m MODULE CONFIG``, recorded in the state file (``services.NAME``: pid, config,
+fingerprint, log), ready when it writes its PID to its ready file, and stopped by that PID only
+after checking that the PID still runs MODULE with this CONFIG (a recycled PID is never
+signalled). ``Service.ensure`` is the one convergence rule: keep a live process whose
+configuration's ``fingerprinted`` digest is unchanged, else restart it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,13 @@ from typing import Any
 from netemu.dataplane.state import State
 
 STOP_SECONDS = 5.0
+
+
+def fingerprinted(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with its ``fingerprint`` (16 hex digits of the sha256 of its sorted JSON): what
+    ``Service.ensure`` compares to decide whether the running process still serves it."""
+    body["fingerprint"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+    return body
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,24 @@ class Service:
 
     def record_alive(self, record: dict[str, Any]) -> bool:
         return self.alive(int(record["pid"]), str(record["config"]))
+
+    def ensure(self, where: Path, body: dict[str, Any] | None, restart: bool = False,
+               stop: Callable[[Path], object] | None = None) -> dict[str, Any] | None:
+        """Make the running process serve ``body`` (a ``fingerprinted`` configuration; None:
+        nothing to serve, so stop it): keep it when it is alive with the same fingerprint and no
+        ``restart`` is asked (apply recreated namespaces its sockets live in), else stop it
+        (with ``stop``, when the caller has files of its own to remove) and start it again.
+        The state record, or None."""
+        halt = stop or self.stop
+        record = State.load(where).services.get(self.name)
+        if body is None:
+            halt(where)
+            return None
+        if record and not restart and record.get("fingerprint") == body["fingerprint"] \
+                and self.record_alive(record):
+            return dict(record)
+        halt(where)
+        return self.start(where, body)
 
     def start(self, where: Path, body: dict[str, Any]) -> dict[str, Any]:
         """Write ``body`` (with ``ready_file`` and ``fingerprint``) to ``NAME.json``, start the

@@ -7,14 +7,12 @@ before ``destroy``; run by ``netemu.dataplane.service`` (started and stopped by 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 from netemu.dataplane import names
-from netemu.dataplane.service import Service
-from netemu.dataplane.state import State, state_dir
+from netemu.dataplane.service import Service, fingerprinted
+from netemu.dataplane.state import state_dir
 from netemu.vpc.interface_endpoints import PORT
 from netemu.vpc.model import Topology
 
@@ -34,8 +32,7 @@ def config(topology: Topology, prefix: str, directory: Path) -> dict[str, Any]:
              "az": n.az}
             for ep in topology.interface_endpoints for n in ep.enis]
     body: dict[str, Any] = {"enis": enis, "ready_file": str(directory / "vpce.ready")}
-    body["fingerprint"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
-    return body
+    return fingerprinted(body)
 
 
 def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path | None = None,
@@ -43,16 +40,8 @@ def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path
     """Make the running process serve ``topology``'s interface endpoints; the state record, or
     None when the topology has none."""
     where = state_dir(str(directory) if directory else None)
-    record = State.load(where).services.get(SERVICE.name)
-    if not topology.interface_endpoints:
-        stop(where)
-        return None
-    body = config(topology, prefix, where)
-    if record and not restart and record.get("fingerprint") == body["fingerprint"] \
-            and SERVICE.record_alive(record):
-        return dict(record)
-    stop(where)
-    return SERVICE.start(where, body)
+    body = config(topology, prefix, where) if topology.interface_endpoints else None
+    return SERVICE.ensure(where, body, restart)
 
 
 def stop(directory: str | Path | None = None) -> bool:

@@ -211,19 +211,42 @@ def _glob(pattern: str, text: str, fold: bool) -> bool:
 
 def evaluate(ep: GatewayEndpoint, action: str, resource: str) -> tuple[bool, str]:
     """(allowed, why) for one request through the endpoint (V137)."""
-    if ep.policy is None:
-        return True, f"endpoint {ep.name} has the default policy (full access)"
+    return evaluate_policy(ep.name, ep.policy, action, resource)
+
+
+def evaluate_policy(name: str, policy: tuple[Statement, ...] | None, action: str,
+                    resource: str) -> tuple[bool, str]:
+    """(allowed, why) for one request through endpoint ``name`` with ``policy`` (V137): what
+    ``trace`` and the data plane's S3/DynamoDB hosts both call."""
+    if policy is None:
+        return True, f"endpoint {name} has the default policy (full access)"
     allowed: int | None = None
-    for n, s in enumerate(ep.policy):
+    for n, s in enumerate(policy):
         if any(_glob(a, action, True) for a in s.actions) and any(
                 _glob(r, resource, False) for r in s.resources):
             if s.effect == "Deny":
-                return False, (f"statement {n} of endpoint {ep.name}'s policy denies {action} "
+                return False, (f"statement {n} of endpoint {name}'s policy denies {action} "
                                f"on {resource} (an explicit Deny wins, V137)")
             if allowed is None:
                 allowed = n
     if allowed is not None:
-        return True, (f"statement {allowed} of endpoint {ep.name}'s policy allows {action} on "
+        return True, (f"statement {allowed} of endpoint {name}'s policy allows {action} on "
                       f"{resource}")
-    return False, (f"no statement of endpoint {ep.name}'s policy allows {action} on {resource}: "
+    return False, (f"no statement of endpoint {name}'s policy allows {action} on {resource}: "
                    "implicitly denied (V137)")
+
+
+def policy_data(policy: tuple[Statement, ...] | None) -> list[dict[str, Any]] | None:
+    """A parsed policy as plain JSON data (None: the default policy), for a process that
+    evaluates it (``policy_from_data`` reads it back)."""
+    if policy is None:
+        return None
+    return [{"effect": s.effect, "actions": list(s.actions), "resources": list(s.resources)}
+            for s in policy]
+
+
+def policy_from_data(data: list[dict[str, Any]] | None) -> tuple[Statement, ...] | None:
+    if data is None:
+        return None
+    return tuple(Statement(str(d["effect"]), tuple(d["actions"]), tuple(d["resources"]))
+                 for d in data)

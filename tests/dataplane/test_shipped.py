@@ -1,17 +1,23 @@
 """Every example in the header of every shipped topology (``$ netemu trace FILE --from X --to Y
 ...`` followed by ``=> REACHABLE`` or ``=> NOT REACHABLE``) is run three ways on the applied
 topology: the documented verdict, ``vpc.trace``, and real packets between the namespaces.
-Other IP protocols (e.g. GRE) are sent as one raw datagram and their forward verdict compared."""
+Other IP protocols (e.g. GRE) are sent as one raw datagram and their forward verdict compared;
+an example naming ``--service-resource`` is sent as a real request to the emulated S3 or
+DynamoDB behind the gateway endpoint, whose policy decides it (V137)."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from netemu.dataplane import aws_services
+from netemu.vpc import gateway_endpoints
 from netemu.vpc.load import load_topology_file
 from netemu.vpc.model import Topology
 from netemu.vpc.trace import Flow, trace
@@ -49,6 +55,33 @@ def shipped(
     return request.param, deploy_module(load_topology_file(request.param))
 
 
+def service_request(dep: Deployment, src: str, dst: str, flow: Flow) -> bool:
+    """Send the request a ``--service-action``/``--service-resource`` example describes to the
+    emulated S3 or DynamoDB (plain HTTP on port 80, started here; ``destroy`` stops it) from the
+    source's namespace: False when it is refused as AccessDenied (V137)."""
+    aws_services.ensure(dep.topology, dep.prefix, dep.state)
+    host = next(h.name for h in dep.topology.internet_hosts if h.ip == dst)
+    service = host.split(".", 1)[0]
+    action = flow.service_action or gateway_endpoints.DEFAULT_ACTION[service]
+    resource = flow.service_resource or ""
+    if service == "s3":
+        method = {"s3:PutObject": "PUT", "s3:DeleteObject": "DELETE"}.get(action, "GET")
+        args = ["-X", method, f"http://{dst}/{resource.removeprefix('arn:aws:s3:::')}"]
+    else:
+        table = resource.rsplit("/", 1)[-1]
+        args = ["-X", "POST", "-H", f"X-Amz-Target: DynamoDB_20120810.{action.split(':')[1]}",
+                "-d", json.dumps({"TableName": table, "Key": {"id": {"S": "x"}}}),
+                f"http://{dst}/"]
+    src_ns = dep.ns_of_address(src)
+    assert src_ns is not None, src
+    out = subprocess.run(["ip", "netns", "exec", src_ns, "curl", "-s", "--max-time", "5",
+                          "-w", "\n%{http_code}", *args],
+                         capture_output=True, text=True, timeout=30, check=False)
+    body, _, code = out.stdout.rpartition("\n")
+    assert code not in ("", "000"), f"no answer from {host}: {out.stderr}"
+    return "AccessDenied" not in body
+
+
 def test_documented_examples_hold_on_real_packets(shipped: tuple[Path, Deployment]) -> None:
     path, dep = shipped
     cases = examples(path)
@@ -56,8 +89,18 @@ def test_documented_examples_hold_on_real_packets(shipped: tuple[Path, Deploymen
     checked, skipped, wrong = 0, [], []
     for opts, expected in cases:
         proto = opts.get("protocol", "tcp")
-        if "service-resource" in opts:  # an endpoint policy (V137): by bucket, trace only
-            skipped.append(f"--from {opts['from']} --to {opts['to']} (endpoint policy)")
+        if "service-resource" in opts:  # an endpoint policy (V137): a real S3/DynamoDB request
+            flow = Flow(opts["from"], opts["to"], proto, int(opts["port"]),
+                        service_action=opts.get("service-action"),
+                        service_resource=opts["service-resource"])
+            tr = trace(dep.topology, flow)
+            what = f"--from {opts['from']} --to {opts['to']} {opts['service-resource']}"
+            assert tr.reachable == expected, f"{path.name}: {what}: trace disagrees"
+            allowed = service_request(dep, tr.packet.src, tr.packet.dst, flow)
+            checked += 1
+            if allowed != expected:
+                wrong.append(f"{what}: the emulated service allowed={allowed}, documented "
+                             f"{expected}")
             continue
         flow = Flow(opts["from"], opts["to"], proto, int(opts["port"]) if "port" in opts else None)
         tr = trace(dep.topology, flow)
