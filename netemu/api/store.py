@@ -3,7 +3,10 @@ is acknowledged, list the changes since a version.
 
 State is a set of rows ``(kind, key) -> JSON value`` (kinds: ``zone``, ``rrset``,
 ``healthcheck``, ``cidr``, ``tags``, ``change``, ``trafficpolicy``,
-``trafficpolicyinstance``); values are the API's shapes (``route53.shapes``). A commit is a
+``trafficpolicyinstance``, ``dnssec`` (per zone id, ``api/dnssec.py``), and the Route53Resolver
+DNS Firewall's ``firewalldomainlist``, ``firewallrulegroup`` (with its rules),
+``firewallassociation`` and ``firewallconfig`` (per VPC), ``api/resolver_firewall.py``); values
+are the API's shapes (``route53.shapes``, and the firewall's own). A commit is a
 list of writes (a value, or None to delete) applied in one transaction and appended to the
 change log under a new version number, so a commit is wholly there or wholly absent after a
 crash, and another server sharing the state can follow the log.
