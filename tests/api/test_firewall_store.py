@@ -179,3 +179,44 @@ def test_a_broken_old_file_is_refused_naming_it_and_kept(tmp_path: Path) -> None
     with pytest.raises(ValueError, match="cannot be read"):
         rf.migrate_file(store, tmp_path)
     assert rf.migrate_file(store, tmp_path / "nothing-here") is None
+
+
+def test_r146_a_store_that_fails_is_503_and_the_firewall_is_unchanged(tmp_path: Path) -> None:
+    """The database locked by another process (past SQLite's busy wait): the change is not
+    acknowledged (503), memory is unchanged, and the same change goes through once the lock
+    is released, then survives SIGKILL."""
+    import sqlite3
+
+    from botocore.config import Config
+
+    from netemu.api.store import FILENAME
+
+    state = tmp_path / "state"
+    server = ApiServer(tmp_path, state)
+    server.start()
+    try:
+        import boto3
+
+        r53r = boto3.client("route53resolver", endpoint_url=server.endpoint,
+                            region_name="us-east-1", aws_access_key_id="test",
+                            aws_secret_access_key="test",
+                            config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+        holder = sqlite3.connect(state / FILENAME, isolation_level=None, timeout=1)
+        try:
+            holder.execute("BEGIN EXCLUSIVE")
+            with pytest.raises(ClientError) as info:
+                r53r.update_firewall_config(ResourceId="app", FirewallFailOpen="ENABLED")
+            assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+            assert info.value.response["Error"]["Code"] == "InternalServiceErrorException"
+            assert r53r.get_firewall_config(ResourceId="app")["FirewallConfig"][
+                "FirewallFailOpen"] == "DISABLED"
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        r53r.update_firewall_config(ResourceId="app", FirewallFailOpen="ENABLED")
+        server.kill()
+        server.start()
+        assert resolver_client(server).get_firewall_config(ResourceId="app")["FirewallConfig"][
+            "FirewallFailOpen"] == "ENABLED"
+    finally:
+        server.stop()
