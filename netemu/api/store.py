@@ -58,27 +58,32 @@ class Store(Protocol):
 
 
 class MemoryStore:
-    """Nothing survives the process (``serve`` without ``--state``)."""
+    """Nothing survives the process (``serve`` without ``--state``). Commits may come from
+    several worker threads at once (the Route 53 and the Route53Resolver APIs): one at a time."""
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.log: list[Commit] = []
+        self.lock = threading.Lock()
 
     def load(self) -> Loaded:
-        return Loaded(len(self.log), {k: dict(v) for k, v in self.rows.items()})
+        with self.lock:
+            return Loaded(len(self.log), {k: dict(v) for k, v in self.rows.items()})
 
     def commit(self, writes: Sequence[Write]) -> int:
-        for kind, key, value in writes:
-            table = self.rows.setdefault(kind, {})
-            if value is None:
-                table.pop(key, None)
-            else:
-                table[key] = value
-        self.log.append(Commit(len(self.log) + 1, tuple(writes)))
-        return len(self.log)
+        with self.lock:
+            for kind, key, value in writes:
+                table = self.rows.setdefault(kind, {})
+                if value is None:
+                    table.pop(key, None)
+                else:
+                    table[key] = value
+            self.log.append(Commit(len(self.log) + 1, tuple(writes)))
+            return len(self.log)
 
     def changes_since(self, version: int) -> list[Commit]:
-        return self.log[version:]
+        with self.lock:
+            return self.log[version:]
 
     def close(self) -> None:
         pass
