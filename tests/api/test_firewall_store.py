@@ -54,7 +54,7 @@ def blocked(state: dict[str, Any], vpc: str, name: str) -> bool:
     return fw.evaluate(name, "A", model.groups_for(vpc), lists, False).blocked
 
 
-def test_r141_r144_firewall_survives_sigkill_in_the_state_store(tmp_path: Path) -> None:
+def test_firewall_survives_sigkill_in_the_state_store(tmp_path: Path) -> None:
     state = tmp_path / "state"
     with api_server(tmp_path / "one", state) as first:
         list_id, group_id, assoc_id = build(resolver_client(first))
@@ -77,7 +77,7 @@ def test_r141_r144_firewall_survives_sigkill_in_the_state_store(tmp_path: Path) 
     assert blocked(rf.read_state(state) or {}, "app", "evil.example.com.")
 
 
-def test_r142_r146_a_second_reader_follows_each_firewall_change(tmp_path: Path) -> None:
+def test_a_second_reader_follows_each_firewall_change_r146(tmp_path: Path) -> None:
     """Another process holding the same state (here a ``StoreFollower`` on its own SQLite
     connection, as the VPC resolver and later servers sharing one state are) sees each
     acknowledged change through ``changes_since``, in order, as soon as it is answered."""
@@ -131,7 +131,7 @@ OLD_FILE = {   # what earlier versions wrote to DIR/route53resolver-firewall.jso
 }
 
 
-def test_r141_the_json_file_of_earlier_versions_is_migrated_once(tmp_path: Path) -> None:
+def test_the_json_file_of_earlier_versions_is_migrated_once(tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.mkdir()
     (state / rf.FILE).write_text(json.dumps(OLD_FILE))
@@ -162,7 +162,7 @@ def test_r141_the_json_file_of_earlier_versions_is_migrated_once(tmp_path: Path)
     assert not (state / rf.FILE).exists()
 
 
-def test_a_broken_old_file_is_refused_naming_it_and_kept(tmp_path: Path) -> None:
+def test_a_broken_old_file_is_refused_naming_it_and_kept_r144(tmp_path: Path) -> None:
     """The migration checks the old state by the API's own rules (R144: association priority
     101-9899); a file it cannot take stops the start with the file, item and rule named, and
     stays where it is, so nothing is lost."""
@@ -181,7 +181,7 @@ def test_a_broken_old_file_is_refused_naming_it_and_kept(tmp_path: Path) -> None
     assert rf.migrate_file(store, tmp_path / "nothing-here") is None
 
 
-def test_r146_a_store_that_fails_is_503_and_the_firewall_is_unchanged(tmp_path: Path) -> None:
+def test_a_store_that_fails_is_503_and_the_firewall_is_unchanged(tmp_path: Path) -> None:
     """The database locked by another process (past SQLite's busy wait): the change is not
     acknowledged (503), memory is unchanged, and the same change goes through once the lock
     is released, then survives SIGKILL."""
