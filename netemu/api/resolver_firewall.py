@@ -1,7 +1,7 @@
 """The Route 53 Resolver DNS Firewall API (Route53Resolver, 2018-04-01) on ``--api``: AWS JSON 1.1,
 ``POST /`` with ``X-Amz-Target: Route53Resolver.<Operation>``, errors as ``{"__type", "message"}``
-with HTTP 400, the shapes of botocore's ``route53resolver`` model, so boto3's
-``client("route53resolver", endpoint_url=...)`` drives it.
+with HTTP 400 (503 when the state store fails), the shapes of botocore's ``route53resolver``
+model, so boto3's ``client("route53resolver", endpoint_url=...)`` drives it.
 
 Every rule is the topology loader's (``vpc.firewall.read``): after each change the whole firewall
 is read again as a ``dns_firewall`` section (ids as names), and the first problem refuses the
