@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from netemu.api.follow import stored_zoneset
 from netemu.api.store import Store, Write
@@ -47,6 +47,16 @@ def rrset_key(zone_id: str, rec: RecordSet) -> str:
     return f"{zone_id}\t{rec.name}\t{rec.type}\t{rec.set_identifier or ''}"
 
 
+class ZoneDependent(Protocol):
+    """State kept beside a hosted zone by another part of the API (DNSSEC's): it may refuse
+    the zone's deletion, else names the rows to delete with it, and forgets them once
+    committed."""
+
+    def zone_delete_writes(self, zone: HostedZone) -> list[Write]: ...
+
+    def zone_deleted(self, zone_id: str) -> None: ...
+
+
 class Account:
     """In-memory view of the stored account plus the file zones, and the one way to change it."""
 
@@ -63,6 +73,7 @@ class Account:
         self.tags: dict[str, dict[str, str]] = {}
         self.strict_aws = strict_aws
         self.health: Any = None     # the running HealthChecker, when there is one
+        self.dependents: list[ZoneDependent] = []   # refuse or follow DeleteHostedZone
         loaded = store.load()
         rows = loaded.rows
         stored = stored_zoneset(rows)
@@ -174,14 +185,21 @@ class Account:
             return zone, info
 
     async def delete_zone(self, zone_id: str) -> ChangeInfo:
+        """DeleteHostedZone: the zone's rows and every row that hangs off it (tags, and each
+        ``ZoneDependent``'s, e.g. DNSSEC's) go in one commit, or nothing does."""
         async with self._change():
             zone = self._writable(zone_id)
             new = changes.delete_zone(self.zoneset, zone.id)
             writes: list[Write] = [("zone", zone.id, None)]
             writes += [("rrset", rrset_key(zone.id, r), None) for r in zone.record_sets]
             writes.append(("tags", f"hostedzone/{zone.id}", None))
+            for dependent in self.dependents:   # may refuse (ChangeRejected)
+                writes += dependent.zone_delete_writes(zone)
+            info = await self._commit(new, writes)
             self.tags.pop(f"hostedzone/{zone.id}", None)
-            return await self._commit(new, writes)
+            for dependent in self.dependents:
+                dependent.zone_deleted(zone.id)
+            return info
 
     async def update_zone(self, zone_id: str, fn: Callable[[ZoneSet, str], ZoneSet],
                           ) -> tuple[HostedZone, ChangeInfo]:
@@ -314,4 +332,4 @@ class Account:
                                    "is read-only through the API; change the file instead"))])
 
 
-__all__ = ["Account", "ChangeInfo", "new_id", "rrset_key"]
+__all__ = ["Account", "ChangeInfo", "ZoneDependent", "new_id", "rrset_key"]

@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from netemu.api.account import Account, ChangeInfo
+from netemu.api.store import Write
 from netemu.dns import signer
 from netemu.route53 import dnssec
 from netemu.route53.changes import ChangeRejected
 from netemu.route53.dnssec import Ksk, ZoneDnssec
+from netemu.route53.model import HostedZone
 
 log = logging.getLogger("netemu.api")
 KIND = "dnssec"
@@ -105,6 +107,7 @@ class DnssecService:
         self.kms = KmsKeys(Path(state_dir) / "kms" if state_dir is not None else None)
         self.states: dict[str, ZoneDnssec] = {}
         self.zsks: dict[str, signer.PrivateKey] = {}
+        self.stored: set[str] = set()   # zones with a row in the store
         for zone_id, row in account.store.load().rows.get(KIND, {}).items():
             self.states[zone_id] = ZoneDnssec(
                 zone_id, row["ServeSignature"] == dnssec.SIGNING,
@@ -112,6 +115,22 @@ class DnssecService:
                           k["LastModifiedDate"]) for k in row["KeySigningKeys"]))
             if row.get("ZoneSigningKey"):
                 self.zsks[zone_id] = signer.key_from_pem(row["ZoneSigningKey"].encode())
+            self.stored.add(zone_id)
+
+        account.dependents.append(self)   # DeleteHostedZone: refused, or the row goes too
+
+    def zone_delete_writes(self, zone: HostedZone) -> list[Write]:
+        """R190: refused while the zone has KSKs (or is signed); else its row (the ZSK kept
+        after signing was disabled) is deleted with the zone, so no row outlives it."""
+        state = self.states.get(zone.id)
+        if state is not None:
+            dnssec.refuse_zone_delete(state)
+        return [(KIND, zone.id, None)] if zone.id in self.stored else []
+
+    def zone_deleted(self, zone_id: str) -> None:
+        self.states.pop(zone_id, None)
+        self.zsks.pop(zone_id, None)
+        self.stored.discard(zone_id)
 
     def state(self, zone_id: str) -> ZoneDnssec:
         zone = self.account.zone(zone_id)
@@ -147,6 +166,7 @@ class DnssecService:
                    "ZoneSigningKey": signer.key_to_pem(zsk).decode() if zsk else None}
             info = await account._commit(account.zoneset, [(KIND, new.zone_id, row)])
             self.states[new.zone_id] = new
+            self.stored.add(new.zone_id)
             if zsk is not None:
                 self.zsks[new.zone_id] = zsk
             self.publish(self.signers())

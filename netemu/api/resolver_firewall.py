@@ -1,17 +1,25 @@
 """The Route 53 Resolver DNS Firewall API (Route53Resolver, 2018-04-01) on ``--api``: AWS JSON 1.1,
 ``POST /`` with ``X-Amz-Target: Route53Resolver.<Operation>``, errors as ``{"__type", "message"}``
-with HTTP 400, the shapes of botocore's ``route53resolver`` model, so boto3's
-``client("route53resolver", endpoint_url=...)`` drives it.
+with HTTP 400 (503 when the state store fails), the shapes of botocore's ``route53resolver``
+model, so boto3's ``client("route53resolver", endpoint_url=...)`` drives it.
 
 Every rule is the topology loader's (``vpc.firewall.read``): after each change the whole firewall
 is read again as a ``dns_firewall`` section (ids as names), and the first problem refuses the
-change with its code and message. The state is kept in memory and, with ``serve --state DIR``,
-written to ``DIR/route53resolver-firewall.json`` (``FILE``) after each change; ``netemu apply
---api-state DIR`` makes the VPC resolvers apply it too (``firewall_from_state``).
+change with its code and message.
+
+State: rows of the one ``Store`` (``api/store.py``) the Route 53 API uses, one row per resource
+(``KINDS``: ``firewalldomainlist``, ``firewallrulegroup`` with its rules,
+``firewallassociation``, ``firewallconfig`` keyed by VPC). Requests run one at a time; a change
+is committed (durable under ``--state DIR``) before it is acknowledged, and a failing store
+answers 503 with nothing changed. Readers follow the rows through the store's interface:
+``netemu apply --api-state DIR`` makes the VPC resolvers apply them (``state_from_rows``,
+``firewall_from_state``). A ``DIR/route53resolver-firewall.json`` (``FILE``) written by earlier
+versions is migrated into the store once, on the first start, and renamed ``*.migrated``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import logging
@@ -25,13 +33,19 @@ from typing import Any
 from aiohttp import web
 
 from netemu.api.auth import Verifier
+from netemu.api.store import FILENAME, STORE_FAILURES, MemoryStore, SqliteStore, Store, Write
 from netemu.vpc import firewall as vpc_firewall
 from netemu.vpc.draft import Report
 
 log = logging.getLogger("netemu.api")
 
 TARGET_PREFIX = "Route53Resolver."
-FILE = "route53resolver-firewall.json"
+FILE = "route53resolver-firewall.json"     # the state before it moved into the store
+MIGRATED = FILE + ".migrated"               # the same file once migrated
+# the part of the state (``empty_state``) -> the kind of its store rows
+KINDS = {"lists": "firewalldomainlist", "groups": "firewallrulegroup",
+         "associations": "firewallassociation", "configs": "firewallconfig"}
+FIREWALL_KINDS = frozenset(KINDS.values())
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 MAX_DOMAINS_PER_REQUEST = 1000    # UpdateFirewallDomains: a limit of 1000 domains per request
@@ -94,28 +108,89 @@ def _no_files(name: str) -> tuple[str, str]:
 
 
 def firewall_from_state(state: dict[str, Any]) -> vpc_firewall.DnsFirewall:
-    """The pure model of a stored state (already validated when it was written)."""
-    report = Report(FILE)
+    """The pure model of a stored state (already validated when it was committed)."""
+    report = Report("Route53Resolver firewall rows")
     parts = vpc_firewall.read({"dns_firewall": as_topology(state)}, report, _no_files)
     return parts.firewall
 
 
+def state_from_rows(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The firewall state held by a store's rows (``Store.load().rows``, a follower's copy)."""
+    return {part: dict(rows.get(kind, {})) for part, kind in KINDS.items()}
+
+
+def writes_between(old: dict[str, Any], new: dict[str, Any]) -> list[Write]:
+    """The store writes that turn state ``old`` into ``new``: changed rows and deleted ones."""
+    writes: list[Write] = []
+    for part, kind in KINDS.items():
+        before, after = old.get(part, {}), new.get(part, {})
+        writes += [(kind, key, value) for key, value in after.items()
+                   if before.get(key) != value]
+        writes += [(kind, key, None) for key in before if key not in after]
+    return writes
+
+
 def read_state(directory: str | Path) -> dict[str, Any] | None:
-    """The state ``serve --state DIR`` wrote, or None when there is none."""
-    try:
-        got: dict[str, Any] = json.loads((Path(directory) / FILE).read_text())
-    except (OSError, ValueError):
+    """The firewall state stored under ``serve --state DIR``, or None when DIR holds no
+    store."""
+    if not (Path(directory) / FILENAME).is_file():
         return None
-    return got
+    store = SqliteStore(directory)
+    try:
+        return state_from_rows(store.load().rows)
+    finally:
+        store.close()
+
+
+def migrate_file(store: Store, directory: str | Path) -> int | None:
+    """The first start after the upgrade: ``DIR/route53resolver-firewall.json`` (``FILE``) is
+    read once, validated like any change, committed to ``store`` as rows in one commit, then
+    renamed ``MIGRATED`` and never read again. Returns the number of rows written (None when
+    there was no file). A store that already holds firewall rows (a migration interrupted
+    after its commit) keeps them; the file is only renamed. Raises ValueError naming the file
+    when it cannot be read or breaks a rule: nothing is migrated and the file stays."""
+    path = Path(directory) / FILE
+    if not path.is_file():
+        return None
+    if any(store.load().rows.get(kind) for kind in FIREWALL_KINDS):
+        os.replace(path, path.with_name(MIGRATED))
+        return 0
+    try:
+        got = json.loads(path.read_text())
+        if not isinstance(got, dict):
+            raise ValueError("not a JSON object")
+        state = {part: dict(got.get(part) or {}) for part in KINDS}
+    except (OSError, ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: the DNS Firewall state of an earlier netemu cannot be read "
+                         f"({exc}); fix or remove the file to start") from None
+    report = Report(str(path))
+    vpc_firewall.read({"dns_firewall": as_topology(state)}, report, _no_files)
+    if report.problems:
+        raise ValueError(f"{report.problems[0]} (not migrated into the state store; fix or "
+                         "remove the file to start)")
+    writes = writes_between(empty_state(), state)
+    if writes:
+        store.commit(writes)
+    os.replace(path, path.with_name(MIGRATED))
+    log.warning("DNS Firewall state %s migrated into the state store (%d rows); the file is "
+                "now %s and no longer read", path, len(writes), MIGRATED)
+    return len(writes)
 
 
 class FirewallApi:
-    def __init__(self, state_dir: str | None = None, verifier: Verifier | None = None,
+    """The operations over the firewall rows of ``store`` (memory when None); ``state_dir``
+    is where an earlier version's JSON file may wait to be migrated (``migrate_file``)."""
+
+    def __init__(self, store: Store | None = None, state_dir: str | Path | None = None,
+                 verifier: Verifier | None = None,
                  on_change: Callable[[dict[str, Any]], None] | None = None) -> None:
-        self.state_dir = state_dir
+        self.store: Store = store if store is not None else MemoryStore()
         self.verifier = verifier
         self.on_change = on_change
-        self.state = (read_state(state_dir) if state_dir else None) or empty_state()
+        self.lock = asyncio.Lock()     # one request at a time: read, change, commit
+        if state_dir is not None:
+            migrate_file(self.store, state_dir)
+        self.state = state_from_rows(self.store.load().rows)
 
     # -- HTTP ----------------------------------------------------------------------------------
 
@@ -134,15 +209,31 @@ class FirewallApi:
         if method is None:
             return _error("UnknownOperationException",
                           f"netemu does not implement Route53Resolver.{operation}")
-        try:
-            params = json.loads(body or b"{}")
-            if not isinstance(params, dict):
-                raise ValueError("the request body must be a JSON object")
-            result = method(params)
-        except ResolverApiError as exc:
-            return _error(exc.code, exc.message)
-        except (ValueError, KeyError, TypeError) as exc:
-            return _error("ValidationException", f"invalid request: {exc}")
+        async with self.lock:
+            before = self.state
+            try:
+                params = json.loads(body or b"{}")
+                if not isinstance(params, dict):
+                    raise ValueError("the request body must be a JSON object")
+                result = method(params)
+                if self.state is not before:    # a change: durable before it is answered
+                    writes = writes_between(before, self.state)
+                    if writes:
+                        await asyncio.to_thread(self.store.commit, writes)
+            except ResolverApiError as exc:
+                self.state = before
+                return _error(exc.code, exc.message)
+            except STORE_FAILURES as exc:      # nothing committed, nothing acknowledged
+                self.state = before
+                log.error("Route53Resolver.%s: the state store failed: %s", operation, exc)
+                return _error("InternalServiceErrorException",
+                              f"the state store failed ({exc}); nothing was changed, retry",
+                              503)
+            except (ValueError, KeyError, TypeError) as exc:
+                self.state = before
+                return _error("ValidationException", f"invalid request: {exc}")
+            if self.state is not before and self.on_change is not None:
+                self.on_change(self.state)
         return web.Response(status=200, text=json.dumps(result),
                             content_type="application/x-amz-json-1.1")
 
@@ -155,14 +246,7 @@ class FirewallApi:
         if report.problems:
             problem = report.problems[0]
             raise ResolverApiError(problem.code, problem.message)
-        self.state = new
-        if self.state_dir:
-            path = Path(self.state_dir) / FILE
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(new, indent=1, sort_keys=True))
-            os.replace(tmp, path)
-        if self.on_change is not None:
-            self.on_change(new)
+        self.state = new     # committed to the store by ``handle`` before it answers
 
     def _copy(self) -> dict[str, Any]:
         return copy.deepcopy(self.state)
@@ -435,7 +519,7 @@ class FirewallApi:
         return {"FirewallConfigs": [self._config_out(v) for v in self.state["configs"]]}
 
 
-def _error(code: str, message: str) -> web.Response:
-    return web.Response(status=400, text=json.dumps({"__type": code, "message": message}),
+def _error(code: str, message: str, status: int = 400) -> web.Response:
+    return web.Response(status=status, text=json.dumps({"__type": code, "message": message}),
                         content_type="application/x-amz-json-1.1",
                         headers={"x-amzn-ErrorType": code})

@@ -85,7 +85,12 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
     api.dnssec = DnssecService(account, state, publish_signers)
     publish_signers(api.dnssec.signers())
     refresh = asyncio.ensure_future(api.dnssec.refresh())
-    firewall = FirewallApi(state, verifier)   # Route53Resolver's DNS Firewall operations
+    # Route53Resolver's DNS Firewall operations, on the same store (its JSON file of earlier
+    # versions migrated on the first start)
+    try:
+        firewall = FirewallApi(store, state, verifier)
+    except (OSError, sqlite3.Error) as exc:
+        raise ValueError(f"--state {state}: {getattr(exc, 'strerror', None) or exc}") from None
 
     def publish_health(snapshot: HealthSnapshot) -> None:
         server.serving = server.serving.with_health(snapshot)

@@ -3,7 +3,10 @@ is acknowledged, list the changes since a version.
 
 State is a set of rows ``(kind, key) -> JSON value`` (kinds: ``zone``, ``rrset``,
 ``healthcheck``, ``cidr``, ``tags``, ``change``, ``trafficpolicy``,
-``trafficpolicyinstance``); values are the API's shapes (``route53.shapes``). A commit is a
+``trafficpolicyinstance``, ``dnssec`` (per zone id, ``api/dnssec.py``), and the Route53Resolver
+DNS Firewall's ``firewalldomainlist``, ``firewallrulegroup`` (with its rules),
+``firewallassociation`` and ``firewallconfig`` (per VPC), ``api/resolver_firewall.py``); values
+are the API's shapes (``route53.shapes``, and the firewall's own). A commit is a
 list of writes (a value, or None to delete) applied in one transaction and appended to the
 change log under a new version number, so a commit is wholly there or wholly absent after a
 crash, and another server sharing the state can follow the log.
@@ -55,27 +58,32 @@ class Store(Protocol):
 
 
 class MemoryStore:
-    """Nothing survives the process (``serve`` without ``--state``)."""
+    """Nothing survives the process (``serve`` without ``--state``). Commits may come from
+    several worker threads at once (the Route 53 and the Route53Resolver APIs): one at a time."""
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.log: list[Commit] = []
+        self.lock = threading.Lock()
 
     def load(self) -> Loaded:
-        return Loaded(len(self.log), {k: dict(v) for k, v in self.rows.items()})
+        with self.lock:
+            return Loaded(len(self.log), {k: dict(v) for k, v in self.rows.items()})
 
     def commit(self, writes: Sequence[Write]) -> int:
-        for kind, key, value in writes:
-            table = self.rows.setdefault(kind, {})
-            if value is None:
-                table.pop(key, None)
-            else:
-                table[key] = value
-        self.log.append(Commit(len(self.log) + 1, tuple(writes)))
-        return len(self.log)
+        with self.lock:
+            for kind, key, value in writes:
+                table = self.rows.setdefault(kind, {})
+                if value is None:
+                    table.pop(key, None)
+                else:
+                    table[key] = value
+            self.log.append(Commit(len(self.log) + 1, tuple(writes)))
+            return len(self.log)
 
     def changes_since(self, version: int) -> list[Commit]:
-        return self.log[version:]
+        with self.lock:
+            return self.log[version:]
 
     def close(self) -> None:
         pass

@@ -95,18 +95,36 @@ def handle(wire: bytes, peer: tuple[str, int] | tuple[object, ...], serving: Ser
         except Exception:  # a bug must not stop the server answering
             log.exception("engine failed on %s %s", query.qname, qtype)
             answer = Answer(Rcode.SERVFAIL, explain=("internal error",))
-    if notes is not None or QUERY_LOG.isEnabledFor(logging.INFO):
-        _log(peer, query.qname, qtype, answer.rcode.name, answer.explain + _shown(answer), notes)
     try:
+        reply: bytes | None = None
         if serving.signers:   # DNSSEC-signed zones (netemu/dns/signer.py)
-            signed = signer.reply(query, answer, serving.zones, serving.signers, serving.wire,
-                                  codec.max_size(query, tcp))
-            if signed is not None:
-                return signed
-        return codec.encode(query, answer, serving.wire, codec.max_size(query, tcp))
+            reply = signer.reply(query, answer, serving.zones, serving.signers, serving.wire,
+                                 codec.max_size(query, tcp))
+        if reply is None:
+            reply = codec.encode(query, answer, serving.wire, codec.max_size(query, tcp))
     except Exception:  # same: answer SERVFAIL rather than go silent
         log.exception("encoding failed on %s %s", query.qname, qtype)
-        return codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
+        reply = codec.encode_error(query.id, query.flags, Rcode.SERVFAIL, query)
+        answer = Answer(Rcode.SERVFAIL, explain=answer.explain + ("encoding failed",))
+    if notes is not None or QUERY_LOG.isEnabledFor(logging.INFO):
+        _log(peer, query.qname, qtype, *_as_sent(answer, reply), notes)
+    return reply
+
+
+def _as_sent(answer: Answer, reply: bytes) -> tuple[str, tuple[str, ...]]:
+    """The query log's rcode is the one in the reply on the wire, with the engine's reasons.
+    They differ only when DNSSEC signing rewrote the outcome: an NXDOMAIN sent as NOERROR with
+    an NSEC "black lie" (R107) says so."""
+    sent = reply[3] & 0xF if len(reply) > 3 else int(answer.rcode)
+    explain = answer.explain + _shown(answer)
+    if sent == int(answer.rcode):
+        return answer.rcode.name, explain
+    try:
+        name = Rcode(sent).name
+    except ValueError:
+        name = str(sent)
+    return name, explain + (f"DNSSEC: {answer.rcode.name} sent as {name} with an NSEC "
+                            "black lie (R107)",)
 
 
 SHOWN_VALUES = 8

@@ -42,7 +42,8 @@ apply --api-state DIR``) is followed through the store's own interface only
 ``STORE_POLL_SECONDS``): its hosted zones, public and private, are served beside the files' as
 they are committed. A private zone's VPC association names a topology VPC by name, as in zone
 files. Their health checks are probed by this process, as the files' are (the server's own
-observations are not in the store).
+observations are not in the store). Its DNS Firewall (the Route53Resolver API's rows) is applied
+beside the topology's after each poll that changed it (``follow_api_firewall``).
 """
 
 from __future__ import annotations
@@ -374,7 +375,7 @@ class ResolverService:
         self.file_zones = ZoneSet()
         self.api_zones = ZoneSet()
         self.follower: StoreFollower | None = None
-        self.api_firewall: object = None   # the signature of the API's DNS Firewall state
+        self.api_firewall = resolver_firewall.empty_state()   # the API's, as last applied
         self.builder = SnapshotBuilder()   # recompiles only the zones that changed
         self.aws: dict[str, Any] = config.get("aws_resources") or {}
         self.lb_statuses: dict[str, bool] = {}
@@ -402,6 +403,7 @@ class ResolverService:
                            else ZoneSet())
         if self.follower is not None and self.serving is None:
             self.api_zones = self.follower.load()
+            self.follow_api_firewall()
         self.publish(self.user_zones())
         self.signature = signature
 
@@ -502,6 +504,7 @@ class ResolverService:
             await asyncio.sleep(STORE_POLL_SECONDS)
             try:
                 got = await asyncio.to_thread(self.follower.poll)
+                self.follow_api_firewall()
                 if got is None:
                     continue
                 checks_before = self.api_zones.health_checks
@@ -525,31 +528,28 @@ class ResolverService:
         else:
             await self.health.checker.replace_checks(self.serving.zoneset.health_checks)
 
+    def follow_api_firewall(self) -> None:
+        """The DNS Firewall a running ``netemu serve --api --state DIR`` holds (``apply
+        --api-state``), read from the followed store's rows (kinds
+        ``resolver_firewall.KINDS``), is applied beside the topology's, each VPC by its name as
+        the API's VpcId, whenever those rows changed. Called from the loop only between polls
+        (the follower's rows are not being changed meanwhile)."""
+        if self.follower is None:
+            return
+        state = resolver_firewall.state_from_rows(self.follower.rows)
+        if state == self.api_firewall:
+            return
+        model = resolver_firewall.firewall_from_state(state)   # validated when committed
+        self.api_firewall = state
+        for v in self.config["vpcs"]:
+            if v["name"] in self.vpcs:
+                body = vpc_firewall.merge_configs(v.get("firewall") or {},
+                                                  vpc_firewall.vpc_config(model, v["name"]))
+                self.vpcs[v["name"]].firewall = VpcFirewall.from_config(body)
+        log.warning("DNS Firewall of the API state applied (version %d)", self.follower.version)
+
     def follow_firewall(self) -> None:
-        """DNS Firewall: domain lists read from files are read again when a file changes; the
-        firewall a running ``netemu serve --api --state DIR`` holds (``apply --api-state``) is
-        applied beside the topology's, each VPC by its name as the API's VpcId."""
-        directory = self.config.get("api_state")
-        if directory:
-            path = Path(directory) / resolver_firewall.FILE
-            try:
-                st = path.stat()
-                signature: object = (st.st_mtime_ns, st.st_size)
-            except OSError:
-                signature = None
-            if signature != self.api_firewall:
-                self.api_firewall = signature
-                state = resolver_firewall.read_state(directory) or \
-                    resolver_firewall.empty_state()
-                model = resolver_firewall.firewall_from_state(state)
-                for v in self.config["vpcs"]:
-                    if v["name"] in self.vpcs:
-                        body = vpc_firewall.merge_configs(v.get("firewall") or {},
-                                                          vpc_firewall.vpc_config(model, v["name"]))
-                        self.vpcs[v["name"]].firewall = VpcFirewall.from_config(body)
-                if signature is not None:
-                    log.warning("DNS Firewall of the API state applied")
-                return
+        """DNS Firewall: domain lists read from files are read again when a file changes."""
         for vpc in self.vpcs.values():
             if vpc.firewall.lists and vpc.firewall.file_signature() != vpc.firewall.signature:
                 vpc.firewall.reload()

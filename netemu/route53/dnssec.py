@@ -3,8 +3,9 @@ zone is signed, and the Route 53 operations that change them, with Route 53's er
 
 ``(current ZoneDnssec, request, now) -> new ZoneDnssec`` or ``ChangeRejected``:
 ``create_ksk`` (R100, R101), ``activate_ksk`` / ``deactivate_ksk`` (R102, R103), ``delete_ksk``
-(R104), ``enable`` / ``disable`` (R105), and the parent's DS records a KSK must not leave
-(``refuse_if_in_parent_ds``, R111). The cryptography (the KSK's key pair behind its KMS ARN,
+(R104), ``enable`` / ``disable`` (R105), the parent's DS records a KSK must not leave
+(``refuse_if_in_parent_ds``, R111), and no hosted zone deleted while it has KSKs
+(``refuse_zone_delete``, R190). The cryptography (the KSK's key pair behind its KMS ARN,
 the zone-signing key, RRSIGs) lives at the edges; this module only keeps the rules.
 """
 
@@ -158,6 +159,20 @@ def disable(state: ZoneDnssec) -> ZoneDnssec:
                                (f"The hosted zone {state.zone_id} doesn't have any DNSSEC "
                                "resources."))])
     return replace(state, signing=False)
+
+
+def refuse_zone_delete(state: ZoneDnssec) -> None:
+    """R190: DeleteHostedZone is refused (HostedZoneNotEmpty) while the zone has key-signing
+    keys, whatever their status; a signed zone always has one (R103, R104), so signing must be
+    disabled and every KSK deactivated and deleted first."""
+    if state.signing or state.ksks:
+        names = ", ".join(f"{k.name} ({k.status})" for k in state.ksks)
+        raise ChangeRejected([("HostedZoneNotEmpty",
+                               ("The specified hosted zone contains DNSSEC Key Signing Keys and "
+                                f"so cannot be deleted. Hosted zone {state.zone_id}: "
+                                f"ServeSignature {state.serve_signature}, KSKs {names or 'none'}; "
+                                "disable signing (DisableHostedZoneDNSSEC), then deactivate and "
+                                "delete each KSK (R190)"))])
 
 
 def parent_ds(zoneset: ZoneSet, zone: HostedZone) -> tuple[str, ...]:

@@ -3,14 +3,13 @@ loopback: the DNS Firewall operations (R140-R146) and their refusals."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from netemu.api.resolver_firewall import FILE, firewall_from_state
+from netemu.api.resolver_firewall import firewall_from_state, read_state
 from netemu.vpc import firewall as fw
 from tests.live import ApiServer, api_server
 
@@ -124,7 +123,8 @@ def test_rules_associations_and_the_stored_state(r53r: Any, server: ApiServer) -
         "FirewallRuleGroupAssociations"]
     assert [a["Id"] for a in listed] == [assoc["Id"]]
 
-    stored = json.loads((server.state / FILE).read_text())
+    stored = read_state(server.state)      # the rows committed to the state store
+    assert stored is not None
     model = firewall_from_state(stored)
     assert model.fail_open == ("app",)
     (group,) = model.groups_for("app")

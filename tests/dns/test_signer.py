@@ -3,6 +3,7 @@ dnspython's validator (``dns.dnssec.validate``, over ``cryptography``) checks ea
 
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import replace
 
@@ -230,3 +231,35 @@ def test_r107_denial_follows_a_zone_change_with_the_same_signer(serving: Serving
     assert dns.rdatatype.TXT not in bitmap(before)
     assert dns.rdatatype.TXT in bitmap(after)
     assert validate_all(changed, after) == 2
+
+
+@pytest.mark.parametrize(("name", "rdtype", "do", "want"), [
+    ("nope.signed.example", "A", True, "NOERROR"),       # black lie: NXDOMAIN sent as NOERROR
+    ("www.signed.example", "AAAA", True, "NOERROR"),     # NODATA
+    ("nope.signed.example", "A", False, "NXDOMAIN"),     # R108: no DO, no black lie
+])
+def test_r107_query_log_rcode_is_the_rcode_on_the_wire(
+        serving: Serving, caplog: pytest.LogCaptureFixture, name: str, rdtype: str, do: bool,
+        want: str) -> None:
+    """The query log line of a signed zone's negative answer carries the rcode of the reply the
+    client got (R107 turns NXDOMAIN into NOERROR), from the full path and from the fast path,
+    and says why it differs from the engine's outcome."""
+    wire = dns.message.make_query(name, rdtype, want_dnssec=do, use_edns=0, id=7).to_wire()
+    with caplog.at_level(logging.INFO, logger="netemu.query"):
+        reply = handle(wire, ("127.0.0.1", 5300), serving, random.Random(1))
+    assert reply is not None
+    sent = dns.rcode.to_text(dns.message.from_wire(reply).rcode())
+    assert sent == want
+    [line] = [r.getMessage() for r in caplog.records if r.name == "netemu.query"]
+    client, qname, qtype, rcode, *why = line.split(" ")
+    assert (client, qname, qtype, rcode) == ("127.0.0.1#5300", name + ".", rdtype, sent)
+    assert ("sent as NOERROR" in line) == (name.startswith("nope") and do)
+    fast, notes = FastPath(), []
+    for _ in range(2):       # a miss (full path) then a hit (the kept note)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="netemu.query"):
+            again = fast.answer(wire, ("127.0.0.1", 5300), serving, random.Random(1))
+            fast.flush_log()
+        assert again == reply
+        notes += [r.getMessage() for r in caplog.records if r.name == "netemu.query"]
+    assert notes == [line, line]

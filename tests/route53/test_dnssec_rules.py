@@ -107,3 +107,19 @@ def test_r111_a_ksk_named_by_the_parent_ds_keeps_signing() -> None:
                 {"one": DS}) == "KeySigningKeyInParentDSRecord"
     dnssec.refuse_if_in_parent_ds(state, ("one",), (DS.lower(),), {"one": "1 13 2 " + "CD" * 32})
     dnssec.refuse_if_in_parent_ds(state, ("one",), (), {"one": DS})
+
+
+def test_r190_no_zone_deleted_while_it_has_ksks() -> None:
+    """DeleteHostedZone's DNSSEC rule: HostedZoneNotEmpty while any KSK exists (signing on or
+    off, ACTIVE or INACTIVE); a zone whose KSKs are all deleted may go."""
+    signed = dnssec.enable(made(("one", ACTIVE)), ZONE)
+    assert code(dnssec.refuse_zone_delete, signed) == "HostedZoneNotEmpty"
+    disabled = dnssec.disable(signed)
+    assert code(dnssec.refuse_zone_delete, disabled) == "HostedZoneNotEmpty"
+    inactive = dnssec.deactivate_ksk(disabled, "one", 2.0)
+    with pytest.raises(ChangeRejected) as exc:
+        dnssec.refuse_zone_delete(inactive)
+    assert "contains DNSSEC Key Signing Keys" in str(exc.value) and "one (INACTIVE)" in str(
+        exc.value)
+    dnssec.refuse_zone_delete(dnssec.delete_ksk(inactive, "one"))     # nothing left: no refusal
+    dnssec.refuse_zone_delete(ZoneDnssec("Z1"))
