@@ -56,7 +56,7 @@ def test_tgw_vpn_attachment_is_a_link_from_the_tgw_with_its_association_V74_V76(
         names.ns_tgw(P, "hub"), names.ns_site(P, "dc"), 1500)
     tgw = next(n for n in d.namespaces if n.name == names.ns_tgw(P, "hub"))
     rule = next(r for r in tgw.rules if r.iif == link.a_if)
-    to_dc = next(r for r in tgw.routes if r.dst == "10.70.0.0/16")
+    to_dc = next(r for r in tgw.routes if r.dst == "10.70.0.0/16" and r.table == rule.table)
     assert to_dc.table == rule.table and to_dc.dev == link.a_if and "propagated" in to_dc.reason
     site = next(n for n in d.namespaces if n.name == names.ns_site(P, "dc"))
     assert [r.dst for r in site.routes] == ["10.1.0.0/16"]  # the VPCs attached to hub

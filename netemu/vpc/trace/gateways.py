@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from netemu.vpc import nacls, routing
+from netemu.vpc import appliance, nacls, routing
 from netemu.vpc.addressing import address, is_private_ipv4
 from netemu.vpc.index import Eni
-from netemu.vpc.model import Route
+from netemu.vpc.model import Route, TgwAttachment, TransitGateway
 from netemu.vpc.packets import ICMP, PORT_PROTOCOLS, TCP, UDP, Packet, protocol_name
 from netemu.vpc.trace.fixes import nacl_change
 from netemu.vpc.trace.values import Stop
@@ -301,18 +301,48 @@ def tgw_route(w: Walk, name: str, association: str, p: Packet, az: str | None,
         vpn.tgw_to_site(w, name, conn, p)
         return
     out = next(a for a in t.attachments if a.name == out_name)
-    dest = ix.eni_in_vpc(out.vpc, p.dst)
-    want_az = ix.subnets[(out.vpc, dest.subnet)].az if dest is not None else az
-    out_subnet = (ix.attachment_subnet(name, out.vpc, want_az) if want_az else None) \
-        or out.subnets[0]
+    out_subnet, why = _out_subnet(w, t, out, az, p)
     w.via_tgw = True
     w.tgw_sg_referencing = (w.tgw_sg_referencing and sg_referencing
                                and out.security_group_referencing)
     w.note("transit-gateway-attachment", out.name,
-              f"leaves transit gateway {name} into VPC {out.vpc} through subnet {out_subnet}",
-              p)
+              f"leaves transit gateway {name} into VPC {out.vpc} through subnet {out_subnet}"
+              f" ({ix.subnets[(out.vpc, out_subnet)].az}): {why}", p,
+              code="TGW_ATTACH_VPC_AZ_RESTRICTION" if out.appliance_mode else None)
     hub = Eni("tgw_attachment", out.name, out.vpc, out_subnet, None, "")
     w.send(hub, p)
+
+
+def _out_subnet(w: Walk, t: TransitGateway, out: TgwAttachment, az: str | None,
+                p: Packet) -> tuple[str, str]:
+    """The subnet of VPC attachment ``out`` the transit gateway delivers ``p`` to, and why
+    (V78): in appliance mode the flow's hash chooses it once for both directions; otherwise
+    the zone the packet entered the transit gateway in (``az``; None from a VPN)."""
+    ix = w.ix
+    mod = appliance.modulus(t)
+    if out.appliance_mode and mod and p.version == 4:
+        key = (t.name, out.name)
+        chosen = w.conn.tgw_flows.get(key)
+        if chosen is None:
+            value = appliance.flow_hash(p.src, p.dst, mod)
+            chosen = appliance.subnet_for_hash(out, value)
+            w.conn.tgw_flows[key] = chosen
+            return chosen, (f"appliance mode: the flow hash ({value} of {mod}) chooses this"
+                            " subnet for both directions of the flow (V78)")
+        return chosen, ("appliance mode: the same subnet as the flow's request, whatever zone"
+                        " the reply entered in (V78)")
+    az_of = {s: ix.subnets[(out.vpc, s)].az for s in out.subnets}
+    chosen = appliance.same_zone_subnet(out, az, az_of)
+    if az is not None and az_of[chosen] == az:
+        why = f"the zone the packet entered the transit gateway in, {az} (V78)"
+    elif az is None:
+        why = "the packet came in over a VPN, in no zone: the attachment's first subnet (V78)"
+    else:
+        why = (f"the attachment has no subnet in {az}, the zone the packet entered in: its"
+               " first subnet (V78)")
+    if out.appliance_mode is False and len({az_of[s] for s in out.subnets}) > 1:
+        why += "; appliance mode is off: the other direction may cross another zone"
+    return chosen, why
 
 
 def _auto(eni: Eni) -> str:
