@@ -56,9 +56,9 @@ def _rol(x: int, k: int) -> int:
 
 
 def _jhash8(key: bytes) -> int:
-    """Linux's ``jhash(key, 8, 0)`` (include/linux/jhash.h): two little-endian words, final
-    mix. Checked against the kernel's nftables ``jhash`` by tests/vpc/test_appliance_mode.py
-    and on packets by tests/dataplane/test_tgw_appliance.py."""
+    """Linux's ``jhash(key, 8, 0)``: the key as two little-endian words, then the final mix.
+    tests/vpc/test_appliance_mode.py holds values read back from the kernel;
+    tests/dataplane/test_tgw_appliance.py compares with the TGW namespace's conntrack marks."""
     a = b = c = (_JHASH_INITVAL + len(key)) & _M32
     a = (a + int.from_bytes(key[0:4], "little")) & _M32
     b = (b + int.from_bytes(key[4:8], "little")) & _M32
