@@ -61,8 +61,9 @@ Fields (file shape, beyond docs/architecture.md's example):
   on_premises?, vpn_gateways?, vpn_connections? and a route table's propagating_vgws?:
     Site-to-Site VPN (``vpn.py``).
   transit gateway: name, route_tables: [{name, routes: [{destination, attachment | blackhole:
-    true}]}], attachments: [{name, vpc, subnets, association?, propagations?, appliance_mode?,
-    security_group_referencing?}]
+    true}]}] (``attachment``: a VPC attachment, or a VPN connection to this TGW), attachments:
+    [{name, vpc, subnets, association?, propagations?, appliance_mode? (one subnet per flow,
+    both directions, V78; ``vpc/appliance.py``), security_group_referencing?}]
 Allocation: omitted private addresses are taken from each subnet's free addresses in ascending
   order, NAT gateways first, then instances, each in file order.
 """
@@ -138,6 +139,8 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
     data = _with_interface_enis(data, interface)
     draft = Reader(report).topology(data)
     if draft is not None:
+        for t in draft.transit_gateways:  # a static TGW route may target a VPN attachment
+            t.vpn_attachments = [c.name for c in vpn.connections if c.transit_gateway == t.name]
         validate(draft, report)
         vpc_dns.check(dns_parts, {v.name: v for v in draft.vpcs}, report)
         vpc_firewall.check(firewall, {v.name: v for v in draft.vpcs}, report)
