@@ -101,9 +101,16 @@ def transit_gateway(ctx: Context, tgw: TransitGateway) -> Namespace:
     vpns = {c: (w.vpn_link(c), w.vpn_if(c)) for c, t, _ in w.vpn_links(ctx.t, "tgw")
             if t == tgw.name}
     addresses += [Address(ifn, f"{ctx.wiring.addr(lid, 1)}/30") for lid, ifn in vpns.values()]
+    # peering attachments (V175): a veth to the peer TGW; the route goes to the other end
+    peers = {pl.name: (pl.id, pl.ifname(tgw.name), 3 - pl.end(tgw.name))
+             for pl in w.tgw_peering_links(ctx.t) if tgw.name in (pl.a, pl.b)}
+    addresses += [Address(ifn, f"{ctx.wiring.addr(lid, 3 - other)}/30")
+                  for lid, ifn, other in peers.values()]
+    vpns.update({n: (lid, ifn) for n, (lid, ifn, _) in peers.items()})
+    far = {n: other for n, (_, _, other) in peers.items()}
     routes = [r for rt in tgw.route_tables for az, k in variants
               for r in _tgw_table(ctx, rt, tables[(rt.name, az, k)],
-                                  functools.partial(link_for, az=az, k=k), vpns)]
+                                  functools.partial(link_for, az=az, k=k), vpns, far)]
     routes.append(KernelRoute("0.0.0.0/0", EDGE_TABLE, "blackhole",
                               reason="attachment without association"
                               " (TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION)"))
@@ -113,8 +120,11 @@ def transit_gateway(ctx: Context, tgw: TransitGateway) -> Namespace:
         (RULE_PRIORITY + j, t.ifname, by_name[t.attachment].association,
          az_of[(t.vpc, t.subnet)], f"attachment {t.attachment}")
         for j, t in enumerate(sorted(ctx.wiring.tgw_links)) if t.tgw == tgw.name]
-    entries += [(RULE_PRIORITY + len(ctx.wiring.tgw_links) + j, ifn, conns[c].association, None,
-                 f"VPN attachment {c}") for j, (c, (_, ifn)) in enumerate(sorted(vpns.items()))]
+    assoc_of = {c: conns[c].association for c in conns} | {
+        pa.name: pa.association for pa in tgw.peerings}
+    entries += [(RULE_PRIORITY + len(ctx.wiring.tgw_links) + j, ifn, assoc_of[c], None,
+                 f"{'peering' if c in far else 'VPN'} attachment {c}")
+                for j, (c, (_, ifn)) in enumerate(sorted(vpns.items()))]
     rules = []
     for i, (prio, ifn, assoc, az, who) in enumerate(entries):
         why = f"{who} is associated with {assoc}" + (f", entered in {az}" if az else "")
@@ -141,10 +151,11 @@ def _vpc(ctx: Context, name: str) -> Vpc:
 
 def _tgw_table(ctx: Context, rt: TgwRouteTable, table: int,
                link_for: Callable[[str], w.TgwLink | None],
-               vpns: dict[str, tuple[str, str]]) -> list[KernelRoute]:
+               vpns: dict[str, tuple[str, str]], far: dict[str, int]) -> list[KernelRoute]:
     """One TGW route table: per prefix, static before propagated (V75-V77, the model's
     ``routing.best_match``); a VPC attachment is reached through the link ``link_for``
-    chooses (V78)."""
+    chooses (V78); ``vpns``: (link, interface) of each VPN and peering attachment, whose far
+    end is .2 (a site) or ``far[name]`` (the peer TGW)."""
     entries = {"0.0.0.0/0": KernelRoute("0.0.0.0/0", table, "blackhole",
                                         reason=f"{rt.name}: no route matches")}
     for dst in sorted({r.destination for r in rt.routes if v4(r.destination)}):
@@ -155,8 +166,8 @@ def _tgw_table(ctx: Context, rt: TgwRouteTable, table: int,
         vpn = vpns.get(win.attachment or "")
         to = None if win.blackhole or vpn is not None else link_for(win.attachment or "")
         if vpn is not None and not win.blackhole:  # to a site over its VPN attachment
-            entries[dst] = KernelRoute(dst, table, via=ctx.wiring.addr(vpn[0], 2), dev=vpn[1],
-                                       reason=why)
+            entries[dst] = KernelRoute(dst, table, via=ctx.wiring.addr(vpn[0], far.get(
+                win.attachment or "", 2)), dev=vpn[1], reason=why)
         elif win.blackhole or to is None:
             entries[dst] = KernelRoute(dst, table, "blackhole", reason=f"{why} (V77)")
         else:
