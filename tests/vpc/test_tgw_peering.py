@@ -35,6 +35,7 @@ def test_without_the_peer_sides_static_route_the_reply_is_lost_V176() -> None:
     assert not tr.reachable
     assert [b.path for b in tr.blockers] == ["return"]
     assert tr.blockers[0].code == "TGW_RTB_NO_ROUTE_TO_TGW_ATTACHMENT"
+    assert "DISCONNECTED_VPCS" not in tr.explanations  # the peering connects them (V175)
 
 
 def test_pending_acceptance_carries_nothing_V177() -> None:
