@@ -108,3 +108,16 @@ def test_peering_attachment_refused_V175_V176_V177(
         load_topology(data, "peering")
     found = {(p.item, p.code) for p in e.value.problems}
     assert (item, code) in found, f"{case}: {sorted(found)}"
+
+
+def test_reachability_analyzer_names_the_peering_attachment_once_V175() -> None:
+    """In the Reachability Analyzer format the peering hop is the transit-gateway-attachment
+    the static route names: one id for the one attachment (V175)."""
+    from netemu.vpc.reachability import analysis, resource_id
+
+    t = load_topology(spec(), "peering")
+    out = analysis(t, trace(t, Flow("a1", "b1", "tcp", 443)), "2026-01-01T00:00:00Z")
+    text = str(out)
+    rid = resource_id("transit-gateway-attachment", "east-west")
+    assert resource_id("transit-gateway-peering-attachment", "east-west") == rid
+    assert f"transit-gateway-attachment/{rid}" in text and f"'AttachmentId': '{rid}'" in text
