@@ -32,7 +32,8 @@ from netemu.dataplane.plan.values import (
 from netemu.vpc import appliance, routing
 from netemu.vpc.model import TgwRoute, TgwRouteTable, TransitGateway, Vpc
 
-FLOW_RULES = 100  # priorities of the flow-hash rules, before the plain ones (RULE_PRIORITY)
+# priorities of the flow-hash rules, before the plain ones (RULE_PRIORITY): room for 998
+FLOW_RULES = 1
 
 
 def gateway(ctx: Context, vpc: Vpc, kind: str) -> Namespace:
