@@ -383,26 +383,35 @@ def _reconcile_routes(
 
 
 def _reconcile_rules(ipr: IPRoute, want: tuple[KernelRule, ...]) -> None:
-    wanted = {(r.family, r.priority, r.iif, r.table) for r in want}
+    wanted = {(r.family, r.priority, r.iif, r.table, r.fwmark or (0, 0)) for r in want}
     have = set()
     for fam, af in ((4, socket.AF_INET), (6, socket.AF_INET6)):
         for r in ipr.get_rules(family=af):
             prio = int(r.get("priority") or 0)
             if prio in SYSTEM_RULES:
                 continue
-            key = (fam, prio, str(r.get("iifname")), int(r.get("table") or r["table"]))
+            mark = (int(r.get("fwmark") or 0), int(r.get("fwmask") or 0)) if r.get(
+                "fwmark") else (0, 0)
+            key = (fam, prio, str(r.get("iifname")), int(r.get("table") or r["table"]), mark)
             if key in wanted:
                 have.add(key)
             else:
-                ipr.rule("del", family=af, priority=prio, table=key[3], iifname=key[2])
-    for fam, prio, iif, table in sorted(wanted - have):
+                ipr.rule("del", family=af, priority=prio, table=key[3], iifname=key[2],
+                         **_fwmark(mark))
+    for fam, prio, iif, table, mark in sorted(wanted - have):
         ipr.rule(
             "add",
             family=socket.AF_INET if fam == 4 else socket.AF_INET6,
             priority=prio,
             iifname=iif,
             table=table,
+            **_fwmark(mark),
         )
+
+
+def _fwmark(mark: tuple[int, int]) -> dict[str, int]:
+    """pyroute2's words for a rule's (mark, mask); none for a rule without one."""
+    return {"fwmark": mark[0], "fwmask": mark[1]} if mark[0] else {}
 
 
 def _in_ns(ns: str, prefix: str, argv: list[str], stdin: str | None = None,

@@ -342,6 +342,32 @@ def middlebox_links_ruleset(links: list[str]) -> str:
     return _table("netdev", "v44_links", body)
 
 
+# --- transit gateway appliance mode (V78) ---------------------------------------------------------
+
+FLOW_MARK_SHIFT, FLOW_MARK_MASK = 8, 0xFF00  # beside MIDDLEBOX_MARK (0x44), never over it
+
+
+def flow_mark(value: int) -> int:
+    """The packet mark that carries flow-hash value ``value`` to the policy rules."""
+    return value << FLOW_MARK_SHIFT
+
+
+def tgw_flow_ruleset(modulus: int) -> str:
+    """Appliance mode in a transit gateway namespace: a flow's first packet gets a conntrack
+    mark 1..``modulus`` from the hash of its addresses (vpc/appliance.py computes the same);
+    every packet of the flow, both directions, carries it as a packet mark that the policy
+    rules use to pick the appliance attachment's subnet for the flow's life."""
+    body = ["\tchain prerouting {",
+            "\t\ttype filter hook prerouting priority mangle; policy accept;",
+            f"\t\tct state new ct mark set jhash ip saddr . ip daddr mod {modulus} seed 0x0"
+            ' offset 1 comment "flow hash (V78)"']
+    body += [f"\t\tct mark {k} meta mark set meta mark | {hex(flow_mark(k))}"
+             ' comment "the flow keeps its appliance subnet (V78)"'
+             for k in range(1, modulus + 1)]
+    body.append("\t}")
+    return _table("ip", "tgw_flow", body)
+
+
 # --- internet gateway --------------------------------------------------------------------------
 
 

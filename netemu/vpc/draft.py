@@ -240,6 +240,9 @@ class DTgw:
     path: str
     route_tables: list[DTgwRouteTable]
     attachments: list[DTgwAttachment]
+    # the VPN attachments (vpn_connections to this TGW, named like the connection) and peering
+    # attachments (tgw_peering.py): a static route may target them too (load.py fills this in)
+    other_attachments: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -128,11 +128,14 @@ class Index:
 
     def connected(self, a: str, b: str) -> bool:
         """VPCs ``a`` and ``b`` are joined by an active peering or attached to one transit
-        gateway (else an unreachable path between them is DISCONNECTED_VPCS, V94)."""
+        gateway or to two peered ones (V175) (else an unreachable path between them is
+        DISCONNECTED_VPCS, V94)."""
         if any(p.status == "active" and {p.requester, p.accepter} == {a, b}
                for p in self.peerings.values()):
             return True
-        return any({a, b} <= {att.vpc for att in t.attachments} for t in self.tgws.values())
+        on = {t.name: {att.vpc for att in t.attachments} for t in self.tgws.values()}
+        return any(a in on[t.name] and (b in on[t.name] or any(
+            b in on.get(pa.peer, set()) for pa in t.peerings)) for t in self.tgws.values())
 
     def gateway_route_table(self, vpc: str) -> RouteTable | None:
         """The route table edge-associated with the VPC's internet gateway (V27): it routes the

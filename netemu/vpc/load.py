@@ -61,8 +61,11 @@ Fields (file shape, beyond docs/architecture.md's example):
   on_premises?, vpn_gateways?, vpn_connections? and a route table's propagating_vgws?:
     Site-to-Site VPN (``vpn.py``).
   transit gateway: name, route_tables: [{name, routes: [{destination, attachment | blackhole:
-    true}]}], attachments: [{name, vpc, subnets, association?, propagations?, appliance_mode?,
-    security_group_referencing?}]
+    true}]}] (``attachment``: a VPC attachment, a VPN connection to this TGW or a peering
+    attachment), attachments: [{name, vpc, subnets, association?, propagations?,
+    appliance_mode? (one subnet per flow, both directions, V78; ``vpc/appliance.py``),
+    security_group_referencing?} | {name, peer: TGW | {transit_gateway, region?},
+    association?, state?: available|pendingAcceptance} (``vpc/tgw_peering.py``)]
 Allocation: omitted private addresses are taken from each subnet's free addresses in ascending
   order, NAT gateways first, then instances, each in file order.
 """
@@ -86,6 +89,7 @@ from netemu.vpc import firewall as vpc_firewall
 from netemu.vpc import gateway_endpoints as vpc_gateway_endpoints
 from netemu.vpc import interface_endpoints as vpc_interface_endpoints
 from netemu.vpc import prefix_lists as vpc_prefix_lists
+from netemu.vpc import tgw_peering as vpc_tgw_peering
 from netemu.vpc import vpn as vpc_vpn
 from netemu.vpc.build import build
 from netemu.vpc.draft import Report
@@ -132,13 +136,20 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
     data = vpc_prefix_lists.rewrite(data, lists, checkers is not None, report)
     data = _with_endpoint_enis(data, dns_parts)
     vpn = vpc_vpn.read(data, report)  # on-premises sites, VGWs, VPN connections
+    data, tgw_peerings = vpc_tgw_peering.read(data, report)  # TGW peering attachments
     data = vpc_vpn.strip(data)
     data = _with_lb_nodes(data, elb_parts)
     interface = vpc_interface_endpoints.read(data, report)  # interface endpoints' ENIs
     data = _with_interface_enis(data, interface)
     draft = Reader(report).topology(data)
     if draft is not None:
+        for t in draft.transit_gateways:  # a static TGW route may target these too
+            t.other_attachments = [c.name for c in vpn.connections
+                                   if c.transit_gateway == t.name]
+            t.other_attachments += vpc_tgw_peering.names_of(tgw_peerings, t.name)
         validate(draft, report)
+        vpc_tgw_peering.check(tgw_peerings, {t.name: {r.name for r in t.route_tables}
+                                             for t in draft.transit_gateways}, report)
         vpc_dns.check(dns_parts, {v.name: v for v in draft.vpcs}, report)
         vpc_firewall.check(firewall, {v.name: v for v in draft.vpcs}, report)
         vpc_aws_ids.check(ids, draft, report)
@@ -165,6 +176,7 @@ def load_topology(data: Any, source: str = "<topology>", base: Path | None = Non
         topology = replace(topology, gateway_endpoints=endpoints)
     topology = vpc_interface_endpoints.attach(topology, interface)
     topology = vpc_vpn.attach(topology, vpn)
+    topology = vpc_tgw_peering.attach(topology, tgw_peerings)
     if firewall.firewall != vpc_firewall.DnsFirewall():
         topology = replace(topology, dns=replace(topology.dns, firewall=firewall.firewall))
     return replace(topology, aws_ids=ids) if ids else topology

@@ -297,10 +297,23 @@ class TgwAttachment:
 
 
 @dataclass(frozen=True, slots=True)
+class TgwPeering:
+    """A transit gateway peering attachment as one side sees it (vpc/tgw_peering.py): the peer
+    transit gateway (and its Region), this side's association; static routes only (V175-V177)."""
+
+    name: str
+    peer: str
+    peer_region: str | None = None
+    association: str | None = None
+    state: str = "available"  # or pendingAcceptance: carries nothing (V177)
+
+
+@dataclass(frozen=True, slots=True)
 class TransitGateway:
     name: str
     route_tables: tuple[TgwRouteTable, ...] = ()
     attachments: tuple[TgwAttachment, ...] = ()
+    peerings: tuple[TgwPeering, ...] = ()  # peering attachments (vpc/tgw_peering.py)
 
 
 # --- the whole topology ------------------------------------------------------------------------

@@ -48,6 +48,8 @@ RESOURCE = {
     "peering-connection": ("pcx", "vpc-peering-connection"),
     "transit-gateway": ("tgw", "transit-gateway"),
     "transit-gateway-attachment": ("tgw-attach", "transit-gateway-attachment"),
+    # AWS's peering attachment is a transit-gateway-attachment, one id seen from both sides
+    "transit-gateway-peering-attachment": ("tgw-attach", "transit-gateway-attachment"),
     "vpc-endpoint": ("vpce", "vpc-endpoint"),
     "instance": ("i", "instance"),
     "subnet": ("subnet", "subnet"),
@@ -70,7 +72,9 @@ TARGET_COMPONENT = {
 
 
 def resource_id(component: str, name: str) -> str:
-    prefix = RESOURCE[component][0]
+    prefix, kind = RESOURCE[component]
+    if kind == "transit-gateway-attachment":  # the same id whichever hop kind names it
+        component = kind
     return f"{prefix}-" + hashlib.sha256(f"{component}/{name}".encode()).hexdigest()[:17]
 
 

@@ -102,6 +102,9 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "tgw_route": (("destination",), ("attachment", "blackhole")),
     "tgw_attachment": (("name", "vpc", "subnets"), (
         "association", "propagations", "appliance_mode", "security_group_referencing")),
+    # a peering attachment (tgw_peering.py reads it): ``propagations`` only to refuse it (V176)
+    "tgw_peering_attachment": (("name", "peer"), ("association", "state", "propagations")),
+    "tgw_peer": (("transit_gateway",), ("region",)),
     # DNS (netemu/vpc/dns.py reads these)
     "dhcp_options": ((), vpc_dns.DHCP_KEYS[1:]),
     "dhcp_options_set": (("name",), vpc_dns.DHCP_KEYS[1:]),

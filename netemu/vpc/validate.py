@@ -911,7 +911,9 @@ def _attachment(v: DVpc, a: DTgwAttachment, tables: set[str], r: Report) -> None
 
 
 def _tgw_routes(t: DTgw, r: Report) -> None:
-    atts = {a.name for a in t.attachments}
+    """Routes name an attachment of the TGW: a VPC attachment, a VPN attachment (a static
+    route beside the routes the VPN propagates, V76) or a peering attachment (V176)."""
+    atts = {a.name for a in t.attachments} | set(t.other_attachments)
     for rt in t.route_tables:
         seen: dict[str, str] = {}
         for route in rt.routes:

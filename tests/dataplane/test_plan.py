@@ -142,6 +142,36 @@ def test_transit_gateway_tables_per_az_and_static_beats_propagated_V76_V78() -> 
     assert "10.2.0.0/16" in spokes  # the static blackhole beats prod's propagated route (V76, V77)
 
 
+def test_tgw_namespace_realises_zones_and_appliance_mode_V78() -> None:
+    """The TGW namespace of topologies/tgw-inspection.yaml (V78): a flow-hash conntrack mark
+    (mod 2: one appliance attachment with two subnets), per link one plain rule (the zone it
+    enters in) and one fwmark rule per hash value; the table a hash value selects leaves the
+    spokes' 0.0.0.0/0 through that value's inspection subnet, whatever the entry zone, while
+    the plain tables leave through the entry zone's subnet."""
+    from netemu.dataplane import nft
+    from netemu.dataplane.plan import wiring
+    from netemu.vpc.load import load_topology_file
+    from tests.helpers import ROOT
+    d = plan.build(load_topology_file(ROOT / "topologies" / "tgw-inspection.yaml"), P)
+    hub = d.namespace(P + "tgw-hub")
+    assert "jhash ip saddr . ip daddr mod 2 seed 0x0 offset 1" in hub.nft
+    app = wiring.tgw_if("hub", "app-att", "app-a")
+    into = {sn: wiring.tgw_if("hub", "inspection-att", sn) for sn in ("tgw-a", "tgw-b")}
+    mine = [r for r in hub.rules if r.iif == app]
+    plain = [r for r in mine if r.fwmark is None]
+    marked = {r.fwmark: r.table for r in mine if r.fwmark is not None}
+    assert len(plain) == 1 and set(marked) == {
+        (nft.flow_mark(k), nft.FLOW_MARK_MASK) for k in (1, 2)}
+    assert all(r.priority < plain[0].priority for r in mine if r.fwmark is not None)
+
+    def out(table: int) -> str | None:
+        return next(r.dev for r in hub.routes if r.table == table and r.dst == "0.0.0.0/0")
+
+    assert out(plain[0].table) == into["tgw-a"]  # app-a is in us-east-1a
+    assert out(marked[(nft.flow_mark(1), nft.FLOW_MARK_MASK)]) == into["tgw-a"]
+    assert out(marked[(nft.flow_mark(2), nft.FLOW_MARK_MASK)]) == into["tgw-b"]
+
+
 def test_igw_ingress_follows_the_gateway_route_table_V27() -> None:
     from tests.dataplane.topos import inspection
     d = plan.build(inspection(), P)

@@ -144,3 +144,34 @@ def test_tgw_rule_rejected(case: str, text: str, item: str, code: str) -> None:
         load_topology(yaml.safe_load(text), "hub.yaml")
     found = {(p.item, p.code) for p in exc.value.problems}
     assert (item, code) in found, f"{case}: expected {item}: {code}, got {sorted(found)}"
+
+
+VPN_ATT = HUB + """
+  - name: other
+    route_tables: [{name: rt}]
+on_premises:
+  - {name: dc, cidrs: [10.70.0.0/16], customer_gateway: {ip: 198.51.100.30}}
+vpn_connections:
+  - {name: dc-vpn, site: dc, transit_gateway: hub, routing: static,
+     static_routes: [10.70.0.0/16], association: main}
+"""
+
+
+def test_static_route_to_a_vpn_attachment_of_this_tgw_only_V76() -> None:
+    """A static TGW route may target a VPN attachment (named like its connection) of the same
+    transit gateway (V76), beside the routes the VPN propagates; naming it in another transit
+    gateway's table is InvalidTransitGatewayAttachmentID.NotFound."""
+    ok = VPN_ATT.replace("{destination: 10.66.0.0/16, blackhole: true}",
+                         "{destination: 10.66.0.0/16, blackhole: true},\n"
+                         "                 {destination: 10.70.0.0/16, attachment: dc-vpn}")
+    topo = load_topology(yaml.safe_load(ok), "hub.yaml")
+    main = next(rt for rt in topo.transit_gateways[0].route_tables if rt.name == "main")
+    assert TgwRoute("10.70.0.0/16", "dc-vpn") in main.routes
+    bad = VPN_ATT.replace("route_tables: [{name: rt}]",
+                          "route_tables: [{name: rt, routes: [{destination: 10.70.0.0/16,"
+                          " attachment: dc-vpn}]}]")
+    with pytest.raises(LoadError) as e:
+        load_topology(yaml.safe_load(bad), "hub.yaml")
+    assert [(p.item, p.code) for p in e.value.problems] == [
+        ("transit_gateways[other].route_tables[rt].routes[0].attachment",
+         "InvalidTransitGatewayAttachmentID.NotFound")]

@@ -142,6 +142,33 @@ def gateway_ns(prefix: str, kind: str, vpc: str) -> str:
 
 
 @dataclass(frozen=True, slots=True, order=True)
+class TgwPeeringLink:
+    """One veth between two peered transit gateways (V175): ``a`` sorts before ``b``; end a
+    is .1 of the /30. Only an available peering whose two transit gateways are here."""
+
+    a: str
+    b: str
+    name: str
+
+    @property
+    def id(self) -> str:
+        return f"tgwpcx:{self.a}/{self.b}/{self.name}"
+
+    def ifname(self, tgw: str) -> str:
+        return names.ifname("q", self.name, tgw)
+
+    def end(self, tgw: str) -> int:
+        return 1 if tgw == self.a else 2
+
+
+def tgw_peering_links(topology: Topology) -> list[TgwPeeringLink]:
+    here = {t.name for t in topology.transit_gateways}
+    return sorted({TgwPeeringLink(min(t.name, pa.peer), max(t.name, pa.peer), pa.name)
+                   for t in topology.transit_gateways for pa in t.peerings
+                   if pa.state == "available" and pa.peer in here})
+
+
+@dataclass(frozen=True, slots=True, order=True)
 class TgwLink:
     """One veth between a transit gateway and a VPC router: (TGW, attachment, VPC, subnet)."""
 
@@ -209,6 +236,9 @@ def wire(topology: Topology, prefix: str) -> Wiring:
     links += [Link(vpn_link(c), names.ns_tgw(prefix, tgw), vpn_if(c), names.ns_site(prefix, site),
                    vpn_if(c), mtu=mtu.hop_mtu("vpn_gateway"))
               for c, tgw, site in vpn_links(topology, "tgw")]
+    links += [Link(pl.id, names.ns_tgw(prefix, pl.a), pl.ifname(pl.a), names.ns_tgw(prefix, pl.b),
+                   pl.ifname(pl.b), mtu=mtu.hop_mtu("transit_gateway"))
+              for pl in tgw_peering_links(topology)]
     transit = names.transit_slots([lk.id for lk in links if not lk.id.startswith("eni:")])
     return Wiring(tuple(sorted(links, key=lambda lk: lk.id)), peerings, tgw_links, transit)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from netemu.vpc import nacls, routing
+from netemu.vpc import appliance, nacls, routing
 from netemu.vpc.addressing import address, is_private_ipv4
 from netemu.vpc.index import Eni
-from netemu.vpc.model import Route
+from netemu.vpc.model import Route, TgwAttachment, TgwPeering, TransitGateway
 from netemu.vpc.packets import ICMP, PORT_PROTOCOLS, TCP, UDP, Packet, protocol_name
 from netemu.vpc.trace.fixes import nacl_change
 from netemu.vpc.trace.values import Stop
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from netemu.vpc.trace.walk import Walk
 
 NAT_PORT_FIRST, NAT_PORT_LAST = 1024, 65535  # V36, V68
+MAX_TGW_CROSSINGS = 64  # static routes pointing two peered TGWs at each other end here
 
 
 def arrive_nat(w: Walk, eni: Eni, p: Packet) -> None:
@@ -300,19 +301,81 @@ def tgw_route(w: Walk, name: str, association: str, p: Packet, az: str | None,
 
         vpn.tgw_to_site(w, name, conn, p)
         return
+    peering = next((pa for pa in t.peerings if pa.name == out_name), None)
+    if peering is not None:  # a peering attachment (tgw_peering.py)
+        tgw_peering(w, t, peering, p)
+        return
     out = next(a for a in t.attachments if a.name == out_name)
-    dest = ix.eni_in_vpc(out.vpc, p.dst)
-    want_az = ix.subnets[(out.vpc, dest.subnet)].az if dest is not None else az
-    out_subnet = (ix.attachment_subnet(name, out.vpc, want_az) if want_az else None) \
-        or out.subnets[0]
+    out_subnet, why = _out_subnet(w, t, out, az, p)
     w.via_tgw = True
     w.tgw_sg_referencing = (w.tgw_sg_referencing and sg_referencing
                                and out.security_group_referencing)
     w.note("transit-gateway-attachment", out.name,
-              f"leaves transit gateway {name} into VPC {out.vpc} through subnet {out_subnet}",
-              p)
+              f"leaves transit gateway {name} into VPC {out.vpc} through subnet {out_subnet}"
+              f" ({ix.subnets[(out.vpc, out_subnet)].az}): {why}", p,
+              code="TGW_ATTACH_VPC_AZ_RESTRICTION" if out.appliance_mode else None)
     hub = Eni("tgw_attachment", out.name, out.vpc, out_subnet, None, "")
     w.send(hub, p)
+
+
+def tgw_peering(w: Walk, t: TransitGateway, pa: TgwPeering, p: Packet) -> None:
+    """Across peering attachment ``pa`` to the peer transit gateway, which routes ``p`` by the
+    route table its side of the attachment is associated with: static routes only (V176)."""
+    where = f" in {pa.peer_region}" if pa.peer_region else ""
+    if pa.state != "available":
+        w.drop("transit-gateway-peering-attachment", pa.name,
+               f"peering attachment {pa.name} to {pa.peer} is {pa.state}: it carries no traffic"
+               " until the accepter accepts it (V177)", p,
+               change=f"accept peering attachment {pa.name} at transit gateway {pa.peer}")
+    w.steps += 1
+    if w.steps > MAX_TGW_CROSSINGS:
+        w.drop("transit-gateway-peering-attachment", pa.name,
+               "routing loop between peered transit gateways", p)
+    peer = w.ix.tgws[pa.peer]
+    back = next(x for x in peer.peerings if x.name == pa.name)
+    w.note("transit-gateway-peering-attachment", pa.name,
+           f"crosses peering attachment {pa.name} from transit gateway {t.name} to"
+           f" {pa.peer}{where} (V175)", p)
+    if back.association is None:
+        w.drop("transit-gateway-peering-attachment", pa.name,
+               f"the side of {pa.name} at {pa.peer} is associated with no route table", p,
+               "TGW_ATTACH_MISSING_TGW_RTB_ASSOCIATION",
+               change=f"associate {pa.name} with a route table of {pa.peer}")
+    assert back.association is not None
+    tgw_route(w, pa.peer, back.association, p, None, False)
+
+
+def _out_subnet(w: Walk, t: TransitGateway, out: TgwAttachment, az: str | None,
+                p: Packet) -> tuple[str, str]:
+    """The subnet of VPC attachment ``out`` the transit gateway delivers ``p`` to, and why
+    (V78): in appliance mode the flow's hash chooses it once for both directions; otherwise
+    the zone the packet entered the transit gateway in (``az``; None from a VPN)."""
+    ix = w.ix
+    mod = appliance.modulus(t)
+    if out.appliance_mode and mod and p.version == 4:
+        key = (t.name, out.name)
+        chosen = w.conn.tgw_flows.get(key)
+        if chosen is None:
+            value = appliance.flow_hash(p.src, p.dst, mod)
+            chosen = appliance.subnet_for_hash(out, value)
+            w.conn.tgw_flows[key] = chosen
+            return chosen, (f"appliance mode: the flow hash ({value} of {mod}) chooses this"
+                            " subnet for both directions of the flow (V78)")
+        return chosen, ("appliance mode: the same subnet as the flow's request, whatever zone"
+                        " the reply entered in (V78)")
+    az_of = {s: ix.subnets[(out.vpc, s)].az for s in out.subnets}
+    chosen = appliance.same_zone_subnet(out, az, az_of)
+    if az is not None and az_of[chosen] == az:
+        why = f"the zone the packet entered the transit gateway in, {az} (V78)"
+    elif az is None:
+        why = ("the packet came in over a VPN or a peering attachment, in no zone: the"
+               " attachment's first subnet (V78)")
+    else:
+        why = (f"the attachment has no subnet in {az}, the zone the packet entered in: its"
+               " first subnet (V78)")
+    if out.appliance_mode is False and len({az_of[s] for s in out.subnets}) > 1:
+        why += "; appliance mode is off: the other direction may cross another zone"
+    return chosen, why
 
 
 def _auto(eni: Eni) -> str:

@@ -33,6 +33,10 @@ class Conn:
     # gateway endpoints the request went through: service host address -> (vpc, endpoint)
     endpoints: dict[str, tuple[str, str]] = field(default_factory=dict)
     service_request: tuple[str | None, str | None] = (None, None)  # (action, resource)
+    # appliance mode (V78): (transit gateway, attachment) -> the subnet the flow hash chose
+    tgw_flows: dict[tuple[str, str], str] = field(default_factory=dict)
+    # the middleboxes (instances with the check off) that forwarded the request: vpc -> names
+    middleboxes: dict[str, set[str]] = field(default_factory=dict)
 
 
 class Walk:
@@ -288,6 +292,7 @@ class Walk:
         # ENI its OS routes ``p.dst`` to (an instance with several ENIs, V167).
         self.note("instance", eni.name,
                   f"{eni.name} forwards the packet (source/destination check disabled)", p)
+        self._asymmetry(eni, p)
         out = self.ix.out_eni(eni, p.dst)
         if out is not eni:
             self.note("instance", out.name, f"{eni.owner} sends it from its network interface "
@@ -306,6 +311,25 @@ class Walk:
                           lambda: sg_change(eni, "egress", p)):
             raise Stop
         self.send(eni, p)
+
+
+    def _asymmetry(self, eni: Eni, p: Packet) -> None:
+        """Records the middleboxes the request crosses; says when the reply crosses another
+        one of the same VPC: a stateful appliance (a firewall) that never saw the request
+        drops the reply. Across a transit gateway that is the zone rule without appliance
+        mode (V78)."""
+        seen = self.conn.middleboxes.setdefault(eni.vpc, set())
+        if self.forward:
+            seen.add(eni.name)
+            return
+        if seen and eni.name not in seen:
+            self.note("instance", eni.name,
+                      f"asymmetric path: the request went through {', '.join(sorted(seen))}, "
+                      f"the reply goes through {eni.name}; a stateful appliance drops a reply"
+                      " whose request it never saw" + (
+                          " (a transit gateway without appliance mode delivers each direction"
+                          " in the zone it entered in, V78)" if self.via_tgw else ""), p,
+                      code="TGW_ATTACH_VPC_AZ_RESTRICTION" if self.via_tgw else None)
 
 
 # --- what each route target and each ENI does with a packet -------------------------------------
