@@ -30,11 +30,18 @@ class KernelRoute:
 
 @dataclass(frozen=True, slots=True)
 class KernelRule:
+    """A policy rule: packets arriving on ``iif``, or (``iif`` empty) sent from address
+    ``src`` (a /32: an ENI's own address, V185), look up ``table``."""
+
     priority: int
     iif: str
     table: int
     reason: str = ""
     family: int = 4
+    src: str | None = None
+
+    def selector(self) -> str:
+        return (f" iif {self.iif}" if self.iif else "") + (f" from {self.src}" if self.src else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +77,13 @@ class Namespace:
                   for a in self.addresses]
         lines += [_route_line(r) for r in
                   sorted(self.routes, key=lambda r: (r.via is not None, r.table, r.dst))]
-        lines += [f"rule add priority {r.priority} iif {r.iif} table {r.table}"
+        lines += [f"rule add priority {r.priority}{r.selector()} table {r.table}"
                   for r in self.rules if r.family == 4]
         return "\n".join(lines) + "\n"
 
     def batch6(self) -> str:
         """The IPv6 policy rules (``ip -6 -batch``: a batch line cannot choose the family)."""
-        return "".join(f"rule add priority {r.priority} iif {r.iif} table {r.table}\n"
+        return "".join(f"rule add priority {r.priority}{r.selector()} table {r.table}\n"
                        for r in self.rules if r.family == 6)
 
     def structure(self) -> str:
