@@ -58,6 +58,7 @@ FIELDS: dict[str, dict[str, str]] = {
                        "Routes[].DestinationCidrBlock": "str", "Routes[].State": "str",
                        "VgwTelemetry": "list[dict]", "VgwTelemetry[].Status": "str"},
     "NetworkInterfaces": {"SubnetId": "str", "InterfaceType": "str", "Status": "str",
+                          "TagSet": "list[dict]",
                           "PrivateIpAddress": "str", "SourceDestCheck": "bool",
                           "Attachment": "dict", "Attachment.InstanceId": "str",
                           "Attachment.DeviceIndex": "int", "Groups": "list[dict]",
@@ -204,7 +205,12 @@ class Extras:
             item: dict[str, Any] = {"name": conn_names[cid], "site": cgw_names[gw]}
             if c.get("VpnGatewayId") in self.vgws:
                 item["vpn_gateway"] = self.vgws[c["VpnGatewayId"]][0]
-                learned = self.learned.get(c["VpnGatewayId"], [])
+                # BGP: what the VGW propagated, less the static routes of its other connections
+                static_elsewhere = {r.get("DestinationCidrBlock") for _, _, o in conns
+                                    if o is not c and o.get("VpnGatewayId") == c["VpnGatewayId"]
+                                    for r in o.get("Routes") or []}
+                learned = [x for x in self.learned.get(c["VpnGatewayId"], [])
+                           if x not in static_elsewhere]
             elif c.get("TransitGatewayId") in tgw_names:
                 self.note(source, cid, "skipped: VPN attachments to a transit gateway are not"
                           " imported yet (write it as vpn_connections[].transit_gateway)")
@@ -289,8 +295,10 @@ class Extras:
             self.eni_source[eid] = source
         self.secondary = {eid: e for eid, e in out.items()
                           if (e.get("Attachment") or {}).get("DeviceIndex", 0) > 0}
-        self.eni_names = self._names("NetworkInterfaceId",
-                                     [("", None, e) for e in self.secondary.values()])
+        # describe-network-interfaces calls the tags TagSet
+        self.eni_names = self._names("NetworkInterfaceId", [
+            ("", None, dict(e, Tags=e.get("Tags") or e.get("TagSet") or []))
+            for e in self.secondary.values()])
         taken = set(self.b.names["instances"].values())
         for eid, name in list(self.eni_names.items()):
             if name in taken:
