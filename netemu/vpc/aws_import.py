@@ -11,7 +11,10 @@ Behaviour: ``import_ec2(documents)`` takes the parsed outputs, one per call (any
   ``TransitGatewayRouteTables``, and per route table (its id in the file path)
   ``Routes`` of search-transit-gateway-routes and ``TransitGatewayRouteTablePropagations``;
   and DNS: ``DhcpOptions``, ``ResolverEndpoints`` with each endpoint's ``IpAddresses``,
-  ``ResolverRules``, ``ResolverRuleAssociations``, read by ``aws_resolver``)
+  ``ResolverRules``, ``ResolverRuleAssociations``, read by ``aws_resolver``; and issue 16's
+  ``PrefixLists`` with their ``Entries``, ``VpcEndpoints``, ``VpnGateways``,
+  ``CustomerGateways``, ``VpnConnections``, ``NetworkInterfaces`` and ``Addresses``, read by
+  ``aws_import_extras``)
   and returns the topology with:
   - names: the ``Name`` tag (security groups: ``GroupName``) where it is unique among the
     imported items of its kind in the whole account and a plain word, else the AWS id; so every

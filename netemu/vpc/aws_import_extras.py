@@ -2,9 +2,10 @@
 beyond the primary and Elastic IPs (issue 16), pure. Used by ``aws_import._Builder``.
 
 Name: aws_import_extras
-Behaviour: reads the outputs of ``describe-managed-prefix-lists`` (``PrefixLists``... the CLI's
-  key is ``PrefixLists``) with each customer-managed list's ``get-managed-prefix-list-entries``
-  (``Entries``, the list id in the file path), ``describe-vpc-endpoints`` (``VpcEndpoints``),
+Behaviour: reads the outputs of ``describe-managed-prefix-lists`` (top-level ``PrefixLists``,
+  kept as kind ``ManagedPrefixLists``) with each customer-managed list's
+  ``get-managed-prefix-list-entries`` (``Entries``, the list id in the file path),
+  ``describe-vpc-endpoints`` (``VpcEndpoints``),
   ``describe-vpn-gateways`` (``VpnGateways``), ``describe-customer-gateways``
   (``CustomerGateways``), ``describe-vpn-connections`` (``VpnConnections``),
   ``describe-network-interfaces`` (``NetworkInterfaces``) and ``describe-addresses``
