@@ -431,6 +431,12 @@ class Extras:
                 item["network_interface"] = self.eni_names[eni]
             elif iid in self.b.names["instances"]:
                 item["instance"] = self.b.names["instances"][iid]
+                primary = self.primary_of(iid)
+                if primary is not None and a.get("PrivateIpAddress") not in (
+                        None, primary.get("PrivateIpAddress")):
+                    self.note(source, aid, f"associated with {a['PrivateIpAddress']}, a"
+                              " secondary address: imported on the primary address (netemu"
+                              " associates an Elastic IP with the primary address only, V162)")
                 inst_sub = self.enis.get(eni or "", {}).get("SubnetId")
                 vpc = self.b.subnet_vpc.get(inst_sub or "") or self._vpc_of_instance(iid)
                 if vpc is not None:

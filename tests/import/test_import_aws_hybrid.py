@@ -166,3 +166,21 @@ def test_unevaluable_endpoint_policy_is_noted(imported: dict[str, Any]) -> None:
     result = import_ec2(docs)
     assert "policy" not in result.topology["vpc_endpoints"][0]
     assert any("policy not imported" in n.message for n in result.notes)
+
+
+def test_eip_on_a_secondary_address_is_noted() -> None:
+    """V162: netemu associates an Elastic IP with the primary address only; one AWS holds on a
+    secondary address is imported on the primary, and the report says so."""
+    docs = _docs()
+    for d in docs:
+        if "Addresses" in d.data:
+            d.data["Addresses"][0]["InstanceId"] = "i-0b3d5f7a9c1e2b4d6"  # app
+            d.data["Addresses"][0]["NetworkInterfaceId"] = "eni-0a2c4e6b8d1f3a5c7"
+            d.data["Addresses"][0]["PrivateIpAddress"] = "10.40.1.11"
+        if "Reservations" in d.data:  # the EIP left web
+            d.data["Reservations"][0]["Instances"][1].pop("PublicIpAddress")
+    result = import_ec2(docs)
+    assert result.topology["elastic_ips"][0]["instance"] == "app"
+    assert [n.item for n in result.notes if "a secondary address" in n.message] == [
+        "eipalloc-0a1b2c3d4e5f6a7b8"]
+    _load(result.topology)
