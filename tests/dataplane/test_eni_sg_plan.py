@@ -36,6 +36,8 @@ def test_each_enis_addresses_use_its_table_V185() -> None:
         (100, "10.60.1.0/24", "eth0"), (100, "0.0.0.0/0", "eth0"),
         (101, "10.60.3.0/24", "eth1"), (101, "0.0.0.0/0", "eth1")}
     assert f"rule add priority 101 from {B_ADDR} table 101" in ns.batch()
+    # each ENI answers ARP for its own addresses only (two ENIs may share a subnet)
+    assert ("net.ipv4.conf.all.arp_ignore", "1") in ns.sysctls
 
 
 def test_one_eni_keeps_its_inline_rules() -> None:

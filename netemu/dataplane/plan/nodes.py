@@ -58,6 +58,8 @@ def instance(ctx: Context, vpc: Vpc, inst: Instance) -> Namespace:
     # ruleset stops what an ENI with the check on would forward).
     forwards = any(not e.source_dest_check for _ifn, e in nft.interfaces_of(vpc, inst))
     base = (FORWARDER_SYSCTLS if forwards else INSTANCE_SYSCTLS) + CONNTRACK_SYSCTLS
+    if rules:  # several ENIs (V185): each answers ARP only for its own addresses
+        base += ENI_ARP_SYSCTLS
     return Namespace(
         name=names.ns_instance(ctx.prefix, vpc.name, inst.name), role="instance",
         node=f"{vpc.name}/{inst.name}", addresses=tuple(addresses), routes=tuple(routes),
@@ -68,6 +70,11 @@ def instance(ctx: Context, vpc: Vpc, inst: Instance) -> Namespace:
         resolv_conf=resolv_conf(ctx, vpc),
     )
 
+
+ENI_ARP_SYSCTLS = (("net.ipv4.conf.all.arp_ignore", "1"), ("net.ipv4.conf.all.arp_announce", "2"))
+"""Two ENIs of one instance in the same subnet: Linux would answer ARP for either address on
+either interface (so a packet for ENI A could arrive on ENI B and meet B's groups); AWS
+delivers to the ENI that holds the address. Only for instances with several ENIs."""
 
 ENI_TABLE = 100
 """Route table ``ENI_TABLE + device index`` of an instance with several ENIs (V185)."""
