@@ -1,5 +1,6 @@
 """An instance with two ENIs in two subnets whose security groups differ (V185): ENI ``multi``
-(eth0, subnet a) lets TCP 22 in, ENI ``multi-b`` (eth1, subnet b) TCP 8080. ``client`` sits in a
+(eth0, subnet a) lets TCP 22 in, ENI ``multi-b`` (eth1, subnet b) TCP 8080 and lets nothing
+out that it did not let in. ``client`` sits in a
 third subnet, ``near`` in subnet b. Shared by the plan test and the real-packet test."""
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ TWO_ENIS: dict[str, Any] = {
         ],
         "security_groups": [
             {"name": "ssh", "ingress": [_tcp_in(22)]},
-            {"name": "app", "ingress": [_tcp_in(8080)]},
-            {"name": "client", "ingress": []},
+            # no egress rule: ENI multi-b answers (tracked) but opens nothing (V185)
+            {"name": "app", "ingress": [_tcp_in(8080)], "egress": []},
+            {"name": "client", "ingress": [_tcp_in(9000)]},
         ],
         "instances": [
             {"name": "client", "subnet": "c", "private_ip": "10.60.2.10",

@@ -71,3 +71,17 @@ def test_reply_leaves_by_the_interface_the_request_came_in_V185(dep: Deployment)
         ["from", A_ADDR, "lookup", "100"], ["from", B_ADDR, "lookup", "101"]], rules
     ret = trace(dep.topology, Flow("client", B_ADDR, "tcp", 8080)).return_path
     assert (ret[0].component, ret[0].name) == ("security-group", "app")  # ENI multi-b's
+
+
+def test_each_eni_sends_with_its_own_egress_rules_V185(dep: Deployment) -> None:
+    """V185 on the way out: ``multi`` opens a connection to the client from eth0's address (group
+    ssh: all egress) and not from eth1's (group app: no egress rule), as ``trace`` says for
+    ENIs multi and multi-b."""
+    multi, client = dep.node_ns("lab/multi"), dep.node_ns("lab/client")
+    seen = []
+    for eni, address in (("multi", A_ADDR), ("multi-b", B_ADDR)):
+        model = trace(dep.topology, Flow(eni, "client", "tcp", 9000)).reachable
+        kernel = probe(multi, client, "10.60.2.10", "tcp", 9000, timeout=1.5,
+                       src_ip=address).reply
+        seen.append((eni, model, kernel))
+    assert seen == [("multi", True, True), ("multi-b", False, False)]

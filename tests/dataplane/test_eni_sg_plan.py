@@ -25,8 +25,9 @@ def test_each_interface_has_its_own_groups_V185() -> None:
     assert "8080" not in _chain(ns.nft, "in_eth0")
     assert "tcp dport 8080 accept" in _chain(ns.nft, "in_eth1")
     assert "dport 22" not in _chain(ns.nft, "in_eth1")
-    # egress omitted: allow all, on each interface
-    assert "meta nfproto ipv4 accept" in _chain(ns.nft, "out_eth1")
+    # ssh's egress omitted: allow all on eth0; app's egress empty: nothing on eth1
+    assert "meta nfproto ipv4 accept" in _chain(ns.nft, "out_eth0")
+    assert "accept" not in _chain(ns.nft, "out_eth1")
 
 
 def test_each_enis_addresses_use_its_table_V185() -> None:
