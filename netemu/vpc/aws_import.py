@@ -490,18 +490,18 @@ class _Builder:
         for key in ("resolver_endpoints", "resolver_rules"):
             if key in dns:
                 topology[key] = dns[key]
-        topology.update(self._extras_parts())
+        topology.update(self._extras_parts(out_vpcs))
         topology["aws_ids"] = {k: dict(sorted(v.items())) for k, v in sorted(self.aws_ids.items())}
         return topology
 
-    def _extras_parts(self) -> dict[str, Any]:
+    def _extras_parts(self, vpcs: list[dict[str, Any]]) -> dict[str, Any]:
         """Prefix lists, endpoints, VPN and Elastic IPs (aws_import_extras)."""
         x = self.extras
         assert x is not None
         out: dict[str, Any] = {}
         if x.custom:
             out["prefix_lists"] = x.custom
-        endpoints = x.vpc_endpoints()
+        endpoints = x.vpc_endpoints({v["name"]: v for v in vpcs})
         if endpoints:
             out["vpc_endpoints"] = endpoints
         out.update(x.vpn())

@@ -29,8 +29,11 @@ Everything else is a note, as in ``aws_import``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
+
+from netemu.vpc import interface_endpoints, prefix_lists
 
 Items = list[tuple[str, str | None, dict[str, Any]]]
 
@@ -72,6 +75,10 @@ FIELDS: dict[str, dict[str, str]] = {
 ENTRY_FIELDS = {"Cidr": "str"}
 
 _UP = "UP"
+# AWS-managed lists netemu has a copy of (prefix_lists.managed): S3 and DynamoDB of any Region,
+# CloudFront's origin-facing list, Route 53's health checkers
+_KNOWN_MANAGED = re.compile(r"^com\.amazonaws\.([a-z0-9-]+\.(s3|dynamodb)|global\.cloudfront"
+                            r"\.origin-facing)$")
 
 
 def default_policy(doc: Any) -> bool:
@@ -91,6 +98,7 @@ class Extras:
         self.b, self.r = b, b.r
         self.note: Callable[[str, str, str], None] = b.r.note
         self.lists: dict[str, str] = {}  # pl- id -> the name the topology uses
+        self.unknown_managed: set[str] = set()  # AWS-managed lists netemu has no copy of
         self.custom: list[dict[str, Any]] = []
         self._prefix_lists()
         self.endpoints = [x for x in self.r.of("VpcEndpoints")
@@ -136,8 +144,15 @@ class Extras:
         names = self._names("PrefixListId", mine)
         for source, _, p in mine:
             pid = p["PrefixListId"]
-            if p.get("OwnerId") == "AWS":
-                self.lists[pid] = str(p.get("PrefixListName") or pid)
+            if p.get("OwnerId") == "AWS" or "Cidrs" in p:
+                name = str(p.get("PrefixListName") or "")
+                if _KNOWN_MANAGED.match(name) or name == prefix_lists.ROUTE53_NAME:
+                    self.lists[pid] = name
+                else:  # a reference to it is reported where it is used
+                    self.unknown_managed.add(pid)
+                    self.note(source, pid, f"skipped: the AWS-managed list {name or pid} is not"
+                              " one netemu has (S3, DynamoDB, CloudFront origin-facing, Route 53"
+                              " health checkers)")
                 continue
             if p.get("AddressFamily", "IPv4") != "IPv4":
                 self.note(source, pid, "skipped: IPv6 prefix lists are not modelled")
@@ -156,6 +171,10 @@ class Extras:
     def prefix_list(self, source: str, where: str, pid: Any) -> str | None:
         if pid in self.lists:
             return self.lists[pid]
+        if pid in self.unknown_managed:
+            self.note(source, where, f"skipped prefix list {pid}: an AWS-managed list netemu"
+                      " does not have")
+            return None
         self.note(source, where, f"skipped prefix list {pid}: it is not in the snapshot"
                   " (describe-managed-prefix-lists)")
         return None
@@ -231,6 +250,10 @@ class Extras:
             up = state == "available" and (not tunnels or _UP in tunnels)
             if not up:
                 item["status"] = "down"
+            if not isinstance(cgws[gw][1].get("IpAddress"), str):
+                self.note(source, cid, f"skipped: its customer gateway {gw} has no IpAddress"
+                          " (a certificate-based gateway: netemu's sites need one)")
+                continue
             site = sites.setdefault(gw, {"name": cgw_names[gw], "cidrs": [],
                                          "customer_gateway": self._cgw(*cgws[gw])})
             for cidr in routes if static else learned:
@@ -361,7 +384,8 @@ class Extras:
         return None
 
     # -- endpoints
-    def vpc_endpoints(self) -> list[dict[str, Any]]:
+    def vpc_endpoints(self, vpcs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        """``vpcs``: name -> the VPC's topology item (its DNS attributes decide private DNS)."""
         out = []
         for source, _, e in self.endpoints:
             eid = e["VpcEndpointId"]
@@ -378,15 +402,31 @@ class Extras:
                 if policy is not None:
                     item["policy"] = policy
             elif kind == "Interface":
+                short = service.split(".", 3)[-1] if service.count(".") >= 3 else service
+                if short not in interface_endpoints.SERVICES:
+                    self.note(source, eid, f"skipped: interface endpoints of {service} are not"
+                              " modelled (docs/vpc.md lists the services)")
+                    continue
                 item.update(type="Interface", service=service)
                 subnets = self.b.names["subnets"]
                 item["subnets"] = [subnets[s] for s in e.get("SubnetIds") or [] if s in subnets]
+                if not item["subnets"]:
+                    self.note(source, eid, "skipped: none of its subnets is in the snapshot")
+                    continue
                 groups = [self.b.names["security_groups"][g["GroupId"]]
                           for g in e.get("Groups") or []
                           if g.get("GroupId") in self.b.names["security_groups"]]
                 if groups:
                     item["security_groups"] = groups
-                item["private_dns_enabled"] = bool(e.get("PrivateDnsEnabled"))
+                dns = bool(e.get("PrivateDnsEnabled"))
+                vpc = vpcs.get(item["vpc"], {})
+                if dns and not (vpc.get("enable_dns_support", True)
+                                and vpc.get("enable_dns_hostnames", False)):
+                    self.note(source, eid, "imported with private DNS off: its VPC's DNS"
+                              " attributes were not saved as both true (describe-vpc-attribute;"
+                              " private DNS needs both, V141)")
+                    dns = False
+                item["private_dns_enabled"] = dns
                 if e.get("PolicyDocument") and not default_policy(
                         _json(e.get("PolicyDocument"))):
                     self.note(source, eid, "policy not imported: interface endpoint policies"

@@ -184,3 +184,34 @@ def test_eip_on_a_secondary_address_is_noted() -> None:
     assert [n.item for n in result.notes if "a secondary address" in n.message] == [
         "eipalloc-0a1b2c3d4e5f6a7b8"]
     _load(result.topology)
+
+
+def test_what_netemu_lacks_is_reported_not_refused() -> None:
+    """A real account has more than netemu models: an interface endpoint of another service, an
+    AWS-managed list netemu has no copy of (and a rule naming it), private DNS in a VPC whose
+    attributes were not saved. Each is a note, and the import still loads (V141)."""
+    docs = [d for d in _docs() if "describe-vpc-attribute" not in d.source]
+    for d in docs:
+        if "VpcEndpoints" in d.data:
+            ecs = copy.deepcopy(d.data["VpcEndpoints"][1])
+            ecs.update(VpcEndpointId="vpce-0a0b0c0d0e0f01020",
+                       ServiceName="com.amazonaws.us-east-1.ecs", Tags=[])
+            d.data["VpcEndpoints"].append(ecs)
+        if "PrefixLists" in d.data:
+            d.data["PrefixLists"].append({
+                "PrefixListId": "pl-0b1c2d3e4f5a6b7c8", "AddressFamily": "IPv4",
+                "PrefixListName": "com.amazonaws.us-east-1.ec2-instance-connect",
+                "OwnerId": "AWS", "State": "create-complete"})
+        if "SecurityGroups" in d.data:
+            d.data["SecurityGroups"][2]["IpPermissions"][0]["PrefixListIds"] = [
+                {"PrefixListId": "pl-0b1c2d3e4f5a6b7c8"}]
+    result = import_ec2(docs)
+    notes = {n.item: n.message for n in result.notes}
+    assert notes["vpce-0a0b0c0d0e0f01020"].startswith("skipped: interface endpoints of")
+    assert "not one netemu has" in notes["pl-0b1c2d3e4f5a6b7c8"]
+    assert "an AWS-managed list netemu does not have" in notes[
+        "sg-0a9c8e7b6d5f4a3c2.IpPermissions[0]"]
+    assert "private DNS off" in notes["vpce-0f3b5d7a9c2e4f6b8"]
+    sqs = next(e for e in result.topology["vpc_endpoints"] if e["name"] == "sqs")
+    assert sqs["private_dns_enabled"] is False
+    _load(result.topology)
