@@ -481,11 +481,10 @@ class Extras:
                 vpc = self.b.subnet_vpc.get(inst_sub or "") or self._vpc_of_instance(iid)
                 if vpc is not None:
                     item["vpc"] = self.b.vpc_names[vpc]
+            elif self._nat_eni(a):
+                continue  # a NAT gateway's address: imported with the NAT gateway
             elif iid or eni:
-                self.note(source, aid, f"imported unassociated: {iid or eni} is not imported"
-                          " (a NAT gateway's address is imported with the NAT gateway)")
-                if str(eni or "").startswith("eni-") and self._nat_eni(a):
-                    continue
+                self.note(source, aid, f"imported unassociated: {iid or eni} is not imported")
             self.b._record("elastic_ips", aid, item["name"])
             out.append(item)
         return out

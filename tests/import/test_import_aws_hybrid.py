@@ -215,3 +215,29 @@ def test_what_netemu_lacks_is_reported_not_refused() -> None:
     sqs = next(e for e in result.topology["vpc_endpoints"] if e["name"] == "sqs")
     assert sqs["private_dns_enabled"] is False
     _load(result.topology)
+
+
+def test_a_nat_gateways_eip_comes_with_the_nat_gateway() -> None:
+    """describe-addresses lists a NAT gateway's Elastic IP too: it is imported once, as the NAT
+    gateway's public address, not again as an Elastic IP (V161 would refuse the address twice)."""
+    docs = _docs()
+    nat = {"NatGateways": [{"NatGatewayId": "nat-0a1b2c3d4e5f6a7b8",
+                            "VpcId": "vpc-0a4c6e8b1d3f5a7c9",
+                            "SubnetId": "subnet-0a1c3e5b7d9f2a4c6", "State": "available",
+                            "ConnectivityType": "public", "NatGatewayAddresses": [{
+                                "AllocationId": "eipalloc-0c3d4e5f6a7b8c9d0",
+                                "NetworkInterfaceId": "eni-0f7b9d1a3c5e7f9b1",
+                                "PrivateIp": "10.40.1.60", "PublicIp": "198.51.100.42",
+                                "IsPrimary": True}]}]}
+    docs.append(Document("describe-nat-gateways.json", "us-east-1", nat))
+    for d in docs:
+        if "Addresses" in d.data:
+            d.data["Addresses"].append({
+                "AllocationId": "eipalloc-0c3d4e5f6a7b8c9d0", "Domain": "vpc",
+                "NetworkInterfaceId": "eni-0f7b9d1a3c5e7f9b1", "PrivateIpAddress": "10.40.1.60",
+                "PublicIp": "198.51.100.42"})
+    result = import_ec2(docs)
+    assert [e["name"] for e in result.topology["elastic_ips"]] == ["web-eip", "spare-eip"]
+    assert not [n for n in result.notes if n.item == "eipalloc-0c3d4e5f6a7b8c9d0"]
+    nat_gw = result.topology["vpcs"][0]["nat_gateways"][0]
+    assert nat_gw["public_ip"] == "198.51.100.42"
