@@ -12,6 +12,9 @@
 # ec2:DescribeTransitGatewayVpcAttachments, ec2:DescribeTransitGatewayAttachments,
 # ec2:DescribeTransitGatewayRouteTables, ec2:SearchTransitGatewayRoutes,
 # ec2:GetTransitGatewayRouteTablePropagations, ec2:DescribeDhcpOptions,
+# ec2:DescribeManagedPrefixLists, ec2:GetManagedPrefixListEntries, ec2:DescribeVpnGateways,
+# ec2:DescribeCustomerGateways, ec2:DescribeVpnConnections, ec2:DescribeNetworkInterfaces,
+# ec2:DescribeAddresses,
 # route53resolver:ListResolverEndpoints, route53resolver:ListResolverEndpointIpAddresses,
 # route53resolver:ListResolverRules, route53resolver:ListResolverRuleAssociations,
 # route53:ListHostedZones, route53:GetHostedZone, route53:ListResourceRecordSets,
@@ -34,8 +37,17 @@ for region in "$@"; do
                 describe-vpc-peering-connections describe-vpc-endpoints \
                 describe-transit-gateways describe-transit-gateway-vpc-attachments \
                 describe-transit-gateway-attachments describe-transit-gateway-route-tables \
-                describe-dhcp-options; do
+                describe-dhcp-options describe-managed-prefix-lists describe-vpn-gateways \
+                describe-customer-gateways describe-vpn-connections \
+                describe-network-interfaces describe-addresses; do
         aws ec2 "$call" --region "$region" --output json > "$out/$call.json"
+    done
+    # per customer-managed prefix list: its entries (the id in the file name); AWS-managed
+    # lists are named by their PrefixListName and use netemu's own entries
+    for pl in $(aws ec2 describe-managed-prefix-lists --region "$region" \
+                    --query "PrefixLists[?OwnerId!='AWS'].PrefixListId" --output text); do
+        aws ec2 get-managed-prefix-list-entries --region "$region" --prefix-list-id "$pl" \
+            --output json > "$out/get-managed-prefix-list-entries-$pl.json"
     done
     for call in list-resolver-endpoints list-resolver-rules list-resolver-rule-associations; do
         aws route53resolver "$call" --region "$region" --output json > "$out/$call.json"

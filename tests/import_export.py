@@ -5,6 +5,7 @@ as its ``Name`` tag (security groups: as ``GroupName``)."""
 
 from __future__ import annotations
 
+import json
 from itertools import count
 from typing import Any
 
@@ -84,7 +85,35 @@ def export(topology: Topology) -> dict[str, Any]:
     files.update(attributes)
     files.update(_transit_gateways(ids, topology))
     files.update(_dns(ids, topology, out))
+    files.update(_endpoints(ids, topology))
     return files
+
+
+def _endpoints(ids: _Ids, topology: Topology) -> dict[str, Any]:
+    """describe-vpc-endpoints (issue 16): gateway endpoints with their route tables and policy
+    (a JSON string, as the CLI prints it), interface endpoints with subnets and groups."""
+    items: list[dict[str, Any]] = []
+    for g in topology.gateway_endpoints:
+        item: dict[str, Any] = {
+            "VpcEndpointId": ids("vpce", g.name), "VpcEndpointType": "Gateway",
+            "VpcId": ids("vpc", g.vpc), "ServiceName": g.service_name, "State": "available",
+            "RouteTableIds": [ids("rtb", g.vpc, t) for t in g.route_tables], "SubnetIds": [],
+            "Groups": [], "PrivateDnsEnabled": False, "Tags": _tags(g.name)}
+        statements = g.policy if g.policy is not None else ()
+        item["PolicyDocument"] = json.dumps({"Version": "2008-10-17", "Statement": [
+            {"Effect": st.effect, "Principal": "*", "Action": list(st.actions),
+             "Resource": list(st.resources)} for st in statements] or [
+            {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})
+        items.append(item)
+    for e in topology.interface_endpoints:
+        items.append({
+            "VpcEndpointId": e.id, "VpcEndpointType": "Interface", "VpcId": ids("vpc", e.vpc),
+            "ServiceName": e.service_name, "State": "available", "RouteTableIds": [],
+            "SubnetIds": [ids("subnet", e.vpc, s) for s in e.subnets],
+            "Groups": [{"GroupId": ids("sg", e.vpc, g), "GroupName": g}
+                       for g in e.security_groups],
+            "PrivateDnsEnabled": e.private_dns, "Tags": _tags(e.name)})
+    return {"describe-vpc-endpoints.json": {"VpcEndpoints": items}} if items else {}
 
 
 def _dns(ids: _Ids, topology: Topology, out: dict[str, list[Any]]) -> dict[str, Any]:
@@ -240,6 +269,8 @@ def _route_tables(ids: _Ids, v: Vpc, out: dict[str, list[Any]]) -> None:
                            "AssociationState": {"State": "associated"}})
         routes = []
         for r in rt.routes:
+            if r.target.kind == "vpc_endpoint":
+                continue  # describe-vpc-endpoints' RouteTableIds say it (_endpoints)
             target, state = r.target, "active"
             if target.kind == "blackhole" and r.unavailable_target is not None:
                 target, state = r.unavailable_target, "blackhole"
@@ -317,6 +348,7 @@ def _groups(ids: _Ids, topology: Topology, v: Vpc, out: dict[str, list[Any]]) ->
 
 def _instances(ids: _Ids, topology: Topology, v: Vpc, out: dict[str, list[Any]]) -> None:
     enis = {a.eni for e in topology.dns.endpoints for a in e.addresses}  # Resolver's, not EC2's
+    enis |= {x.eni for e in topology.interface_endpoints for x in e.enis}  # the endpoints' own
     instances = []
     for i in v.instances:
         if i.name in enis:

@@ -383,7 +383,11 @@ def _reconcile_routes(
 
 
 def _reconcile_rules(ipr: IPRoute, want: tuple[KernelRule, ...]) -> None:
-    wanted = {(r.family, r.priority, r.iif, r.table, r.fwmark or (0, 0)) for r in want}
+    """Rules keyed by (family, priority, iif, table, source, mark): an arriving interface (the
+    routers), a /32 source address (an instance's ENIs, V185), and a conntrack-set mark (the
+    transit gateway's appliance-mode choice, V78)."""
+    wanted = {(r.family, r.priority, r.iif or "None", r.table, r.src or "None",
+               r.fwmark or (0, 0)) for r in want}
     have = set()
     for fam, af in ((4, socket.AF_INET), (6, socket.AF_INET6)):
         for r in ipr.get_rules(family=af):
@@ -392,19 +396,25 @@ def _reconcile_rules(ipr: IPRoute, want: tuple[KernelRule, ...]) -> None:
                 continue
             mark = (int(r.get("fwmark") or 0), int(r.get("fwmask") or 0)) if r.get(
                 "fwmark") else (0, 0)
-            key = (fam, prio, str(r.get("iifname")), int(r.get("table") or r["table"]), mark)
+            key = (fam, prio, str(r.get("iifname")), int(r.get("table") or r["table"]),
+                   str(r.get("src")), mark)
             if key in wanted:
                 have.add(key)
-            else:
-                ipr.rule("del", family=af, priority=prio, table=key[3], iifname=key[2],
-                         **_fwmark(mark))
-    for fam, prio, iif, table, mark in sorted(wanted - have):
+                continue
+            sel: dict[str, object] = {"iifname": key[2]} if key[2] != "None" else {}
+            if key[4] != "None":
+                sel.update(src=key[4], src_len=int(r["src_len"]))
+            ipr.rule("del", family=af, priority=prio, table=key[3], **sel, **_fwmark(mark))
+    for fam, prio, iif, table, src, mark in sorted(wanted - have):
+        add: dict[str, object] = {"iifname": iif} if iif != "None" else {}
+        if src != "None":
+            add.update(src=src, src_len=32 if fam == 4 else 128)
         ipr.rule(
             "add",
             family=socket.AF_INET if fam == 4 else socket.AF_INET6,
             priority=prio,
-            iifname=iif,
             table=table,
+            **add,
             **_fwmark(mark),
         )
 

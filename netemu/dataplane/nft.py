@@ -184,17 +184,38 @@ def _group_members(topology: Topology, group: GroupRef, version: int) -> list[st
     return sorted(a for a in members if (":" in a) == (version == 6))
 
 
+def interfaces_of(vpc: Vpc, inst: Instance) -> list[tuple[str, Instance]]:
+    """``(ifname, ENI)`` of each network interface of ``inst`` in its namespace: ``eth0`` its
+    primary, ``eth<device index>`` each secondary ENI (V165), by device index."""
+    out = [("eth0", inst)]
+    out += sorted(((f"eth{e.device_index}", e) for e in vpc.instances
+                   if e.attached_to == inst.name), key=lambda kv: kv[1].device_index)
+    return out
+
+
 def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> str:
     """Input = ingress rules, output = egress rules, of every group on the ENI (aggregated,
     V40); replies pass by conntrack whatever the other direction says (V46); a rule naming a
     group matches the addresses the model counts as that group's members (V44), a stale one
-    nothing (V45); resolver traffic is never filtered (V50)."""
-    groups = [g for g in vpc.security_groups if g.name in inst.security_groups]
+    nothing (V45); resolver traffic is never filtered (V50).
+
+    An instance with several network interfaces (V165): each interface has its own groups
+    (V185): what arrives on ``ethN`` meets the ingress rules of ENI N's groups, what leaves by
+    ``ethN`` its egress rules (one chain per interface, chosen by ``iifname``/``oifname``), and a
+    forwarded packet the arriving interface's ingress and the leaving interface's egress rules;
+    an interface whose source/destination check is on forwards nothing (V167)."""
+    enis = interfaces_of(vpc, inst)
+    multi = len(enis) > 1
+    by_name = {g.name: g for g in vpc.security_groups}
+    groups_of = {ifn: [by_name[n] for n in sorted(set(e.security_groups)) if n in by_name]
+                 for ifn, e in enis}
     sets: dict[GroupRef, str] = {}
-    for g in groups:
-        for r in g.ingress + g.egress:
-            if r.group is not None and not r.stale:
-                sets.setdefault(r.group, f"group_{_ident(r.group.vpc)}_{_ident(r.group.name)}")
+    for ifn, _e in enis:
+        for g in groups_of[ifn]:
+            for r in g.ingress + g.egress:
+                if r.group is not None and not r.stale:
+                    sets.setdefault(r.group,
+                                    f"group_{_ident(r.group.vpc)}_{_ident(r.group.name)}")
     body: list[str] = []
     for ref, set_name in sorted(sets.items(), key=lambda kv: (kv[0].vpc, kv[0].name)):
         members = _group_members(topology, ref, 4)
@@ -204,13 +225,32 @@ def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> s
         elements6 = f" elements = {{ {', '.join(members6)} }};" if members6 else ""
         body.append(f"\tset {set_name}_6 {{ type ipv6_addr;{elements6} }}")
 
-    def rules(direction: str, verdict: str = "accept") -> list[str]:
+    def rules(ifn: str, direction: str, verdict: str = "accept") -> list[str]:
         out = []
-        for g in sorted(groups, key=lambda g: g.name):
+        for g in groups_of[ifn]:
             for r in g.ingress if direction == "ingress" else g.egress:
                 line = _sg_rule(r, direction, sets, verdict)
                 if line:
                     out.append(f'\t\t{line} comment "sg {_ident(g.name)}"')
+        return out
+
+    def per_interface(direction: str, chain: str, verdict: str = "accept") -> list[str]:
+        """The rules of ``direction``: inline for one interface; else a jump per interface (a
+        ``goto`` when the rules ``return``, so that they return to this chain's caller)."""
+        if not multi:
+            return rules("eth0", direction, verdict)
+        word = "iifname" if direction == "ingress" else "oifname"
+        go = "goto" if verdict == "return" else "jump"
+        return [f'\t\t{word} "{ifn}" {go} {chain}_{ifn} comment "ENI {_ident(e.name)} (V185)"'
+                for ifn, e in enis]
+
+    def interface_chains(direction: str, chain: str, verdict: str = "accept",
+                         tail: tuple[str, ...] = ()) -> list[str]:
+        if not multi:
+            return []
+        out: list[str] = []
+        for ifn, _e in enis:
+            out += [f"\tchain {chain}_{ifn} {{", *rules(ifn, direction, verdict), *tail, "\t}"]
         return out
 
     body += ["\tchain ingress {", "\t\ttype filter hook input priority filter; policy drop;",
@@ -220,25 +260,35 @@ def sg_ruleset(topology: Topology, vpc: Vpc, inst: Instance, resolver: str) -> s
     why = 'comment "resolver (V50)"'
     body += [f"\t\tip saddr {dns4} meta l4proto {{ tcp, udp }} th sport 53 accept {why}",
              f"\t\tip6 saddr {AMAZON_DNS_V6} meta l4proto {{ tcp, udp }} th sport 53 accept {why}"]
-    body += rules("ingress")
+    body += per_interface("ingress", "in")
     body += ["\t}", "\tchain egress {", "\t\ttype filter hook output priority filter; policy drop;",
              '\t\toifname "lo" accept', "\t\tct state established,related accept", "\t\t" + NDP]
     body += [f"\t\tip daddr {dns4} meta l4proto {{ tcp, udp }} th dport 53 accept {why}",
              f"\t\tip6 daddr {AMAZON_DNS_V6} meta l4proto {{ tcp, udp }} th dport 53 accept {why}"]
-    body += rules("egress")
+    body += per_interface("egress", "out")
     body.append("\t}")
+    body += interface_chains("ingress", "in") + interface_chains("egress", "out")
     # V39: ICMP "fragmentation needed" / "packet too big" is not a tracked reply: it reaches the
     # instance only when an inbound rule allows it (EC2-UG network_mtu.html, Path MTU Discovery).
-    body += ["\tchain pmtud {", *rules("ingress"),
+    body += ["\tchain pmtud {", *per_interface("ingress", "pmtud_in"),
              '\t\tdrop comment "PMTUD needs an inbound rule (V39)"', "\t}"]
-    if not inst.source_dest_check:
+    body += interface_chains("ingress", "pmtud_in")
+    if any(not e.source_dest_check for _i, e in enis):
         # A middlebox (source/destination check off): a forwarded packet must pass the ENI's
         # ingress rules on arrival and its egress rules on departure; replies are tracked.
-        body += ["\tchain forward {", "\t\ttype filter hook forward priority filter; policy drop;",
-                 "\t\tct state established,related accept", "\t\tjump forward_ingress",
+        checked = [ifn for ifn, e in enis if e.source_dest_check]
+        body += ["\tchain forward {", "\t\ttype filter hook forward priority filter; policy drop;"]
+        body += [f'\t\t{word} "{ifn}" drop comment "source/destination check on (V167)"'
+                 for ifn in checked for word in ("iifname", "oifname")]
+        body += ["\t\tct state established,related accept", "\t\tjump forward_ingress",
                  "\t\tjump forward_egress", '\t\taccept comment "forwarded as it is"', "\t}"]
-        body += ["\tchain forward_ingress {"] + rules("ingress", "return") + ["\t\tdrop", "\t}"]
-        body += ["\tchain forward_egress {"] + rules("egress", "return") + ["\t\tdrop", "\t}"]
+        ret = ("\t\tdrop",) if multi else ()
+        body += (["\tchain forward_ingress {"] + per_interface("ingress", "fwd_in", "return")
+                 + ["\t\tdrop", "\t}"])
+        body += interface_chains("ingress", "fwd_in", "return", ret)
+        body += (["\tchain forward_egress {"] + per_interface("egress", "fwd_out", "return")
+                 + ["\t\tdrop", "\t}"])
+        body += interface_chains("egress", "fwd_out", "return", ret)
     return _table("inet", "sg", body)
 
 

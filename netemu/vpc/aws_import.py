@@ -11,7 +11,10 @@ Behaviour: ``import_ec2(documents)`` takes the parsed outputs, one per call (any
   ``TransitGatewayRouteTables``, and per route table (its id in the file path)
   ``Routes`` of search-transit-gateway-routes and ``TransitGatewayRouteTablePropagations``;
   and DNS: ``DhcpOptions``, ``ResolverEndpoints`` with each endpoint's ``IpAddresses``,
-  ``ResolverRules``, ``ResolverRuleAssociations``, read by ``aws_resolver``)
+  ``ResolverRules``, ``ResolverRuleAssociations``, read by ``aws_resolver``; and issue 16's
+  ``PrefixLists`` with their ``Entries``, ``VpcEndpoints``, ``VpnGateways``,
+  ``CustomerGateways``, ``VpnConnections``, ``NetworkInterfaces`` and ``Addresses``, read by
+  ``aws_import_extras``)
   and returns the topology with:
   - names: the ``Name`` tag (security groups: ``GroupName``) where it is unique among the
     imported items of its kind in the whole account and a plain word, else the AWS id; so every
@@ -35,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netemu.errors import Problem
+from netemu.vpc import aws_import_extras as extras
 from netemu.vpc.aws_resolver import DNS_KEYS, ENDPOINT_KEYS, dns_parts
 
 __all__ = ["Document", "Ec2Import", "Note", "import_ec2", "kind_of_document"]
@@ -43,21 +47,14 @@ __all__ = ["Document", "Ec2Import", "Note", "import_ec2", "kind_of_document"]
 EC2_KEYS = ("Vpcs", "Subnets", "RouteTables", "SecurityGroups", "NetworkAcls",
             "InternetGateways", "EgressOnlyInternetGateways", "NatGateways", "Reservations",
             "VpcPeeringConnections", "TransitGateways", "TransitGatewayVpcAttachments",
-            "TransitGatewayAttachments", "TransitGatewayRouteTables", *DNS_KEYS)
+            "TransitGatewayAttachments", "TransitGatewayRouteTables", *DNS_KEYS,
+            *extras.KEYS)
 # Outputs about one transit gateway route table that do not name it: the table id must be in
 # the file's path (search-transit-gateway-routes, get-transit-gateway-route-table-propagations).
 TABLE_KEYS = ("TransitGatewayRouteTablePropagations", "Routes")
 # Top-level keys of AWS outputs that are known but not (yet) represented: each item is noted.
 UNSUPPORTED_KEYS = {
     "SecurityGroupRules": "the rules are read from SecurityGroups' IpPermissions",
-    "NetworkInterfaces": "only instances' primary network interfaces are modelled",
-    "VpcEndpoints": "VPC endpoints are not modelled",
-    "PrefixLists": "prefix lists are not modelled",
-    "ManagedPrefixLists": "prefix lists are not modelled",
-    "Addresses": "Elastic IPs are read from the instances and NAT gateways that hold them",
-    "VpnConnections": "VPN connections are not modelled",
-    "VpnGateways": "virtual private gateways are not modelled",
-    "CustomerGateways": "customer gateways are not modelled",
     "Firewalls": "AWS Network Firewall is not modelled",
     "FirewallPolicies": "AWS Network Firewall is not modelled",
     "LoadBalancers": "load balancers are not modelled",
@@ -108,6 +105,8 @@ def kind_of_document(data: Any) -> str | None:
     for key in EC2_KEYS + TABLE_KEYS + ENDPOINT_KEYS + tuple(UNSUPPORTED_KEYS):
         if key in data:
             return key
+    if extras.ENTRY_KEY in data:  # get-managed-prefix-list-entries
+        return extras.ENTRY_KEY
     if "VpcId" in data and ("EnableDnsSupport" in data or "EnableDnsHostnames" in data):
         return "VpcAttribute"
     return None
@@ -145,6 +144,7 @@ class _Reader:
         self.dns: dict[str, dict[str, bool]] = {}
         self.table_docs: list[tuple[str, str, list[Any]]] = []
         self.endpoint_ips: list[tuple[str, list[Any]]] = []
+        self.pl_entries: list[tuple[str, list[Any]]] = []  # (file, Entries) of one prefix list
         self.seen: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
 
     def note(self, source: str, item: str, message: str) -> None:
@@ -175,6 +175,15 @@ class _Reader:
         if kind in ENDPOINT_KEYS:
             self.endpoint_ips.append((doc.source, [i for i in raw if isinstance(i, dict)]))
             return
+        if kind == extras.ENTRY_KEY:
+            for n, item in enumerate(raw):
+                for name, want in field_problems(item, extras.ENTRY_FIELDS):
+                    self.problem(doc.source, f"{kind}[{n}].{name}", "InvalidParameterValue",
+                                 f"expected {want}")
+            self.pl_entries.append((doc.source, raw))
+            return
+        if kind == "PrefixLists":  # describe-managed-prefix-lists (or describe-prefix-lists)
+            kind = "ManagedPrefixLists"
         if kind in UNSUPPORTED_KEYS:
             for i, item in enumerate(raw):
                 self.note(doc.source, f"{kind}[{_ident(item, i)}]",
@@ -248,6 +257,7 @@ ID_KEYS = {
     "ResolverEndpoints": "Id",
     "ResolverRules": "Id",
     "ResolverRuleAssociations": "Id",
+    **extras.ID_KEYS,
 }
 
 
@@ -293,6 +303,7 @@ FIELDS: dict[str, dict[str, str]] = {
                     "Associations[].Main": "bool", "Associations[].SubnetId": "str",
                     "Associations[].GatewayId": "str", "Associations[].AssociationState": "dict",
                     "Associations[].AssociationState.State": "str",
+                    "PropagatingVgws": "list[dict]", "PropagatingVgws[].GatewayId": "str",
                     **_under("Routes[]", _ROUTE)},
     "SecurityGroups": {"GroupName": "str", "Description": "str",
                        "IpPermissions": "list[dict]", "IpPermissionsEgress": "list[dict]",
@@ -335,6 +346,7 @@ FIELDS: dict[str, dict[str, str]] = {
                       "TargetIps": "list[dict]", "ResolverEndpointId": "str",
                       "TargetIps[].Ip": "str", "TargetIps[].Port": "int"},
     "ResolverRuleAssociations": {"ResolverRuleId": "str", "VPCId": "str", "Status": "str"},
+    **extras.FIELDS,
 }
 _TYPES: dict[str, type] = {"str": str, "bool": bool, "int": int, "dict": dict,
                            "list[dict]": dict, "list[str]": str}
@@ -430,6 +442,9 @@ class _Builder:
         self.sg_vpc: dict[str, str] = {}  # group id -> vpc id
         self.subnet_vpc: dict[str, str] = {}  # subnet id -> vpc id
         self.eni_owner: dict[str, str] = {}  # primary ENI id -> instance id
+        self.live_instances: Items = []
+        self.live_nats: Items = []
+        self.extras: extras.Extras | None = None
 
     # -- helpers
     def in_vpc(self, kind: str, source: str, item: dict[str, Any]) -> bool:
@@ -475,8 +490,25 @@ class _Builder:
         for key in ("resolver_endpoints", "resolver_rules"):
             if key in dns:
                 topology[key] = dns[key]
+        topology.update(self._extras_parts(out_vpcs))
         topology["aws_ids"] = {k: dict(sorted(v.items())) for k, v in sorted(self.aws_ids.items())}
         return topology
+
+    def _extras_parts(self, vpcs: list[dict[str, Any]]) -> dict[str, Any]:
+        """Prefix lists, endpoints, VPN and Elastic IPs (aws_import_extras)."""
+        x = self.extras
+        assert x is not None
+        out: dict[str, Any] = {}
+        if x.custom:
+            out["prefix_lists"] = x.custom
+        endpoints = x.vpc_endpoints({v["name"]: v for v in vpcs})
+        if endpoints:
+            out["vpc_endpoints"] = endpoints
+        out.update(x.vpn())
+        eips = x.elastic_ips()
+        if eips:
+            out["elastic_ips"] = eips
+        return out
 
     def _resolver(self) -> dict[str, Any]:
         items = {k: [(src, i) for src, _, i in self.r.of(k)] for k in DNS_KEYS}
@@ -494,8 +526,10 @@ class _Builder:
         subnet_ids = {i["SubnetId"] for _, _, i in live.subnets}
         self.subnet_vpc = {i["SubnetId"]: i["VpcId"] for _, _, i in live.subnets}
         live.instances = self._live_instances(subnet_ids)
+        self.live_instances = live.instances
         self._name("instances", "InstanceId", live.instances)
         live.nats = self._live_nats(subnet_ids)
+        self.live_nats = live.nats
         self._name("nat_gateways", "NatGatewayId", live.nats)
         live.peerings = self._live_peerings()
         self._name("peerings", "VpcPeeringConnectionId", live.peerings)
@@ -508,6 +542,7 @@ class _Builder:
         live.tgws = _TgwBuilder(self, subnet_ids).build()
         live.rtbs = [x for x in r.of("RouteTables") if self.in_vpc("RouteTables", x[0], x[2])]
         self._name("route_tables", "RouteTableId", live.rtbs)
+        self.extras = extras.Extras(self)
         live.igws = self._gateways("InternetGateways", ("available", "attached"))
         live.eigws = self._gateways("EgressOnlyInternetGateways", ("attached",))
         return live
@@ -733,11 +768,13 @@ class _Builder:
         out["security_groups"] = names
         if i.get("SourceDestCheck") is False:
             out["source_dest_check"] = False
+        assert self.extras is not None
+        self.extras.instance_parts(iid, out)  # secondary addresses and ENIs, an EIP
         return out
 
     def _primary_eni(self, source: str, i: dict[str, Any], out: dict[str, Any]) -> list[Any]:
-        """The device-0 ENI's IPv6 address into ``out``; its groups. Every other ENI and each
-        secondary private address is noted (the model has one ENI with one address)."""
+        """The device-0 ENI's IPv6 address into ``out``; its groups. Its secondary addresses
+        and the other ENIs come from ``aws_import_extras`` (``instance_parts``)."""
         iid = i["InstanceId"]
         enis = sorted((e for e in i.get("NetworkInterfaces") or [] if isinstance(e, dict)),
                       key=lambda e: (e.get("Attachment") or {}).get("DeviceIndex", 0))
@@ -749,14 +786,6 @@ class _Builder:
         v6 = [a.get("Ipv6Address") for a in primary.get("Ipv6Addresses") or []]
         if v6 and v6[0]:
             out["ipv6_address"] = v6[0]
-        for extra in primary.get("PrivateIpAddresses") or []:
-            if extra.get("Primary") is False:
-                self.r.note(source, f"{iid}.{primary.get('NetworkInterfaceId')}",
-                            f"skipped secondary private address {extra.get('PrivateIpAddress')}"
-                            ": one address per instance is modelled")
-        for e in enis[1:]:
-            self.r.note(source, f"{iid}.{e.get('NetworkInterfaceId')}",
-                        "skipped: only the primary network interface (device 0) is modelled")
         return list(primary.get("Groups") or [])
 
     def _peering(self, source: str, p: dict[str, Any]) -> dict[str, Any]:
@@ -809,8 +838,10 @@ class _Builder:
             for rng in perm.get("Ipv6Ranges") or []:
                 rules.append(dict(base, cidr=rng.get("CidrIpv6")) | _desc(rng))
             for pl in perm.get("PrefixListIds") or []:
-                self.r.note(source, where, f"skipped prefix list {pl.get('PrefixListId')}:"
-                            " prefix lists are not modelled")
+                assert self.extras is not None
+                listed = self.extras.prefix_list(source, where, pl.get("PrefixListId"))
+                if listed is not None:
+                    rules.append(dict(base, prefix_list=listed) | _desc(pl))
             for pair in perm.get("UserIdGroupPairs") or []:
                 ref = pair.get("GroupId")
                 if ref not in self.sg_vpc:
@@ -895,6 +926,11 @@ class _Builder:
             elif assoc.get("GatewayId"):
                 self.r.note(source, f"{tid}.Associations[{assoc.get('GatewayId')}]",
                             "skipped: only internet gateway edge associations are modelled")
+        assert self.extras is not None
+        vgws = [self.extras.vgws[g["GatewayId"]][0] for g in t.get("PropagatingVgws") or []
+                if g.get("GatewayId") in self.extras.vgws]
+        if vgws:
+            out["propagating_vgws"] = vgws
         routes = []
         for n, rt in enumerate(t.get("Routes") or []):
             route = self._route(source, f"{tid}.Routes[{n}]", t["VpcId"], rt, igws, eigws)
@@ -912,6 +948,11 @@ class _Builder:
         eigw = rt.get("EgressOnlyInternetGatewayId") or (gw if gw.startswith("eigw-") else None)
         if eigw:
             return "egress_only_internet_gateway" if eigws.get(vpc) == eigw else None
+        assert self.extras is not None
+        if rt.get("NetworkInterfaceId") or rt.get("InstanceId"):
+            eni = self.extras.eni_target(rt.get("NetworkInterfaceId"), rt.get("InstanceId"))
+            if eni is not None:  # several ENIs: a route names the ENI (V166)
+                return eni
         for key, kind, target in _NAMED_TARGETS:
             if rt.get(key) in self.names.get(kind, {}):
                 return {target: self.names[kind][rt[key]]}
@@ -929,12 +970,29 @@ class _Builder:
         if gw == "local":
             return None  # AWS's local route: the loader adds it
         where = f"{where}[{dest or rt.get('DestinationPrefixListId')}]"
+        assert self.extras is not None
+        if dest is None and rt.get("DestinationPrefixListId"):
+            if self.extras.is_endpoint_route(rt):
+                return None  # the gateway endpoint's route_tables add it (V135)
+            listed = self.extras.prefix_list(source, where, rt["DestinationPrefixListId"])
+            if listed is None:
+                return None
+            target = self._route_target(rt, vpc, igws, eigws)
+            if target is None:
+                self.r.note(source, where, "skipped: its target is not in the snapshot or not"
+                            " modelled")
+                return None
+            return {"destination_prefix_list": listed, "target": target}
         if dest is None:
-            self.r.note(source, where, "skipped: prefix-list destinations are not modelled")
+            self.r.note(source, where, "skipped: a route without a destination")
             return None
         if rt.get("Origin") == "EnableVgwRoutePropagation":
-            self.r.note(source, where, "skipped: a route propagated from a virtual private"
-                        " gateway (VPN is not modelled)")
+            gw = str(rt.get("GatewayId") or "")
+            if gw in self.extras.vgws:  # the loader propagates it again (propagating_vgws)
+                self.extras.propagated(gw, dest)
+                return None
+            self.r.note(source, where, f"skipped: a route propagated from {gw}, which is not"
+                        " in the snapshot (describe-vpn-gateways)")
             return None
         target = self._route_target(rt, vpc, igws, eigws)
         if target is None:

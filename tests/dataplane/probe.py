@@ -43,6 +43,8 @@ proto, ip, port, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys
 kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
 s = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET, kind)
 s.settimeout(timeout)
+if len(sys.argv) > 5:  # the source address to send from (an instance's other ENI)
+    s.bind((sys.argv[5], 0))
 try:
     if proto == "tcp":
         s.connect((ip, port)); data = s.recv(16)
@@ -139,7 +141,8 @@ class Verdict:
 
 
 def probe(src_ns: str, dst_ns: str | None, dst_ip: str, proto: str, port: int = 0,
-          timeout: float = 0.6) -> Verdict:
+          timeout: float = 0.6, src_ip: str | None = None) -> Verdict:
+    """``src_ip``: bind the client to this address (TCP/UDP only)."""
     if proto == "icmp":
         out = subprocess.run(
             [
@@ -194,6 +197,7 @@ def probe(src_ns: str, dst_ns: str | None, dst_ip: str, proto: str, port: int = 
             dst_ip,
             str(port),
             str(timeout),
+            *([src_ip] if src_ip else []),
         ],
         capture_output=True,
         text=True,

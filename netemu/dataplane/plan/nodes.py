@@ -19,7 +19,7 @@ from netemu.dataplane.plan.context import (
     sysctls,
     v4,
 )
-from netemu.dataplane.plan.values import Address, KernelRoute, Namespace
+from netemu.dataplane.plan.values import Address, KernelRoute, KernelRule, Namespace
 from netemu.vpc import addressing, imds, mtu
 from netemu.vpc.model import Instance, InternetHost, NatGateway, Vpc
 from netemu.vpc.vpn import Site
@@ -44,6 +44,8 @@ def instance(ctx: Context, vpc: Vpc, inst: Instance) -> Namespace:
             cidr = subnet(vpc, eni.subnet).cidr
             addresses += [Address(f"eth{eni.device_index}", f"{a}/{plen(cidr)}")
                           for a in (eni.private_ip, *eni.secondary_private_ips)]
+    eni_routes, rules = _per_eni_routing(vpc, inst)
+    routes += eni_routes
     v6 = bool(inst.ipv6_address and sub.ipv6_cidr and vpc.ipv6_cidr_blocks)
     # V37: the metadata service answers on the instance's own lo (netemu.dataplane.imds_server)
     metadata = tuple(a for a in imds.addresses_of(inst) if v6 or ":" not in a)
@@ -52,15 +54,54 @@ def instance(ctx: Context, vpc: Vpc, inst: Instance) -> Namespace:
         addresses.append(Address(w.ETH, f"{inst.ipv6_address}/{plen(sub.ipv6_cidr)}"))
         routes.append(KernelRoute("::/0", via=addressing.vpc_router(sub.ipv6_cidr), dev=w.ETH,
                                   reason="IPv6 default via the VPC router"))
-    base = (INSTANCE_SYSCTLS if inst.source_dest_check else FORWARDER_SYSCTLS) + CONNTRACK_SYSCTLS
+    # V167: the instance forwards when any of its ENIs has its source/destination check off (the
+    # ruleset stops what an ENI with the check on would forward).
+    forwards = any(not e.source_dest_check for _ifn, e in nft.interfaces_of(vpc, inst))
+    base = (FORWARDER_SYSCTLS if forwards else INSTANCE_SYSCTLS) + CONNTRACK_SYSCTLS
+    if rules:  # several ENIs (V185): each answers ARP only for its own addresses
+        base += ENI_ARP_SYSCTLS
     return Namespace(
         name=names.ns_instance(ctx.prefix, vpc.name, inst.name), role="instance",
         node=f"{vpc.name}/{inst.name}", addresses=tuple(addresses), routes=tuple(routes),
-        sysctls=sysctls(base, v6, forward=not inst.source_dest_check),
+        rules=tuple(rules),
+        sysctls=sysctls(base, v6, forward=forwards),
         nft=nft.sg_ruleset(ctx.t, vpc, inst, resolver_address(vpc)) + nft.imds_ruleset(metadata),
         resolver=resolver_address(vpc) if vpc.enable_dns_support else None,
         resolv_conf=resolv_conf(ctx, vpc),
     )
+
+
+ENI_ARP_SYSCTLS = (("net.ipv4.conf.all.arp_ignore", "1"), ("net.ipv4.conf.all.arp_announce", "2"))
+"""Two ENIs of one instance in the same subnet: Linux would answer ARP for either address on
+either interface (so a packet for ENI A could arrive on ENI B and meet B's groups); AWS
+delivers to the ENI that holds the address. Only for instances with several ENIs."""
+
+ENI_TABLE = 100
+"""Route table ``ENI_TABLE + device index`` of an instance with several ENIs (V185)."""
+
+
+def _per_eni_routing(vpc: Vpc, inst: Instance) -> tuple[list[KernelRoute], list[KernelRule]]:
+    """An instance with several ENIs sends what comes from an ENI's addresses out of that ENI
+    (a table per ENI: its subnet, and the default via its subnet's VPC router; a rule per
+    address), as the EC2 guest tools configure it: a reply leaves by the interface its request
+    came in by, so that interface's security groups, network ACL and route table apply (V185,
+    as ``trace`` sends the reply from the ENI holding the address). Forwarded packets, whose
+    source is not the instance's, follow the main table (V167)."""
+    enis = nft.interfaces_of(vpc, inst)
+    if len(enis) < 2:
+        return [], []
+    routes: list[KernelRoute] = []
+    rules: list[KernelRule] = []
+    for ifn, eni in enis:
+        index = int(ifn.removeprefix("eth"))
+        table, cidr = ENI_TABLE + index, subnet(vpc, eni.subnet).cidr
+        why = f"from ENI {eni.name} out of {ifn} (V185)"
+        routes += [KernelRoute(cidr, table=table, dev=ifn, reason=why),
+                   KernelRoute("0.0.0.0/0", table=table, via=addressing.vpc_router(cidr),
+                               dev=ifn, reason=why)]
+        rules += [KernelRule(ENI_TABLE + index, "", table, why, src=a)
+                  for a in (eni.private_ip, *eni.secondary_private_ips) if ":" not in a]
+    return routes, rules
 
 
 def nat_gateway(ctx: Context, vpc: Vpc, nat_gw: NatGateway) -> Namespace:

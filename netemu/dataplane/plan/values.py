@@ -30,17 +30,23 @@ class KernelRoute:
 
 @dataclass(frozen=True, slots=True)
 class KernelRule:
+    """A policy rule: packets arriving on ``iif``, or (``iif`` empty) sent from address
+    ``src`` (a /32: an ENI's own address, V185), look up ``table``."""
+
     priority: int
     iif: str
     table: int
     reason: str = ""
     family: int = 4
     fwmark: tuple[int, int] | None = None  # (mark, mask): only packets carrying that mark
+    src: str | None = None
 
     def selector(self) -> str:
-        """The ``ip rule`` words after the priority."""
-        mark = f" fwmark {hex(self.fwmark[0])}/{hex(self.fwmark[1])}" if self.fwmark else ""
-        return f"iif {self.iif}{mark} table {self.table}"
+        """The ``ip rule`` words after the priority, with the table."""
+        words = (f" iif {self.iif}" if self.iif else "") + (f" from {self.src}" if self.src else "")
+        if self.fwmark:
+            words += f" fwmark {hex(self.fwmark[0])}/{hex(self.fwmark[1])}"
+        return f"{words} table {self.table}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +82,13 @@ class Namespace:
                   for a in self.addresses]
         lines += [_route_line(r) for r in
                   sorted(self.routes, key=lambda r: (r.via is not None, r.table, r.dst))]
-        lines += [f"rule add priority {r.priority} {r.selector()}"
+        lines += [f"rule add priority {r.priority}{r.selector()}"
                   for r in self.rules if r.family == 4]
         return "\n".join(lines) + "\n"
 
     def batch6(self) -> str:
         """The IPv6 policy rules (``ip -6 -batch``: a batch line cannot choose the family)."""
-        return "".join(f"rule add priority {r.priority} {r.selector()}\n"
+        return "".join(f"rule add priority {r.priority}{r.selector()}\n"
                        for r in self.rules if r.family == 6)
 
     def structure(self) -> str:
