@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from netemu.vpc.load import load_topology_file
-from netemu.vpc.model import Topology
 from netemu.vpc.trace import Flow, trace
 from tests.dataplane.conftest import Deployment
 from tests.dataplane.probe import probe, probe_raw
@@ -42,15 +39,12 @@ def examples(path: Path) -> list[tuple[dict[str, str], bool]]:
     return out
 
 
-@pytest.fixture(scope="module", params=SHIPPED, ids=[p.stem for p in SHIPPED])
-def shipped(
-    request: pytest.FixtureRequest, deploy_module: Callable[[Topology], Deployment]
-) -> tuple[Path, Deployment]:
-    return request.param, deploy_module(load_topology_file(request.param))
-
-
-def test_documented_examples_hold_on_real_packets(shipped: tuple[Path, Deployment]) -> None:
-    path, dep = shipped
+# One apply per topology, shared with test_agreement (the ``shared_deployment`` fixture).
+@pytest.mark.parametrize("shared_deployment", [p.stem for p in SHIPPED], indirect=True,
+                         scope="session")
+def test_documented_examples_hold_on_real_packets(shared_deployment: Deployment) -> None:
+    dep = shared_deployment
+    path = ROOT / "topologies" / f"{dep.name}.yaml"
     cases = examples(path)
     assert cases, f"{path.name} documents no examples"
     checked, skipped, wrong = 0, [], []
