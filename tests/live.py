@@ -146,8 +146,12 @@ def serve_process(zones: list[Path], workdir: Path, *extra: str) -> Iterator[Ser
     srv.spawn()
 
     def answers() -> bool:
+        # A short timeout: a query sent before the server has bound its port is lost (no error
+        # comes back to an unconnected UDP socket), and waiting 3 s for it only delays the
+        # next try.
         try:
-            srv.query("www.example.com")
+            q = dns.message.make_query("www.example.com", "A")
+            dns.query.udp(q, "127.0.0.1", port=srv.dns, timeout=0.25)
         except (OSError, dns.exception.Timeout):
             return False
         return True

@@ -22,28 +22,17 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from aiohttp import web
 
+from netemu.api.limits import DEFAULT_LIMITS, HttpLimits
 from netemu.health.control import Handler, Request
 
 log = logging.getLogger("netemu.api")
 
 MAX_BODY = 4 * 1024 * 1024      # a change batch of 1,000 records is far below this
 WebHandler = Callable[[web.Request], Awaitable[web.StreamResponse | None]]
-
-
-@dataclass(frozen=True, slots=True)
-class HttpLimits:
-    """The API server's connection bounds; defaults are what ``netemu serve`` uses."""
-
-    max_connections: int = 256     # open at once; at the limit the longest-waiting one is closed
-    idle_seconds: float = 10.0     # to deliver a complete request, from the start or last response
-
-
-DEFAULT_LIMITS = HttpLimits()
 
 
 class _Connection(asyncio.Protocol):

@@ -124,8 +124,8 @@ def add_limit_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def add_api_limit_arguments(p: argparse.ArgumentParser) -> None:
-    """The API server's connection bounds (netemu.api.http.HttpLimits; docs/api.md)."""
-    from netemu.api.http import DEFAULT_LIMITS
+    """The API server's connection bounds (netemu.api.limits.HttpLimits; docs/api.md)."""
+    from netemu.api.limits import DEFAULT_LIMITS  # not netemu.api.http: no aiohttp to parse
 
     p.add_argument("--api-max-connections", type=_connections, metavar="N",
                    default=DEFAULT_LIMITS.max_connections,

@@ -28,9 +28,10 @@ SERVICE = Service("elb", "netemu.dataplane.elb_server", "load balancer nodes", E
 HEALTH_FILE = "elb-health.json"
 
 
-def config(topology: Topology, prefix: str, directory: Path) -> dict[str, Any]:
+def config(topology: Topology, prefix: str, directory: Path,
+           interval_scale: float = 1.0) -> dict[str, Any]:
     """What the process serves: per node its namespace, address and listeners; the target
-    groups with their targets and health checks."""
+    groups with their targets and health checks (``interval_scale``: see ``ensure``)."""
     elb = topology.elb
     nodes = [{"namespace": names.ns_instance(prefix, lb.vpc, n.eni), "lb": lb.name,
               "type": lb.type, "az": n.az, "address": n.private_ip,
@@ -54,6 +55,8 @@ def config(topology: Topology, prefix: str, directory: Path) -> dict[str, Any]:
     body: dict[str, Any] = {"nodes": nodes, "target_groups": groups,
                             "status_file": str(directory / HEALTH_FILE),
                             "ready_file": str(directory / "elb.ready")}
+    if interval_scale != 1.0:
+        body["interval_scale"] = interval_scale
     return fingerprinted(body)
 
 
@@ -79,11 +82,14 @@ def allowed_sources(topology: Topology, lb: LoadBalancer, li: Listener) -> list[
 
 
 def ensure(topology: Topology, prefix: str = names.PREFIX, directory: str | Path | None = None,
-           restart: bool = False) -> dict[str, Any] | None:
+           restart: bool = False, interval_scale: float = 1.0) -> dict[str, Any] | None:
     """Make the running process serve ``topology``'s load balancers; the state record, or None
-    when the topology has none."""
+    when the topology has none. ``interval_scale`` multiplies the wait between two health
+    checks of a target (the tests' way of not waiting AWS's 5 s minimum interval); timeouts and
+    thresholds stay as configured. ``netemu apply`` always uses 1."""
     where = state_dir(str(directory) if directory else None)
-    body = config(topology, prefix, where) if topology.elb.load_balancers else None
+    body = (config(topology, prefix, where, interval_scale) if topology.elb.load_balancers
+            else None)
     return SERVICE.ensure(where, body, restart, stop=stop)
 
 

@@ -18,8 +18,9 @@ _count = itertools.count()
 
 
 class Deployment:
-    def __init__(self, topology: Topology, prefix: str, state: Path) -> None:
+    def __init__(self, topology: Topology, prefix: str, state: Path, name: str = "") -> None:
         self.topology, self.prefix, self.state = topology, prefix, state
+        self.name = name  # the ``SHARED`` name of a ``shared_deployment``
         self.result = apply.apply(topology, prefix, state)
 
     def ns(self, short: str) -> str:
@@ -65,5 +66,38 @@ def deploy_module(
 
     yield make
     for prefix, state in made:
+        destroy.destroy(prefix, state)
+        assert kernel.list_namespaces(prefix) == [], f"left behind under {prefix}"
+
+
+def _shared_topologies() -> dict[str, Callable[[], Topology]]:
+    from netemu.vpc.load import load_topology_file
+    from tests.dataplane.topos import lab, middlebox
+    from tests.helpers import ROOT
+
+    # tests/dataplane/topos.py's models; "middlebox-model" is not topologies/middlebox.yaml
+    out: dict[str, Callable[[], Topology]] = {"lab": lab, "middlebox-model": middlebox}
+    for path in sorted((ROOT / "topologies").glob("*.yaml")):
+        out[path.stem] = lambda path=path: load_topology_file(path)  # type: ignore[misc]
+    return out
+
+
+SHARED = _shared_topologies()  # what ``shared_deployment`` applies, by name
+
+
+@pytest.fixture(scope="session")
+def shared_deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    """One apply of a topology (a name in ``SHARED``) for every test that only probes it: a test
+    asks for it with ``@pytest.mark.parametrize("shared_deployment", NAMES, indirect=True,
+    scope="session")``. pytest runs the tests of one name together, so test_agreement and
+    test_shipped share one apply per shipped topology; the deployment is destroyed before the
+    next name is applied (and at the end of the session, also after a failure). A test that
+    changes the deployment must use ``deploy_module`` instead."""
+    prefix, state = unique_prefix(), tmp_path_factory.mktemp("shared-state")
+    try:
+        yield Deployment(SHARED[request.param](), prefix, state, request.param)
+    finally:
         destroy.destroy(prefix, state)
         assert kernel.list_namespaces(prefix) == [], f"left behind under {prefix}"

@@ -153,8 +153,8 @@ def probe(src_ns: str, dst_ns: str | None, dst_ip: str, proto: str, port: int = 
                 "ping",
                 "-c",
                 "1",
-                "-W",
-                str(max(1, round(timeout))),
+                "-W",  # the caller's timeout, as for TCP and UDP (iputils takes fractions)
+                f"{timeout:g}",
                 "-n",
                 dst_ip,
             ],

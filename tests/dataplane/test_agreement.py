@@ -1,6 +1,7 @@
 """The model decides, the kernel obeys: hypothesis generates flows over every shipped topology
 (topologies/*.yaml) and the lab and middlebox topologies, and each flow's kernel verdict must equal
-``vpc.trace``'s. One apply per topology (module fixture), not per example.
+``vpc.trace``'s. One apply per topology (the session fixture ``shared_deployment``, shared with
+test_shipped), not per example.
 
 IPv4 and IPv6. Compared: TCP — the handshake completes iff ``trace.reachable``; UDP — the server
 receives the datagram iff ``forward_reachable`` and the client gets the answer iff ``reachable``;
@@ -9,26 +10,19 @@ ICMP echo — the reply arrives iff ``reachable``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from netemu.vpc.load import load_topology_file
 from netemu.vpc.model import Topology
 from netemu.vpc.trace import Flow, trace
-from tests.dataplane.conftest import Deployment
+from tests.dataplane.conftest import SHARED, Deployment
 from tests.dataplane.probe import probe
-from tests.dataplane.topos import lab, middlebox
-from tests.helpers import ROOT
 
 pytestmark = pytest.mark.netns
 
-SHIPPED = sorted((ROOT / "topologies").glob("*.yaml"))
-TOPOLOGIES: list[tuple[str, Callable[[], Topology]]] = [("lab", lab), ("middlebox", middlebox)] + [
-    (p.stem, (lambda p=p: load_topology_file(p))) for p in SHIPPED  # type: ignore[misc]
-]
+# lab, middlebox and every shipped topology (tests/dataplane/conftest.py SHARED)
+TOPOLOGIES = list(SHARED)
 UNREALISED: tuple[str, ...] = ()  # trace components the data plane does not realise
 
 
@@ -68,19 +62,16 @@ def ports(t: Topology) -> list[int]:
     return sorted(p for p in found if 1 <= p <= 65535)
 
 
-@pytest.fixture(scope="module", params=TOPOLOGIES, ids=[name for name, _ in TOPOLOGIES])
-def deployment(
-    request: pytest.FixtureRequest, deploy_module: Callable[[Topology], Deployment]
-) -> Deployment:
-    return deploy_module(request.param[1]())
-
-
+# One apply per topology, shared with test_shipped (the ``shared_deployment`` fixture).
+@pytest.mark.parametrize("shared_deployment", TOPOLOGIES, indirect=True,
+                         scope="session")
 @settings(max_examples=25, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_trace_and_kernel_agree_on_generated_flows(
-    deployment: Deployment, data: st.DataObject
+    shared_deployment: Deployment, data: st.DataObject
 ) -> None:
+    deployment = shared_deployment
     t = deployment.topology
     ends = endpoints(t)
     assume(len(ends) >= 2)

@@ -24,6 +24,9 @@ from tests.dataplane.conftest import Deployment
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
+# The wait between two health checks of a target, times AWS's interval (5 s, its minimum):
+# the same checks and thresholds in less time; timeouts stay real (2 s).
+SCALE = 0.3
 EXAMPLE = ROOT / "topologies" / "alb-failover.yaml"
 ZONE = ROOT / "zones" / "alb-failover.yaml"
 
@@ -77,7 +80,7 @@ def dep(deploy_module: Callable[[Any], Deployment]) -> Iterator[Deployment]:
     d = deploy_module(load_topology_file(EXAMPLE))
     try:
         resolver_service.ensure(d.topology, d.prefix, d.state, [str(ZONE)])
-        elb_service.ensure(d.topology, d.prefix, d.state)
+        elb_service.ensure(d.topology, d.prefix, d.state, interval_scale=SCALE)
         yield d
     finally:
         elb_service.stop(d.state)
@@ -287,7 +290,7 @@ def test_health_checks_pass_the_targets_security_groups_V106_V108_V109(
     d = deploy_module(blocked_topology())
     apps = Apps(d)
     try:
-        elb_service.ensure(d.topology, d.prefix, d.state)
+        elb_service.ensure(d.topology, d.prefix, d.state, interval_scale=SCALE)
         for node in ("hc/t1", "hc/t2"):
             apps.start(node, 8080, 8081)
         seen = wait_health(d, "inside", "checked-elsewhere",

@@ -11,15 +11,12 @@ import json
 import re
 import shlex
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from netemu.dataplane import aws_services
 from netemu.vpc import gateway_endpoints
-from netemu.vpc.load import load_topology_file
-from netemu.vpc.model import Topology
 from netemu.vpc.trace import Flow, trace
 from tests.dataplane.conftest import Deployment
 from tests.dataplane.probe import probe, probe_raw
@@ -46,13 +43,6 @@ def examples(path: Path) -> list[tuple[dict[str, str], bool]]:
                 if words[j].startswith("--") and not words[j + 1].startswith("--")}
         out.append((opts, verdict.group(1) == "REACHABLE"))
     return out
-
-
-@pytest.fixture(scope="module", params=SHIPPED, ids=[p.stem for p in SHIPPED])
-def shipped(
-    request: pytest.FixtureRequest, deploy_module: Callable[[Topology], Deployment]
-) -> tuple[Path, Deployment]:
-    return request.param, deploy_module(load_topology_file(request.param))
 
 
 def service_request(dep: Deployment, src: str, dst: str, flow: Flow) -> bool:
@@ -82,8 +72,12 @@ def service_request(dep: Deployment, src: str, dst: str, flow: Flow) -> bool:
     return "AccessDenied" not in body
 
 
-def test_documented_examples_hold_on_real_packets(shipped: tuple[Path, Deployment]) -> None:
-    path, dep = shipped
+# One apply per topology, shared with test_agreement (the ``shared_deployment`` fixture).
+@pytest.mark.parametrize("shared_deployment", [p.stem for p in SHIPPED], indirect=True,
+                         scope="session")
+def test_documented_examples_hold_on_real_packets(shared_deployment: Deployment) -> None:
+    dep = shared_deployment
+    path = ROOT / "topologies" / f"{dep.name}.yaml"
     cases = examples(path)
     assert cases, f"{path.name} documents no examples"
     checked, skipped, wrong = 0, [], []
