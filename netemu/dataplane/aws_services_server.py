@@ -28,18 +28,16 @@ import contextlib
 import hashlib
 import itertools
 import json
-import os
-import signal
 import socket
 import sys
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 
+from netemu.dataplane.service import process_main, serve_until_stopped
 from netemu.dns.resolver import in_netns
 from netemu.vpc import aws_requests, gateway_endpoints
 
@@ -372,22 +370,11 @@ async def run(cfg: dict[str, Any]) -> None:
                             host: dict[str, Any] = host, vpc: str | None = li["vpc"]) -> None:
                 await _serve(cfg, stores[host["name"]], host, vpc, r, w)
             servers.append(await asyncio.start_server(serve, sock=sock, limit=1 << 16))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_signal_handler(signal.SIGINT, stop.set)
-    Path(cfg["ready_file"]).write_text(json.dumps({"pid": os.getpid()}))
-    await stop.wait()
-    for s in servers:
-        s.close()
+    await serve_until_stopped(servers, cfg["ready_file"])
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m netemu.dataplane.aws_services_server CONFIG", file=sys.stderr)
-        return 2
-    asyncio.run(run(json.loads(Path(argv[1]).read_text())))
-    return 0
+    return process_main(argv, "netemu.dataplane.aws_services_server", run)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ configuration's ``fingerprinted`` digest is unchanged, else restart it.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -16,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,3 +139,29 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         pass
+
+
+# --- inside the service process ------------------------------------------------------------------
+
+
+async def serve_until_stopped(servers: Sequence[asyncio.AbstractServer], ready_file: str) -> None:
+    """Say the process is ready (its PID in ``ready_file``, what ``Service.start`` waits for),
+    serve until SIGTERM or SIGINT, then close ``servers``."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    Path(ready_file).write_text(json.dumps({"pid": os.getpid()}))
+    await stop.wait()
+    for server in servers:
+        server.close()
+
+
+def process_main(argv: list[str], module: str,
+                 run: Callable[[dict[str, Any]], Coroutine[Any, Any, None]]) -> int:
+    """The ``main`` of an asyncio service process, ``python -m MODULE CONFIG``."""
+    if len(argv) != 2:
+        print(f"usage: python -m {module} CONFIG", file=sys.stderr)
+        return 2
+    asyncio.run(run(json.loads(Path(argv[1]).read_text())))
+    return 0

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
-import signal
 import socket
 import sys
-from pathlib import Path
 from typing import Any
 
+from netemu.dataplane.service import process_main, serve_until_stopped
 from netemu.dns.resolver import in_netns
 
 READ_SECONDS = 2.0
@@ -51,22 +48,11 @@ async def run(cfg: dict[str, Any]) -> None:
                          eni: dict[str, Any] = eni) -> None:
             await _answer(eni, r, w)
         servers.append(await asyncio.start_server(handle, sock=sock))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_signal_handler(signal.SIGINT, stop.set)
-    Path(cfg["ready_file"]).write_text(json.dumps({"pid": os.getpid()}))
-    await stop.wait()
-    for s in servers:
-        s.close()
+    await serve_until_stopped(servers, cfg["ready_file"])
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m netemu.dataplane.vpce_server CONFIG", file=sys.stderr)
-        return 2
-    asyncio.run(run(json.loads(Path(argv[1]).read_text())))
-    return 0
+    return process_main(argv, "netemu.dataplane.vpce_server", run)
 
 
 if __name__ == "__main__":
