@@ -24,6 +24,7 @@ from netemu.route53.model import ZoneSet
 from netemu.vpc import dns as vpc_dns
 from netemu.vpc import elb as vpc_elb
 from netemu.vpc import firewall as vpc_firewall
+from netemu.vpc import gateway_endpoints as vpc_gateway_endpoints
 from netemu.vpc import interface_endpoints as vpc_interface_endpoints
 from netemu.vpc.model import Topology, Vpc
 
@@ -90,8 +91,8 @@ def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Pat
         "internet_namespace": names.ns_internet(prefix) if topology.internet_hosts else None,
         "query_log_dir": str(directory / "resolver-query-logs"),
         # R162, R164: load balancers' and AWS services' names, with the nodes' health reports
-        "aws_resources": dict(vpc_elb.resource_config(topology.elb),
-                              health_file=str(directory / "elb-health.json")),
+        # V186: the public names of S3 and DynamoDB answer their service hosts
+        "aws_resources": _aws_resources(topology, directory),
         "ready_file": str(directory / "resolver.ready"),
         # R180: the zones' health checks are probed from the Route 53 checkers' hosts
         "health_checkers": [{"region": c.region, "namespace": names.ns_host(prefix, c.host),
@@ -100,6 +101,14 @@ def config(topology: Topology, prefix: str, zones: Sequence[str], directory: Pat
     }
     body["fingerprint"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return body
+
+
+def _aws_resources(topology: Topology, directory: Path) -> dict[str, Any]:
+    out = dict(vpc_elb.resource_config(topology.elb),
+               health_file=str(directory / "elb-health.json"))
+    out["services"] = out["services"] + vpc_gateway_endpoints.service_names(
+        topology.gateway_endpoints)
+    return out
 
 
 def notes(topology: Topology, zones: ZoneSet) -> list[str]:

@@ -16,6 +16,8 @@ recompiles only the zones it touched); the resolver adds only what a resolver kn
   passed to ``handler.handle``;
 - EC2 hostnames (V82-V84): per VPC, private zones of Amazon-provided names built from the
   topology (``ec2_zone_docs``) and compiled into the same snapshot;
+- the public names of load balancers and AWS service hosts (R162; S3's and DynamoDB's behind
+  gateway endpoints, V186): public service zones from CONFIG ``aws_resources`` (``aws_zones``);
 - Resolver rules (R92-R93, ``vpc.dns.rule_table``): FORWARD rules send the query, unchanged but
   for its id, to the rule's targets from the outbound endpoint's ENI addresses; SYSTEM rules and
   the autodefined rules answer here;

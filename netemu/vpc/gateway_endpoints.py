@@ -18,10 +18,16 @@ Behaviour (PrivateLink-UG gateway-endpoints.html, vpc-endpoints-access.html; doc
     else the request is implicitly denied. No policy is the default full-access policy (V137).
   - The service's host is an internet host named ``SERVICE.REGION.amazonaws.com`` whose address
     is the first entry of the prefix list + 10 (netemu's emulated range).
+  - The service's public names resolve through every VPC resolver to that host (V186):
+    ``s3.REGION.amazonaws.com``, ``BUCKET.s3.REGION.amazonaws.com`` (virtual-hosted style),
+    for us-east-1 also the legacy global ``s3.amazonaws.com`` and ``BUCKET.s3.amazonaws.com``,
+    and ``dynamodb.REGION.amazonaws.com`` (``service_names``). An interface endpoint's private
+    DNS for the service (V142) is a private zone and wins inside its VPC.
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -202,6 +208,30 @@ def with_hosts(data: Any, endpoints: tuple[GatewayEndpoint, ...]) -> Any:
             hosts.append({"name": ep.host, "ip": ep.host_ip})
             names.add(ep.host)
     return dict(data, internet=dict(inet, hosts=hosts))
+
+
+
+def service_names(endpoints: tuple[GatewayEndpoint, ...]) -> list[dict[str, Any]]:
+    """V186: the public names of the endpoints' services, as service zone entries
+    (``{zone_id, domain, name, values}``, what ``route53.resources.service_zone_docs`` takes):
+    one zone per name the service answers under, with the apex and (S3, virtual-hosted style
+    buckets) a wildcard, all answering the service host's address."""
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for ep in endpoints:
+        if ep.host in seen:
+            continue
+        seen.add(ep.host)
+        region = ep.service_name.split(".")[2]
+        domains = [ep.host]
+        if ep.service == "s3" and region == "us-east-1":
+            domains.append("s3.amazonaws.com")   # the legacy global endpoint is us-east-1
+        for domain in domains:
+            zone_id = "ZAWS" + hashlib.sha256(domain.encode()).hexdigest()[:16].upper()
+            names = [domain] + ([f"*.{domain}"] if ep.service == "s3" else [])
+            out.extend({"zone_id": zone_id, "domain": domain + ".", "name": name + ".",
+                        "values": [ep.host_ip]} for name in names)
+    return out
 
 
 def _glob(pattern: str, text: str, fold: bool) -> bool:

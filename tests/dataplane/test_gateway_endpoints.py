@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from netemu.dataplane import aws_services, kernel
+from netemu.dataplane import resolver as resolver_service
 from netemu.vpc.load import load_topology
 from netemu.vpc.model import Topology
 from netemu.vpc.trace import Flow, trace
@@ -55,17 +56,24 @@ def dep(deploy_module: Callable[[Topology], Deployment]) -> Iterator[Deployment]
                                     "Resource": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:"
                                                 "table/orders"}]}
     # a second VPC reaching the same services over the internet, through no endpoint (V170)
+    # web has a DynamoDB interface endpoint with private DNS: its name stays private there (V142)
     data["vpcs"].append({
         "name": "web", "cidr_blocks": ["10.1.0.0/16"], "internet_gateway": True,
+        "enable_dns_hostnames": True,
         "subnets": [{"name": "public", "cidr": "10.1.1.0/24", "route_table": "public"}],
         "route_tables": [{"name": "public", "routes": [
             {"destination": "0.0.0.0/0", "target": "internet_gateway"}]}],
         "instances": [{"name": "pub", "subnet": "public", "public_ip": "198.51.100.20"}]})
+    data["vpc_endpoints"].append({"name": "ddb-if", "vpc": "web", "type": "Interface",
+                                  "service": "com.amazonaws.us-east-1.dynamodb",
+                                  "subnets": ["public"]})
     d = deploy_module(load_topology(data, "private-aws-services"))
     try:
         assert aws_services.ensure(d.topology, d.prefix, d.state) is not None
+        assert resolver_service.ensure(d.topology, d.prefix, d.state, []) is not None
         yield d
     finally:
+        resolver_service.stop(d.state)
         aws_services.stop(d.state)
 
 
@@ -186,18 +194,18 @@ def test_a_request_from_the_internet_is_not_subject_to_the_endpoint_policy_V170(
 BOTO3 = r"""
 import sys, boto3, botocore.exceptions
 from botocore.config import Config
-s3_ip, ddb_ip = sys.argv[1], sys.argv[2]
-cfg = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1})
+s3_url, ddb_url = sys.argv[1], sys.argv[2]
+cfg = Config(s3={"addressing_style": "virtual"}, retries={"max_attempts": 1})
 kw = dict(region_name="us-east-1", aws_access_key_id="any", aws_secret_access_key="any",
           config=cfg)
-s3 = boto3.client("s3", endpoint_url=f"http://{s3_ip}", **kw)
+s3 = boto3.client("s3", endpoint_url=s3_url, **kw)
 s3.put_object(Bucket="reports", Key="boto.txt", Body=b"via boto3")
 print(s3.get_object(Bucket="reports", Key="boto.txt")["Body"].read().decode())
 try:
     s3.get_object(Bucket="secrets", Key="k")
 except botocore.exceptions.ClientError as e:
     print(e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"])
-ddb = boto3.client("dynamodb", endpoint_url=f"http://{ddb_ip}", **kw)
+ddb = boto3.client("dynamodb", endpoint_url=ddb_url, **kw)
 try:
     ddb.describe_table(TableName="audit")
 except botocore.exceptions.ClientError as e:
@@ -205,14 +213,41 @@ except botocore.exceptions.ClientError as e:
 """
 
 
-def test_boto3_with_endpoint_url_inside_the_private_subnet_V137(dep: Deployment) -> None:
-    """An SDK works too: boto3 (any credentials, path style) through the endpoint; denials
-    arrive as the ClientError codes AWS uses."""
+def test_boto3_with_endpoint_url_inside_the_private_subnet_V137_V186(dep: Deployment) -> None:
+    """An SDK works too: boto3 (any credentials) through the endpoint, its endpoint_url the
+    services' public names and S3 virtual-hosted style (``reports.s3...``), both resolved by
+    the VPC resolver (V186); denials arrive as the ClientError codes AWS uses."""
     out = subprocess.run(["ip", "netns", "exec", dep.node_ns("app/worker"), sys.executable,
-                          "-c", BOTO3, host_ip(dep, S3), host_ip(dep, DDB)],
+                          "-c", BOTO3, f"http://{S3}", f"http://{DDB}"],
                          capture_output=True, text=True, timeout=60, check=False)
     assert out.stdout.split("\n")[:3] == ["via boto3", "AccessDenied 403",
                                            "AccessDeniedException"], out.stderr[-2000:]
+
+
+def dig(dep: Deployment, node: str, resolver: str, name: str) -> list[str]:
+    out = subprocess.run(["ip", "netns", "exec", dep.node_ns(node), "dig", "+short",
+                          "+time=2", "+tries=2", f"@{resolver}", name, "A"],
+                         capture_output=True, text=True, timeout=30, check=False)
+    return sorted(out.stdout.split())
+
+
+def test_service_names_resolve_inside_the_vpc_and_curl_uses_them_V186(dep: Deployment) -> None:
+    """V186: the VPC resolver answers S3's regional, virtual-hosted and legacy global names
+    and DynamoDB's name with the service hosts (addresses of their prefix lists), so curl by
+    name reaches S3 through the endpoint, path style and virtual-hosted style. In web, whose
+    DynamoDB interface endpoint has private DNS, the endpoint's private answer wins (V142)
+    while S3's name keeps the public answer."""
+    s3, ddb_ip = host_ip(dep, S3), host_ip(dep, DDB)
+    for name in (S3, f"reports.{S3}", "s3.amazonaws.com", "reports.s3.amazonaws.com"):
+        assert dig(dep, "app/worker", "10.0.0.2", name) == [s3], name
+    assert dig(dep, "app/worker", "10.0.0.2", DDB) == [ddb_ip]
+    ddb_if = next(e for e in dep.topology.interface_endpoints if e.name == "ddb-if")
+    assert dig(dep, "web/pub", "10.1.0.2", DDB) == [ddb_if.enis[0].private_ip]
+    assert dig(dep, "web/pub", "10.1.0.2", f"reports.{S3}") == [s3]
+    assert curl(dep, "app/worker", "-X", "PUT", "--data-binary", "by name",
+                f"http://{S3}/reports/named.csv")[0] == 200
+    assert curl(dep, "app/worker", f"http://reports.{S3}/named.csv") == (200, "by name")
+    assert curl(dep, "app/worker", f"http://secrets.{S3}/k")[0] == 403   # still the policy
 
 
 def test_status_reports_the_service_process_and_its_hosts(dep: Deployment) -> None:

@@ -3,6 +3,7 @@ endpoint policy on trace flows that name a resource, AWS's codes (V135-V137)."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +113,42 @@ def test_route_hop_names_the_prefix_list_and_ra_output_the_endpoint_V135() -> No
     text = json.dumps(analysis(t, r, "2026-01-01T00:00:00.000Z"))
     assert '"DestinationPrefixListId": "pl-63a5400a"' in text
     assert '"GatewayId": "vpce-' in text
+
+
+def _answers(docs: list[dict[str, Any]]) -> dict[str, list[str]]:
+    return {r["Name"]: [v["Value"] for v in r["ResourceRecords"]]
+            for d in docs for r in d["ResourceRecordSets"]}
+
+
+def test_service_public_names_answer_the_service_hosts_V186() -> None:
+    """V186: the zones the VPC resolver serves for S3 (regional, virtual-hosted by wildcard,
+    us-east-1's legacy global name) and DynamoDB answer the service hosts; public zones, so
+    every VPC sees them; they parse as Route 53 zones (the wildcard included). No gateway
+    endpoint of a service: no names for it; another Region: its own names, no legacy one."""
+    from netemu.dataplane.resolver import config
+    from netemu.route53.load import load_zone_text
+    from netemu.route53.resources import service_zone_docs
+    from netemu.vpc import gateway_endpoints
+
+    t = load_topology_file(TEACHING)
+    docs = service_zone_docs(config(t, "netemu-x-", [], Path("/nonexistent"))
+                             ["aws_resources"]["services"])
+    s3, ddb = "52.216.0.10", "52.94.0.10"
+    assert _answers(docs) == {
+        "s3.us-east-1.amazonaws.com.": [s3], "*.s3.us-east-1.amazonaws.com.": [s3],
+        "s3.amazonaws.com.": [s3], "*.s3.amazonaws.com.": [s3],
+        "dynamodb.us-east-1.amazonaws.com.": [ddb]}
+    assert {d["HostedZone"]["Name"] for d in docs} == {
+        "s3.us-east-1.amazonaws.com.", "s3.amazonaws.com.", "dynamodb.us-east-1.amazonaws.com."}
+    assert not any(d["HostedZone"]["Config"]["PrivateZone"] for d in docs)
+    zones = [z for d in docs for z in load_zone_text(json.dumps(d), "<t>").zones]
+    assert {r.name for z in zones for r in z.record_sets} >= {"\\052.s3.amazonaws.com."}
+
+    data = {"region": "eu-west-1", "vpcs": [{
+        "name": "v", "cidr_blocks": ["10.0.0.0/16"],
+        "subnets": [{"name": "a", "cidr": "10.0.1.0/24", "route_table": "rt"}],
+        "route_tables": [{"name": "rt", "routes": []}]}],
+        "vpc_endpoints": [{"name": "gw", "vpc": "v", "service": "s3", "route_tables": ["rt"]}]}
+    got = _answers(service_zone_docs(gateway_endpoints.service_names(
+        load_topology(data).gateway_endpoints)))
+    assert set(got) == {"s3.eu-west-1.amazonaws.com.", "*.s3.eu-west-1.amazonaws.com."}
