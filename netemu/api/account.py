@@ -144,8 +144,11 @@ class Account:
             for commit in commits:
                 self._apply(commit.writes)
                 self.version = commit.version
-        checks = self.zoneset.health_checks
+        checks, zone_ids = self.zoneset.health_checks, {z.id for z in self.zoneset.zones}
         self._adopt()
+        for gone in zone_ids - {z.id for z in self.zoneset.zones}:   # deleted by another server
+            for dependent in self.dependents:
+                dependent.zone_deleted(gone)
         if self.health is not None and self.zoneset.health_checks != checks:
             await self.health.replace_checks(self.zoneset.health_checks)
         return True

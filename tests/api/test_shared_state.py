@@ -9,11 +9,13 @@ one process on one real SQLite file, to reach the interleavings a poll cannot be
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import botocore.config
 import botocore.exceptions
 import pytest
 
@@ -162,6 +164,7 @@ class Interloper:
     def __init__(self, store: SqliteStore, other: SqliteStore) -> None:
         self.store, self.other = store, other
         self.before_next: list[Sequence[Write]] = []
+        self.beat_every = False
 
     def load(self) -> Any:
         return self.store.load()
@@ -170,8 +173,11 @@ class Interloper:
         return self.store.changes_since(version)
 
     def commit(self, writes: Sequence[Write], expect: int | None = None) -> int:
+        """With ``beat_every``, one waiting commit per call (each try beaten once); else all."""
         while self.before_next:
             self.other.commit(self.before_next.pop(0))
+            if self.beat_every:
+                break
         return self.store.commit(writes, expect)
 
     def close(self) -> None:
@@ -254,3 +260,80 @@ def test_follow_store_takes_in_another_writer_and_not_its_own_twice(tmp_path: Pa
             other.close()
 
     asyncio.run(main())
+
+
+def test_the_api_checks_a_raced_request_again_then_answers_prior_request_not_complete(
+        tmp_path: Path) -> None:  # R24
+    """Route53Api on a real aiohttp server on loopback, boto3 against it: a request whose
+    commit another writer beat is checked again from the start (one race: InvalidChangeBatch
+    for a CREATE the other writer made; an unrelated commit: success), and a writer that is
+    beaten every time gets PriorRequestNotComplete after COMMIT_TRIES tries, nothing written."""
+    import threading
+
+    import boto3
+    from aiohttp import web
+
+    from netemu.api.route53 import COMMIT_TRIES, Route53Api
+    from tests.helpers import free_port
+
+    port = free_port(socket.SOCK_STREAM)
+    other = SqliteStore(tmp_path)
+    store = Interloper(SqliteStore(tmp_path), other)
+    ready, stop = threading.Event(), threading.Event()
+
+    async def serve() -> None:
+        account = Account(ZoneSet(()), store, follow=True)
+        await account.start()
+        api = Route53Api(account)
+
+        async def route(request: web.Request) -> web.StreamResponse:
+            return await api.handle(request) or web.Response(status=404)
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", route)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        ready.set()
+        try:
+            for _ in range(1200):   # bounded: 60 s
+                if stop.is_set():
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await runner.cleanup()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(20)
+        r53 = boto3.client("route53", endpoint_url=f"http://127.0.0.1:{port}",
+                           region_name="us-east-1", aws_access_key_id="test",
+                           aws_secret_access_key="test",
+                           # one attempt: boto3 itself retries PriorRequestNotComplete
+                           config=botocore.config.Config(retries={"total_max_attempts": 1,
+                                                                  "mode": "standard"}))
+        zid = r53.create_hosted_zone(Name="api.example.", CallerReference="a")["HostedZone"]["Id"]
+        bare = zid.split("/")[-1]
+        store.before_next.append(rrset_writes(bare, "x.api.example.", "192.0.2.9"))
+        with pytest.raises(botocore.exceptions.ClientError) as err:
+            change(r53, zid, ("CREATE", rr("x.api.example.", "A", "192.0.2.1")))
+        assert err.value.response["Error"]["Code"] == "InvalidChangeBatch"
+        store.before_next.append([("tags", "unrelated", {"k": "v"})])
+        change(r53, zid, ("CREATE", rr("y.api.example.", "A", "192.0.2.2")))
+        before = store.load().version
+        for n in range(COMMIT_TRIES):
+            store.before_next.append([("tags", f"busy{n}", {"k": "v"})])
+        # the interloper commits once per try: every try is beaten
+        store.beat_every = True
+        with pytest.raises(botocore.exceptions.ClientError) as busy:
+            change(r53, zid, ("CREATE", rr("z.api.example.", "A", "192.0.2.3")))
+        assert busy.value.response["Error"]["Code"] == "PriorRequestNotComplete"
+        rows = store.load()
+        assert rows.version == before + COMMIT_TRIES
+        assert not any("z.api.example." in k for k in rows.rows["rrset"])
+    finally:
+        stop.set()
+        thread.join(10)
+        store.close()
+        other.close()
