@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import logging
 import secrets
 import time
 import uuid
@@ -20,13 +21,15 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from netemu.api.follow import stored_zoneset
-from netemu.api.store import Store, Write
+from netemu.api.follow import Cache, stored_zoneset
+from netemu.api.store import STORE_FAILURES, Store, StoreMoved, Write
 from netemu.api.traffic import TrafficFlow
+from netemu.errors import LoadError
 from netemu.route53 import changes, shapes
 from netemu.route53.changes import ChangeRejected
 from netemu.route53.model import HealthCheck, HostedZone, RecordSet, VpcAssociation, ZoneSet
 
+log = logging.getLogger("netemu.api")
 ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
@@ -62,7 +65,8 @@ class Account:
 
     def __init__(self, files: ZoneSet, store: Store,
                  publish: Callable[[ZoneSet], Any] = lambda zs: None,
-                 clock: Callable[[], float] = time.time, strict_aws: bool = False) -> None:
+                 clock: Callable[[], float] = time.time, strict_aws: bool = False,
+                 follow: bool = False) -> None:
         self.files = files
         self.store = store
         self.publish = publish
@@ -71,30 +75,101 @@ class Account:
         self.changes: dict[str, ChangeInfo] = {}
         self.check_versions: dict[str, int] = {}
         self.tags: dict[str, dict[str, str]] = {}
+        self.cidr_meta: dict[str, dict[str, Any]] = {}
+        self.zoneset = files
+        self.traffic: TrafficFlow
         self.strict_aws = strict_aws
         self.health: Any = None     # the running HealthChecker, when there is one
         self.dependents: list[ZoneDependent] = []   # refuse or follow DeleteHostedZone
+        self.follow = follow    # another server may commit to the same store
         loaded = store.load()
-        rows = loaded.rows
-        stored = stored_zoneset(rows)
-        for check_id, value in rows.get("healthcheck", {}).items():
-            self.check_versions[check_id] = int(value.get("HealthCheckVersion", 1))
-        for change_id, value in rows.get("change", {}).items():
-            self.changes[change_id] = ChangeInfo(change_id, value["SubmittedAt"],
-                                                 value.get("Comment"), value["Version"])
-        self.tags = {k: dict(v) for k, v in rows.get("tags", {}).items()}
-        self.cidr_meta: dict[str, dict[str, Any]] = {}
-        for cid, value in rows.get("cidr", {}).items():
-            self.cidr_meta[cid] = {"Version": value["Version"],
-                                   "CallerReference": value.get("CallerReference")}
+        self.rows = {k: dict(v) for k, v in loaded.rows.items()}
+        self._cache: Cache = {}
         self.version = loaded.version
         self.served_version = 0
         self._started = False
         self._publishing: asyncio.Future[None] | None = None
-        self.zoneset = ZoneSet(files.zones + stored.zones,
-                               files.health_checks + stored.health_checks,
-                               files.cidr_collections + stored.cidr_collections)
-        self.traffic = TrafficFlow(self, rows)   # Traffic Flow policies and instances
+        self._adopt()
+        if not follow:   # nothing else commits: the rows are not needed again
+            self.rows, self._cache = {}, {}
+
+    def _adopt(self) -> None:
+        """Everything held in memory, read again from ``self.rows`` (at startup, and after
+        other servers' commits were applied to the rows)."""
+        rows = self.rows
+        stored = stored_zoneset(rows, self._cache)
+        check_versions = {check_id: int(value.get("HealthCheckVersion", 1))
+                          for check_id, value in rows.get("healthcheck", {}).items()}
+        changes_ = {change_id: ChangeInfo(change_id, value["SubmittedAt"], value.get("Comment"),
+                                          value["Version"])
+                    for change_id, value in rows.get("change", {}).items()}
+        cidr_meta = {cid: {"Version": value["Version"],
+                           "CallerReference": value.get("CallerReference")}
+                     for cid, value in rows.get("cidr", {}).items()}
+        # a zone equal to the one held (this server's own change, read back from its rows) stays
+        # the same object, so the snapshot builder does not compile it again
+        held = {z.id: z for z in self.zoneset.zones}
+        zones = tuple(z if (h := held.get(z.id)) is None or h != z else h for z in stored.zones)
+        files = self.files
+        zoneset = ZoneSet(files.zones + zones, files.health_checks + stored.health_checks,
+                          files.cidr_collections + stored.cidr_collections)
+        self.check_versions, self.changes, self.cidr_meta = check_versions, changes_, cidr_meta
+        self.tags = {k: dict(v) for k, v in rows.get("tags", {}).items()}
+        self.zoneset = zoneset
+        if hasattr(self, "traffic"):
+            self.traffic.reload(rows)
+        else:
+            self.traffic = TrafficFlow(self, rows)   # Traffic Flow policies and instances
+
+    def _apply(self, writes: Sequence[Write]) -> None:
+        for kind, key, value in writes:
+            table = self.rows.setdefault(kind, {})
+            if value is None:
+                table.pop(key, None)
+            else:
+                table[key] = value   # an update keeps its place, as the store's order does
+
+    async def catch_up(self) -> bool:
+        """Apply the commits other servers (or this server's DNS Firewall and DNSSEC parts)
+        made since ``self.version`` and read the account again; True when there were any.
+        Called under ``self.lock``."""
+        commits = await asyncio.to_thread(self.store.changes_since, self.version)
+        if not commits:
+            return False
+        if commits[0].version != self.version + 1:   # a store that compacted its log
+            loaded = await asyncio.to_thread(self.store.load)
+            self.rows = {k: dict(v) for k, v in loaded.rows.items()}
+            self.version = loaded.version
+        else:
+            for commit in commits:
+                self._apply(commit.writes)
+                self.version = commit.version
+        checks, zone_ids = self.zoneset.health_checks, {z.id for z in self.zoneset.zones}
+        self._adopt()
+        for gone in zone_ids - {z.id for z in self.zoneset.zones}:   # deleted by another server
+            for dependent in self.dependents:
+                dependent.zone_deleted(gone)
+        if self.health is not None and self.zoneset.health_checks != checks:
+            await self.health.replace_checks(self.zoneset.health_checks)
+        return True
+
+    async def follow_store(self, interval: float) -> None:
+        """Run until cancelled: every ``interval`` seconds, take in other servers' commits and
+        serve them (a recompile of the changed zones only, as for an API change)."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                async with self.lock:
+                    await self.catch_up()
+            except STORE_FAILURES as exc:
+                log.error("following the state store failed: %s", exc)
+                continue
+            except LoadError as exc:
+                log.error("a stored row another server committed cannot be read: %s", exc)
+                continue
+            # also what a refused write's catch-up took in (it served nothing itself)
+            if self.served_version < self.version:
+                await self._serve(self.version)
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -123,6 +198,8 @@ class Account:
         """One mutation: under the lock, then (after the lock, so that changes arriving during
         a compile share the next one) wait until the result is served."""
         async with self.lock:
+            if self.follow:   # validate against the store's latest version
+                await self.catch_up()
             yield
         await self._serve(self.version)
 
@@ -151,12 +228,27 @@ class Account:
         info = ChangeInfo(change_id, self.clock(), comment, self.version + 1)
         writes = writes + [("change", change_id, {"SubmittedAt": info.submitted_at,
                                                   "Comment": comment, "Version": info.version})]
-        version = await asyncio.to_thread(self.store.commit, writes)
+        version = await self._store_commit(writes)
         info = replace(info, version=version)
-        self.version = version
         self.changes[change_id] = info
         self.zoneset = new
         return info
+
+    async def _store_commit(self, writes: list[Write]) -> int:
+        """Commit, when following only if no other server committed since the catch-up (else
+        catch up again, read everything again and raise StoreMoved: the request is re-checked
+        from the start, ``Route53Api.handle``)."""
+        if not self.follow:
+            version = await asyncio.to_thread(self.store.commit, writes)
+        else:
+            try:
+                version = await asyncio.to_thread(self.store.commit, writes, self.version)
+            except StoreMoved:
+                await self.catch_up()
+                raise
+            self._apply(writes)   # this server's own commit: not applied again by catch_up
+        self.version = version
+        return version
 
     def _writable(self, zone_id: str) -> HostedZone:
         zone = self.zone(zone_id)
@@ -234,7 +326,7 @@ class Account:
             tags.update(add)
             for key in remove:
                 tags.pop(key, None)
-            await asyncio.to_thread(self.store.commit, [("tags", resource, tags or None)])
+            await self._store_commit([("tags", resource, tags or None)])
             self.tags[resource] = tags
 
     # --- health checks ---------------------------------------------------------------------

@@ -24,7 +24,7 @@ from netemu.api import traffic, xml
 from netemu.api.account import Account, ChangeInfo
 from netemu.api.auth import Verifier
 from netemu.api.http import MAX_BODY
-from netemu.api.store import STORE_FAILURES
+from netemu.api.store import STORE_FAILURES, StoreMoved
 from netemu.route53 import changes, engine, load, names, shapes
 from netemu.route53.answer import Question
 from netemu.route53.changes import ChangeRejected
@@ -36,6 +36,7 @@ log = logging.getLogger("netemu.api")
 PREFIX = "/2013-04-01"
 DEFAULT_MAX_ITEMS = 100
 MAX_RRSET_ITEMS = 300      # R97
+COMMIT_TRIES = 5           # a request checked again after another server's commit
 STATUS = {  # HTTP status of each error code (botocore's model; anything else is 400)
     "NoSuchHostedZone": 404, "NoSuchChange": 404, "NoSuchHealthCheck": 404,
     "NoSuchCidrCollectionException": 404, "NoSuchCidrLocationException": 404,
@@ -153,7 +154,7 @@ class Route53Api(dnssec_api.DnssecHandlers, traffic.TrafficApi):
                                                   dict(request.headers), body)
                     if problem is not None:
                         return error_response(*problem)
-                return await getattr(self, name)(request, match.groupdict())
+                return await self._run(name, request, match.groupdict())
             except ApiError as exc:
                 return error_response(exc.code, exc.message)
             except ChangeRejected as exc:
@@ -184,6 +185,22 @@ class Route53Api(dnssec_api.DnssecHandlers, traffic.TrafficApi):
                                       "unknown error, exception or failure.")
         return error_response("InvalidAction" if path.count("/") > 1 else "NotImplemented",
                               f"netemu does not implement {request.method} {path}")
+
+    async def _run(self, name: str, request: web.Request, params: dict[str, str],
+                   ) -> web.Response:
+        """One request; when another server sharing the store committed between this server's
+        catch-up and its commit (nothing was written), the request is checked again from the
+        start against the state it caught up to, a few times, then PriorRequestNotComplete."""
+        for _ in range(COMMIT_TRIES):
+            try:
+                response: web.Response = await getattr(self, name)(request, params)
+                return response
+            except StoreMoved as exc:
+                log.info("%s %s: %s; checking the request again", request.method, request.path,
+                         exc)
+        raise ApiError("PriorRequestNotComplete",
+                       "The request was not processed because other servers sharing the state "
+                       f"committed changes meanwhile {COMMIT_TRIES} times; send it again")
 
     async def _body(self, request: web.Request, root: str) -> dict[str, Any]:
         tag, content = xml.parse(await request.read())

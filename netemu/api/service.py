@@ -30,6 +30,7 @@ from netemu.route53.health import HealthSnapshot
 from netemu.route53.model import ZoneSet
 
 log = logging.getLogger("netemu.api")
+DEFAULT_STATE_POLL = 0.3   # seconds between two looks at the store's change log
 
 
 def make_publisher(server: Any) -> Any:
@@ -71,8 +72,11 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
     except (OSError, sqlite3.Error) as exc:
         raise ValueError(f"--state {state}: {getattr(exc, 'strerror', None) or exc}") from None
     account = Account(server.serving.zoneset, store, make_publisher(server),
-                      strict_aws=getattr(args, "strict_aws", False))
+                      strict_aws=getattr(args, "strict_aws", False), follow=state is not None)
     await account.start()
+    # other servers on the same --state: their commits are taken in every --state-poll seconds
+    following = asyncio.ensure_future(account.follow_store(
+        getattr(args, "state_poll", DEFAULT_STATE_POLL))) if state is not None else None
     api = Route53Api(account, verifier, serving=lambda: server.serving)
     queries = QueryRing()
     queries.install()
@@ -101,6 +105,8 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
                             web_routes=[ui.handle, firewall.handle, api.handle],
                             http_limits=http_limits_from(args))
     account.health = service.checker  # GetHealthCheckStatus reads the checker's observations
+    # each server probes every health check itself (stored ones included, whichever server
+    # created them) and answers DNS from its own observations
     try:
         await service.start()
         if getattr(args, "state", None):
@@ -108,6 +114,8 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
         await asyncio.Event().wait()
     finally:
         refresh.cancel()
+        if following is not None:
+            following.cancel()
         queries.remove()
         await service.stop()
         store.close()

@@ -45,11 +45,22 @@ class Commit:
     writes: tuple[Write, ...]
 
 
+class StoreMoved(Exception):
+    """``commit(writes, expect=V)`` found the store past version V: another server committed
+    after the caller last caught up, and nothing was written."""
+
+    def __init__(self, expected: int, found: int) -> None:
+        super().__init__(f"the state store is at version {found}, not {expected}")
+        self.expected, self.found = expected, found
+
+
 class Store(Protocol):
     def load(self) -> Loaded: ...
 
-    def commit(self, writes: Sequence[Write]) -> int:
-        """Apply ``writes`` atomically and durably; returns the new version."""
+    def commit(self, writes: Sequence[Write], expect: int | None = None) -> int:
+        """Apply ``writes`` atomically and durably; returns the new version. With ``expect``,
+        only if the store is still at version ``expect`` (else StoreMoved, nothing written):
+        how a server that validated against version ``expect`` commits without a lost update."""
         ...
 
     def changes_since(self, version: int) -> list[Commit]: ...
@@ -70,8 +81,10 @@ class MemoryStore:
         with self.lock:
             return Loaded(len(self.log), {k: dict(v) for k, v in self.rows.items()})
 
-    def commit(self, writes: Sequence[Write]) -> int:
+    def commit(self, writes: Sequence[Write], expect: int | None = None) -> int:
         with self.lock:
+            if expect is not None and expect != len(self.log):
+                raise StoreMoved(expect, len(self.log))
             for kind, key, value in writes:
                 table = self.rows.setdefault(kind, {})
                 if value is None:
@@ -116,13 +129,15 @@ class SqliteStore:
                 rows.setdefault(kind, {})[key] = json.loads(value)
         return Loaded(int(version), rows)
 
-    def commit(self, writes: Sequence[Write]) -> int:
+    def commit(self, writes: Sequence[Write], expect: int | None = None) -> int:
         with self.lock:
             db = self.db
-            db.execute("BEGIN IMMEDIATE")
+            db.execute("BEGIN IMMEDIATE")   # the write lock: one writer at a time, all processes
             try:
                 version = db.execute(
                     "SELECT COALESCE(MAX(version), 0) + 1 FROM log").fetchone()[0]
+                if expect is not None and expect != version - 1:
+                    raise StoreMoved(expect, version - 1)
                 seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM rows").fetchone()[0]
                 for kind, key, value in writes:
                     if value is None:
@@ -165,5 +180,5 @@ def open_store(state_dir: str | Path | None) -> Store:
     return MemoryStore() if state_dir is None else SqliteStore(state_dir)
 
 
-__all__ = ["STORE_FAILURES", "Commit", "Loaded", "MemoryStore", "SqliteStore", "Store", "Write",
-           "open_store"]
+__all__ = ["STORE_FAILURES", "Commit", "Loaded", "MemoryStore", "SqliteStore", "Store",
+           "StoreMoved", "Write", "open_store"]

@@ -42,6 +42,11 @@ class TrafficFlow:
 
     def __init__(self, account: Account, rows: dict[str, dict[str, Any]]) -> None:
         self.account = account
+        self.reload(rows)
+
+    def reload(self, rows: dict[str, dict[str, Any]]) -> None:
+        """Read the policies and instances from the stored rows again (in place: a request
+        that holds this object sees the state another server committed)."""
         self.policies: dict[str, dict[int, dict[str, Any]]] = {}
         self.instances: dict[str, dict[str, Any]] = {}
         self.records: dict[str, list[Key]] = {}

@@ -1,6 +1,6 @@
 """``netemu serve [--zones PATH ...] [--listen 127.0.0.1:1053] [--loop auto|asyncio|uvloop]
-[--api 127.0.0.1:4580] [--state DIR] [--api-credentials FILE] [--time-scale F] [--strict-aws]
-[--geo FILE] [--workers N] [--no-fast-path] [--rate-limit N] [--rate-limit-slip K]
+[--api 127.0.0.1:4580] [--state DIR] [--state-poll S] [--api-credentials FILE] [--time-scale F]
+[--strict-aws] [--geo FILE] [--workers N] [--no-fast-path] [--rate-limit N] [--rate-limit-slip K]
 [--tcp-max-connections N] [--tcp-idle-timeout S] [--api-max-connections N]
 [--api-idle-timeout S]``.
 
@@ -79,6 +79,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--state", metavar="DIR",
                    help="keep zones, records and health checks created through the Route 53 "
                         "API in DIR (SQLite); without it they last until the server stops")
+    p.add_argument("--state-poll", type=_positive, default=0.3, metavar="S",
+                   help="with --state: every S seconds, take in the changes other `netemu serve` "
+                        "processes on the same DIR committed (default 0.3)")
     p.add_argument("--api-credentials", metavar="FILE",
                    help="verify SigV4 signatures of Route 53 API requests against the keys in "
                         "FILE (AWS credentials file); default: any credentials are accepted")
