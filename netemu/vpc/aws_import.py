@@ -39,6 +39,7 @@ from typing import Any
 
 from netemu.errors import Problem
 from netemu.vpc import aws_import_extras as extras
+from netemu.vpc import tgw_peering
 from netemu.vpc.aws_resolver import DNS_KEYS, ENDPOINT_KEYS, dns_parts
 
 __all__ = ["Document", "Ec2Import", "Note", "import_ec2", "kind_of_document"]
@@ -47,7 +48,8 @@ __all__ = ["Document", "Ec2Import", "Note", "import_ec2", "kind_of_document"]
 EC2_KEYS = ("Vpcs", "Subnets", "RouteTables", "SecurityGroups", "NetworkAcls",
             "InternetGateways", "EgressOnlyInternetGateways", "NatGateways", "Reservations",
             "VpcPeeringConnections", "TransitGateways", "TransitGatewayVpcAttachments",
-            "TransitGatewayAttachments", "TransitGatewayRouteTables", *DNS_KEYS,
+            "TransitGatewayAttachments", "TransitGatewayRouteTables",
+            "TransitGatewayPeeringAttachments", *DNS_KEYS,
             *extras.KEYS)
 # Outputs about one transit gateway route table that do not name it: the table id must be in
 # the file's path (search-transit-gateway-routes, get-transit-gateway-route-table-propagations).
@@ -215,9 +217,12 @@ class _Reader:
                          f"expected {want}")
         if wrong:
             return
-        first = self.seen.get((kind, item[key]))
+        ident = item[key]
+        if kind == "TransitGatewayAttachments":  # a peering attachment: one entry per side
+            ident = f"{ident}@{item.get('TransitGatewayId')}"
+        first = self.seen.get((kind, ident))
         if first is None:
-            self.seen[(kind, item[key])] = (doc.source, item)
+            self.seen[(kind, ident)] = (doc.source, item)
             self.items.setdefault(kind, []).append((doc.source, doc.region, item))
         elif first[1] != item:  # e.g. a cross-Region peering, listed by both Regions
             self.note(doc.source, item[key], f"listed again, differently: the listing in"
@@ -253,6 +258,7 @@ ID_KEYS = {
     "TransitGatewayVpcAttachments": "TransitGatewayAttachmentId",
     "TransitGatewayAttachments": "TransitGatewayAttachmentId",
     "TransitGatewayRouteTables": "TransitGatewayRouteTableId",
+    "TransitGatewayPeeringAttachments": "TransitGatewayAttachmentId",
     "DhcpOptions": "DhcpOptionsId",
     "ResolverEndpoints": "Id",
     "ResolverRules": "Id",
@@ -288,6 +294,7 @@ _ATTACHMENTS = {"Attachments[].VpcId": "str", "Attachments[].State": "str"}
 def _under(prefix: str, spec: dict[str, str]) -> dict[str, str]:
     return {f"{prefix}.{k}": v for k, v in spec.items()}
 _STATE = {"State": "dict", "State.Name": "str"}
+_TGW_INFO = {"TransitGatewayId": "str", "Region": "str", "OwnerId": "str"}
 FIELDS: dict[str, dict[str, str]] = {
     "Vpcs": {"CidrBlock": "str", "CidrBlockAssociationSet": "list[dict]",
              "Ipv6CidrBlockAssociationSet": "list[dict]", "IsDefault": "bool", "OwnerId": "str",
@@ -329,10 +336,15 @@ FIELDS: dict[str, dict[str, str]] = {
     "TransitGateways": {"State": "str"},
     "TransitGatewayVpcAttachments": {"TransitGatewayId": "str", "SubnetIds": "list[str]",
                                      "State": "str", "Options": "dict"},
-    "TransitGatewayAttachments": {"TransitGatewayId": "str", "ResourceType": "str",
-                                  "Association": "dict",
-                                  "Association.TransitGatewayRouteTableId": "str"},
     "TransitGatewayRouteTables": {"TransitGatewayId": "str", "State": "str"},
+    "TransitGatewayAttachments": {"TransitGatewayId": "str", "ResourceType": "str",
+                                  "ResourceId": "str", "State": "str", "Association": "dict",
+                                  "Association.TransitGatewayRouteTableId": "str",
+                                  "Association.State": "str"},
+    "TransitGatewayPeeringAttachments": {
+        "State": "str", **_under("RequesterTgwInfo", _TGW_INFO),
+        **_under("AccepterTgwInfo", _TGW_INFO), "RequesterTgwInfo": "dict",
+        "AccepterTgwInfo": "dict"},
     "Routes": {"DestinationCidrBlock": "str", "TransitGatewayAttachments": "list[dict]",
                "State": "str", "Type": "str",
                "TransitGatewayAttachments[].TransitGatewayAttachmentId": "str"},
@@ -445,6 +457,8 @@ class _Builder:
         self.live_instances: Items = []
         self.live_nats: Items = []
         self.extras: extras.Extras | None = None
+        # vpn- id -> {transit_gateway, association?, propagations?, learned} (_TgwBuilder)
+        self.tgw_vpns: dict[str, dict[str, Any]] = {}
 
     # -- helpers
     def in_vpc(self, kind: str, source: str, item: dict[str, Any]) -> bool:
@@ -491,8 +505,20 @@ class _Builder:
             if key in dns:
                 topology[key] = dns[key]
         topology.update(self._extras_parts(out_vpcs))
+        self._drop_vpn_routes(topology)
         topology["aws_ids"] = {k: dict(sorted(v.items())) for k, v in sorted(self.aws_ids.items())}
         return topology
+
+    def _drop_vpn_routes(self, topology: dict[str, Any]) -> None:
+        """A TGW route to a VPN attachment whose connection was skipped goes too (noted)."""
+        kept = {c["name"] for c in topology.get("vpn_connections", [])}
+        gone = {v["name"] for v in self.tgw_vpns.values()} - kept
+        for t in topology.get("transit_gateways", []):
+            for rt in t["route_tables"]:
+                for r in [r for r in rt["routes"] if r.get("attachment") in gone]:
+                    rt["routes"].remove(r)
+                    self.r.note("(transit gateway routes)", f"{rt['name']}[{r['destination']}]",
+                                f"skipped: its VPN connection {r['attachment']} is not imported")
 
     def _extras_parts(self, vpcs: list[dict[str, Any]]) -> dict[str, Any]:
         """Prefix lists, endpoints, VPN and Elastic IPs (aws_import_extras)."""
@@ -1029,16 +1055,33 @@ class _TgwBuilder:
                                                    for g in gws)
         tgw_names = b.names["transit_gateways"]
         atts = [a for a in self._vpc_attachments() if a["TransitGatewayId"] in tgw_names]
+        peerings = self._peerings(tgw_names)
         b.names["transit_gateway_attachments"] = unique_names(
-            (a["TransitGatewayAttachmentId"], tags(a).get("Name")) for a in atts)
+            [(a["TransitGatewayAttachmentId"], tags(a).get("Name")) for a in atts]
+            + [(p["TransitGatewayAttachmentId"], tags(p).get("Name")) for _, p in peerings])
+        # a VPN attachment is named by its VPN connection (vpn_connections[].transit_gateway)
+        conn_names = unique_names((c["VpnConnectionId"], tags(c).get("Name"))
+                                  for _, _, c in r.of("VpnConnections"))
         tables = [t for _, _, t in r.of("TransitGatewayRouteTables")
                   if t.get("TransitGatewayId") in tgw_names
                   and t.get("State", "available") == "available"]
         b.names["transit_gateway_route_tables"] = unique_names(
             (t["TransitGatewayRouteTableId"], tags(t).get("Name")) for t in tables)
-        associations = self._associations()
+        associations = self._associations(conn_names)
+        self.route_names = dict(b.names["transit_gateway_attachments"])
+        self.route_names.update({aid: conn_names[cid] for aid, (_, cid) in self.vpns.items()})
         routes, propagations = self._table_documents()
         table_names = b.names["transit_gateway_route_tables"]
+        for aid, (gid, cid) in self.vpns.items():
+            vpn: dict[str, Any] = {"name": conn_names[cid], "transit_gateway": tgw_names[gid]}
+            if associations.get((aid, gid)) in table_names:
+                vpn["association"] = table_names[associations[(aid, gid)]]
+            props = sorted(table_names[t] for t in propagations.get(aid, set())
+                           if t in table_names)
+            if props:
+                vpn["propagations"] = props
+            vpn["learned"] = self.learned.get(aid, [])
+            b.tgw_vpns[cid] = vpn
         out = []
         for g in gws:
             gid = g["TransitGatewayId"]
@@ -1054,10 +1097,53 @@ class _TgwBuilder:
                                              "routes": routes.get(tid, [])})
             item["attachments"] = [self._attachment(a, associations, propagations)
                                    for a in atts if a["TransitGatewayId"] == gid]
+            item["attachments"] += [self._peering(p, gid, associations)
+                                    for sides, p in peerings if gid in sides]
             out.append(item)
         return out
 
-    def _attachment(self, a: dict[str, Any], associations: dict[str, str],
+    def _peerings(self, tgw_names: dict[str, str]) -> list[tuple[tuple[str, str],
+                                                                   dict[str, Any]]]:
+        """describe-transit-gateway-peering-attachments (V175-V177): ((requester TGW,
+        accepter TGW), attachment) of those both of whose TGWs are imported."""
+        out = []
+        for source, _, p in self.r.of("TransitGatewayPeeringAttachments"):
+            aid = p["TransitGatewayAttachmentId"]
+            state = p.get("State", "available")
+            sides = tuple(str((p.get(k) or {}).get("TransitGatewayId"))
+                          for k in ("RequesterTgwInfo", "AccepterTgwInfo"))
+            missing = [t for t in sides if t not in tgw_names]
+            if state not in tgw_peering.STATES:
+                self.r.note(source, aid, f"skipped: peering attachment state {state}")
+            elif missing:
+                self.r.note(source, aid, f"skipped: its transit gateway {missing[0]} is not in"
+                            " the snapshot (describe-transit-gateways of its account and Region)")
+            else:
+                out.append(((sides[0], sides[1]), p))
+        return out
+
+    def _peering(self, p: dict[str, Any], gid: str,
+                 associations: dict[tuple[str, str], str]) -> dict[str, Any]:
+        b = self.b
+        aid = p["TransitGatewayAttachmentId"]
+        name = b.names["transit_gateway_attachments"][aid]
+        b._record("transit_gateway_attachments", aid, name)
+        mine, other = (("RequesterTgwInfo", "AccepterTgwInfo")
+                       if p["RequesterTgwInfo"]["TransitGatewayId"] == gid
+                       else ("AccepterTgwInfo", "RequesterTgwInfo"))
+        peer: dict[str, Any] = {
+            "transit_gateway": b.names["transit_gateways"][p[other]["TransitGatewayId"]]}
+        if p[other].get("Region") and p[other].get("Region") != p[mine].get("Region"):
+            peer["region"] = p[other]["Region"]
+        att: dict[str, Any] = {"name": name, "peer": peer}
+        table = associations.get((aid, gid))
+        if table in b.names["transit_gateway_route_tables"]:
+            att["association"] = b.names["transit_gateway_route_tables"][table]
+        if p.get("State", "available") != "available":
+            att["state"] = p["State"]
+        return att
+
+    def _attachment(self, a: dict[str, Any], associations: dict[tuple[str, str], str],
                     propagations: dict[str, set[str]]) -> dict[str, Any]:
         b = self.b
         table_names = b.names["transit_gateway_route_tables"]
@@ -1068,8 +1154,8 @@ class _TgwBuilder:
             "name": name, "vpc": b.vpc_names[a["VpcId"]],
             "subnets": [b.names["subnets"][s] for s in a.get("SubnetIds") or []
                         if s in self.subnet_ids]}
-        if associations.get(aid) in table_names:
-            att["association"] = table_names[associations[aid]]
+        if associations.get((aid, a["TransitGatewayId"])) in table_names:
+            att["association"] = table_names[associations[(aid, a["TransitGatewayId"])]]
         props = sorted(table_names[t] for t in propagations.get(aid, set()) if t in table_names)
         if props:
             att["propagations"] = props
@@ -1093,26 +1179,40 @@ class _TgwBuilder:
                 out.append(a)
         return out
 
-    def _associations(self) -> dict[str, str]:
-        """attachment id -> associated route table id (describe-transit-gateway-attachments);
-        attachments of other kinds (VPN, peering, Direct Connect, Connect) are noted."""
-        out: dict[str, str] = {}
+    def _associations(self, conn_names: dict[str, str]) -> dict[tuple[str, str], str]:
+        """(attachment id, TGW id) -> associated route table id
+        (describe-transit-gateway-attachments: a peering attachment is listed once per side);
+        VPN attachments are kept in ``vpns``; other kinds (Direct Connect, Connect) noted."""
+        out: dict[tuple[str, str], str] = {}
+        tgw_names = self.b.names["transit_gateways"]
+        self.vpns: dict[str, tuple[str, str]] = {}  # attachment id -> (TGW id, vpn- id)
+        self.learned: dict[str, list[str]] = {}  # VPN attachment id -> CIDRs it propagated
         for source, _, a in self.r.of("TransitGatewayAttachments"):
-            aid = a["TransitGatewayAttachmentId"]
+            aid, gid = a["TransitGatewayAttachmentId"], str(a.get("TransitGatewayId"))
             kind = a.get("ResourceType", "vpc")
-            if kind != "vpc":
+            if kind == "vpn":
+                if a.get("State", "available") != "available" or gid not in tgw_names:
+                    self.r.note(source, aid, f"skipped: VPN attachment state {a.get('State')}"
+                                f" or its transit gateway {gid} is not imported")
+                    continue
+                if a.get("ResourceId") not in conn_names:
+                    self.r.note(source, aid, f"skipped: its VPN connection {a.get('ResourceId')}"
+                                " is not in the snapshot (describe-vpn-connections)")
+                    continue
+                self.vpns[aid] = (gid, str(a["ResourceId"]))
+            elif kind not in ("vpc", "peering"):
                 self.r.note(source, aid, f"skipped: {kind} attachments are not modelled")
                 continue
             assoc = a.get("Association") or {}
             if assoc.get("State", "associated") == "associated" and assoc.get(
                     "TransitGatewayRouteTableId"):
-                out[aid] = assoc["TransitGatewayRouteTableId"]
+                out[(aid, gid)] = assoc["TransitGatewayRouteTableId"]
         return out
 
     def _table_documents(self) -> tuple[dict[str, list[dict[str, Any]]], dict[str, set[str]]]:
         """table id -> static routes; attachment id -> table ids it propagates to."""
         table_names = self.b.names["transit_gateway_route_tables"]
-        att_names = self.b.names["transit_gateway_attachments"]
+        att_names = self.route_names
         routes: dict[str, list[dict[str, Any]]] = {}
         propagations: dict[str, set[str]] = {}
         for source, kind, items in self.r.table_docs:
@@ -1137,6 +1237,9 @@ class _TgwBuilder:
                         continue
                     if item.get("Type") == "propagated":
                         propagations.setdefault(route["attachment"], set()).add(tid)
+                        aid = next(i for i, n in att_names.items() if n == route["attachment"])
+                        if aid in self.vpns:  # BGP: a CIDR of the site behind it
+                            self.learned.setdefault(aid, []).append(route["destination"])
                     else:
                         routes.setdefault(tid, []).append(route)
         by_name = {name: ident for ident, name in att_names.items()}
@@ -1154,7 +1257,7 @@ class _TgwBuilder:
             return {"destination": dest, "blackhole": True}
         if not atts or atts[0] not in att_names:
             self.r.note(source, f"{where}[{dest}]", f"skipped: its attachment {atts[:1]} is not"
-                        " imported (not a VPC attachment, or not in the snapshot)")
+                        " imported (a kind not modelled, or not in the snapshot)")
             return None
         if len(atts) > 1:
             self.r.note(source, f"{where}[{dest}]", "only the first of its attachments is"

@@ -231,9 +231,13 @@ class Extras:
                                     for r in o.get("Routes") or []}
                 learned = [x for x in self.learned.get(c["VpnGatewayId"], [])
                            if x not in static_elsewhere]
+            elif cid in self.b.tgw_vpns:  # a TGW VPN attachment (V74, V76)
+                tgw = self.b.tgw_vpns[cid]
+                item.update({k: v for k, v in tgw.items() if k != "learned"})
+                learned = list(tgw["learned"])
             elif c.get("TransitGatewayId") in tgw_names:
-                self.note(source, cid, "skipped: VPN attachments to a transit gateway are not"
-                          " imported yet (write it as vpn_connections[].transit_gateway)")
+                self.note(source, cid, "skipped: its transit gateway attachment is not in the"
+                          " snapshot (describe-transit-gateway-attachments, ResourceType vpn)")
                 continue
             else:
                 self.note(source, cid, "skipped: its gateway"
