@@ -10,6 +10,7 @@
 # ec2:DescribeEgressOnlyInternetGateways, ec2:DescribeNatGateways, ec2:DescribeInstances,
 # ec2:DescribeVpcPeeringConnections, ec2:DescribeVpcEndpoints, ec2:DescribeTransitGateways,
 # ec2:DescribeTransitGatewayVpcAttachments, ec2:DescribeTransitGatewayAttachments,
+# ec2:DescribeTransitGatewayPeeringAttachments,
 # ec2:DescribeTransitGatewayRouteTables, ec2:SearchTransitGatewayRoutes,
 # ec2:GetTransitGatewayRouteTablePropagations, ec2:DescribeDhcpOptions,
 # ec2:DescribeManagedPrefixLists, ec2:GetManagedPrefixListEntries, ec2:DescribeVpnGateways,
@@ -39,7 +40,8 @@ for region in "$@"; do
                 describe-transit-gateway-attachments describe-transit-gateway-route-tables \
                 describe-dhcp-options describe-managed-prefix-lists describe-vpn-gateways \
                 describe-customer-gateways describe-vpn-connections \
-                describe-network-interfaces describe-addresses; do
+                describe-network-interfaces describe-addresses \
+                describe-transit-gateway-peering-attachments; do
         aws ec2 "$call" --region "$region" --output json > "$out/$call.json"
     done
     # per customer-managed prefix list: its entries (the id in the file name); AWS-managed

@@ -79,6 +79,8 @@ def check(ids: tuple[tuple[str, str, str], ...], draft: DTopology, report: Repor
     for t in draft.transit_gateways:
         known["transit_gateways"].add(t.name)
         known["transit_gateway_attachments"].update(a.name for a in t.attachments)
+        # peering attachments (and VPN connections) a static route may name (load.py)
+        known["transit_gateway_attachments"].update(t.other_attachments)
         known["transit_gateway_route_tables"].update(rt.name for rt in t.route_tables)
     for kind, name, _ in ids:
         if kind not in _UNCHECKED and name not in known[kind]:

@@ -73,7 +73,7 @@ def test_report_names_every_resource_not_imported(imported: Path) -> None:
         ("list-resource-record-sets-Z04812683SHOPPUB1X2Y.json", "shop.example.com. A",
          "Z35SXDOTRQ7X7K"),
         ("describe-transit-gateway-attachments.json", "tgw-attach-0f2b4d6a8c1e3f5b9",
-         "vpn attachments"),
+         "its VPN connection vpn-0a1c3e5b7d9f2a4c6 is not in the snapshot"),
         ("search-transit-gateway-routes-tgw-rtb-0b6d8f2a4c1e3b5d7.json",
          "tgw-rtb-0b6d8f2a4c1e3b5d7.Routes[3][192.168.0.0/16]", "tgw-attach-0f2b4d6a8c1e3f5b9"),
         # V81, R88: attributes describe-vpcs does not give, not saved for two VPCs

@@ -23,8 +23,8 @@ pytestmark = pytest.mark.slow   # starts servers or subprocesses
 
 # ``netemu import aws`` reads no Elastic Load Balancing describe output yet: topologies with
 # load balancers (whose nodes would come back as plain instances) are not round-tripped; nor
-# are on-premises sites (the exporter writes no VPN outputs yet, and a VPN to a transit
-# gateway is not imported). VPC endpoints are (issue 16).
+# are on-premises sites (the exporter writes no VPN outputs yet; the import reads VPNs to a
+# VGW or a transit gateway, tests/import/test_import_aws_tgw.py). VPC endpoints are (issue 16).
 SHIPPED = sorted(p for p in (ROOT / "topologies").glob("*.yaml")
                  if "\nload_balancers:" not in p.read_text()
                  and "\non_premises:" not in p.read_text())
