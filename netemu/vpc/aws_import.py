@@ -512,13 +512,17 @@ class _Builder:
     def _drop_vpn_routes(self, topology: dict[str, Any]) -> None:
         """A TGW route to a VPN attachment whose connection was skipped goes too (noted)."""
         kept = {c["name"] for c in topology.get("vpn_connections", [])}
-        gone = {v["name"] for v in self.tgw_vpns.values()} - kept
+        sources = {c["VpnConnectionId"]: s for s, _, c in self.r.of("VpnConnections")}
+        gone = {v["name"]: (sources[c], c) for c, v in self.tgw_vpns.items()
+                if v["name"] not in kept}
         for t in topology.get("transit_gateways", []):
             for rt in t["route_tables"]:
                 for r in [r for r in rt["routes"] if r.get("attachment") in gone]:
                     rt["routes"].remove(r)
-                    self.r.note("(transit gateway routes)", f"{rt['name']}[{r['destination']}]",
-                                f"skipped: its VPN connection {r['attachment']} is not imported")
+                    source, cid = gone[r["attachment"]]
+                    self.r.note(source, cid, f"skipped with it: the static route"
+                                f" {r['destination']} of transit gateway route table"
+                                f" {rt['name']} to its attachment")
 
     def _extras_parts(self, vpcs: list[dict[str, Any]]) -> dict[str, Any]:
         """Prefix lists, endpoints, VPN and Elastic IPs (aws_import_extras)."""

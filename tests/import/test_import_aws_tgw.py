@@ -154,3 +154,23 @@ def _paths(obj: Any, prefix: tuple[Any, ...] = (), depth: int = 0) -> Any:
     elif isinstance(obj, list) and obj:
         for i, item in enumerate(obj):
             yield from _paths(item, (*prefix, i), depth + 1)
+
+
+def test_tgw_vpn_skipped_takes_its_static_tgw_route_along() -> None:
+    """V76: when a TGW VPN connection is skipped (its customer gateway has no IpAddress), the
+    static TGW route to its attachment is a report line too, and the topology still loads."""
+    texts = [(s, t.replace('"IpAddress": "198.51.100.40",', ""))
+             if s.endswith("describe-customer-gateways.json") else (s, t) for s, t in _texts()]
+    result = _import(texts)
+    assert result.problems == ()
+    assert [c["name"] for c in result.topology["vpn_connections"]] == ["dc-vpn"]
+    hub = result.topology["transit_gateways"][0]
+    assert all(r.get("attachment") != "lab-vpn" for r in hub["route_tables"][0]["routes"])
+    notes = [str(n) for n in result.notes]
+    assert any(n.endswith("describe-vpn-connections.json: vpn-0d0c0000000000002: skipped with"
+                          " it: the static route 10.80.0.0/16 of transit gateway route table"
+                          " hub-main to its attachment") for n in notes), notes
+    data = copy.deepcopy(dict(result.topology))
+    data["on_premises"][0]["hosts"] = [{"name": "dc1", "ip": "10.70.1.10"}]
+    t = load_topology(data, "imported.yaml")
+    assert trace(t, Flow("dc1", "shared1", "tcp", 22)).reachable
