@@ -69,7 +69,7 @@ def export(topology: Topology) -> dict[str, Any]:
         for n in v.nat_gateways:
             out["NatGateways"].append(_nat(ids, v, n.name, n.subnet, n.private_ip, n.public_ip,
                                            n.connectivity, "available"))
-        _route_tables(ids, v, out)
+        _route_tables(ids, v, out, topology.vpn.propagations)
         _nacls(ids, v, out)
         _groups(ids, topology, v, out)
         _instances(ids, topology, v, out)
@@ -86,7 +86,35 @@ def export(topology: Topology) -> dict[str, Any]:
     files.update(_transit_gateways(ids, topology))
     files.update(_dns(ids, topology, out))
     files.update(_endpoints(ids, topology))
+    files.update(_vpn(ids, topology))
     return files
+
+
+def _vpn(ids: _Ids, topology: Topology) -> dict[str, Any]:
+    """describe-vpn-gateways, -customer-gateways, -vpn-connections (a TGW VPN attachment's
+    association and propagations are in _transit_gateways)."""
+    cfg = topology.vpn
+    if not cfg.connections:
+        return {}
+    return {
+        "describe-vpn-gateways.json": {"VpnGateways": [
+            {"VpnGatewayId": ids("vgw", g.name), "State": "available", "Type": "ipsec.1",
+             "VpcAttachments": [{"VpcId": ids("vpc", g.vpc), "State": "attached"}],
+             "Tags": _tags(g.name)} for g in cfg.gateways]},
+        "describe-customer-gateways.json": {"CustomerGateways": [
+            {"CustomerGatewayId": ids("cgw", s.name), "IpAddress": s.customer_gateway_ip,
+             "BgpAsn": str(s.bgp_asn), "State": "available", "Type": "ipsec.1",
+             "Tags": _tags(s.name)} for s in cfg.sites]},
+        "describe-vpn-connections.json": {"VpnConnections": [
+            {"VpnConnectionId": ids("vpn", c.name), "CustomerGatewayId": ids("cgw", c.site),
+             **({"VpnGatewayId": ids("vgw", c.vpn_gateway)} if c.vpn_gateway else
+                {"TransitGatewayId": ids("tgw", str(c.transit_gateway))}),
+             "State": "available", "Type": "ipsec.1", "Tags": _tags(c.name),
+             "Options": {"StaticRoutesOnly": c.routing == "static"},
+             "Routes": [{"DestinationCidrBlock": r, "State": "available"} for r in c.routes]
+             if c.routing == "static" else [],
+             "VgwTelemetry": [{"Status": "UP" if c.up else "DOWN"}]}
+            for c in cfg.connections]}}
 
 
 def _endpoints(ids: _Ids, topology: Topology) -> dict[str, Any]:
@@ -191,7 +219,11 @@ def _transit_gateways(ids: _Ids, topology: Topology) -> dict[str, Any]:
                 "TransitGatewayRouteTablePropagations": [
                     {"TransitGatewayAttachmentId": ids("tgw-attach", t.name, a.name),
                      "ResourceType": "vpc", "State": "enabled"}
-                    for a in t.attachments if rt.name in a.propagations]}
+                    for a in t.attachments if rt.name in a.propagations]
+                + [{"TransitGatewayAttachmentId": ids("tgw-attach", t.name, c.name),
+                    "ResourceType": "vpn", "State": "enabled"}
+                   for c in topology.vpn.connections
+                   if c.transit_gateway == t.name and rt.name in c.propagations]}
         for a in t.attachments:
             aid = ids("tgw-attach", t.name, a.name)
             vpc_atts.append({
@@ -209,6 +241,17 @@ def _transit_gateways(ids: _Ids, topology: Topology) -> dict[str, Any]:
                     "TransitGatewayRouteTableId": ids("tgw-rtb", t.name, a.association),
                     "State": "associated"}
             atts.append(item)
+        for c in topology.vpn.connections:
+            if c.transit_gateway == t.name:  # a TGW VPN attachment
+                vpn: dict[str, Any] = {
+                    "TransitGatewayAttachmentId": ids("tgw-attach", t.name, c.name),
+                    "TransitGatewayId": gid, "ResourceType": "vpn",
+                    "ResourceId": ids("vpn", c.name), "State": "available"}
+                if c.association is not None:
+                    vpn["Association"] = {
+                        "TransitGatewayRouteTableId": ids("tgw-rtb", t.name, c.association),
+                        "State": "associated"}
+                atts.append(vpn)
     if gws:
         files["describe-transit-gateways.json"] = {"TransitGateways": gws}
         files["describe-transit-gateway-vpc-attachments.json"] = {
@@ -248,10 +291,13 @@ def _target(ids: _Ids, v: Vpc, t: RouteTarget) -> dict[str, str]:
                 "NetworkInterfaceId": ids("eni", v.name, str(t.name))}
     if t.kind == "transit_gateway":
         return {"TransitGatewayId": ids("tgw", str(t.name))}
+    if t.kind == "vpn_gateway":
+        return {"GatewayId": ids("vgw", str(t.name))}
     raise ValueError(t)
 
 
-def _route_tables(ids: _Ids, v: Vpc, out: dict[str, list[Any]]) -> None:
+def _route_tables(ids: _Ids, v: Vpc, out: dict[str, list[Any]],
+                  propagating: tuple[tuple[str, str, str], ...] = ()) -> None:
     deleted_nats: set[str] = set()
     for rt in v.route_tables:
         tid = ids("rtb", v.name, rt.name)
@@ -277,11 +323,15 @@ def _route_tables(ids: _Ids, v: Vpc, out: dict[str, list[Any]]) -> None:
                 if target.kind == "nat_gateway":
                     deleted_nats.add(str(target.name))
             dest = "DestinationIpv6CidrBlock" if ":" in r.destination else "DestinationCidrBlock"
+            origin = ("EnableVgwRoutePropagation" if target.kind == "vpn_gateway"
+                      and r.origin == "propagated" else r.origin)
             routes.append({dest: r.destination, **_target(ids, v, target),
-                           "Origin": r.origin, "State": state})
+                           "Origin": origin, "State": state})
         out["RouteTables"].append({"RouteTableId": tid, "VpcId": ids("vpc", v.name),
                                    "Associations": assocs, "Routes": routes,
-                                   "Tags": _tags(rt.name), "PropagatingVgws": []})
+                                   "Tags": _tags(rt.name), "PropagatingVgws": [
+                                       {"GatewayId": ids("vgw", g)} for vpc, table, g
+                                       in propagating if (vpc, table) == (v.name, rt.name)]})
     for name in sorted(deleted_nats):
         out["NatGateways"].append(_nat(ids, v, name, v.subnets[0].name, None, None, "public",
                                        "deleted"))
