@@ -7,9 +7,11 @@ Behaviour: ``import_ec2(documents)`` takes the parsed outputs, one per call (any
   ``NetworkAcls``, ``InternetGateways``, ``EgressOnlyInternetGateways``, ``NatGateways``,
   ``Reservations``, ``VpcPeeringConnections``, ``describe-vpc-attribute``'s
   ``EnableDnsSupport``/``EnableDnsHostnames``, and the transit gateway outputs:
-  ``TransitGateways``, ``TransitGatewayVpcAttachments``, ``TransitGatewayAttachments``,
-  ``TransitGatewayRouteTables``, and per route table (its id in the file path)
-  ``Routes`` of search-transit-gateway-routes and ``TransitGatewayRouteTablePropagations``;
+  ``TransitGateways``, ``TransitGatewayVpcAttachments``, ``TransitGatewayAttachments`` (VPC,
+  VPN and peering ones; a peering one is listed once per transit gateway),
+  ``TransitGatewayPeeringAttachments``, ``TransitGatewayRouteTables``, and per route table
+  (its id in the file path) ``Routes`` of search-transit-gateway-routes and
+  ``TransitGatewayRouteTablePropagations``;
   and DNS: ``DhcpOptions``, ``ResolverEndpoints`` with each endpoint's ``IpAddresses``,
   ``ResolverRules``, ``ResolverRuleAssociations``, read by ``aws_resolver``; and issue 16's
   ``PrefixLists`` with their ``Entries``, ``VpcEndpoints``, ``VpnGateways``,
@@ -1040,7 +1042,9 @@ class _Builder:
 
 class _TgwBuilder:
     """Transit gateways (V74-V79): gateways, their VPC attachments with the route table each is
-    associated with and the tables it propagates to, and each table's static routes. Propagated
+    associated with and the tables it propagates to, and each table's static routes; peering
+    attachments (V175-V177) under both gateways; a VPN attachment's association, propagations
+    and propagated CIDRs go to ``_Builder.tgw_vpns`` for ``aws_import_extras.vpn``. Propagated
     routes are not copied: the loader derives them from the propagations (a propagated route
     whose attachment the propagations file lacks adds that propagation)."""
 
