@@ -408,3 +408,69 @@ def test_dnssec_enabled_on_one_server_is_reported_and_signed_by_the_other(
     with pytest.raises(botocore.exceptions.ClientError) as err:   # R103, at once on B
         rb.deactivate_key_signing_key(HostedZoneId=zid, Name="main")
     assert err.value.response["Error"]["Code"] == "KeySigningKeyInUse"
+
+
+def test_a_firewall_write_racing_another_server_is_checked_again(tmp_path: Path) -> None:  # R144
+    """Over real HTTP on loopback: A's AssociateFirewallRuleGroup is validated, then another
+    server commits an association at the same VPC and priority before A's commit; A's commit is
+    refused by the store, A catches up and the request, checked again, is ConflictException,
+    with nothing of A's written and the other server's group listed by A."""
+    import aiohttp
+    from aiohttp import web
+
+    from netemu.api.resolver_firewall import FirewallApi, empty_state, writes_between
+
+    async def call(session: aiohttp.ClientSession, url: str, op: str,
+                   body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        async with session.post(url, json=body, headers={
+                "X-Amz-Target": f"Route53Resolver.{op}",
+                "Content-Type": "application/x-amz-json-1.1"}) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+    async def main() -> None:
+        other = SqliteStore(tmp_path)
+        store = Interloper(SqliteStore(tmp_path), other)
+        account = Account(ZoneSet(()), store, follow=True)
+        api = FirewallApi(store, account=account)   # type: ignore[arg-type]
+
+        async def route(request: web.Request) -> web.StreamResponse:
+            return await api.handle(request) or web.Response(status=404)
+
+        app = web.Application()
+        app.router.add_route("POST", "/", route)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        url = f"http://127.0.0.1:{port}/"
+        # the other server's group and association (its rows, made by the same rules)
+        theirs = FirewallApi()
+        their_group = theirs.op_CreateFirewallRuleGroup({"CreatorRequestId": "o",
+                                                         "Name": "theirs"})
+        gid = their_group["FirewallRuleGroup"]["Id"]
+        theirs.op_AssociateFirewallRuleGroup({"CreatorRequestId": "oa", "Name": "their-assoc",
+                                              "FirewallRuleGroupId": gid, "VpcId": "app",
+                                              "Priority": 101})
+        try:
+            async with aiohttp.ClientSession() as session:
+                status, made = await call(session, url, "CreateFirewallRuleGroup",
+                                          {"CreatorRequestId": "m", "Name": "mine"})
+                assert status == 200, made
+                mine = made["FirewallRuleGroup"]["Id"]
+                store.before_next.append(writes_between(empty_state(), theirs.state))
+                status, got = await call(session, url, "AssociateFirewallRuleGroup", {
+                    "CreatorRequestId": "ma", "Name": "my-assoc", "FirewallRuleGroupId": mine,
+                    "VpcId": "app", "Priority": 101})
+                assert (status, got["__type"]) == (400, "ConflictException"), got
+                status, listed = await call(session, url, "ListFirewallRuleGroups", {})
+                assert {g["Id"] for g in listed["FirewallRuleGroups"]} == {mine, gid}
+            stored = store.load().rows["firewallassociation"]
+            assert [v["Name"] for v in stored.values()] == ["their-assoc"]
+            assert account.version == store.load().version
+        finally:
+            await runner.cleanup()
+            store.close()
+            other.close()
+
+    asyncio.run(main())
