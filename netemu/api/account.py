@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from netemu.api.follow import Cache, stored_zoneset
+from netemu.api.follow import Cache, apply_writes, stored_zoneset
 from netemu.api.store import STORE_FAILURES, Store, StoreMoved, Write
 from netemu.api.traffic import TrafficFlow
 from netemu.errors import LoadError
@@ -82,6 +82,9 @@ class Account:
         self.health: Any = None     # the running HealthChecker, when there is one
         self.dependents: list[ZoneDependent] = []   # refuse or follow DeleteHostedZone
         self.follow = follow    # another server may commit to the same store
+        # the other parts of the API kept on the same rows (DNS Firewall, DNSSEC): each reads
+        # the rows again after other servers' commits were taken in (``catch_up``)
+        self.readers: list[Callable[[dict[str, dict[str, Any]]], None]] = []
         loaded = store.load()
         self.rows = {k: dict(v) for k, v in loaded.rows.items()}
         self._cache: Cache = {}
@@ -122,12 +125,7 @@ class Account:
             self.traffic = TrafficFlow(self, rows)   # Traffic Flow policies and instances
 
     def _apply(self, writes: Sequence[Write]) -> None:
-        for kind, key, value in writes:
-            table = self.rows.setdefault(kind, {})
-            if value is None:
-                table.pop(key, None)
-            else:
-                table[key] = value   # an update keeps its place, as the store's order does
+        apply_writes(self.rows, writes)
 
     async def catch_up(self) -> bool:
         """Apply the commits other servers (or this server's DNS Firewall and DNSSEC parts)
@@ -149,6 +147,8 @@ class Account:
         for gone in zone_ids - {z.id for z in self.zoneset.zones}:   # deleted by another server
             for dependent in self.dependents:
                 dependent.zone_deleted(gone)
+        for reader in self.readers:
+            reader(self.rows)
         if self.health is not None and self.zoneset.health_checks != checks:
             await self.health.replace_checks(self.zoneset.health_checks)
         return True

@@ -108,16 +108,39 @@ class DnssecService:
         self.states: dict[str, ZoneDnssec] = {}
         self.zsks: dict[str, signer.PrivateKey] = {}
         self.stored: set[str] = set()   # zones with a row in the store
-        for zone_id, row in account.store.load().rows.get(KIND, {}).items():
-            self.states[zone_id] = ZoneDnssec(
+        self._pems: dict[str, str] = {}   # the stored PEM of each ZSK held
+        self._read_rows(account.store.load().rows)
+        account.dependents.append(self)   # DeleteHostedZone: refused, or the row goes too
+        if account.follow:   # another server's DNSSEC changes: read and signed here too
+            account.readers.append(self.reload)
+
+    def _read_rows(self, rows: dict[str, dict[str, Any]]) -> None:
+        """The zones' DNSSEC state as the store's rows hold it (a ZSK already held is not
+        parsed again)."""
+        states: dict[str, ZoneDnssec] = {}
+        zsks: dict[str, signer.PrivateKey] = {}
+        pems = dict(self._pems)
+        for zone_id, row in rows.get(KIND, {}).items():
+            states[zone_id] = ZoneDnssec(
                 zone_id, row["ServeSignature"] == dnssec.SIGNING,
                 tuple(Ksk(k["Name"], k["KmsArn"], k["Status"], k["CreatedDate"],
                           k["LastModifiedDate"]) for k in row["KeySigningKeys"]))
-            if row.get("ZoneSigningKey"):
-                self.zsks[zone_id] = signer.key_from_pem(row["ZoneSigningKey"].encode())
-            self.stored.add(zone_id)
+            pem = row.get("ZoneSigningKey")
+            if pem:
+                held = self.zsks.get(zone_id)
+                zsks[zone_id] = held if held is not None and pems.get(zone_id) == pem \
+                    else signer.key_from_pem(pem.encode())
+                pems[zone_id] = pem
+        self.states, self.zsks, self.stored = states, zsks, set(states)
+        self._pems = {z: p for z, p in pems.items() if z in zsks}
 
-        account.dependents.append(self)   # DeleteHostedZone: refused, or the row goes too
+    def reload(self, rows: dict[str, dict[str, Any]]) -> None:
+        """Other servers' commits were taken in (``Account.catch_up``): their DNSSEC changes
+        are answered (GetDNSSEC) and signed (the new signers published) by this server too."""
+        before = (self.states, set(self._pems.items()))
+        self._read_rows(rows)
+        if (self.states, set(self._pems.items())) != before:
+            self.publish(self.signers())
 
     def zone_delete_writes(self, zone: HostedZone) -> list[Write]:
         """R190: refused while the zone has KSKs (or is signed); else its row (the ZSK kept
@@ -130,6 +153,7 @@ class DnssecService:
     def zone_deleted(self, zone_id: str) -> None:
         self.states.pop(zone_id, None)
         self.zsks.pop(zone_id, None)
+        self._pems.pop(zone_id, None)
         self.stored.discard(zone_id)
 
     def state(self, zone_id: str) -> ZoneDnssec:
@@ -161,14 +185,16 @@ class DnssecService:
             zsk = self.zsks.get(new.zone_id)
             if zsk is None and new.signing:
                 zsk = signer.new_key()
+            pem = signer.key_to_pem(zsk).decode() if zsk else None
             row = {"ServeSignature": new.serve_signature,
                    "KeySigningKeys": [_ksk_row(k) for k in new.ksks],
-                   "ZoneSigningKey": signer.key_to_pem(zsk).decode() if zsk else None}
+                   "ZoneSigningKey": pem}
             info = await account._commit(account.zoneset, [(KIND, new.zone_id, row)])
             self.states[new.zone_id] = new
             self.stored.add(new.zone_id)
-            if zsk is not None:
+            if zsk is not None and pem is not None:
                 self.zsks[new.zone_id] = zsk
+                self._pems[new.zone_id] = pem
             self.publish(self.signers())
             return info
 

@@ -7,11 +7,11 @@ DIR`` whichever ``Store`` implementation holds the state.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from netemu.api.store import Store
+from netemu.api.store import Store, Write
 from netemu.route53 import load
 from netemu.route53.model import HostedZone, RecordSet, ZoneSet
 
@@ -20,6 +20,17 @@ SERVED_KINDS = frozenset({"zone", "rrset", "healthcheck", "cidr"})
 
 
 Cache = dict[tuple[str, str], tuple[Any, Any]]   # (kind, key) -> (row value, what it reads as)
+
+
+def apply_writes(rows: dict[str, dict[str, Any]], writes: Sequence[Write]) -> None:
+    """One commit's writes applied to a copy of the store's rows (``Account`` and
+    ``StoreFollower`` both follow the change log this way)."""
+    for kind, key, value in writes:
+        table = rows.setdefault(kind, {})
+        if value is None:
+            table.pop(key, None)
+        else:
+            table[key] = value   # an update keeps its place, as the store's order does
 
 
 def stored_zoneset(rows: dict[str, dict[str, Any]], cache: Cache | None = None) -> ZoneSet:
@@ -98,15 +109,10 @@ class StoreFollower:
             return self.load()
         served = False
         for commit in commits:
-            for kind, key, value in commit.writes:
-                table = self.rows.setdefault(kind, {})
-                if value is None:
-                    table.pop(key, None)
-                else:
-                    table[key] = value   # an update keeps its place, as the store's order does
-                served = served or kind in SERVED_KINDS
+            apply_writes(self.rows, commit.writes)
+            served = served or any(kind in SERVED_KINDS for kind, _, _ in commit.writes)
             self.version = commit.version
         return stored_zoneset(self.rows, self.cache) if served else None
 
 
-__all__ = ["SERVED_KINDS", "StoreFollower", "stored_zoneset"]
+__all__ = ["SERVED_KINDS", "StoreFollower", "apply_writes", "stored_zoneset"]

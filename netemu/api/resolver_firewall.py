@@ -28,14 +28,25 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from netemu.api.auth import Verifier
-from netemu.api.store import FILENAME, STORE_FAILURES, MemoryStore, SqliteStore, Store, Write
+from netemu.api.store import (
+    FILENAME,
+    STORE_FAILURES,
+    MemoryStore,
+    SqliteStore,
+    Store,
+    StoreMoved,
+    Write,
+)
 from netemu.vpc import firewall as vpc_firewall
 from netemu.vpc.draft import Report
+
+if TYPE_CHECKING:
+    from netemu.api.account import Account
 
 log = logging.getLogger("netemu.api")
 
@@ -48,6 +59,7 @@ KINDS = {"lists": "firewalldomainlist", "groups": "firewallrulegroup",
 FIREWALL_KINDS = frozenset(KINDS.values())
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+COMMIT_TRIES = 3    # a request raced by other servers' commits is checked again this often
 MAX_DOMAINS_PER_REQUEST = 1000    # UpdateFirewallDomains: a limit of 1000 domains per request
 
 
@@ -183,7 +195,8 @@ class FirewallApi:
 
     def __init__(self, store: Store | None = None, state_dir: str | Path | None = None,
                  verifier: Verifier | None = None,
-                 on_change: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 on_change: Callable[[dict[str, Any]], None] | None = None,
+                 account: Account | None = None) -> None:
         self.store: Store = store if store is not None else MemoryStore()
         self.verifier = verifier
         self.on_change = on_change
@@ -191,6 +204,20 @@ class FirewallApi:
         if state_dir is not None:
             migrate_file(self.store, state_dir)
         self.state = state_from_rows(self.store.load().rows)
+        # sharing --state with other servers (``account.follow``): the Route 53 account's lock,
+        # catch-up and ``commit(expect=)``, and its follower loop keeps ``self.state`` current
+        self.account = account if account is not None and account.follow else None
+        if self.account is not None:
+            self.lock = self.account.lock
+            self.account.readers.append(self.reload)
+
+    def reload(self, rows: dict[str, dict[str, Any]]) -> None:
+        """Other servers' commits were taken in: answer from the rows they left."""
+        state = state_from_rows(rows)
+        if state != self.state:
+            self.state = state
+            if self.on_change is not None:
+                self.on_change(state)
 
     # -- HTTP ----------------------------------------------------------------------------------
 
@@ -209,31 +236,54 @@ class FirewallApi:
         if method is None:
             return _error("UnknownOperationException",
                           f"netemu does not implement Route53Resolver.{operation}")
-        async with self.lock:
-            before = self.state
-            try:
-                params = json.loads(body or b"{}")
-                if not isinstance(params, dict):
-                    raise ValueError("the request body must be a JSON object")
-                result = method(params)
-                if self.state is not before:    # a change: durable before it is answered
-                    writes = writes_between(before, self.state)
-                    if writes:
-                        await asyncio.to_thread(self.store.commit, writes)
-            except ResolverApiError as exc:
-                self.state = before
-                return _error(exc.code, exc.message)
-            except STORE_FAILURES as exc:      # nothing committed, nothing acknowledged
-                self.state = before
-                log.error("Route53Resolver.%s: the state store failed: %s", operation, exc)
-                return _error("InternalServiceErrorException",
-                              f"the state store failed ({exc}); nothing was changed, retry",
-                              503)
-            except (ValueError, KeyError, TypeError) as exc:
-                self.state = before
-                return _error("ValidationException", f"invalid request: {exc}")
-            if self.state is not before and self.on_change is not None:
-                self.on_change(self.state)
+        for _ in range(COMMIT_TRIES):
+            async with self.lock:
+                try:
+                    return await self._handle_once(operation, method, body)
+                except StoreMoved as exc:   # caught up meanwhile: the request checked again
+                    log.info("Route53Resolver.%s: %s; checking the request again", operation,
+                             exc)
+        return _error("ThrottlingException",
+                      "The request was not processed because other servers sharing the state "
+                      f"committed changes meanwhile {COMMIT_TRIES} times; send it again")
+
+    async def _handle_once(self, operation: str, method: Callable[[dict[str, Any]], Any],
+                           body: bytes) -> web.Response:
+        """One try of a request, under ``self.lock``: against the store's latest version when
+        shared (raises StoreMoved, nothing written, when another server committed first)."""
+        before = self.state
+        try:
+            if self.account is not None:
+                await self.account.catch_up()   # its readers set self.state (``reload``)
+                before = self.state
+            params = json.loads(body or b"{}")
+            if not isinstance(params, dict):
+                raise ValueError("the request body must be a JSON object")
+            result = method(params)
+            if self.state is not before:    # a change: durable before it is answered
+                writes = writes_between(before, self.state)
+                if writes and self.account is not None:
+                    await self.account._store_commit(writes)
+                elif writes:
+                    await asyncio.to_thread(self.store.commit, writes)
+        except StoreMoved:   # the account caught up: the state is what the rows now hold
+            assert self.account is not None
+            self.state = state_from_rows(self.account.rows)
+            raise
+        except ResolverApiError as exc:
+            self.state = before
+            return _error(exc.code, exc.message)
+        except STORE_FAILURES as exc:      # nothing committed, nothing acknowledged
+            self.state = before
+            log.error("Route53Resolver.%s: the state store failed: %s", operation, exc)
+            return _error("InternalServiceErrorException",
+                          f"the state store failed ({exc}); nothing was changed, retry",
+                          503)
+        except (ValueError, KeyError, TypeError) as exc:
+            self.state = before
+            return _error("ValidationException", f"invalid request: {exc}")
+        if self.state is not before and self.on_change is not None:
+            self.on_change(self.state)
         return web.Response(status=200, text=json.dumps(result),
                             content_type="application/x-amz-json-1.1")
 

@@ -92,7 +92,7 @@ async def serve_api(args: argparse.Namespace, server: Any) -> None:
     # Route53Resolver's DNS Firewall operations, on the same store (its JSON file of earlier
     # versions migrated on the first start)
     try:
-        firewall = FirewallApi(store, state, verifier)
+        firewall = FirewallApi(store, state, verifier, account=account)
     except (OSError, sqlite3.Error) as exc:
         raise ValueError(f"--state {state}: {getattr(exc, 'strerror', None) or exc}") from None
 

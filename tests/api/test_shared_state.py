@@ -337,3 +337,140 @@ def test_the_api_checks_a_raced_request_again_then_answers_prior_request_not_com
         thread.join(10)
         store.close()
         other.close()
+
+
+KMS_ARN = "arn:aws:kms:us-east-1:111122223333:key/{}"
+
+
+def resolver_client(server: ApiServer) -> Any:
+    import boto3
+
+    return boto3.client("route53resolver", endpoint_url=server.endpoint, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def test_firewall_changes_on_one_server_are_read_and_checked_by_the_other(
+        pair: tuple[ApiServer, ApiServer]) -> None:  # R144
+    """DNS Firewall rows follow the same change log: a rule group made on A is listed by B,
+    and B validates its own writes against what A committed (an association priority A just
+    took in the VPC is a ConflictException on B at once, without waiting for B's poll)."""
+    a, b = pair
+    ra, rb = resolver_client(a), resolver_client(b)
+    group = ra.create_firewall_rule_group(CreatorRequestId="ga", Name="made-on-a")[
+        "FirewallRuleGroup"]["Id"]
+    until("B lists A's rule group", lambda: [g["Id"] for g in rb.list_firewall_rule_groups()[
+        "FirewallRuleGroups"]] == [group])
+    assert rb.get_firewall_rule_group(FirewallRuleGroupId=group)["FirewallRuleGroup"][
+        "Name"] == "made-on-a"
+    ra.associate_firewall_rule_group(CreatorRequestId="aa", FirewallRuleGroupId=group,
+                                     VpcId="app", Priority=101, Name="a-assoc")
+    other = rb.create_firewall_rule_group(CreatorRequestId="gb", Name="made-on-b")[
+        "FirewallRuleGroup"]["Id"]
+    with pytest.raises(botocore.exceptions.ClientError) as err:   # R144: one priority per VPC
+        rb.associate_firewall_rule_group(CreatorRequestId="ab", FirewallRuleGroupId=other,
+                                         VpcId="app", Priority=101, Name="b-clash")
+    assert err.value.response["Error"]["Code"] == "ConflictException"
+    # B's own group, made after catching up, is listed by A beside A's
+    until("A lists both groups", lambda: {g["Id"] for g in ra.list_firewall_rule_groups()[
+        "FirewallRuleGroups"]} == {group, other})
+    assert [x["Name"] for x in rb.list_firewall_rule_group_associations()[
+        "FirewallRuleGroupAssociations"]] == ["a-assoc"]
+
+
+def test_dnssec_enabled_on_one_server_is_reported_and_signed_by_the_other(
+        pair: tuple[ApiServer, ApiServer]) -> None:  # R109, R106, R103
+    """A KSK created and signing enabled on A: B's GetDNSSEC shows them, B answers with RRSIGs,
+    and B refuses to deactivate the last active KSK of the zone A signs (its write checked
+    against A's commits)."""
+    a, b = pair
+    ra, rb = a.client(), b.client()
+    zid = ra.create_hosted_zone(Name="signed.example.", CallerReference="d1")["HostedZone"]["Id"]
+    change(ra, zid, ("CREATE", rr("www.signed.example.", "A", "192.0.2.5")))
+    until("B answers A's record unsigned", lambda: dig(b, "www.signed.example.") == ["192.0.2.5"])
+    _, _, answer, _, _ = b.dig("+dnssec", "www.signed.example.", "A")
+    assert not any(" RRSIG " in line for line in answer), answer
+    ra.create_key_signing_key(CallerReference="k1", HostedZoneId=zid, Name="main",
+                              KeyManagementServiceArn=KMS_ARN.format("shared-main"),
+                              Status="ACTIVE")
+    ra.enable_hosted_zone_dnssec(HostedZoneId=zid)
+    got = until("B's GetDNSSEC shows A's KSK and signing", lambda: (
+        s := rb.get_dnssec(HostedZoneId=zid))["Status"]["ServeSignature"] == "SIGNING" and s)
+    mine = ra.get_dnssec(HostedZoneId=zid)["KeySigningKeys"]
+    assert [(k["Name"], k["Status"], k["DSRecord"]) for k in got["KeySigningKeys"]] == \
+        [(k["Name"], k["Status"], k["DSRecord"]) for k in mine]   # R109: the same DS on both
+
+    def rrsig_on_b() -> list[str]:
+        _, _, answer, _, _ = b.dig("+dnssec", "www.signed.example.", "A")
+        return [line for line in answer if " RRSIG A " in line]
+
+    sigs = until("B signs the zone (R106)", rrsig_on_b)
+    assert "signed.example." in sigs[0]
+    with pytest.raises(botocore.exceptions.ClientError) as err:   # R103, at once on B
+        rb.deactivate_key_signing_key(HostedZoneId=zid, Name="main")
+    assert err.value.response["Error"]["Code"] == "KeySigningKeyInUse"
+
+
+def test_a_firewall_write_racing_another_server_is_checked_again(tmp_path: Path) -> None:  # R144
+    """Over real HTTP on loopback: A's AssociateFirewallRuleGroup is validated, then another
+    server commits an association at the same VPC and priority before A's commit; A's commit is
+    refused by the store, A catches up and the request, checked again, is ConflictException,
+    with nothing of A's written and the other server's group listed by A."""
+    import aiohttp
+    from aiohttp import web
+
+    from netemu.api.resolver_firewall import FirewallApi, empty_state, writes_between
+
+    async def call(session: aiohttp.ClientSession, url: str, op: str,
+                   body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        async with session.post(url, json=body, headers={
+                "X-Amz-Target": f"Route53Resolver.{op}",
+                "Content-Type": "application/x-amz-json-1.1"}) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+    async def main() -> None:
+        other = SqliteStore(tmp_path)
+        store = Interloper(SqliteStore(tmp_path), other)
+        account = Account(ZoneSet(()), store, follow=True)
+        api = FirewallApi(store, account=account)   # type: ignore[arg-type]
+
+        async def route(request: web.Request) -> web.StreamResponse:
+            return await api.handle(request) or web.Response(status=404)
+
+        app = web.Application()
+        app.router.add_route("POST", "/", route)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        url = f"http://127.0.0.1:{port}/"
+        # the other server's group and association (its rows, made by the same rules)
+        theirs = FirewallApi()
+        their_group = theirs.op_CreateFirewallRuleGroup({"CreatorRequestId": "o",
+                                                         "Name": "theirs"})
+        gid = their_group["FirewallRuleGroup"]["Id"]
+        theirs.op_AssociateFirewallRuleGroup({"CreatorRequestId": "oa", "Name": "their-assoc",
+                                              "FirewallRuleGroupId": gid, "VpcId": "app",
+                                              "Priority": 101})
+        try:
+            async with aiohttp.ClientSession() as session:
+                status, made = await call(session, url, "CreateFirewallRuleGroup",
+                                          {"CreatorRequestId": "m", "Name": "mine"})
+                assert status == 200, made
+                mine = made["FirewallRuleGroup"]["Id"]
+                store.before_next.append(writes_between(empty_state(), theirs.state))
+                status, got = await call(session, url, "AssociateFirewallRuleGroup", {
+                    "CreatorRequestId": "ma", "Name": "my-assoc", "FirewallRuleGroupId": mine,
+                    "VpcId": "app", "Priority": 101})
+                assert (status, got["__type"]) == (400, "ConflictException"), got
+                status, listed = await call(session, url, "ListFirewallRuleGroups", {})
+                assert {g["Id"] for g in listed["FirewallRuleGroups"]} == {mine, gid}
+            stored = store.load().rows["firewallassociation"]
+            assert [v["Name"] for v in stored.values()] == ["their-assoc"]
+            assert account.version == store.load().version
+        finally:
+            await runner.cleanup()
+            store.close()
+            other.close()
+
+    asyncio.run(main())
